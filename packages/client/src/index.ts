@@ -1,0 +1,6 @@
+export { ConnectionState, LogStreamClient } from './client.js';
+export type { LogStreamClientOptions, LogStreamEvents, WebSocketConstructor, WebSocketLike } from './client.js';
+export { ReconnectPolicy } from './reconnect-policy.js';
+export type { ReconnectOptions } from './reconnect-policy.js';
+export { ClientErrorCode, LogStreamClientError } from './errors.js';
+export type { AuditLogMessage, LogMessage, SystemLogMessage } from '@logwire/protocol';

@@ -1,0 +1,20 @@
+/** Stable codes of {@link LogwireError}. */
+export const LogwireErrorCode = {
+  InvalidOption: 'ERR_LOGWIRE_INVALID_OPTION',
+  Closed: 'ERR_LOGWIRE_CLOSED',
+  Write: 'ERR_LOGWIRE_WRITE',
+} as const;
+
+/** One of the stable error codes of `@logwire/server`. */
+export type LogwireErrorCode = (typeof LogwireErrorCode)[keyof typeof LogwireErrorCode];
+
+/** The one error class of `@logwire/server`; `code` is stable, the message says what to do. */
+export class LogwireError extends Error {
+  readonly code: LogwireErrorCode;
+
+  constructor(code: LogwireErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LogwireError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,14 @@
+export { Logwire, audit, createLogwire, defaultLogwire, getLogger } from './logwire.js';
+export type { LogwireOptions } from './logwire.js';
+export { Logger } from './logger/logger.js';
+export type { AuditOptions } from './logger/logger.js';
+export type { Fields, LogEntry } from './logger/format.js';
+export { hasAuditSegment, isAuditRecord } from './logger/classify.js';
+export { safeStringify } from './logger/serialize.js';
+export { LogHub } from './hub/log-hub.js';
+export type { BatchListener, LogHubOptions, StreamMessage } from './hub/log-hub.js';
+export { compareIds, formatId, parseId } from '@logwire/protocol';
+export type { StreamId } from '@logwire/protocol';
+export { CloseCode, LogStreamEndpoint } from './transport/ws-endpoint.js';
+export type { LogStreamEndpointOptions } from './transport/ws-endpoint.js';
+export { LogwireError, LogwireErrorCode } from './errors.js';
