@@ -23,7 +23,7 @@ import { compactJson } from '../base/format.js';
 export class AuditLogPanel extends LogPanelBase<AuditLogMessage> {
   protected readonly messageType = 'audit_log';
   protected readonly heading = 'Audit Logs';
-  protected readonly columns = '92px 72px minmax(80px, 140px) minmax(80px, 150px) minmax(120px, 1fr) minmax(120px, 1fr)';
+  protected readonly columns = '88px 64px minmax(80px, 130px) minmax(80px, 140px) minmax(160px, 1fr) minmax(160px, 1fr)';
   protected readonly columnTitles = ['Time', 'Level', 'Logger', 'Action', 'Message', 'Metadata'] as const;
 
   protected renderCells(data: AuditLogData): TemplateResult {

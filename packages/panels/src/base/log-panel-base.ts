@@ -140,6 +140,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   #ownClient: LogStreamClient | undefined;
   #ownClientSrc: string | undefined;
   #unbind: (() => void)[] = [];
+  #following = true;
 
   constructor() {
     super();
@@ -168,6 +169,15 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (this.isConnected && (changed.has('client') || changed.has('src'))) this.#bind();
+    const list = this.renderRoot.querySelector?.('.list');
+    // Follow the newest entry only while the reader is at the bottom.
+    this.#following = list == null || list.scrollHeight - list.scrollTop - list.clientHeight < 8;
+  }
+
+  protected override updated(): void {
+    if (!this.#following) return;
+    const list = this.renderRoot.querySelector('.list');
+    if (list !== null) list.scrollTop = list.scrollHeight;
   }
 
   protected override render(): TemplateResult {

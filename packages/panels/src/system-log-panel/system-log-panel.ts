@@ -22,7 +22,7 @@ import { LogPanelBase } from '../base/log-panel-base.js';
 export class SystemLogPanel extends LogPanelBase<SystemLogMessage> {
   protected readonly messageType = 'system_log';
   protected readonly heading = 'System Logs';
-  protected readonly columns = '92px 72px minmax(80px, 160px) minmax(60px, 110px) minmax(80px, 140px) 1fr';
+  protected readonly columns = '88px 64px minmax(80px, 150px) minmax(60px, 90px) minmax(80px, 120px) minmax(240px, 1fr)';
   protected readonly columnTitles = ['Time', 'Level', 'Logger', 'Module', 'Function:Line', 'Message'] as const;
 
   protected renderCells(data: SystemLogData): TemplateResult {

@@ -1,0 +1,65 @@
+// `npm test`: type-check, build, Node tests (vitest), browser tests (@web/test-runner in headless
+// Chromium). Every stage runs even if an earlier one failed, then one summary line is printed and
+// the exit code is non-zero if anything failed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { ensureChromium } from './ensure-chromium.mjs';
+
+const results = '.test-results';
+rmSync(results, { recursive: true, force: true });
+
+const stages = [];
+function run(name, command, args, env = {}) {
+  console.log(`\n━━ ${name}: ${command} ${args.join(' ')}`);
+  const started = Date.now();
+  const { status } = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  const stage = { name, ok: status === 0, seconds: (Date.now() - started) / 1000 };
+  stages.push(stage);
+  return stage;
+}
+
+function counts(file, read) {
+  if (!existsSync(file)) return undefined;
+  try {
+    return read(JSON.parse(readFileSync(file, 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+run('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+const build = run('build', npx, ['rollup', '-c', 'rollup.config.mjs', '--silent']);
+// The demo's acceptance test drives Chromium from Node too.
+const chromium = build.ok ? ensureChromium() : undefined;
+run('node tests', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}/node.json`]);
+if (build.ok) {
+  console.log(`Chromium: ${chromium}`);
+  run('browser tests', npx, ['web-test-runner']);
+} else {
+  stages.push({ name: 'browser tests', ok: false, seconds: 0, note: 'skipped: the build failed' });
+}
+
+const node = counts(`${results}/node.json`, (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + (r.numTodoTests ?? 0) }));
+const browser = counts(`${results}/browser.json`, (r) => r);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const c of [node, browser]) {
+  if (!c) continue;
+  passed += c.passed;
+  failed += c.failed;
+  skipped += c.skipped;
+}
+// A stage that failed without a failing test (type errors, a crash) still counts as one failure.
+for (const stage of stages) {
+  const c = stage.name === 'node tests' ? node : stage.name === 'browser tests' ? browser : undefined;
+  if (!stage.ok && (!c || c.failed === 0)) failed++;
+}
+
+console.log('\n━━ summary');
+for (const stage of stages) console.log(`${stage.ok ? 'ok  ' : 'FAIL'} ${stage.name} (${stage.seconds.toFixed(1)} s)${stage.note ? ` ${stage.note}` : ''}`);
+if (node) console.log(`node: ${node.passed} passed, ${node.failed} failed`);
+if (browser) console.log(`browser: ${browser.passed} passed, ${browser.failed} failed`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(stages.every((stage) => stage.ok) ? 0 : 1);
