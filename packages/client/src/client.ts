@@ -1,5 +1,5 @@
 import { createNanoEvents, type Emitter, type Unsubscribe } from 'nanoevents';
-import { compareIds, type LogMessage, parse, parseId, ProtocolErrorCode, type StreamId } from '@logwire/protocol';
+import { compareIds, type GapData, type LogMessage, parse, parseId, ProtocolErrorCode, type StreamId } from '@logwire/protocol';
 import { ClientErrorCode, LogStreamClientError } from './errors.js';
 import { type ReconnectOptions, ReconnectPolicy } from './reconnect-policy.js';
 
@@ -36,6 +36,8 @@ export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionSt
 export interface LogStreamEvents {
   /** A log message, each at most once. */
   message: (message: LogMessage) => void;
+  /** Messages are missing, and the server said which and why. */
+  gap: (gap: GapData) => void;
   /** The connection state changed. */
   state: (state: ConnectionState) => void;
   /** Something went wrong that the client handled (bad frame, socket error). */
@@ -165,6 +167,10 @@ export class LogStreamClient {
     }
     const message = result.message;
     if (message.type === 'ping') return;
+    if (message.type === 'gap') {
+      this.#events.emit('gap', message.data);
+      return;
+    }
     if (message.id !== undefined) {
       const id = parseId(message.id);
       if (id !== undefined) {

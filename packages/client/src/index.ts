@@ -3,4 +3,4 @@ export type { LogStreamClientOptions, LogStreamEvents, WebSocketConstructor, Web
 export { ReconnectPolicy } from './reconnect-policy.js';
 export type { ReconnectOptions } from './reconnect-policy.js';
 export { ClientErrorCode, LogStreamClientError } from './errors.js';
-export type { AuditLogMessage, LogMessage, SystemLogMessage } from '@logwire/protocol';
+export type { AuditLogMessage, GapData, LogMessage, SystemLogMessage } from '@logwire/protocol';

@@ -1,9 +1,11 @@
 export { Level, LEVEL_NAMES, isLevelName, levelValue, toLevelName } from './levels.js';
 export type { LevelName } from './levels.js';
-export { SYSTEM_LOG_FIELDS, AUDIT_LOG_FIELDS } from './messages.js';
+export { AUDIT_LOG_FIELDS, GapReason, SYSTEM_LOG_FIELDS } from './messages.js';
 export type {
   AuditLogData,
   AuditLogMessage,
+  GapData,
+  GapMessage,
   LogMessage,
   LogType,
   PingMessage,

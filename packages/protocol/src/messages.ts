@@ -71,11 +71,47 @@ export interface PingMessage {
   data?: { ts?: number };
 }
 
+/** Why messages are missing from what a client received. */
+export const GapReason = {
+  /** The cursor is older than the history the server still holds. */
+  Trimmed: 'trimmed',
+  /** The stream restarted (new epoch) and the old one's history is gone. */
+  Epoch: 'epoch',
+  /** The server dropped messages for this client (it fell too far behind). */
+  Dropped: 'dropped',
+  /** The replay was capped; older messages exist but were not sent. */
+  Limit: 'limit',
+  /** The stream's history no longer links up with the cursor (lost or rewritten entries). */
+  Diverged: 'diverged',
+} as const;
+
+/** One of the gap reasons. */
+export type GapReason = (typeof GapReason)[keyof typeof GapReason];
+
+/** The `data` of a `gap` message: messages after `from` up to `to` are missing. */
+export interface GapData {
+  /** Last id the client had (exclusive start of the missing range); `null` when unknown. */
+  from: string | null;
+  /** Last missing id (inclusive end); `null` when unknown. */
+  to: string | null;
+  reason: GapReason | (string & {});
+  /** Approximate number of missing messages, when the server can tell. */
+  count?: number;
+  /** Epoch the range belongs to. */
+  epoch?: string;
+}
+
+/** Says out loud that messages are missing, and why. */
+export interface GapMessage {
+  type: 'gap';
+  data: GapData;
+}
+
 /**
  * Every message a server may send. Control messages of the extended protocol join this union as
  * they are added; `parse` dispatches on `type` through one validator per member.
  */
-export type ServerMessage = LogMessage | PingMessage;
+export type ServerMessage = LogMessage | PingMessage | GapMessage;
 
 /** Every message type the parser knows. */
 export type ServerMessageType = ServerMessage['type'];

@@ -1,5 +1,5 @@
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
-import type { AuditLogMessage, PingMessage, ServerMessage, ServerMessageType, SystemLogMessage } from './messages.js';
+import type { AuditLogMessage, GapMessage, PingMessage, ServerMessage, ServerMessageType, SystemLogMessage } from './messages.js';
 
 /** Options of {@link parse}. */
 export interface ParseOptions {
@@ -95,6 +95,7 @@ const validators = new Map<ServerMessageType | string, Validator>([
   ['system_log', validateSystemLog],
   ['audit_log', validateAuditLog],
   ['ping', validatePing],
+  ['gap', validateGap],
 ]);
 
 function validateSystemLog(envelope: Envelope): ParseResult<SystemLogMessage> {
@@ -141,6 +142,28 @@ function validatePing(envelope: Envelope): ParseResult<PingMessage> {
     return fail(ProtocolErrorCode.InvalidMessage, `data must be an object, got ${describeType(data)}`, 'data');
   }
   return { ok: true, message: envelope as unknown as PingMessage };
+}
+
+function validateGap(envelope: Envelope): ParseResult<GapMessage> {
+  const data = envelope['data'];
+  if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, `data must be an object, got ${describeType(data)}`, 'data');
+  for (const key of ['from', 'to']) {
+    const value = data[key];
+    if (value !== null && typeof value !== 'string') {
+      return fail(ProtocolErrorCode.InvalidMessage, `data.${key} must be a string or null, got ${describeType(value)}`, `data.${key}`);
+    }
+  }
+  const bad = checkString(data, 'reason');
+  if (bad) return bad;
+  const count = data['count'];
+  if (count !== undefined && (typeof count !== 'number' || !Number.isFinite(count) || count < 0)) {
+    return fail(ProtocolErrorCode.InvalidMessage, `data.count must be a non-negative number, got ${describeType(count)}`, 'data.count');
+  }
+  const epoch = data['epoch'];
+  if (epoch !== undefined && typeof epoch !== 'string') {
+    return fail(ProtocolErrorCode.InvalidMessage, `data.epoch must be a string, got ${describeType(epoch)}`, 'data.epoch');
+  }
+  return { ok: true, message: envelope as unknown as GapMessage };
 }
 
 function checkId(envelope: Envelope): ParseResult<never> | undefined {

@@ -72,6 +72,15 @@ describe('parse', () => {
     expect(parse(padded.subarray(4, 4 + buf.length))).toEqual({ ok: true, message: seedSystem });
   });
 
+  it('reads gap messages and rejects malformed ones', () => {
+    const gap = { type: 'gap', data: { from: '1-0', to: '5-2', reason: 'trimmed', count: 12, epoch: 'e1' } };
+    expect(parse(JSON.stringify(gap))).toEqual({ ok: true, message: gap });
+    expect(parse('{"type":"gap","data":{"from":null,"to":null,"reason":"epoch"}}').ok).toBe(true);
+    expect(errorOf(parse('{"type":"gap","data":{"from":1,"to":null,"reason":"epoch"}}'))).toMatchObject({ path: 'data.from' });
+    expect(errorOf(parse('{"type":"gap","data":{"from":null,"to":null}}'))).toMatchObject({ path: 'data.reason' });
+    expect(errorOf(parse('{"type":"gap","data":{"from":null,"to":null,"reason":"x","count":-1}}'))).toMatchObject({ path: 'data.count' });
+  });
+
   it('round-trips through encode', () => {
     expect(parse(encode(seedAudit as never))).toEqual({ ok: true, message: seedAudit });
   });

@@ -34,6 +34,11 @@ export interface LogHubOptions {
   maxBatchMessages?: number;
   /** Flush before the end of the turn once this many bytes are pending. @default 64 KiB */
   maxBatchBytes?: number;
+  /**
+   * Identity of the stream. Pass the stored epoch when history survives a restart (file
+   * persistence) so ids continue; leave it out for a fresh random epoch.
+   */
+  epoch?: string;
   /** Called when a listener throws; the other listeners still receive the batch. */
   onListenerError?: (error: unknown) => void;
 }
@@ -56,7 +61,7 @@ export class LogHub {
   readonly #history: Ring<StreamMessage>;
   readonly #ids = new IdGenerator();
   readonly #listeners = new Set<BatchListener>();
-  readonly #options: Required<Omit<LogHubOptions, 'onListenerError'>> & Pick<LogHubOptions, 'onListenerError'>;
+  readonly #options: Required<Omit<LogHubOptions, 'onListenerError' | 'epoch'>> & Pick<LogHubOptions, 'onListenerError'>;
   #pending: StreamMessage[] = [];
   #pendingBytes = 0;
   #scheduled: ReturnType<typeof setImmediate> | undefined;
@@ -65,7 +70,7 @@ export class LogHub {
   constructor(options: LogHubOptions = {}) {
     this.#options = { ...DEFAULTS, ...options };
     this.#history = new Ring(this.#options.historySize, this.#options.historyBytes);
-    this.epoch = randomBytes(6).toString('base64url');
+    this.epoch = options.epoch ?? randomBytes(6).toString('base64url');
   }
 
   /** Accepts an entry: assigns its id, stores it, and schedules delivery. Never throws. */
@@ -84,6 +89,19 @@ export class LogHub {
       this.#scheduled = setImmediate(() => this.flush());
     }
     return message;
+  }
+
+  /**
+   * Loads messages recovered from storage (oldest first) into the replay history without
+   * delivering them again, and continues the id sequence after the last one.
+   */
+  restore(messages: readonly StreamMessage[]): void {
+    for (const message of messages) {
+      if (this.#last !== undefined && compareIds(message.position, this.#last.position) <= 0) continue;
+      this.#history.push(message, message.frame.length);
+      this.#ids.resumeAfter(message.position);
+      this.#last = message;
+    }
   }
 
   /** Delivers pending messages to every listener now. */
