@@ -9,7 +9,7 @@ import typescript from '@rollup/plugin-typescript';
 const packages = [
   { name: 'protocol', input: ['src/index.ts'] },
   { name: 'client', input: ['src/index.ts', 'src/node.ts'] },
-  { name: 'server', input: ['src/index.ts'] },
+  { name: 'server', input: ['src/index.ts', 'src/cli/main.ts'] },
   { name: 'panels', input: ['src/index.ts', 'src/define.ts'] },
 ];
 

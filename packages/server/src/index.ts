@@ -12,3 +12,5 @@ export type { StreamId } from '@logwire/protocol';
 export { CloseCode, LogStreamEndpoint } from './transport/ws-endpoint.js';
 export type { LogStreamEndpointOptions } from './transport/ws-endpoint.js';
 export { LogwireError, LogwireErrorCode } from './errors.js';
+export { runAuthenticate } from './security/authenticate.js';
+export type { Authenticate, AuthGrant, AuthOutcome, AuthResult } from './security/authenticate.js';

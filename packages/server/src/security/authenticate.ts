@@ -1,0 +1,39 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * What an `authenticate` hook answers for a request: `false` refuses it (401), `true` admits it
+ * with every permission, an object admits it with the permissions it lists.
+ */
+export type AuthResult = boolean | AuthGrant;
+
+/** Permissions of an admitted client. */
+export interface AuthGrant {
+  /** May receive `audit_log` messages (and query the audit trail). @default true */
+  audit?: boolean;
+  /** Anything the app wants to remember about the client (a user id, a role). */
+  user?: unknown;
+}
+
+/**
+ * Decides who may connect to the log stream and query the log files. It sees the HTTP request
+ * (headers, cookies, and the `Sec-WebSocket-Protocol` header where browsers can carry a token);
+ * the same hook guards the WebSocket upgrade and the HTTP query API.
+ */
+export type Authenticate = (request: IncomingMessage) => AuthResult | Promise<AuthResult>;
+
+/** The outcome of running a hook: admitted with permissions, or refused with an HTTP status. */
+export type AuthOutcome = { ok: true; audit: boolean; user: unknown } | { ok: false; status: 401 | 500 };
+
+/** Runs `hook` (or admits everyone when there is none); a hook that throws refuses with 500. */
+export async function runAuthenticate(hook: Authenticate | undefined, request: IncomingMessage): Promise<AuthOutcome> {
+  if (hook === undefined) return { ok: true, audit: true, user: undefined };
+  let result: AuthResult;
+  try {
+    result = await hook(request);
+  } catch {
+    return { ok: false, status: 500 };
+  }
+  if (result === true) return { ok: true, audit: true, user: undefined };
+  if (result === false || result === null || typeof result !== 'object') return { ok: false, status: 401 };
+  return { ok: true, audit: result.audit ?? true, user: result.user };
+}
