@@ -30,6 +30,21 @@ function counts(file, read) {
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 run('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 const build = run('build', npx, ['rollup', '-c', 'rollup.config.mjs', '--silent']);
+// Byte budgets (.size-limit.json), measured on the fresh build.
+let sizes;
+if (build.ok) {
+  console.log('\n━━ bundle sizes: size-limit');
+  const started = Date.now();
+  const out = spawnSync(npx, ['size-limit', '--json'], { encoding: 'utf8' });
+  try {
+    sizes = JSON.parse(out.stdout);
+    for (const check of sizes) console.log(`${check.passed ? 'ok  ' : 'FAIL'} ${check.name}: ${(check.size / 1000).toFixed(2)} kB gzip (limit ${(check.sizeLimit / 1000).toFixed(2)} kB)`);
+  } catch {
+    console.log(out.stdout, out.stderr);
+  }
+  stages.push({ name: 'bundle sizes', ok: out.status === 0 && sizes !== undefined, seconds: (Date.now() - started) / 1000 });
+}
+
 // The demo's acceptance test drives Chromium from Node too.
 const chromium = build.ok ? ensureChromium() : undefined;
 run('node tests', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}/node.json`]);
@@ -42,10 +57,11 @@ if (build.ok) {
 
 const node = counts(`${results}/node.json`, (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + (r.numTodoTests ?? 0) }));
 const browser = counts(`${results}/browser.json`, (r) => r);
+const size = sizes && { passed: sizes.filter((c) => c.passed).length, failed: sizes.filter((c) => !c.passed).length, skipped: 0 };
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-for (const c of [node, browser]) {
+for (const c of [node, browser, size]) {
   if (!c) continue;
   passed += c.passed;
   failed += c.failed;
@@ -53,7 +69,7 @@ for (const c of [node, browser]) {
 }
 // A stage that failed without a failing test (type errors, a crash) still counts as one failure.
 for (const stage of stages) {
-  const c = stage.name === 'node tests' ? node : stage.name === 'browser tests' ? browser : undefined;
+  const c = stage.name === 'node tests' ? node : stage.name === 'browser tests' ? browser : stage.name === 'bundle sizes' ? size : undefined;
   if (!stage.ok && (!c || c.failed === 0)) failed++;
 }
 

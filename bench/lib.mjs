@@ -1,0 +1,57 @@
+// Shared helpers for the benchmarks: run a variant in a fresh child process, collect its JSON
+// result, and summarise repeated rounds as median and min–max. Every figure a benchmark prints is
+// either measured in this run or a ratio against a peer measured in this same run.
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+
+/** Runs `node <script> ...args` and resolves with the JSON object it prints on its last line. */
+export function runChild(script, args = [], { timeoutMs = 300_000, env = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const last = out.trim().split('\n').pop();
+      try {
+        if (code !== 0) throw new Error(`exit ${code}`);
+        resolve(JSON.parse(last));
+      } catch (error) {
+        reject(new Error(`${script} ${args.join(' ')} failed (${error.message}): ${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** `{ median, min, max }` of a list of numbers. */
+export function summary(values) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+export function fmt(value, digits = 0) {
+  if (value === undefined || Number.isNaN(value)) return '—';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export function fmtRange({ min, max }, digits = 0) {
+  return `${fmt(min, digits)}–${fmt(max, digits)}`;
+}
+
+/** Machine facts for the report header. */
+export function machine() {
+  const cpu = cpus();
+  return { cpu: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown'}`, node: process.version, platform: `${process.platform} ${process.arch}` };
+}
+
+/** A markdown table from a header row and rows of cells. */
+export function table(header, rows) {
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
