@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { machine } from './lib.mjs';
 import { measureLogCall, renderLogCall } from './log-call.mjs';
 import { measureBundle, renderBundle } from './bundle-size.mjs';
+import { measureFanout, renderFanout } from './fanout.mjs';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1] || 5);
@@ -15,6 +16,7 @@ const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].
 
 const benches = [
   { name: 'log-call', run: () => measureLogCall(rounds), render: renderLogCall },
+  { name: 'fanout', run: () => measureFanout(Math.min(rounds, 3)), render: renderFanout },
   { name: 'bundle', run: () => measureBundle(), render: renderBundle },
 ];
 

@@ -1,0 +1,97 @@
+// Fan-out: records per second delivered to 1, 10, 100 and 1,000 WebSocket clients on loopback —
+// logwire vs a raw `ws` broadcast of pre-encoded 100-record frames (the practical ceiling) vs
+// socket.io emitting each record (what most apps do). Modes are interleaved per round; ratios are
+// per round, then the median is taken.
+//   node bench/fanout.mjs [rounds=3] [clients=1,10,100,1000]
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { fmt, fmtRange, machine, summary, table } from './lib.mjs';
+
+const here = fileURLToPath(new URL('./fanout/', import.meta.url));
+const MODES = ['logwire', 'ws-batch', 'sio-msg'];
+const SECONDS = 3;
+
+function lines(child) {
+  const reader = createInterface({ input: child.stdout });
+  const queue = [];
+  const waiters = [];
+  reader.on('line', (line) => (waiters.length ? waiters.shift()(line) : queue.push(line)));
+  return () => new Promise((resolve) => (queue.length ? resolve(queue.shift()) : waiters.push(resolve)));
+}
+
+async function once(mode, clients) {
+  const server = spawn(process.execPath, [`${here}server.mjs`, mode, String(SECONDS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const serverLine = lines(server);
+  const port = await serverLine();
+  const url = mode === 'sio-msg' ? `ws://127.0.0.1:${port}` : `ws://127.0.0.1:${port}${mode === 'ws-batch' ? '' : '/ws/logs'}`;
+  const processes = clients === 1 ? 1 : 2;
+  const clientMode = mode === 'sio-msg' ? 'sio' : mode === 'ws-batch' ? 'ws' : mode;
+  const children = Array.from({ length: processes }, (_, p) => {
+    const n = Math.floor(clients / processes) + (p < clients % processes ? 1 : 0);
+    return spawn(process.execPath, [`${here}clients.mjs`, clientMode, url, String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  });
+  const readers = children.map(lines);
+  for (const read of readers) if ((await read()) !== 'ready') throw new Error('client failed to start');
+  server.stdin.write('go\n');
+  const { start, sent } = JSON.parse(await serverLine());
+  const results = await Promise.all(readers.map(async (read) => JSON.parse(await read())));
+  server.kill();
+  const received = results.reduce((sum, r) => sum + r.received, 0);
+  const end = Math.max(...results.map((r) => r.endAt));
+  const timedOut = results.some((r) => r.timeout);
+  return { perSecond: timedOut ? NaN : received / ((end - start) / 1000), received, expected: sent * clients };
+}
+
+export async function measureFanout(rounds = 3, clientCounts = [1, 10, 100, 1000]) {
+  const results = {};
+  for (const clients of clientCounts) {
+    results[clients] = Object.fromEntries(MODES.map((m) => [m, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of MODES) results[clients][mode].push(await once(mode, clients));
+    }
+  }
+  return { results, rounds, clientCounts };
+}
+
+export function renderFanout({ results, rounds, clientCounts }) {
+  const rows = [];
+  for (const mode of MODES) {
+    rows.push([mode, ...clientCounts.map((c) => {
+      const s = summary(results[c][mode].map((r) => r.perSecond));
+      return `${fmt(s.median / 1000)} k (${fmtRange({ min: s.min / 1000, max: s.max / 1000 })})`;
+    })]);
+  }
+  const ratio = (c, a, b) => summary(results[c][a].map((r, i) => r.perSecond / results[c][b][i].perSecond));
+  const ratioRows = [
+    ['logwire ÷ ws-batch', ...clientCounts.map((c) => fmt(ratio(c, 'logwire', 'ws-batch').median, 2))],
+    ['logwire ÷ sio-msg', ...clientCounts.map((c) => fmt(ratio(c, 'logwire', 'sio-msg').median, 1))],
+  ];
+  const at100 = clientCounts.includes(100);
+  const goals = at100
+    ? [
+        { goal: 'fan-out at 100 clients ≥ 0.8× the raw batched ceiling', value: ratio(100, 'logwire', 'ws-batch').median, limit: 0.8 },
+        { goal: 'fan-out at 100 clients ≥ 20× socket.io per-record emits', value: ratio(100, 'logwire', 'sio-msg').median, limit: 20 },
+      ]
+    : [];
+  const loss = MODES.flatMap((m) => clientCounts.flatMap((c) => results[c][m].filter((r) => r.received < r.expected).map(() => `${m}@${c}`)));
+  return [
+    `### Fan-out (records/s delivered to all clients, median of ${rounds} with min–max; ${SECONDS} s closed loop, loopback)`,
+    '',
+    table(['mode', ...clientCounts.map((c) => `${c} client${c === 1 ? '' : 's'}`)], rows),
+    '',
+    table(['ratio (same round, median)', ...clientCounts.map((c) => String(c))], ratioRows),
+    '',
+    'Producers send 100 records per event-loop turn and wait while any client has more than 256 KiB unsent. `ws-batch` stringifies each record and sends one pre-encoded 100-record Buffer per turn to every client; `sio-msg` calls `io.emit` per record; `logwire` makes 100 log calls per turn and lets the hub batch, encode once per filter group and fan out. Clients run in 1–2 separate processes and count records without parsing them.',
+    loss.length ? `\nRuns where clients received fewer records than were produced: ${loss.join(', ')}.` : '',
+    '',
+    ...goals.map((g) => `- ${g.value >= g.limit ? 'met' : '**not met**'}: ${g.goal} — measured ${fmt(g.value, 2)}×`),
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rounds = Number(process.argv[2] ?? 3);
+  const clients = (process.argv[3] ?? '1,10,100,1000').split(',').map(Number);
+  console.log(machine());
+  console.log(renderFanout(await measureFanout(rounds, clients)));
+}

@@ -1,0 +1,17 @@
+// The record every fan-out benchmark sends: a ~260-byte system_log envelope, as the seeds define it.
+export function makeData(i) {
+  return {
+    timestamp: new Date().toISOString(),
+    level: 'INFO',
+    logger: 'orchestrator.instance_manager',
+    message: `Sent message msg-${i} to instance 97847539-c28b-4976-9d6c-56f7e274ec81`,
+    module: 'instance_manager',
+    function: 'send_message',
+    line: 142,
+    instance_id: '97847539',
+  };
+}
+
+/** Marker counted by the clients: every record carries it exactly once, whatever the framing. */
+export const MARKER = '"instance_id":"97847539"';
+export const END = 'bench-end-of-run';

@@ -1,0 +1,85 @@
+// Fan-out benchmark server: produces records as fast as the slowest client drains them for a
+// fixed time, then sends an end marker. Prints its port, waits for "go" on stdin, prints a JSON
+// summary at the end.
+//   node server.mjs <mode> <seconds>
+// mode: ws-batch (raw ws, 100 records per pre-encoded Buffer frame: the practical ceiling),
+//       sio-msg (socket.io, io.emit per record: what most apps do),
+//       logwire (the logwire server: log calls → hub → endpoint).
+import { createServer } from 'node:http';
+import { createInterface } from 'node:readline';
+import { END, makeData } from './records.mjs';
+
+const [mode, secondsText] = process.argv.slice(2);
+const seconds = Number(secondsText);
+const PER_TURN = 100;
+const HIGH_WATER = 256 * 1024;
+const http = createServer();
+let sockets; // () => iterable of { bufferedAmount, once(event) }
+let produce; // (i) => void, one turn's worth
+let finish; // () => void, sends the end marker
+
+if (mode === 'ws-batch') {
+  const { WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+  sockets = () => wss.clients;
+  produce = (i) => {
+    const lines = [];
+    for (let k = 0; k < PER_TURN; k++) lines.push(JSON.stringify({ type: 'system_log', data: makeData(i + k) }));
+    const frame = Buffer.from('[' + lines.join(',') + ']');
+    for (const ws of wss.clients) ws.send(frame, { binary: false });
+  };
+  finish = () => {
+    for (const ws of wss.clients) ws.send(JSON.stringify({ type: 'system_log', data: { message: END } }));
+  };
+} else if (mode === 'sio-msg') {
+  const { Server } = await import('socket.io');
+  const io = new Server(http, { transports: ['websocket'], perMessageDeflate: false, serveClient: false });
+  sockets = () => [...io.of('/').sockets.values()].map((s) => s.conn.transport.socket).filter(Boolean);
+  produce = (i) => {
+    for (let k = 0; k < PER_TURN; k++) io.emit('log', { type: 'system_log', data: makeData(i + k) });
+  };
+  finish = () => io.emit('log', { type: 'system_log', data: { message: END } });
+} else if (mode === 'logwire' || mode === 'legacy') {
+  const { createLogwire } = await import('../../packages/server/dist/index.js');
+  const logwire = createLogwire({ callsite: false, level: 'INFO' });
+  const endpoint = logwire.attach(http, { maxConnections: 10_000 });
+  sockets = () => endpoint.sockets?.() ?? [];
+  const log = logwire.getLogger('orchestrator.instance_manager');
+  produce = (i) => {
+    for (let k = 0; k < PER_TURN; k++) log.info(`Sent message msg-${i + k} to instance 97847539-c28b-4976-9d6c-56f7e274ec81`, { instance_id: '97847539' });
+  };
+  finish = () => log.info(END);
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
+
+await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
+console.log(String(http.address().port));
+
+const lagging = () => {
+  for (const ws of sockets()) if (ws.bufferedAmount > HIGH_WATER) return ws;
+  return undefined;
+};
+
+createInterface({ input: process.stdin }).once('line', () => {
+  const start = Date.now();
+  let i = 0;
+  const turn = () => {
+    if (Date.now() - start >= seconds * 1000) {
+      finish();
+      console.log(JSON.stringify({ start, sent: i }));
+      setTimeout(() => process.exit(0), 3000);
+      return;
+    }
+    const slow = lagging();
+    if (slow) {
+      // Wait for the slowest socket to drain a little (or 2 ms), as a well-behaved producer would.
+      setTimeout(turn, 2);
+      return;
+    }
+    produce(i);
+    i += PER_TURN;
+    setImmediate(turn);
+  };
+  turn();
+});
