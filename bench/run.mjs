@@ -9,6 +9,8 @@ import { machine } from './lib.mjs';
 import { measureLogCall, renderLogCall } from './log-call.mjs';
 import { measureBundle, renderBundle } from './bundle-size.mjs';
 import { measureFanout, renderFanout } from './fanout.mjs';
+import { measureLatency, renderLatency } from './latency.mjs';
+import { measureStalled, renderStalled } from './stalled.mjs';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1] || 5);
@@ -17,6 +19,8 @@ const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].
 const benches = [
   { name: 'log-call', run: () => measureLogCall(rounds), render: renderLogCall },
   { name: 'fanout', run: () => measureFanout(Math.min(rounds, 3)), render: renderFanout },
+  { name: 'latency', run: () => measureLatency(Math.min(rounds, 3)), render: renderLatency },
+  { name: 'stalled', run: () => measureStalled(Math.min(rounds, 3)), render: renderStalled },
   { name: 'bundle', run: () => measureBundle(), render: renderBundle },
 ];
 

@@ -1,0 +1,62 @@
+// Latency benchmark server: makes `rate` log calls per second for `seconds`, each carrying the
+// wall-clock time of the call (`ts`, ms with fractions), then an end marker.
+//   node latency-server.mjs <mode> <rate> <seconds>
+// mode: logwire (log calls → hub → endpoint), ws-tick (bare ws: records queued and flushed once
+// per event-loop turn as one frame — the anchor).
+import { createServer } from 'node:http';
+import { createInterface } from 'node:readline';
+import { END } from './records.mjs';
+
+const [mode, rateText, secondsText] = process.argv.slice(2);
+const rate = Number(rateText);
+const seconds = Number(secondsText);
+const http = createServer();
+const now = () => performance.timeOrigin + performance.now();
+let emit;
+let finish;
+
+if (mode === 'ws-tick') {
+  const { WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+  let pending = [];
+  const flush = () => {
+    const frame = Buffer.from('[' + pending.join(',') + ']');
+    pending = [];
+    for (const ws of wss.clients) ws.send(frame, { binary: false });
+  };
+  emit = (i) => {
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(JSON.stringify({ type: 'system_log', data: { timestamp: new Date().toISOString(), level: 'INFO', logger: 'bench.latency', message: `record ${i}`, module: 'bench', function: 'emit', line: 1, ts: now() } }));
+  };
+  finish = () => {
+    for (const ws of wss.clients) ws.send(JSON.stringify({ message: END }));
+  };
+} else {
+  const { createLogwire } = await import('../../packages/server/dist/index.js');
+  const logwire = createLogwire({ callsite: false });
+  logwire.attach(http, { maxConnections: 10_000 });
+  const log = logwire.getLogger('bench.latency');
+  emit = (i) => log.info(`record ${i}`, { ts: now() });
+  finish = () => log.info(END);
+}
+
+await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
+console.log(String(http.address().port));
+createInterface({ input: process.stdin }).once('line', () => {
+  const start = now();
+  let made = 0;
+  const total = rate * seconds;
+  // A 1 ms pacer makes the calls that are due, like a service logging at a steady rate.
+  const timer = setInterval(() => {
+    const due = Math.min(total, Math.floor(((now() - start) / 1000) * rate));
+    while (made < due) emit(made++);
+    if (made >= total) {
+      clearInterval(timer);
+      setTimeout(() => {
+        finish();
+        console.log(JSON.stringify({ made }));
+        setTimeout(() => process.exit(0), 2000);
+      }, 200);
+    }
+  }, 1);
+});
