@@ -341,7 +341,16 @@ export function listTrailFiles(dir: string): string[] {
     if (isMissing(error)) return [];
     throw error;
   }
-  return names.filter((name) => trailFileDay(name) !== undefined).sort();
+  // Only regular files: a symlink named like a trail file is neither read nor deleted.
+  return names.filter((name) => trailFileDay(name) !== undefined && isRegularFile(path.join(dir, name))).sort();
+}
+
+function isRegularFile(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Cuts an unterminated last line off (a write torn by a crash); returns the bytes removed. */

@@ -3,14 +3,17 @@ import fs from 'node:fs';
 
 /**
  * Makes a line of JSON text safe for every line splitter: `JSON.stringify` already escapes CR, LF,
- * NUL, ESC and lone surrogates, but leaves U+2028 and U+2029 raw, and some splitters (JavaScript
- * `String.split(/\r?\n|\u2028/)`-style readers, editors, older JSON-P code) treat them as line
- * breaks. In JSON text they can only occur inside strings, so replacing them with their `\u`
+ * NUL, ESC and lone surrogates, but leaves U+2028, U+2029 and U+0085 (NEL) raw, and some
+ * splitters treat them as line breaks (Python's `str.splitlines`, JavaScript regexes with `\s`,
+ * editors). In JSON text they can only occur inside strings, so replacing them with their `\u`
  * escapes keeps the value and the validity of the line.
  */
 export function escapeLineSeparators(json: string): string {
-  return json.includes('\u2028') || json.includes('\u2029') ? json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029') : json;
+  return LINE_BREAKERS.test(json) ? json.replace(LINE_BREAKERS_ALL, (char) => '\\u' + char.charCodeAt(0).toString(16).padStart(4, '0')) : json;
 }
+
+const LINE_BREAKERS = /[\u0085\u2028\u2029]/;
+const LINE_BREAKERS_ALL = /[\u0085\u2028\u2029]/g;
 
 /** SHA-256 of `bytes`, lower-case hex. */
 export function sha256Hex(bytes: string | Uint8Array): string {

@@ -117,6 +117,7 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
   let lastFile = '';
   let lastLine = 0;
   let firstProblem: VerifyProblem | undefined;
+  let pendingGap: { expected: number; problem: VerifyProblem } | undefined;
 
   outer: for (let fileIndex = 0; fileIndex < names.length; fileIndex++) {
     const name = names[fileIndex] as string;
@@ -145,11 +146,13 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
         firstProblem = { reason: VerifyReason.HashMismatch, ...where, seq, message: `${name}:${raw.number} (seq ${seq}) was edited: its bytes no longer match its hash` };
         break outer;
       }
-      if (expectedSeq !== undefined && seq !== expectedSeq) {
-        firstProblem =
-          seq > expectedSeq
-            ? { reason: VerifyReason.SeqGap, ...where, seq, message: `${name}:${raw.number} has seq ${seq} where ${expectedSeq} was expected: ${seq - expectedSeq} line(s) deleted before it` }
-            : { reason: VerifyReason.SeqOutOfOrder, ...where, seq, message: `${name}:${raw.number} has seq ${seq} where ${expectedSeq} was expected: lines were reordered or inserted here` };
+      if (pendingGap !== undefined) {
+        // The line after a forward jump decides: the missing seq right here means a swap.
+        if (seq === pendingGap.expected) {
+          firstProblem = { ...pendingGap.problem, reason: VerifyReason.SeqOutOfOrder, message: `${name}:${pendingGap.problem.line} has seq ${pendingGap.problem.seq ?? ''} and the next line has seq ${seq}: lines were reordered` };
+        } else {
+          firstProblem = pendingGap.problem;
+        }
         break outer;
       }
       if (raw.number === 1) {
@@ -176,6 +179,20 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
           firstProblem = { reason: VerifyReason.MissingFile, ...where, seq, message: `${String(previousFile)} is missing: ${name} follows it, but the trail continues from ${lastFile}` };
           break outer;
         }
+      }
+      if (expectedSeq !== undefined && seq !== expectedSeq) {
+        if (seq > expectedSeq) {
+          pendingGap = {
+            expected: expectedSeq,
+            problem: { reason: VerifyReason.SeqGap, ...where, seq, message: `${name}:${raw.number} has seq ${seq} where ${expectedSeq} was expected: ${seq - expectedSeq} line(s) deleted before it` },
+          };
+          continue;
+        }
+        firstProblem =
+          seq === expectedSeq - 1 && lastFile === name
+            ? { reason: VerifyReason.SeqOutOfOrder, file: name, line: lastLine, seq, message: `${name}:${lastLine} and ${name}:${raw.number} both have seq ${seq}: one of them was inserted (the first is named)` }
+            : { reason: VerifyReason.SeqOutOfOrder, ...where, seq, message: `${name}:${raw.number} has seq ${seq} where ${expectedSeq} was expected: lines were reordered or inserted here` };
+        break outer;
       }
       if (prevHash !== undefined && record.prev !== prevHash) {
         firstProblem = {
@@ -210,6 +227,7 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
     }
     if (pendingTorn !== undefined) result.tornTail = { file: name, ...pendingTorn };
   }
+  if (pendingGap !== undefined) firstProblem ??= pendingGap.problem;
 
   if (anchor !== undefined) {
     if (!purged.has(anchor.previousFile)) {
