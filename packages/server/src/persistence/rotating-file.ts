@@ -65,6 +65,11 @@ export class RotatingFile {
     return lost;
   }
 
+  /** True while writes fail. */
+  get broken(): boolean {
+    return this.#file.broken;
+  }
+
   /** The files of this log, newest first (`<file>`, `<file>.1`, …), those that exist. */
   files(): string[] {
     return rotatedFiles(this.path, this.backups);

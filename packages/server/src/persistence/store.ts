@@ -50,6 +50,9 @@ export class LogStore {
   readonly #onError: (error: unknown) => void;
   #detach: (() => void) | undefined;
   #systemLost = 0;
+  #epoch: string | undefined;
+  #epochStored = false;
+  #epochFailed = false;
 
   readonly #forward: ((name: string) => Logger) | undefined;
 
@@ -157,6 +160,7 @@ export class LogStore {
 
   /** Writes every batch of `hub` from now on and records its epoch; returns the detach function. */
   attach(hub: LogHub): () => void {
+    this.#epoch = hub.epoch;
     this.#storeEpoch(hub.epoch);
     this.#detach = hub.on((batch) => this.write(batch));
     return () => this.#detach?.();
@@ -178,6 +182,8 @@ export class LogStore {
       }
     }
     if (audit.length > 0) this.audit.append(audit);
+    // The directory may have been unwritable at startup; store the epoch once writes work.
+    if (!this.#epochStored && this.#epoch !== undefined && !this.system.broken) this.#storeEpoch(this.#epoch);
   }
 
   /** Fsyncs the files and writes a due checkpoint. */
@@ -199,11 +205,17 @@ export class LogStore {
     try {
       const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
       const text = JSON.stringify({ epoch }) + '\n';
-      if (current === text) return;
+      if (current === text) {
+        this.#epochStored = true;
+        return;
+      }
       // Write then rename, so a crash never leaves a half-written epoch.
       fs.writeFileSync(file + '.tmp', text, { mode: 0o600 });
       fs.renameSync(file + '.tmp', file);
+      this.#epochStored = true;
     } catch (error) {
+      if (this.#epochFailed) return;
+      this.#epochFailed = true;
       this.#report(new LogwireError(LogwireErrorCode.Write, `Cannot store the stream epoch in ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
     }
   }
