@@ -105,6 +105,16 @@ describe('audit trail format', () => {
   });
 });
 
+describe('clock steps back', () => {
+  it('keeps writing to the newest file when restarted with a clock behind it', async () => {
+    const dir = tempDir();
+    await writeTrail(dir, 2, { now: () => NOW + DAY });
+    await writeTrail(dir, 2, { now: () => NOW });
+    expect(fs.readdirSync(path.join(dir, 'audit')).filter((name) => name.startsWith('audit-'))).toEqual(['audit-20260315.jsonl']);
+    expect(await verifyAuditTrail(dir)).toMatchObject({ status: 'intact', records: 5 });
+  });
+});
+
 describe('retention', () => {
   it('deletes only trail files whose name date expired, records the purge, and verify accepts it', async () => {
     const dir = tempDir();

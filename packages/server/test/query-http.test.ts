@@ -134,6 +134,34 @@ describe('GET /logs/system and /logs/audit', () => {
     expect(head.body).toBe('');
   });
 
+  it('records each audit query as an audit_read event when served through logwire.persistence', async () => {
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'logwire-http-read-'));
+    const logwire = createLogwire({ persistence: { dir: own } });
+    logwire.audit('user.login', { user: 'u0' });
+    logwire.hub.flush();
+    const plain = createServer(logwire.persistence!.queryHandler({ authenticate }));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (plain.address() as AddressInfo).port;
+      const status = await new Promise<number>((resolve, reject) => {
+        httpRequest({ host: '127.0.0.1', port, path: '/logs/audit?action=user.login', headers: { authorization: 'Bearer auditor' } }, (r) => {
+          r.resume();
+          r.on('end', () => resolve(r.statusCode ?? 0));
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect(status).toBe(200);
+      logwire.hub.flush();
+      const reads = logwire.persistence!.query('audit', { action: 'audit_read' }).entries;
+      expect(reads.map((entry) => entry.data['metadata'])).toEqual([{ user: 'ada', filters: { action: 'user.login' }, count: 1 }]);
+    } finally {
+      await new Promise((resolve) => plain.close(resolve));
+      await logwire.close();
+      fs.rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it('answers 404 on unknown paths when used as a plain http handler', async () => {
     const plain = createServer(createQueryHandler({ dir }));
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));

@@ -102,7 +102,7 @@ describe('queryLogs', () => {
       expect(size).toBeGreaterThan(6_000_000);
       const readSync = vi.spyOn(fs, 'readSync');
       const page = queryLogs(big, 'system', { limit: 100 });
-      const bytesRead = readSync.mock.calls.reduce((sum, call) => sum + Number(call[3] ?? 0), 0);
+      const bytesRead = readSync.mock.results.reduce((sum, result) => sum + Number(result.value ?? 0), 0);
       expect(numbers(page)).toEqual(Array.from({ length: 100 }, (_, i) => 39_900 + i));
       expect(bytesRead).toBeLessThan(200_000);
     } finally {

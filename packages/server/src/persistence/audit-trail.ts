@@ -71,6 +71,8 @@ export class AuditTrail {
   #closed = false;
   #recovered = false;
   #recoveryFailed = false;
+  /** Newest file found at startup: if the clock is behind it, lines keep going there. */
+  #floorName = '';
 
   constructor(dir: string, options: AuditTrailOptions, onError: (error: LogwireError) => void) {
     this.dir = dir;
@@ -225,6 +227,7 @@ export class AuditTrail {
       });
       if (this.#seq > 0) this.#previousFile = names[index] as string;
     }
+    this.#floorName = names[names.length - 1] ?? '';
     if (this.#checkpointFiles.length > 0) {
       readLinesBackwardSync(path.join(this.dir, CHECKPOINT_FILE), (line) => {
         try {
@@ -247,7 +250,8 @@ export class AuditTrail {
 
   /** Switches to the file of the current UTC day (never back to an earlier day). */
   #rollover(now: number): void {
-    const name = trailFileName(now);
+    const today = trailFileName(now);
+    const name = today < this.#floorName ? this.#floorName : today;
     if (this.#file !== undefined && name <= this.#fileName) return;
     const switching = this.#file !== undefined;
     if (this.#file !== undefined) {

@@ -5,7 +5,7 @@ import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { LogHub, StreamMessage } from '../hub/log-hub.js';
 import { AuditTrail, type AuditTrailOptions, listTrailFiles } from './audit-trail.js';
 import type { Logger } from '../logger/logger.js';
-import { parseTime } from '../query/http.js';
+import { createQueryHandler, parseTime, type QueryHandler, type QueryHandlerOptions } from '../query/http.js';
 import { type LogKind, type LogQuery, MAX_QUERY_LIMIT, type QueryPage, queryLogs } from '../query/query.js';
 import { type InstanceLogger, type InstanceLogType, InstanceLogs, type InstanceMetadata } from './instances.js';
 import { ensureDir, escapeLineSeparators, readLinesBackwardSync } from './lines.js';
@@ -151,6 +151,22 @@ export class LogStore {
     }
     const page = queryLogs(this.dir, 'audit', { since: from, limit: Math.min(limit, MAX_QUERY_LIMIT) });
     return page.entries.map((entry) => ({ ...entry.data, id: entry.id, seq: entry.seq }));
+  }
+
+  /**
+   * The HTTP query API over these files (`GET /logs/system`, `GET /logs/audit`), behind
+   * `authenticate`. Unless `onAuditRead` is given, every answered audit query is itself recorded
+   * as an `audit_read` event (who, which filters, how many entries).
+   */
+  queryHandler(options: Omit<QueryHandlerOptions, 'dir'> = {}): QueryHandler {
+    const forward = this.#forward;
+    const onAuditRead =
+      options.onAuditRead ??
+      (forward === undefined
+        ? undefined
+        : (read: { user: unknown; query: LogQuery; count: number }) =>
+            forward('audit').audit('audit_read', { user: read.user === undefined ? null : read.user, filters: read.query, count: read.count }));
+    return createQueryHandler({ ...options, dir: this.dir, onAuditRead });
   }
 
   /** Queries `system.log` or the audit trail; see {@link queryLogs}. */
