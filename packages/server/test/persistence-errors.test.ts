@@ -43,6 +43,36 @@ function trailRecords(dir: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+describe('fsync policy', () => {
+  it('fsyncs audit lines in the background after a write, without being asked', async () => {
+    const dir = tempDir();
+    const fsync = vi.spyOn(fs, 'fsync');
+    logwire = createLogwire({ persistence: { dir, audit: { fsyncIntervalMs: 20 } } });
+    logwire.audit('user.login', { user: 'ada' });
+    logwire.hub.flush();
+    expect(fsync).not.toHaveBeenCalled();
+    await until(() => fsync.mock.calls.length > 0, 'the background fsync');
+  });
+
+  it('commit() resolves once audit events are fsynced and rejects when they could not be written (fail-closed use)', async () => {
+    const dir = tempDir();
+    const errors: unknown[] = [];
+    logwire = createLogwire({ persistence: { dir, audit: { fsyncIntervalMs: 60_000 } }, onError: (error) => errors.push(error) });
+    const fsync = vi.spyOn(fs, 'fsync');
+    logwire.audit('payment.approve', { amount: 10 });
+    await logwire.persistence!.commit();
+    expect(fsync).toHaveBeenCalledTimes(1);
+    expect(logwire.persistence!.query('audit', { action: 'payment.approve' }).entries).toHaveLength(1);
+
+    vi.spyOn(fs, 'writeSync').mockImplementation((() => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }) as typeof fs.writeSync);
+    logwire.audit('payment.approve', { amount: 20 });
+    await expect(logwire.persistence!.commit()).rejects.toMatchObject({ code: 'ERR_LOGWIRE_WRITE', message: expect.stringMatching(/1 audit event\(s\) could not be written/) });
+    expect(codes(errors)).toEqual(['ERR_LOGWIRE_WRITE']);
+  });
+});
+
 describe('write failures', () => {
   it('an unwritable directory raises error events, never throws into a log call, and recovers with a gap record', async () => {
     const base = tempDir();

@@ -112,15 +112,19 @@ export class AppendFile {
     return true;
   }
 
-  /** Flushes written bytes to the disk (fsync) in the background; resolves when done. */
-  sync(): Promise<void> {
+  /** Flushes written bytes to the disk (fsync) in the background; resolves with false if that failed. */
+  sync(): Promise<boolean> {
     const fd = this.#fd;
-    if (fd === undefined || !this.#unsynced) return Promise.resolve();
+    if (fd === undefined || !this.#unsynced) return Promise.resolve(!this.#broken);
     this.#unsynced = false;
     return new Promise((resolve) => {
       fs.fsync(fd, (error) => {
-        if (error !== null && error.code !== 'EBADF') this.#events.onError(new LogwireError(LogwireErrorCode.Write, `fsync of ${this.path} failed: ${error.message}`, { cause: error }));
-        resolve();
+        if (error !== null && error.code !== 'EBADF') {
+          this.#events.onError(new LogwireError(LogwireErrorCode.Write, `fsync of ${this.path} failed: ${error.message}`, { cause: error }));
+          resolve(false);
+          return;
+        }
+        resolve(true);
       });
     });
   }

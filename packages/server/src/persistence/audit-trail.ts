@@ -70,6 +70,7 @@ export class AuditTrail {
   #lastSig = '';
   #closed = false;
   #recovered = false;
+  #lastSyncOk = true;
   #recoveryFailed = false;
   /** Newest file found at startup: if the clock is behind it, lines keep going there. */
   #floorName = '';
@@ -144,6 +145,20 @@ export class AuditTrail {
     } finally {
       this.#syncing = undefined;
     }
+  }
+
+  /**
+   * Resolves once every audit line written so far is on disk (fsynced); rejects with
+   * `ERR_LOGWIRE_WRITE` when events were dropped since the last successful write or the fsync
+   * failed. The building block of a fail-closed policy: audit, `await commit()`, then act.
+   */
+  async commit(): Promise<void> {
+    if (this.#closed) throw new LogwireError(LogwireErrorCode.Closed, 'the audit trail is closed');
+    if (!this.#recovered || this.#lost > 0) {
+      throw new LogwireError(LogwireErrorCode.Write, `${this.#lost} audit event(s) could not be written to ${this.dir}; see onError for the cause`);
+    }
+    await this.sync(true);
+    if (!this.#lastSyncOk) throw new LogwireError(LogwireErrorCode.Write, `fsync of the audit trail in ${this.dir} failed; see onError for the cause`);
   }
 
   /** Fsyncs, writes a final checkpoint, closes the files. */
@@ -302,7 +317,7 @@ export class AuditTrail {
 
   async #syncAndCheckpoint(force: boolean): Promise<void> {
     if (this.#closed) return;
-    await this.#file?.sync();
+    this.#lastSyncOk = (await this.#file?.sync()) ?? true;
     if (this.#closed) return;
     this.#writeCheckpoint(force);
     await Promise.all(this.#checkpointFiles.map((file) => file.sync()));

@@ -97,7 +97,7 @@ export class RotatingFile {
     this.#file.open();
   }
 
-  sync(): Promise<void> {
+  sync(): Promise<boolean> {
     return this.#file.sync();
   }
 

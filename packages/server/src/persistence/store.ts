@@ -52,6 +52,7 @@ export class LogStore {
   #systemLost = 0;
   #epoch: string | undefined;
   #epochStored = false;
+  #hub: LogHub | undefined;
   #epochFailed = false;
 
   readonly #forward: ((name: string) => Logger) | undefined;
@@ -177,6 +178,7 @@ export class LogStore {
   /** Writes every batch of `hub` from now on and records its epoch; returns the detach function. */
   attach(hub: LogHub): () => void {
     this.#epoch = hub.epoch;
+    this.#hub = hub;
     this.#storeEpoch(hub.epoch);
     this.#detach = hub.on((batch) => this.write(batch));
     return () => this.#detach?.();
@@ -205,6 +207,16 @@ export class LogStore {
   /** Fsyncs the files and writes a due checkpoint. */
   async sync(): Promise<void> {
     await Promise.all([this.system.sync(), this.audit.sync(true)]);
+  }
+
+  /**
+   * Writes what the hub holds pending, then resolves once every audit event logged so far is on
+   * disk; rejects with `ERR_LOGWIRE_WRITE` if any audit event could not be written. For actions
+   * that must not happen unaudited: `logwire.audit(…); await logwire.persistence.commit();`.
+   */
+  async commit(): Promise<void> {
+    this.#hub?.flush();
+    await this.audit.commit();
   }
 
   /** Stops writing, fsyncs and closes every file. */
