@@ -86,7 +86,7 @@ describe('per-instance logs', () => {
       expect(() => logwire!.persistence!.getInstanceLogs(id)).toThrow(/Invalid instance id/);
     }
     expect(() => logwire!.persistence!.getInstanceLogs('ok', 'secrets' as never)).toThrow(/Unknown instance log type/);
-    expect(fs.readdirSync(dir).sort()).toEqual(['audit', 'stream.json']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['audit', 'logwire.lock', 'stream.json']);
   });
 });
 

@@ -108,6 +108,8 @@ describe('restart recovery', () => {
     const legacyBefore = await collect(`ws://127.0.0.1:${first.port}/ws/logs`);
     const framesBefore = await legacyBefore.waitFor(46);
     legacyBefore.ws.close();
+    // One writer per directory: a second process is refused while the first lives.
+    expect(() => createLogwire({ persistence: { dir } })).toThrow(`is in use by process ${first.child.pid}`);
     await kill9(first.child);
 
     const cut = first.ids[29]!;

@@ -26,6 +26,53 @@ export interface PersistenceOptions {
   recover?: boolean;
 }
 
+/** Lock file: one writing process per directory. */
+const LOCK_FILE = 'logwire.lock';
+
+/**
+ * Takes the directory for this process: two writers would fork the audit chain and interleave
+ * rotations. A lock left by a process that is gone (crash, kill -9) is taken over.
+ * Throws when a live process holds it; returns undefined when the directory is unusable (that
+ * is reported, and writing is retried later).
+ */
+function acquireLock(file: string, report: (error: unknown) => void): string | undefined {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid) + '\n', { flag: 'wx', mode: 0o600 });
+      return file;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'EEXIST') {
+        report(new LogwireError(LogwireErrorCode.Write, `Cannot create lock file ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        return undefined;
+      }
+    }
+    let holder = NaN;
+    try {
+      holder = Number(fs.readFileSync(file, 'utf8').trim());
+    } catch {
+      // Unreadable or just removed: try again.
+    }
+    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+      throw new LogwireError(LogwireErrorCode.InvalidOption, `${path.dirname(file)} is in use by process ${holder}: give each process its own persistence.dir`);
+    }
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      // Someone else removed it first.
+    }
+  }
+  return undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'EPERM';
+  }
+}
+
 /** File holding the stream epoch, so ids stay comparable across restarts. */
 const STREAM_FILE = 'stream.json';
 
@@ -53,6 +100,7 @@ export class LogStore {
   #epoch: string | undefined;
   #epochStored = false;
   #hub: LogHub | undefined;
+  #lock: string | undefined;
   #epochFailed = false;
 
   readonly #forward: ((name: string) => Logger) | undefined;
@@ -71,6 +119,7 @@ export class LogStore {
       // Reported, not thrown: the app keeps running and writes are retried.
       report(new LogwireError(LogwireErrorCode.Write, `Cannot create log directory ${this.dir}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
     }
+    this.#lock = acquireLock(path.join(this.dir, LOCK_FILE), report);
     this.system = new RotatingFile(path.join(this.dir, SYSTEM_LOG_FILE), options.system ?? {}, {
       onError: report,
       onRecover: (lost) => report(new LogwireError(LogwireErrorCode.Write, `system.log is writable again; ${lost} system log lines were dropped while it was not`)),
@@ -226,6 +275,14 @@ export class LogStore {
     this.system.close();
     this.audit.close();
     this.instances.close();
+    if (this.#lock !== undefined) {
+      try {
+        if (fs.readFileSync(this.#lock, 'utf8').trim() === String(process.pid)) fs.unlinkSync(this.#lock);
+      } catch {
+        // Already gone; nothing to release.
+      }
+      this.#lock = undefined;
+    }
   }
 
   #storeEpoch(epoch: string): void {
