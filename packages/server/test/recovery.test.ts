@@ -138,6 +138,16 @@ describe('restart recovery', () => {
 });
 
 describe('durability', () => {
+  it('records logged in the same turn as process.exit() reach the files', async () => {
+    const dir = tempDir();
+    const child = spawn(process.execPath, [CHILD, 'exit', dir], { env: { ...process.env, SYSTEM: '100', AUDIT: '20' }, stdio: 'ignore' });
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(0);
+    const system = fs.readFileSync(path.join(dir, 'system.log'), 'utf8').slice(0, -1).split('\n');
+    expect(system.map((line) => JSON.parse(line).i)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(await verifyAuditTrail(dir)).toMatchObject({ status: 'intact', records: 21 });
+  });
+
   it('kill -9 while writing audit events loses nothing acknowledged and corrupts no earlier line', async () => {
     const dir = tempDir();
     const child = spawn(process.execPath, [CHILD, 'flood', dir], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -161,6 +161,11 @@ export class AuditTrail {
     if (!this.#lastSyncOk) throw new LogwireError(LogwireErrorCode.Write, `fsync of the audit trail in ${this.dir} failed; see onError for the cause`);
   }
 
+  /** Fsyncs the current file now, blocking (for exit handlers). */
+  syncNow(): void {
+    this.#file?.syncNow();
+  }
+
   /** Fsyncs, writes a final checkpoint, closes the files. */
   close(): void {
     if (this.#closed) return;

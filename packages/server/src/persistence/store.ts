@@ -229,7 +229,22 @@ export class LogStore {
     this.#epoch = hub.epoch;
     this.#hub = hub;
     this.#storeEpoch(hub.epoch);
-    this.#detach = hub.on((batch) => this.write(batch));
+    const off = hub.on((batch) => this.write(batch));
+    // Writes are synchronous, so they still work in an 'exit' handler: records logged in the
+    // same turn as `process.exit()` (or before a normal exit) reach the files.
+    const onExit = (): void => {
+      try {
+        hub.flush();
+        this.audit.syncNow();
+      } catch {
+        // Exiting anyway; nothing else to try.
+      }
+    };
+    process.on('exit', onExit);
+    this.#detach = () => {
+      off();
+      process.off('exit', onExit);
+    };
     return () => this.#detach?.();
   }
 
