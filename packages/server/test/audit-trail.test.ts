@@ -153,8 +153,9 @@ describe('retention', () => {
     expect(result.problem).toMatchObject({ reason: VerifyReason.MissingFile, file: 'audit-20260213.jsonl', line: 1 });
   });
 
-  it('rejects a retention that is not a whole number of days', () => {
+  it('rejects a retention that is not a whole number of days, and an empty key', () => {
     expect(() => createLogwire({ persistence: { dir: tempDir(), audit: { retentionDays: 0 } } })).toThrow(/retentionDays/);
+    expect(() => createLogwire({ persistence: { dir: tempDir(), audit: { integrityKey: '' } } })).toThrow(/integrityKey must not be empty/);
   });
 });
 

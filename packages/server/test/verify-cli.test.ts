@@ -79,7 +79,7 @@ describe('logwire verify', () => {
   it('checks checkpoints with a key from a file or the environment and detects truncation', async () => {
     const { dir, file } = await trail(KEY);
     const keyFile = path.join(tempDir(), 'key');
-    fs.writeFileSync(keyFile, KEY);
+    fs.writeFileSync(keyFile, KEY + '\n');
     expect((await run([dir, '--key-file', keyFile])).out).toContain('checkpoints: 1 valid, newest covers seq 61');
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     fs.writeFileSync(file, lines.slice(0, 50).join('\n') + '\n');

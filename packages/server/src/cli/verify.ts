@@ -7,7 +7,8 @@ const HELP = `Usage: logwire verify <dir> [options]
 Checks the hash-chained audit trail in <dir> (the persistence directory or its audit/ folder).
 
 Options:
-  --key-file <path>      file holding the integrity key: also checks the signed checkpoints
+  --key-file <path>      file holding the integrity key (one trailing newline is ignored):
+                         also checks the signed checkpoints
   --key-env <name>       environment variable holding the key (default: LOGWIRE_AUDIT_KEY, if set)
   --checkpoints <path>   a further checkpoint location (directory or file); repeatable
   --json                 print the result as JSON
@@ -47,7 +48,10 @@ export const command: Command = {
     let key: string | Buffer | undefined;
     if (keyFile !== undefined) {
       try {
-        key = fs.readFileSync(keyFile);
+        // The file's bytes are the key; one trailing newline (as editors and `echo` add) is not part of it.
+        const bytes = fs.readFileSync(keyFile);
+        const end = bytes.length - (bytes[bytes.length - 1] === 0x0a ? (bytes[bytes.length - 2] === 0x0d ? 2 : 1) : 0);
+        key = bytes.subarray(0, end);
       } catch (error) {
         return usage(`cannot read key file ${keyFile}: ${error instanceof Error ? error.message : String(error)}`);
       }

@@ -88,6 +88,9 @@ export class AuditTrail {
     if (!(Number.isInteger(this.#options.retentionDays) && this.#options.retentionDays >= 1)) {
       throw new LogwireError(LogwireErrorCode.InvalidOption, `persistence.audit.retentionDays must be a whole number of days ≥ 1, got ${String(options.retentionDays)}`);
     }
+    if (options.integrityKey !== undefined && options.integrityKey.length === 0) {
+      throw new LogwireError(LogwireErrorCode.InvalidOption, 'persistence.audit.integrityKey must not be empty');
+    }
     if (options.integrityKey !== undefined) {
       const events = { onError: (error: LogwireError) => this.#report(error) };
       for (const where of [dir, ...(options.checkpointMirrors ?? [])]) this.#checkpointFiles.push(new AppendFile(path.join(where, CHECKPOINT_FILE), events));

@@ -19,7 +19,8 @@ export interface RotationOptions {
  * file-stream-rotator, pino-roll) are asynchronous streams that decide on their own when to
  * rotate, so a batch can be split at a byte rather than a line boundary, and their issue
  * trackers list lost lines and stale targets after restarts (rotating-file-stream #99, pino-roll
- * #75 and #114). Here every write is synchronous and whole-line, rotation happens only between
+ * #75 and #114); pino's sonic-boom (under pino-roll) also duplicates and tears lines when
+ * `flush(cb)` runs inside its 'ready' handler (reproduced on 4.2.x and 5.0.0). Here every write is synchronous and whole-line, rotation happens only between
  * lines, and the current file is always `<file>`, so restart recovery and the query API read a
  * layout that cannot be mid-rotation.
  */
