@@ -247,6 +247,16 @@ describe('verify: signed checkpoints', () => {
     expect(await verifyAuditTrail(dir, { key: KEY })).toMatchObject({ status: 'intact', checkpoints: 4, checkpointSeq: 101, unanchored: 0 });
   });
 
+  it('persistence.verify() uses the configured key and mirrors', async () => {
+    const dir = tempDir();
+    const mirror = tempDir();
+    const logwire = createLogwire({ persistence: { dir, audit: { integrityKey: KEY, checkpointMirrors: [mirror] } } });
+    logwire.audit('user.login');
+    await logwire.persistence!.commit();
+    expect(await logwire.persistence!.verify()).toMatchObject({ status: 'intact', checkpoints: 2, checkpointSeq: 2, unanchored: 0 });
+    await logwire.close();
+  });
+
   it('detects a truncated tail only with the key', async () => {
     const dir = tempDir();
     await writeTrail(dir, 100, { key: KEY, burst: 25 });

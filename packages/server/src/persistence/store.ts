@@ -10,6 +10,7 @@ import { type LogKind, type LogQuery, MAX_QUERY_LIMIT, type QueryPage, queryLogs
 import { type InstanceLogger, type InstanceLogType, InstanceLogs, type InstanceMetadata } from './instances.js';
 import { ensureDir, escapeLineSeparators, readLinesBackwardSync } from './lines.js';
 import { RotatingFile, type RotationOptions } from './rotating-file.js';
+import { verifyAuditTrail, type VerifyResult } from './verify.js';
 import { auditMessage, SYSTEM_LOG_FILE, systemFiles, systemMessage } from './records.js';
 
 /** Options of file persistence (`createLogwire({ persistence: { dir } })`). */
@@ -104,10 +105,12 @@ export class LogStore {
   #epochFailed = false;
 
   readonly #forward: ((name: string) => Logger) | undefined;
+  readonly #options: PersistenceOptions;
 
   /** `forward` gives the logger that instance lifecycle records are also sent to (the live stream). */
   constructor(options: PersistenceOptions, onError: (error: unknown) => void, forward?: (name: string) => Logger) {
     this.#forward = forward;
+    this.#options = options;
     if (typeof options?.dir !== 'string' || options.dir === '') throw new LogwireError(LogwireErrorCode.InvalidOption, 'persistence.dir must be a non-empty path');
     this.dir = path.resolve(options.dir);
     this.auditDir = path.join(this.dir, 'audit');
@@ -217,6 +220,12 @@ export class LogStore {
         : (read: { user: unknown; query: LogQuery; count: number }) =>
             forward('audit').audit('audit_read', { user: read.user === undefined ? null : read.user, filters: read.query, count: read.count }));
     return createQueryHandler({ ...options, dir: this.dir, onAuditRead });
+  }
+
+  /** Verifies this directory's audit trail with the configured key and checkpoint mirrors; see {@link verifyAuditTrail}. */
+  verify(): Promise<VerifyResult> {
+    const audit = this.#options.audit ?? {};
+    return verifyAuditTrail(this.dir, { key: audit.integrityKey, checkpoints: audit.checkpointMirrors });
   }
 
   /** Queries `system.log` or the audit trail; see {@link queryLogs}. */
