@@ -5,6 +5,7 @@ import { LogHub, type LogHubOptions } from './hub/log-hub.js';
 import type { Fields } from './logger/format.js';
 import { type AuditOptions, Logger, LoggerTree } from './logger/logger.js';
 import { LogStreamEndpoint, type LogStreamEndpointOptions } from './transport/ws-endpoint.js';
+import { LogStore, type PersistenceOptions } from './persistence/store.js';
 
 /** Options of {@link createLogwire}. */
 export interface LogwireOptions extends LogHubOptions {
@@ -18,6 +19,12 @@ export interface LogwireOptions extends LogHubOptions {
   callsite?: boolean;
   /** Called with errors raised inside logwire (never thrown into a log call). @default prints to stderr */
   onError?: (error: unknown) => void;
+  /**
+   * Write the logs to files under `persistence.dir` and rebuild the stream's history and id
+   * sequence from them at construction (synchronously). Write failures go to `onError`.
+   * See docs/persistence.md.
+   */
+  persistence?: PersistenceOptions;
 }
 
 /**
@@ -35,10 +42,16 @@ export class Logwire {
   readonly #tree: LoggerTree;
   readonly #endpoints = new Set<LogStreamEndpoint>();
   readonly #auditLogger: Logger;
+  /** The log files (query, instance logs, sync), when `persistence` is configured. */
+  readonly persistence: LogStore | undefined;
 
   constructor(options: LogwireOptions = {}) {
     const onError = options.onError ?? defaultOnError;
-    this.hub = new LogHub({ ...options, onListenerError: options.onListenerError ?? onError });
+    this.persistence = options.persistence === undefined ? undefined : new LogStore(options.persistence, onError, (name) => this.getLogger(name));
+    const recovered = this.persistence !== undefined && options.persistence?.recover !== false ? this.persistence.recover(options.historySize ?? 10_000) : undefined;
+    this.hub = new LogHub({ ...options, epoch: options.epoch ?? recovered?.epoch, onListenerError: options.onListenerError ?? onError });
+    if (recovered !== undefined) this.hub.restore(recovered.messages);
+    this.persistence?.attach(this.hub);
     this.#tree = new LoggerTree({ levels: thresholds(options.level), callsite: options.callsite ?? true }, (entry) => this.hub.publish(entry), onError);
     this.#auditLogger = this.#tree.get('audit');
   }
@@ -89,6 +102,7 @@ export class Logwire {
     await Promise.all([...this.#endpoints].map((endpoint) => endpoint.close()));
     this.#endpoints.clear();
     this.hub.close();
+    this.persistence?.close();
   }
 }
 

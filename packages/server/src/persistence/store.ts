@@ -1,0 +1,340 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { compareIds } from '@logwire/protocol';
+import { LogwireError, LogwireErrorCode } from '../errors.js';
+import type { LogHub, StreamMessage } from '../hub/log-hub.js';
+import { AuditTrail, type AuditTrailOptions, listTrailFiles } from './audit-trail.js';
+import type { Logger } from '../logger/logger.js';
+import { createQueryHandler, parseTime, type QueryHandler, type QueryHandlerOptions } from '../query/http.js';
+import { type LogKind, type LogQuery, MAX_QUERY_LIMIT, type QueryPage, queryLogs } from '../query/query.js';
+import { type InstanceLogger, type InstanceLogType, InstanceLogs, type InstanceMetadata } from './instances.js';
+import { ensureDir, escapeLineSeparators, readLinesBackwardSync } from './lines.js';
+import { RotatingFile, type RotationOptions } from './rotating-file.js';
+import { verifyAuditTrail, type VerifyResult } from './verify.js';
+import { auditMessage, SYSTEM_LOG_FILE, systemFiles, systemMessage } from './records.js';
+
+/** Options of file persistence (`createLogwire({ persistence: { dir } })`). */
+export interface PersistenceOptions {
+  /** Directory of the log files; created (mode 0700) when missing. */
+  dir: string;
+  /** Size rotation of `<dir>/system.log`. @default { maxBytes: 10 MiB, backups: 5 } */
+  system?: RotationOptions;
+  /** The audit trail under `<dir>/audit/`. */
+  audit?: AuditTrailOptions;
+  /** Size rotation of each `instances/<id>/instance.log`. @default { maxBytes: 5 MiB, backups: 3 } */
+  instances?: RotationOptions;
+  /** Rebuild the hub's history and id sequence from the files at startup. @default true */
+  recover?: boolean;
+}
+
+/** Lock file: one writing process per directory. */
+const LOCK_FILE = 'logwire.lock';
+
+/**
+ * Takes the directory for this process: two writers would fork the audit chain and interleave
+ * rotations. A lock left by a process that is gone (crash, kill -9) is taken over.
+ * Throws when a live process holds it; returns undefined when the directory is unusable (that
+ * is reported, and writing is retried later).
+ */
+function acquireLock(file: string, report: (error: unknown) => void): string | undefined {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid) + '\n', { flag: 'wx', mode: 0o600 });
+      return file;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'EEXIST') {
+        report(new LogwireError(LogwireErrorCode.Write, `Cannot create lock file ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        return undefined;
+      }
+    }
+    let holder = NaN;
+    try {
+      holder = Number(fs.readFileSync(file, 'utf8').trim());
+    } catch {
+      // Unreadable or just removed: try again.
+    }
+    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+      throw new LogwireError(LogwireErrorCode.InvalidOption, `${path.dirname(file)} is in use by process ${holder}: give each process its own persistence.dir`);
+    }
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      // Someone else removed it first.
+    }
+  }
+  return undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'EPERM';
+  }
+}
+
+/** File holding the stream epoch, so ids stay comparable across restarts. */
+const STREAM_FILE = 'stream.json';
+
+/** What startup recovery found: the stored epoch and the newest messages, oldest first. */
+export interface Recovered {
+  epoch: string | undefined;
+  messages: StreamMessage[];
+}
+
+/**
+ * The files behind a logwire instance: `system.log` (rotated), the hash-chained audit trail,
+ * per-instance logs and the stream epoch. It receives every batch from the hub and writes it
+ * synchronously, so it needs no queue of its own and a crash loses at most the batch being built.
+ */
+export class LogStore {
+  readonly dir: string;
+  readonly auditDir: string;
+  readonly system: RotatingFile;
+  readonly audit: AuditTrail;
+  /** Per-instance logs under `<dir>/instances/`. */
+  readonly instances: InstanceLogs;
+  readonly #onError: (error: unknown) => void;
+  #detach: (() => void) | undefined;
+  #systemLost = 0;
+  #epoch: string | undefined;
+  #epochStored = false;
+  #hub: LogHub | undefined;
+  #lock: string | undefined;
+  #epochFailed = false;
+
+  readonly #forward: ((name: string) => Logger) | undefined;
+  readonly #options: PersistenceOptions;
+
+  /** `forward` gives the logger that instance lifecycle records are also sent to (the live stream). */
+  constructor(options: PersistenceOptions, onError: (error: unknown) => void, forward?: (name: string) => Logger) {
+    this.#forward = forward;
+    this.#options = options;
+    if (typeof options?.dir !== 'string' || options.dir === '') throw new LogwireError(LogwireErrorCode.InvalidOption, 'persistence.dir must be a non-empty path');
+    this.dir = path.resolve(options.dir);
+    this.auditDir = path.join(this.dir, 'audit');
+    this.#onError = onError;
+    const report = (error: unknown): void => this.#report(error);
+    try {
+      ensureDir(this.dir);
+    } catch (error) {
+      // Reported, not thrown: the app keeps running and writes are retried.
+      report(new LogwireError(LogwireErrorCode.Write, `Cannot create log directory ${this.dir}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+    }
+    this.#lock = acquireLock(path.join(this.dir, LOCK_FILE), report);
+    this.system = new RotatingFile(path.join(this.dir, SYSTEM_LOG_FILE), options.system ?? {}, {
+      onError: report,
+      onRecover: (lost) => report(new LogwireError(LogwireErrorCode.Write, `system.log is writable again; ${lost} system log lines were dropped while it was not`)),
+    });
+    this.audit = new AuditTrail(this.auditDir, options.audit ?? {}, report);
+    this.instances = new InstanceLogs(path.join(this.dir, 'instances'), options.instances ?? {}, report);
+  }
+
+  /** System log lines dropped because writes failed. */
+  get systemLinesLost(): number {
+    return this.#systemLost;
+  }
+
+  /**
+   * Reads the stored epoch and the newest `limit` messages of both files (synchronously: reading
+   * backwards costs about as much as the messages returned).
+   */
+  recover(limit: number): Recovered {
+    let epoch: string | undefined;
+    try {
+      const stored = JSON.parse(fs.readFileSync(path.join(this.dir, STREAM_FILE), 'utf8')) as { epoch?: unknown };
+      if (typeof stored.epoch === 'string' && stored.epoch !== '') epoch = stored.epoch;
+    } catch {
+      // No stored epoch (first start, or unreadable): the hub picks a fresh one.
+    }
+    const messages: StreamMessage[] = [];
+    try {
+      for (const file of systemFiles(this.dir)) {
+        if (messages.length >= limit) break;
+        readLinesBackwardSync(file, (line) => {
+          const message = systemMessage(line);
+          if (message !== undefined) messages.push(message);
+          return messages.length < limit;
+        });
+      }
+      const audit: StreamMessage[] = [];
+      for (const name of listTrailFiles(this.auditDir).reverse()) {
+        if (audit.length >= limit) break;
+        readLinesBackwardSync(path.join(this.auditDir, name), (line) => {
+          const message = auditMessage(line);
+          if (message !== undefined) audit.push(message);
+          return audit.length < limit;
+        });
+      }
+      messages.push(...audit);
+    } catch (error) {
+      this.#report(new LogwireError(LogwireErrorCode.Write, `Could not read history from ${this.dir}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+    }
+    messages.sort((a, b) => compareIds(a.position, b.position));
+    return { epoch, messages: messages.slice(Math.max(0, messages.length - limit)) };
+  }
+
+  /** The scoped logger of instance `id`: `instances/<id>/` files, plus the `instance` logger of the stream. */
+  instanceLogger(id: string, name?: string | null): InstanceLogger {
+    return this.instances.logger(id, name, this.#forward?.('instance'));
+  }
+
+  /** The last `tail` lines (0 = all) of an instance's `instance`, `communication` or `tmux_output` file. */
+  getInstanceLogs(id: string, type: InstanceLogType = 'instance', tail = 100): string[] {
+    return this.instances.getInstanceLogs(id, type, tail);
+  }
+
+  /** The metadata of every instance with logs, including terminated ones. */
+  listLoggedInstances(): InstanceMetadata[] {
+    return this.instances.listLoggedInstances();
+  }
+
+  /**
+   * The newest `limit` audit entries at or after `since` (ISO text, ms or Date), oldest first, each
+   * the entry's data plus its stream `id` and trail `seq`.
+   */
+  getAuditLogs(since?: string | number | Date, limit = 100): Record<string, unknown>[] {
+    let from: number | undefined;
+    if (typeof since === 'string') {
+      from = parseTime(since);
+      if (from === undefined) throw new LogwireError(LogwireErrorCode.InvalidOption, `since must be an ISO 8601 date or time, got ${JSON.stringify(since).slice(0, 60)}`);
+    } else if (since !== undefined) {
+      from = since instanceof Date ? since.getTime() : since;
+    }
+    const page = queryLogs(this.dir, 'audit', { since: from, limit: Math.min(limit, MAX_QUERY_LIMIT) });
+    return page.entries.map((entry) => ({ ...entry.data, id: entry.id, seq: entry.seq }));
+  }
+
+  /**
+   * The HTTP query API over these files (`GET /logs/system`, `GET /logs/audit`), behind
+   * `authenticate`. Unless `onAuditRead` is given, every answered audit query is itself recorded
+   * as an `audit_read` event (who, which filters, how many entries).
+   */
+  queryHandler(options: Omit<QueryHandlerOptions, 'dir'> = {}): QueryHandler {
+    const forward = this.#forward;
+    const onAuditRead =
+      options.onAuditRead ??
+      (forward === undefined
+        ? undefined
+        : (read: { user: unknown; query: LogQuery; count: number }) =>
+            forward('audit').audit('audit_read', { user: read.user === undefined ? null : read.user, filters: read.query, count: read.count }));
+    return createQueryHandler({ ...options, dir: this.dir, onAuditRead });
+  }
+
+  /** Verifies this directory's audit trail with the configured key and checkpoint mirrors; see {@link verifyAuditTrail}. */
+  verify(): Promise<VerifyResult> {
+    const audit = this.#options.audit ?? {};
+    return verifyAuditTrail(this.dir, { key: audit.integrityKey, checkpoints: audit.checkpointMirrors });
+  }
+
+  /** Queries `system.log` or the audit trail; see {@link queryLogs}. */
+  query(kind: LogKind, query?: LogQuery): QueryPage {
+    return queryLogs(this.dir, kind, query);
+  }
+
+  /** Writes every batch of `hub` from now on and records its epoch; returns the detach function. */
+  attach(hub: LogHub): () => void {
+    this.#epoch = hub.epoch;
+    this.#hub = hub;
+    this.#storeEpoch(hub.epoch);
+    const off = hub.on((batch) => this.write(batch));
+    // Writes are synchronous, so they still work in an 'exit' handler: records logged in the
+    // same turn as `process.exit()` (or before a normal exit) reach the files.
+    const onExit = (): void => {
+      try {
+        hub.flush();
+        this.audit.syncNow();
+      } catch {
+        // Exiting anyway; nothing else to try.
+      }
+    };
+    process.on('exit', onExit);
+    this.#detach = () => {
+      off();
+      process.off('exit', onExit);
+    };
+    return () => this.#detach?.();
+  }
+
+  /** Writes one batch: system messages to `system.log`, audit messages to the trail. Never throws. */
+  write(batch: readonly StreamMessage[]): void {
+    const system: string[] = [];
+    const audit: { id: string; data: string }[] = [];
+    for (const message of batch) {
+      if (message.type === 'audit_log') audit.push(message);
+      else system.push(escapeLineSeparators('{"id":"' + message.id + '"' + (message.data.length > 2 ? ',' + message.data.slice(1) : '}')));
+    }
+    if (system.length > 0) {
+      try {
+        this.#systemLost += this.system.writeLines(system);
+      } catch (error) {
+        this.#report(error);
+      }
+    }
+    if (audit.length > 0) this.audit.append(audit);
+    // The directory may have been unwritable at startup; store the epoch once writes work.
+    if (!this.#epochStored && this.#epoch !== undefined && !this.system.broken) this.#storeEpoch(this.#epoch);
+  }
+
+  /** Fsyncs the files and writes a due checkpoint. */
+  async sync(): Promise<void> {
+    await Promise.all([this.system.sync(), this.audit.sync(true)]);
+  }
+
+  /**
+   * Writes what the hub holds pending, then resolves once every audit event logged so far is on
+   * disk; rejects with `ERR_LOGWIRE_WRITE` if any audit event could not be written. For actions
+   * that must not happen unaudited: `logwire.audit(…); await logwire.persistence.commit();`.
+   */
+  async commit(): Promise<void> {
+    this.#hub?.flush();
+    await this.audit.commit();
+  }
+
+  /** Stops writing, fsyncs and closes every file. */
+  close(): void {
+    this.#detach?.();
+    this.#detach = undefined;
+    this.system.close();
+    this.audit.close();
+    this.instances.close();
+    if (this.#lock !== undefined) {
+      try {
+        if (fs.readFileSync(this.#lock, 'utf8').trim() === String(process.pid)) fs.unlinkSync(this.#lock);
+      } catch {
+        // Already gone; nothing to release.
+      }
+      this.#lock = undefined;
+    }
+  }
+
+  #storeEpoch(epoch: string): void {
+    const file = path.join(this.dir, STREAM_FILE);
+    try {
+      const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+      const text = JSON.stringify({ epoch }) + '\n';
+      if (current === text) {
+        this.#epochStored = true;
+        return;
+      }
+      // Write then rename, so a crash never leaves a half-written epoch.
+      fs.writeFileSync(file + '.tmp', text, { mode: 0o600 });
+      fs.renameSync(file + '.tmp', file);
+      this.#epochStored = true;
+    } catch (error) {
+      if (this.#epochFailed) return;
+      this.#epochFailed = true;
+      this.#report(new LogwireError(LogwireErrorCode.Write, `Cannot store the stream epoch in ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+    }
+  }
+
+  #report(error: unknown): void {
+    try {
+      this.#onError(error);
+    } catch {
+      // Never let the error hook break a write.
+    }
+  }
+}
+
