@@ -55,7 +55,12 @@ export async function until(check: () => boolean, message = 'condition', timeout
 
 /** Waits until the panel has rendered everything it received. */
 export async function settle(panel: HTMLElement & { updateComplete: Promise<boolean> }): Promise<void> {
-  await new Promise((resolve) => requestAnimationFrame(() => resolve(undefined)));
+  // Frames do not run in a background page (the runner opens two at once), so wait for whichever
+  // comes first: a frame or the panel's own 100 ms fallback flush.
+  await new Promise((resolve) => {
+    requestAnimationFrame(() => resolve(undefined));
+    setTimeout(resolve, 120);
+  });
   await new Promise((resolve) => setTimeout(resolve, 0));
   while (!(await panel.updateComplete));
 }

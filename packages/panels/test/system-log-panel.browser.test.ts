@@ -1,3 +1,4 @@
+import { emulateMedia } from '@web/test-runner-commands';
 import { expect } from 'chai';
 import '@logwire/panels/define';
 import type { LogwireCopyEvent, LogwireExportEvent, LogwireFollowChangeEvent, SystemLogPanel } from '@logwire/panels';
@@ -327,6 +328,21 @@ describe('<system-log-panel>', () => {
     const names = new Set([...shadow(panel).querySelectorAll('[part]')].flatMap((element) => element.getAttribute('part')!.split(' ')));
     for (const name of ['base', 'header', 'title', 'count', 'state', 'toolbar', 'levels', 'level-toggle', 'filter', 'search', 'regex-toggle', 'highlight-toggle', 'pause-button', 'follow-button', 'clear-button', 'export', 'export-button', 'column-header', 'list', 'empty', 'announcer']) {
       expect(names.has(name), name).to.equal(true);
+    }
+  });
+
+  it('follows prefers-color-scheme unless a theme attribute says otherwise', async () => {
+    const { panel } = await mount();
+    try {
+      await emulateMedia({ colorScheme: 'dark' });
+      expect(getComputedStyle(panel).backgroundColor).to.equal('rgb(21, 24, 33)');
+      panel.setAttribute('theme', 'light');
+      expect(getComputedStyle(panel).backgroundColor).to.equal('rgb(255, 255, 255)');
+      panel.removeAttribute('theme');
+      await emulateMedia({ colorScheme: 'light' });
+      expect(getComputedStyle(panel).backgroundColor).to.equal('rgb(255, 255, 255)');
+    } finally {
+      await emulateMedia({ colorScheme: 'light' });
     }
   });
 
