@@ -147,7 +147,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   /** Show times in `local` time or `utc`. */
   declare timeZone: 'local' | 'utc';
   /** `auto` (follows `prefers-color-scheme`), `light` or `dark`. */
-  declare theme: Theme;
+  declare theme: 'auto' | 'light' | 'dark';
   /** Levels shown (attribute: comma-separated, e.g. `levels="WARNING,ERROR,CRITICAL"`); `UNKNOWN` covers levels outside the six. */
   declare levels: readonly string[];
   /** Shows only entries whose logger contains this text (case-insensitive). */
@@ -155,9 +155,9 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   /** Search text, matched against every field including metadata keys and values. */
   declare search: string;
   /** `text` (case-insensitive substring) or `regex` (case-insensitive regular expression). */
-  declare searchMode: SearchMode;
+  declare searchMode: 'text' | 'regex';
   /** `filter` hides entries that do not match; `highlight` keeps them and marks the matches. */
-  declare searchAction: SearchAction;
+  declare searchAction: 'filter' | 'highlight';
   /** While paused, new entries are buffered (never dropped) and counted as "N new". */
   declare paused: boolean;
   /** Keep the newest entry in view. Turns off when the user scrolls up, on again at the bottom. */
@@ -225,12 +225,12 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     this.client = undefined;
     this.limit = 10_000;
     this.timeZone = 'local';
-    this.theme = Theme.Auto;
+    this.theme = 'auto';
     this.levels = [...PANEL_LEVELS];
     this.loggerFilter = '';
     this.search = '';
-    this.searchMode = SearchMode.Text;
-    this.searchAction = SearchAction.Filter;
+    this.searchMode = 'text';
+    this.searchAction = 'filter';
     this.paused = false;
     this.follow = true;
     this.clearable = true;
@@ -574,7 +574,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   }
 
   /** The entries that pass the filters, with gap markers, as `json`, `ndjson` or `csv` text. */
-  exportAs(format: ExportFormat): string {
+  exportAs(format: 'json' | 'ndjson' | 'csv'): string {
     this.#flush();
     const rows = this.#view;
     if (format === 'csv') {
@@ -594,7 +594,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   }
 
   /** Exports the filtered view and downloads it as a file, unless a `logwire-export` listener cancels. */
-  download(format: ExportFormat): void {
+  download(format: 'json' | 'ndjson' | 'csv'): void {
     const content = this.exportAs(format);
     const event = new LogwireExportEvent(format, content, this.#viewLogs);
     if (!this.dispatchEvent(event)) return;

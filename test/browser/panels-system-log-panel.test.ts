@@ -1,9 +1,11 @@
+// The panels in Chromium, fed by an in-page client with the same event API as LogStreamClient
+// (exact control over what arrives and when). panels-end-to-end.test.ts uses real servers.
 import { emulateMedia } from '@web/test-runner-commands';
 import { expect } from 'chai';
 import '@logwire/panels/define';
 import type { LogwireCopyEvent, LogwireExportEvent, LogwireFollowChangeEvent, SystemLogPanel } from '@logwire/panels';
-import { axeViolations } from './axe.js';
-import { button, FakeClient, messages, part, rowCells, settle, shadow, system, until } from './fake-client.js';
+import { axeViolations } from '../../packages/panels/test/axe.js';
+import { button, FakeClient, messages, part, rowCells, settle, shadow, system, until } from '../../packages/panels/test/fake-client.js';
 
 async function mount(setup: (panel: SystemLogPanel) => void = () => {}): Promise<{ panel: SystemLogPanel; client: FakeClient }> {
   const client = new FakeClient();
