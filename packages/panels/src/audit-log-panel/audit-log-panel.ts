@@ -127,7 +127,7 @@ export class AuditLogPanel extends LogPanelBase<AuditLogMessage> {
         part="filter"
         type="text"
         list="action-values"
-        placeholder="action"
+        placeholder="Action"
         aria-label="Action filter"
         .value=${this.actionFilter}
         @input=${(event: Event) => (this.actionFilter = (event.target as HTMLInputElement).value)}

@@ -147,7 +147,12 @@ export const panelStyles = css`
   }
   .levels {
     display: flex;
+    flex-wrap: wrap;
     gap: 3px;
+  }
+  .level-toggle {
+    padding: 0 4px;
+    font-size: 11px;
   }
   .level-toggle[aria-pressed='false'] {
     opacity: 0.55;
@@ -210,6 +215,8 @@ export const panelStyles = css`
     height: var(--row-height);
     line-height: var(--row-height);
     cursor: default;
+    /* Each row lays out on its own: a changed cell never re-lays out its neighbours. */
+    contain: strict;
   }
   .row:hover {
     background: var(--_row-hover);

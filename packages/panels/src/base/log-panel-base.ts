@@ -193,6 +193,8 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   #pausedBuffer: Row<M>[] = [];
   #bufferedLogs = 0;
   #nextSeq = 1;
+  /** Whether a level outside the six arrived (only then is the UNKNOWN toggle shown). */
+  #sawUnknown = false;
   #totalLogs = 0;
   #viewLogs = 0;
   #matcher: Matcher | undefined;
@@ -333,7 +335,8 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     if (viewport === null) return;
     let target = this.#pendingScroll;
     this.#pendingScroll = undefined;
-    if (this.follow && !this.paused) target = Math.max(0, viewport.scrollHeight - viewport.clientHeight);
+    // From the model, not scrollHeight: reading layout here would force it in the middle of the update.
+    if (this.follow && !this.paused) target = Math.max(0, this.#totalHeight() - (this.#viewportHeight || viewport.clientHeight));
     if (target !== undefined && Math.abs(viewport.scrollTop - target) >= 1) {
       this.#programmaticScroll = target;
       viewport.scrollTop = target;
@@ -380,7 +383,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
         </header>
         <div class="toolbar" part="toolbar" role="toolbar" aria-label="Filters and actions">
           <span class="levels" part="levels" role="group" aria-label="Levels">
-            ${PANEL_LEVELS.map((level) => {
+            ${PANEL_LEVELS.filter((level) => level !== 'UNKNOWN' || this.#sawUnknown || !this.levels.includes('UNKNOWN')).map((level) => {
               const on = this.levels.includes(level);
               return html`<button class="level-toggle" part="level-toggle" data-level=${level} aria-pressed=${on ? 'true' : 'false'} @click=${() => this.#toggleLevel(level)}>${level}</button>`;
             })}
@@ -390,7 +393,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
             part="filter"
             type="text"
             list="logger-values"
-            placeholder="logger"
+            placeholder="Logger"
             aria-label="Logger filter"
             .value=${this.loggerFilter}
             @input=${(event: Event) => (this.loggerFilter = (event.target as HTMLInputElement).value)}
@@ -400,7 +403,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
             class="search"
             part="search"
             type="search"
-            placeholder="search all fields ( / )"
+            placeholder="Search ( / )"
             aria-label="Search all fields"
             aria-invalid=${this.#searchError ? 'true' : 'false'}
             .value=${this.search}
@@ -669,6 +672,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
       this.#rows.push(row);
       if (row.kind === 'log') {
         this.#totalLogs++;
+        if (row.level === 'UNKNOWN') this.#sawUnknown = true;
         this.noteValues(row.message);
       }
       if (this.#matches(row)) {

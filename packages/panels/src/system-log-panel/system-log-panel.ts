@@ -135,7 +135,7 @@ export class SystemLogPanel extends LogPanelBase<SystemLogMessage> {
         part="filter"
         type="text"
         list="module-values"
-        placeholder="module"
+        placeholder="Module"
         aria-label="Module filter"
         .value=${this.moduleFilter}
         @input=${(event: Event) => (this.moduleFilter = (event.target as HTMLInputElement).value)}
