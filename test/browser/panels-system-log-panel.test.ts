@@ -3,7 +3,7 @@
 import { emulateMedia } from '@web/test-runner-commands';
 import { expect } from 'chai';
 import '@logwire/panels/define';
-import type { LogwireCopyEvent, LogwireExportEvent, LogwireFollowChangeEvent, SystemLogPanel } from '@logwire/panels';
+import type { LogwireCopyEvent, LogwireExportEvent, LogwireFollowChangeEvent, LogwirePauseChangeEvent, SystemLogPanel } from '@logwire/panels';
 import { axeViolations } from '../../packages/panels/test/axe.js';
 import { button, FakeClient, messages, part, rowCells, settle, shadow, system, until } from '../../packages/panels/test/fake-client.js';
 
@@ -199,10 +199,12 @@ describe('<system-log-panel>', () => {
     expect(panel.entries[0]!.data.message).to.equal('m100');
     expect(topText()).to.equal('m200');
     expect(panel.follow).to.equal(false);
+    expect(part(panel, 'new-button').textContent).to.equal('100 new ↓');
 
     const list = viewport(panel);
     await scrollTo(panel, list.scrollHeight - list.clientHeight);
     expect(panel.follow).to.equal(true);
+    expect(shadow(panel).querySelector('[part="new-button"]')).to.equal(null);
     client.emit('message', system('newest'));
     await settle(panel);
     expect(messages(panel).at(-1)).to.equal('newest');
@@ -250,6 +252,30 @@ describe('<system-log-panel>', () => {
     expect(csv[7]).to.equal('');
   });
 
+  it('fires typed events that bubble out of shadow roots', async () => {
+    const host = document.createElement('div');
+    document.body.append(host);
+    const root = host.attachShadow({ mode: 'open' });
+    const client = new FakeClient();
+    const panel = document.createElement('system-log-panel');
+    panel.client = client.asClient();
+    root.append(panel);
+    await settle(panel);
+    const seen: Event[] = [];
+    for (const name of ['logwire-pause-change', 'logwire-follow-change', 'logwire-clear'] as const) document.addEventListener(name, (event) => seen.push(event), { once: true });
+    panel.pause();
+    panel.follow = false;
+    await settle(panel);
+    panel.clear();
+    expect(seen.map((event) => [event.type, event.constructor.name, event.bubbles, event.composed])).to.deep.equal([
+      ['logwire-pause-change', 'LogwirePauseChangeEvent', true, true],
+      ['logwire-follow-change', 'LogwireFollowChangeEvent', true, true],
+      ['logwire-clear', 'LogwireClearEvent', true, true],
+    ]);
+    expect((seen[0] as LogwirePauseChangeEvent).paused).to.equal(true);
+    expect((seen[1] as LogwireFollowChangeEvent).follow).to.equal(false);
+  });
+
   it('clears on the Clear button', async () => {
     const { panel, client } = await mount();
     client.emit('message', system('a'));
@@ -294,7 +320,7 @@ describe('<system-log-panel>', () => {
   });
 
   it('renders HTML, scripts, javascript: URLs and bidi overrides as text', async () => {
-    const payloads = ['<img src=x onerror=__xss()>', '"><script>__xss()</script>', '<a href="javascript:__xss()">x</a>', '<style>*{display:none}</style>', '${__xss()}'];
+    const payloads = ['javascript:__xss()', '<img src=x onerror=__xss()>', '"><script>__xss()</script>', '<a href="javascript:__xss()">x</a>', '<style>*{display:none}</style>', '${__xss()}'];
     const { panel, client } = await mount();
     (window as unknown as { __xss: () => void }).__xss = () => {
       throw new Error('payload executed');
@@ -308,8 +334,8 @@ describe('<system-log-panel>', () => {
       expect(cells[index]!.slice(2)).to.deep.equal([payload, payload, `${payload}:42`, payload]);
     }
     expect(shadow(panel).querySelectorAll('[part="row"] img, [part="row"] script, [part="row"] a, [part="row"] style').length).to.equal(0);
-    expect(cells[5]![5]).to.equal('admin⟨U+202E⟩gnp.exe delete⟨U+2066⟩user⟨U+2069⟩ ␛[31mRED␛[0m');
-    const level = shadow(panel).querySelectorAll<HTMLElement>('[part="row"] .level')[6]!;
+    expect(cells[6]![5]).to.equal('admin⟨U+202E⟩gnp.exe delete⟨U+2066⟩user⟨U+2069⟩ ␛[31mRED␛[0m');
+    const level = shadow(panel).querySelectorAll<HTMLElement>('[part="row"] .level')[7]!;
     expect(level.textContent).to.equal('info" style="background:red');
     expect(level.dataset['level']).to.equal('UNKNOWN');
     expect(level.getAttribute('style')).to.equal(null);

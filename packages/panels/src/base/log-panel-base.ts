@@ -193,6 +193,8 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   #pausedBuffer: Row<M>[] = [];
   #bufferedLogs = 0;
   #nextSeq = 1;
+  /** Entries shown below the viewport since following stopped. */
+  #unseen = 0;
   /** Whether a level outside the six arrived (only then is the UNKNOWN toggle shown). */
   #sawUnknown = false;
   #totalLogs = 0;
@@ -307,6 +309,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
       }
       this.dispatchEvent(new LogwirePauseChangeEvent(this.paused, this.bufferedCount));
     }
+    if (changed.has('follow') && this.follow) this.#unseen = 0;
     if (changed.has('follow') && changed.get('follow') !== undefined) this.dispatchEvent(new LogwireFollowChangeEvent(this.follow));
     this.#resolveAnchor();
   }
@@ -378,7 +381,9 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
           <span class="count" part="count" title="shown / held">${this.#viewLogs} / ${this.#totalLogs}</span>
           ${this.paused && buffered > 0
             ? html`<button class="new" part="new-button" @click=${this.resume} aria-label=${`${buffered} new, resume`}>${buffered} new</button>`
-            : nothing}
+            : !this.paused && !this.follow && this.#unseen > 0
+              ? html`<button class="new" part="new-button" @click=${() => this.scrollToBottom()} aria-label=${`${this.#unseen} new below, jump to the newest`}>${this.#unseen} new ↓</button>`
+              : nothing}
           <span class="state" part="state" data-state=${this._connection}>${STATE_LABELS[this._connection]}</span>
         </header>
         <div class="toolbar" part="toolbar" role="toolbar" aria-label="Filters and actions">
@@ -680,6 +685,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
         if (row.kind === 'log') {
           this.#viewLogs++;
           shown++;
+          if (!this.follow) this.#unseen++;
           if (row.level === 'ERROR' || row.level === 'CRITICAL') errors++;
         }
       }
