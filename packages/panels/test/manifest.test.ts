@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -17,6 +17,21 @@ const manifest = JSON.parse(readFileSync(`${dir}custom-elements.json`, 'utf8')) 
 const element = (tag: string): Declaration => manifest.modules.flatMap((module) => module.declarations ?? []).find((declaration) => declaration.tagName === tag)!;
 
 describe('custom-elements.json and the README tables', () => {
+  it('is what the analyzer makes of the current sources (run npm run build after changing JSDoc)', () => {
+    // The analyzer rewrites package.json, so it runs on a copy inside node_modules/.cache.
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const copy = `${root}node_modules/.cache/logwire-cem-check`;
+    rmSync(copy, { recursive: true, force: true });
+    mkdirSync(copy, { recursive: true });
+    for (const item of ['src', 'package.json', 'custom-elements-manifest.config.mjs']) cpSync(`${dir}${item}`, `${copy}/${item}`, { recursive: true });
+    try {
+      execFileSync(process.execPath, [`${root}node_modules/@custom-elements-manifest/analyzer/cem.js`, 'analyze', '--config', 'custom-elements-manifest.config.mjs'], { cwd: copy, stdio: 'pipe' });
+      expect(JSON.parse(readFileSync(`${copy}/custom-elements.json`, 'utf8'))).toEqual(manifest);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('describes both panels with their attributes, events, parts and custom properties', () => {
     const system = element('system-log-panel');
     const audit = element('audit-log-panel');
