@@ -263,8 +263,10 @@ export const panelStyles = css`
     padding: 4px 10px 6px 28px;
     border-bottom: 1px solid var(--_border);
     background: var(--_header-bg);
+    overflow-wrap: anywhere;
+  }
+  .detail .value {
     white-space: pre-wrap;
-    word-break: break-all;
   }
   .detail ul {
     list-style: none;
@@ -282,6 +284,8 @@ export const panelStyles = css`
   }
   .detail .copy {
     float: right;
+    position: sticky;
+    top: 0;
   }
   .empty {
     padding: 16px;
