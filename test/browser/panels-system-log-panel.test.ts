@@ -365,6 +365,14 @@ describe('<system-log-panel>', () => {
     shadow(panel).querySelector<HTMLElement>('[part="row"]')!.click();
     await settle(panel);
     expect(part(panel, 'detail').querySelectorAll('img, script, a, style').length).to.equal(0);
+    // Copy puts JSON on the clipboard with bidi and control characters as escapes, not raw.
+    shadow(panel).querySelectorAll<HTMLElement>('[part="row"]')[6]!.click();
+    await settle(panel);
+    let copied = '';
+    panel.addEventListener('logwire-copy', (event) => (copied = event.text));
+    button(panel, '[part="copy-button"]').click();
+    expect(copied).to.contain('"message": "admin\\u202egnp.exe delete\\u2066user\\u2069 \\u001b[31mRED\\u001b[0m"');
+    expect(JSON.parse(copied).data.message).to.equal('admin\u202Egnp.exe delete\u2066user\u2069 \u001b[31mRED\u001b[0m');
   });
 
   it('is themeable: light by default, dark by attribute, custom properties and parts', async () => {
