@@ -2,6 +2,7 @@
 //   1. ingest: a real logwire server streams N msg/s over a WebSocket into <system-log-panel>
 //      (limit 100,000) for a few seconds; frame times are recorded with requestAnimationFrame and
 //      long tasks with PerformanceObserver.
+//   1b. the same rate from an in-page source, without the socket.
 //   2. scroll: with 100,000 entries held, the list is scrolled a few hundred px every frame.
 //   3. memory: JS heap after a forced GC, before and after 100,000 entries are held.
 // Prints a table. Options: --rate=5000 --seconds=10. Numbers depend on the machine; nothing here
@@ -104,6 +105,44 @@ const ingest = await ingestPage.evaluate(() => {
 });
 await ingestPage.close();
 
+// 1b. The same rate from an in-page source (no socket), to separate the panel's own rendering cost
+// from the cost of receiving one WebSocket message per line.
+const localPage = await openPanel();
+const local = await localPage.evaluate(async (rate, seconds) => {
+  const listeners = new Map();
+  const source = { state: 'live', on: (event, callback) => (listeners.set(event, callback), () => listeners.delete(event)) };
+  const panel = document.createElement('system-log-panel');
+  panel.setAttribute('limit', '100000');
+  panel.client = source;
+  document.body.append(panel);
+  const frames = [];
+  const longTasks = [];
+  new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((entry) => entry.duration))).observe({ type: 'longtask' });
+  const levels = ['INFO', 'INFO', 'INFO', 'DEBUG', 'WARNING', 'ERROR'];
+  let sent = 0;
+  const started = performance.now();
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - started) / 1000) * rate);
+    for (; sent < due; sent++) {
+      const text = `{"type":"system_log","data":{"timestamp":"${new Date().toISOString()}","level":"${levels[sent % 6]}","logger":"bench.service","message":"request ${sent}","module":"handler","function":"handle","line":1,"request_id":"r-${sent}"}}`;
+      listeners.get('message')?.(JSON.parse(text));
+    }
+  }, 10);
+  let last = performance.now();
+  await new Promise((resolve) => {
+    const loop = (now) => {
+      frames.push(now - last);
+      last = now;
+      if (now - started < seconds * 1000) requestAnimationFrame(loop);
+      else resolve();
+    };
+    requestAnimationFrame(loop);
+  });
+  clearInterval(timer);
+  return { frames: frames.slice(2), longTasks, held: panel.entries.length };
+}, RATE, SECONDS);
+await localPage.close();
+
 // 2 and 3. 100,000 entries held: memory, then scrolling through them.
 const memoryPage = await openPanel();
 const cdp = await memoryPage.createCDPSession();
@@ -164,11 +203,13 @@ await logwire.close();
 http.close();
 
 const ingestStats = frameStats(ingest.frames);
+const localStats = frameStats(local.frames);
 const scrollStats = frameStats(scroll.frames);
 const ms = (value) => value.toFixed(1);
 const rows = [
   ['scenario', 'frames', 'fps', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'frames > 33 ms', 'long tasks'],
   [`ingest ${RATE}/s for ${SECONDS}s`, ingestStats.frames, ingestStats.fps.toFixed(0), ms(ingestStats.p50), ms(ingestStats.p95), ms(ingestStats.p99), ms(ingestStats.max), ingestStats.over33, ingest.longTasks.length],
+  [`ingest ${RATE}/s in-page, no socket`, localStats.frames, localStats.fps.toFixed(0), ms(localStats.p50), ms(localStats.p95), ms(localStats.p99), ms(localStats.max), localStats.over33, local.longTasks.length],
   ['scroll 100k held, 400 px/frame', scrollStats.frames, scrollStats.fps.toFixed(0), ms(scrollStats.p50), ms(scrollStats.p95), ms(scrollStats.p99), ms(scrollStats.max), scrollStats.over33, '—'],
 ];
 const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
