@@ -375,6 +375,20 @@ describe('<system-log-panel>', () => {
     expect(JSON.parse(copied).data.message).to.equal('admin\u202Egnp.exe delete\u2066user\u2069 \u001b[31mRED\u001b[0m');
   });
 
+  it('cuts a 1 MiB message in its cell and shows all of it when expanded', async () => {
+    const { panel, client } = await mount();
+    const huge = 'x'.repeat(1 << 20);
+    client.emit('message', system(huge));
+    await settle(panel);
+    const cell = messages(panel)[0]!;
+    expect(cell.length).to.equal(2001);
+    expect(cell.endsWith('…')).to.equal(true);
+    shadow(panel).querySelector<HTMLElement>('[part="row"]')!.click();
+    await settle(panel);
+    const value = [...part(panel, 'detail').querySelectorAll('li')].find((li) => li.querySelector(':scope > .key')?.textContent === 'message')!.querySelector('.value')!;
+    expect(value.textContent!.length).to.equal(1 << 20);
+  });
+
   it('is themeable: light by default, dark by attribute, custom properties and parts', async () => {
     const { panel } = await mount((p) => p.setAttribute('theme', 'light'));
     expect(getComputedStyle(panel).backgroundColor).to.equal('rgb(255, 255, 255)');

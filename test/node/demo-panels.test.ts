@@ -84,6 +84,9 @@ describe('demo page', () => {
     expect(await page.$eval('#load button[data-rate="1000"]', (el) => el.getAttribute('aria-pressed'))).toBe('true');
     expect(await page.evaluate(() => fetch('/rate').then((r) => r.json()))).toEqual({ rate: 1000 });
     await waitFor(page, () => page.$eval('#rate', (el) => Number(el.textContent!.replace(/,/g, ''))), (n) => n >= 300, 'logs/s above 300');
+    // The time-zone control switches both panels.
+    await page.select('#time-zone', 'utc');
+    expect(await page.evaluate(() => ['system-log-panel', 'audit-log-panel'].map((tag) => document.querySelector(tag)!.getAttribute('time-zone')))).toEqual(['utc', 'utc']);
     await page.click('#load button[data-rate="4"]');
     await waitFor(page, () => page.$eval('#target', (el) => el.textContent), (text) => text === '4', 'load back to 4/s');
   }, 60_000);
