@@ -389,6 +389,25 @@ describe('<system-log-panel>', () => {
     expect(value.textContent!.length).to.equal(1 << 20);
   });
 
+  it('shows records with missing or odd fields without failing, and reads levels given as a string', async () => {
+    const { panel, client } = await mount();
+    client.emit('message', { type: 'system_log', data: {} } as never);
+    client.emit('message', { type: 'system_log', data: { timestamp: 'yesterday', level: 40, logger: null, message: { nested: true }, module: 'm', function: 'f', line: '7' } } as never);
+    client.emit('message', system('normal', { level: 'ERROR' }));
+    await settle(panel);
+    const cells = rowCells(panel);
+    expect(cells.slice(0, 2)).to.deep.equal([
+      ['', '', '', '', ':', ''],
+      ['yesterday', '40', '', 'm', 'f:7', '{"nested":true}'],
+    ]);
+    expect(cells[2]!.slice(1)).to.deep.equal(['ERROR', 'app.core', 'core', 'run:42', 'normal']);
+    expect(shadow(panel).querySelectorAll<HTMLElement>('[part="row"] .level')[1]!.dataset['level']).to.equal('UNKNOWN');
+    (panel as unknown as { levels: string }).levels = 'error, critical';
+    await settle(panel);
+    expect(panel.levels).to.deep.equal(['ERROR', 'CRITICAL']);
+    expect(messages(panel)).to.deep.equal(['normal']);
+  });
+
   it('is themeable: light by default, dark by attribute, custom properties and parts', async () => {
     const { panel } = await mount((p) => p.setAttribute('theme', 'light'));
     expect(getComputedStyle(panel).backgroundColor).to.equal('rgb(255, 255, 255)');

@@ -1,7 +1,8 @@
 /** Formats a wire timestamp as `HH:MM:SS.mmm` in local time or UTC; unparseable input is shown as is. */
 export function formatTime(timestamp: string, zone: 'local' | 'utc'): string {
+  if (typeof timestamp !== 'string') return '';
   const ms = Date.parse(timestamp);
-  if (Number.isNaN(ms)) return String(timestamp);
+  if (Number.isNaN(ms)) return timestamp;
   const date = new Date(ms);
   const [h, m, s, milli] =
     zone === 'utc'
@@ -12,8 +13,9 @@ export function formatTime(timestamp: string, zone: 'local' | 'utc'): string {
 
 /** Full ISO-8601 of a wire timestamp in local time (with offset) or UTC, for tooltips and exports. */
 export function formatIso(timestamp: string, zone: 'local' | 'utc'): string {
+  if (typeof timestamp !== 'string') return '';
   const ms = Date.parse(timestamp);
-  if (Number.isNaN(ms)) return String(timestamp);
+  if (Number.isNaN(ms)) return timestamp;
   const date = new Date(ms);
   if (zone === 'utc') return date.toISOString();
   const offset = -date.getTimezoneOffset();

@@ -286,6 +286,8 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (this.isConnected && (changed.has('client') || changed.has('src'))) this.#bind();
+    // A string set from script (`panel.levels = 'ERROR,CRITICAL'`) is read like the attribute.
+    if (changed.has('levels') && !Array.isArray(this.levels)) this.levels = levelsConverter.fromAttribute(typeof this.levels === 'string' ? this.levels : null);
     if (changed.has('search') || changed.has('searchMode')) this.#compileSearch();
     if (changed.has('limit') && this.#rows.length > this.#limit()) {
       this.#captureAnchor();
@@ -753,7 +755,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     if (row.kind === 'gap') return true;
     if (!this.levels.includes(row.level)) return false;
     const logger = this.loggerFilter.trim().toLowerCase();
-    if (logger !== '' && !String(row.message.data.logger).toLowerCase().includes(logger)) return false;
+    if (logger !== '' && !displayValue(row.message.data.logger).toLowerCase().includes(logger)) return false;
     if (!this.matchesFieldFilters(row.message)) return false;
     if (this.#matcher !== undefined && this.searchAction === 'filter') {
       row.haystack ??= this.#haystack(row.message);

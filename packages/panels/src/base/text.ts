@@ -14,10 +14,10 @@ export function visible(text: string): string {
   return text.replace(INVISIBLE, (char) => (char === '\u001b' ? '␛' : `⟨U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`));
 }
 
-/** Any value as display text: strings as they are, everything else as compact JSON. */
+/** Any value as display text: strings as they are, nothing for null or undefined, the rest as compact JSON. */
 export function displayValue(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (value === undefined) return '';
+  if (value === undefined || value === null) return '';
   return compactJson(value);
 }
 
