@@ -491,6 +491,22 @@ describe('<system-log-panel>', () => {
     expect(performance.now() - first).to.be.at.least(350);
   });
 
+  it('keeps working after being moved in the document', async () => {
+    const { panel, client } = await mount((p) => (p.announceInterval = 50));
+    client.emit('message', system('before move'));
+    await settle(panel);
+    const other = document.createElement('div');
+    document.body.append(other);
+    other.append(panel);
+    panel.style.height = '200px';
+    client.emit('message', system('after move'));
+    await until(() => messages(panel).at(-1) === 'after move', 'row after the move');
+    await until(() => part(panel, 'announcer').textContent === '1 new entry', 'announcement after the move');
+    // The resize observer follows the new size: a 200 px list renders fewer rows than a 400 px one.
+    for (let i = 0; i < 100; i++) client.emit('message', system(`fill ${i}`));
+    await until(() => shadow(panel).querySelectorAll('[part="row"]').length > 0 && shadow(panel).querySelectorAll('[part="row"]').length <= Math.ceil(200 / 20) + 2 * 8 + 1, 'rows for 200 px');
+  });
+
   it('is accessible', async () => {
     const { panel, client } = await mount();
     client.emit('message', system('first', { level: 'WARNING', extra: { a: 1 } }));

@@ -270,6 +270,10 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.#bind();
+    // Moved in the document: the shadow DOM is still there, only the observer needs renewing.
+    if (this.hasUpdated) this.#observeViewport();
+    // Whatever arrived but was not rendered before the panel was removed is shown now.
+    if (this.#incoming.length > 0) this.#scheduleFlush();
   }
 
   override disconnectedCallback(): void {
@@ -282,6 +286,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     if (this.#flushFrame !== undefined) cancelAnimationFrame(this.#flushFrame);
     this.#flushTimer = undefined;
     this.#flushFrame = undefined;
+    this.#announceTimer = undefined;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -328,8 +333,12 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   }
 
   protected override firstUpdated(): void {
+    this.#observeViewport();
+  }
+
+  #observeViewport(): void {
     const viewport = this.#viewport();
-    if (viewport === null) return;
+    if (viewport === null || this.#resizeObserver !== undefined) return;
     this.#resizeObserver = new ResizeObserver(() => {
       const height = viewport.clientHeight;
       if (height !== this.#viewportHeight) {
