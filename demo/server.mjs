@@ -18,10 +18,10 @@ const workload = startWorkload(logwire, { rate: Number(process.env.DEMO_RATE ?? 
 
 const server = createServer(async (request, response) => {
   const path = (request.url ?? '/').split('?')[0];
-  if (path === '/rate' && request.method === 'POST') {
-    const value = Number(new URL(request.url, 'http://demo').searchParams.get('value'));
-    workload.setRate(value);
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ rate: workload.rate }));
+  // GET /rate reads the simulated load (log calls per second); POST /rate?value=N changes it.
+  if (path === '/rate' && (request.method === 'POST' || request.method === 'GET')) {
+    if (request.method === 'POST') workload.setRate(Number(new URL(request.url, 'http://demo').searchParams.get('value')));
+    response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ rate: workload.rate }));
     return;
   }
   const file = files[path];

@@ -53,7 +53,7 @@ describe('one log line end to end', () => {
     const [systemRow] = rowTexts(system);
     expect(systemRow).to.match(/^\d\d:\d\d:\d\d\.\d{3} WARNING orchestrator\.instance_manager log-server-plugin executeCommand:\d+ High memory usage detected$/);
     expect(rowTexts(audit)[0]).to.match(/^\d\d:\d\d:\d\d\.\d{3} INFO orchestrator\.audit instance_spawn Instance spawned \{"instance_id":"abc-123"\}$/);
-    expect(system.shadowRoot?.querySelector('[part="count"]')?.textContent).to.equal('1 entry');
+    expect(system.shadowRoot?.querySelector('[part="count"]')?.textContent).to.equal('1 / 1');
   });
 
   it('shares one client between both panels', async () => {

@@ -1,6 +1,9 @@
 // A @web/test-runner plugin that lets browser tests drive real logwire servers in Node:
 // `executeServerCommand('logwire:start')` starts one on port 0, `logwire:log` logs through it,
-// `logwire:stop` closes it. It imports the built server (npm test builds before the browser run).
+// `logwire:stop` closes it. `logwire:burst` logs N numbered lines in one go. `logwire:raw-start`
+// starts a bare `ws` server that sends the given frames to every connection (to play protocol
+// frames such as `gap` exactly). It imports the built server (npm test builds before the browser run).
+import { WebSocketServer } from 'ws';
 import { createLogwire } from '../../packages/server/dist/index.js';
 
 export function logServerPlugin() {
@@ -24,6 +27,24 @@ export function logServerPlugin() {
           else logwire.getLogger(entry.logger).log(entry.level ?? 'INFO', entry.message, entry.fields);
         }
         return true;
+      }
+      if (command === 'logwire:burst') {
+        const logwire = servers.get(payload.id);
+        if (!logwire) throw new Error(`no logwire server ${payload.id}`);
+        const logger = logwire.getLogger(payload.logger ?? 'burst');
+        const levels = payload.levels ?? ['INFO'];
+        for (let i = 0; i < payload.count; i++) logger.log(levels[i % levels.length], `${payload.prefix ?? 'burst'} ${i}`, { i });
+        return true;
+      }
+      if (command === 'logwire:raw-start') {
+        const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+        await new Promise((resolve) => wss.once('listening', resolve));
+        wss.on('connection', (socket) => {
+          for (const frame of payload.frames) socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+        });
+        const id = next++;
+        servers.set(id, { close: () => new Promise((resolve) => { for (const client of wss.clients) client.terminate(); wss.close(() => resolve()); }) });
+        return { id, url: `ws://127.0.0.1:${wss.address().port}/ws/logs` };
       }
       if (command === 'logwire:stop') {
         await servers.get(payload.id)?.close();

@@ -1,0 +1,93 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function startDemo(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['demo/server.mjs'], { cwd: root, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /logwire demo: (http:\/\/localhost:\d+)/.exec(out);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${out}`)));
+  });
+}
+
+async function waitFor<T>(page: Page, read: () => T | Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`${what}: last value ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('demo page', () => {
+  let browser: Browser | undefined;
+  let demo: ChildProcess | undefined;
+
+  afterAll(async () => {
+    await browser?.close();
+    demo?.kill('SIGKILL');
+  });
+
+  it('shows both panels side by side with a resizable split, a status bar with rate and histogram, and a load control', async () => {
+    const started = await startDemo();
+    demo = started.child;
+    browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1400, height: 800 });
+    await page.goto(started.url);
+
+    const boxes = () =>
+      page.evaluate(() => ['system-log-panel', 'audit-log-panel'].map((tag) => {
+        const box = document.querySelector(tag)!.getBoundingClientRect();
+        return { left: Math.round(box.left), right: Math.round(box.right), top: Math.round(box.top), width: Math.round(box.width) };
+      }));
+    const [system, audit] = await boxes();
+    expect(system!.top).toBe(audit!.top);
+    expect(system!.right).toBeLessThan(audit!.left);
+
+    // Keyboard on the separator moves the split by 5 % of the width each press.
+    await page.focus('#splitter');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    expect(await page.$eval('#splitter', (el) => el.getAttribute('aria-valuenow'))).toBe('60');
+    const [wider] = await boxes();
+    expect(wider!.width).toBeGreaterThan(system!.width + 100);
+    // Dragging the handle to a point sets the split there.
+    const handle = (await page.$eval('#splitter', (el) => { const b = el.getBoundingClientRect(); return { x: b.left + b.width / 2, y: b.top + b.height / 2 }; }));
+    await page.mouse.move(handle.x, handle.y);
+    await page.mouse.down();
+    await page.mouse.move(handle.x - 400, handle.y, { steps: 5 });
+    await page.mouse.up();
+    const [dragged] = await boxes();
+    expect(dragged!.width).toBeLessThan(system!.width - 100);
+
+    // The status bar counts what arrives, per level.
+    await waitFor(page, () => page.$eval('#total', (el) => Number(el.textContent!.replace(/,/g, ''))), (n) => n > 0, 'logs received');
+    const levels = await page.$$eval('#histogram .bucket', (buckets) => buckets.map((b) => (b as HTMLElement).dataset['level']));
+    expect(levels).toEqual(['TRACE', 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']);
+    await waitFor(page, () => page.$eval('#histogram .bucket[data-level="INFO"] .number', (el) => Number(el.textContent!.replace(/,/g, ''))), (n) => n > 0, 'INFO counted');
+
+    // Raising the load to 1,000 steps/s: the server applies it and the measured rate follows.
+    await page.click('#load button[data-rate="1000"]');
+    await waitFor(page, () => page.$eval('#target', (el) => el.textContent), (text) => text === '1,000', 'target shown');
+    expect(await page.$eval('#load button[data-rate="1000"]', (el) => el.getAttribute('aria-pressed'))).toBe('true');
+    expect(await page.evaluate(() => fetch('/rate').then((r) => r.json()))).toEqual({ rate: 1000 });
+    await waitFor(page, () => page.$eval('#rate', (el) => Number(el.textContent!.replace(/,/g, ''))), (n) => n >= 300, 'logs/s above 300');
+    // The time-zone control switches both panels.
+    await page.select('#time-zone', 'utc');
+    expect(await page.evaluate(() => ['system-log-panel', 'audit-log-panel'].map((tag) => document.querySelector(tag)!.getAttribute('time-zone')))).toEqual(['utc', 'utc']);
+    await page.click('#load button[data-rate="4"]');
+    await waitFor(page, () => page.$eval('#target', (el) => el.textContent), (text) => text === '4', 'load back to 4/s');
+  }, 60_000);
+});
