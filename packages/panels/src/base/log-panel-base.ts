@@ -827,6 +827,11 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   }
 
   // ── virtual list geometry ─────────────────────────────────────────────────────────────────
+  // Written here rather than with @lit-labs/virtualizer: under constant appends plus FIFO eviction
+  // at the top, that virtualizer has leaked ResizeObservers, overlapped rows and drifted the
+  // viewport (Clever Cloud's cc-logs hit each of these and moved away from it). Rows here have one
+  // fixed height (plus one expanded detail), so the geometry is arithmetic and the view can be
+  // anchored to an entry's sequence number, which eviction never changes.
 
   #viewport(): HTMLElement | null {
     return this.renderRoot.querySelector<HTMLElement>('.viewport');
