@@ -1,0 +1,22 @@
+import type { Fields } from '../logger/format.js';
+import type { IngestRecord } from '../logger/logger.js';
+
+/** What the adapters feed: a {@link Logwire} instance or anything with its `ingest` method. */
+export interface RecordSink {
+  ingest(record: IngestRecord): void;
+}
+
+/** Copies `key` into `target` as a plain own property (a key named `__proto__` stays data). */
+export function define(target: Fields, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** Milliseconds from an epoch number or a date string; `fallback` for anything else. */
+export function timeOf(value: unknown, fallback: number): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string') {
+    const parsed = Date.parse(value);
+    if (!Number.isNaN(parsed)) return parsed;
+  }
+  return fallback;
+}
