@@ -73,7 +73,7 @@ export class Logwire {
   readonly #stopWorkers: (() => void) | undefined;
 
   constructor(options: LogwireOptions = {}) {
-    const onError = options.onError ?? defaultOnError;
+    const onError = neverThrows(options.onError ?? defaultOnError);
     this.hub = new LogHub({ ...options, onListenerError: options.onListenerError ?? onError });
     const forward = options.forwardToMainThread ?? false;
     this.#forwarder = forward === false ? undefined : new WorkerForwarder(typeof forward === 'string' ? forward : DEFAULT_WORKER_CHANNEL);
@@ -240,6 +240,17 @@ function levelOrThrow(name: string, option: string): number {
   const level = toLevelName(name);
   if (level === undefined) throw new LogwireError(LogwireErrorCode.InvalidOption, `${option} must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL; got "${name}"`);
   return Level[level];
+}
+
+/** An error reporter that cannot throw into a log call or a flush. */
+function neverThrows(report: (error: unknown) => void): (error: unknown) => void {
+  return (error) => {
+    try {
+      report(error);
+    } catch {
+      // The reporter itself failed; there is nowhere left to report to.
+    }
+  };
 }
 
 function defaultOnError(error: unknown): void {

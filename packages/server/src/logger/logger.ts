@@ -190,8 +190,8 @@ export class Logger {
       if (typeof a === 'string') {
         text = a;
         fields = b;
-      } else if (a instanceof Error) {
-        text = typeof b === 'string' ? b : messageText(readSafely(() => a.message));
+      } else if (isError(a)) {
+        text = typeof b === 'string' ? b : messageText(readSafely(() => (a as Error).message));
         fields = { error: a };
       } else if (typeof a === 'object' && a !== null) {
         text = typeof b === 'string' ? b : '';
@@ -201,7 +201,7 @@ export class Logger {
         fields = b;
       }
       let extra: Fields | undefined;
-      if (fields instanceof Error) extra = { error: fields };
+      if (isError(fields)) extra = { error: fields };
       else if (typeof fields === 'object' && fields !== null) extra = fields as Fields;
       else if (fields !== undefined) extra = { value: fields };
       if (this.#bindings !== undefined) extra = mergeFields(this.#bindings, extra);
@@ -370,6 +370,16 @@ function longestPrefix<T>(map: Map<string, T>, name: string): T | undefined {
     if (candidate === '') return undefined;
     const dot = candidate.lastIndexOf('.');
     candidate = dot === -1 ? '' : candidate.slice(0, dot);
+  }
+}
+
+/** `value instanceof Error`, false for a revoked proxy (whose prototype cannot be read). */
+function isError(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
   }
 }
 
