@@ -22,6 +22,8 @@ export interface PinoDestinationOptions {
 
 /** A pino destination: pino calls `write(line)` with one JSON line per log call. */
 export interface PinoDestination {
+  /** Always true: how pino recognises a destination passed as its only argument. */
+  readonly writable: true;
   write(line: string): boolean;
   /** Processes the lines written so far now instead of at the end of the event-loop turn. */
   flush(): void;
@@ -108,6 +110,7 @@ export function pinoDestination(sink: RecordSink, options: PinoDestinationOption
   };
 
   return {
+    writable: true,
     write(line: string): boolean {
       lines.push(typeof line === 'string' ? line : String(line));
       times.push(Date.now());
