@@ -43,7 +43,7 @@ export function captureCallsite(boundary: Function): Callsite {
   if (site === undefined || typeof site !== 'object') return UNKNOWN_CALLSITE;
   try {
     const fn = site.getFunctionName() ?? site.getMethodName() ?? '<anonymous>';
-    if (prepare !== undefined) {
+    if (prepare !== undefined && mapsSources(prepare)) {
       const mapped = mappedPosition(prepare, site);
       if (mapped !== undefined) return { module: moduleName(mapped.file), function: fn, line: mapped.line };
     }
@@ -51,6 +51,16 @@ export function captureCallsite(boundary: Function): Callsite {
   } catch {
     return UNKNOWN_CALLSITE;
   }
+}
+
+/**
+ * Whether `prepare` would report other positions than the raw ones: Node's own formatter (which
+ * Node 20.20+ exposes as `Error.prepareStackTrace`) only does with `--enable-source-maps`; any
+ * other installed formatter (source-map-support, test runners) is assumed to.
+ */
+function mapsSources(prepare: Prepare): boolean {
+  if (prepare.name !== 'ErrorPrepareStackTrace') return true;
+  return (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
 }
 
 /** File and line of `site` as a custom `prepareStackTrace` formats them (`at fn (file:line:col)`). */
