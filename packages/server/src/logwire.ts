@@ -91,6 +91,9 @@ export class Logwire {
     if (workers !== false && forwarder === undefined && isMainThread) {
       this.#stopWorkers = receiveFromWorkers(typeof workers === 'string' ? workers : DEFAULT_WORKER_CHANNEL, (entry) => this.hub.publish(entry), onError);
     }
+    // Modules that log through the process-wide getLogger() should reach the stream the app
+    // attached, so the first instance of the main thread also serves them.
+    if (defaultInstance === undefined && isMainThread && forwarder === undefined) defaultInstance = this;
   }
 
   /** The logger called `name` (dotted, hierarchical); the same object for the same name. */
@@ -155,6 +158,7 @@ export class Logwire {
 
   /** Flushes pending messages and closes every endpoint. */
   async close(): Promise<void> {
+    if (defaultInstance === this) defaultInstance = undefined;
     this.#stopWorkers?.();
     this.#forwarder?.close();
     this.hub.flush();
@@ -164,7 +168,11 @@ export class Logwire {
   }
 }
 
-/** Creates an independent logging pipeline. Most apps need one; see also {@link getLogger}. */
+/**
+ * Creates an independent logging pipeline. Most apps need one. The first instance created in the
+ * main thread also becomes the process-wide instance behind {@link getLogger} and {@link audit}
+ * (until it is closed), unless one exists already.
+ */
 export function createLogwire(options?: LogwireOptions): Logwire {
   return new Logwire(options);
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogwire, type Logwire, LogwireError } from '../src/index.js';
+import { createLogwire, defaultLogwire, getLogger, type Logwire, LogwireError } from '../src/index.js';
 import { capture } from './logger-capture.js';
 
 const ISO_MS_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -261,5 +261,25 @@ describe('Logger: names, levels, fields', () => {
     const { logwire, out } = setup({ callsite: false });
     logwire.getLogger('x').info('fast');
     expect(out.take()[0]!.data).toMatchObject({ module: '', function: '', line: 0 });
+  });
+
+  it('the first instance of the main thread serves the process-wide getLogger() until it is closed', async () => {
+    const { logwire, out } = setup({ callsite: false });
+    const second = createLogwire({ workers: false });
+    expect(defaultLogwire()).toBe(logwire);
+    getLogger('some.module').info('via the process-wide logger');
+    expect(out.take().map((f) => f.data['message'])).toEqual(['via the process-wide logger']);
+    await logwire.close();
+    expect(defaultLogwire()).not.toBe(logwire);
+    await second.close();
+  });
+
+  it('formats timestamps in UTC with milliseconds, also within one second and across seconds', () => {
+    const { logwire, out } = setup({ callsite: false });
+    const times = [Date.UTC(2026, 0, 2, 3, 4, 5, 6), Date.UTC(2026, 0, 2, 3, 4, 5, 78), Date.UTC(2026, 0, 2, 3, 4, 5, 999), Date.UTC(2026, 0, 2, 3, 4, 6, 0), -1];
+    for (const time of times) logwire.ingest({ level: 'INFO', logger: 'clock', message: 't', time });
+    expect(out.take().map((f) => f.data['timestamp'])).toEqual([
+      '2026-01-02T03:04:05.006Z', '2026-01-02T03:04:05.078Z', '2026-01-02T03:04:05.999Z', '2026-01-02T03:04:06.000Z', '1969-12-31T23:59:59.999Z',
+    ]);
   });
 });
