@@ -73,8 +73,20 @@ function mappedPosition(prepare: Prepare, site: NodeJS.CallSite): { file: string
   return { file: match[1] as string, line: Number(match[2]) };
 }
 
-/** `file:///app/src/server.ts` → `server`, like Python's `%(module)s`. */
+const moduleNames = new Map<string, string>();
+
+/** `file:///app/src/server.ts` → `server`, like Python's `%(module)s`; cached per file. */
 function moduleName(file: string): string {
+  let name = moduleNames.get(file);
+  if (name === undefined) {
+    name = baseModuleName(file);
+    if (moduleNames.size >= 1024) moduleNames.clear();
+    moduleNames.set(file, name);
+  }
+  return name;
+}
+
+function baseModuleName(file: string): string {
   const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
   const base = file.slice(slash + 1);
   const dot = base.indexOf('.');

@@ -420,6 +420,8 @@ function readSafely(read: () => unknown): unknown {
   }
 }
 
+// Assignment, except for `__proto__`, which must stay a plain own property (see adapters/shared.ts).
 function define(target: Fields, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
