@@ -1,13 +1,22 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import winston from 'winston';
+import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogwire, DEFAULT_REDACT_KEYS, type Logwire, LogwireError, Redactor } from '../src/index.js';
+import { createLogwire, DEFAULT_REDACT_KEYS, type Logwire, LogwireError, pinoDestination, Redactor, winstonTransport } from '../src/index.js';
 import { capture } from './logger-capture.js';
 
 const R = '[REDACTED]';
 let logwire: Logwire | undefined;
 
+let server: Server | undefined;
+
 afterEach(async () => {
   await logwire?.close();
   logwire = undefined;
+  if (server) await new Promise((resolve) => server!.close(resolve));
+  server = undefined;
 });
 
 function setup(options: Parameters<typeof createLogwire>[0] = {}) {
@@ -171,5 +180,44 @@ describe('redaction (on by default)', () => {
     const redactor = new Redactor();
     const inputs = ['ey' + 'a'.repeat(1 << 20), '-----BEGIN ' + 'A'.repeat(1 << 20), 'a-'.repeat(1 << 19) + '=x', 'eyJ-'.repeat(1 << 18), 'password="'.repeat(1 << 16), 'x://a:'.repeat(1 << 17)];
     for (const input of inputs) expect(typeof redactor.text(input)).toBe('string');
+  });
+
+  it('a canary secret logged every way never appears in the raw WebSocket frames or hub messages', async () => {
+    const canary = 'CANARY-' + Math.random().toString(36).slice(2);
+    const { logwire } = setup({ callsite: false });
+    const hubText: string[] = [];
+    logwire.hub.on((batch) => batch.forEach((message) => hubText.push(message.frame)));
+    server = createServer();
+    logwire.attach(server);
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const raw: string[] = [];
+    const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws/logs`);
+    ws.on('message', (data) => raw.push(data.toString()));
+    await new Promise((resolve) => ws.once('open', resolve));
+    const log = logwire.getLogger('canary');
+    log.info(`login password=${canary}`);
+    log.info('fields', { Password: canary, nested: { deeper: [{ api_key: canary }] }, url: `https://u:${canary}@h/` });
+    log.child({ authorization: `Bearer ${canary}` }).warning('bound');
+    log.error('error', new Error(`token=${canary}`, { cause: new Error(`secret: ${canary}`) }));
+    logwire.audit('login', { credentials: { user: 'ann', password: canary } }, { message: `cookie=${canary}` });
+    logwire.logAuditEvent('key_rotated', 'i1', { client_secret: canary });
+    pino(pinoDestination(logwire)).info({ token: canary }, `pino password=${canary}`);
+    winston.createLogger({ transports: [winstonTransport(logwire)] }).info(`winston secret=${canary}`, { access_token: canary });
+    log.info('done');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${raw.length} frames`)), 10_000);
+      const check = () => {
+        if (raw.some((frame) => frame.includes('"message":"done"'))) {
+          clearTimeout(timer);
+          resolve();
+        } else setTimeout(check, 10);
+      };
+      check();
+    });
+    ws.close();
+    expect(raw).toHaveLength(9);
+    expect(hubText).toHaveLength(9);
+    for (const text of [...raw, ...hubText]) expect(text).not.toContain(canary);
+    expect(raw.join('\n')).toContain(R);
   });
 });

@@ -74,7 +74,7 @@ const HAS_TOKEN_PREFIX = /_|xox|AKIA|ASIA|ABIA|ACCA/;
 /** Holds whenever any built-in pattern could match: text that fails it skips them all. */
 const DEFAULT_GATE = /[=:_]|earer|EARER|eyJ|xox|AKIA|ASIA|ABIA|ACCA|PRIVATE KEY-----/;
 
-const SECRET_WORDS = 'password|passwd|pwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|authorization';
+const SECRET_WORDS = 'password|passwd|pwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|authorization|cookie|credentials';
 
 /**
  * Value patterns redacted by default, in order:
