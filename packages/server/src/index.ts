@@ -11,6 +11,9 @@ export { DEFAULT_REDACT_KEYS, DEFAULT_REDACT_PATTERNS, Redactor } from './redact
 export type { RedactOptions, RedactPattern } from './redact/redactor.js';
 export { pinoDestination, pinoLevel } from './adapters/pino.js';
 export type { PinoDestination, PinoDestinationOptions } from './adapters/pino.js';
+// Re-exported through `default` so the built module keeps the default export pino's worker loads.
+export { default as createPinoTransport, PINO_TRANSPORT_TARGET } from './adapters/pino-transport.js';
+export type { PinoTransportOptions } from './adapters/pino-transport.js';
 export { LogwireWinstonTransport, winstonLevel, winstonTransport } from './adapters/winston.js';
 export type { WinstonTransportOptions } from './adapters/winston.js';
 export type { RecordSink } from './adapters/shared.js';
