@@ -42,7 +42,8 @@ export function captureCallsite(boundary: Function): Callsite {
   }
   if (site === undefined || typeof site !== 'object') return UNKNOWN_CALLSITE;
   try {
-    const fn = site.getFunctionName() ?? site.getMethodName() ?? '<anonymous>';
+    // Not getMethodName(): it searches the receiver's properties and costs more than the capture.
+    const fn = site.getFunctionName() || '<anonymous>';
     if (prepare !== undefined && mapsSources(prepare)) {
       const mapped = mappedPosition(prepare, site);
       if (mapped !== undefined) return { module: moduleName(mapped.file), function: fn, line: mapped.line };

@@ -186,6 +186,9 @@ export class Logger {
   #emit(level: LevelName, a: unknown, b: unknown, boundary: Function): void {
     let text = '';
     try {
+      // Captured here, near the public method: every frame between it and the capture adds to
+      // the cost of the stack walk. Records that turn out to be audit simply do not use it.
+      const site = this.#tree.settings.callsite ? captureCallsite(boundary) : UNKNOWN_CALLSITE;
       let fields: unknown;
       if (typeof a === 'string') {
         text = a;
@@ -205,7 +208,7 @@ export class Logger {
       else if (typeof fields === 'object' && fields !== null) extra = fields as Fields;
       else if (fields !== undefined) extra = { value: fields };
       if (this.#bindings !== undefined) extra = mergeFields(this.#bindings, extra);
-      this.#tree.write(level, this.name, text, extra, Date.now(), boundary, false);
+      this.#tree.write(level, this.name, text, extra, Date.now(), site, false);
     } catch (cause) {
       this.#tree.reportInternalError(cause);
       this.#tree.writeFallback(level, this.name, text, cause);
