@@ -105,4 +105,24 @@ describe('a log call never throws and still yields a record', () => {
     expect(frames.at(-1)!['data']).toMatchObject({ message: 'burst 199' });
     good.ws.close();
   });
+
+  it('ingest() accepts odd records from other sources without throwing', () => {
+    const { logwire, out } = setup();
+    const odd = [
+      { level: 'nope', logger: 'x', message: 'bad level', fields: 'just a string' },
+      { level: 'INFO', logger: 'x', message: 'array fields', fields: [1, 2], time: Number.NaN },
+      { level: 'WARNING', logger: 'x', message: 'bad callsite', callsite: { module: 1 } },
+      { level: 'ERROR', logger: 'x', message: 'good callsite', callsite: { module: 'app', function: 'run', line: 7 }, time: 0 },
+    ];
+    for (const record of odd) expect(() => logwire.ingest(record as never)).not.toThrow();
+    const frames = out.take().map((f) => f.data);
+    expect(frames.map((d) => [d['level'], d['message'], d['value'] ?? null])).toEqual([
+      ['INFO', 'bad level', 'just a string'],
+      ['INFO', 'array fields', [1, 2]],
+      ['WARNING', 'bad callsite', null],
+      ['ERROR', 'good callsite', null],
+    ]);
+    expect(frames[2]).toMatchObject({ module: '', function: '', line: 0 });
+    expect(frames[3]).toMatchObject({ module: 'app', function: 'run', line: 7, timestamp: '1970-01-01T00:00:00.000Z' });
+  });
 });

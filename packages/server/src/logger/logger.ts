@@ -338,7 +338,10 @@ export class LoggerTree {
     try {
       const level = (typeof record.level === 'string' ? toLevelName(record.level) : undefined) ?? 'INFO';
       const time = typeof record.time === 'number' && Number.isFinite(record.time) ? record.time : Date.now();
-      this.write(level, messageText(record.logger), messageText(record.message), record.fields, time, record.callsite, record.audit === true);
+      const given: unknown = record.fields;
+      const fields = given === undefined || given === null ? undefined : typeof given === 'object' && !Array.isArray(given) ? (given as Fields) : { value: given };
+      const site = isCallsite(record.callsite) ? record.callsite : undefined;
+      this.write(level, messageText(record.logger), messageText(record.message), fields, time, site, record.audit === true);
     } catch (cause) {
       this.reportInternalError(cause);
     }
@@ -374,6 +377,12 @@ function longestPrefix<T>(map: Map<string, T>, name: string): T | undefined {
     const dot = candidate.lastIndexOf('.');
     candidate = dot === -1 ? '' : candidate.slice(0, dot);
   }
+}
+
+function isCallsite(value: unknown): value is Callsite {
+  if (typeof value !== 'object' || value === null) return false;
+  const site = value as Partial<Callsite>;
+  return typeof site.module === 'string' && typeof site.function === 'string' && typeof site.line === 'number';
 }
 
 /** `value instanceof Error`, false for a revoked proxy (whose prototype cannot be read). */
