@@ -4,7 +4,7 @@ import { isMainThread } from 'node:worker_threads';
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import { LogHub, type LogHubOptions } from './hub/log-hub.js';
 import type { Fields } from './logger/format.js';
-import { type AuditOptions, type IngestRecord, Logger, LoggerTree } from './logger/logger.js';
+import { type AuditOptions, type IngestRecord, Logger, LoggerTree, mergeFields } from './logger/logger.js';
 import { createRedactor, type RedactOptions } from './redact/redactor.js';
 import { LogStreamEndpoint, type LogStreamEndpointOptions } from './transport/ws-endpoint.js';
 import { DEFAULT_WORKER_CHANNEL, receiveFromWorkers, WorkerForwarder } from './worker/bridge.js';
@@ -127,7 +127,7 @@ export class Logwire {
    */
   logAuditEvent(eventType: string, instanceId?: string | null, details?: Fields | null, extra?: Fields): void {
     try {
-      const metadata: Fields = { ...extra, instance_id: instanceId ?? null, details: details ?? {} };
+      const metadata = mergeFields(typeof extra === 'object' && extra !== null ? extra : {}, { instance_id: instanceId ?? null, details: details ?? {} });
       this.#tree.get('orchestrator.audit').audit(eventType, metadata);
     } catch (cause) {
       this.#tree.reportInternalError(cause);

@@ -42,9 +42,11 @@ describe('a log call never throws and still yields a record', () => {
     expect(() => log.info('proxy as fields', proxy as Record<string, unknown>)).not.toThrow();
     expect(() => log.info('getter as fields', getter)).not.toThrow();
     expect(() => log.audit('proxy metadata', proxy as Record<string, unknown>)).not.toThrow();
+    expect(() => logwire.logAuditEvent('proxy extra', 'i1', proxy as Record<string, unknown>, proxy as Record<string, unknown>)).not.toThrow();
+    expect(() => log.child({ n: 1 }).audit('string metadata', 'oops' as unknown as Record<string, unknown>)).not.toThrow();
     const frames = out.take();
-    expect(frames.map((f) => f.data['message'])).toEqual(['circular', 'bigint', 'getter', 'toJSON', 'proxy', 'proxy as fields', 'getter as fields', 'proxy metadata']);
-    const [a, b, c, d, e, f, g, h] = frames.map((frame) => frame.data);
+    expect(frames.map((f) => f.data['message'])).toEqual(['circular', 'bigint', 'getter', 'toJSON', 'proxy', 'proxy as fields', 'getter as fields', 'proxy metadata', 'proxy extra', 'string metadata']);
+    const [a, b, c, d, e, f, g, h, i, j] = frames.map((frame) => frame.data);
     expect(a!['circular']).toEqual({ name: 'loop', self: '[Circular]' });
     expect(b!['big']).toBe('1180591620717411303424');
     expect(c!['getter']).toEqual({ boom: '[Unserializable: getter exploded]' });
@@ -53,6 +55,9 @@ describe('a log call never throws and still yields a record', () => {
     expect(Object.keys(f!)).toEqual(['timestamp', 'level', 'logger', 'message', 'module', 'function', 'line']);
     expect(g!['boom']).toBe('[Unserializable: getter exploded]');
     expect(String((h!['metadata'] as { value: unknown }).value)).toMatch(/^\[Unserializable: .*revoked/);
+    expect((i!['metadata'] as Record<string, unknown>)['instance_id']).toBe('i1');
+    expect(String((i!['metadata'] as Record<string, unknown>)['details'])).toMatch(/^\[Unserializable: .*revoked/);
+    expect(j!['metadata']).toEqual({ n: 1, value: 'oops' });
   });
 
   it('keeps hostile keys (__proto__, constructor, prototype) as data and pollutes nothing', () => {

@@ -140,7 +140,8 @@ export class Logger {
       const level = (typeof options?.level === 'string' ? toLevelName(options.level) : undefined) ?? 'INFO';
       const actionText = messageText(action);
       const text = options?.message === undefined ? actionText : messageText(options.message);
-      const merged = this.#bindings === undefined ? metadata : mergeFields(this.#bindings, metadata);
+      const details = asFields(metadata);
+      const merged = this.#bindings === undefined ? details : mergeFields(this.#bindings, details);
       this.#tree.writeAudit(level, this.name, text, actionText, merged, Date.now());
     } catch (cause) {
       this.#tree.reportInternalError(cause);
@@ -250,7 +251,7 @@ function auditParts(fields: Fields | undefined, message: string): { action: stri
     if (key === 'action' && typeof value === 'string') named = value;
     else if (key === 'event_type' && typeof value === 'string') {
       if (named === message) named = value;
-    } else if (key === 'metadata' && typeof value === 'object' && value !== null && !Array.isArray(value)) base = value as Fields;
+    } else if (key === 'metadata' && isRecord(value)) base = value as Fields;
     else {
       define(rest, key, value);
       restCount++;
@@ -338,8 +339,7 @@ export class LoggerTree {
     try {
       const level = (typeof record.level === 'string' ? toLevelName(record.level) : undefined) ?? 'INFO';
       const time = typeof record.time === 'number' && Number.isFinite(record.time) ? record.time : Date.now();
-      const given: unknown = record.fields;
-      const fields = given === undefined || given === null ? undefined : typeof given === 'object' && !Array.isArray(given) ? (given as Fields) : { value: given };
+      const fields = asFields(record.fields);
       const site = isCallsite(record.callsite) ? record.callsite : undefined;
       this.write(level, messageText(record.logger), messageText(record.message), fields, time, site, record.audit === true);
     } catch (cause) {
@@ -379,6 +379,22 @@ function longestPrefix<T>(map: Map<string, T>, name: string): T | undefined {
   }
 }
 
+/** True for a non-array object; false (not a throw) for a revoked proxy. */
+function isRecord(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return !Array.isArray(value);
+  } catch {
+    return true; // A revoked proxy: treat as an object; reading it yields placeholders.
+  }
+}
+
+/** Fields as given, `{ value }` for anything that is not an object, `undefined` for nothing. */
+function asFields(value: unknown): Fields | undefined {
+  if (value === undefined || value === null) return undefined;
+  return isRecord(value) ? (value as Fields) : { value };
+}
+
 function isCallsite(value: unknown): value is Callsite {
   if (typeof value !== 'object' || value === null) return false;
   const site = value as Partial<Callsite>;
@@ -409,7 +425,7 @@ function auditFlag(fields: unknown): boolean {
  * `{ ...base, ...over }` that never throws and never invokes a `__proto__` setter: fields of an
  * object that refuses to be read become `"[Unserializable: …]"` placeholders.
  */
-function mergeFields(base: Fields, over: Fields | undefined): Fields {
+export function mergeFields(base: Fields, over: Fields | undefined): Fields {
   const out: Fields = {};
   for (const key of keysOf(base)) define(out, key, readSafely(() => base[key]));
   if (over !== undefined) for (const key of keysOf(over)) define(out, key, readSafely(() => over[key]));
