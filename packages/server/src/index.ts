@@ -1,10 +1,23 @@
-export { Logwire, audit, createLogwire, defaultLogwire, getLogger } from './logwire.js';
+export { Logwire, audit, createLogwire, defaultLogwire, getLogger, logAuditEvent, setDefaultLogwire } from './logwire.js';
 export type { LogwireOptions } from './logwire.js';
-export { Logger } from './logger/logger.js';
-export type { AuditOptions } from './logger/logger.js';
+export { Logger, auditLog } from './logger/logger.js';
+export type { AuditOptions, IngestRecord } from './logger/logger.js';
+export { AuditAction } from './logger/audit-actions.js';
 export type { Fields, LogEntry } from './logger/format.js';
+export type { Callsite } from './logger/callsite.js';
 export { hasAuditSegment, isAuditRecord } from './logger/classify.js';
 export { safeStringify } from './logger/serialize.js';
+export { DEFAULT_REDACT_KEYS, DEFAULT_REDACT_PATTERNS, Redactor } from './redact/redactor.js';
+export type { RedactOptions, RedactPattern } from './redact/redactor.js';
+export { pinoDestination, pinoLevel } from './adapters/pino.js';
+export type { PinoDestination, PinoDestinationOptions } from './adapters/pino.js';
+// Re-exported through `default` so the built module keeps the default export pino's worker loads.
+export { default as createPinoTransport, PINO_TRANSPORT_TARGET } from './adapters/pino-transport.js';
+export type { PinoTransportOptions } from './adapters/pino-transport.js';
+export { LogwireWinstonTransport, winstonLevel, winstonTransport } from './adapters/winston.js';
+export type { WinstonTransportOptions } from './adapters/winston.js';
+export type { RecordSink } from './adapters/shared.js';
+export { DEFAULT_WORKER_CHANNEL } from './worker/bridge.js';
 export { LogHub } from './hub/log-hub.js';
 export type { BatchListener, LogHubOptions, StreamMessage } from './hub/log-hub.js';
 export { compareIds, formatId, parseId } from '@logwire/protocol';

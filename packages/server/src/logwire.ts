@@ -1,11 +1,15 @@
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isMainThread } from 'node:worker_threads';
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import { LogHub, type LogHubOptions } from './hub/log-hub.js';
 import type { Fields } from './logger/format.js';
-import { type AuditOptions, Logger, LoggerTree } from './logger/logger.js';
+import { type AuditOptions, type IngestRecord, Logger, LoggerTree, mergeFields } from './logger/logger.js';
+import { createRedactor, type RedactOptions } from './redact/redactor.js';
 import { LogStreamEndpoint, type LogStreamEndpointOptions } from './transport/ws-endpoint.js';
 import { LogStore, type PersistenceOptions } from './persistence/store.js';
+import { DEFAULT_WORKER_CHANNEL, receiveFromWorkers, WorkerForwarder } from './worker/bridge.js';
+import { LogwireError, LogwireErrorCode } from './errors.js';
 
 /** Options of {@link createLogwire}. */
 export interface LogwireOptions extends LogHubOptions {
@@ -17,6 +21,34 @@ export interface LogwireOptions extends LogHubOptions {
   level?: LevelName | Record<string, LevelName>;
   /** Capture module, function and line of each system log call. @default true */
   callsite?: boolean;
+  /**
+   * Secret redaction, applied before a record reaches the hub (so frames, files and any other
+   * sink only see redacted data). On by default; `false` turns it off.
+   * @default true (built-in keys and patterns)
+   */
+  redact?: boolean | RedactOptions;
+  /**
+   * Category per logger-name prefix, as in the seeds' structured logging design
+   * (`{ 'code_monet.auth': 'auth' }`). When set, every `system_log` carries a `category` field
+   * (the longest matching prefix, segment-wise, else {@link LogwireOptions.defaultCategory}).
+   * @default undefined (no `category` field)
+   */
+  categories?: Record<string, string>;
+  /** Category of loggers that no prefix of `categories` matches. @default 'system' */
+  defaultCategory?: string;
+  /**
+   * Receive records logged in `worker_threads` (through the process-wide `getLogger` there, or an
+   * instance created with `forwardToMainThread`). A string names the channel; give each instance
+   * its own when one process runs several. Only meaningful in the main thread.
+   * @default true (channel 'logwire:records')
+   */
+  workers?: boolean | string;
+  /**
+   * Send records to the main thread's instance instead of this instance's own hub: for loggers
+   * inside a worker thread. A string names the channel.
+   * @default false (true for the process-wide instance inside a worker thread)
+   */
+  forwardToMainThread?: boolean | string;
   /** Called with errors raised inside logwire (never thrown into a log call). @default prints to stderr */
   onError?: (error: unknown) => void;
   /**
@@ -41,24 +73,45 @@ export class Logwire {
   readonly hub: LogHub;
   readonly #tree: LoggerTree;
   readonly #endpoints = new Set<LogStreamEndpoint>();
+  /** One endpoint per server: attaching twice must not answer one upgrade twice. */
+  readonly #attached = new WeakMap<HttpServer, LogStreamEndpoint>();
   readonly #auditLogger: Logger;
   /** The log files (query, instance logs, sync), when `persistence` is configured. */
   readonly persistence: LogStore | undefined;
+  readonly #forwarder: WorkerForwarder | undefined;
+  readonly #stopWorkers: (() => void) | undefined;
 
   constructor(options: LogwireOptions = {}) {
-    const onError = options.onError ?? defaultOnError;
+    const onError = neverThrows(options.onError ?? defaultOnError);
     this.persistence = options.persistence === undefined ? undefined : new LogStore(options.persistence, onError, (name) => this.getLogger(name));
     const recovered = this.persistence !== undefined && options.persistence?.recover !== false ? this.persistence.recover(options.historySize ?? 10_000) : undefined;
     this.hub = new LogHub({ ...options, epoch: options.epoch ?? recovered?.epoch, onListenerError: options.onListenerError ?? onError });
     if (recovered !== undefined) this.hub.restore(recovered.messages);
     this.persistence?.attach(this.hub);
-    this.#tree = new LoggerTree({ levels: thresholds(options.level), callsite: options.callsite ?? true }, (entry) => this.hub.publish(entry), onError);
+    const forward = options.forwardToMainThread ?? false;
+    this.#forwarder = forward === false ? undefined : new WorkerForwarder(typeof forward === 'string' ? forward : DEFAULT_WORKER_CHANNEL);
+    const forwarder = this.#forwarder;
+    const settings = {
+      levels: thresholds(options.level, onError),
+      callsite: options.callsite ?? true,
+      redactor: createRedactor(options.redact),
+      categories: options.categories === undefined ? undefined : categoryMap(options.categories),
+      defaultCategory: options.defaultCategory ?? 'system',
+    };
+    this.#tree = new LoggerTree(settings, forwarder === undefined ? (entry) => this.hub.publish(entry) : (entry) => forwarder.push(entry), onError);
     this.#auditLogger = this.#tree.get('audit');
+    const workers = options.workers ?? true;
+    if (workers !== false && forwarder === undefined && isMainThread) {
+      this.#stopWorkers = receiveFromWorkers(typeof workers === 'string' ? workers : DEFAULT_WORKER_CHANNEL, (entry) => this.hub.publish(entry), onError);
+    }
+    // Modules that log through the process-wide getLogger() should reach the stream the app
+    // attached, so the first instance of the main thread also serves them.
+    if (defaultInstance === undefined && isMainThread && forwarder === undefined) defaultInstance = this;
   }
 
   /** The logger called `name` (dotted, hierarchical); the same object for the same name. */
   getLogger(name = ''): Logger {
-    if (typeof name !== 'string') throw new TypeError(`logger name must be a string, got ${typeof name}`);
+    if (typeof name !== 'string') throw new LogwireError(LogwireErrorCode.InvalidOption, `logger name must be a string, got ${typeof name}`);
     return this.#tree.get(name);
   }
 
@@ -67,24 +120,44 @@ export class Logwire {
     this.#tree.setLevel(prefix, level);
   }
 
+  /**
+   * Feeds a record from another source (the pino and winston adapters use this) through the same
+   * classification, redaction and formatting as a logger call. Never throws.
+   */
+  ingest(record: IngestRecord): void {
+    this.#tree.ingest(record);
+  }
+
   /** Records an audit event on the `audit` logger. See {@link Logger.audit}. */
   audit(action: string, metadata?: Fields, options?: AuditOptions): void {
     this.#auditLogger.audit(action, metadata, options);
   }
 
   /**
-   * The seeds' `log_audit_event(event_type, instance_id, details, **kwargs)`: an audit event on the
-   * `orchestrator.audit` logger whose metadata is `{ instance_id, details, ...extra }`.
+   * The seeds' `log_audit_event(event_type, instance_id, details, **kwargs)`: an INFO audit event
+   * on the `orchestrator.audit` logger, message and action `eventType`, metadata
+   * `{ instance_id, details, ...extra }`.
    */
   logAuditEvent(eventType: string, instanceId?: string | null, details?: Fields | null, extra?: Fields): void {
-    const metadata: Fields = { ...extra, instance_id: instanceId ?? null, details: details ?? {} };
-    this.#tree.get('orchestrator.audit').audit(eventType, metadata);
+    try {
+      const metadata = mergeFields(typeof extra === 'object' && extra !== null ? extra : {}, { instance_id: instanceId ?? null, details: details ?? {} });
+      this.#tree.get('orchestrator.audit').audit(eventType, metadata);
+    } catch (cause) {
+      this.#tree.reportInternalError(cause);
+    }
   }
 
-  /** Serves the log stream on an existing HTTP server at `/ws/logs` (and `/ws/monitor`). */
+  /**
+   * Serves the log stream on an existing HTTP server at `/ws/logs` (and `/ws/monitor`). Attaching
+   * the same server again returns the endpoint already serving it (its options stay those of the
+   * first call), so every client still receives each message once.
+   */
   attach(server: HttpServer, options?: LogStreamEndpointOptions): LogStreamEndpoint {
+    const existing = this.#attached.get(server);
+    if (existing !== undefined && this.#endpoints.has(existing)) return existing;
     const endpoint = new LogStreamEndpoint(this.hub, options).attach(server);
     this.#endpoints.add(endpoint);
+    this.#attached.set(server, endpoint);
     return endpoint;
   }
 
@@ -98,6 +171,9 @@ export class Logwire {
 
   /** Flushes pending messages and closes every endpoint. */
   async close(): Promise<void> {
+    if (defaultInstance === this) defaultInstance = undefined;
+    this.#stopWorkers?.();
+    this.#forwarder?.close();
     this.hub.flush();
     await Promise.all([...this.#endpoints].map((endpoint) => endpoint.close()));
     this.#endpoints.clear();
@@ -106,17 +182,29 @@ export class Logwire {
   }
 }
 
-/** Creates an independent logging pipeline. Most apps need one; see also {@link getLogger}. */
+/**
+ * Creates an independent logging pipeline. Most apps need one. The first instance created in the
+ * main thread also becomes the process-wide instance behind {@link getLogger} and {@link audit}
+ * (until it is closed), unless one exists already.
+ */
 export function createLogwire(options?: LogwireOptions): Logwire {
   return new Logwire(options);
 }
 
 let defaultInstance: Logwire | undefined;
 
-/** The process-wide instance behind {@link getLogger} and {@link audit}, created on first use. */
+/**
+ * The process-wide instance behind {@link getLogger} and {@link audit}, created on first use with
+ * default options. Inside a worker thread it forwards every record to the main thread.
+ */
 export function defaultLogwire(): Logwire {
-  defaultInstance ??= new Logwire();
+  defaultInstance ??= new Logwire(isMainThread ? {} : { forwardToMainThread: true });
   return defaultInstance;
+}
+
+/** Makes `logwire` the process-wide instance (call it before the first {@link getLogger}). */
+export function setDefaultLogwire(logwire: Logwire): void {
+  defaultInstance = logwire;
 }
 
 /** The logger called `name` on the process-wide instance. */
@@ -129,11 +217,30 @@ export function audit(action: string, metadata?: Fields, options?: AuditOptions)
   defaultLogwire().audit(action, metadata, options);
 }
 
-function thresholds(level: LogwireOptions['level']): Map<string, number> {
-  const map = new Map<string, number>();
+/** The seeds' `log_audit_event` on the process-wide instance. */
+export function logAuditEvent(eventType: string, instanceId?: string | null, details?: Fields | null, extra?: Fields): void {
+  defaultLogwire().logAuditEvent(eventType, instanceId, details, extra);
+}
+
+/**
+ * Thresholds from `LOG_LEVEL` and the `level` option; the option wins where both name a prefix.
+ * `LOG_LEVEL` is a level (`debug`) or a comma-separated list with prefixes
+ * (`info,orchestrator.tmux=debug`).
+ */
+function thresholds(level: LogwireOptions['level'], onError: (error: unknown) => void): Map<string, number> {
+  const map = new Map<string, number>([['', Level.INFO]]);
   const fromEnv = typeof process !== 'undefined' ? process.env['LOG_LEVEL'] : undefined;
-  const root = fromEnv === undefined || fromEnv === '' ? undefined : toLevelName(fromEnv);
-  map.set('', Level[root ?? 'INFO']);
+  if (fromEnv !== undefined && fromEnv.trim() !== '') {
+    for (const part of fromEnv.split(',')) {
+      const item = part.trim();
+      if (item === '') continue;
+      const equals = item.lastIndexOf('=');
+      const prefix = equals === -1 ? '' : item.slice(0, equals).trim();
+      const name = toLevelName(equals === -1 ? item : item.slice(equals + 1).trim());
+      if (name === undefined) onError(new TypeError(`LOG_LEVEL: ignoring "${item}"; levels are TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL`));
+      else map.set(prefix, Level[name]);
+    }
+  }
   if (typeof level === 'string') {
     map.set('', levelOrThrow(level, 'level'));
   } else if (level !== undefined) {
@@ -142,10 +249,30 @@ function thresholds(level: LogwireOptions['level']): Map<string, number> {
   return map;
 }
 
+function categoryMap(categories: Record<string, string>): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [prefix, category] of Object.entries(categories)) {
+    if (typeof category !== 'string') throw new LogwireError(LogwireErrorCode.InvalidOption, `categories["${prefix}"] must be a string, got ${typeof category}`);
+    map.set(prefix, category);
+  }
+  return map;
+}
+
 function levelOrThrow(name: string, option: string): number {
   const level = toLevelName(name);
-  if (level === undefined) throw new TypeError(`${option} must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL; got "${name}"`);
+  if (level === undefined) throw new LogwireError(LogwireErrorCode.InvalidOption, `${option} must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL; got "${name}"`);
   return Level[level];
+}
+
+/** An error reporter that cannot throw into a log call or a flush. */
+function neverThrows(report: (error: unknown) => void): (error: unknown) => void {
+  return (error) => {
+    try {
+      report(error);
+    } catch {
+      // The reporter itself failed; there is nowhere left to report to.
+    }
+  };
 }
 
 function defaultOnError(error: unknown): void {

@@ -9,38 +9,85 @@ export interface Callsite {
 export const UNKNOWN_CALLSITE: Callsite = Object.freeze({ module: '', function: '', line: 0 });
 
 type StackHolder = { stack?: NodeJS.CallSite[] };
+type Prepare = (error: Error, sites: NodeJS.CallSite[]) => unknown;
+
+/** Handed to a source-map aware `prepareStackTrace`, which expects an Error. */
+const PROBE = Object.freeze(Object.assign(Object.create(Error.prototype) as Error, { name: 'Error', message: '' }));
 
 const prepareStructured = (_error: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
 
 /**
  * Captures the frame that called `boundary` (a public log method). Uses V8's structured CallSite
  * API with a one-frame limit, which costs about a third of formatting and parsing `new Error().stack`.
+ *
+ * Positions in compiled code are not the ones in the author's source. When a source-map aware
+ * `Error.prepareStackTrace` is installed (source-map-support, test runners), it is asked to format
+ * the one frame, so line and module match what stack traces show; that path is slower.
  */
 export function captureCallsite(boundary: Function): Callsite {
   const limit = Error.stackTraceLimit;
-  const prepare = Error.prepareStackTrace;
+  const prepare = Error.prepareStackTrace as Prepare | undefined;
   const holder: StackHolder = {};
+  let site: NodeJS.CallSite | undefined;
   try {
     Error.stackTraceLimit = 1;
     Error.prepareStackTrace = prepareStructured as typeof Error.prepareStackTrace;
     Error.captureStackTrace(holder, boundary);
-    const site = holder.stack?.[0];
-    if (site === undefined || typeof site !== 'object') return UNKNOWN_CALLSITE;
-    return {
-      module: moduleName(site.getFileName() ?? ''),
-      function: site.getFunctionName() ?? site.getMethodName() ?? '<anonymous>',
-      line: site.getLineNumber() ?? 0,
-    };
+    site = holder.stack?.[0];
   } catch {
-    return UNKNOWN_CALLSITE;
+    site = undefined;
   } finally {
     Error.stackTraceLimit = limit;
-    Error.prepareStackTrace = prepare;
+    Error.prepareStackTrace = prepare as typeof Error.prepareStackTrace;
+  }
+  if (site === undefined || typeof site !== 'object') return UNKNOWN_CALLSITE;
+  try {
+    // Not getMethodName(): it searches the receiver's properties and costs more than the capture.
+    const fn = site.getFunctionName() || '<anonymous>';
+    if (prepare !== undefined && mapsSources(prepare)) {
+      const mapped = mappedPosition(prepare, site);
+      if (mapped !== undefined) return { module: moduleName(mapped.file), function: fn, line: mapped.line };
+    }
+    return { module: moduleName(site.getFileName() ?? ''), function: fn, line: site.getLineNumber() ?? 0 };
+  } catch {
+    return UNKNOWN_CALLSITE;
   }
 }
 
-/** `file:///app/src/server.ts` → `server`, like Python's `%(module)s`. */
+/**
+ * Whether `prepare` would report other positions than the raw ones: Node's own formatter (which
+ * Node 20.20+ exposes as `Error.prepareStackTrace`) only does with `--enable-source-maps`; any
+ * other installed formatter (source-map-support, test runners) is assumed to.
+ */
+function mapsSources(prepare: Prepare): boolean {
+  if (prepare.name !== 'ErrorPrepareStackTrace') return true;
+  return (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
+}
+
+/** File and line of `site` as a custom `prepareStackTrace` formats them (`at fn (file:line:col)`). */
+function mappedPosition(prepare: Prepare, site: NodeJS.CallSite): { file: string; line: number } | undefined {
+  const text = prepare(PROBE, [site]);
+  if (typeof text !== 'string') return undefined;
+  const last = text.slice(text.lastIndexOf('\n') + 1);
+  const match = /\(?([^()\s]+):(\d+):\d+\)?\s*$/.exec(last);
+  if (match === null) return undefined;
+  return { file: match[1] as string, line: Number(match[2]) };
+}
+
+const moduleNames = new Map<string, string>();
+
+/** `file:///app/src/server.ts` → `server`, like Python's `%(module)s`; cached per file. */
 function moduleName(file: string): string {
+  let name = moduleNames.get(file);
+  if (name === undefined) {
+    name = baseModuleName(file);
+    if (moduleNames.size >= 1024) moduleNames.clear();
+    moduleNames.set(file, name);
+  }
+  return name;
+}
+
+function baseModuleName(file: string): string {
   const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
   const base = file.slice(slash + 1);
   const dot = base.indexOf('.');

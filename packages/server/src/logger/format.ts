@@ -1,4 +1,5 @@
 import type { LevelName, LogType } from '@logwire/protocol';
+import type { Redactor } from '../redact/redactor.js';
 import type { Callsite } from './callsite.js';
 import { safeStringify } from './serialize.js';
 
@@ -19,48 +20,101 @@ export type Fields = Record<string, unknown>;
 
 /** Extra fields with these names would overwrite a system_log field, so they go under `extra`. */
 const RESERVED = new Set(['timestamp', 'level', 'logger', 'message', 'module', 'function', 'line', 'extra']);
+/** The same, when records carry a `category` field. */
+const RESERVED_WITH_CATEGORY = new Set([...RESERVED, 'category']);
 
 /**
- * The `data` JSON of a `system_log`: the seven seed fields, then every extra field at the top level.
- * Extras whose names are reserved are kept, nested under `extra`, never overwriting a seed field.
+ * The `data` JSON of a `system_log`: the seven seed fields, `category` when categories are
+ * configured, then every extra field at the top level. Extras whose names are reserved are kept,
+ * nested under `extra`, never overwriting a seed field. The message and every extra pass the
+ * redactor, when there is one.
  */
-export function formatSystemData(time: number, level: LevelName, logger: string, message: string, site: Callsite, fields: Fields | undefined): string {
+export function formatSystemData(
+  time: number,
+  level: LevelName,
+  logger: string,
+  message: string,
+  site: Callsite,
+  fields: Fields | undefined,
+  redactor?: Redactor,
+  category?: string,
+): string {
   let json =
-    '{"timestamp":"' + new Date(time).toISOString() +
+    '{"timestamp":"' + isoTime(time) +
     '","level":"' + level +
     '","logger":' + JSON.stringify(logger) +
-    ',"message":' + JSON.stringify(message) +
+    ',"message":' + JSON.stringify(redactor === undefined ? message : redactor.text(message)) +
     ',"module":' + JSON.stringify(site.module) +
     ',"function":' + JSON.stringify(site.function) +
     ',"line":' + site.line;
+  if (category !== undefined) json += ',"category":' + JSON.stringify(category);
   if (fields !== undefined) {
+    const reserved = category === undefined ? RESERVED : RESERVED_WITH_CATEGORY;
     let clashes: Fields | undefined;
     for (const key of keysOf(fields)) {
       const value = readField(fields, key);
       if (value === undefined) continue;
-      if (RESERVED.has(key)) {
+      if (reserved.has(key)) {
         clashes ??= {};
-        Object.defineProperty(clashes, key, { value, enumerable: true });
+        Object.defineProperty(clashes, key, { value, enumerable: true, writable: true, configurable: true });
+      } else if (redactor !== undefined && (redactor.isSecretKey(key) || (redactor.hasPaths && redactor.matchesPath([key])))) {
+        json += ',' + JSON.stringify(key) + ':' + JSON.stringify(redactor.censor);
       } else {
-        json += ',' + JSON.stringify(key) + ':' + safeStringify(value);
+        json += ',' + JSON.stringify(key) + ':' + safeStringify(value, redactor, [key]);
       }
     }
-    if (clashes !== undefined) json += ',"extra":' + safeStringify(clashes);
+    if (clashes !== undefined) json += ',"extra":' + safeStringify(clashes, redactor, ['extra']);
   }
   return json + '}';
 }
 
 /** The `data` JSON of an `audit_log`: timestamp, level, logger, message, action, metadata. */
-export function formatAuditData(time: number, level: LevelName, logger: string, message: string, action: string, metadata: Fields | undefined): string {
+export function formatAuditData(
+  time: number,
+  level: LevelName,
+  logger: string,
+  message: string,
+  action: string,
+  metadata: Fields | undefined,
+  redactor?: Redactor,
+): string {
   return (
-    '{"timestamp":"' + new Date(time).toISOString() +
+    '{"timestamp":"' + isoTime(time) +
     '","level":"' + level +
     '","logger":' + JSON.stringify(logger) +
-    ',"message":' + JSON.stringify(message) +
+    ',"message":' + JSON.stringify(redactor === undefined ? message : redactor.text(message)) +
     ',"action":' + JSON.stringify(action) +
-    ',"metadata":' + (metadata === undefined ? '{}' : safeStringify(metadata)) +
+    ',"metadata":' + (metadata === undefined ? '{}' : metadataJson(metadata, redactor)) +
     '}'
   );
+}
+
+/** Metadata is always a JSON object on the wire, whatever was passed. */
+function metadataJson(metadata: Fields, redactor: Redactor | undefined): string {
+  const json = safeStringify(metadata, redactor, ['metadata']);
+  return json.charCodeAt(0) === 123 /* { */ ? json : '{"value":' + json + '}';
+}
+
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
+
+/**
+ * UTC ISO-8601 with milliseconds and `Z`; an unusable time falls back to now. Records come in
+ * bursts within one second, so the `YYYY-MM-DDTHH:MM:SS.` part is reused and only the
+ * milliseconds are formatted (`toISOString` is one of the costlier steps of a log call).
+ */
+export function isoTime(time: number): string {
+  if (!Number.isFinite(time) || Math.abs(time) > 8.64e15) return new Date().toISOString();
+  const second = Math.floor(time / 1000);
+  const ms = time - second * 1000;
+  if (second !== cachedSecond || !Number.isInteger(ms)) {
+    const iso = new Date(time).toISOString();
+    if (!Number.isInteger(ms)) return iso;
+    cachedSecond = second;
+    cachedPrefix = iso.slice(0, -4);
+    return iso;
+  }
+  return cachedPrefix + (ms < 10 ? '00' : ms < 100 ? '0' : '') + ms + 'Z';
 }
 
 function keysOf(fields: Fields): string[] {

@@ -1,8 +1,9 @@
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
-import { captureCallsite, UNKNOWN_CALLSITE } from './callsite.js';
-import { isAuditRecord } from './classify.js';
+import { LogwireError, LogwireErrorCode } from '../errors.js';
+import type { Redactor } from '../redact/redactor.js';
+import { type Callsite, captureCallsite, UNKNOWN_CALLSITE } from './callsite.js';
+import { hasAuditSegment, isAuditRecord } from './classify.js';
 import { type Fields, type LogEntry, formatAuditData, formatSystemData, messageText } from './format.js';
-import { serializeError } from './serialize.js';
 
 /** Where loggers deliver their formatted entries (the hub). Must not throw. */
 export type EntrySink = (entry: LogEntry) => void;
@@ -21,6 +22,27 @@ export interface LoggerSettings {
   levels: Map<string, number>;
   /** Capture module/function/line from the call site (about 1 µs per call). */
   callsite: boolean;
+  /** Hides secrets before a record is formatted; `undefined` when redaction is off. */
+  redactor: Redactor | undefined;
+  /** Category per logger-name prefix (seed 003); `undefined` when records carry no category. */
+  categories: Map<string, string> | undefined;
+  /** Category of loggers no prefix matches. */
+  defaultCategory: string;
+}
+
+/** A record from another source (pino, winston, a worker), already split into its parts. */
+export interface IngestRecord {
+  level: LevelName;
+  logger: string;
+  message: string;
+  /** Extra fields (system) or the source of action and metadata (audit). */
+  fields?: Fields | undefined;
+  /** Milliseconds since the epoch. @default now */
+  time?: number | undefined;
+  /** Call site, when the source knows it. @default module '', function '', line 0 */
+  callsite?: Callsite | undefined;
+  /** Force the record into the audit stream. @default false (the seeds' rules still apply) */
+  audit?: boolean | undefined;
 }
 
 /**
@@ -32,7 +54,10 @@ export class Logger {
   readonly name: string;
   readonly #tree: LoggerTree;
   readonly #bindings: Fields | undefined;
+  /** Records of a logger with an `audit` name segment are audit whatever their level. */
+  readonly #auditName: boolean;
   #threshold = -1;
+  #category: string | undefined;
   #version = -1;
 
   /** @internal Use `logwire.getLogger(name)`. */
@@ -40,64 +65,84 @@ export class Logger {
     this.#tree = tree;
     this.name = name;
     this.#bindings = bindings;
+    this.#auditName = hasAuditSegment(name);
   }
 
   /** Logs at TRACE (5). */
-  trace(message: string, fields?: Fields | Error): void {
-    if (this.isEnabled('TRACE')) this.#emit('TRACE', message, fields, this.trace);
+  trace(message: string, fields?: Fields | Error): void;
+  trace(fields: Fields | Error, message?: string): void;
+  trace(a: string | Fields | Error, b?: string | Fields | Error): void {
+    if (this.isEnabled('TRACE') || this.#keepsAnyway(a, b)) this.#emit('TRACE', a, b, this.trace);
   }
 
   /** Logs at DEBUG (10). */
-  debug(message: string, fields?: Fields | Error): void {
-    if (this.isEnabled('DEBUG')) this.#emit('DEBUG', message, fields, this.debug);
+  debug(message: string, fields?: Fields | Error): void;
+  debug(fields: Fields | Error, message?: string): void;
+  debug(a: string | Fields | Error, b?: string | Fields | Error): void {
+    if (this.isEnabled('DEBUG') || this.#keepsAnyway(a, b)) this.#emit('DEBUG', a, b, this.debug);
   }
 
   /** Logs at INFO (20). */
-  info(message: string, fields?: Fields | Error): void {
-    if (this.isEnabled('INFO')) this.#emit('INFO', message, fields, this.info);
+  info(message: string, fields?: Fields | Error): void;
+  info(fields: Fields | Error, message?: string): void;
+  info(a: string | Fields | Error, b?: string | Fields | Error): void {
+    if (this.isEnabled('INFO') || this.#keepsAnyway(a, b)) this.#emit('INFO', a, b, this.info);
   }
 
   /** Logs at WARNING (30). */
-  warning(message: string, fields?: Fields | Error): void {
-    if (this.isEnabled('WARNING')) this.#emit('WARNING', message, fields, this.warning);
+  warning(message: string, fields?: Fields | Error): void;
+  warning(fields: Fields | Error, message?: string): void;
+  warning(a: string | Fields | Error, b?: string | Fields | Error): void {
+    if (this.isEnabled('WARNING') || this.#keepsAnyway(a, b)) this.#emit('WARNING', a, b, this.warning);
   }
 
   /** Alias of {@link Logger.warning}. */
-  warn(message: string, fields?: Fields | Error): void {
-    if (this.isEnabled('WARNING')) this.#emit('WARNING', message, fields, this.warn);
+  warn(message: string, fields?: Fields | Error): void;
+  warn(fields: Fields | Error, message?: string): void;
+  warn(a: string | Fields | Error, b?: string | Fields | Error): void {
+    if (this.isEnabled('WARNING') || this.#keepsAnyway(a, b)) this.#emit('WARNING', a, b, this.warn);
   }
 
-  /** Logs at ERROR (40). Pass an `Error` (or `{ error }`) to include its stack. */
-  error(message: string, fields?: Fields | Error): void {
-    if (this.isEnabled('ERROR')) this.#emit('ERROR', message, fields, this.error);
+  /** Logs at ERROR (40). Pass an `Error` (or `{ error }`) to include its stack and causes. */
+  error(message: string, fields?: Fields | Error): void;
+  error(fields: Fields | Error, message?: string): void;
+  error(a: string | Fields | Error, b?: string | Fields | Error): void {
+    if (this.isEnabled('ERROR') || this.#keepsAnyway(a, b)) this.#emit('ERROR', a, b, this.error);
   }
 
   /** Logs at CRITICAL (50). */
-  critical(message: string, fields?: Fields | Error): void {
-    if (this.isEnabled('CRITICAL')) this.#emit('CRITICAL', message, fields, this.critical);
+  critical(message: string, fields?: Fields | Error): void;
+  critical(fields: Fields | Error, message?: string): void;
+  critical(a: string | Fields | Error, b?: string | Fields | Error): void {
+    if (this.isEnabled('CRITICAL') || this.#keepsAnyway(a, b)) this.#emit('CRITICAL', a, b, this.critical);
   }
 
-  /** Logs at a level given by name. */
-  log(level: LevelName, message: string, fields?: Fields | Error): void {
-    if (this.isEnabled(level)) this.#emit(level, message, fields, this.log);
+  /** Alias of {@link Logger.critical} (pino's and winston's name for the top level). */
+  fatal(message: string, fields?: Fields | Error): void;
+  fatal(fields: Fields | Error, message?: string): void;
+  fatal(a: string | Fields | Error, b?: string | Fields | Error): void {
+    if (this.isEnabled('CRITICAL') || this.#keepsAnyway(a, b)) this.#emit('CRITICAL', a, b, this.fatal);
+  }
+
+  /** Logs at a level given by name (any case; `warn` and `fatal` are understood). Unknown names log at INFO. */
+  log(level: LevelName | string, message: string | Fields | Error, fields?: string | Fields | Error): void {
+    const name = (typeof level === 'string' ? toLevelName(level) : undefined) ?? 'INFO';
+    if (this.isEnabled(name) || this.#keepsAnyway(message, fields)) this.#emit(name, message, fields, this.log);
   }
 
   /**
    * Records an audit event: `action` names what happened (`instance_spawn`, `user.login`) and
-   * `metadata` carries its details. Audit events ignore level thresholds: they are never dropped.
+   * `metadata` carries its details (this logger's bound fields are included). Audit events
+   * ignore level thresholds: they are never dropped.
    */
   audit(action: string, metadata?: Fields, options?: AuditOptions): void {
     try {
-      const level = options?.level ?? 'INFO';
-      const text = options?.message === undefined ? messageText(action) : messageText(options.message);
-      const time = Date.now();
-      this.#tree.sink({
-        type: 'audit_log',
-        time,
-        level: Level[level] ?? Level.INFO,
-        logger: this.name,
-        data: formatAuditData(time, level, this.name, text, messageText(action), metadata),
-      });
+      const level = (typeof options?.level === 'string' ? toLevelName(options.level) : undefined) ?? 'INFO';
+      const actionText = messageText(action);
+      const text = options?.message === undefined ? actionText : messageText(options.message);
+      const details = asFields(metadata);
+      const merged = this.#bindings === undefined ? details : mergeFields(this.#bindings, details);
+      this.#tree.writeAudit(level, this.name, text, actionText, merged, Date.now());
     } catch (cause) {
       this.#tree.reportInternalError(cause);
     }
@@ -105,34 +150,87 @@ export class Logger {
 
   /** A logger with the same name whose records all carry `bindings` (e.g. `{ instance_id }`). */
   child(bindings: Fields): Logger {
-    return new Logger(this.#tree, this.name, this.#bindings === undefined ? { ...bindings } : { ...this.#bindings, ...bindings });
+    return new Logger(this.#tree, this.name, this.#bindings === undefined ? mergeFields({}, bindings) : mergeFields(this.#bindings, bindings));
+  }
+
+  /** Fields bound to this logger by {@link Logger.child}. */
+  get bindings(): Readonly<Fields> {
+    return this.#bindings ?? {};
+  }
+
+  /** The category of this logger from the `categories` option (`undefined` when none is configured). */
+  get category(): string | undefined {
+    this.#refresh();
+    return this.#category;
   }
 
   /** True when a record at `level` would be kept by this logger's threshold. */
   isEnabled(level: LevelName): boolean {
-    if (this.#version !== this.#tree.version) {
-      this.#threshold = this.#tree.thresholdFor(this.name);
-      this.#version = this.#tree.version;
-    }
+    if (this.#version !== this.#tree.version) this.#refresh();
     return Level[level] >= this.#threshold;
   }
 
-  #emit(level: LevelName, message: string, fields: Fields | Error | undefined, boundary: Function): void {
+  #refresh(): void {
+    if (this.#version === this.#tree.version) return;
+    this.#threshold = this.#tree.thresholdFor(this.name);
+    this.#category = this.#tree.categoryFor(this.name);
+    this.#version = this.#tree.version;
+  }
+
+  /** Below the threshold, a record that the seeds' rules make audit is still kept. */
+  #keepsAnyway(a: unknown, b: unknown): boolean {
+    if (this.#auditName) return true;
+    if (typeof a === 'string') return a.startsWith('[AUDIT]') || auditFlag(b);
+    return auditFlag(a) || (typeof b === 'string' && b.startsWith('[AUDIT]'));
+  }
+
+  #emit(level: LevelName, a: unknown, b: unknown, boundary: Function): void {
+    let text = '';
     try {
-      const text = messageText(message);
-      let extra: Fields | undefined = fields instanceof Error ? { error: serializeError(fields) } : fields;
-      if (this.#bindings !== undefined) extra = extra === undefined ? this.#bindings : { ...this.#bindings, ...extra };
-      const time = Date.now();
-      if (isAuditRecord(this.name, text, extra !== undefined && extra['audit'] === true)) {
-        const { action, metadata } = auditParts(extra, text);
-        this.#tree.sink({ type: 'audit_log', time, level: Level[level], logger: this.name, data: formatAuditData(time, level, this.name, text, action, metadata) });
-        return;
-      }
+      // Captured here, near the public method: every frame between it and the capture adds to
+      // the cost of the stack walk. Records that turn out to be audit simply do not use it.
       const site = this.#tree.settings.callsite ? captureCallsite(boundary) : UNKNOWN_CALLSITE;
-      this.#tree.sink({ type: 'system_log', time, level: Level[level], logger: this.name, data: formatSystemData(time, level, this.name, text, site, extra) });
+      let fields: unknown;
+      if (typeof a === 'string') {
+        text = a;
+        fields = b;
+      } else if (isError(a)) {
+        text = typeof b === 'string' ? b : messageText(readSafely(() => (a as Error).message));
+        fields = { error: a };
+      } else if (typeof a === 'object' && a !== null) {
+        text = typeof b === 'string' ? b : '';
+        fields = a;
+      } else {
+        text = messageText(a);
+        fields = b;
+      }
+      let extra: Fields | undefined;
+      if (isError(fields)) extra = { error: fields };
+      else if (typeof fields === 'object' && fields !== null) extra = fields as Fields;
+      else if (fields !== undefined) extra = { value: fields };
+      if (this.#bindings !== undefined) extra = mergeFields(this.#bindings, extra);
+      this.#tree.write(level, this.name, text, extra, Date.now(), site, false);
     } catch (cause) {
       this.#tree.reportInternalError(cause);
+      this.#tree.writeFallback(level, this.name, text, cause);
     }
+  }
+}
+
+/**
+ * The seeds' `audit_log(logger, message, action=, metadata=, level=, **extra)` helper: an audit
+ * event on `logger` whose metadata is `metadata` plus every extra option.
+ *
+ * @example auditLog(getLogger('audit.instance'), 'Instance spawned', { action: 'instance_spawn', metadata: { instance_id: 'abc123' } })
+ */
+export function auditLog(logger: Logger, message: string, options: { action?: string; metadata?: Fields; level?: LevelName } & Fields = {}): void {
+  try {
+    const { action, metadata, level, ...extra } = options;
+    const base = typeof metadata === 'object' && metadata !== null ? metadata : undefined;
+    const merged = Object.keys(extra).length === 0 ? base : mergeFields(base ?? {}, extra);
+    logger.audit(typeof action === 'string' ? action : message, merged ?? {}, { message, ...(level === undefined ? {} : { level }) });
+  } catch {
+    // Options that cannot even be read (a revoked proxy): the logger reports nothing to throw into.
   }
 }
 
@@ -143,10 +241,23 @@ export class Logger {
  */
 function auditParts(fields: Fields | undefined, message: string): { action: string; metadata: Fields } {
   if (fields === undefined) return { action: message, metadata: {} };
-  const { audit: _flag, action, event_type: eventType, metadata, ...rest } = fields;
-  const named = typeof action === 'string' ? action : typeof eventType === 'string' ? eventType : message;
-  const base = typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) ? (metadata as Fields) : {};
-  return { action: named, metadata: Object.keys(rest).length === 0 ? base : { ...base, ...rest } };
+  let named = message;
+  let base: Fields = {};
+  const rest: Fields = {};
+  let restCount = 0;
+  for (const key of keysOf(fields)) {
+    const value = readSafely(() => fields[key]);
+    if (key === 'audit') continue;
+    if (key === 'action' && typeof value === 'string') named = value;
+    else if (key === 'event_type' && typeof value === 'string') {
+      if (named === message) named = value;
+    } else if (key === 'metadata' && isRecord(value)) base = value as Fields;
+    else {
+      define(rest, key, value);
+      restCount++;
+    }
+  }
+  return { action: named, metadata: restCount === 0 ? base : mergeFields(base, rest) };
 }
 
 /** Holds the loggers of one logwire instance, their thresholds and their sink. */
@@ -177,20 +288,73 @@ export class LoggerTree {
   /** Sets the minimum level of the subtree under `prefix` (`''` for every logger). */
   setLevel(prefix: string, level: LevelName | string): void {
     const name = toLevelName(level);
-    if (name === undefined) throw new TypeError(`Unknown level "${level}": use one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL`);
+    if (name === undefined) throw new LogwireError(LogwireErrorCode.InvalidOption, `Unknown level "${level}": use one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL`);
     this.settings.levels.set(prefix, Level[name]);
     this.version++;
   }
 
   /** The threshold of the longest configured prefix of `name` (segment-wise). */
   thresholdFor(name: string): number {
-    let candidate = name;
-    for (;;) {
-      const level = this.settings.levels.get(candidate);
-      if (level !== undefined) return level;
-      if (candidate === '') return Level.INFO;
-      const dot = candidate.lastIndexOf('.');
-      candidate = dot === -1 ? '' : candidate.slice(0, dot);
+    return longestPrefix(this.settings.levels, name) ?? Level.INFO;
+  }
+
+  /** The category of the longest configured prefix of `name`, or the default category. */
+  categoryFor(name: string): string | undefined {
+    const categories = this.settings.categories;
+    if (categories === undefined) return undefined;
+    return longestPrefix(categories, name) ?? this.settings.defaultCategory;
+  }
+
+  /**
+   * Classifies, formats, redacts and hands on one record. `site` is the call site, or the public
+   * function whose caller is the call site (captured only for system records, only when enabled).
+   */
+  write(level: LevelName, logger: string, message: string, fields: Fields | undefined, time: number, site: Callsite | Function | undefined, audit: boolean): void {
+    if (isAuditRecord(logger, message, audit || auditFlag(fields))) {
+      const { action, metadata } = auditParts(fields, message);
+      this.writeAudit(level, logger, message, action, metadata, time);
+      return;
+    }
+    let callsite = UNKNOWN_CALLSITE;
+    if (typeof site === 'function') {
+      if (this.settings.callsite) callsite = captureCallsite(site);
+    } else if (site !== undefined) callsite = site;
+    const category = this.settings.categories === undefined ? undefined : this.categoryFor(logger);
+    this.sink({
+      type: 'system_log',
+      time,
+      level: Level[level],
+      logger,
+      data: formatSystemData(time, level, logger, message, callsite, fields, this.settings.redactor, category),
+    });
+  }
+
+  /** Formats and hands on one audit record. */
+  writeAudit(level: LevelName, logger: string, message: string, action: string, metadata: Fields | undefined, time: number): void {
+    this.sink({ type: 'audit_log', time, level: Level[level], logger, data: formatAuditData(time, level, logger, message, action, metadata, this.settings.redactor) });
+  }
+
+  /** Takes a record from another source (pino, winston, a worker) through the same pipeline. Never throws. */
+  ingest(record: IngestRecord): void {
+    try {
+      const level = (typeof record.level === 'string' ? toLevelName(record.level) : undefined) ?? 'INFO';
+      const time = typeof record.time === 'number' && Number.isFinite(record.time) ? record.time : Date.now();
+      const fields = asFields(record.fields);
+      const site = isCallsite(record.callsite) ? record.callsite : undefined;
+      this.write(level, messageText(record.logger), messageText(record.message), fields, time, site, record.audit === true);
+    } catch (cause) {
+      this.reportInternalError(cause);
+    }
+  }
+
+  /** Last resort when formatting failed: a record with the message and what went wrong. */
+  writeFallback(level: LevelName, logger: string, message: string, cause: unknown): void {
+    try {
+      const time = Date.now();
+      const problem = { logwire_error: cause instanceof Error ? cause.message : messageText(cause) };
+      this.sink({ type: 'system_log', time, level: Level[level], logger, data: formatSystemData(time, level, logger, message, UNKNOWN_CALLSITE, problem, this.settings.redactor) });
+    } catch (again) {
+      this.reportInternalError(again);
     }
   }
 
@@ -201,4 +365,91 @@ export class LoggerTree {
       // The error reporter itself failed; a log call must still never throw.
     }
   }
+}
+
+/** The value of the longest dot-segment prefix of `name` present in `map` (`''` is the root). */
+function longestPrefix<T>(map: Map<string, T>, name: string): T | undefined {
+  let candidate = name;
+  for (;;) {
+    const value = map.get(candidate);
+    if (value !== undefined) return value;
+    if (candidate === '') return undefined;
+    const dot = candidate.lastIndexOf('.');
+    candidate = dot === -1 ? '' : candidate.slice(0, dot);
+  }
+}
+
+/** True for a non-array object; false (not a throw) for a revoked proxy. */
+function isRecord(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return !Array.isArray(value);
+  } catch {
+    return true; // A revoked proxy: treat as an object; reading it yields placeholders.
+  }
+}
+
+/** Fields as given, `{ value }` for anything that is not an object, `undefined` for nothing. */
+function asFields(value: unknown): Fields | undefined {
+  if (value === undefined || value === null) return undefined;
+  return isRecord(value) ? (value as Fields) : { value };
+}
+
+function isCallsite(value: unknown): value is Callsite {
+  if (typeof value !== 'object' || value === null) return false;
+  const site = value as Partial<Callsite>;
+  return typeof site.module === 'string' && typeof site.function === 'string' && typeof site.line === 'number';
+}
+
+/** `value instanceof Error`, false for a revoked proxy (whose prototype cannot be read). */
+function isError(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
+/** True when `fields.audit === true`, without letting a hostile object throw. */
+function auditFlag(fields: unknown): boolean {
+  if (typeof fields !== 'object' || fields === null) return false;
+  try {
+    return (fields as Fields)['audit'] === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `{ ...base, ...over }` that never throws and never invokes a `__proto__` setter: fields of an
+ * object that refuses to be read become `"[Unserializable: …]"` placeholders.
+ */
+export function mergeFields(base: Fields, over: Fields | undefined): Fields {
+  const out: Fields = {};
+  for (const key of keysOf(base)) define(out, key, readSafely(() => base[key]));
+  if (over !== undefined) for (const key of keysOf(over)) define(out, key, readSafely(() => over[key]));
+  return out;
+}
+
+function keysOf(object: object): string[] {
+  try {
+    return Object.keys(object);
+  } catch {
+    return [];
+  }
+}
+
+function readSafely(read: () => unknown): unknown {
+  try {
+    return read();
+  } catch (cause) {
+    return `[Unserializable: ${cause instanceof Error ? cause.message : 'read failed'}]`;
+  }
+}
+
+// Assignment, except for `__proto__`, which must stay a plain own property (see adapters/shared.ts).
+function define(target: Fields, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }

@@ -1,23 +1,32 @@
 /**
  * JSON encoding of log values that never throws. The fast path is one `JSON.stringify` with a
- * replacer for Errors and BigInts; only values that make it throw (cycles, throwing getters or
- * `toJSON`, revoked proxies) take the slow path, which copies the value defensively.
+ * replacer for Errors, BigInts and redaction; only values that make it throw (cycles, throwing
+ * getters or `toJSON`, revoked proxies) take the slow path, which copies the value defensively
+ * and then encodes the copy with the same replacer.
  */
+import type { Redactor } from '../redact/redactor.js';
+
+type Replacer = (this: unknown, key: string, value: unknown) => unknown;
 
 const MAX_DEPTH = 10;
 const MAX_KEYS = 1000;
 
-/** The JSON text of `value`, whatever it is. `undefined` and functions encode as `null`. */
-export function safeStringify(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+/**
+ * The JSON text of `value`, whatever it is. `undefined` and functions encode as `null`. With a
+ * redactor, secret keys and path matches become the censor and strings pass its patterns; `path`
+ * is where `value` sits in the message's `data` (for path rules).
+ */
+export function safeStringify(value: unknown, redactor?: Redactor, path?: readonly string[]): string {
+  if (typeof value === 'string') return JSON.stringify(redactor === undefined ? value : redactor.text(value));
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (value === null || value === undefined) return 'null';
+  const replace = redactor === undefined ? replacer : redactor.hasPaths ? pathReplacer(redactor, path ?? []) : keyReplacer(redactor);
   try {
-    return JSON.stringify(value, replacer) ?? 'null';
+    return JSON.stringify(value, replace) ?? 'null';
   } catch {
     try {
-      return JSON.stringify(toJsonSafe(value, 0, new WeakSet())) ?? 'null';
+      return JSON.stringify(toJsonSafe(value, 0, new WeakSet()), redactor === undefined ? undefined : redactor.hasPaths ? pathReplacer(redactor, path ?? []) : keyReplacer(redactor)) ?? 'null';
     } catch (cause) {
       // Only reachable for pathological values (e.g. a Proxy whose every trap throws at the top level).
       return JSON.stringify(`[Unserializable: ${errorText(cause)}]`);
@@ -29,6 +38,43 @@ function replacer(this: unknown, _key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Error) return serializeError(value, 0, new WeakSet());
   return value;
+}
+
+const keyReplacers = new WeakMap<Redactor, Replacer>();
+
+/** The replacer of a redactor without path rules: one per redactor, reused by every call. */
+function keyReplacer(redactor: Redactor): Replacer {
+  let replace = keyReplacers.get(redactor);
+  if (replace === undefined) {
+    replace = function (this: unknown, key: string, value: unknown): unknown {
+      if (key !== '' && value !== undefined && !Array.isArray(this) && redactor.isSecretKey(key)) return redactor.censor;
+      if (typeof value === 'string') return redactor.text(value);
+      return replacer.call(this, key, value);
+    };
+    keyReplacers.set(redactor, replace);
+  }
+  return replace;
+}
+
+/** A replacer that also knows where it is, for path rules; it remembers each container's path. */
+function pathReplacer(redactor: Redactor, base: readonly string[]): Replacer {
+  const paths = new WeakMap<object, readonly string[]>();
+  const byKey = keyReplacer(redactor);
+  let root = true;
+  return function (this: unknown, key: string, value: unknown): unknown {
+    let here: readonly string[] | undefined;
+    if (root) {
+      root = false;
+      here = base;
+    } else {
+      const parent = typeof this === 'object' && this !== null ? paths.get(this) : undefined;
+      if (parent !== undefined) here = [...parent, key];
+    }
+    if (here !== undefined && here.length > 0 && value !== undefined && redactor.matchesPath(here)) return redactor.censor;
+    const out = byKey.call(this, key, value);
+    if (here !== undefined && typeof out === 'object' && out !== null) paths.set(out, here);
+    return out;
+  };
 }
 
 /** A plain-object copy of an Error: name, message, stack, `cause` and own enumerable fields. */
@@ -44,6 +90,9 @@ export function serializeError(error: Error, depth = 0, seen: WeakSet<object> = 
   }
   const cause = readSafely(() => (error as { cause?: unknown }).cause);
   if (cause !== undefined && !('cause' in out)) define(out, 'cause', toJsonSafe(cause, depth + 1, seen));
+  // AggregateError keeps its errors in a non-enumerable own property.
+  const errors = readSafely(() => (error as { errors?: unknown }).errors);
+  if (Array.isArray(errors) && !('errors' in out)) define(out, 'errors', toJsonSafe(errors, depth + 1, seen));
   return out;
 }
 

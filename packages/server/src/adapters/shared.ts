@@ -1,0 +1,27 @@
+import type { Fields } from '../logger/format.js';
+import type { IngestRecord } from '../logger/logger.js';
+
+/** What the adapters feed: a {@link Logwire} instance or anything with its `ingest` method. */
+export interface RecordSink {
+  ingest(record: IngestRecord): void;
+}
+
+/**
+ * Copies `key` into `target` as a plain own property. Assignment is several times cheaper than
+ * `defineProperty`; only `__proto__` (the one accessor on Object.prototype) needs the latter to
+ * stay data instead of replacing the prototype.
+ */
+export function define(target: Fields, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** Milliseconds from an epoch number or a date string; `fallback` for anything else. */
+export function timeOf(value: unknown, fallback: number): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string') {
+    const parsed = Date.parse(value);
+    if (!Number.isNaN(parsed)) return parsed;
+  }
+  return fallback;
+}
