@@ -303,3 +303,40 @@ describe('tab coordinator in one page (two connections)', () => {
     tabs.close();
   });
 });
+
+describe('IndexedDB replay buffer under QuotaExceededError', () => {
+  it('evicts the oldest half, reopens and retries when a write fails with QuotaExceededError once', async () => {
+    const buffer = await open(dbName());
+    const warnings: string[] = [];
+    buffer.on('warning', (warning) => warnings.push(warning.code));
+    for (let n = 0; n < 100; n += 20) void buffer.append(stream, batch(n, 20));
+    await buffer.flush();
+    // The next write transaction aborts the way a full disk aborts it.
+    const put = IDBObjectStore.prototype.put;
+    let armed = true;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      const request = put.apply(this, args);
+      if (armed && this.name === 'entries') {
+        armed = false;
+        const tx = this.transaction;
+        Object.defineProperty(tx, 'error', { get: () => new DOMException('The quota has been exceeded.', 'QuotaExceededError') });
+        tx.abort();
+      }
+      return request;
+    };
+    try {
+      await buffer.append(stream, batch(100, 10));
+      await buffer.flush();
+    } finally {
+      IDBObjectStore.prototype.put = put;
+    }
+    expect(armed).to.equal(false);
+    expect(warnings).to.deep.equal(['quota_exceeded']);
+    expect(buffer.persistence).to.equal('indexeddb');
+    const { cursor, entries } = await buffer.load(stream, { limit: 1000 });
+    // Half of the 100 stored before were evicted, and the stream is now capped at those 50 entries'
+    // bytes: the retried batch of 10 pushes it over, so it is trimmed to 90 % of that (45).
+    expect(ids(entries)).to.deep.equal(range(65, 110));
+    expect(cursor).to.deep.equal({ epoch: 'e1', id: '1109-0' });
+  });
+});

@@ -263,7 +263,10 @@ export abstract class BufferBase implements ReplayBuffer {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     for (const item of items) item.resolve();
-    this.#enqueue(() => this.doClear());
+    this.#enqueue(async () => {
+      await this.doClear();
+      this.events.emit('reset', 'clear');
+    });
     return this.#queue;
   }
 

@@ -1,4 +1,4 @@
-import { type DBSchema, type IDBPDatabase, type IDBPObjectStore, openDB, unwrap } from 'idb';
+import { type DBSchema, deleteDB, type IDBPDatabase, type IDBPObjectStore, openDB, unwrap } from 'idb';
 import { applyBatches, BufferBase, DEFAULT_REPLAY_LIMIT, emptyState, type ResolvedOptions, type StreamState } from './core.js';
 import { MemoryStore } from './memory-buffer.js';
 import type { CommittedBatch, Position, ReplayBatch, ReplayMessage, ReplaySnapshot, StoredEntry, StreamCursor } from './types.js';
@@ -24,7 +24,10 @@ type Store<Mode extends IDBTransactionMode> = IDBPObjectStore<ReplayDB, ('entrie
 const DB_VERSION = 1;
 /** A key no stream can have (stream keys contain a newline), for the write probe. */
 const PROBE = '\u0000probe';
-/** Quota retries (each evicts half of every stream) before giving up on IndexedDB for the session. */
+/**
+ * Write attempts under QuotaExceededError before the session goes on in memory: the first failure
+ * evicts half of every stream, the second deletes and recreates the database.
+ */
 const QUOTA_ATTEMPTS = 3;
 
 function streamRange(stream: string, after?: Position | null): IDBKeyRange {
@@ -54,6 +57,8 @@ function describe(cause: unknown): string {
 export class IndexedDbReplayBuffer extends BufferBase {
   #db: Promise<IDBPDatabase<ReplayDB>> | undefined;
   #memory: MemoryStore | undefined;
+  /** Byte caps lowered after a QuotaExceededError, per stream, for the rest of the session. */
+  #quotaCaps = new Map<string, number>();
 
   private constructor(options: ResolvedOptions) {
     super(options);
@@ -147,15 +152,31 @@ export class IndexedDbReplayBuffer extends BufferBase {
       } catch (cause) {
         const name = errorName(cause);
         if (name === 'QuotaExceededError') {
-          if (attempt >= QUOTA_ATTEMPTS) return this.#fallBack(`the storage quota is still exceeded after ${attempt} evictions`, cause).write(groups, this.skipReporter());
-          this.warn(ReplayWarningCode.Quota, 'the storage quota was exceeded: evicting the oldest half of every stream, reopening, retrying', cause);
-          try {
-            await this.#evictHalf(db);
-          } catch {
-            // Eviction may fail for the same reason; reopening and retrying is still worth it.
+          if (attempt >= QUOTA_ATTEMPTS) return this.#fallBack(`the storage quota is still exceeded after evicting everything`, cause).write(groups, this.skipReporter());
+          if (attempt === 1) {
+            this.warn(ReplayWarningCode.Quota, 'the storage quota was exceeded: evicting the oldest half of every stream, reopening, retrying', cause);
+            try {
+              await this.#evictHalf(db);
+            } catch {
+              // Eviction may fail for the same reason; reopening and retrying is still worth it.
+            }
+            // Firefox can leave a database read-only near its quota until it is reopened.
+            await this.#reopen();
+          } else {
+            // Deleted rows do not free space at once (Chromium's LevelDB keeps them until it
+            // compacts), so the sure way back under the quota is a new database. Entries and
+            // cursors go together, so what remains stays consistent: the client resumes as if new.
+            this.warn(ReplayWarningCode.Quota, 'the storage quota is still exceeded: deleting the stored replay history and starting afresh', cause);
+            await this.#reopen();
+            try {
+              await deleteDB(this.options.name);
+            } catch {
+              // Reopening below tells whether storage still works.
+            }
+            this.events.emit('reset', 'quota');
+            // The quota manager learns of the freed space a little later.
+            await new Promise((resolve) => setTimeout(resolve, 1000));
           }
-          // Firefox can leave a database read-only near its quota until it is reopened.
-          await this.#reopen();
           continue;
         }
         if ((name === 'InvalidStateError' || name === 'UnknownError') && attempt === 1) {
@@ -196,14 +217,20 @@ export class IndexedDbReplayBuffer extends BufferBase {
           rawEntries.put({ k: [stream, ...entry.position], m: entry.message, b: entry.size });
           stored.push({ position: entry.position, message: entry.message });
         } catch (cause) {
+          // The transaction died under us: its own error (e.g. QuotaExceededError) is the one to handle.
+          if (errorName(cause) !== 'DataCloneError') {
+            await done;
+            throw cause;
+          }
           // DataCloneError: put throws before queuing anything, so the transaction goes on.
           state.count--;
           state.bytes -= entry.size;
           skip(entry.message, `not storable (${describe(cause)})`);
         }
       }
-      if (state.count > this.options.maxEntries || state.bytes > this.options.maxBytes) {
-        await evict(entries, state, Math.floor(this.options.maxEntries * 0.9), Math.floor(this.options.maxBytes * 0.9));
+      const maxBytes = Math.min(this.options.maxBytes, this.#quotaCaps.get(stream) ?? Infinity);
+      if (state.count > this.options.maxEntries || state.bytes > maxBytes) {
+        await evict(entries, state, Math.floor(this.options.maxEntries * 0.9), Math.floor(maxBytes * 0.9));
       }
       rawStreams.put(state);
       committed.push({ stream, after: before, entries: stored, cursor: state.cursor });
@@ -223,6 +250,8 @@ export class IndexedDbReplayBuffer extends BufferBase {
     const rawStreams = unwrap(tx.objectStore('streams'));
     for (const state of await tx.objectStore('streams').getAll()) {
       await evict(entries, state, Math.floor(state.count / 2), Math.floor(state.bytes / 2));
+      // Stay at this size from now on instead of running into the quota again and again.
+      this.#quotaCaps.set(state.s, Math.max(1000, state.bytes));
       rawStreams.put(state);
     }
     tx.commit?.();

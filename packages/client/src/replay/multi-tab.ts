@@ -53,7 +53,7 @@ export interface TabCoordinatorEvents {
   role: (role: TabRole) => void;
   /** Follower: entries the leader committed, oldest first, each exactly once. */
   entries: (entries: StoredEntry[]) => void;
-  /** This or another tab cleared the buffer through `clear()`: drop what is shown. */
+  /** The buffer was cleared (`clear()` here or in another tab): drop what is shown. */
   cleared: () => void;
 }
 
@@ -69,7 +69,7 @@ export interface TabCoordinatorOptions {
   BroadcastChannel?: typeof BroadcastChannel | null;
 }
 
-type ChannelMessage = { t: 'commit'; batch: CommittedBatch } | { t: 'clear' };
+type ChannelMessage = { t: 'commit'; batch: CommittedBatch } | { t: 'reset'; reason: 'clear' | 'quota' };
 
 /** Elects one leader tab per stream (Web Locks) and feeds the other tabs (BroadcastChannel + storage). */
 export class TabCoordinator {
@@ -90,7 +90,7 @@ export class TabCoordinator {
   #started = false;
   #closed = false;
   #suspended = false;
-  #offCommit: Unsubscribe | undefined;
+  #offBuffer: Unsubscribe[] = [];
   #listeners: Array<[EventTarget, string, () => void]> = [];
 
   constructor(buffer: ReplayBuffer, stream: string, options: TabCoordinatorOptions = {}) {
@@ -134,7 +134,7 @@ export class TabCoordinator {
     if (this.#started || this.#closed) return;
     this.#started = true;
     this.#position = shown;
-    this.#offCommit = this.#buffer.on('commit', (batch) => this.#onOwnCommit(batch));
+    this.#offBuffer = [this.#buffer.on('commit', (batch) => this.#onOwnCommit(batch)), this.#buffer.on('reset', (reason) => this.#onOwnReset(reason))];
     if (this.mode === 'solo') {
       this.#setRole(TabRole.Leader);
       return;
@@ -149,19 +149,16 @@ export class TabCoordinator {
     this.#acquire();
   }
 
-  /** Clears the buffer (see `ReplayBuffer.clear()`) and tells every other tab to drop what it shows. */
-  async clear(): Promise<void> {
-    this.#position = null;
-    await this.#buffer.clear();
-    this.#channel?.postMessage({ t: 'clear' } satisfies ChannelMessage);
-    this.#events.emit('cleared');
+  /** Clears the buffer (see `ReplayBuffer.clear()`); this and every other tab emit `cleared`. */
+  clear(): Promise<void> {
+    return this.#buffer.clear();
   }
 
   /** Stops taking part: gives up the lock (another tab takes over) and closes the channel. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#offCommit?.();
+    for (const off of this.#offBuffer) off();
     for (const [target, type, listener] of this.#listeners) target.removeEventListener(type, listener);
     this.#listeners = [];
     this.#giveUp();
@@ -246,11 +243,21 @@ export class TabCoordinator {
     this.#channel?.postMessage({ t: 'commit', batch } satisfies ChannelMessage);
   }
 
+  #onOwnReset(reason: 'clear' | 'quota'): void {
+    this.#channel?.postMessage({ t: 'reset', reason } satisfies ChannelMessage);
+    this.#onReset(reason);
+  }
+
+  #onReset(reason: 'clear' | 'quota'): void {
+    // Positions start afresh in an emptied store; ours would hide everything new.
+    this.#position = null;
+    if (reason === 'clear') this.#events.emit('cleared');
+  }
+
   #onMessage(message: ChannelMessage): void {
     if (this.#closed || typeof message !== 'object' || message === null) return;
-    if (message.t === 'clear') {
-      this.#position = null;
-      this.#events.emit('cleared');
+    if (message.t === 'reset') {
+      this.#onReset(message.reason === 'quota' ? 'quota' : 'clear');
       return;
     }
     if (message.t !== 'commit' || message.batch?.stream !== this.#stream || !this.#started || this.isLeader) return;

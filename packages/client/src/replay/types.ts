@@ -87,6 +87,11 @@ export interface ReplayBufferEvents {
   commit: (batch: CommittedBatch) => void;
   /** Something went wrong and was handled. */
   warning: (warning: ReplayWarning) => void;
+  /**
+   * Everything stored is gone: `'clear'` after `clear()`, `'quota'` when the database had to be
+   * recreated to get under the storage quota. Positions start afresh after it.
+   */
+  reset: (reason: 'clear' | 'quota') => void;
   /** The buffer switched to memory because storage stopped working mid-session. */
   persistence: (persistence: Persistence) => void;
 }
