@@ -169,7 +169,9 @@ export class IndexedDbReplayBuffer extends BufferBase {
             this.warn(ReplayWarningCode.Quota, 'the storage quota is still exceeded: deleting the stored replay history and starting afresh', cause);
             await this.#reopen();
             try {
-              await deleteDB(this.options.name);
+              // Other tabs close their connections when asked (`blocking`); one that does not would
+              // block the deletion for good, so do not wait for it longer than for an open.
+              await Promise.race([deleteDB(this.options.name), new Promise((resolve) => setTimeout(resolve, this.options.openTimeout))]);
             } catch {
               // Reopening below tells whether storage still works.
             }

@@ -36,17 +36,19 @@
  * - gap messages are stored as markers in the same order, so a reload shows them where they were;
  * - per stream at most `maxEntries` entries and `maxBytes` bytes (JSON length) are kept; the oldest
  *   go first (evicted down to 90 % of the caps in the same transaction);
- * - `QuotaExceededError` evicts the oldest half of every stream, reopens the database and retries
- *   (three times, then the session continues in memory, `persistence` turning to `'memory'`);
+ * - `QuotaExceededError` evicts the oldest half of every stream (lowering their byte caps for the
+ *   session), reopens the database and retries; then deletes and recreates the database (`reset`
+ *   event); then the session continues in memory, `persistence` turning to `'memory'`;
  * - if IndexedDB cannot be opened or written (absent, private mode, blocked, broken), the same API
  *   runs in memory and `persistence` says `'memory'`; `unavailableReason` says why.
  *
  * **`clear()`** (e.g. on logout) removes every stream's entries and cursors and drops queued
- * appends; it needs no connection. With several tabs, call `TabCoordinator.clear()` instead so the
- * other tabs forget their positions too.
+ * appends; it needs no connection. With a `TabCoordinator` attached, every tab hears of it (the
+ * `reset` event) and forgets its position.
  *
  * **Events**: `commit` (what one transaction stored for one stream: the multi-tab coordinator
- * broadcasts exactly this), `warning` (handled problems), `persistence` (switched to memory).
+ * broadcasts exactly this), `warning` (handled problems), `reset` (everything stored is gone:
+ * `clear()`, or recreated under quota), `persistence` (switched to memory).
  *
  * Reads (`load`, `readAfter`, `cursor`) see committed data only; call `flush()` first to include
  * what is queued.
