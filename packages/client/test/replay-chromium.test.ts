@@ -50,6 +50,51 @@ function range(from: number, to: number): string[] {
   return Array.from({ length: to - from }, (_, i) => `${1000 + from + i}-0`);
 }
 
+// Each tab: paints from storage, follows or leads; a leader simulates its socket by appending
+// 10 messages every 10 ms from the stored cursor, replaying the last 5 again (at-least-once). Like
+// the stream client, a tab shows a message only if its id is after the last one it showed.
+const startTab = async (name: string) => {
+  const { replay } = window as unknown as TestWindow;
+  const buffer = await replay.openReplayBuffer({ name, flushDelay: 20 });
+  const stream = replay.streamKey('ws://server/ws/logs', '');
+  const loaded = await buffer.load(stream, { limit: 1_000_000 });
+  const shown: string[] = [];
+  let last = -1;
+  const show = (ids: string[]) => {
+    for (const id of ids) {
+      const n = Number(id.split('-')[0]);
+      if (n > last) {
+        shown.push(id);
+        last = n;
+      }
+    }
+  };
+  const idsOf = (entries: Replay.StoredEntry[]) => entries.map((entry) => (entry.message.type === 'gap' ? 'gap' : entry.message.id!));
+  show(idsOf(loaded.entries));
+  const roles: Array<[string, number]> = [];
+  const tabs = new replay.TabCoordinator(buffer, stream);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  tabs.on('entries', (entries) => show(idsOf(entries)));
+  tabs.on('role', async (role) => {
+    roles.push([role, performance.timeOrigin + performance.now()]);
+    clearInterval(timer);
+    if (role !== 'leader') return;
+    const cursor = await buffer.cursor(stream);
+    let next = cursor === null ? 0 : Math.max(0, Number(cursor.id.split('-')[0]) - 1000 + 1 - 5);
+    timer = setInterval(() => {
+      const entries = Array.from({ length: 10 }, (_, i) => ({ type: 'system_log' as const, id: `${1000 + next + i}-0`, data: { timestamp: 't', level: 'INFO', logger: 'test', message: 'x', module: '', function: '', line: 0 } }));
+      next += 10;
+      show(entries.map((entry) => entry.id));
+      void buffer.append(stream, { entries, cursor: { epoch: 'e1', id: `${1000 + next - 1}-0` } });
+    }, 10);
+  });
+  tabs.start(loaded.entries.at(-1)?.position ?? null);
+  (window as unknown as TestWindow).tab = { shown, roles, buffer, stop: () => clearInterval(timer) };
+};
+const roleOf = (page: Page) => page.evaluate(() => (window as unknown as TestWindow).tab?.roles.at(-1)?.[0]);
+const shownCount = (page: Page) => page.evaluate(() => (window as unknown as TestWindow).tab!.shown.length);
+
+
 describe('replay buffer in Chromium across reloads and tabs', () => {
   it('shows the newest 1,000 of 5,000 messages and the cursor after a reload, then resumes with no loss and no duplicates', async () => {
     const page = await openPage();
@@ -132,44 +177,13 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
   }, 60_000);
 
   it('hands the socket over within a second when the leader tab closes, and the follower shows every id once', async () => {
-    // Each tab: paints from storage, follows or leads; a leader simulates its socket by appending
-    // 10 messages every 10 ms from the stored cursor, replaying the last 5 again (at-least-once).
-    const startTab = async () => {
-      const { replay } = window as unknown as TestWindow;
-      const buffer = await replay.openReplayBuffer({ name: 'tabs', flushDelay: 20 });
-      const stream = replay.streamKey('ws://server/ws/logs', '');
-      const loaded = await buffer.load(stream, { limit: 1_000_000 });
-      const shown = loaded.entries.map((entry) => (entry.message.type === 'gap' ? 'gap' : entry.message.id!));
-      const roles: Array<[string, number]> = [];
-      const tabs = new replay.TabCoordinator(buffer, stream);
-      let timer: ReturnType<typeof setInterval> | undefined;
-      tabs.on('entries', (entries) => shown.push(...entries.map((entry) => (entry.message.type === 'gap' ? 'gap' : entry.message.id!))));
-      // The leader shows what it stores (the real client shows socket messages deduped by id).
-      buffer.on('commit', (batch) => shown.push(...batch.entries.map((entry) => (entry.message.type === 'gap' ? 'gap' : entry.message.id!))));
-      tabs.on('role', async (role) => {
-        roles.push([role, performance.timeOrigin + performance.now()]);
-        if (role !== 'leader') return;
-        const cursor = await buffer.cursor(stream);
-        let next = cursor === null ? 0 : Math.max(0, Number(cursor.id.split('-')[0]) - 1000 + 1 - 5);
-        timer = setInterval(() => {
-          const entries = Array.from({ length: 10 }, (_, i) => ({ type: 'system_log' as const, id: `${1000 + next + i}-0`, data: { timestamp: 't', level: 'INFO', logger: 'test', message: 'x', module: '', function: '', line: 0 } }));
-          next += 10;
-          void buffer.append(stream, { entries, cursor: { epoch: 'e1', id: `${1000 + next - 1}-0` } });
-        }, 10);
-      });
-      tabs.start(loaded.entries.at(-1)?.position ?? null);
-      (window as unknown as TestWindow).tab = { shown, roles, buffer, stop: () => clearInterval(timer) };
-    };
-    const roleOf = (page: Page) => page.evaluate(() => (window as unknown as TestWindow).tab?.roles.at(-1)?.[0]);
-    const shownCount = (page: Page) => page.evaluate(() => (window as unknown as TestWindow).tab!.shown.length);
-
     const a = await openPage();
-    await a.evaluate(startTab);
+    await a.evaluate(startTab, 'tabs');
     await until(async () => (await roleOf(a)) === 'leader', 10_000);
     await until(async () => (await shownCount(a)) >= 300, 10_000);
 
     const b = await openPage();
-    await b.evaluate(startTab);
+    await b.evaluate(startTab, 'tabs');
     await until(async () => (await roleOf(b)) === 'follower', 10_000);
     await until(async () => (await shownCount(b)) >= 1000, 20_000);
 
@@ -195,6 +209,49 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
     // Every id once, in order, with nothing missing: exactly what storage holds.
     expect(result.shown).toEqual(range(0, result.shown.length));
     expect(result.stored).toEqual(result.shown);
+    await b.close();
+  }, 90_000);
+
+  it('hands over within a second when the leader tab is frozen, and the frozen tab follows once it resumes', async () => {
+    const a = await openPage();
+    await a.evaluate(startTab, 'freeze');
+    await until(async () => (await roleOf(a)) === 'leader', 10_000);
+    await until(async () => (await shownCount(a)) >= 300, 10_000);
+    const b = await openPage();
+    await b.evaluate(startTab, 'freeze');
+    await until(async () => (await roleOf(b)) === 'follower', 10_000);
+
+    const cdp = await a.createCDPSession();
+    const frozenAt = Date.now();
+    await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+    await until(async () => (await roleOf(b)) === 'leader', 5000);
+    const rolesB = await b.evaluate(() => (window as unknown as TestWindow).tab!.roles);
+    expect(rolesB.at(-1)![1] - frozenAt).toBeLessThan(1000);
+
+    await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+    await until(async () => (await roleOf(a)) === 'follower', 5000);
+    const atResume = await shownCount(b);
+    await until(async () => (await shownCount(b)) >= atResume + 300, 10_000);
+    await b.evaluate(() => (window as unknown as TestWindow).tab!.stop());
+    const lastB = await b.evaluate(async () => {
+      const tab = (window as unknown as TestWindow).tab!;
+      await tab.buffer.flush();
+      return tab.shown.at(-1);
+    });
+    await until(async () => (await a.evaluate(() => (window as unknown as TestWindow).tab!.shown.at(-1))) === lastB, 10_000);
+    const shownA = await a.evaluate(() => (window as unknown as TestWindow).tab!.shown);
+    const shownB = await b.evaluate(() => (window as unknown as TestWindow).tab!.shown);
+    expect((await a.evaluate(() => (window as unknown as TestWindow).tab!.roles)).map(([role]) => role)).toEqual(['leader', 'follower']);
+    expect(shownB).toEqual(range(0, shownB.length));
+    expect(shownA).toEqual(shownB);
+    const stored = await b.evaluate(async () => {
+      const tab = (window as unknown as TestWindow).tab!;
+      const { entries } = await tab.buffer.load((window as unknown as TestWindow).replay.streamKey('ws://server/ws/logs', ''), { limit: 1_000_000 });
+      await tab.buffer.clear();
+      return entries.map((entry) => (entry.message.type === 'gap' ? 'gap' : entry.message.id));
+    });
+    expect(stored).toEqual(shownB);
+    await a.close();
     await b.close();
   }, 90_000);
 

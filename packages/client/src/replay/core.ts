@@ -195,20 +195,13 @@ export abstract class BufferBase implements ReplayBuffer {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
-  #onHide: (() => void) | undefined;
 
   constructor(options: ResolvedOptions, unavailableReason?: string) {
     this.options = options;
     this.unavailableReason = unavailableReason;
-    const doc = (globalThis as { document?: Document }).document;
-    if (doc !== undefined && typeof addEventListener === 'function') {
-      // A hidden page may be frozen or discarded next; write what is queued while we still can.
-      this.#onHide = () => {
-        if (doc.visibilityState === 'hidden') void this.flush();
-      };
-      doc.addEventListener('visibilitychange', this.#onHide);
-      addEventListener('pagehide', this.#onHide);
-    }
+    // No write is started when the page is hidden or left: a transaction still open when the page
+    // is frozen blocks every other tab's access to the database until it thaws, and whatever was
+    // not committed is sent again by the server after the reload anyway.
   }
 
   /** Writes grouped batches; returns what was committed. Must not reject. */
@@ -274,10 +267,6 @@ export abstract class BufferBase implements ReplayBuffer {
     if (this.#closed) return this.#queue;
     await this.flush();
     this.#closed = true;
-    if (this.#onHide !== undefined) {
-      (globalThis as { document?: Document }).document?.removeEventListener('visibilitychange', this.#onHide);
-      removeEventListener('pagehide', this.#onHide);
-    }
     this.#enqueue(() => this.doClose());
     return this.#queue;
   }

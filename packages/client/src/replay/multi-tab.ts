@@ -25,7 +25,9 @@
  *   cursor then neither loses nor repeats anything (what the old leader received but had not
  *   committed, the server sends again).
  * - A leader gives the lock up on `freeze` and `pagehide` (a frozen tab must not hold the socket for
- *   everyone) and asks again on `resume` / `pageshow`.
+ *   everyone) and asks again on `resume` / `pageshow`. A tab that led and follows again may be
+ *   handed entries it already showed from its own socket: dedupe by id, as the client does.
+ * - Tested in Chromium: closing or freezing the leader hands over in well under a second.
  * - Without Web Locks or BroadcastChannel, or when the buffer is in memory (other tabs could not
  *   read it), the coordinator is `solo`: this tab leads at once and acts on its own. Several solo
  *   tabs writing one IndexedDB stream stay correct, because every write reads and updates the
@@ -210,9 +212,8 @@ export class TabCoordinator {
     const release = this.#release;
     this.#release = undefined;
     if (release !== undefined) {
-      // Write what is queued so the next leader resumes from as far as possible; the lock goes now
-      // anyway, since a frozen page would not finish anything.
-      void this.#buffer.flush();
+      // No flush here: a page about to be frozen must not leave a transaction open (it would
+      // block the next leader's reads). What was not committed, the next leader fetches again.
       release();
       if (!this.#closed) this.#setRole(TabRole.Follower);
     }
