@@ -1,0 +1,20 @@
+// The replay buffer and the multi-tab coordinator. Separate from the stream client so that apps
+// which do not use them do not load `idb` (the package is side-effect free: unused exports drop out).
+export { createMemoryReplayBuffer, openReplayBuffer } from './replay-buffer.js';
+export { comparePositions, DEFAULT_REPLAY_LIMIT, streamKey } from './core.js';
+export { Persistence, ReplayWarningCode } from './types.js';
+export type {
+  CommittedBatch,
+  Position,
+  ReplayBatch,
+  ReplayBuffer,
+  ReplayBufferEvents,
+  ReplayBufferOptions,
+  ReplayMessage,
+  ReplaySnapshot,
+  ReplayWarning,
+  StoredEntry,
+  StreamCursor,
+} from './types.js';
+export { TabCoordinator, TabRole } from './multi-tab.js';
+export type { TabCoordinatorEvents, TabCoordinatorOptions } from './multi-tab.js';

@@ -1,0 +1,299 @@
+/**
+ * One socket for all tabs of a dashboard: the tab holding a Web Lock named after the stream is the
+ * leader (the only one with a socket, the only writer); the others follow.
+ *
+ * ## Contract with the stream client
+ *
+ * ```ts
+ * const tabs = new TabCoordinator(buffer, stream);
+ * tabs.on('role', async (role) => {
+ *   if (role === 'leader') client.connect({ cursor: await buffer.cursor(stream) }); // resume from storage
+ *   else client.disconnect();                                                       // a follower has no socket
+ * });
+ * tabs.on('entries', (entries) => render(entries)); // followers: what the leader stored, in order, each once
+ * tabs.start(lastPaintedPosition);                  // position of the last entry painted from buffer.load()
+ * // the leader's client appends every received batch to `buffer` as usual; the coordinator
+ * // broadcasts each commit to the followers.
+ * ```
+ *
+ * - A follower renders the leader's commits from a BroadcastChannel. When a broadcast does not
+ *   continue from what it has shown (it was busy, or just started), it reads the missing range
+ *   from IndexedDB: storage is the source of truth, the broadcast an optimisation.
+ * - Handover: when the leader tab closes or crashes, the browser releases its lock and the next tab
+ *   in the lock's queue becomes leader. It first reads from storage everything committed after what
+ *   it has shown (emitted as `entries`), then emits `role: 'leader'`; resuming from the stored
+ *   cursor then neither loses nor repeats anything (what the old leader received but had not
+ *   committed, the server sends again).
+ * - A leader gives the lock up on `freeze` and `pagehide` (a frozen tab must not hold the socket for
+ *   everyone) and asks again on `resume` / `pageshow`. A tab that led and follows again may be
+ *   handed entries it already showed from its own socket: dedupe by id, as the client does.
+ * - Tested in Chromium: closing or freezing the leader hands over in well under a second.
+ * - Without Web Locks or BroadcastChannel, or when the buffer is in memory (other tabs could not
+ *   read it), the coordinator is `solo`: this tab leads at once and acts on its own. Several solo
+ *   tabs writing one IndexedDB stream stay correct, because every write reads and updates the
+ *   stream's state inside its transaction.
+ */
+import { createNanoEvents, type Unsubscribe } from 'nanoevents';
+import { comparePositions } from './core.js';
+import type { CommittedBatch, Position, ReplayBuffer, StoredEntry } from './types.js';
+import { Persistence } from './types.js';
+
+/** The roles of a tab. */
+export const TabRole = {
+  /** Holds the lock: opens the socket and writes the buffer. */
+  Leader: 'leader',
+  /** Renders what the leader stores; no socket. */
+  Follower: 'follower',
+} as const;
+
+/** One of the tab roles. */
+export type TabRole = (typeof TabRole)[keyof typeof TabRole];
+
+/** Events of {@link TabCoordinator}. */
+export interface TabCoordinatorEvents {
+  /** This tab's role changed: a leader connects (from `buffer.cursor(stream)`), a follower disconnects. */
+  role: (role: TabRole) => void;
+  /** Follower: entries the leader committed, oldest first, each exactly once. */
+  entries: (entries: StoredEntry[]) => void;
+  /** The buffer was cleared (`clear()` here or in another tab): drop what is shown. */
+  cleared: () => void;
+}
+
+/** Options of {@link TabCoordinator}. */
+export interface TabCoordinatorOptions {
+  /** Name of the Web Lock and the BroadcastChannel. @default `logwire:${stream}` */
+  name?: string;
+  /** Most entries a follower reads from storage per catch-up read. @default 5000 */
+  catchUpLimit?: number;
+  /** The Web Locks manager; `null` acts as if the browser had none. @default navigator.locks */
+  locks?: LockManager | null;
+  /** The BroadcastChannel constructor; `null` acts as if the browser had none. @default globalThis.BroadcastChannel */
+  BroadcastChannel?: typeof BroadcastChannel | null;
+}
+
+type ChannelMessage = { t: 'commit'; batch: CommittedBatch } | { t: 'reset'; reason: 'clear' | 'quota' };
+
+/** Elects one leader tab per stream (Web Locks) and feeds the other tabs (BroadcastChannel + storage). */
+export class TabCoordinator {
+  /** `'shared'`: tabs coordinate; `'solo'`: this tab acts alone (see the module notes). */
+  readonly mode: 'shared' | 'solo';
+  readonly #buffer: ReplayBuffer;
+  readonly #stream: string;
+  readonly #name: string;
+  readonly #catchUpLimit: number;
+  readonly #locks: LockManager | undefined;
+  readonly #events = createNanoEvents<TabCoordinatorEvents>();
+  #channel: BroadcastChannel | undefined;
+  #role: TabRole | undefined;
+  #position: Position | null = null;
+  #work: Promise<void> = Promise.resolve();
+  #release: (() => void) | undefined;
+  #abort: AbortController | undefined;
+  #started = false;
+  #closed = false;
+  #suspended = false;
+  #offBuffer: Unsubscribe[] = [];
+  #listeners: Array<[EventTarget, string, () => void]> = [];
+
+  constructor(buffer: ReplayBuffer, stream: string, options: TabCoordinatorOptions = {}) {
+    this.#buffer = buffer;
+    this.#stream = stream;
+    this.#name = options.name ?? `logwire:${stream}`;
+    this.#catchUpLimit = Math.max(1, options.catchUpLimit ?? 5000);
+    const locks = options.locks === undefined ? (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks : options.locks ?? undefined;
+    const Channel = options.BroadcastChannel === undefined ? (globalThis as { BroadcastChannel?: typeof BroadcastChannel }).BroadcastChannel : options.BroadcastChannel ?? undefined;
+    const shared = locks !== undefined && Channel !== undefined && buffer.persistence === Persistence.IndexedDB;
+    this.mode = shared ? 'shared' : 'solo';
+    this.#locks = shared ? locks : undefined;
+    if (shared) {
+      this.#channel = new Channel!(this.#name);
+      this.#channel.onmessage = (event: MessageEvent<ChannelMessage>) => this.#onMessage(event.data);
+    }
+  }
+
+  /** This tab's role; `undefined` before `start()` decided it. */
+  get role(): TabRole | undefined {
+    return this.#role;
+  }
+
+  /** Whether this tab holds the socket. */
+  get isLeader(): boolean {
+    return this.#role === TabRole.Leader;
+  }
+
+  /** Position of the newest entry this tab has shown (painted, rendered from the leader, or stored as leader). */
+  get position(): Position | null {
+    return this.#position;
+  }
+
+  /** Subscribes to an event; returns the function that unsubscribes. Subscribe before `start()`. */
+  on<E extends keyof TabCoordinatorEvents>(event: E, callback: TabCoordinatorEvents[E]): Unsubscribe {
+    return this.#events.on(event, callback);
+  }
+
+  /** Starts taking part: `shown` is the position of the last entry painted from `buffer.load()` (or `null`). */
+  start(shown: Position | null = null): void {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    this.#position = shown;
+    this.#offBuffer = [this.#buffer.on('commit', (batch) => this.#onOwnCommit(batch)), this.#buffer.on('reset', (reason) => this.#onOwnReset(reason))];
+    if (this.mode === 'solo') {
+      this.#setRole(TabRole.Leader);
+      return;
+    }
+    this.#listen(globalThis, 'pagehide', () => this.#suspend());
+    this.#listen(globalThis, 'pageshow', () => this.#unsuspend());
+    const doc = (globalThis as { document?: Document }).document;
+    if (doc !== undefined) {
+      this.#listen(doc, 'freeze', () => this.#suspend());
+      this.#listen(doc, 'resume', () => this.#unsuspend());
+    }
+    this.#acquire();
+  }
+
+  /** Clears the buffer (see `ReplayBuffer.clear()`); this and every other tab emit `cleared`. */
+  clear(): Promise<void> {
+    return this.#buffer.clear();
+  }
+
+  /** Stops taking part: gives up the lock (another tab takes over) and closes the channel. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const off of this.#offBuffer) off();
+    for (const [target, type, listener] of this.#listeners) target.removeEventListener(type, listener);
+    this.#listeners = [];
+    this.#giveUp();
+    this.#channel?.close();
+    this.#channel = undefined;
+  }
+
+  #listen(target: EventTarget, type: string, listener: () => void): void {
+    target.addEventListener(type, listener);
+    this.#listeners.push([target, type, listener]);
+  }
+
+  #acquire(): void {
+    const locks = this.#locks!;
+    // Ask without queuing first, so that a tab learns at once whether it follows.
+    locks
+      .request(this.#name, { ifAvailable: true }, async (lock) => {
+        if (lock === null) {
+          this.#setRole(TabRole.Follower);
+          this.#queue();
+          return;
+        }
+        await this.#lead();
+      })
+      .catch(() => undefined);
+  }
+
+  #queue(): void {
+    if (this.#closed || this.#suspended) return;
+    const abort = new AbortController();
+    this.#abort = abort;
+    this.#locks!.request(this.#name, { signal: abort.signal }, () => this.#lead()).catch(() => undefined);
+  }
+
+  async #lead(): Promise<void> {
+    if (this.#closed || this.#suspended) return;
+    // Whatever the previous leader committed and we did not render yet, from storage, before we
+    // resume from the stored cursor.
+    await this.#serial(() => this.#catchUp());
+    if (this.#closed || this.#suspended) return;
+    const held = new Promise<void>((resolve) => (this.#release = resolve));
+    this.#setRole(TabRole.Leader);
+    await held;
+  }
+
+  #giveUp(): void {
+    this.#abort?.abort();
+    this.#abort = undefined;
+    const release = this.#release;
+    this.#release = undefined;
+    if (release !== undefined) {
+      // No flush here: a page about to be frozen must not leave a transaction open (it would
+      // block the next leader's reads). What was not committed, the next leader fetches again.
+      release();
+      if (!this.#closed) this.#setRole(TabRole.Follower);
+    }
+  }
+
+  #suspend(): void {
+    if (this.#suspended || this.#closed) return;
+    this.#suspended = true;
+    this.#giveUp();
+  }
+
+  #unsuspend(): void {
+    if (!this.#suspended || this.#closed) return;
+    this.#suspended = false;
+    this.#acquire();
+  }
+
+  #setRole(role: TabRole): void {
+    if (this.#role === role) return;
+    this.#role = role;
+    this.#events.emit('role', role);
+  }
+
+  #onOwnCommit(batch: CommittedBatch): void {
+    if (batch.stream !== this.#stream || !this.isLeader) return;
+    const last = batch.entries.at(-1);
+    if (last !== undefined && comparePositions(last.position, this.#position) > 0) this.#position = last.position;
+    this.#channel?.postMessage({ t: 'commit', batch } satisfies ChannelMessage);
+  }
+
+  #onOwnReset(reason: 'clear' | 'quota'): void {
+    this.#channel?.postMessage({ t: 'reset', reason } satisfies ChannelMessage);
+    this.#onReset(reason);
+  }
+
+  #onReset(reason: 'clear' | 'quota'): void {
+    // Positions start afresh in an emptied store; ours would hide everything new.
+    this.#position = null;
+    if (reason === 'clear') this.#events.emit('cleared');
+  }
+
+  #onMessage(message: ChannelMessage): void {
+    if (this.#closed || typeof message !== 'object' || message === null) return;
+    if (message.t === 'reset') {
+      this.#onReset(message.reason === 'quota' ? 'quota' : 'clear');
+      return;
+    }
+    if (message.t !== 'commit' || message.batch?.stream !== this.#stream || !this.#started || this.isLeader) return;
+    const batch = message.batch;
+    void this.#serial(async () => {
+      if (this.isLeader) return;
+      const last = batch.entries.at(-1);
+      if (last === undefined || comparePositions(last.position, this.#position) <= 0) return;
+      if (comparePositions(batch.after, this.#position) <= 0) {
+        this.#show(batch.entries.filter((entry) => comparePositions(entry.position, this.#position) > 0));
+      } else {
+        // Something was committed that we never saw broadcast: storage has it.
+        await this.#catchUp();
+      }
+    });
+  }
+
+  async #catchUp(): Promise<void> {
+    for (;;) {
+      const page = await this.#buffer.readAfter(this.#stream, this.#position, this.#catchUpLimit);
+      if (page.length === 0 || this.#closed) return;
+      this.#show(page);
+      if (page.length < this.#catchUpLimit) return;
+    }
+  }
+
+  #show(entries: StoredEntry[]): void {
+    if (entries.length === 0) return;
+    this.#position = entries.at(-1)!.position;
+    this.#events.emit('entries', entries);
+  }
+
+  #serial(task: () => Promise<void>): Promise<void> {
+    const next = this.#work.then(task).catch(() => undefined);
+    this.#work = next;
+    return next;
+  }
+}
