@@ -1,0 +1,64 @@
+/**
+ * The append script. One call appends one batch of a node's records to one stream, atomically:
+ *
+ * - skips records whose producer sequence is at or below the producer's high-water mark, so a
+ *   batch re-sent after a lost reply is not written twice;
+ * - starts a new epoch when the meta hash is missing, or when the stream key is gone while the
+ *   meta still remembers entries (the stream was deleted or evicted): readers holding old ids must
+ *   be told, not silently fed ids of a different history;
+ * - writes each record as its own entry with `XADD *` (Redis assigns the `<ms>-<seq>` id that
+ *   becomes the wire cursor) and a `p` field linking it to the entry before it;
+ * - records the last id in the meta hash and trims by length and by age once per batch.
+ *
+ * KEYS: stream, meta, producers.
+ * ARGV: producer id, candidate epoch (used only when a new epoch starts), max length (0 = none),
+ * max age in ms (0 = none), exact trimming ('1') or approximate ('0'), producer-mark TTL in
+ * seconds, node name, then per record: seq, type, time, level, logger, data.
+ *
+ * Returns { epoch, appended, skipped, first id or '', last id or '' }.
+ */
+export const APPEND_LUA = `
+local x, m, pr = KEYS[1], KEYS[2], KEYS[3]
+local producer = ARGV[1]
+local hw = tonumber(redis.call('HGET', pr, producer) or '0')
+local epoch = redis.call('HGET', m, 'e')
+local last = redis.call('HGET', m, 'last')
+if (not epoch) or (last and last ~= '0-0' and redis.call('EXISTS', x) == 0) then
+  local now = redis.call('TIME')
+  epoch = ARGV[2]
+  last = '0-0'
+  redis.call('HSET', m, 'e', epoch, 'last', last, 'created', tostring(now[1] * 1000 + math.floor(now[2] / 1000)))
+end
+if not last then last = '0-0' end
+local node = ARGV[7]
+local appended, skipped, first = 0, 0, ''
+for i = 8, #ARGV, 6 do
+  local seq = tonumber(ARGV[i])
+  if seq > hw then
+    last = redis.call('XADD', x, '*', 'p', last, 'e', epoch, 't', ARGV[i + 1], 'tm', ARGV[i + 2], 'l', ARGV[i + 3], 'g', ARGV[i + 4], 'd', ARGV[i + 5], 'n', node)
+    if first == '' then first = last end
+    hw = seq
+    appended = appended + 1
+  else
+    skipped = skipped + 1
+  end
+end
+if appended > 0 then
+  redis.call('HSET', m, 'last', last)
+  redis.call('HSET', pr, producer, tostring(hw))
+  redis.call('EXPIRE', pr, tonumber(ARGV[6]))
+  local how = '~'
+  if ARGV[5] == '1' then how = '=' end
+  local maxlen = tonumber(ARGV[3])
+  if maxlen > 0 then redis.call('XTRIM', x, 'MAXLEN', how, maxlen) end
+  local maxage = tonumber(ARGV[4])
+  if maxage > 0 then
+    local now = redis.call('TIME')
+    local cutoff = now[1] * 1000 + math.floor(now[2] / 1000) - maxage
+    if cutoff > 0 then redis.call('XTRIM', x, 'MINID', how, string.format('%d', cutoff)) end
+  end
+else
+  last = ''
+end
+return { epoch, appended, skipped, first, last }
+`;
