@@ -75,6 +75,8 @@ export interface RedisBackplaneOptions {
   };
   /** Seconds a producer's high-water mark outlives its last append. @default 7 days */
   producerTtlSeconds?: number;
+  /** How long `head()` and `range()` wait for a connection (at start, or while reconnecting) before rejecting. @default 5000 */
+  connectWaitMs?: number;
 }
 
 /** Events of {@link RedisBackplane}. */
@@ -143,6 +145,7 @@ export class RedisBackplane {
     minDelayMs: number;
     maxDelayMs: number;
     producerTtl: number;
+    connectWaitMs: number;
   };
   readonly #queues = new Map<string, StreamQueue>();
   readonly #subs = new Map<string, Subscription>();
@@ -196,6 +199,7 @@ export class RedisBackplane {
       minDelayMs: positive('reconnect.minDelayMs', options.reconnect?.minDelayMs, 100),
       maxDelayMs: positive('reconnect.maxDelayMs', options.reconnect?.maxDelayMs, 5000),
       producerTtl: positive('producerTtlSeconds', options.producerTtlSeconds, 7 * 24 * 3600),
+      connectWaitMs: positive('connectWaitMs', options.connectWaitMs, 5000, true),
     };
     this.#prefix = options.prefix ?? 'lw:';
     this.node = options.node ?? `${hostname()}-${process.pid}`;
@@ -321,6 +325,7 @@ export class RedisBackplane {
 
   /** Current epoch and newest id of `stream` (`0-0` when it holds nothing). Rejects while Redis is away. */
   async head(stream: string): Promise<{ epoch: string | undefined; last: string }> {
+    await this.#connected();
     const [epoch, top] = await Promise.all([
       this.#writer.hget(this.#key(stream, 'm'), 'e').catch((e: unknown) => this.#fail(e)),
       this.#writer.xrevrange(this.#key(stream, 'x'), '+', '-', 'COUNT', 1).catch((e: unknown) => this.#fail(e)),
@@ -339,6 +344,7 @@ export class RedisBackplane {
     const count = Math.max(1, Math.min(options.count ?? 1000, 10_000));
     const after = options.after !== undefined && parseId(options.after) !== undefined ? options.after : undefined;
     const x = this.#key(stream, 'x');
+    await this.#connected();
     const [epochReply, top] = await Promise.all([
       this.#writer.hget(this.#key(stream, 'm'), 'e').catch((e: unknown) => this.#fail(e)),
       this.#writer.xrevrange(x, '+', '-', 'COUNT', 1).catch((e: unknown) => this.#fail(e)),
@@ -724,6 +730,17 @@ export class RedisBackplane {
   #ready(client: Redis): Promise<void> {
     if (client.status === 'ready' || this.#closed) return Promise.resolve();
     return Promise.race([new Promise<void>((resolve) => client.once('ready', () => resolve())), this.#closedSignal]);
+  }
+
+  /** Waits up to `connectWaitMs` for the command connection; rejects if it does not come. */
+  async #connected(): Promise<void> {
+    if (this.#closed) throw new RedisBackplaneError(RedisBackplaneErrorCode.Closed, 'the backplane is closed');
+    if (this.#writer.status === 'ready') return;
+    await Promise.race([this.#ready(this.#writer), this.#sleep(this.#opts.connectWaitMs)]);
+    if (this.#closed) throw new RedisBackplaneError(RedisBackplaneErrorCode.Closed, 'the backplane is closed');
+    if (this.#writer.status !== 'ready') {
+      throw new RedisBackplaneError(RedisBackplaneErrorCode.Unavailable, `Redis unavailable: no connection within ${this.#opts.connectWaitMs} ms (${this.#metrics.lastError ?? this.#writer.status})`);
+    }
   }
 
   /** Runs `task` until it succeeds, waiting for the connection between attempts. */
