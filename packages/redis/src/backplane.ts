@@ -324,8 +324,11 @@ export class RedisBackplane {
   }
 
   /** Current epoch and newest id of `stream` (`0-0` when it holds nothing). Rejects while Redis is away. */
-  async head(stream: string): Promise<{ epoch: string | undefined; last: string }> {
-    await this.#connected();
+  head(stream: string): Promise<{ epoch: string | undefined; last: string }> {
+    return this.#withConnection(() => this.#head(stream));
+  }
+
+  async #head(stream: string): Promise<{ epoch: string | undefined; last: string }> {
     const [epoch, top] = await Promise.all([
       this.#writer.hget(this.#key(stream, 'm'), 'e').catch((e: unknown) => this.#fail(e)),
       this.#writer.xrevrange(this.#key(stream, 'x'), '+', '-', 'COUNT', 1).catch((e: unknown) => this.#fail(e)),
@@ -340,11 +343,14 @@ export class RedisBackplane {
    * epoch changed, the result carries the {@link Gap}. Without `after`, starts at the oldest
    * retained entry. Rejects while Redis is away.
    */
-  async range(stream: string, options: { after?: string; epoch?: string; count?: number } = {}): Promise<RangeResult> {
+  range(stream: string, options: { after?: string; epoch?: string; count?: number } = {}): Promise<RangeResult> {
+    return this.#withConnection(() => this.#range(stream, options));
+  }
+
+  async #range(stream: string, options: { after?: string; epoch?: string; count?: number }): Promise<RangeResult> {
     const count = Math.max(1, Math.min(options.count ?? 1000, 10_000));
     const after = options.after !== undefined && parseId(options.after) !== undefined ? options.after : undefined;
     const x = this.#key(stream, 'x');
-    await this.#connected();
     const [epochReply, top] = await Promise.all([
       this.#writer.hget(this.#key(stream, 'm'), 'e').catch((e: unknown) => this.#fail(e)),
       this.#writer.xrevrange(x, '+', '-', 'COUNT', 1).catch((e: unknown) => this.#fail(e)),
@@ -738,8 +744,25 @@ export class RedisBackplane {
     if (this.#writer.status === 'ready') return;
     await Promise.race([this.#ready(this.#writer), this.#sleep(this.#opts.connectWaitMs)]);
     if (this.#closed) throw new RedisBackplaneError(RedisBackplaneErrorCode.Closed, 'the backplane is closed');
-    if (this.#writer.status !== 'ready') {
+    // The status changed while awaiting; TypeScript's narrowing from the first check does not know.
+    if ((this.#writer.status as string) !== 'ready') {
       throw new RedisBackplaneError(RedisBackplaneErrorCode.Unavailable, `Redis unavailable: no connection within ${this.#opts.connectWaitMs} ms (${this.#metrics.lastError ?? this.#writer.status})`);
+    }
+  }
+
+  /**
+   * Runs a read-only `task` once the connection is there; a connection that dies under it (the
+   * client notices a moment later) gets one more try after reconnecting.
+   */
+  async #withConnection<T>(task: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      await this.#connected();
+      try {
+        return await task();
+      } catch (error) {
+        if (attempt >= 2 || this.#closed) throw error;
+        await this.#sleep(this.#opts.minDelayMs);
+      }
     }
   }
 
