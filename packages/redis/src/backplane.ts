@@ -338,6 +338,26 @@ export class RedisBackplane {
   }
 
   /**
+   * The newest `count` entries of `stream`, oldest first, and the current epoch: to fill a node's
+   * replay ring when it starts, and to give a client without a cursor its recent history.
+   */
+  recent(stream: string, count: number): Promise<{ epoch: string | undefined; entries: BackplaneEntry[] }> {
+    return this.#withConnection(async () => {
+      const n = Math.max(1, Math.min(Math.floor(count) || 1, 100_000));
+      const [epoch, raw] = await Promise.all([this.#writer.hget(this.#key(stream, 'm'), 'e'), this.#writer.xrevrange(this.#key(stream, 'x'), '+', '-', 'COUNT', n)]);
+      const current = epoch ?? undefined;
+      const entries: BackplaneEntry[] = [];
+      for (const [id, fields] of raw) {
+        const entry = this.#parse(stream, id, fields);
+        // Only the current epoch, and markers are not messages.
+        if (!entry || entry.epoch !== current) break;
+        if (entry.type !== (MARKER_TYPE as string)) entries.push(entry);
+      }
+      return { epoch: current, entries: entries.reverse() };
+    });
+  }
+
+  /**
    * One page of history after the cursor `after` (exclusive) in `epoch`, at most `count` entries,
    * with continuity proven from the cursor: if the first entry does not link to `after`, or the
    * epoch changed, the result carries the {@link Gap}. Without `after`, starts at the oldest

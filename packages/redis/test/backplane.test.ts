@@ -205,6 +205,17 @@ describe('RedisBackplane fan-out and resume across nodes', () => {
     expect(got).toEqual(Array.from({ length: 20 }, (_, i) => `r${10 + i}`));
   });
 
+  it('gives the newest entries of the current epoch, oldest first, for a node that starts or a client without a cursor', async () => {
+    const p = prefix();
+    const a = backplane(p);
+    a.append('logs', Array.from({ length: 30 }, (_, i) => record(`r${i}`)));
+    await a.flush();
+    const { epoch, entries } = await backplane(p).recent('logs', 5);
+    expect(entries.map(label)).toEqual(['r25', 'r26', 'r27', 'r28', 'r29']);
+    expect(epoch).toBe(entries[0]!.epoch);
+    expect(await a.recent('nothing-here', 5)).toEqual({ epoch: undefined, entries: [] });
+  });
+
   it('hands out at most read.count entries per batch and waits for a slow subscriber before reading on', async () => {
     const p = prefix();
     const a = backplane(p);
