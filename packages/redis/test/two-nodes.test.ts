@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys, REDIS_URL, requireRedis, uniquePrefix, waitFor } from './helpers.js';
+import { deleteKeys, PrivateRedis, REDIS_URL, requireRedis, uniquePrefix, waitFor } from './helpers.js';
 
 // Real processes: each node is a child process running test/fixtures/node-server.mjs against the
 // built package (npm test builds before the Node tests).
@@ -18,12 +18,13 @@ const prefixes: string[] = [];
 interface Node {
   child: ChildProcess;
   port: number;
-  produce(count: number, options?: { chunk?: number; everyMs?: number }): Promise<void>;
+  stderr(): string;
+  produce(count: number, options?: { chunk?: number; everyMs?: number; tag?: string }): Promise<void>;
 }
 
-async function startNode(prefix: string, name: string): Promise<Node> {
+async function startNode(prefix: string, name: string, redisUrl = REDIS_URL): Promise<Node> {
   let stderr = '';
-  const child = fork(fixture, [], { env: { ...process.env, PREFIX: prefix, NODE: name, REDIS_URL }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(fixture, [], { env: { ...process.env, PREFIX: prefix, NODE: name, REDIS_URL: redisUrl }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   children.push(child);
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {
@@ -33,6 +34,7 @@ async function startNode(prefix: string, name: string): Promise<Node> {
   return {
     child,
     port,
+    stderr: () => stderr,
     produce: (count, options = {}) =>
       new Promise((resolve) => {
         const onMessage = (m: { produced?: number }) => {
@@ -50,14 +52,21 @@ interface Client {
   frames: Array<{ type: string; id?: string; reason?: string; data?: { message: string } }>;
   ids(): string[];
   closed: Promise<void>;
+  isClosed: boolean;
 }
 
 async function connect(port: number, cursor?: { after: string; epoch?: string }, into?: Client): Promise<Client> {
   const query = cursor ? `?after=${cursor.after}${cursor.epoch ? `&epoch=${cursor.epoch}` : ''}` : '';
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/logs${query}`);
   sockets.push(ws);
-  const client: Client = into ?? { frames: [], ids: () => client.frames.filter((f) => f.id).map((f) => f.id!), closed: Promise.resolve() };
-  client.closed = new Promise((resolve) => ws.once('close', () => resolve()));
+  const client: Client = into ?? { frames: [], ids: () => client.frames.filter((f) => f.id).map((f) => f.id!), closed: Promise.resolve(), isClosed: false };
+  client.isClosed = false;
+  client.closed = new Promise((resolve) =>
+    ws.once('close', () => {
+      client.isClosed = true;
+      resolve();
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     ws.on('message', (raw) => {
       const frame = JSON.parse(raw.toString()) as Client['frames'][number];
@@ -139,5 +148,35 @@ describe('two server processes sharing one Redis stream', () => {
     expect(new Set(client.ids()).size).toBe(client.ids().length);
     await waitFor(() => onB.ids().length >= stream.ids.length, 'the client on B', 30_000);
     expect(onB.ids()).toEqual(stream.ids);
+  }, 60_000);
+
+  it('keeps serving its sockets while Redis is down and delivers what was logged meanwhile once Redis is back', async () => {
+    const server = await PrivateRedis.start();
+    try {
+      const prefix = uniquePrefix();
+      const a = await startNode(prefix, 'A', server.url);
+      const before = await connect(a.port);
+      await a.produce(50, { tag: 'before-' });
+      await waitFor(() => before.ids().length === 50, '50 records before the outage');
+
+      await server.kill();
+      await waitFor(() => a.stderr().includes('ERR_LOGWIRE_REDIS_UNAVAILABLE'), 'the node to report the outage');
+      const produced = a.produce(30, { tag: 'during-' }); // resolves once Redis has them
+      // The node still accepts and serves sockets.
+      const during = await connect(a.port);
+      expect(before.isClosed).toBe(false);
+
+      await server.restart();
+      await produced;
+      await waitFor(() => before.ids().length === 80 && during.ids().length === 30, 'the records logged during the outage', 30_000);
+      const messages = (c: Client) => c.frames.map((f) => (f.type === 'gap' ? `gap:${f.reason}` : f.data!.message));
+      const duringLabels = Array.from({ length: 30 }, (_, i) => `A-during-${i}`);
+      // Redis restarted empty (no persistence): a new epoch, announced, then the buffered records once.
+      expect(messages(before)).toEqual([...Array.from({ length: 50 }, (_, i) => `A-before-${i}`), 'gap:epoch', ...duringLabels]);
+      expect(messages(during).filter((m) => !m.startsWith('gap:'))).toEqual(duringLabels);
+      expect(before.isClosed).toBe(false);
+    } finally {
+      await server.kill();
+    }
   }, 60_000);
 });
