@@ -26,10 +26,16 @@ process.on('message', async (message) => {
     await backplane.close();
     process.exit(0);
   }
-  const { count, expect } = message;
-  delivered = 0;
-  expected = expect;
-  started = performance.now();
+  if (message.expect !== undefined) {
+    // Armed before any node starts appending, so no early entry is missed by the count.
+    delivered = 0;
+    expected = message.expect;
+    started = performance.now();
+    process.send({ armed: true });
+    return;
+  }
+  const { count } = message;
+  const appendStarted = performance.now();
   const record = { type: 'system_log', time: Date.now(), level: 20, logger: 'bench.redis', data };
   for (let sent = 0; sent < count; ) {
     // Keep the backlog below its bound so nothing is dropped: the bench measures throughput.
@@ -43,6 +49,6 @@ process.on('message', async (message) => {
     await turn();
   }
   await backplane.flush();
-  process.send({ appended: count, appendedMs: performance.now() - started, batches: backplane.metrics.batches });
+  process.send({ appended: count, appendedMs: performance.now() - appendStarted, batches: backplane.metrics.batches });
 });
 process.send({ ready: true });

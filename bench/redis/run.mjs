@@ -60,9 +60,12 @@ async function throughRedis(nodes, perNode) {
   const workers = Array.from({ length: nodes }, (_, i) => startNode(prefix, `n${i}`));
   await Promise.all(workers.map((w) => w.next('ready')));
   const total = nodes * perNode;
+  const armed = workers.map((w) => w.next('armed'));
+  for (const w of workers) w.child.send({ expect: total });
+  await Promise.all(armed);
   const appendedP = workers.map((w) => w.next('appended'));
   const deliveredP = workers.map((w) => w.next('delivered'));
-  for (const w of workers) w.child.send({ count: perNode, expect: total });
+  for (const w of workers) w.child.send({ count: perNode });
   const appended = await Promise.all(appendedP);
   const delivered = await Promise.all(deliveredP);
   for (const w of workers) w.child.send({ close: true });

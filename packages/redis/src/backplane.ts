@@ -62,7 +62,7 @@ export interface RedisBackplaneOptions {
     maxBytes?: number;
   };
   read?: {
-    /** Entries per XREAD reply (the most a node holds from one read). @default 500 */
+    /** Entries per XREAD reply (the most a node holds from one read). @default 1000 */
     count?: number;
     /** XREAD BLOCK timeout; after each idle timeout the epochs are checked. @default 2000 */
     blockMs?: number;
@@ -121,6 +121,8 @@ type Listener = (...args: never[]) => void;
 type Appender = (x: string, m: string, pr: string, ...args: (string | number)[]) => unknown;
 
 const MARKER_TYPE = 'dropped';
+/** Separates the header fields of an entry (type, time, level, node, logger; the logger last, whole). */
+const US = '\x1f';
 const EMPTY = '0-0';
 
 /** Shares logwire streams between server nodes through Redis Streams. See the module comment. */
@@ -194,7 +196,7 @@ export class RedisBackplane {
       backlogBytes: positive('backlog.maxBytes', options.backlog?.maxBytes, 8 * 1024 * 1024),
       batchRecords: positive('batch.maxRecords', options.batch?.maxRecords, 1000),
       batchBytes: positive('batch.maxBytes', options.batch?.maxBytes, 1024 * 1024),
-      count: positive('read.count', options.read?.count, 500),
+      count: positive('read.count', options.read?.count, 1000),
       blockMs: positive('read.blockMs', options.read?.blockMs, 2000),
       minDelayMs: positive('reconnect.minDelayMs', options.reconnect?.minDelayMs, 100),
       maxDelayMs: positive('reconnect.maxDelayMs', options.reconnect?.maxDelayMs, 5000),
@@ -202,7 +204,8 @@ export class RedisBackplane {
       connectWaitMs: positive('connectWaitMs', options.connectWaitMs, 5000, true),
     };
     this.#prefix = options.prefix ?? 'lw:';
-    this.node = options.node ?? `${hostname()}-${process.pid}`;
+    // The unit separator delimits header fields; a node name never needs one.
+    this.node = (options.node ?? `${hostname()}-${process.pid}`).replaceAll(US, '_');
     this.producer = `${this.node}:${randomBytes(6).toString('base64url')}`;
     this.#closedSignal = new Promise((resolve) => (this.#signalClosed = resolve));
 
@@ -514,14 +517,14 @@ export class RedisBackplane {
         }
         const pipeline = this.#writer.pipeline() as unknown as { logwireAppend: Appender; exec(): Promise<Array<[Error | null, unknown]> | null> };
         for (const job of jobs) {
-          const args: (string | number)[] = [this.producer, randomBytes(6).toString('base64url'), this.#opts.maxLength, this.#opts.maxAgeMs, this.#opts.exact ? '1' : '0', this.#opts.producerTtl, this.node];
+          const args: (string | number)[] = [this.producer, randomBytes(6).toString('base64url'), this.#opts.maxLength, this.#opts.maxAgeMs, this.#opts.exact ? '1' : '0', this.#opts.producerTtl];
           let bytes = 0;
           const { items, head } = job.queue;
           while (head + job.taken < items.length && job.taken < this.#opts.batchRecords) {
             const item = items[head + job.taken]!;
             if (job.taken > 0 && bytes + item.bytes > this.#opts.batchBytes) break;
             const r = item.record;
-            args.push(item.seq, r.type, r.time, r.level, r.logger, r.data);
+            args.push(item.seq, r.type + US + r.time + US + r.level + US + this.node + US + r.logger, r.data);
             bytes += item.bytes;
             job.taken++;
           }
@@ -717,16 +720,37 @@ export class RedisBackplane {
   }
 
   #parse(stream: string, id: string, fields: string[]): BackplaneEntry | undefined {
-    const f: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-    const time = Number(f.tm);
-    const level = Number(f.l);
-    const type = f.t;
-    if ((type !== 'system_log' && type !== 'audit_log' && type !== MARKER_TYPE) || f.p === undefined || f.e === undefined || f.d === undefined || !Number.isFinite(time) || !Number.isFinite(level)) {
+    let prev: string | undefined;
+    let epoch: string | undefined;
+    let header: string | undefined;
+    let data: string | undefined;
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const value = fields[i + 1]!;
+      switch (fields[i]) {
+        case 'p':
+          prev = value;
+          break;
+        case 'e':
+          epoch = value;
+          break;
+        case 'h':
+          header = value;
+          break;
+        case 'd':
+          data = value;
+          break;
+      }
+    }
+    const parts = header?.split(US, 4);
+    const rest = parts && parts.length === 4 ? header!.slice(parts.join(US).length + 1) : undefined;
+    const type = parts?.[0];
+    const time = Number(parts?.[1]);
+    const level = Number(parts?.[2]);
+    if ((type !== 'system_log' && type !== 'audit_log' && type !== MARKER_TYPE) || prev === undefined || epoch === undefined || data === undefined || rest === undefined || !Number.isFinite(time) || !Number.isFinite(level)) {
       this.#emitError(RedisBackplaneErrorCode.Malformed, `entry ${id} of ${stream} lacks logwire fields; skipped`);
       return undefined;
     }
-    return { id, prev: f.p, epoch: f.e, node: f.n ?? '', type: type as BackplaneEntry['type'], time, level, logger: f.g ?? '', data: f.d };
+    return { id, prev, epoch, node: parts![3]!, type: type as BackplaneEntry['type'], time, level, logger: rest, data };
   }
 
   // ── connection state ───────────────────────────────────────────────────────

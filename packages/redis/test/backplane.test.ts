@@ -40,7 +40,8 @@ describe('RedisBackplane append', () => {
   it('writes each record as a stream entry whose id is a wire cursor, linked to the one before, in one round trip per batch', async () => {
     const p = prefix();
     const bp = backplane(p, { node: 'node-a' });
-    bp.append('logs', Array.from({ length: 300 }, (_, i) => record(`r${i}`)));
+    const records = Array.from({ length: 300 }, (_, i) => record(`r${i}`));
+    bp.append('logs', records);
     await bp.flush();
     expect(bp.metrics.batches).toBe(1);
     expect(bp.metrics.appended).toBe(300);
@@ -56,9 +57,9 @@ describe('RedisBackplane append', () => {
       const f = Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, k) => [fields[2 * k], fields[2 * k + 1]]));
       expect(f.p).toBe(prev);
       expect(f.e).toBe(meta.e);
-      expect(f.n).toBe('node-a');
-      expect(f.t).toBe('system_log');
-      expect(JSON.parse(f.d!).message).toBe(`r${i}`);
+      expect(Object.keys(f)).toEqual(['p', 'e', 'h', 'd']);
+      expect(f.h).toBe(`system_log\x1f${records[i]!.time}\x1f20\x1fnode-a\x1ftest.redis`);
+      expect(f.d).toBe(records[i]!.data);
       prev = id;
     }
   });
@@ -105,8 +106,8 @@ describe('RedisBackplane append', () => {
     admin.defineCommand('logwireAppendTest', { numberOfKeys: 3, lua: APPEND_LUA });
     const call = (admin as unknown as { logwireAppendTest: (...args: (string | number)[]) => Promise<[string, number, number, string, string]> }).logwireAppendTest.bind(admin);
     const keys = [`${p}{logs}:x`, `${p}{logs}:m`, `${p}{logs}:pr`];
-    const head = ['producer-1', 'epoch111', 0, 0, '0', 60, 'node-a'];
-    const r = (seq: number) => [seq, 'system_log', 1, 20, 'l', `{"message":"s${seq}"}`];
+    const head = ['producer-1', 'epoch111', 0, 0, '0', 60];
+    const r = (seq: number) => [seq, 'system_log\x1f1\x1f20\x1fnode-a\x1fl', `{"message":"s${seq}"}`];
     const first = await call(...keys, ...head, ...r(1), ...r(2), ...r(3));
     expect(first.slice(0, 3)).toEqual(['epoch111', 3, 0]);
     // The reply was "lost": the node sends the same batch again, plus one new record.
@@ -115,6 +116,16 @@ describe('RedisBackplane append', () => {
     const messages = (await admin.xrange(keys[0]!, '-', '+')).map(([, f]) => f[f.indexOf('d') + 1]);
     expect(messages).toEqual(['{"message":"s1"}', '{"message":"s2"}', '{"message":"s3"}', '{"message":"s4"}']);
     expect(await admin.ttl(keys[2]!)).toBeGreaterThan(0);
+  });
+
+  it('keeps every field of a record, whatever its logger name contains', async () => {
+    const p = prefix();
+    const bp = backplane(p, { node: 'n\x1fode' });
+    const odd = { type: 'audit_log' as const, time: 1760000000123, level: 50, logger: 'a\x1fb\x1f\x1fc', data: '{"message":"m","action":"x","metadata":{}}' };
+    bp.append('logs', [odd]);
+    await bp.flush();
+    const [entry] = (await bp.range('logs')).entries;
+    expect(entry).toMatchObject({ ...odd, prev: '0-0', node: 'n_ode' });
   });
 
   it('ignores records that are not records instead of throwing', async () => {
