@@ -102,6 +102,8 @@ interface Queued {
 interface StreamQueue {
   items: Queued[];
   head: number;
+  /** Last producer sequence given in this stream: contiguous, so a batch sends only its first. */
+  seq: number;
   /** Drops not yet announced by a marker entry. */
   dropped: { count: number; from: number; to: number } | undefined;
 }
@@ -150,11 +152,11 @@ export class RedisBackplane {
     connectWaitMs: number;
   };
   readonly #queues = new Map<string, StreamQueue>();
+  #topSeq = 0;
   readonly #subs = new Map<string, Subscription>();
   readonly #byKey = new Map<string, Subscription>();
   readonly #listeners = new Map<keyof BackplaneEvents, Set<Listener>>();
   readonly #flushWaiters: Array<() => void> = [];
-  #seq = 0;
   #backlogRecords = 0;
   #backlogBytes = 0;
   #draining = false;
@@ -257,7 +259,9 @@ export class RedisBackplane {
   append(stream: string, records: readonly BackplaneRecord[]): void {
     if (this.#closed) return;
     let queue = this.#queues.get(stream);
-    if (!queue) this.#queues.set(stream, (queue = { items: [], head: 0, dropped: undefined }));
+    // A new queue continues from the highest sequence given in any stream, so each stream's
+    // sequences keep increasing across idle periods without remembering every stream ever seen.
+    if (!queue) this.#queues.set(stream, (queue = { items: [], head: 0, seq: this.#topSeq, dropped: undefined }));
     for (const record of records) {
       if (!isRecord(record)) {
         this.#emitError(RedisBackplaneErrorCode.Malformed, `append(${stream}): not a record, skipped`);
@@ -468,7 +472,8 @@ export class RedisBackplane {
   // ── append path ────────────────────────────────────────────────────────────
 
   #enqueue(queue: StreamQueue, record: BackplaneRecord, bytes: number): void {
-    queue.items.push({ seq: ++this.#seq, record, bytes });
+    queue.items.push({ seq: ++queue.seq, record, bytes });
+    if (queue.seq > this.#topSeq) this.#topSeq = queue.seq;
     this.#backlogRecords++;
     this.#backlogBytes += bytes;
     if (this.#backlogRecords > this.#metrics.backlogPeak) this.#metrics.backlogPeak = this.#backlogRecords;
@@ -508,7 +513,7 @@ export class RedisBackplane {
         const jobs: Array<{ stream: string; queue: StreamQueue; taken: number }> = [];
         for (const [stream, queue] of this.#queues) {
           if (queue.items.length - queue.head > 0) jobs.push({ stream, queue, taken: 0 });
-          else if (!queue.dropped) this.#queues.delete(stream);
+          else if (!queue.dropped) this.#queues.delete(stream); // idle streams cost nothing
         }
         if (jobs.length === 0) break;
         if (this.#writer.status !== 'ready') {
@@ -517,14 +522,15 @@ export class RedisBackplane {
         }
         const pipeline = this.#writer.pipeline() as unknown as { logwireAppend: Appender; exec(): Promise<Array<[Error | null, unknown]> | null> };
         for (const job of jobs) {
-          const args: (string | number)[] = [this.producer, randomBytes(6).toString('base64url'), this.#opts.maxLength, this.#opts.maxAgeMs, this.#opts.exact ? '1' : '0', this.#opts.producerTtl];
+          const first = job.queue.items[job.queue.head]!.seq;
+          const args: (string | number)[] = [this.producer, randomBytes(6).toString('base64url'), this.#opts.maxLength, this.#opts.maxAgeMs, this.#opts.exact ? '1' : '0', this.#opts.producerTtl, first];
           let bytes = 0;
           const { items, head } = job.queue;
           while (head + job.taken < items.length && job.taken < this.#opts.batchRecords) {
             const item = items[head + job.taken]!;
             if (job.taken > 0 && bytes + item.bytes > this.#opts.batchBytes) break;
             const r = item.record;
-            args.push(item.seq, r.type + US + r.time + US + r.level + US + this.node + US + r.logger, r.data);
+            args.push(r.type + US + r.time + US + r.level + US + this.node + US + r.logger, r.data);
             bytes += item.bytes;
             job.taken++;
           }

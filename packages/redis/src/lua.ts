@@ -15,7 +15,8 @@
  * KEYS: stream, meta, producers.
  * ARGV: producer id, candidate epoch (used only when a new epoch starts), max length (0 = none),
  * max age in ms (0 = none), exact trimming ('1') or approximate ('0'), producer-mark TTL in
- * seconds, then per record: seq, header (`type US time US level US node US logger`, US = \x1f), data.
+ * seconds, the producer sequence of the first record (the batch's sequences are contiguous), then
+ * per record: header (`type US time US level US node US logger`, US = \x1f) and data.
  *
  * Returns { epoch, appended, skipped, first id or '', last id or '' }.
  */
@@ -33,10 +34,11 @@ if (not epoch) or (last and last ~= '0-0' and redis.call('EXISTS', x) == 0) then
 end
 if not last then last = '0-0' end
 local appended, skipped, first = 0, 0, ''
-for i = 7, #ARGV, 3 do
-  local seq = tonumber(ARGV[i])
+local seq = tonumber(ARGV[7]) - 1
+for i = 8, #ARGV, 2 do
+  seq = seq + 1
   if seq > hw then
-    last = redis.call('XADD', x, '*', 'p', last, 'e', epoch, 'h', ARGV[i + 1], 'd', ARGV[i + 2])
+    last = redis.call('XADD', x, '*', 'p', last, 'e', epoch, 'h', ARGV[i], 'd', ARGV[i + 1])
     if first == '' then first = last end
     hw = seq
     appended = appended + 1

@@ -95,9 +95,15 @@ describe('RedisBackplane append', () => {
       bp.append('b', [record(`b${i}`)]);
     }
     await bp.flush();
+    // 'a' goes idle (its queue is released) while 'b' goes on; its next records must not be taken for re-sends.
+    bp.append('b', [record('b-more')]);
+    await bp.flush();
+    bp.append('a', Array.from({ length: 50 }, (_, i) => record(`a${100 + i}`)));
+    await bp.flush();
+    expect(bp.metrics.duplicatesSkipped).toBe(0);
     const a = (await bp.range('a', { count: 1000 })).entries.map(label);
-    const b = (await bp.range('b', { count: 1000 })).entries.map(label);
-    expect(a).toEqual(Array.from({ length: 100 }, (_, i) => `a${i}`));
+    const b = (await bp.range('b', { count: 1000 })).entries.map(label).slice(0, 100);
+    expect(a).toEqual(Array.from({ length: 150 }, (_, i) => `a${i}`));
     expect(b).toEqual(Array.from({ length: 100 }, (_, i) => `b${i}`));
   });
 
@@ -107,11 +113,11 @@ describe('RedisBackplane append', () => {
     const call = (admin as unknown as { logwireAppendTest: (...args: (string | number)[]) => Promise<[string, number, number, string, string]> }).logwireAppendTest.bind(admin);
     const keys = [`${p}{logs}:x`, `${p}{logs}:m`, `${p}{logs}:pr`];
     const head = ['producer-1', 'epoch111', 0, 0, '0', 60];
-    const r = (seq: number) => [seq, 'system_log\x1f1\x1f20\x1fnode-a\x1fl', `{"message":"s${seq}"}`];
-    const first = await call(...keys, ...head, ...r(1), ...r(2), ...r(3));
+    const r = (seq: number) => ['system_log\x1f1\x1f20\x1fnode-a\x1fl', `{"message":"s${seq}"}`];
+    const first = await call(...keys, ...head, 1, ...r(1), ...r(2), ...r(3));
     expect(first.slice(0, 3)).toEqual(['epoch111', 3, 0]);
     // The reply was "lost": the node sends the same batch again, plus one new record.
-    const again = await call(...keys, ...head, ...r(1), ...r(2), ...r(3), ...r(4));
+    const again = await call(...keys, ...head, 1, ...r(1), ...r(2), ...r(3), ...r(4));
     expect(again.slice(0, 3)).toEqual(['epoch111', 1, 3]);
     const messages = (await admin.xrange(keys[0]!, '-', '+')).map(([, f]) => f[f.indexOf('d') + 1]);
     expect(messages).toEqual(['{"message":"s1"}', '{"message":"s2"}', '{"message":"s3"}', '{"message":"s4"}']);
