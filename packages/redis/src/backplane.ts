@@ -87,7 +87,11 @@ export interface BackplaneEvents {
   outage: (info: { since: number; error: RedisBackplaneError }) => void;
   /** Both connections are back. */
   recovered: (info: { downMs: number }) => void;
-  /** Records were dropped because the backlog was full (reported once per run of drops). */
+  /**
+   * A run of records dropped from a full backlog was announced in the stream (a `dropped` marker
+   * is queued as soon as the stream has room again). While records are being dropped, `error`
+   * reports `ERR_LOGWIRE_REDIS_BACKLOG_FULL` once per run.
+   */
   dropped: (info: { stream: string; count: number }) => void;
   /** A subscription saw a gap (also delivered in its batch). */
   gap: (info: { stream: string; gap: Gap }) => void;
@@ -231,6 +235,8 @@ export class RedisBackplane {
     this.#reader = url === undefined ? new Redis(connection) : new Redis(url, connection);
     this.#writer.defineCommand('logwireAppend', { numberOfKeys: 3, lua: APPEND_LUA });
     for (const client of [this.#writer, this.#reader]) {
+      // Every caller waiting for the connection adds a one-time 'ready' listener.
+      client.setMaxListeners(0);
       client.on('error', (error: Error) => this.#down(error));
       client.on('close', () => this.#down(new Error('connection closed')));
       client.on('ready', () => this.#up());
@@ -385,7 +391,6 @@ export class RedisBackplane {
     const epoch = epochReply ?? undefined;
     const head = top[0]?.[0] ?? EMPTY;
     const fromStart = after === undefined || (options.epoch !== undefined && options.epoch !== epoch);
-    // One extra entry so `done` is exact and a discontinuity just past the page is not hidden.
     const raw = await this.#writer.xrange(x, fromStart ? '-' : `(${after}`, '+', 'COUNT', count).catch((e: unknown) => this.#fail(e));
     let entries = raw.map((r) => this.#parse(stream, r[0], r[1]));
     let gap: Gap | undefined;
@@ -658,6 +663,7 @@ export class RedisBackplane {
     const batches: ReadBatch[] = [];
     let current: ReadBatch | undefined;
     for (const [id, fields] of raw) {
+      const before = sub.linkTo ?? sub.cursor;
       sub.cursor = id;
       const entry = this.#parse(sub.stream, id, fields);
       if (!entry) {
@@ -666,7 +672,7 @@ export class RedisBackplane {
       }
       let gap: Gap | undefined;
       if (sub.epoch !== undefined && entry.epoch !== sub.epoch) {
-        gap = { reason: 'epoch', from: sub.linkTo ?? sub.cursor, to: entry.prev, epoch: entry.epoch };
+        gap = { reason: 'epoch', from: before, to: entry.prev, epoch: entry.epoch };
       } else if (sub.linkTo !== undefined && entry.prev !== sub.linkTo) {
         gap = { reason: linkGap(entry.prev, sub.linkTo), from: sub.linkTo, to: entry.prev, epoch: entry.epoch };
       }

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ReadBatch, RedisBackplane } from '../src/index.js';
-import { label, PrivateRedis, record, requireRedis, uniquePrefix, waitFor } from './helpers.js';
+import { freePort, label, PrivateRedis, record, requireRedis, uniquePrefix, waitFor } from './helpers.js';
 
 // These tests stop and start Redis, so they run their own redis-server on a free port instead of
 // touching the shared one.
@@ -131,5 +131,26 @@ describe('Redis unavailable or restarting', () => {
     await waitFor(() => batches.flatMap((b) => b.entries).length === 3000, 'the reader to catch up across its reconnections');
     expect(batches.flatMap((b) => b.entries).map(label)).toEqual(expected);
     expect(batches.every((b) => b.gap === undefined)).toBe(true);
+  });
+
+  it('bounds its memory by the backlog, in records and in bytes, however many streams it writes', async () => {
+    const nowhere = `redis://127.0.0.1:${await freePort()}`; // nothing listens: a node cut off from Redis
+    const byCount = new RedisBackplane({ redis: nowhere, backlog: { maxRecords: 1000 }, reconnect: { minDelayMs: 50, maxDelayMs: 200 }, connectWaitMs: 100 });
+    const byBytes = new RedisBackplane({ redis: nowhere, backlog: { maxRecords: 100_000, maxBytes: 64 * 1024 }, reconnect: { minDelayMs: 50, maxDelayMs: 200 } });
+    cleanup.push(() => byCount.close(), () => byBytes.close());
+    const drops: string[] = [];
+    byCount.on('dropped', ({ stream }) => drops.push(stream));
+    const big = { ...record('x'), data: JSON.stringify({ message: 'x'.repeat(1000) }) };
+    for (let s = 0; s < 500; s++) {
+      byCount.append(`stream-${s}`, labels(`s${s}-`, 20).map((l) => record(l)));
+      byBytes.append(`stream-${s}`, [big, big]);
+    }
+    expect(byCount.metrics).toMatchObject({ backlogRecords: 1000, dropped: 9000, backlogPeak: 1000 });
+    expect(byBytes.metrics.backlogBytes).toBeLessThanOrEqual(64 * 1024);
+    expect(byBytes.metrics.backlogRecords).toBe(Math.floor((64 * 1024) / (big.data.length + big.logger.length + 64)));
+    expect(byBytes.metrics.dropped).toBe(1000 - byBytes.metrics.backlogRecords);
+    // Drops are announced per stream once the stream has room again (a marker each), not before.
+    expect(drops).toEqual([]);
+    await expect(byCount.range('stream-0')).rejects.toMatchObject({ code: 'ERR_LOGWIRE_REDIS_UNAVAILABLE' });
   });
 });
