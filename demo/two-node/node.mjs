@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { compareIds, parseId } from '@logwire/protocol';
-import { RedisBackplane, toFrame } from '@logwire/redis';
+import { RedisBackplane, toFrame, toGapFrame } from '@logwire/redis';
 import { createLogwire } from '@logwire/server';
 import { WebSocketServer } from 'ws';
 import { startWorkload } from '../workload.mjs';
@@ -37,7 +37,7 @@ const clients = new Set();
 const newer = (id, than) => than === undefined || compareIds(parseId(id), parseId(than)) > 0;
 
 function send(client, batch) {
-  if (batch.gap) client.ws.send(JSON.stringify({ type: 'gap', ...batch.gap }));
+  if (batch.gap) client.ws.send(toGapFrame(batch.gap));
   for (const entry of batch.entries) {
     if (!batch.gap && !newer(entry.id, client.last)) continue; // replay and live overlap while catching up
     client.ws.send(toFrame(entry));

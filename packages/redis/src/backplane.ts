@@ -27,11 +27,11 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { compareIds, parseId, type StreamId } from '@logwire/protocol';
+import { compareIds, type GapData, parseId, type StreamId } from '@logwire/protocol';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisBackplaneError, RedisBackplaneErrorCode } from './errors.js';
 import { APPEND_LUA } from './lua.js';
-import type { BackplaneEntry, BackplaneMetrics, BackplaneRecord, BatchHandler, Gap, GapReason, RangeResult, ReadBatch } from './types.js';
+import type { BackplaneEntry, BackplaneGapReason, BackplaneMetrics, BackplaneRecord, BatchHandler, Gap, RangeResult, ReadBatch } from './types.js';
 
 /** Options of {@link RedisBackplane}. */
 export interface RedisBackplaneOptions {
@@ -183,7 +183,7 @@ export class RedisBackplane {
     duplicatesSkipped: 0,
     batches: 0,
     delivered: 0,
-    gaps: { trimmed: 0, epoch: 0, diverged: 0, dropped: 0 } as Record<GapReason, number>,
+    gaps: { trimmed: 0, epoch: 0, diverged: 0, dropped: 0 } as Record<BackplaneGapReason, number>,
   };
 
   constructor(options: RedisBackplaneOptions = {}) {
@@ -489,7 +489,7 @@ export class RedisBackplane {
     const dropped = queue.dropped;
     if (!dropped) return;
     queue.dropped = undefined;
-    const data = JSON.stringify({ lost: dropped.count, from: dropped.from, to: dropped.to });
+    const data = JSON.stringify({ count: dropped.count, from: dropped.from, to: dropped.to });
     // The marker may exceed the bound by one small record: the drop must be announced.
     this.#enqueue(queue, { type: MARKER_TYPE as BackplaneRecord['type'], time: dropped.to, level: 0, logger: '', data }, data.length + 64);
     this.#emit('dropped', { stream, count: dropped.count });
@@ -870,6 +870,17 @@ export class RedisBackplane {
   }
 }
 
+/**
+ * The wire `gap` message for a gap (`{"type":"gap","data":{from,to,reason,count?,epoch?}}`, see
+ * `GapMessage` in `@logwire/protocol`). `to` is the last missing id; `0-0` (start of a new epoch) becomes `null`.
+ */
+export function toGapFrame(gap: Gap): string {
+  const data: GapData = { from: gap.from === EMPTY ? null : gap.from, to: gap.to === EMPTY ? null : gap.to, reason: gap.reason };
+  if (gap.count !== undefined) data.count = gap.count;
+  if (gap.epoch !== undefined) data.epoch = gap.epoch;
+  return JSON.stringify({ type: 'gap', data });
+}
+
 /** The wire frame of an entry, byte for byte what `@logwire/server`'s hub sends for a message. */
 export function toFrame(entry: BackplaneEntry): string {
   return '{"type":"' + entry.type + '","id":"' + entry.id + '","data":' + entry.data + '}';
@@ -892,15 +903,15 @@ function linkGap(prev: string, expected: string): 'trimmed' | 'diverged' {
 }
 
 function markerGap(entry: BackplaneEntry): Gap {
-  let lost: number | undefined;
+  let count: number | undefined;
   try {
-    const parsed = JSON.parse(entry.data) as { lost?: unknown };
-    if (typeof parsed.lost === 'number') lost = parsed.lost;
+    const parsed = JSON.parse(entry.data) as { count?: unknown };
+    if (typeof parsed.count === 'number') count = parsed.count;
   } catch {
     // A marker with unreadable data still marks a drop.
   }
   const gap: Gap = { reason: 'dropped', from: entry.prev, to: entry.id, epoch: entry.epoch, node: entry.node };
-  if (lost !== undefined) gap.lost = lost;
+  if (count !== undefined) gap.count = count;
   return gap;
 }
 

@@ -1,4 +1,4 @@
-import type { LogType } from '@logwire/protocol';
+import type { GapReason, LogType } from '@logwire/protocol';
 
 /**
  * A record a node appends: the same shape as `LogEntry` of `@logwire/server` (the hub's input),
@@ -27,24 +27,18 @@ export interface BackplaneEntry extends BackplaneRecord {
   node: string;
 }
 
-/** Why a reader's view of a stream is not continuous. */
-export const GapReason = {
-  /** Entries were removed by retention (length or age) before this reader got them. */
-  Trimmed: 'trimmed',
-  /** The stream was recreated (deleted, flushed, Redis restarted without persistence): old ids mean nothing now. */
-  Epoch: 'epoch',
-  /** The links do not match: history was rewritten (failover lost a tail, meta rewritten). */
-  Diverged: 'diverged',
-  /** A node's backlog overflowed during an outage: its records never reached the stream. */
-  Dropped: 'dropped',
-} as const;
+/**
+ * Why a reader's view of a stream is not continuous (a subset of the wire protocol's `GapReason`):
+ * - `trimmed`: entries were removed by retention (length or age) before this reader got them;
+ * - `epoch`: the stream was recreated (deleted, flushed, Redis restarted without persistence): old ids mean nothing now;
+ * - `diverged`: the links do not match: history was rewritten (failover lost a tail, meta rewritten);
+ * - `dropped`: a node's backlog overflowed during an outage: its records never reached the stream.
+ */
+export type BackplaneGapReason = Extract<GapReason, 'trimmed' | 'epoch' | 'diverged' | 'dropped'>;
 
-/** One of the {@link GapReason} values. */
-export type GapReason = (typeof GapReason)[keyof typeof GapReason];
-
-/** A discontinuity, reported in place of the entries that are missing. */
+/** A discontinuity, reported in place of the entries that are missing. Maps onto the wire `gap` message (see `toGapFrame`). */
 export interface Gap {
-  reason: GapReason;
+  reason: BackplaneGapReason;
   /** The reader's cursor before the gap. */
   from: string;
   /**
@@ -53,7 +47,7 @@ export interface Gap {
    */
   to: string;
   /** Records known to be missing (`dropped` only). */
-  lost?: number;
+  count?: number;
   /** Epoch after the gap. */
   epoch?: string;
   /** Node that dropped the records (`dropped` only). */
@@ -122,7 +116,7 @@ export interface BackplaneMetrics {
   /** Entries handed to subscribers. */
   delivered: number;
   /** Gaps reported to subscribers, by reason. */
-  gaps: Record<GapReason, number>;
+  gaps: Record<BackplaneGapReason, number>;
   /** Streams with a subscription. */
   subscriptions: number;
 }

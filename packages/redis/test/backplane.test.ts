@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { parseId } from '@logwire/protocol';
+import { parse, parseId } from '@logwire/protocol';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ReadBatch, RedisBackplane, RedisBackplaneError, toFrame, toStreamMessage } from '../src/index.js';
+import { type ReadBatch, RedisBackplane, RedisBackplaneError, toFrame, toGapFrame, toStreamMessage } from '../src/index.js';
 import { APPEND_LUA } from '../src/lua.js';
 import { deleteKeys, label, REDIS_URL, record, requireRedis, uniquePrefix, waitFor } from './helpers.js';
 
@@ -143,6 +143,14 @@ describe('RedisBackplane append', () => {
     await bp.flush();
     expect((await bp.range('logs')).entries.map(label)).toEqual(['ok']);
     expect(errors).toEqual(['ERR_LOGWIRE_REDIS_MALFORMED', 'ERR_LOGWIRE_REDIS_MALFORMED']);
+  });
+
+  it('turns gaps into the wire protocol\'s gap message', () => {
+    expect(JSON.parse(toGapFrame({ reason: 'trimmed', from: '1-0', to: '5-2', epoch: 'e1' }))).toEqual({ type: 'gap', data: { from: '1-0', to: '5-2', reason: 'trimmed', epoch: 'e1' } });
+    expect(JSON.parse(toGapFrame({ reason: 'epoch', from: '9-0', to: '0-0', epoch: 'e2' }))).toEqual({ type: 'gap', data: { from: '9-0', to: null, reason: 'epoch', epoch: 'e2' } });
+    expect(JSON.parse(toGapFrame({ reason: 'dropped', from: '3-0', to: '4-0', count: 15, node: 'a' }))).toEqual({ type: 'gap', data: { from: '3-0', to: '4-0', reason: 'dropped', count: 15 } });
+    const parsed = parse(toGapFrame({ reason: 'diverged', from: '9-0', to: '4-0', epoch: 'e1' }));
+    expect(parsed.ok).toBe(true);
   });
 
   it('rejects unusable options with a typed error', () => {

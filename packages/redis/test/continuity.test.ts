@@ -180,13 +180,13 @@ describe('continuity', () => {
     expect(t.entries().map(label)).toEqual([...labels(0, 10), 'later']);
     const gaps: Gap[] = t.gaps();
     expect(gaps).toHaveLength(1);
-    expect(gaps[0]).toMatchObject({ reason: 'dropped', lost: 15, from: t.entries()[9]!.id, node: 'w' });
+    expect(gaps[0]).toMatchObject({ reason: 'dropped', count: 15, from: t.entries()[9]!.id, node: 'w' });
     expect(t.entries()[10]!.prev).toBe(gaps[0]!.to);
     expect(dropped).toEqual([15]);
     expect(t.writer.metrics.dropped).toBe(15);
 
     const page = await t.reader.range('logs', { after: t.entries()[9]!.id });
-    expect(page.gap).toMatchObject({ reason: 'dropped', lost: 15 });
+    expect(page.gap).toMatchObject({ reason: 'dropped', count: 15 });
     expect(page.entries.map(label)).toEqual(['later']);
   });
 });

@@ -77,7 +77,7 @@ describe('Redis unavailable or restarting', () => {
     // Redis came back empty (no persistence): a new epoch, then the backlog, then the announced drop.
     const gaps = batches.flatMap((b) => (b.gap ? [b.gap] : []));
     expect(gaps.map((g) => g.reason)).toEqual(['epoch', 'dropped']);
-    expect(gaps[1]!.lost).toBe(50);
+    expect(gaps[1]!.count).toBe(50);
     expect(new Set(entries().slice(50).map((e) => e.epoch)).size).toBe(1);
     expect(entries()[50]!.epoch).not.toBe(entries()[0]!.epoch);
 
@@ -85,7 +85,7 @@ describe('Redis unavailable or restarting', () => {
     const first = await reader.range('logs');
     expect(first.entries.map(label)).toEqual(labels('b', 100));
     const second = await reader.range('logs', { after: first.entries.at(-1)!.id, epoch: first.epoch });
-    expect(second.gap).toMatchObject({ reason: 'dropped', lost: 50, node: 'w' });
+    expect(second.gap).toMatchObject({ reason: 'dropped', count: 50, node: 'w' });
     expect(second.entries.map(label)).toEqual(labels('c', 10));
     expect(writer.metrics.appended).toBe(50 + 100 + 1 + 10);
   });

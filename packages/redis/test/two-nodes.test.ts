@@ -49,7 +49,7 @@ async function startNode(prefix: string, name: string, redisUrl = REDIS_URL): Pr
 }
 
 interface Client {
-  frames: Array<{ type: string; id?: string; reason?: string; data?: { message: string } }>;
+  frames: Array<{ type: string; id?: string; data?: { message?: string; reason?: string } }>;
   ids(): string[];
   closed: Promise<void>;
   isClosed: boolean;
@@ -169,7 +169,7 @@ describe('two server processes sharing one Redis stream', () => {
       await server.restart();
       await produced;
       await waitFor(() => before.ids().length === 80 && during.ids().length === 30, 'the records logged during the outage', 30_000);
-      const messages = (c: Client) => c.frames.map((f) => (f.type === 'gap' ? `gap:${f.reason}` : f.data!.message));
+      const messages = (c: Client) => c.frames.map((f) => (f.type === 'gap' ? `gap:${f.data!.reason}` : f.data!.message!));
       const duringLabels = Array.from({ length: 30 }, (_, i) => `A-during-${i}`);
       // Redis restarted empty (no persistence): a new epoch, announced, then the buffered records once.
       expect(messages(before)).toEqual([...Array.from({ length: 50 }, (_, i) => `A-before-${i}`), 'gap:epoch', ...duringLabels]);
