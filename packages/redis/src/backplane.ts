@@ -22,6 +22,12 @@
  * 4. **Health.** `on('error' | 'outage' | 'recovered' | 'dropped' | 'gap', …)` and the `metrics`
  *    getter report outages, backlog size, drops and gaps.
  *
+ * What the hub needs for this (not in `@logwire/server` yet): an `ingest(messages)` that stores
+ * messages with the ids given into the ring and delivers them to its listeners without assigning
+ * new ids (fed with `batch.entries.map(toStreamMessage)`); an epoch that follows `batch.epoch`;
+ * gap forwarding (`toGapFrame`); and, in multi-node mode, `publish()` handing entries to
+ * `append()` instead of delivering them locally (local records come back through the reader).
+ *
  * Keys per stream (the hash tag keeps them in one Cluster slot): `<prefix>{<stream>}:x` the stream,
  * `:m` the meta hash (`e` epoch, `last` newest id, `created`), `:pr` producer high-water marks.
  */
