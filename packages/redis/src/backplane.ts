@@ -421,10 +421,7 @@ export class RedisBackplane {
     let truncated = false;
     let link = gap ? gap.to : after;
     for (const [i, entry] of entries.entries()) {
-      if (entry === undefined) {
-        link = raw[i]![0];
-        continue;
-      }
+      if (entry === undefined) continue; // foreign entry: not part of the chain
       const broken = link !== undefined && entry.prev !== link && !(i === 0 && fromStart);
       if (broken || entry.type === (MARKER_TYPE as string)) {
         if (out.length === 0 && !gap && entry.type === (MARKER_TYPE as string) && !broken) {
@@ -439,7 +436,8 @@ export class RedisBackplane {
       link = entry.id;
     }
     const lastId = out.at(-1)?.id ?? gap?.to ?? after ?? EMPTY;
-    const done = !truncated && (head === EMPTY || lastId === head || (gap?.reason === 'diverged' && out.length === 0 && gap.to === head));
+    // A short page means XRANGE reached the end of the stream.
+    const done = !truncated && (raw.length < count || lastId === head);
     const result: RangeResult = { epoch, head, entries: out, done };
     if (gap) result.gap = gap;
     return result;
@@ -672,10 +670,9 @@ export class RedisBackplane {
       const before = sub.linkTo ?? sub.cursor;
       sub.cursor = id;
       const entry = this.#parse(sub.stream, id, fields);
-      if (!entry) {
-        sub.linkTo = id;
-        continue;
-      }
+      // A foreign entry (not written by the append script) is not part of the chain: skip it and
+      // keep expecting the link to the last logwire entry.
+      if (!entry) continue;
       let gap: Gap | undefined;
       if (sub.epoch !== undefined && entry.epoch !== sub.epoch) {
         gap = { reason: 'epoch', from: before, to: entry.prev, epoch: entry.epoch };

@@ -160,6 +160,44 @@ describe('continuity', () => {
     expect(next.gap?.reason).toBe('diverged');
   });
 
+  it('skips entries written by something else without breaking continuity, and reports them', async () => {
+    const t = setup();
+    const errors: string[] = [];
+    t.reader.on('error', (e) => errors.push(e.code));
+    await t.reader.subscribe('logs', (b) => void t.batches.push(b));
+    await t.write('r0');
+    await admin.xadd(t.keys.x, '*', 'foo', 'bar');
+    await t.write('r1');
+    await waitFor(() => t.entries().length === 2, '2 entries');
+    expect(t.entries().map(label)).toEqual(['r0', 'r1']);
+    expect(t.gaps()).toEqual([]);
+    expect(errors).toEqual(['ERR_LOGWIRE_REDIS_MALFORMED']);
+    const page = await t.reader.range('logs');
+    expect(page.entries.map(label)).toEqual(['r0', 'r1']);
+    expect(page.done).toBe(true);
+    // A foreign entry at the head does not keep a reader paging forever.
+    await admin.xadd(t.keys.x, '*', 'foo', 'bar');
+    expect(await t.reader.range('logs', { after: page.entries[1]!.id })).toMatchObject({ entries: [], done: true });
+  });
+
+  it('keeps reading when a subscriber throws, and reports it', async () => {
+    const t = setup();
+    const errors: string[] = [];
+    t.reader.on('error', (e) => errors.push(e.code));
+    let calls = 0;
+    await t.reader.subscribe('logs', () => {
+      calls++;
+      throw new Error('boom');
+    });
+    await t.reader.subscribe('logs', (b) => void t.batches.push(b));
+    await t.write('r0');
+    await waitFor(() => t.entries().length === 1, 'the first entry');
+    await t.write('r1');
+    await waitFor(() => t.entries().length === 2, 'the second entry');
+    expect(calls).toBe(2);
+    expect(errors).toEqual(['ERR_LOGWIRE_REDIS_HANDLER', 'ERR_LOGWIRE_REDIS_HANDLER']);
+  });
+
   it('reports a cursor ahead of the stream (its tail was lost) as diverged', async () => {
     const t = setup();
     await t.write(...labels(0, 3));
