@@ -270,6 +270,10 @@ export class RedisBackplane {
    */
   append(stream: string, records: readonly BackplaneRecord[]): void {
     if (this.#closed) return;
+    if (typeof stream !== 'string' || !Array.isArray(records)) {
+      this.#emitError(RedisBackplaneErrorCode.Malformed, 'append(stream, records) needs a stream name and an array of records; nothing appended');
+      return;
+    }
     let queue = this.#queues.get(stream);
     // A new queue continues from the highest sequence given in any stream, so each stream's
     // sequences keep increasing across idle periods without remembering every stream ever seen.

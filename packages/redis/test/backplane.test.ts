@@ -140,9 +140,11 @@ describe('RedisBackplane append', () => {
     const errors: string[] = [];
     bp.on('error', (e) => errors.push(e.code));
     bp.append('logs', [null, { type: 'nope' }, record('ok')] as never);
+    bp.append('logs', null as never);
+    bp.append(42 as never, []);
     await bp.flush();
     expect((await bp.range('logs')).entries.map(label)).toEqual(['ok']);
-    expect(errors).toEqual(['ERR_LOGWIRE_REDIS_MALFORMED', 'ERR_LOGWIRE_REDIS_MALFORMED']);
+    expect(errors).toEqual(Array(4).fill('ERR_LOGWIRE_REDIS_MALFORMED'));
   });
 
   it('turns gaps into the wire protocol\'s gap message', () => {
