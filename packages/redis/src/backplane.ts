@@ -901,7 +901,9 @@ export function toStreamMessage(entry: BackplaneEntry): { id: string; position: 
   return { id: entry.id, position: parseId(entry.id) ?? { ms: 0, seq: 0 }, type: entry.type, time: entry.time, level: entry.level, logger: entry.logger, data: entry.data, frame: toFrame(entry) };
 }
 
-function linkGap(prev: string, expected: string): 'trimmed' | 'diverged' {
+function linkGap(prev: string, expected: string): 'trimmed' | 'diverged' | 'epoch' {
+  // An entry linking to 0-0 starts an epoch: the history before it is another incarnation.
+  if (prev === EMPTY) return 'epoch';
   const p = parseId(prev);
   const e = parseId(expected);
   // A link past the expected id means entries in between existed and are gone; a link before it

@@ -105,6 +105,10 @@ describe('continuity', () => {
     expect(page.gap).toEqual({ reason: 'epoch', from: lastOld, to: '0-0', epoch: newEpoch });
     expect(page.entries.map(label)).toEqual(['n0', 'n1', 'n2']);
     expect(page.epoch).toBe(newEpoch);
+    // A cursor without its epoch: the first entry starts an epoch, so it is still an epoch gap.
+    const bare = await t.reader.range('logs', { after: lastOld });
+    expect(bare.gap).toEqual({ reason: 'epoch', from: lastOld, to: '0-0', epoch: newEpoch });
+    expect(bare.entries.map(label)).toEqual(['n0', 'n1', 'n2']);
   });
 
   it('starts a new epoch when the stream is gone but its meta survived, and when only the meta is lost', async () => {
