@@ -11,6 +11,7 @@ const packages = [
   { name: 'client', input: ['src/index.ts', 'src/node.ts'] },
   { name: 'server', input: ['src/index.ts', 'src/cli/main.ts'] },
   { name: 'panels', input: ['src/index.ts', 'src/define.ts'] },
+  { name: 'redis', input: ['src/index.ts'] },
 ];
 
 const isBare = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0');

@@ -1,0 +1,67 @@
+/**
+ * The append script. One call appends one batch of a node's records to one stream, atomically:
+ *
+ * - skips records whose producer sequence is at or below the producer's high-water mark, so a
+ *   batch re-sent after a lost reply is not written twice;
+ * - starts a new epoch when the meta hash is missing, or when the stream key is gone while the
+ *   meta still remembers entries (the stream was deleted or evicted): readers holding old ids must
+ *   be told, not silently fed ids of a different history;
+ * - writes each record as its own entry with `XADD *` (Redis assigns the `<ms>-<seq>` id that
+ *   becomes the wire cursor) and a `p` field linking it to the entry before it. Four fields per
+ *   entry (`p` prev, `e` epoch, `h` header, `d` data): every field is a string each reader parses,
+ *   and halving them doubles the read rate;
+ * - records the last id in the meta hash and trims by length and by age once per batch.
+ *
+ * KEYS: stream, meta, producers.
+ * ARGV: producer id, candidate epoch (used only when a new epoch starts), max length (0 = none),
+ * max age in ms (0 = none), exact trimming ('1') or approximate ('0'), producer-mark TTL in
+ * seconds, the producer sequence of the first record (the batch's sequences are contiguous), then
+ * per record: header (`type US time US level US node US logger`, US = \x1f) and data.
+ *
+ * Returns { epoch, appended, skipped, first id or '', last id or '' }.
+ */
+export const APPEND_LUA = `
+local x, m, pr = KEYS[1], KEYS[2], KEYS[3]
+local producer = ARGV[1]
+local hw = tonumber(redis.call('HGET', pr, producer) or '0')
+local epoch = redis.call('HGET', m, 'e')
+local last = redis.call('HGET', m, 'last')
+if (not epoch) or (last and last ~= '0-0' and redis.call('EXISTS', x) == 0) then
+  local now = redis.call('TIME')
+  epoch = ARGV[2]
+  last = '0-0'
+  redis.call('HSET', m, 'e', epoch, 'last', last, 'created', tostring(now[1] * 1000 + math.floor(now[2] / 1000)))
+end
+if not last then last = '0-0' end
+local appended, skipped, first = 0, 0, ''
+local seq = tonumber(ARGV[7]) - 1
+for i = 8, #ARGV, 2 do
+  seq = seq + 1
+  if seq > hw then
+    last = redis.call('XADD', x, '*', 'p', last, 'e', epoch, 'h', ARGV[i], 'd', ARGV[i + 1])
+    if first == '' then first = last end
+    hw = seq
+    appended = appended + 1
+  else
+    skipped = skipped + 1
+  end
+end
+if appended > 0 then
+  redis.call('HSET', m, 'last', last)
+  redis.call('HSET', pr, producer, tostring(hw))
+  redis.call('EXPIRE', pr, tonumber(ARGV[6]))
+  local how = '~'
+  if ARGV[5] == '1' then how = '=' end
+  local maxlen = tonumber(ARGV[3])
+  if maxlen > 0 then redis.call('XTRIM', x, 'MAXLEN', how, maxlen) end
+  local maxage = tonumber(ARGV[4])
+  if maxage > 0 then
+    local now = redis.call('TIME')
+    local cutoff = now[1] * 1000 + math.floor(now[2] / 1000) - maxage
+    if cutoff > 0 then redis.call('XTRIM', x, 'MINID', how, string.format('%d', cutoff)) end
+  end
+else
+  last = ''
+end
+return { epoch, appended, skipped, first, last }
+`;

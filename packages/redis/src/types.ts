@@ -1,0 +1,122 @@
+import type { GapReason, LogType } from '@logwire/protocol';
+
+/**
+ * A record a node appends: the same shape as `LogEntry` of `@logwire/server` (the hub's input),
+ * so a hub can hand its entries over unchanged.
+ */
+export interface BackplaneRecord {
+  type: LogType;
+  /** Milliseconds since the epoch when the record was made. */
+  time: number;
+  /** Numeric level (TRACE 5 … CRITICAL 50). */
+  level: number;
+  logger: string;
+  /** JSON text of the message's `data` object, exactly as it goes on the wire. */
+  data: string;
+}
+
+/** A record as stored in the Redis stream, with its place in the stream. */
+export interface BackplaneEntry extends BackplaneRecord {
+  /** Redis entry id `<ms>-<seq>`: the wire cursor id. */
+  id: string;
+  /** Id of the entry appended just before this one in the same epoch (`0-0` for the first). */
+  prev: string;
+  /** Epoch of the stream when the entry was appended. */
+  epoch: string;
+  /** Name of the node that appended it. */
+  node: string;
+}
+
+/**
+ * Why a reader's view of a stream is not continuous (a subset of the wire protocol's `GapReason`):
+ * - `trimmed`: entries were removed by retention (length or age) before this reader got them;
+ * - `epoch`: the stream was recreated (deleted, flushed, Redis restarted without persistence): old ids mean nothing now;
+ * - `diverged`: the links do not match: history was rewritten (failover lost a tail, meta rewritten);
+ * - `dropped`: a node's backlog overflowed during an outage: its records never reached the stream.
+ */
+export type BackplaneGapReason = Extract<GapReason, 'trimmed' | 'epoch' | 'diverged' | 'dropped'>;
+
+/** A discontinuity, reported in place of the entries that are missing. Maps onto the wire `gap` message (see `toGapFrame`). */
+export interface Gap {
+  reason: BackplaneGapReason;
+  /** The reader's cursor before the gap. */
+  from: string;
+  /**
+   * The cursor from which the stream is continuous again: the next entry links to it (for
+   * `dropped`, the id of the marker entry; for `epoch`, usually `0-0` of the new epoch).
+   */
+  to: string;
+  /** Records known to be missing (`dropped` only). */
+  count?: number;
+  /** Epoch after the gap. */
+  epoch?: string;
+  /** Node that dropped the records (`dropped` only). */
+  node?: string;
+}
+
+/** What a subscription receives: continuous entries of one stream, possibly after a gap. */
+export interface ReadBatch {
+  stream: string;
+  /** Epoch of the entries (and of the stream after the gap). */
+  epoch: string | undefined;
+  /** Present when continuity broke just before `entries[0]`. */
+  gap?: Gap;
+  /** Entries in stream order; each links to the one before it. */
+  entries: BackplaneEntry[];
+}
+
+/** Result of {@link RedisBackplane.range}: one page of history. */
+export interface RangeResult {
+  /** Current epoch of the stream (`undefined` if it holds nothing). */
+  epoch: string | undefined;
+  /** Id of the newest entry in the stream (`0-0` if empty). */
+  head: string;
+  /** Present when the entries do not continue from `after`. */
+  gap?: Gap;
+  /** Continuous entries after `after` (or after the gap), oldest first. */
+  entries: BackplaneEntry[];
+  /**
+   * `true` when the page reaches the head. When `false`, call again with `after` = the last
+   * entry's id (or `gap.to` if there are no entries) for the next page.
+   */
+  done: boolean;
+}
+
+/** Receives the batches of a subscription; a returned promise delays the next read (backpressure). */
+export type BatchHandler = (batch: ReadBatch) => void | Promise<void>;
+
+/** Counters and state of one backplane, for metrics endpoints and health checks. */
+export interface BackplaneMetrics {
+  /** Both Redis connections are ready. */
+  connected: boolean;
+  /** Outages seen since start (a connection lost or never established). */
+  outages: number;
+  /** Start (ms since the epoch) of the current outage. */
+  downSince: number | undefined;
+  /** Milliseconds spent in outages, the current one included. */
+  downMs: number;
+  /** Reconnection attempts made by the connections. */
+  reconnectAttempts: number;
+  /** Message of the last error. */
+  lastError: string | undefined;
+  /** Records waiting to be appended (in flight included). */
+  backlogRecords: number;
+  /** Bytes of those records. */
+  backlogBytes: number;
+  /** Largest backlog seen, in records. */
+  backlogPeak: number;
+  /** Records dropped because the backlog was full. */
+  dropped: number;
+  /** Records appended to Redis. */
+  appended: number;
+  /** Records Redis skipped as already written (re-sent after a lost reply). */
+  duplicatesSkipped: number;
+  /** Append batches sent. */
+  batches: number;
+  /** Entries handed to subscribers. */
+  delivered: number;
+  /** Gaps reported to subscribers, by reason. */
+  gaps: Record<BackplaneGapReason, number>;
+  /** Streams with a subscription. */
+  subscriptions: number;
+}

@@ -1,0 +1,276 @@
+import { randomBytes } from 'node:crypto';
+import { parse, parseId } from '@logwire/protocol';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ReadBatch, RedisBackplane, RedisBackplaneError, toFrame, toGapFrame, toStreamMessage } from '../src/index.js';
+import { APPEND_LUA } from '../src/lua.js';
+import { deleteKeys, label, REDIS_URL, record, requireRedis, uniquePrefix, waitFor } from './helpers.js';
+
+let admin: Redis;
+const open: RedisBackplane[] = [];
+const prefixes: string[] = [];
+
+function backplane(prefix: string, options: ConstructorParameters<typeof RedisBackplane>[0] = {}): RedisBackplane {
+  const bp = new RedisBackplane({ redis: REDIS_URL, prefix, read: { blockMs: 200 }, ...options });
+  open.push(bp);
+  return bp;
+}
+
+function prefix(): string {
+  const p = uniquePrefix();
+  prefixes.push(p);
+  return p;
+}
+
+beforeAll(async () => {
+  await requireRedis();
+  admin = new Redis(REDIS_URL);
+});
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((bp) => bp.close()));
+  for (const p of prefixes.splice(0)) await deleteKeys(admin, p);
+});
+
+afterAll(async () => {
+  await admin.quit();
+});
+
+describe('RedisBackplane append', () => {
+  it('writes each record as a stream entry whose id is a wire cursor, linked to the one before, in one round trip per batch', async () => {
+    const p = prefix();
+    const bp = backplane(p, { node: 'node-a' });
+    const records = Array.from({ length: 300 }, (_, i) => record(`r${i}`));
+    bp.append('logs', records);
+    await bp.flush();
+    expect(bp.metrics.batches).toBe(1);
+    expect(bp.metrics.appended).toBe(300);
+
+    const entries = await admin.xrange(`${p}{logs}:x`, '-', '+');
+    expect(entries).toHaveLength(300);
+    const meta = await admin.hgetall(`${p}{logs}:m`);
+    expect(meta.e).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(meta.last).toBe(entries[299]![0]);
+    let prev = '0-0';
+    for (const [i, [id, fields]] of entries.entries()) {
+      expect(parseId(id)).toBeDefined();
+      const f = Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, k) => [fields[2 * k], fields[2 * k + 1]]));
+      expect(f.p).toBe(prev);
+      expect(f.e).toBe(meta.e);
+      expect(Object.keys(f)).toEqual(['p', 'e', 'h', 'd']);
+      expect(f.h).toBe(`system_log\x1f${records[i]!.time}\x1f20\x1fnode-a\x1ftest.redis`);
+      expect(f.d).toBe(records[i]!.data);
+      prev = id;
+    }
+  });
+
+  it('bounds the stream by length', async () => {
+    const p = prefix();
+    const bp = backplane(p, { retention: { maxLength: 50, exact: true } });
+    bp.append('logs', Array.from({ length: 120 }, (_, i) => record(`r${i}`)));
+    await bp.flush();
+    const entries = await admin.xrange(`${p}{logs}:x`, '-', '+');
+    expect(entries.map(([, f]) => JSON.parse(f[f.indexOf('d') + 1]!).message)).toEqual(Array.from({ length: 50 }, (_, i) => `r${70 + i}`));
+  });
+
+  it('bounds the stream by age', async () => {
+    const p = prefix();
+    const bp = backplane(p, { retention: { maxAgeMs: 300, exact: true } });
+    bp.append('logs', [record('old-1'), record('old-2')]);
+    await bp.flush();
+    const written = Date.now();
+    await waitFor(() => Date.now() > written + 400, '400 ms to pass');
+    bp.append('logs', [record('new')]);
+    await bp.flush();
+    const entries = await admin.xrange(`${p}{logs}:x`, '-', '+');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]![1][entries[0]![1].indexOf('d') + 1]).toContain('"message":"new"');
+  });
+
+  it('keeps per-stream order across several streams', async () => {
+    const p = prefix();
+    const bp = backplane(p);
+    for (let i = 0; i < 100; i++) {
+      bp.append('a', [record(`a${i}`)]);
+      bp.append('b', [record(`b${i}`)]);
+    }
+    await bp.flush();
+    // 'a' goes idle (its queue is released) while 'b' goes on; its next records must not be taken for re-sends.
+    bp.append('b', [record('b-more')]);
+    await bp.flush();
+    bp.append('a', Array.from({ length: 50 }, (_, i) => record(`a${100 + i}`)));
+    await bp.flush();
+    expect(bp.metrics.duplicatesSkipped).toBe(0);
+    const a = (await bp.range('a', { count: 1000 })).entries.map(label);
+    const b = (await bp.range('b', { count: 1000 })).entries.map(label).slice(0, 100);
+    expect(a).toEqual(Array.from({ length: 150 }, (_, i) => `a${i}`));
+    expect(b).toEqual(Array.from({ length: 100 }, (_, i) => `b${i}`));
+  });
+
+  it('never writes a re-sent batch twice: the producer high-water mark skips sequences already appended', async () => {
+    const p = prefix();
+    admin.defineCommand('logwireAppendTest', { numberOfKeys: 3, lua: APPEND_LUA });
+    const call = (admin as unknown as { logwireAppendTest: (...args: (string | number)[]) => Promise<[string, number, number, string, string]> }).logwireAppendTest.bind(admin);
+    const keys = [`${p}{logs}:x`, `${p}{logs}:m`, `${p}{logs}:pr`];
+    const head = ['producer-1', 'epoch111', 0, 0, '0', 60];
+    const r = (seq: number) => ['system_log\x1f1\x1f20\x1fnode-a\x1fl', `{"message":"s${seq}"}`];
+    const first = await call(...keys, ...head, 1, ...r(1), ...r(2), ...r(3));
+    expect(first.slice(0, 3)).toEqual(['epoch111', 3, 0]);
+    // The reply was "lost": the node sends the same batch again, plus one new record.
+    const again = await call(...keys, ...head, 1, ...r(1), ...r(2), ...r(3), ...r(4));
+    expect(again.slice(0, 3)).toEqual(['epoch111', 1, 3]);
+    const messages = (await admin.xrange(keys[0]!, '-', '+')).map(([, f]) => f[f.indexOf('d') + 1]);
+    expect(messages).toEqual(['{"message":"s1"}', '{"message":"s2"}', '{"message":"s3"}', '{"message":"s4"}']);
+    expect(await admin.ttl(keys[2]!)).toBeGreaterThan(0);
+  });
+
+  it('keeps every field of a record, whatever its logger name contains', async () => {
+    const p = prefix();
+    const bp = backplane(p, { node: 'n\x1fode' });
+    const odd = { type: 'audit_log' as const, time: 1760000000123, level: 50, logger: 'a\x1fb\x1f\x1fc', data: '{"message":"m","action":"x","metadata":{}}' };
+    bp.append('logs', [odd]);
+    await bp.flush();
+    const [entry] = (await bp.range('logs')).entries;
+    expect(entry).toMatchObject({ ...odd, prev: '0-0', node: 'n_ode' });
+  });
+
+  it('ignores records that are not records instead of throwing', async () => {
+    const p = prefix();
+    const bp = backplane(p);
+    const errors: string[] = [];
+    bp.on('error', (e) => errors.push(e.code));
+    bp.append('logs', [null, { type: 'nope' }, record('ok')] as never);
+    bp.append('logs', null as never);
+    bp.append(42 as never, []);
+    await bp.flush();
+    expect((await bp.range('logs')).entries.map(label)).toEqual(['ok']);
+    expect(errors).toEqual(Array(4).fill('ERR_LOGWIRE_REDIS_MALFORMED'));
+  });
+
+  it('turns gaps into the wire protocol\'s gap message', () => {
+    expect(JSON.parse(toGapFrame({ reason: 'trimmed', from: '1-0', to: '5-2', epoch: 'e1' }))).toEqual({ type: 'gap', data: { from: '1-0', to: '5-2', reason: 'trimmed', epoch: 'e1' } });
+    expect(JSON.parse(toGapFrame({ reason: 'epoch', from: '9-0', to: '0-0', epoch: 'e2' }))).toEqual({ type: 'gap', data: { from: '9-0', to: null, reason: 'epoch', epoch: 'e2' } });
+    expect(JSON.parse(toGapFrame({ reason: 'dropped', from: '3-0', to: '4-0', count: 15, node: 'a' }))).toEqual({ type: 'gap', data: { from: '3-0', to: '4-0', reason: 'dropped', count: 15 } });
+    const parsed = parse(toGapFrame({ reason: 'diverged', from: '9-0', to: '4-0', epoch: 'e1' }));
+    expect(parsed.ok).toBe(true);
+  });
+
+  it('rejects unusable options with a typed error', () => {
+    expect(() => new RedisBackplane({ backlog: { maxRecords: 0 } })).toThrow(RedisBackplaneError);
+    try {
+      new RedisBackplane({ read: { count: -1 } });
+    } catch (error) {
+      expect((error as RedisBackplaneError).code).toBe('ERR_LOGWIRE_REDIS_INVALID_OPTION');
+    }
+  });
+});
+
+describe('RedisBackplane fan-out and resume across nodes', () => {
+  it('delivers every node\'s records to every subscribed node, in stream order, with ids, links and epoch', async () => {
+    const p = prefix();
+    const a = backplane(p, { node: 'a' });
+    const b = backplane(p, { node: 'b' });
+    const seenA: ReadBatch[] = [];
+    const seenB: ReadBatch[] = [];
+    await a.subscribe('logs', (batch) => void seenA.push(batch));
+    await b.subscribe('logs', (batch) => void seenB.push(batch));
+    for (let i = 0; i < 200; i++) {
+      a.append('logs', [record(`a${i}`)]);
+      if (i % 2 === 0) await new Promise((resolve) => setImmediate(resolve));
+      b.append('logs', [record(`b${i}`)]);
+    }
+    await Promise.all([a.flush(), b.flush()]);
+    const stream = (await admin.xrange(`${p}{logs}:x`, '-', '+')).map(([id]) => id);
+    expect(stream).toHaveLength(400);
+    const entries = (seen: ReadBatch[]) => seen.flatMap((batch) => batch.entries);
+    await waitFor(() => entries(seenA).length === 400 && entries(seenB).length === 400, 'both nodes to read 400 entries');
+    expect(entries(seenA).map((e) => e.id)).toEqual(stream);
+    expect(entries(seenB).map((e) => e.id)).toEqual(stream);
+    expect(seenA.every((batch) => batch.gap === undefined)).toBe(true);
+    const all = entries(seenB);
+    expect(all.filter((e) => e.node === 'a').map(label)).toEqual(Array.from({ length: 200 }, (_, i) => `a${i}`));
+    expect(all.filter((e) => e.node === 'b').map(label)).toEqual(Array.from({ length: 200 }, (_, i) => `b${i}`));
+    for (let i = 1; i < all.length; i++) expect(all[i]!.prev).toBe(all[i - 1]!.id);
+    expect(new Set(all.map((e) => e.epoch)).size).toBe(1);
+    const frame = JSON.parse(toFrame(all[0]!));
+    expect(frame).toEqual({ type: 'system_log', id: all[0]!.id, data: JSON.parse(all[0]!.data) });
+    expect(toStreamMessage(all[0]!).position).toEqual(parseId(all[0]!.id));
+  });
+
+  it('resumes a cursor taken on one node from another node, page by page, without loss or duplicates', async () => {
+    const p = prefix();
+    const a = backplane(p, { node: 'a' });
+    const b = backplane(p, { node: 'b' });
+    a.append('logs', Array.from({ length: 250 }, (_, i) => record(`r${i}`)));
+    await a.flush();
+    const firstPage = await a.range('logs', { count: 100 });
+    expect(firstPage.done).toBe(false);
+    const cursor = { after: firstPage.entries.at(-1)!.id, epoch: firstPage.epoch };
+    // The client moves to node b with its cursor.
+    const resumed: string[] = [];
+    let after = cursor.after;
+    for (;;) {
+      const page = await b.range('logs', { after, epoch: cursor.epoch, count: 60 });
+      expect(page.gap).toBeUndefined();
+      resumed.push(...page.entries.map(label));
+      after = page.entries.at(-1)?.id ?? after;
+      if (page.done) break;
+    }
+    expect([...firstPage.entries.map(label), ...resumed]).toEqual(Array.from({ length: 250 }, (_, i) => `r${i}`));
+  });
+
+  it('starts a subscription after a given cursor, on any node', async () => {
+    const p = prefix();
+    const a = backplane(p);
+    const b = backplane(p);
+    a.append('logs', Array.from({ length: 30 }, (_, i) => record(`r${i}`)));
+    await a.flush();
+    const page = await a.range('logs');
+    const got: string[] = [];
+    await b.subscribe('logs', (batch) => void got.push(...batch.entries.map(label)), { after: page.entries[9]!.id, epoch: page.epoch });
+    await waitFor(() => got.length === 20, '20 entries');
+    expect(got).toEqual(Array.from({ length: 20 }, (_, i) => `r${10 + i}`));
+  });
+
+  it('gives the newest entries of the current epoch, oldest first, for a node that starts or a client without a cursor', async () => {
+    const p = prefix();
+    const a = backplane(p);
+    a.append('logs', Array.from({ length: 30 }, (_, i) => record(`r${i}`)));
+    await a.flush();
+    const { epoch, entries } = await backplane(p).recent('logs', 5);
+    expect(entries.map(label)).toEqual(['r25', 'r26', 'r27', 'r28', 'r29']);
+    expect(epoch).toBe(entries[0]!.epoch);
+    expect(await a.recent('nothing-here', 5)).toEqual({ epoch: undefined, entries: [] });
+  });
+
+  it('hands out at most read.count entries per batch and waits for a slow subscriber before reading on', async () => {
+    const p = prefix();
+    const a = backplane(p);
+    const b = backplane(p, { read: { count: 100, blockMs: 200 } });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const got: string[] = [];
+    await b.subscribe('logs', async (batch) => {
+      inFlight += batch.entries.length;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      got.push(...batch.entries.map(label));
+      inFlight -= batch.entries.length;
+    });
+    a.append('logs', Array.from({ length: 2000 }, (_, i) => record(`r${i}`)));
+    await a.flush();
+    await waitFor(() => got.length === 2000, '2000 entries');
+    expect(got).toEqual(Array.from({ length: 2000 }, (_, i) => `r${i}`));
+    expect(maxInFlight).toBeLessThanOrEqual(100);
+    expect(maxInFlight).toBeGreaterThan(0);
+  });
+
+  it('reports health through metrics', async () => {
+    const p = prefix();
+    const bp = backplane(p);
+    await waitFor(() => bp.metrics.connected, 'connection');
+    const m = bp.metrics;
+    expect(m).toMatchObject({ connected: true, outages: 0, downSince: undefined, backlogRecords: 0, dropped: 0, subscriptions: 0 });
+    void randomBytes;
+  });
+});

@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, Socket } from 'node:net';
+import { Redis } from 'ioredis';
+import type { BackplaneRecord } from '../src/index.js';
+
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Answers whether a Redis server replies to PING on host:port. */
+export function ping(port = 6379, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('error', () => done(false));
+    socket.connect(port, host, () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
+}
+
+/** Fails the suite loudly when the shared Redis is not there: these tests need it, they never skip. */
+export async function requireRedis(): Promise<void> {
+  if (!(await ping())) {
+    throw new Error('@logwire/redis tests need a Redis server on 127.0.0.1:6379 and none answered PING. Run `node scripts/ensure-redis.mjs` (starts or installs redis-server), then re-run the tests.');
+  }
+}
+
+/** A key prefix no other test (or other suite on the same server) uses. */
+export function uniquePrefix(): string {
+  return `lwtest:${process.pid}:${randomBytes(4).toString('hex')}:`;
+}
+
+/**
+ * Deletes every key under `prefix`. Tests use this instead of FLUSHALL: the Redis server is shared
+ * with other suites running at the same time, so a test only ever "flushes" its own keys.
+ */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
+  let deleted = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.del(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
+
+/** A system_log record whose message carries `label`, timestamped now. */
+export function record(label: string, time = Date.now()): BackplaneRecord {
+  const data = JSON.stringify({ timestamp: new Date(time).toISOString(), level: 'INFO', logger: 'test.redis', message: label, module: '', function: '', line: 0 });
+  return { type: 'system_log', time, level: 20, logger: 'test.redis', data };
+}
+
+/** The `message` of a record's data. */
+export function label(entry: { data: string }): string {
+  return (JSON.parse(entry.data) as { message: string }).message;
+}
+
+/** Waits until `condition()` is truthy, polling; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(condition: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A throwaway redis-server (no persistence) on its own port, for outage tests. */
+export class PrivateRedis {
+  process: ChildProcess | undefined;
+  constructor(readonly port: number) {}
+
+  static async start(): Promise<PrivateRedis> {
+    if (spawnSync('redis-server', ['--version']).status !== 0) {
+      throw new Error('the outage tests start their own redis-server, and none is installed. Run `node scripts/ensure-redis.mjs`.');
+    }
+    const server = new PrivateRedis(await freePort());
+    await server.restart();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async restart(): Promise<void> {
+    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitFor(() => ping(this.port, '127.0.0.1', 200), `redis-server on port ${this.port}`);
+  }
+
+  /** Kills the server (SIGKILL: no goodbye to clients, all data gone). */
+  async kill(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    this.process = undefined;
+  }
+}
