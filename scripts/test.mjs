@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { ensureChromium } from './ensure-chromium.mjs';
+import { ensureRedis } from './ensure-redis.mjs';
 
 const results = '.test-results';
 rmSync(results, { recursive: true, force: true });
@@ -44,6 +45,9 @@ if (build.ok) {
   }
   stages.push({ name: 'bundle sizes', ok: out.status === 0 && sizes !== undefined, seconds: (Date.now() - started) / 1000 });
 }
+
+// The @logwire/redis tests need a real Redis on 127.0.0.1:6379.
+console.log(`Redis: ${await ensureRedis()}`);
 
 // The demo's acceptance test drives Chromium from Node too.
 const chromium = build.ok ? ensureChromium() : undefined;

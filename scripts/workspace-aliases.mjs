@@ -10,6 +10,7 @@ export function workspaceAliases(platform) {
     '@logwire/protocol': `${root}packages/protocol/src/index.ts`,
     '@logwire/client': `${root}packages/client/src/${platform === 'node' ? 'node' : 'index'}.ts`,
     '@logwire/server': `${root}packages/server/src/index.ts`,
+    '@logwire/redis': `${root}packages/redis/src/index.ts`,
     '@logwire/panels/define': `${root}packages/panels/src/define.ts`,
     '@logwire/panels': `${root}packages/panels/src/index.ts`,
   };
