@@ -21,8 +21,11 @@ export interface StreamMessage {
   frame: string;
 }
 
-/** Receives every batch of newly accepted messages, in id order, once per flush. */
-export type BatchListener = (batch: readonly StreamMessage[]) => void;
+/**
+ * Receives every batch of newly accepted messages, in id order, once per flush; `previous` is the
+ * last message of the batch before (so readers can tell the range a batch continues from).
+ */
+export type BatchListener = (batch: readonly StreamMessage[], previous: StreamMessage | undefined) => void;
 
 /** Options of {@link LogHub}. */
 export interface LogHubOptions {
@@ -43,12 +46,26 @@ export interface LogHubOptions {
   onListenerError?: (error: unknown) => void;
 }
 
+/** Messages that left the history, as far as the hub can tell. */
+export interface Missing {
+  /** Id of the newest missing message, when known. */
+  to: StreamId | undefined;
+  /** How many messages are missing, when known. */
+  count: number | undefined;
+}
+
 const DEFAULTS = {
   historySize: 10_000,
   historyBytes: 16 * 1024 * 1024,
   maxBatchMessages: 256,
   maxBatchBytes: 64 * 1024,
 } as const;
+
+/** A history slot: the message and its ordinal (how many messages came before it in this process). */
+interface Slot {
+  message: StreamMessage;
+  ordinal: number;
+}
 
 /**
  * The heart of the server: gives each entry a stream id, keeps a bounded history for replay, and
@@ -58,18 +75,41 @@ const DEFAULTS = {
 export class LogHub {
   /** Identity of this stream incarnation; ids are only comparable within one epoch. */
   readonly epoch: string;
-  readonly #history: Ring<StreamMessage>;
+  readonly #history: Ring<Slot>;
   readonly #ids = new IdGenerator();
   readonly #listeners = new Set<BatchListener>();
   readonly #options: Required<Omit<LogHubOptions, 'onListenerError' | 'epoch'>> & Pick<LogHubOptions, 'onListenerError'>;
+  // Ordinals of recently evicted messages (a ring of the last `historySize`), so a gap can say
+  // how many messages a cursor missed, not only which range.
+  readonly #evictedMs: Float64Array;
+  readonly #evictedSeq: Float64Array;
+  readonly #evictedOrdinal: Float64Array;
+  #evictedCount = 0;
+  #lastEvicted: Slot | undefined;
+  /** True once messages older than the first restored one are known to be absent. */
+  #truncatedStart = false;
+  #ordinal = 0;
   #pending: StreamMessage[] = [];
   #pendingBytes = 0;
   #scheduled: ReturnType<typeof setImmediate> | undefined;
   #last: StreamMessage | undefined;
+  #delivered: StreamMessage | undefined;
+  readonly #onEvict = (slot: Slot): void => {
+    const at = this.#evictedCount % this.#evictedMs.length;
+    this.#evictedMs[at] = slot.message.position.ms;
+    this.#evictedSeq[at] = slot.message.position.seq;
+    this.#evictedOrdinal[at] = slot.ordinal;
+    this.#evictedCount++;
+    this.#lastEvicted = slot;
+  };
 
   constructor(options: LogHubOptions = {}) {
     this.#options = { ...DEFAULTS, ...options };
     this.#history = new Ring(this.#options.historySize, this.#options.historyBytes);
+    const window = Math.min(this.#options.historySize, 1 << 16);
+    this.#evictedMs = new Float64Array(window);
+    this.#evictedSeq = new Float64Array(window);
+    this.#evictedOrdinal = new Float64Array(window);
     this.epoch = options.epoch ?? randomBytes(6).toString('base64url');
   }
 
@@ -79,7 +119,7 @@ export class LogHub {
     const id = formatId(position);
     const frame = '{"type":"' + entry.type + '","id":"' + id + '","data":' + entry.data + '}';
     const message: StreamMessage = { id, position, type: entry.type, time: entry.time, level: entry.level, logger: entry.logger, data: entry.data, frame };
-    this.#history.push(message, frame.length);
+    this.#history.push({ message, ordinal: this.#ordinal++ }, frame.length, this.#onEvict);
     this.#last = message;
     this.#pending.push(message);
     this.#pendingBytes += frame.length;
@@ -98,9 +138,12 @@ export class LogHub {
   restore(messages: readonly StreamMessage[]): void {
     for (const message of messages) {
       if (this.#last !== undefined && compareIds(message.position, this.#last.position) <= 0) continue;
-      this.#history.push(message, message.frame.length);
+      // Storage may hold only the newest part of the epoch: what came before is unknown here.
+      if (this.#last === undefined) this.#truncatedStart = true;
+      this.#history.push({ message, ordinal: this.#ordinal++ }, message.frame.length, this.#onEvict);
       this.#ids.resumeAfter(message.position);
       this.#last = message;
+      this.#delivered = message;
     }
   }
 
@@ -114,9 +157,11 @@ export class LogHub {
     const batch = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
+    const previous = this.#delivered;
+    this.#delivered = batch[batch.length - 1];
     for (const listener of this.#listeners) {
       try {
-        listener(batch);
+        listener(batch, previous);
       } catch (error) {
         this.#options.onListenerError?.(error);
       }
@@ -134,6 +179,11 @@ export class LogHub {
     return this.#last;
   }
 
+  /** The newest message already handed to listeners (or restored); replays stop here. */
+  get delivered(): StreamMessage | undefined {
+    return this.#delivered;
+  }
+
   /** Messages held for replay. */
   get historyLength(): number {
     return this.#history.length;
@@ -141,30 +191,94 @@ export class LogHub {
 
   /** The oldest message still held in memory. */
   get oldest(): StreamMessage | undefined {
-    return this.#history.at(0);
+    return this.#history.at(0)?.message;
+  }
+
+  /** The message at `index` of the history (0 = oldest). */
+  historyAt(index: number): StreamMessage | undefined {
+    return this.#history.at(index)?.message;
   }
 
   /**
    * The newest messages held in memory, oldest first: at most `perType` of each type, merged in
    * id order (audit events are rare, so a busy system stream must not push them out of a replay).
+   * `accept` narrows which messages count; `upTo` ignores anything newer.
    */
-  recent(perType: number): StreamMessage[] {
+  recent(perType: number, accept?: (message: StreamMessage) => boolean, upTo?: StreamId): StreamMessage[] {
     const picked: StreamMessage[] = [];
     let system = 0;
     let audit = 0;
-    for (let i = this.#history.length - 1; i >= 0 && (system < perType || audit < perType); i--) {
-      const message = this.#history.at(i) as StreamMessage;
+    let i = this.#history.length - 1;
+    if (upTo !== undefined) i = this.#history.firstIndexWhere((slot) => compareIds(slot.message.position, upTo) > 0) - 1;
+    for (; i >= 0 && (system < perType || audit < perType); i--) {
+      const message = (this.#history.at(i) as Slot).message;
+      if (accept !== undefined && !accept(message)) continue;
       if (message.type === 'system_log' ? system++ < perType : audit++ < perType) picked.push(message);
     }
     return picked.reverse();
   }
 
-  /** Messages held in memory with an id after `after`, oldest first, at most `limit`. */
-  after(after: StreamId, limit = Infinity): StreamMessage[] {
-    const start = this.#history.firstIndexWhere((message) => compareIds(message.position, after) > 0);
+  /** Messages held in memory with an id after `after` (and not after `upTo`), oldest first, at most `limit`. */
+  after(after: StreamId | undefined, limit = Infinity, upTo?: StreamId): StreamMessage[] {
+    const start = after === undefined ? 0 : this.#history.firstIndexWhere((slot) => compareIds(slot.message.position, after) > 0);
     const out: StreamMessage[] = [];
-    for (let i = start; i < this.#history.length && out.length < limit; i++) out.push(this.#history.at(i) as StreamMessage);
+    for (let i = start; i < this.#history.length && out.length < limit; i++) {
+      const message = (this.#history.at(i) as Slot).message;
+      if (upTo !== undefined && compareIds(message.position, upTo) > 0) break;
+      out.push(message);
+    }
     return out;
+  }
+
+  /** How many messages come after `after` up to and including `upTo` (both must be held, or `after` just evicted). */
+  countBetween(after: StreamId, upTo: StreamId): number | undefined {
+    const from = this.#ordinalOf(after);
+    const to = this.#ordinalOf(upTo);
+    return from === undefined || to === undefined ? undefined : Math.max(0, to - from);
+  }
+
+  /**
+   * What a reader positioned at `cursor` (an id of this epoch) can no longer get: `undefined` when
+   * every message after it is still held, otherwise the missing range's end and size.
+   */
+  missingAfter(cursor: StreamId | undefined): Missing | undefined {
+    const oldest = this.#history.at(0);
+    const evicted = this.#lastEvicted;
+    if (cursor === undefined) {
+      // From the start of the epoch: whatever was evicted (or never restored) is missing.
+      if (evicted !== undefined) return { to: evicted.message.position, count: this.#truncatedStart ? undefined : evicted.ordinal + 1 };
+      return this.#truncatedStart ? { to: undefined, count: undefined } : undefined;
+    }
+    if (oldest === undefined || compareIds(cursor, oldest.message.position) >= 0) return undefined;
+    if (evicted !== undefined && compareIds(cursor, evicted.message.position) >= 0) return undefined;
+    if (evicted === undefined) {
+      // Nothing was evicted: the cursor predates a restored history (unknown range), or it is
+      // older than anything this epoch ever had.
+      return this.#truncatedStart ? { to: undefined, count: undefined } : undefined;
+    }
+    const from = this.#ordinalOf(cursor);
+    return { to: evicted.message.position, count: from === undefined ? undefined : evicted.ordinal - from };
+  }
+
+  #ordinalOf(id: StreamId): number | undefined {
+    const index = this.#history.firstIndexWhere((slot) => compareIds(slot.message.position, id) >= 0);
+    const slot = this.#history.at(index);
+    if (slot !== undefined && compareIds(slot.message.position, id) === 0) return slot.ordinal;
+    // Search the evicted window (sorted by ordinal, hence by id) by binary search.
+    const size = this.#evictedMs.length;
+    const count = Math.min(this.#evictedCount, size);
+    let lo = 0;
+    let hi = count;
+    const base = this.#evictedCount - count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = (base + mid) % size;
+      const c = compareIds({ ms: this.#evictedMs[at] as number, seq: this.#evictedSeq[at] as number }, id);
+      if (c === 0) return this.#evictedOrdinal[at];
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return undefined;
   }
 
   /** Stops the scheduled flush and drops listeners; pending messages are flushed first. */

@@ -27,11 +27,12 @@ export class Ring<T> {
     return this.#bytes;
   }
 
-  /** Appends `item`; returns how many old items were evicted to make room. */
-  push(item: T, size: number): number {
+  /** Appends `item`; returns how many old items were evicted to make room (each passed to `onEvict`). */
+  push(item: T, size: number, onEvict?: (evicted: T) => void): number {
     let evicted = 0;
     while (this.#length > 0 && (this.#length === this.#items.length || this.#bytes + size > this.#maxBytes)) {
-      this.shift();
+      const old = this.shift() as T;
+      onEvict?.(old);
       evicted++;
     }
     const slot = (this.#head + this.#length) % this.#items.length;
