@@ -12,5 +12,7 @@ export type { StreamId } from '@logwire/protocol';
 export { CloseCode, LogStreamEndpoint } from './transport/ws-endpoint.js';
 export type { LogStreamEndpointOptions } from './transport/ws-endpoint.js';
 export { LogwireError, LogwireErrorCode } from './errors.js';
-export { runAuthenticate } from './security/authenticate.js';
+export { bearerToken, BEARER_SUBPROTOCOL_PREFIX, LOGWIRE_SUBPROTOCOL, runAuthenticate } from './security/authenticate.js';
+export { normalizeOrigin, originAllowed } from './security/origin.js';
+export type { OriginPolicy } from './security/origin.js';
 export type { Authenticate, AuthGrant, AuthOutcome, AuthResult } from './security/authenticate.js';

@@ -38,7 +38,9 @@ export function compileFilter(filter: NormalizedFilter, audit: boolean): Compile
     if (negative.some((re) => re.test(message.logger))) return false;
     return text === '' || message.data.toLowerCase().includes(text);
   };
-  return { key: `${audit ? 'a' : 'n'}${JSON.stringify(filter)}`, filter, audit, accepts, all };
+  // The filter in force is what the subscriber can actually get: without permission, no audit.
+  const effective: NormalizedFilter = audit ? filter : { ...filter, types: filter.types.filter((type) => type !== 'audit_log') };
+  return { key: `${audit ? 'a' : 'n'}${JSON.stringify(effective)}`, filter: effective, audit, accepts, all };
 }
 
 function globToRegExp(glob: string): RegExp {
