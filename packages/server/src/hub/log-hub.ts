@@ -106,7 +106,7 @@ export class LogHub {
   constructor(options: LogHubOptions = {}) {
     this.#options = { ...DEFAULTS, ...options };
     this.#history = new Ring(this.#options.historySize, this.#options.historyBytes);
-    const window = Math.min(this.#options.historySize, 1 << 16);
+    const window = Math.max(4096, Math.min(this.#options.historySize * 2, 1 << 16));
     this.#evictedMs = new Float64Array(window);
     this.#evictedSeq = new Float64Array(window);
     this.#evictedOrdinal = new Float64Array(window);
