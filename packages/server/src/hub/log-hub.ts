@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LogType } from '@logwire/protocol';
 import type { LogEntry } from '../logger/format.js';
-import { Ring } from './ring.js';
+import { History } from './history.js';
 import { compareIds, formatId, type StreamId } from '@logwire/protocol';
 import { IdGenerator } from './stream-id.js';
 
@@ -31,7 +31,7 @@ export type BatchListener = (batch: readonly StreamMessage[], previous: StreamMe
 export interface LogHubOptions {
   /** Messages kept in memory for replay. @default 10000 */
   historySize?: number;
-  /** Bytes of encoded frames kept in memory for replay. @default 16 MiB */
+  /** Bytes of message data (logger name + data JSON, UTF-8) kept in memory for replay; allocated up front. @default 16 MiB */
   historyBytes?: number;
   /** Flush before the end of the turn once this many messages are pending. @default 256 */
   maxBatchMessages?: number;
@@ -61,12 +61,6 @@ const DEFAULTS = {
   maxBatchBytes: 64 * 1024,
 } as const;
 
-/** A history slot: the message and its ordinal (how many messages came before it in this process). */
-interface Slot {
-  message: StreamMessage;
-  ordinal: number;
-}
-
 /**
  * The heart of the server: gives each entry a stream id, keeps a bounded history for replay, and
  * hands new messages to its listeners (WebSocket endpoints, file sinks) in batches, once per
@@ -75,7 +69,7 @@ interface Slot {
 export class LogHub {
   /** Identity of this stream incarnation; ids are only comparable within one epoch. */
   readonly epoch: string;
-  readonly #history: Ring<Slot>;
+  readonly #history: History;
   readonly #ids = new IdGenerator();
   readonly #listeners = new Set<BatchListener>();
   readonly #options: Required<Omit<LogHubOptions, 'onListenerError' | 'epoch'>> & Pick<LogHubOptions, 'onListenerError'>;
@@ -85,7 +79,7 @@ export class LogHub {
   readonly #evictedSeq: Float64Array;
   readonly #evictedOrdinal: Float64Array;
   #evictedCount = 0;
-  #lastEvicted: Slot | undefined;
+  #lastEvicted: { id: StreamId; ordinal: number } | undefined;
   /** True once messages older than the first restored one are known to be absent. */
   #truncatedStart = false;
   #ordinal = 0;
@@ -94,18 +88,18 @@ export class LogHub {
   #scheduled: ReturnType<typeof setImmediate> | undefined;
   #last: StreamMessage | undefined;
   #delivered: StreamMessage | undefined;
-  readonly #onEvict = (slot: Slot): void => {
+  readonly #onEvict = (id: StreamId, ordinal: number): void => {
     const at = this.#evictedCount % this.#evictedMs.length;
-    this.#evictedMs[at] = slot.message.position.ms;
-    this.#evictedSeq[at] = slot.message.position.seq;
-    this.#evictedOrdinal[at] = slot.ordinal;
+    this.#evictedMs[at] = id.ms;
+    this.#evictedSeq[at] = id.seq;
+    this.#evictedOrdinal[at] = ordinal;
     this.#evictedCount++;
-    this.#lastEvicted = slot;
+    this.#lastEvicted = { id, ordinal };
   };
 
   constructor(options: LogHubOptions = {}) {
     this.#options = { ...DEFAULTS, ...options };
-    this.#history = new Ring(this.#options.historySize, this.#options.historyBytes);
+    this.#history = new History(this.#options.historySize, this.#options.historyBytes);
     const window = Math.max(4096, Math.min(this.#options.historySize * 2, 1 << 16));
     this.#evictedMs = new Float64Array(window);
     this.#evictedSeq = new Float64Array(window);
@@ -119,7 +113,7 @@ export class LogHub {
     const id = formatId(position);
     const frame = '{"type":"' + entry.type + '","id":"' + id + '","data":' + entry.data + '}';
     const message: StreamMessage = { id, position, type: entry.type, time: entry.time, level: entry.level, logger: entry.logger, data: entry.data, frame };
-    this.#history.push({ message, ordinal: this.#ordinal++ }, frame.length, this.#onEvict);
+    this.#history.push(message, this.#ordinal++, this.#onEvict);
     this.#last = message;
     this.#pending.push(message);
     this.#pendingBytes += frame.length;
@@ -140,7 +134,7 @@ export class LogHub {
       if (this.#last !== undefined && compareIds(message.position, this.#last.position) <= 0) continue;
       // Storage may hold only the newest part of the epoch: what came before is unknown here.
       if (this.#last === undefined) this.#truncatedStart = true;
-      this.#history.push({ message, ordinal: this.#ordinal++ }, message.frame.length, this.#onEvict);
+      this.#history.push(message, this.#ordinal++, this.#onEvict);
       this.#ids.resumeAfter(message.position);
       this.#last = message;
       this.#delivered = message;
@@ -191,12 +185,12 @@ export class LogHub {
 
   /** The oldest message still held in memory. */
   get oldest(): StreamMessage | undefined {
-    return this.#history.at(0)?.message;
+    return this.#history.at(0);
   }
 
   /** The message at `index` of the history (0 = oldest). */
   historyAt(index: number): StreamMessage | undefined {
-    return this.#history.at(index)?.message;
+    return this.#history.at(index);
   }
 
   /**
@@ -209,9 +203,9 @@ export class LogHub {
     let system = 0;
     let audit = 0;
     let i = this.#history.length - 1;
-    if (upTo !== undefined) i = this.#history.firstIndexWhere((slot) => compareIds(slot.message.position, upTo) > 0) - 1;
+    if (upTo !== undefined) i = this.#history.indexAfter(upTo) - 1;
     for (; i >= 0 && (system < perType || audit < perType); i--) {
-      const message = (this.#history.at(i) as Slot).message;
+      const message = this.#history.at(i) as StreamMessage;
       if (accept !== undefined && !accept(message)) continue;
       if (message.type === 'system_log' ? system++ < perType : audit++ < perType) picked.push(message);
     }
@@ -220,12 +214,11 @@ export class LogHub {
 
   /** Messages held in memory with an id after `after` (and not after `upTo`), oldest first, at most `limit`. */
   after(after: StreamId | undefined, limit = Infinity, upTo?: StreamId): StreamMessage[] {
-    const start = after === undefined ? 0 : this.#history.firstIndexWhere((slot) => compareIds(slot.message.position, after) > 0);
+    const start = after === undefined ? 0 : this.#history.indexAfter(after);
     const out: StreamMessage[] = [];
     for (let i = start; i < this.#history.length && out.length < limit; i++) {
-      const message = (this.#history.at(i) as Slot).message;
-      if (upTo !== undefined && compareIds(message.position, upTo) > 0) break;
-      out.push(message);
+      if (upTo !== undefined && compareIds(this.#history.idAt(i) as StreamId, upTo) > 0) break;
+      out.push(this.#history.at(i) as StreamMessage);
     }
     return out;
   }
@@ -242,28 +235,28 @@ export class LogHub {
    * every message after it is still held, otherwise the missing range's end and size.
    */
   missingAfter(cursor: StreamId | undefined): Missing | undefined {
-    const oldest = this.#history.at(0);
+    const oldest = this.#history.idAt(0);
     const evicted = this.#lastEvicted;
     if (cursor === undefined) {
       // From the start of the epoch: whatever was evicted (or never restored) is missing.
-      if (evicted !== undefined) return { to: evicted.message.position, count: this.#truncatedStart ? undefined : evicted.ordinal + 1 };
+      if (evicted !== undefined) return { to: evicted.id, count: this.#truncatedStart ? undefined : evicted.ordinal + 1 };
       return this.#truncatedStart ? { to: undefined, count: undefined } : undefined;
     }
-    if (oldest === undefined || compareIds(cursor, oldest.message.position) >= 0) return undefined;
-    if (evicted !== undefined && compareIds(cursor, evicted.message.position) >= 0) return undefined;
+    if (oldest === undefined || compareIds(cursor, oldest) >= 0) return undefined;
+    if (evicted !== undefined && compareIds(cursor, evicted.id) >= 0) return undefined;
     if (evicted === undefined) {
       // Nothing was evicted: the cursor predates a restored history (unknown range), or it is
       // older than anything this epoch ever had.
       return this.#truncatedStart ? { to: undefined, count: undefined } : undefined;
     }
     const from = this.#ordinalOf(cursor);
-    return { to: evicted.message.position, count: from === undefined ? undefined : evicted.ordinal - from };
+    return { to: evicted.id, count: from === undefined ? undefined : evicted.ordinal - from };
   }
 
   #ordinalOf(id: StreamId): number | undefined {
-    const index = this.#history.firstIndexWhere((slot) => compareIds(slot.message.position, id) >= 0);
-    const slot = this.#history.at(index);
-    if (slot !== undefined && compareIds(slot.message.position, id) === 0) return slot.ordinal;
+    const index = this.#history.indexAfter(id, true);
+    const held = this.#history.idAt(index);
+    if (held !== undefined && compareIds(held, id) === 0) return this.#history.ordinalAt(index);
     // Search the evicted window (sorted by ordinal, hence by id) by binary search.
     const size = this.#evictedMs.length;
     const count = Math.min(this.#evictedCount, size);
