@@ -6,7 +6,9 @@
 /** A CLI command: gets its arguments, resolves with the exit code. */
 export type Command = { summary: string; run: (args: string[]) => Promise<number> };
 
-const commands: Record<string, () => Promise<Command>> = {};
+const commands: Record<string, () => Promise<Command>> = {
+  tail: () => import('./tail.js').then((module) => module.tailCommand),
+};
 
 function usage(): string {
   const lines = Object.keys(commands).map((name) => `  logwire ${name}`);
