@@ -149,6 +149,39 @@ describe('gaps', () => {
     expect(client.messages().map((m) => m.id)).toEqual(all.slice(8));
   });
 
+  it('stops live pushes to a client that stops reading, catches it up as it drains, and reports what left the history as dropped', async () => {
+    const { lw, url } = await start({ historySize: 1000 }, { highWaterMark: 64 * 1024, lowWaterMark: 16 * 1024 });
+    const all: string[] = [];
+    lw.hub.on((batch) => all.push(...batch.map((m) => m.id)));
+    const slow = await open(url, {});
+    await slow.until(() => batches(slow).length === 1);
+    const socket = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    const log = lw.getLogger('app');
+    const pad = 'y'.repeat(500);
+    for (let round = 0; round < 40; round++) {
+      for (let i = 0; i < 500; i++) log.info(`r${round}.${i} ${pad}`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    socket.resume();
+    await slow.until(() => batches(slow).at(-1)?.data.to === all.at(-1) && batches(slow).at(-1)?.data.replay === undefined, 20_000, 'caught up');
+    const gaps = ofType(slow, 'gap');
+    expect(gaps.length).toBeGreaterThanOrEqual(1);
+    // Every gap is exact: it starts where the last batch ended and the next batch starts where it ends.
+    for (const gap of gaps) {
+      const index = slow.frames.indexOf(gap);
+      const before = slow.frames.slice(0, index).filter((f) => f.type === 'batch').at(-1)!;
+      const after = slow.frames.slice(index + 1).find((f) => f.type === 'batch')!;
+      expect(gap.data).toEqual({ from: before.data.to, to: after.data.from, reason: 'dropped', count: all.indexOf(gap.data.to) - all.indexOf(gap.data.from), epoch: lw.hub.epoch });
+      expect(after.data.messages[0]?.id).toBe(all[all.indexOf(gap.data.to) + 1]);
+    }
+    // Nothing else is missing, and nothing came twice.
+    const received = slow.messages().map((m) => m.id);
+    const missing = gaps.reduce((sum, gap) => sum + (gap.data.count as number), 0);
+    expect(new Set(received).size).toBe(received.length);
+    expect(received.length + missing).toBe(all.length);
+  });
+
   it('pages a long replay and says when the client is live', async () => {
     const { lw, url } = await start({}, { replayPage: 4 });
     const all = await logMany(lw, 'p', 10);

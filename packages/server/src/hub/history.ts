@@ -111,6 +111,7 @@ export class History {
       logger: this.#bytes.toString('utf8', start, loggerEnd),
       data,
       frame: '{"type":"' + type + '","id":"' + id + '","data":' + data + '}',
+      ordinal: this.#ordinal[slot] as number,
     };
   }
 

@@ -19,6 +19,8 @@ export interface StreamMessage {
   data: string;
   /** JSON text of the whole frame `{"type":…,"id":…,"data":…}`, as legacy clients receive it. */
   frame: string;
+  /** How many messages this hub accepted (or restored) before this one; set by the hub. */
+  ordinal?: number;
 }
 
 /**
@@ -112,8 +114,9 @@ export class LogHub {
     const position = this.#ids.next(entry.time);
     const id = formatId(position);
     const frame = '{"type":"' + entry.type + '","id":"' + id + '","data":' + entry.data + '}';
-    const message: StreamMessage = { id, position, type: entry.type, time: entry.time, level: entry.level, logger: entry.logger, data: entry.data, frame };
-    this.#history.push(message, this.#ordinal++, this.#onEvict);
+    const ordinal = this.#ordinal++;
+    const message: StreamMessage = { id, position, type: entry.type, time: entry.time, level: entry.level, logger: entry.logger, data: entry.data, frame, ordinal };
+    this.#history.push(message, ordinal, this.#onEvict);
     this.#last = message;
     this.#pending.push(message);
     this.#pendingBytes += frame.length;
@@ -234,7 +237,7 @@ export class LogHub {
    * What a reader positioned at `cursor` (an id of this epoch) can no longer get: `undefined` when
    * every message after it is still held, otherwise the missing range's end and size.
    */
-  missingAfter(cursor: StreamId | undefined): Missing | undefined {
+  missingAfter(cursor: StreamId | undefined, cursorOrdinal?: number): Missing | undefined {
     const oldest = this.#history.idAt(0);
     const evicted = this.#lastEvicted;
     if (cursor === undefined) {
@@ -249,7 +252,7 @@ export class LogHub {
       // older than anything this epoch ever had.
       return this.#truncatedStart ? { to: undefined, count: undefined } : undefined;
     }
-    const from = this.#ordinalOf(cursor);
+    const from = cursorOrdinal ?? this.#ordinalOf(cursor);
     return { to: evicted.id, count: from === undefined ? undefined : evicted.ordinal - from };
   }
 

@@ -135,6 +135,8 @@ interface Connection {
 interface Position {
   id: string;
   position: StreamId;
+  /** The hub's ordinal of this id, when known: lets a gap count what it skipped. */
+  ordinal?: number;
 }
 
 const ALL_FILTER = (normalizeFilter(undefined) as Extract<ReturnType<typeof normalizeFilter>, { ok: true }>).filter;
@@ -481,7 +483,7 @@ export class LogStreamEndpoint {
       this.#clearStall(connection);
       return;
     }
-    const missing = hub.missingAfter(cursorPosition);
+    const missing = hub.missingAfter(cursorPosition, connection.cursor?.ordinal);
     if (missing !== undefined) {
       const to = missing.to === undefined ? null : formatId(missing.to);
       this.#sendControl(connection, 'gap', { from: this.#cursorId(connection), to, reason: connection.catchUpReason, ...(missing.count === undefined ? {} : { count: missing.count }), epoch: hub.epoch });
