@@ -157,6 +157,25 @@ describe('inbound limits', () => {
   });
 });
 
+describe('hostile client input', () => {
+  it('survives garbage frames in every mode and keeps serving', async () => {
+    const { lw, url } = await start();
+    const legacy = await open(url);
+    legacy.ws.send(Buffer.from([0xff, 0x00, 0xfe]));
+    const extended = await open(url, {});
+    await extended.until((f) => f[0]?.type === 'welcome');
+    const junk = ['{', '[]', 'null', '{"type":"hello","data":{"v":1}}', '{"type":"subscribe","data":{"filter":{"loggers":' + JSON.stringify(Array(1000).fill('*')) + '}}}', '{"type":"__proto__","data":{"filter":{}}}', '{"type":"subscribe","data":{"filter":{"__proto__":{"types":["x"]}}}}'];
+    for (const frame of junk) extended.ws.send(frame);
+    extended.ws.send(Buffer.from([0xc3, 0x28]), { binary: true });
+    // Every frame but the harmless subscribe (an own "__proto__" key is just ignored) is refused.
+    await extended.until((f) => f.filter((frame) => frame.type === 'error').length === 7 && f.some((frame) => frame.type === 'subscribed'), 5000, 'answers');
+    lw.getLogger('app').info('still streaming');
+    await extended.until(() => extended.messages().some((m) => m.data.message === 'still streaming'));
+    await legacy.until((f) => f.some((frame) => frame.data?.message === 'still streaming'));
+    expect(({} as Record<string, unknown>)['types']).toBeUndefined();
+  });
+});
+
 describe('heartbeats', () => {
   it('terminates a peer that stops answering protocol pings, and keeps the ones that do', async () => {
     const { lw, url } = await start({ heartbeatInterval: 100 });

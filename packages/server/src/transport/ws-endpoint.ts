@@ -183,8 +183,15 @@ export class LogStreamEndpoint {
       handleProtocols: (protocols) => (protocols.has(LOGWIRE_SUBPROTOCOL) ? LOGWIRE_SUBPROTOCOL : false),
     });
     this.#detach.push(hub.on((batch, previous) => this.#broadcast(batch, previous)));
-    this.#timers.push(setInterval(() => this.#heartbeat(), this.#options.heartbeatInterval));
-    this.#timers.push(setInterval(() => this.#ping(), this.#options.pingInterval));
+    const guard = (work: () => void) => () => {
+      try {
+        work();
+      } catch {
+        // A failing tick must not stop the next one; per-connection failures are handled inside.
+      }
+    };
+    this.#timers.push(setInterval(guard(() => this.#heartbeat()), this.#options.heartbeatInterval));
+    this.#timers.push(setInterval(guard(() => this.#ping()), this.#options.pingInterval));
     for (const timer of this.#timers) timer.unref();
   }
 
@@ -233,18 +240,20 @@ export class LogStreamEndpoint {
       this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request, true));
       return true;
     }
-    void runAuthenticate(hook, request).then((outcome) => {
-      if (socket.destroyed) return;
-      if (!outcome.ok) {
-        rejectUpgrade(socket, outcome.status, outcome.status === 401 ? 'Unauthorized' : 'Internal Server Error');
-        return;
-      }
-      if (this.#closed) {
-        rejectUpgrade(socket, 503, 'Service Unavailable');
-        return;
-      }
-      this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request, outcome.audit));
-    });
+    void runAuthenticate(hook, request)
+      .then((outcome) => {
+        if (socket.destroyed) return;
+        if (!outcome.ok) {
+          rejectUpgrade(socket, outcome.status, outcome.status === 401 ? 'Unauthorized' : 'Internal Server Error');
+          return;
+        }
+        if (this.#closed) {
+          rejectUpgrade(socket, 503, 'Service Unavailable');
+          return;
+        }
+        this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request, outcome.audit));
+      })
+      .catch(() => socket.destroy());
     return true;
   }
 
@@ -320,11 +329,18 @@ export class LogStreamEndpoint {
     ws.on('pong', () => {
       connection.alive = true;
     });
-    ws.on('message', (data) => this.#receive(connection, data));
+    ws.on('message', (data) => {
+      // Nothing a client sends may throw into ws's receiver (that would crash the process).
+      try {
+        this.#receive(connection, data);
+      } catch {
+        this.#drop(connection, 1011, 'Internal error');
+      }
+    });
     // The seeds' clients never send anything: if no hello comes soon, serve the seeds' protocol.
     connection.helloTimer = setTimeout(() => {
       connection.helloTimer = undefined;
-      if (connection.mode === Mode.Pending) this.#startLegacy(connection);
+      if (connection.mode === Mode.Pending) this.#safely(connection, () => this.#startLegacy(connection));
     }, this.#options.helloTimeout);
   }
 
@@ -334,7 +350,7 @@ export class LogStreamEndpoint {
     const parsed = parseClientMessage(data, this.#options.maxPayload);
     if (connection.mode === Mode.Pending || connection.mode === Mode.Legacy) {
       if (parsed.ok && parsed.message.type === 'hello') {
-        void this.#hello(connection, parsed.message);
+        this.#hello(connection, parsed.message).catch(() => this.#drop(connection, 1011, 'Internal error'));
       } else if (connection.mode === Mode.Pending) {
         // Anything else first: a legacy client that talks (the seeds' server reads and ignores it).
         this.#startLegacy(connection);
@@ -515,7 +531,7 @@ export class LogStreamEndpoint {
     this.#sendBatch(connection, from, last.id, frames, true, () => {
       connection.pumping = false;
       this.#progress(connection);
-      this.#pump(connection);
+      this.#safely(connection, () => this.#pump(connection));
     });
   }
 
@@ -528,7 +544,7 @@ export class LogStreamEndpoint {
       clearTimeout(poll);
       connection.pumping = false;
       if (drained) this.#progress(connection);
-      this.#pump(connection);
+      this.#safely(connection, () => this.#pump(connection));
     };
     const onDrain = () => resume(true);
     // 'drain' fires once the socket's buffer empties; the poll covers bytes queued inside ws.
@@ -543,6 +559,15 @@ export class LogStreamEndpoint {
   }
 
   /** Starts the stall clock unless it runs already: no write progress until it fires → 4008. */
+  /** Runs `work` from a timer or socket callback; a failure drops that one client, never the process. */
+  #safely(connection: Connection, work: () => void): void {
+    try {
+      work();
+    } catch {
+      this.#drop(connection, 1011, 'Internal error');
+    }
+  }
+
   #armStall(connection: Connection): void {
     if (connection.stallTimer !== undefined || connection.closed) return;
     connection.stallTimer = setTimeout(() => {
@@ -690,7 +715,11 @@ export class LogStreamEndpoint {
   #drop(connection: Connection, code: number, reason: string): void {
     this.#forget(connection);
     this.#connections.delete(connection);
-    connection.ws.close(code, reason);
+    try {
+      connection.ws.close(code, reason);
+    } catch {
+      connection.ws.terminate();
+    }
     // A peer that does not read will not complete the close handshake either.
     setTimeout(() => connection.ws.terminate(), 1000).unref();
   }
