@@ -227,6 +227,44 @@ describe('against a server that speaks only the seeds protocol', () => {
   });
 });
 
+describe('against odd servers', () => {
+  it('reports a discontinuity nobody announced as a diverged gap, and survives a malformed batch', async () => {
+    const frames = [
+      { type: 'welcome', data: { v: 1, epoch: 'e1', head: '10-0', mode: 'fresh', ping: 0, audit: true, filter: {} } },
+      { type: 'batch', data: { epoch: 'e1', from: null, to: '10-0', messages: [{ type: 'system_log', id: '10-0', data: { timestamp: 't', level: 'INFO', logger: 'a', message: 'one', module: '', function: '', line: 0 } }] } },
+      { type: 'batch', data: { epoch: 'e1', from: '10-0', to: '11-0', messages: [{ type: 'system_log', id: '11-0', data: { level: 3 } }] } },
+      { type: 'batch', data: { epoch: 'e1', from: '12-0', to: '13-0', messages: [{ type: 'system_log', id: '13-0', data: { timestamp: 't', level: 'INFO', logger: 'a', message: 'three', module: '', function: '', line: 0 } }] } },
+      { type: 'batch', data: { epoch: 'e1', from: '13-0', to: '14-0', messages: [{ type: 'system_log', id: '13-0', data: { timestamp: 't', level: 'INFO', logger: 'a', message: 'repeat', module: '', function: '', line: 0 } }] } },
+    ];
+    const http = createHttpServer();
+    const wss = new WebSocketServer({ server: http });
+    wss.on('connection', (ws) => ws.once('message', () => frames.forEach((frame) => ws.send(JSON.stringify(frame)))));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => { for (const ws of wss.clients) ws.terminate(); wss.close(); http.close(() => resolve()); }));
+    const w = watch(`ws://127.0.0.1:${(http.address() as AddressInfo).port}/`);
+    await until(() => w.messages.length === 2);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(texts(w.messages)).toEqual(['one', 'three']);
+    expect(w.gaps).toEqual([{ from: '10-0', to: '12-0', reason: 'diverged', epoch: 'e1' }]);
+    expect(w.errors.filter((e) => e.startsWith('bad_frame'))).toHaveLength(1);
+    expect(w.client.cursor).toEqual({ epoch: 'e1', id: '14-0' });
+  });
+
+  it('falls back to legacy mode when a server with ids ignores the hello, without showing anything twice', async () => {
+    const history = [1, 2, 3].map((n) => JSON.stringify({ type: 'audit_log', id: `${n}-0`, data: { timestamp: 't', level: 'INFO', logger: 'audit', message: `a${n}`, action: 'x', metadata: {} } }));
+    const seed = await seedServer(history);
+    const w = watch(seed.url, { welcomeTimeout: 200 });
+    await until(() => w.messages.length === 3);
+    expect(w.client.protocol).toBe('legacy');
+    for (const ws of seed.wss.clients) ws.terminate();
+    await until(() => seed.connections() === 2 && w.client.state === 'live');
+    seed.broadcast(JSON.stringify({ type: 'audit_log', id: '4-0', data: { timestamp: 't', level: 'INFO', logger: 'audit', message: 'a4' } }));
+    await until(() => w.messages.length === 4);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(texts(w.messages)).toEqual(['a1', 'a2', 'a3', 'a4']);
+  });
+});
+
 describe('ReconnectPolicy', () => {
   it('waits random(0, min(30 s, 0.5 s * 2^n)) and resets', () => {
     const top = new ReconnectPolicy({}, () => 0.999999);
