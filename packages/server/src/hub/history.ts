@@ -86,6 +86,12 @@ export class History {
     return { ms: this.#ms[slot] as number, seq: this.#seq[slot] as number };
   }
 
+  /** Type of the item at `index`, without decoding it. */
+  typeAt(index: number): LogType | undefined {
+    if (index < 0 || index >= this.#length) return undefined;
+    return TYPES[this.#type[(this.#first + index) % this.#capacity] as number];
+  }
+
   /** Ordinal of the item at `index`. */
   ordinalAt(index: number): number | undefined {
     if (index < 0 || index >= this.#length) return undefined;

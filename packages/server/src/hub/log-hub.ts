@@ -208,9 +208,14 @@ export class LogHub {
     let i = this.#history.length - 1;
     if (upTo !== undefined) i = this.#history.indexAfter(upTo) - 1;
     for (; i >= 0 && (system < perType || audit < perType); i--) {
+      // Skip a type whose quota is full without decoding (audit is rare: the scan can be long).
+      const type = this.#history.typeAt(i);
+      if (type === 'system_log' ? system >= perType : audit >= perType) continue;
       const message = this.#history.at(i) as StreamMessage;
       if (accept !== undefined && !accept(message)) continue;
-      if (message.type === 'system_log' ? system++ < perType : audit++ < perType) picked.push(message);
+      if (message.type === 'system_log') system++;
+      else audit++;
+      picked.push(message);
     }
     return picked.reverse();
   }
