@@ -18,6 +18,7 @@ import {
   type WelcomeData,
 } from '@logwire/protocol';
 import { ClientErrorCode, LogStreamClientError } from './errors.js';
+import { localFilter } from './local-filter.js';
 import { type ReconnectOptions, ReconnectPolicy } from './reconnect-policy.js';
 
 /** The parts of a WebSocket the client uses; browsers' `WebSocket` and the `ws` package both fit. */
@@ -144,6 +145,8 @@ export class LogStreamClient {
   /** After a gap without an end, or a fresh start, the next batch may start anywhere. */
   #acceptAnyFrom = true;
   #filter: NormalizedFilter | undefined;
+  /** The filter as a predicate, for servers that cannot filter (legacy mode). */
+  #accepts: ((message: LogMessage) => boolean) | undefined;
   #fingerprints = new Set<string>();
   #fingerprintOrder: string[] = [];
   #httpStatus: number | undefined;
@@ -156,7 +159,10 @@ export class LogStreamClient {
     this.#options = options;
     this.#WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     this.#policy = options.reconnect === false ? undefined : new ReconnectPolicy(options.reconnect);
-    if (options.filter !== undefined) this.#filter = checkedFilter(options.filter);
+    if (options.filter !== undefined) {
+      this.#filter = checkedFilter(options.filter);
+      this.#accepts = localFilter(this.#filter);
+    }
     if (options.cursor !== undefined) {
       const id = parseId(options.cursor.id);
       if (id === undefined || typeof options.cursor.epoch !== 'string') throw new TypeError(`cursor must be {epoch, id} with an id like "1760000000123-0", got ${JSON.stringify(options.cursor)}`);
@@ -204,6 +210,7 @@ export class LogStreamClient {
    */
   setFilter(filter: Filter): void {
     this.#filter = checkedFilter(filter);
+    this.#accepts = localFilter(this.#filter);
     if (this.#phase === 'extended') this.#send({ type: 'subscribe', data: { filter: this.#filter } });
   }
 
@@ -401,8 +408,11 @@ export class LogStreamClient {
       }
     }
     if (this.#phase === 'extended') return;
+    // A legacy server sends everything: the client applies the filter itself.
+    const shown = this.#accepts === undefined || this.#accepts(message);
     if (message.id !== undefined && parseId(message.id) !== undefined) {
-      this.#deliverWithId(message);
+      if (shown) this.#deliverWithId(message);
+      else this.#skipId(message.id);
       return;
     }
     if (text !== undefined) {
@@ -413,7 +423,13 @@ export class LogStreamClient {
       this.#fingerprintOrder.push(text);
       if (this.#fingerprintOrder.length > FINGERPRINTS) this.#fingerprints.delete(this.#fingerprintOrder.shift() as string);
     }
-    this.#events.emit('message', message);
+    if (shown) this.#events.emit('message', message);
+  }
+
+  /** Covers an id without delivering it (filtered out locally). */
+  #skipId(text: string): void {
+    const id = parseId(text);
+    if (id !== undefined && (this.#last === undefined || compareIds(id, this.#last) > 0)) this.#last = id;
   }
 
   #deliverWithId(message: LogMessage): void {

@@ -228,6 +228,29 @@ describe('against a server that speaks only the seeds protocol', () => {
   });
 });
 
+describe('filters against a server that cannot filter', () => {
+  it('applies the filter itself, with the same rules (audit survives level, unknown levels pass)', async () => {
+    const frame = (type: string, level: string, logger: string, message: string) =>
+      JSON.stringify({ type, data: { timestamp: '2025-10-13T09:27:24.339163', level, logger, message, module: 'm', function: 'f', line: 1 } });
+    const seed = await seedServer([
+      frame('system_log', 'INFO', 'orchestrator.x', 'info hidden'),
+      frame('system_log', 'ERROR', 'orchestrator.x', 'error shown'),
+      frame('system_log', 'ERROR', 'other', 'other logger hidden'),
+      frame('system_log', 'ERROR', 'orchestrator.health', 'negated hidden'),
+      frame('audit_log', 'DEBUG', 'orchestrator.audit', 'audit shown'),
+      frame('system_log', 'NOTICE', 'orchestrator.x', 'unknown level shown'),
+    ]);
+    const w = watch(seed.url, { welcomeTimeout: 100, filter: { level: 'WARNING', loggers: ['orchestrator.*', '!orchestrator.health'] } });
+    await until(() => w.messages.length === 3);
+    w.client.setFilter({ text: 'LATE' });
+    seed.broadcast(frame('system_log', 'DEBUG', 'x', 'late debug'));
+    seed.broadcast(frame('system_log', 'DEBUG', 'x', 'other'));
+    await until(() => w.messages.length === 4);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(texts(w.messages)).toEqual(['error shown', 'audit shown', 'unknown level shown', 'late debug']);
+  });
+});
+
 describe('against odd servers', () => {
   it('reports a discontinuity nobody announced as a diverged gap, and survives a malformed batch', async () => {
     const frames = [
