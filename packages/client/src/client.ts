@@ -109,6 +109,8 @@ const FATAL_STATUS = new Map<number, ClientErrorCode>([
   [404, ClientErrorCode.Protocol],
 ]);
 const SLOW_CONSUMER = 4008;
+/** The position before the first message of an epoch. */
+const START = '0-0';
 /** Frames remembered (by exact text) to drop a legacy server's replay after a reconnect. */
 const FINGERPRINTS = 4096;
 
@@ -365,7 +367,8 @@ export class LogStreamClient {
       return;
     }
     const expected = this.lastId ?? null;
-    if (!this.#acceptAnyFrom && batch.from !== expected) {
+    // "0-0" (before the first message) and null (no previous message) are the same position.
+    if (!this.#acceptAnyFrom && batch.from !== expected && !(batch.from === null && expected === START)) {
       // Nobody announced this discontinuity: report it rather than hide it.
       const from = batch.from === null ? undefined : parseId(batch.from);
       if (from === undefined || this.#last === undefined || compareIds(from, this.#last) > 0) {
@@ -375,6 +378,9 @@ export class LogStreamClient {
     for (const message of batch.messages) this.#deliverWithId(message);
     const to = batch.to === null ? undefined : parseId(batch.to);
     if (to !== undefined && (this.#last === undefined || compareIds(to, this.#last) > 0)) this.#last = to;
+    // An empty stream: the client is positioned before its first message, so a reconnect resumes
+    // from there instead of asking for a fresh tail (which could skip what was logged meanwhile).
+    if (batch.to === null && this.#last === undefined) this.#last = { ms: 0, seq: 0 };
     if (batch.to !== null) this.#acceptAnyFrom = false;
     this.#setState(batch.replay === true ? ConnectionState.CatchingUp : ConnectionState.Live);
   }

@@ -105,6 +105,21 @@ describe('against a logwire server', () => {
     expect(w.sockets).toHaveLength(2);
   });
 
+  it('resumes from the start when it saw the stream empty, however much was logged meanwhile', async () => {
+    const { lw, url } = await startLogwire();
+    const w = watch(url);
+    await until(() => w.client.state === 'live');
+    expect(w.client.cursor).toEqual({ epoch: lw.hub.epoch, id: '0-0' });
+    w.sockets[0]!.terminate();
+    await until(() => w.client.state !== 'live');
+    const ids = logMany(lw, 'm', 150);
+    await until(() => w.messages.length === 150 && w.client.state === 'live');
+    const more = logMany(lw, 'n', 1);
+    await until(() => w.messages.length === 151);
+    expect(w.messages.map((m) => m.id)).toEqual([...ids, ...more]);
+    expect(w.gaps).toEqual([]);
+  });
+
   it('emits a gap with the exact range when resuming from a cursor older than the history', async () => {
     const { lw, url } = await startLogwire({}, 4);
     const all = logMany(lw, 'm', 10);

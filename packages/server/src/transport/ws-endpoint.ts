@@ -444,6 +444,15 @@ export class LogStreamEndpoint {
       return;
     }
     const position = parseId(cursor.id) as StreamId;
+    // "0-0" is the position before the first message: a client that saw the stream empty.
+    const atStart = position.ms === 0 && position.seq === 0;
+    if (head === undefined && atStart) {
+      welcome(WelcomeMode.Resumed);
+      this.#sendBatch(connection, cursor.id, null, [], false);
+      connection.cursor = undefined;
+      connection.live = true;
+      return;
+    }
     if (head === undefined || compareIds(position, head.position) > 0) {
       // The client has seen ids this server does not have (history lost after it was sent):
       // say so, and continue from the current head.
