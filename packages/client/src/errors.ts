@@ -6,6 +6,16 @@ export const ClientErrorCode = {
   Socket: 'socket',
   /** No WebSocket implementation is available. */
   NoWebSocket: 'no_websocket',
+  /** The server refused the credentials (HTTP 401 in Node, close 4001); no retry follows. */
+  Unauthorized: 'unauthorized',
+  /** The server forbade the connection (HTTP 403 in Node, close 4003); no retry follows. */
+  Forbidden: 'forbidden',
+  /** The server does not speak this protocol version, or refused a frame as too big (4000, 1009, HTTP 404); no retry follows. */
+  Protocol: 'protocol',
+  /** No frame arrived within the heartbeat bound: the link is presumed dead and is replaced. */
+  Timeout: 'timeout',
+  /** The server answered a client message with an `error` frame. */
+  Server: 'server',
 } as const;
 
 /** One of the stable client error codes. */

@@ -1,18 +1,31 @@
 export { Level, LEVEL_NAMES, isLevelName, levelValue, toLevelName } from './levels.js';
 export type { LevelName } from './levels.js';
-export { AUDIT_LOG_FIELDS, GapReason, SYSTEM_LOG_FIELDS } from './messages.js';
+export { AUDIT_LOG_FIELDS, GapReason, PROTOCOL_VERSION, SYSTEM_LOG_FIELDS, WelcomeMode } from './messages.js';
 export type {
   AuditLogData,
   AuditLogMessage,
+  BatchData,
+  BatchMessage,
+  ClientMessage,
+  Cursor,
+  ErrorMessage,
+  Filter,
   GapData,
   GapMessage,
+  HelloData,
+  HelloMessage,
   LogMessage,
   LogType,
   PingMessage,
+  PongMessage,
   ServerMessage,
   ServerMessageType,
+  SubscribeMessage,
+  SubscribedMessage,
   SystemLogData,
   SystemLogMessage,
+  WelcomeData,
+  WelcomeMessage,
   WireLevel,
 } from './messages.js';
 export { ProtocolError, ProtocolErrorCode } from './errors.js';
@@ -21,3 +34,7 @@ export type { ParseOptions, ParseResult } from './parse.js';
 export { DEFAULT_WS_PATH, WS_PATH_ALIASES } from './constants.js';
 export { compareIds, formatId, parseId } from './stream-id.js';
 export type { StreamId } from './stream-id.js';
+export { MAX_FILTER_PATTERNS, MAX_FILTER_STRING, normalizeFilter } from './filter.js';
+export type { FilterResult, NormalizedFilter } from './filter.js';
+export { parseClientMessage, validateClientMessage } from './client-messages.js';
+export type { ClientParseResult } from './client-messages.js';

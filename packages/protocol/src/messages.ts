@@ -107,11 +107,130 @@ export interface GapMessage {
   data: GapData;
 }
 
+/** The protocol version this package speaks. */
+export const PROTOCOL_VERSION = 1;
+
+/** A client's position in the stream: the last id it covered, in an epoch. */
+export interface Cursor {
+  epoch: string;
+  id: string;
+}
+
 /**
- * Every message a server may send. Control messages of the extended protocol join this union as
- * they are added; `parse` dispatches on `type` through one validator per member.
+ * A subscription filter, evaluated by the server. Every field is optional; an absent field lets
+ * everything through. `level` never removes `audit_log` messages.
  */
-export type ServerMessage = LogMessage | PingMessage | GapMessage;
+export interface Filter {
+  /** Message types to receive. */
+  types?: LogType[];
+  /** Minimum level name of `system_log` messages. */
+  level?: LevelName;
+  /** Logger globs (`*` any characters, `?` one); a leading `!` excludes. */
+  loggers?: string[];
+  /** Case-insensitive substring of the JSON text of `data`. */
+  text?: string;
+}
+
+/** How a `welcome` answers a cursor. */
+export const WelcomeMode = {
+  /** No cursor was sent: the replay is the recent tail. */
+  Fresh: 'fresh',
+  /** The replay continues exactly after the cursor. */
+  Resumed: 'resumed',
+  /** Part of what the client missed is gone; a `gap` follows. */
+  Gap: 'gap',
+} as const;
+
+/** One of the welcome modes. */
+export type WelcomeMode = (typeof WelcomeMode)[keyof typeof WelcomeMode];
+
+/** The `data` of a `welcome`. */
+export interface WelcomeData {
+  v: number;
+  epoch: string;
+  /** Newest id the server has, `null` for an empty stream. */
+  head: string | null;
+  mode: WelcomeMode | (string & {});
+  /** Milliseconds between the server's `ping`s. */
+  ping: number;
+  /** Whether this client may receive `audit_log` messages. */
+  audit: boolean;
+  /** The filter in force, normalised. */
+  filter: Filter;
+}
+
+/** The server's answer to `hello`. */
+export interface WelcomeMessage {
+  type: 'welcome';
+  data: WelcomeData;
+}
+
+/** The `data` of a `batch`: messages covering `(from, to]` of the stream. */
+export interface BatchData {
+  epoch: string;
+  /** Exclusive start of the covered range; `null` only on the first page of a fresh replay. */
+  from: string | null;
+  /** Inclusive end of the covered range; `null` only while the stream is empty. */
+  to: string | null;
+  messages: LogMessage[];
+  /** True on replay pages while more replay follows. */
+  replay?: boolean;
+}
+
+/** Log messages and the range of the stream they cover (filtered-out ids are covered too). */
+export interface BatchMessage {
+  type: 'batch';
+  data: BatchData;
+}
+
+/** The server's answer to `subscribe`: later batches use `filter`. */
+export interface SubscribedMessage {
+  type: 'subscribed';
+  data: { filter: Filter; at: string | null };
+}
+
+/** A client message was refused; the connection stays open. */
+export interface ErrorMessage {
+  type: 'error';
+  data: { code: string; message: string };
+}
+
+/**
+ * Every message a server may send; `parse` dispatches on `type` through one validator per member.
+ */
+export type ServerMessage = LogMessage | PingMessage | GapMessage | WelcomeMessage | BatchMessage | SubscribedMessage | ErrorMessage;
+
+/** The `data` of a client's `hello`. */
+export interface HelloData {
+  v: number;
+  cursor?: Cursor;
+  filter?: Filter;
+  capabilities?: string[];
+  auth?: string;
+  /** Newest messages of each type a fresh start replays. */
+  tail?: number;
+}
+
+/** First frame of an extended-mode client. */
+export interface HelloMessage {
+  type: 'hello';
+  data: HelloData;
+}
+
+/** Replaces the filter without reconnecting. */
+export interface SubscribeMessage {
+  type: 'subscribe';
+  data: { filter: Filter };
+}
+
+/** The answer to `ping`. */
+export interface PongMessage {
+  type: 'pong';
+  data: { ts?: number };
+}
+
+/** Every message a client may send. */
+export type ClientMessage = HelloMessage | SubscribeMessage | PongMessage;
 
 /** Every message type the parser knows. */
 export type ServerMessageType = ServerMessage['type'];

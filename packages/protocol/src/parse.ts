@@ -1,5 +1,5 @@
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
-import type { AuditLogMessage, GapMessage, PingMessage, ServerMessage, ServerMessageType, SystemLogMessage } from './messages.js';
+import type { AuditLogMessage, BatchMessage, ErrorMessage, GapMessage, PingMessage, ServerMessage, ServerMessageType, SubscribedMessage, SystemLogMessage, WelcomeMessage } from './messages.js';
 
 /** Options of {@link parse}. */
 export interface ParseOptions {
@@ -96,7 +96,74 @@ const validators = new Map<ServerMessageType | string, Validator>([
   ['audit_log', validateAuditLog],
   ['ping', validatePing],
   ['gap', validateGap],
+  ['welcome', validateWelcome],
+  ['batch', validateBatch],
+  ['subscribed', validateSubscribed],
+  ['error', validateError],
 ]);
+
+function validateWelcome(envelope: Envelope): ParseResult<WelcomeMessage> {
+  const data = envelope['data'];
+  if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, `data must be an object, got ${describeType(data)}`, 'data');
+  const bad = checkString(data, 'epoch') ?? checkString(data, 'mode');
+  if (bad) return bad;
+  const head = data['head'];
+  if (head !== null && typeof head !== 'string') return fail(ProtocolErrorCode.InvalidMessage, `data.head must be a string or null, got ${describeType(head)}`, 'data.head');
+  for (const key of ['v', 'ping']) {
+    const value = data[key];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return fail(ProtocolErrorCode.InvalidMessage, `data.${key} must be a non-negative number, got ${describeType(value)}`, `data.${key}`);
+  }
+  if (typeof data['audit'] !== 'boolean') return fail(ProtocolErrorCode.InvalidMessage, `data.audit must be a boolean, got ${describeType(data['audit'])}`, 'data.audit');
+  if (!isRecord(data['filter'])) return fail(ProtocolErrorCode.InvalidMessage, `data.filter must be an object, got ${describeType(data['filter'])}`, 'data.filter');
+  return { ok: true, message: envelope as unknown as WelcomeMessage };
+}
+
+function validateBatch(envelope: Envelope): ParseResult<BatchMessage> {
+  const data = envelope['data'];
+  if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, `data must be an object, got ${describeType(data)}`, 'data');
+  const bad = checkString(data, 'epoch');
+  if (bad) return bad;
+  for (const key of ['from', 'to']) {
+    const value = data[key];
+    if (value !== null && typeof value !== 'string') return fail(ProtocolErrorCode.InvalidMessage, `data.${key} must be a string or null, got ${describeType(value)}`, `data.${key}`);
+  }
+  const replay = data['replay'];
+  if (replay !== undefined && typeof replay !== 'boolean') return fail(ProtocolErrorCode.InvalidMessage, `data.replay must be a boolean, got ${describeType(replay)}`, 'data.replay');
+  const messages = data['messages'];
+  if (!Array.isArray(messages)) return fail(ProtocolErrorCode.InvalidMessage, `data.messages must be an array, got ${describeType(messages)}`, 'data.messages');
+  for (let i = 0; i < messages.length; i++) {
+    const item: unknown = messages[i];
+    const type = isRecord(item) ? item['type'] : undefined;
+    const result = !isRecord(item)
+      ? fail(ProtocolErrorCode.InvalidMessage, `must be an object, got ${describeType(item)}`)
+      : type === 'system_log'
+        ? validateSystemLog(item as Envelope)
+        : type === 'audit_log'
+          ? validateAuditLog(item as Envelope)
+          : fail(ProtocolErrorCode.InvalidMessage, 'type must be "system_log" or "audit_log"', 'type');
+    if (!result.ok) {
+      return fail(ProtocolErrorCode.InvalidMessage, `data.messages[${i}]: ${result.error.message}`, `data.messages.${i}${result.error.path ? `.${result.error.path}` : ''}`);
+    }
+  }
+  return { ok: true, message: envelope as unknown as BatchMessage };
+}
+
+function validateSubscribed(envelope: Envelope): ParseResult<SubscribedMessage> {
+  const data = envelope['data'];
+  if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, `data must be an object, got ${describeType(data)}`, 'data');
+  if (!isRecord(data['filter'])) return fail(ProtocolErrorCode.InvalidMessage, `data.filter must be an object, got ${describeType(data['filter'])}`, 'data.filter');
+  const at = data['at'];
+  if (at !== null && typeof at !== 'string') return fail(ProtocolErrorCode.InvalidMessage, `data.at must be a string or null, got ${describeType(at)}`, 'data.at');
+  return { ok: true, message: envelope as unknown as SubscribedMessage };
+}
+
+function validateError(envelope: Envelope): ParseResult<ErrorMessage> {
+  const data = envelope['data'];
+  if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, `data must be an object, got ${describeType(data)}`, 'data');
+  const bad = checkString(data, 'code') ?? checkString(data, 'message');
+  if (bad) return bad;
+  return { ok: true, message: envelope as unknown as ErrorMessage };
+}
 
 function validateSystemLog(envelope: Envelope): ParseResult<SystemLogMessage> {
   const id = checkId(envelope);

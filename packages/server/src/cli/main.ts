@@ -7,6 +7,7 @@
 export type Command = { summary: string; run: (args: string[]) => Promise<number> };
 
 const commands: Record<string, () => Promise<Command>> = {
+  tail: () => import('./tail.js').then((module) => module.tailCommand),
   verify: async () => (await import('./verify.js')).command,
 };
 

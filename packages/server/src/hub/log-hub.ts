@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LogType } from '@logwire/protocol';
 import type { LogEntry } from '../logger/format.js';
-import { Ring } from './ring.js';
+import { History } from './history.js';
 import { compareIds, formatId, type StreamId } from '@logwire/protocol';
 import { IdGenerator } from './stream-id.js';
 
@@ -19,16 +19,21 @@ export interface StreamMessage {
   data: string;
   /** JSON text of the whole frame `{"type":…,"id":…,"data":…}`, as legacy clients receive it. */
   frame: string;
+  /** How many messages this hub accepted (or restored) before this one; set by the hub. */
+  ordinal?: number;
 }
 
-/** Receives every batch of newly accepted messages, in id order, once per flush. */
-export type BatchListener = (batch: readonly StreamMessage[]) => void;
+/**
+ * Receives every batch of newly accepted messages, in id order, once per flush; `previous` is the
+ * last message of the batch before (so readers can tell the range a batch continues from).
+ */
+export type BatchListener = (batch: readonly StreamMessage[], previous: StreamMessage | undefined) => void;
 
 /** Options of {@link LogHub}. */
 export interface LogHubOptions {
   /** Messages kept in memory for replay. @default 10000 */
   historySize?: number;
-  /** Bytes of encoded frames kept in memory for replay. @default 16 MiB */
+  /** Bytes of message data (logger name + data JSON, UTF-8) kept in memory for replay; allocated up front. @default 16 MiB */
   historyBytes?: number;
   /** Flush before the end of the turn once this many messages are pending. @default 256 */
   maxBatchMessages?: number;
@@ -41,6 +46,14 @@ export interface LogHubOptions {
   epoch?: string;
   /** Called when a listener throws; the other listeners still receive the batch. */
   onListenerError?: (error: unknown) => void;
+}
+
+/** Messages that left the history, as far as the hub can tell. */
+export interface Missing {
+  /** Id of the newest missing message, when known. */
+  to: StreamId | undefined;
+  /** How many messages are missing, when known. */
+  count: number | undefined;
 }
 
 const DEFAULTS = {
@@ -58,18 +71,41 @@ const DEFAULTS = {
 export class LogHub {
   /** Identity of this stream incarnation; ids are only comparable within one epoch. */
   readonly epoch: string;
-  readonly #history: Ring<StreamMessage>;
+  readonly #history: History;
   readonly #ids = new IdGenerator();
   readonly #listeners = new Set<BatchListener>();
   readonly #options: Required<Omit<LogHubOptions, 'onListenerError' | 'epoch'>> & Pick<LogHubOptions, 'onListenerError'>;
+  // Ordinals of recently evicted messages (a ring of the last `historySize`), so a gap can say
+  // how many messages a cursor missed, not only which range.
+  readonly #evictedMs: Float64Array;
+  readonly #evictedSeq: Float64Array;
+  readonly #evictedOrdinal: Float64Array;
+  #evictedCount = 0;
+  #lastEvicted: { id: StreamId; ordinal: number } | undefined;
+  /** True once messages older than the first restored one are known to be absent. */
+  #truncatedStart = false;
+  #ordinal = 0;
   #pending: StreamMessage[] = [];
   #pendingBytes = 0;
   #scheduled: ReturnType<typeof setImmediate> | undefined;
   #last: StreamMessage | undefined;
+  #delivered: StreamMessage | undefined;
+  readonly #onEvict = (id: StreamId, ordinal: number): void => {
+    const at = this.#evictedCount % this.#evictedMs.length;
+    this.#evictedMs[at] = id.ms;
+    this.#evictedSeq[at] = id.seq;
+    this.#evictedOrdinal[at] = ordinal;
+    this.#evictedCount++;
+    this.#lastEvicted = { id, ordinal };
+  };
 
   constructor(options: LogHubOptions = {}) {
     this.#options = { ...DEFAULTS, ...options };
-    this.#history = new Ring(this.#options.historySize, this.#options.historyBytes);
+    this.#history = new History(this.#options.historySize, this.#options.historyBytes);
+    const window = Math.max(4096, Math.min(this.#options.historySize * 2, 1 << 16));
+    this.#evictedMs = new Float64Array(window);
+    this.#evictedSeq = new Float64Array(window);
+    this.#evictedOrdinal = new Float64Array(window);
     this.epoch = options.epoch ?? randomBytes(6).toString('base64url');
   }
 
@@ -78,8 +114,9 @@ export class LogHub {
     const position = this.#ids.next(entry.time);
     const id = formatId(position);
     const frame = '{"type":"' + entry.type + '","id":"' + id + '","data":' + entry.data + '}';
-    const message: StreamMessage = { id, position, type: entry.type, time: entry.time, level: entry.level, logger: entry.logger, data: entry.data, frame };
-    this.#history.push(message, frame.length);
+    const ordinal = this.#ordinal++;
+    const message: StreamMessage = { id, position, type: entry.type, time: entry.time, level: entry.level, logger: entry.logger, data: entry.data, frame, ordinal };
+    this.#history.push(message, ordinal, this.#onEvict);
     this.#last = message;
     this.#pending.push(message);
     this.#pendingBytes += frame.length;
@@ -98,9 +135,12 @@ export class LogHub {
   restore(messages: readonly StreamMessage[]): void {
     for (const message of messages) {
       if (this.#last !== undefined && compareIds(message.position, this.#last.position) <= 0) continue;
-      this.#history.push(message, message.frame.length);
+      // Storage may hold only the newest part of the epoch: what came before is unknown here.
+      if (this.#last === undefined) this.#truncatedStart = true;
+      this.#history.push(message, this.#ordinal++, this.#onEvict);
       this.#ids.resumeAfter(message.position);
       this.#last = message;
+      this.#delivered = message;
     }
   }
 
@@ -114,9 +154,11 @@ export class LogHub {
     const batch = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
+    const previous = this.#delivered;
+    this.#delivered = batch[batch.length - 1];
     for (const listener of this.#listeners) {
       try {
-        listener(batch);
+        listener(batch, previous);
       } catch (error) {
         this.#options.onListenerError?.(error);
       }
@@ -134,6 +176,11 @@ export class LogHub {
     return this.#last;
   }
 
+  /** The newest message already handed to listeners (or restored); replays stop here. */
+  get delivered(): StreamMessage | undefined {
+    return this.#delivered;
+  }
+
   /** Messages held for replay. */
   get historyLength(): number {
     return this.#history.length;
@@ -144,27 +191,95 @@ export class LogHub {
     return this.#history.at(0);
   }
 
+  /** The message at `index` of the history (0 = oldest). */
+  historyAt(index: number): StreamMessage | undefined {
+    return this.#history.at(index);
+  }
+
   /**
    * The newest messages held in memory, oldest first: at most `perType` of each type, merged in
    * id order (audit events are rare, so a busy system stream must not push them out of a replay).
+   * `accept` narrows which messages count; `upTo` ignores anything newer.
    */
-  recent(perType: number): StreamMessage[] {
+  recent(perType: number, accept?: (message: StreamMessage) => boolean, upTo?: StreamId): StreamMessage[] {
     const picked: StreamMessage[] = [];
     let system = 0;
     let audit = 0;
-    for (let i = this.#history.length - 1; i >= 0 && (system < perType || audit < perType); i--) {
+    let i = this.#history.length - 1;
+    if (upTo !== undefined) i = this.#history.indexAfter(upTo) - 1;
+    for (; i >= 0 && (system < perType || audit < perType); i--) {
+      // Skip a type whose quota is full without decoding (audit is rare: the scan can be long).
+      const type = this.#history.typeAt(i);
+      if (type === 'system_log' ? system >= perType : audit >= perType) continue;
       const message = this.#history.at(i) as StreamMessage;
-      if (message.type === 'system_log' ? system++ < perType : audit++ < perType) picked.push(message);
+      if (accept !== undefined && !accept(message)) continue;
+      if (message.type === 'system_log') system++;
+      else audit++;
+      picked.push(message);
     }
     return picked.reverse();
   }
 
-  /** Messages held in memory with an id after `after`, oldest first, at most `limit`. */
-  after(after: StreamId, limit = Infinity): StreamMessage[] {
-    const start = this.#history.firstIndexWhere((message) => compareIds(message.position, after) > 0);
+  /** Messages held in memory with an id after `after` (and not after `upTo`), oldest first, at most `limit`. */
+  after(after: StreamId | undefined, limit = Infinity, upTo?: StreamId): StreamMessage[] {
+    const start = after === undefined ? 0 : this.#history.indexAfter(after);
     const out: StreamMessage[] = [];
-    for (let i = start; i < this.#history.length && out.length < limit; i++) out.push(this.#history.at(i) as StreamMessage);
+    for (let i = start; i < this.#history.length && out.length < limit; i++) {
+      if (upTo !== undefined && compareIds(this.#history.idAt(i) as StreamId, upTo) > 0) break;
+      out.push(this.#history.at(i) as StreamMessage);
+    }
     return out;
+  }
+
+  /** How many messages come after `after` up to and including `upTo` (both must be held, or `after` just evicted). */
+  countBetween(after: StreamId, upTo: StreamId): number | undefined {
+    const from = this.#ordinalOf(after);
+    const to = this.#ordinalOf(upTo);
+    return from === undefined || to === undefined ? undefined : Math.max(0, to - from);
+  }
+
+  /**
+   * What a reader positioned at `cursor` (an id of this epoch) can no longer get: `undefined` when
+   * every message after it is still held, otherwise the missing range's end and size.
+   */
+  missingAfter(cursor: StreamId | undefined, cursorOrdinal?: number): Missing | undefined {
+    const oldest = this.#history.idAt(0);
+    const evicted = this.#lastEvicted;
+    if (cursor === undefined) {
+      // From the start of the epoch: whatever was evicted (or never restored) is missing.
+      if (evicted !== undefined) return { to: evicted.id, count: this.#truncatedStart ? undefined : evicted.ordinal + 1 };
+      return this.#truncatedStart ? { to: undefined, count: undefined } : undefined;
+    }
+    if (oldest === undefined || compareIds(cursor, oldest) >= 0) return undefined;
+    if (evicted !== undefined && compareIds(cursor, evicted.id) >= 0) return undefined;
+    if (evicted === undefined) {
+      // Nothing was evicted: the cursor predates a restored history (unknown range), or it is
+      // older than anything this epoch ever had.
+      return this.#truncatedStart ? { to: undefined, count: undefined } : undefined;
+    }
+    const from = cursorOrdinal ?? this.#ordinalOf(cursor);
+    return { to: evicted.id, count: from === undefined ? undefined : evicted.ordinal - from };
+  }
+
+  #ordinalOf(id: StreamId): number | undefined {
+    const index = this.#history.indexAfter(id, true);
+    const held = this.#history.idAt(index);
+    if (held !== undefined && compareIds(held, id) === 0) return this.#history.ordinalAt(index);
+    // Search the evicted window (sorted by ordinal, hence by id) by binary search.
+    const size = this.#evictedMs.length;
+    const count = Math.min(this.#evictedCount, size);
+    let lo = 0;
+    let hi = count;
+    const base = this.#evictedCount - count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = (base + mid) % size;
+      const c = compareIds({ ms: this.#evictedMs[at] as number, seq: this.#evictedSeq[at] as number }, id);
+      if (c === 0) return this.#evictedOrdinal[at];
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return undefined;
   }
 
   /** Stops the scheduled flush and drops listeners; pending messages are flushed first. */

@@ -37,3 +37,29 @@ export async function runAuthenticate(hook: Authenticate | undefined, request: I
   if (result === false || result === null || typeof result !== 'object') return { ok: false, status: 401 };
   return { ok: true, audit: result.audit ?? true, user: result.user };
 }
+
+/** Subprotocol a logwire client offers (and the server echoes) when it sends a token in `Sec-WebSocket-Protocol`. */
+export const LOGWIRE_SUBPROTOCOL = 'logwire.v1';
+
+/** Prefix of the subprotocol that carries a token: `logwire.bearer.<base64url(token)>`. */
+export const BEARER_SUBPROTOCOL_PREFIX = 'logwire.bearer.';
+
+/**
+ * The bearer token of a request, for use inside an `authenticate` hook: from an
+ * `Authorization: Bearer …` header (Node clients), or from a `logwire.bearer.<base64url(token)>`
+ * entry of `Sec-WebSocket-Protocol` (browsers, which cannot set headers). Never from the URL.
+ */
+export function bearerToken(request: IncomingMessage): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header === 'string' && /^bearer /i.test(header)) return header.slice(7).trim() || undefined;
+  const protocols = request.headers['sec-websocket-protocol'];
+  if (typeof protocols !== 'string') return undefined;
+  for (const raw of protocols.split(',')) {
+    const protocol = raw.trim();
+    if (!protocol.startsWith(BEARER_SUBPROTOCOL_PREFIX)) continue;
+    const encoded = protocol.slice(BEARER_SUBPROTOCOL_PREFIX.length);
+    if (!/^[A-Za-z0-9_-]+$/.test(encoded)) return undefined;
+    return Buffer.from(encoded, 'base64url').toString('utf8');
+  }
+  return undefined;
+}

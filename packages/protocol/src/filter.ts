@@ -1,0 +1,66 @@
+import { isLevelName, LEVEL_NAMES } from './levels.js';
+import type { Filter, LogType } from './messages.js';
+
+/** Most logger patterns a filter may hold. */
+export const MAX_FILTER_PATTERNS = 64;
+/** Longest logger pattern or `text`, in characters. */
+export const MAX_FILTER_STRING = 256;
+
+/** A filter with every field present: what lets everything through is spelled out. */
+export interface NormalizedFilter {
+  types: LogType[];
+  level: (typeof LEVEL_NAMES)[number];
+  loggers: string[];
+  text: string;
+}
+
+/** The outcome of {@link normalizeFilter}. */
+export type FilterResult = { ok: true; filter: NormalizedFilter } | { ok: false; message: string; path: string };
+
+const TYPES: readonly LogType[] = ['system_log', 'audit_log'];
+
+/**
+ * Checks an untrusted filter and spells it out in a canonical form (types in a fixed order,
+ * duplicate patterns removed), so equal filters have equal JSON and can share one encoding.
+ * Never throws.
+ */
+export function normalizeFilter(input: unknown): FilterResult {
+  if (input === undefined || input === null) return { ok: true, filter: { types: [...TYPES], level: 'TRACE', loggers: [], text: '' } };
+  if (typeof input !== 'object' || Array.isArray(input)) return { ok: false, message: 'filter must be an object', path: 'filter' };
+  const record = input as Record<string, unknown>;
+  let types: LogType[] = [...TYPES];
+  if (record['types'] !== undefined) {
+    const raw = record['types'];
+    if (!Array.isArray(raw) || raw.length > 8) return { ok: false, message: 'filter.types must be an array of message types', path: 'filter.types' };
+    for (const [index, type] of raw.entries()) {
+      if (!TYPES.includes(type as LogType)) return { ok: false, message: `filter.types[${index}] must be "system_log" or "audit_log"`, path: `filter.types.${index}` };
+    }
+    types = TYPES.filter((type) => raw.includes(type));
+  }
+  let level: NormalizedFilter['level'] = 'TRACE';
+  if (record['level'] !== undefined) {
+    const raw = record['level'];
+    const upper = typeof raw === 'string' ? raw.toUpperCase() : raw;
+    const name = upper === 'WARN' ? 'WARNING' : upper;
+    if (!isLevelName(name)) return { ok: false, message: `filter.level must be one of ${LEVEL_NAMES.join(', ')}`, path: 'filter.level' };
+    level = name;
+  }
+  let loggers: string[] = [];
+  if (record['loggers'] !== undefined) {
+    const raw = record['loggers'];
+    if (!Array.isArray(raw) || raw.length > MAX_FILTER_PATTERNS) return { ok: false, message: `filter.loggers must be an array of at most ${MAX_FILTER_PATTERNS} globs`, path: 'filter.loggers' };
+    for (const [index, pattern] of raw.entries()) {
+      if (typeof pattern !== 'string' || pattern.length === 0 || pattern.length > MAX_FILTER_STRING || pattern === '!') {
+        return { ok: false, message: `filter.loggers[${index}] must be a glob of 1 to ${MAX_FILTER_STRING} characters`, path: `filter.loggers.${index}` };
+      }
+    }
+    loggers = [...new Set(raw as string[])].sort();
+  }
+  let text = '';
+  if (record['text'] !== undefined) {
+    const raw = record['text'];
+    if (typeof raw !== 'string' || raw.length > MAX_FILTER_STRING) return { ok: false, message: `filter.text must be a string of at most ${MAX_FILTER_STRING} characters`, path: 'filter.text' };
+    text = raw;
+  }
+  return { ok: true, filter: { types, level, loggers, text } };
+}

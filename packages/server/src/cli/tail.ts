@@ -1,0 +1,188 @@
+/**
+ * `logwire tail <url>`: follows a log stream in a terminal. Resumes across disconnects (the client
+ * keeps its cursor), filters on the server, and never lets log content drive the terminal: control
+ * characters, ANSI escapes and bidi overrides are printed escaped.
+ */
+import { LogStreamClient, type WebSocketConstructor } from '@logwire/client';
+import { type Filter, type GapData, LEVEL_NAMES, type LogMessage, type LogType, toLevelName } from '@logwire/protocol';
+import { WebSocket } from 'ws';
+import type { Command } from './main.js';
+
+/** Where `tail` writes, and what stops it (tests pass their own). */
+export interface TailIo {
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown };
+  env?: Record<string, string | undefined>;
+  /** Aborting it closes the stream and resolves `runTail` with 0. */
+  signal?: AbortSignal;
+}
+
+const USAGE = `Usage: logwire tail <url> [options]
+
+Follows a logwire (or seed-compatible) log stream, e.g. ws://localhost:8001/ws/logs.
+
+Options:
+  --level <name>     minimum level of system logs: trace, debug, info, warning, error, critical
+                     (audit events are always shown)
+  --logger <glob>    logger names to show; repeatable; "*" matches anything, "!glob" excludes
+  --type <type>      system or audit; repeatable (default: both)
+  --text <text>      only messages containing this text (case-insensitive)
+  --json             one JSON object per line instead of text
+  --color, --no-color  force colours on or off (default: on for a terminal, off with NO_COLOR)
+  -h, --help         this help
+`;
+
+/** Characters that must never reach a terminal raw: C0, DEL, C1, bidi controls, line/paragraph separators, BOM. */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\\]/g;
+
+/** Escapes everything a terminal could interpret (and backslashes, so escapes stay unambiguous). */
+export function escapeForTerminal(text: string): string {
+  return text.replace(UNSAFE, (char) => {
+    if (char === '\\') return '\\\\';
+    const code = char.charCodeAt(0);
+    if (char === '\n') return '\\n';
+    if (char === '\r') return '\\r';
+    if (char === '\t') return '\\t';
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
+/** JSON text with every character that could drive a terminal escaped as \uXXXX (still valid JSON). */
+export function safeJson(value: unknown): string {
+  // eslint-disable-next-line no-control-regex
+  return JSON.stringify(value).replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+interface Parsed {
+  url: string;
+  filter: Filter;
+  json: boolean;
+  color: boolean | undefined;
+}
+
+function parseArgs(args: string[]): Parsed | string {
+  let url: string | undefined;
+  const filter: Filter = {};
+  let json = false;
+  let color: boolean | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const value = () => {
+      const next = args[++i];
+      if (next === undefined) throw new Error(`${arg} needs a value`);
+      return next;
+    };
+    try {
+      if (arg === '-h' || arg === '--help') return 'help';
+      else if (arg === '--json') json = true;
+      else if (arg === '--color') color = true;
+      else if (arg === '--no-color') color = false;
+      else if (arg === '--level') {
+        const level = toLevelName(value());
+        if (level === undefined) return `--level must be one of ${LEVEL_NAMES.join(', ').toLowerCase()}`;
+        filter.level = level;
+      } else if (arg === '--logger') (filter.loggers ??= []).push(value());
+      else if (arg === '--type') {
+        const raw = value().toLowerCase();
+        const type: LogType | undefined = raw === 'system' || raw === 'system_log' ? 'system_log' : raw === 'audit' || raw === 'audit_log' ? 'audit_log' : undefined;
+        if (type === undefined) return '--type must be system or audit';
+        (filter.types ??= []).push(type);
+      } else if (arg === '--text') filter.text = value();
+      else if (arg.startsWith('-')) return `unknown option ${arg}`;
+      else if (url === undefined) url = arg;
+      else return `unexpected argument ${arg}`;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  if (url === undefined) return 'missing <url>';
+  return { url, filter, json, color };
+}
+
+const RESET = '\u001b[0m';
+const COLOURS: Record<string, string> = {
+  TRACE: '\u001b[2m',
+  DEBUG: '\u001b[2m',
+  INFO: '\u001b[32m',
+  WARNING: '\u001b[33m',
+  ERROR: '\u001b[31m',
+  CRITICAL: '\u001b[1;31m',
+  AUDIT: '\u001b[35m',
+};
+
+function formatText(message: LogMessage, colour: boolean): string {
+  const data = message.data as Record<string, unknown>;
+  const paint = (key: string, text: string) => (colour && COLOURS[key] !== undefined ? `${COLOURS[key]}${text}${RESET}` : text);
+  const level = escapeForTerminal(String(data['level'] ?? ''));
+  const time = escapeForTerminal(String(data['timestamp'] ?? ''));
+  const logger = escapeForTerminal(String(data['logger'] ?? ''));
+  const text = escapeForTerminal(String(data['message'] ?? ''));
+  if (message.type === 'audit_log') {
+    const action = escapeForTerminal(String(data['action'] ?? ''));
+    const metadata = data['metadata'] === undefined ? '' : ` ${escapeForTerminal(JSON.stringify(data['metadata']))}`;
+    return `${time} ${paint('AUDIT', 'AUDIT')} ${paint(level, level)} ${logger} ${action}: ${text}${metadata}\n`;
+  }
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (!['timestamp', 'level', 'logger', 'message', 'module', 'function', 'line'].includes(key)) extra[key] = value;
+  }
+  const fields = Object.keys(extra).length === 0 ? '' : ` ${escapeForTerminal(JSON.stringify(extra))}`;
+  return `${time} ${paint(level, level.padEnd(8))} ${logger}: ${text}${fields}\n`;
+}
+
+function formatGap(gap: GapData): string {
+  const count = gap.count === undefined ? 'messages' : `~${gap.count} messages`;
+  return `-- gap: ${count} missing (${escapeForTerminal(String(gap.reason))}) after ${escapeForTerminal(String(gap.from ?? 'the start'))} up to ${escapeForTerminal(String(gap.to ?? 'an unknown end'))} --\n`;
+}
+
+/** Runs `logwire tail`; resolves with the exit code (0 when stopped by the signal or Ctrl-C). */
+export async function runTail(args: string[], io: TailIo): Promise<number> {
+  const parsed = parseArgs(args);
+  if (parsed === 'help') {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (typeof parsed === 'string') {
+    io.stderr.write(`logwire tail: ${parsed}\n\n${USAGE}`);
+    return 2;
+  }
+  const env = io.env ?? {};
+  const colour = parsed.color ?? (io.stdout.isTTY === true && (env['NO_COLOR'] === undefined || env['NO_COLOR'] === ''));
+  let client: LogStreamClient;
+  try {
+    client = new LogStreamClient(parsed.url, { WebSocket: WebSocket as unknown as WebSocketConstructor, filter: parsed.filter });
+  } catch (error) {
+    io.stderr.write(`logwire tail: ${escapeForTerminal((error as Error).message)}\n`);
+    return 2;
+  }
+  client.on('message', (message) => io.stdout.write(parsed.json ? `${safeJson(message)}\n` : formatText(message, colour)));
+  client.on('gap', (gap) => io.stdout.write(parsed.json ? `${safeJson({ type: 'gap', data: gap })}\n` : formatGap(gap)));
+  client.on('state', (state) => io.stderr.write(`logwire tail: ${state}\n`));
+  client.on('error', (error) => io.stderr.write(`logwire tail: ${escapeForTerminal(error.message)}\n`));
+  return new Promise<number>((resolve) => {
+    let stopped = false;
+    const stop = () => {
+      stopped = true;
+      client.close();
+      resolve(0);
+    };
+    if (io.signal?.aborted) stop();
+    io.signal?.addEventListener('abort', stop, { once: true });
+    client.on('state', (state) => {
+      // Closed without being asked: the server refused us for good (auth, version, forbidden).
+      if (state === 'closed' && !stopped) resolve(1);
+    });
+  });
+}
+
+/** The `tail` command for the CLI dispatcher. */
+export const tailCommand: Command = {
+  summary: 'follow a log stream in the terminal',
+  run: (args) => {
+    const controller = new AbortController();
+    process.once('SIGINT', () => controller.abort());
+    process.once('SIGTERM', () => controller.abort());
+    return runTail(args, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
+  },
+};

@@ -1,0 +1,163 @@
+import { compareIds, formatId, type LogType, type StreamId } from '@logwire/protocol';
+import type { StreamMessage } from './log-hub.js';
+
+const TYPES: readonly LogType[] = ['system_log', 'audit_log'];
+
+/**
+ * The hub's replay history: a bounded FIFO of messages (by count and by bytes) stored off the
+ * JavaScript heap — ids and routing fields in typed arrays, logger and data as UTF-8 in one
+ * preallocated byte ring. Messages kept as JS objects live long enough to be promoted to the old
+ * generation and turn into garbage there when evicted, which made the heap (and RSS) grow by
+ * ~100 MB under load before a full GC; here the history's footprint is fixed.
+ * Reading decodes a message again (replays only; the live path never reads history).
+ */
+export class History {
+  readonly #capacity: number;
+  readonly #bytes: Buffer;
+  readonly #ms: Float64Array;
+  readonly #seq: Float64Array;
+  readonly #time: Float64Array;
+  readonly #ordinal: Float64Array;
+  readonly #start: Float64Array;
+  readonly #loggerLength: Uint32Array;
+  readonly #dataLength: Uint32Array;
+  readonly #level: Uint8Array;
+  readonly #type: Uint8Array;
+  #first = 0;
+  #length = 0;
+  /** Where the next record's bytes go. */
+  #head = 0;
+
+  constructor(maxItems: number, maxBytes: number) {
+    if (!Number.isSafeInteger(maxItems) || maxItems < 1) throw new TypeError(`history size must be a positive integer, got ${maxItems}`);
+    if (!(maxBytes > 0) || !Number.isSafeInteger(maxBytes)) throw new TypeError(`history bytes must be a positive integer, got ${maxBytes}`);
+    this.#capacity = maxItems;
+    // Not zero-filled: pages are only touched (and count towards RSS) as history fills up.
+    this.#bytes = Buffer.allocUnsafeSlow(maxBytes);
+    this.#ms = new Float64Array(maxItems);
+    this.#seq = new Float64Array(maxItems);
+    this.#time = new Float64Array(maxItems);
+    this.#ordinal = new Float64Array(maxItems);
+    this.#start = new Float64Array(maxItems);
+    this.#loggerLength = new Uint32Array(maxItems);
+    this.#dataLength = new Uint32Array(maxItems);
+    this.#level = new Uint8Array(maxItems);
+    this.#type = new Uint8Array(maxItems);
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  /**
+   * Appends a message, evicting the oldest ones to make room (each passed to `onEvict` as its id
+   * and ordinal). A message larger than the whole byte budget is not kept (it is reported evicted).
+   */
+  push(message: StreamMessage, ordinal: number, onEvict: (id: StreamId, ordinal: number) => void): void {
+    const loggerLength = Buffer.byteLength(message.logger);
+    const dataLength = Buffer.byteLength(message.data);
+    const size = loggerLength + dataLength;
+    if (size > this.#bytes.length) {
+      onEvict(message.position, ordinal);
+      return;
+    }
+    if (this.#length === this.#capacity) this.#evict(onEvict);
+    const start = this.#allocate(size, onEvict);
+    const slot = (this.#first + this.#length) % this.#capacity;
+    this.#bytes.write(message.logger, start, loggerLength, 'utf8');
+    this.#bytes.write(message.data, start + loggerLength, dataLength, 'utf8');
+    this.#ms[slot] = message.position.ms;
+    this.#seq[slot] = message.position.seq;
+    this.#time[slot] = message.time;
+    this.#ordinal[slot] = ordinal;
+    this.#start[slot] = start;
+    this.#loggerLength[slot] = loggerLength;
+    this.#dataLength[slot] = dataLength;
+    this.#level[slot] = Math.max(0, Math.min(255, message.level | 0));
+    this.#type[slot] = message.type === 'audit_log' ? 1 : 0;
+    this.#length++;
+    this.#head = start + size;
+  }
+
+  /** Id of the item at `index` (0 = oldest). */
+  idAt(index: number): StreamId | undefined {
+    if (index < 0 || index >= this.#length) return undefined;
+    const slot = (this.#first + index) % this.#capacity;
+    return { ms: this.#ms[slot] as number, seq: this.#seq[slot] as number };
+  }
+
+  /** Type of the item at `index`, without decoding it. */
+  typeAt(index: number): LogType | undefined {
+    if (index < 0 || index >= this.#length) return undefined;
+    return TYPES[this.#type[(this.#first + index) % this.#capacity] as number];
+  }
+
+  /** Ordinal of the item at `index`. */
+  ordinalAt(index: number): number | undefined {
+    if (index < 0 || index >= this.#length) return undefined;
+    return this.#ordinal[(this.#first + index) % this.#capacity];
+  }
+
+  /** The message at `index` (0 = oldest), decoded. */
+  at(index: number): StreamMessage | undefined {
+    if (index < 0 || index >= this.#length) return undefined;
+    const slot = (this.#first + index) % this.#capacity;
+    const start = this.#start[slot] as number;
+    const loggerEnd = start + (this.#loggerLength[slot] as number);
+    const position = { ms: this.#ms[slot] as number, seq: this.#seq[slot] as number };
+    const id = formatId(position);
+    const type = TYPES[this.#type[slot] as number] as LogType;
+    const data = this.#bytes.toString('utf8', loggerEnd, loggerEnd + (this.#dataLength[slot] as number));
+    return {
+      id,
+      position,
+      type,
+      time: this.#time[slot] as number,
+      level: this.#level[slot] as number,
+      logger: this.#bytes.toString('utf8', start, loggerEnd),
+      data,
+      frame: '{"type":"' + type + '","id":"' + id + '","data":' + data + '}',
+      ordinal: this.#ordinal[slot] as number,
+    };
+  }
+
+  /** Index of the first item whose id is greater than (or, with `inclusive`, equal to) `id`. */
+  indexAfter(id: StreamId, inclusive = false): number {
+    let lo = 0;
+    let hi = this.#length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareIds(this.idAt(mid) as StreamId, id);
+      if (c > 0 || (inclusive && c === 0)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  #evict(onEvict: (id: StreamId, ordinal: number) => void): void {
+    const slot = this.#first;
+    onEvict({ ms: this.#ms[slot] as number, seq: this.#seq[slot] as number }, this.#ordinal[slot] as number);
+    this.#first = (this.#first + 1) % this.#capacity;
+    this.#length--;
+    if (this.#length === 0) this.#head = 0;
+  }
+
+  /** Finds `size` contiguous free bytes in the ring, evicting the oldest records as needed. */
+  #allocate(size: number, onEvict: (id: StreamId, ordinal: number) => void): number {
+    const total = this.#bytes.length;
+    for (;;) {
+      if (this.#length === 0) return 0;
+      const oldest = this.#start[this.#first] as number;
+      if (this.#head > oldest) {
+        // Used: [oldest, head). Free: [head, total) and [0, oldest).
+        if (total - this.#head >= size) return this.#head;
+        if (oldest >= size) return 0;
+      } else if (this.#head < oldest) {
+        // Wrapped. Free: [head, oldest).
+        if (oldest - this.#head >= size) return this.#head;
+      }
+      // head === oldest with records held: the ring is full.
+      this.#evict(onEvict);
+    }
+  }
+}

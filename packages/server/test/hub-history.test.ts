@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { History } from '../src/hub/history.js';
+import { LogHub, type StreamMessage } from '../src/index.js';
+
+function message(n: number, size: number): StreamMessage {
+  const data = JSON.stringify({ n, text: 'é'.repeat(size) });
+  const id = `${1000 + n}-0`;
+  return { id, position: { ms: 1000 + n, seq: 0 }, type: n % 7 === 0 ? 'audit_log' : 'system_log', time: 5000 + n, level: 20, logger: `l${n}`, data, frame: `{"type":"${n % 7 === 0 ? 'audit_log' : 'system_log'}","id":"${id}","data":${data}}` };
+}
+
+describe('History', () => {
+  it('keeps the newest messages within both caps through many wrap-arounds, byte for byte', () => {
+    const history = new History(50, 4096);
+    const evicted: number[] = [];
+    const kept: StreamMessage[] = [];
+    let bytes = 0;
+    for (let n = 0; n < 5000; n++) {
+      const m = message(n, (n * 37) % 300);
+      history.push(m, n, (id, ordinal) => {
+        evicted.push(ordinal);
+        expect(id.ms).toBe(1000 + ordinal);
+      });
+      kept.push(m);
+      bytes += Buffer.byteLength(m.logger) + Buffer.byteLength(m.data);
+      // Reference model: drop the oldest while over either cap.
+      while (kept.length > 50) bytes -= size(kept.shift()!);
+      while (bytes > 4096) bytes -= size(kept.shift()!);
+      // The ring may evict a little more than the model (wasted tail bytes), never less.
+      expect(history.length).toBeLessThanOrEqual(kept.length);
+      const held = Array.from({ length: history.length }, (_, i) => history.at(i)!);
+      const expected = kept.slice(kept.length - history.length);
+      expect(held.map((h) => h.id)).toEqual(expected.map((e) => e.id));
+      expect(held.at(-1)).toEqual({ ...expected.at(-1), ordinal: n });
+    }
+    expect(evicted).toEqual(evicted.map((_, i) => i));
+    expect(history.length).toBeGreaterThan(5);
+  });
+
+  it('reports a message larger than the byte budget as evicted at once', () => {
+    const history = new History(10, 64);
+    const evicted: number[] = [];
+    history.push(message(1, 10), 0, (_id, ordinal) => evicted.push(ordinal));
+    history.push(message(2, 100), 1, (_id, ordinal) => evicted.push(ordinal));
+    expect(evicted).toEqual([1]);
+    expect(history.at(0)?.id).toBe('1001-0');
+  });
+});
+
+describe('LogHub history', () => {
+  it('picks the newest N of each type without letting a busy system stream push audit out', () => {
+    const hub = new LogHub({ historySize: 1000 });
+    for (let n = 0; n < 600; n++) hub.publish({ type: n % 100 === 0 ? 'audit_log' : 'system_log', time: 1, level: 20, logger: 'x', data: `{"n":${n}}` });
+    hub.flush();
+    const recent = hub.recent(3);
+    expect(recent.map((m) => [m.type, m.data])).toEqual([
+      ['audit_log', '{"n":300}'],
+      ['audit_log', '{"n":400}'],
+      ['audit_log', '{"n":500}'],
+      ['system_log', '{"n":597}'],
+      ['system_log', '{"n":598}'],
+      ['system_log', '{"n":599}'],
+    ]);
+    hub.close();
+  });
+});
+
+function size(m: StreamMessage): number {
+  return Buffer.byteLength(m.logger) + Buffer.byteLength(m.data);
+}

@@ -1,0 +1,198 @@
+import { request as httpRequest } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { bearerToken, createLogwire, type Logwire } from '../src/index.js';
+import type { LogStreamEndpointOptions } from '../src/transport/ws-endpoint.js';
+import { connect, type RawClient, waitUntil } from './stream-helpers.js';
+
+let logwire: Logwire | undefined;
+const clients: RawClient[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.ws.terminate();
+  await logwire?.close();
+  logwire = undefined;
+});
+
+async function start(endpoint: LogStreamEndpointOptions = {}): Promise<{ lw: Logwire; url: string; port: number }> {
+  const lw = createLogwire({ callsite: false });
+  logwire = lw;
+  const { address } = await lw.listen(0, '127.0.0.1', endpoint);
+  return { lw, url: `ws://127.0.0.1:${address.port}/ws/logs`, port: address.port };
+}
+
+async function open(url: string, hello?: Record<string, unknown>, options?: Parameters<typeof connect>[2]): Promise<RawClient> {
+  const client = await connect(url, hello, options);
+  clients.push(client);
+  return client;
+}
+
+/** Sends a raw upgrade request and returns the status line and every byte that came back. */
+function rawUpgrade(port: number, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({
+      port,
+      host: '127.0.0.1',
+      path: '/ws/logs',
+      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, body: '' });
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString('latin1')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function logBoth(lw: Logwire, n: number): void {
+  for (let i = 0; i < n; i++) {
+    lw.getLogger('app').info(`system ${i}`);
+    lw.getLogger('orch.audit').audit('secret_action', { i });
+  }
+  lw.hub.flush();
+}
+
+describe('authenticate on the upgrade', () => {
+  it('answers 401 before the upgrade and sends no frame when the hook refuses', async () => {
+    const seen: (string | undefined)[] = [];
+    const { port } = await start({ authenticate: (request) => { seen.push(bearerToken(request)); return bearerToken(request) === 's3cret'; } });
+    const refused = await rawUpgrade(port, {});
+    expect(refused).toEqual({ status: 401, body: '' });
+    const wrong = await rawUpgrade(port, { 'sec-websocket-protocol': `logwire.v1, logwire.bearer.${Buffer.from('nope').toString('base64url')}` });
+    expect(wrong.status).toBe(401);
+    expect(seen).toEqual([undefined, 'nope']);
+  });
+
+  it('reads a token from Sec-WebSocket-Protocol and echoes only the non-secret subprotocol', async () => {
+    const { url } = await start({ authenticate: (request) => bearerToken(request) === 'tok/en+1' });
+    const client = await open(url, {}, { protocols: ['logwire.v1', `logwire.bearer.${Buffer.from('tok/en+1').toString('base64url')}`] });
+    expect(client.ws.protocol).toBe('logwire.v1');
+    await client.until((f) => f[0]?.type === 'welcome');
+  });
+
+  it('accepts a bearer Authorization header from Node clients, and answers 500 when the hook throws', async () => {
+    const { url, port } = await start({
+      authenticate: (request) => {
+        if (request.headers['x-explode']) throw new Error('hook bug');
+        return bearerToken(request) === 'abc';
+      },
+    });
+    const client = await open(url, {}, { headers: { authorization: 'Bearer abc' } });
+    await client.until((f) => f[0]?.type === 'welcome');
+    expect((await rawUpgrade(port, { 'x-explode': '1' })).status).toBe(500);
+  });
+
+  it('closes with 4001 when the hello token is refused', async () => {
+    const { url } = await start({ authenticateHello: (token) => token === 'good' });
+    const bad = await open(url, { auth: 'bad' });
+    expect((await bad.closed).code).toBe(4001);
+    expect(bad.frames).toEqual([]);
+    const good = await open(url, { auth: 'good' });
+    await good.until((f) => f[0]?.type === 'welcome');
+  });
+});
+
+describe('Origin allow-list', () => {
+  it('answers 403 to every origin not exactly allowed (cross-site WebSocket hijacking)', async () => {
+    const { port } = await start({ allowedOrigins: ['https://app.example.com'] });
+    const hostile = ['https://evil.example', 'null', 'https://app.example.com.evil.example', 'https://evil-app.example.com', 'http://app.example.com', 'https://app.example.com:8443'];
+    for (const origin of hostile) expect([origin, (await rawUpgrade(port, { origin })).status]).toEqual([origin, 403]);
+    for (const origin of ['HTTPS://APP.EXAMPLE.COM', 'https://app.example.com:443']) expect([origin, (await rawUpgrade(port, { origin })).status]).toEqual([origin, 101]);
+    expect((await rawUpgrade(port, {})).status).toBe(101);
+  });
+
+  it('can require an Origin, and can allow only the page own origin', async () => {
+    const strict = await start({ allowedOrigins: ['https://app.example.com'], allowMissingOrigin: false });
+    expect((await rawUpgrade(strict.port, {})).status).toBe(403);
+    await logwire?.close();
+    const same = await start({ allowedOrigins: 'same-origin' });
+    expect((await rawUpgrade(same.port, { origin: `http://127.0.0.1:${same.port}` })).status).toBe(101);
+    expect((await rawUpgrade(same.port, { origin: `http://127.0.0.1:1` })).status).toBe(403);
+  });
+});
+
+describe('audit permission', () => {
+  it('sends zero audit_log to a client without it: legacy replay and live, extended replay, batches and resume', async () => {
+    const { lw, url } = await start({ authenticate: (request) => ({ audit: request.headers['x-role'] === 'auditor' }) });
+    logBoth(lw, 3);
+    const legacy = await open(url, undefined, { headers: {} });
+    const fresh = await open(url, { filter: { types: ['audit_log', 'system_log'] } });
+    const resumed = await open(url, { cursor: { epoch: lw.hub.epoch, id: lw.hub.oldest!.id } });
+    const auditor = await open(url, {}, { headers: { 'x-role': 'auditor' } });
+    await fresh.until((f) => f[0]?.type === 'welcome');
+    expect(fresh.frames[0]?.data.audit).toBe(false);
+    await waitUntil(() => legacy.frames.length >= 3 && auditor.messages().length === 6);
+    logBoth(lw, 300);
+    await auditor.until(() => auditor.messages().length === 606);
+    for (const client of [legacy, fresh, resumed]) await client.until(() => client.messages().filter((m) => m.type === 'system_log').length >= 300);
+    for (const client of [legacy, fresh, resumed]) {
+      expect(client.frames.some((frame) => frame.raw.includes('audit_log') || frame.raw.includes('secret_action'))).toBe(false);
+    }
+    expect(auditor.messages().filter((m) => m.type === 'audit_log')).toHaveLength(303);
+  });
+});
+
+describe('inbound limits', () => {
+  it('accepts a 64 KiB frame and closes with 1009 on one byte more', async () => {
+    const { url } = await start();
+    const ok = await open(url, {});
+    await ok.until((f) => f[0]?.type === 'welcome');
+    const exact = JSON.stringify({ type: 'pong', data: { ts: 1, pad: 'x'.repeat(64 * 1024 - 40) } });
+    expect(Buffer.byteLength(exact)).toBe(64 * 1024);
+    ok.send(exact);
+    const big = await open(url, {});
+    await big.until((f) => f[0]?.type === 'welcome');
+    big.ws.send('x'.repeat(64 * 1024 + 1));
+    expect((await big.closed).code).toBe(1009);
+    // The first client is still served.
+    ok.send({ type: 'subscribe', data: {} });
+    await ok.until((f) => f.some((frame) => frame.type === 'subscribed'));
+    expect(ok.ws.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+describe('hostile client input', () => {
+  it('survives garbage frames in every mode and keeps serving', async () => {
+    const { lw, url } = await start();
+    const legacy = await open(url);
+    legacy.ws.send(Buffer.from([0xff, 0x00, 0xfe]));
+    const extended = await open(url, {});
+    await extended.until((f) => f[0]?.type === 'welcome');
+    const junk = ['{', '[]', 'null', '{"type":"hello","data":{"v":1}}', '{"type":"subscribe","data":{"filter":{"loggers":' + JSON.stringify(Array(1000).fill('*')) + '}}}', '{"type":"__proto__","data":{"filter":{}}}', '{"type":"subscribe","data":{"filter":{"__proto__":{"types":["x"]}}}}'];
+    for (const frame of junk) extended.ws.send(frame);
+    extended.ws.send(Buffer.from([0xc3, 0x28]), { binary: true });
+    // Every frame but the harmless subscribe (an own "__proto__" key is just ignored) is refused.
+    await extended.until((f) => f.filter((frame) => frame.type === 'error').length === 7 && f.some((frame) => frame.type === 'subscribed'), 5000, 'answers');
+    lw.getLogger('app').info('still streaming');
+    await extended.until(() => extended.messages().some((m) => m.data.message === 'still streaming'));
+    await legacy.until((f) => f.some((frame) => frame.data?.message === 'still streaming'));
+    expect(({} as Record<string, unknown>)['types']).toBeUndefined();
+  });
+});
+
+describe('heartbeats', () => {
+  it('terminates a peer that stops answering protocol pings, and keeps the ones that do', async () => {
+    const { lw, url } = await start({ heartbeatInterval: 100 });
+    const silent = await open(url, {}, { autoPong: false });
+    const healthy = await open(url, {});
+    const { code } = await silent.closed;
+    expect(code).toBe(1006);
+    expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
+    await waitUntil(() => lw.hub !== undefined);
+  });
+
+  it('sends app-level pings to extended clients only', async () => {
+    const { url } = await start({ pingInterval: 50 });
+    const extended = await open(url, {});
+    const legacy = await open(url);
+    await extended.until((f) => f.filter((frame) => frame.type === 'ping').length >= 3);
+    expect(extended.frames.find((frame) => frame.type === 'ping')?.data.ts).toBeTypeOf('number');
+    expect(legacy.frames).toEqual([]);
+  });
+});

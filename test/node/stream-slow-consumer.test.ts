@@ -1,0 +1,77 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+
+const fixture = fileURLToPath(new URL('./stream-server.fixture.mjs', import.meta.url));
+let child: ChildProcess | undefined;
+const sockets: WebSocket[] = [];
+
+afterEach(() => {
+  for (const ws of sockets.splice(0)) ws.terminate();
+  child?.kill('SIGKILL');
+});
+
+interface Reader {
+  ws: WebSocket;
+  ids: string[];
+  gaps: unknown[];
+  welcomed: Promise<void>;
+}
+
+/** An extended-protocol reader that keeps only ids (cheap enough to keep up with the load). */
+function reader(url: string): Reader {
+  const ws = new WebSocket(url);
+  sockets.push(ws);
+  const ids: string[] = [];
+  const gaps: unknown[] = [];
+  let welcome: () => void;
+  const welcomed = new Promise<void>((resolve) => (welcome = resolve));
+  ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', data: { v: 1, capabilities: ['batch'] } })));
+  ws.on('message', (data) => {
+    const frame = JSON.parse(data.toString()) as { type: string; data: { messages?: { id: string }[] } };
+    if (frame.type === 'welcome') welcome();
+    if (frame.type === 'gap') gaps.push(frame.data);
+    if (frame.type === 'batch') for (const message of frame.data.messages ?? []) ids.push(message.id);
+  });
+  return { ws, ids, gaps, welcomed };
+}
+
+describe('a stalled client', () => {
+  it('does not grow server memory past 64 MB during 200,000 messages, and the other clients keep receiving', async () => {
+    const total = 200_000;
+    child = fork(fixture, ['0', 'load'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc'] });
+    const port = await new Promise<number>((resolve, reject) => {
+      child!.once('message', (message: { port: number }) => resolve(message.port));
+      child!.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    const url = `ws://127.0.0.1:${port}/ws/logs`;
+    const stalled = reader(url);
+    const healthy = [reader(url), reader(url)];
+    await Promise.all([stalled, ...healthy].map((r) => r.welcomed));
+    // Stop reading: the server's writes pile up in the kernel, then in the socket's buffer.
+    (stalled.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+
+    const report = new Promise<{ baseline: number; peak: number; clients: number }>((resolve) =>
+      child!.on('message', (message: { done?: boolean; baseline: number; peak: number; clients: number }) => {
+        if (message.done) resolve(message);
+      }),
+    );
+    child.send({ produce: total });
+    const { baseline, peak, clients } = await report;
+    const start = Date.now();
+    while (healthy.some((r) => r.ids.length < total) && Date.now() - start < 30_000) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const growthMb = (peak - baseline) / 1024 / 1024;
+    console.log(`server RSS growth with one stalled client over ${total} messages: ${growthMb.toFixed(1)} MB`);
+    expect(growthMb).toBeLessThan(64);
+    for (const r of healthy) {
+      expect(r.ids).toHaveLength(total);
+      expect(new Set(r.ids).size).toBe(total);
+      expect(r.gaps).toEqual([]);
+    }
+    // The stalled client got (at most) what fit before it stopped reading: far from everything.
+    expect(stalled.ids.length).toBeLessThan(total);
+    expect(clients).toBe(3);
+  }, 60_000);
+});
