@@ -140,7 +140,8 @@ export class LogStreamClient {
   #welcomeTimer: ReturnType<typeof setTimeout> | undefined;
   #deadTimer: ReturnType<typeof setTimeout> | undefined;
   #deadAfter: number | undefined;
-  #held: LogMessage[] = [];
+  /** Frames received before the server's mode is known, in arrival order (log messages and gaps). */
+  #held: (LogMessage | { type: 'gap'; data: GapData })[] = [];
   #epoch: string | undefined;
   /** Last id covered (delivered or filtered out by the server); dedupe and resume start here. */
   #last: StreamId | undefined;
@@ -386,6 +387,11 @@ export class LogStreamClient {
   }
 
   #gap(gap: GapData): void {
+    if (this.#phase === 'awaiting-welcome') {
+      // Keep the gap in its place among the held frames: a legacy server's gap sits between lines.
+      this.#held.push({ type: 'gap', data: gap });
+      return;
+    }
     this.#events.emit('gap', gap);
     if (this.#phase !== 'extended') return;
     if (gap.reason === GapReason.Epoch) {
@@ -455,7 +461,10 @@ export class LogStreamClient {
     this.#setState(ConnectionState.Live);
     const held = this.#held;
     this.#held = [];
-    for (const message of held) this.#bare(message, undefined);
+    for (const frame of held) {
+      if (frame.type === 'gap') this.#gap(frame.data);
+      else this.#bare(frame, undefined);
+    }
   }
 
   #armDeadTimer(): void {
