@@ -73,7 +73,7 @@ export class LogwireHistoryEvent extends Event {
   static readonly eventName = 'logwire-history';
   /** Entries added above the list (duplicates of held entries are not counted). */
   readonly added: number;
-  /** `idle` (more may exist), `end` (no older entries), `error` or `full` (twice `limit` held). */
+  /** `idle` (more may exist), `end` (no older entries), `error` or `full` (1.5 × `limit` held). */
   readonly state: 'idle' | 'loading' | 'error' | 'end' | 'full';
   /** The text the panel shows. */
   readonly message: string;

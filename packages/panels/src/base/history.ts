@@ -19,7 +19,7 @@ export const HistoryState = {
   Error: 'error',
   /** The server has no entries older than the oldest one held. */
   End: 'end',
-  /** The panel holds twice its `limit`; raise `limit` to load more. */
+  /** The panel holds 1.5 × its `limit` or more; raise `limit` to load more. */
   Full: 'full',
 } as const;
 /** One of the history states. */

@@ -684,10 +684,12 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     if (base === undefined || base === null || base === '' || this._history.state === HistoryState.Loading) return;
     // Entries received but not rendered yet may be the oldest held (e.g. the first replay).
     this.#flush();
+    // Loads stop at 1.5 × limit, so live entries have limit / 2 of room before the cap of
+    // 2 × limit (see #cap) evicts the oldest rows, which are the loaded ones.
     const limit = this.#limit();
-    const room = 2 * limit - this.#rows.length;
+    const room = Math.floor(1.5 * limit) - this.#rows.length;
     if (room <= 0) {
-      this._history = { state: HistoryState.Full, message: `Holding ${this.#rows.length} entries, twice the limit of ${limit}: raise limit to load more.` };
+      this._history = { state: HistoryState.Full, message: `Holding ${this.#rows.length} entries (limit ${limit}): raise limit to load older ones.` };
       this.dispatchEvent(new LogwireHistoryEvent(0, HistoryState.Full, this._history.message));
       return;
     }
