@@ -50,9 +50,9 @@ const dir = ownDir ? mkdtempSync(join(tmpdir(), 'logwire-demo-')) : process.env.
 if (ownDir) writeFileSync(join(dir, DEMO_MARK), '');
 let logwire;
 try {
-  // The stream keeps the newest 2,000 messages in memory (replayed to a page that opens); older
-  // ones come from the files through "Load older".
-  logwire = createLogwire({ level: { '': 'DEBUG' }, historySize: 2000, persistence: { dir } });
+  // A page that opens gets the newest 100 entries of each type from the stream; older ones come
+  // from the files through "Load older".
+  logwire = createLogwire({ level: { '': 'DEBUG' }, persistence: { dir } });
 } catch (error) {
   // E.g. another demo is writing LOGWIRE_DIR (the directory is locked), or it cannot be created.
   console.error(`Cannot write logs to ${dir}: ${error.message}`);

@@ -6,7 +6,8 @@ import { visible } from './text.js';
 
 /**
  * The `fetch` the panels use for history requests. Pass your own to add an `Authorization`
- * header, send cookies cross-origin (`credentials: 'include'`) or route through a proxy.
+ * header, send cookies cross-origin (`credentials: 'include'`) or route through a proxy. `init`
+ * holds `method`, `headers` (a plain object, so it can be spread) and an abort `signal`.
  */
 export type HistoryFetch = (url: string, init: RequestInit) => Promise<Response>;
 
