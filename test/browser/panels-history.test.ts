@@ -171,6 +171,32 @@ describe('panels: Load older from the query API', () => {
     expect(status(panel).dataset['state']).to.equal('idle');
   });
 
+  it('marks the rows evicted while a page was on its way, instead of joining the page to newer rows', async () => {
+    const server = await start();
+    await burst(server, 30);
+    document.body.innerHTML = `<system-log-panel src="${server.url}" history-src="${server.history}" limit="10" history-page-size="5" style="height: 600px"></system-log-panel>`;
+    const panel = document.querySelector('system-log-panel') as SystemLogPanel;
+    await until(() => text(panel, '[part="count"]') === '10 / 10', 'the newest 10 are held');
+    expect(panel.entries[0]!.data.message).to.equal('line 20');
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    panel.historyFetch = async (url, init) => {
+      await gate;
+      return fetch(url, init);
+    };
+    button(panel).click();
+    await until(() => status(panel).dataset['state'] === 'loading', 'loading');
+    // While the page is on its way, 15 live lines arrive: the panel holds 2 × limit, so 20 … 24 go.
+    await executeServerCommand('logwire:burst', { id: server.id, count: 15, prefix: 'live' });
+    await until(() => text(panel, '[part="count"]') === '20 / 20', 'live lines arrived');
+    expect(panel.entries[0]!.data.message).to.equal('line 25');
+    release();
+    await until(() => text(panel, '[part="count"]') === '25 / 25', 'the page arrived');
+    await scrollTo(panel, 0);
+    const shown = [...root(panel).querySelectorAll('.row')].slice(0, 7).map((row) => (row.getAttribute('part') === 'gap' ? `gap: ${row.textContent}` : row.querySelector('.message')!.textContent));
+    expect(shown).to.deep.equal([...range(15, 20), 'gap: Messages missing, limit', 'line 25']);
+  });
+
   it('shows a clear error on 401 and loads with a custom fetch that sends the credentials; the audit panel reads /audit', async () => {
     const server = await start({ token: 'secret' });
     await executeServerCommand('logwire:log', {

@@ -707,6 +707,9 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     const controller = new AbortController();
     this.#historyAbort = controller;
     this._history = { state: HistoryState.Loading, message: 'Loading older entries…' };
+    // The user is reading history from now on: the view stops moving, and live entries stop
+    // evicting the oldest rows (the cap rises, see #cap) while the page is on its way.
+    if (this.#view.length > 0 && this.follow) this.follow = false;
     const fetcher = this.historyFetch ?? ((input: string, init: RequestInit) => fetch(input, init));
     const result = await fetchHistory<M>(fetcher, url, this.messageType, controller.signal);
     // Cleared, moved, or pointed elsewhere meanwhile: this answer belongs to nothing shown.
@@ -717,7 +720,10 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
       this.dispatchEvent(new LogwireHistoryEvent(0, HistoryState.Error, result.message, result.status));
       return;
     }
-    const added = this.#prepend(result.messages);
+    // At a high rate the entry the page was asked before can still be evicted meanwhile; the rows
+    // between it and the page are then not held, and a marker says so.
+    const evicted = oldest !== undefined && (this.#rows[0] === undefined || this.#rows[0].seq > oldest.seq);
+    const added = this.#prepend(result.messages, evicted);
     if (result.cursor === null) {
       this.#historyCursor = undefined;
       this._history = { state: HistoryState.End, message: added === 0 ? 'No older entries.' : `Loaded ${added} older ${added === 1 ? 'entry' : 'entries'}. No older entries.` };
@@ -754,7 +760,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   }
 
   /** Puts older messages (oldest first) above the rows held, leaving out ones already held. Returns how many were added. */
-  #prepend(messages: readonly M[]): number {
+  #prepend(messages: readonly M[], disjoint: boolean): number {
     const ids = new Set<string>();
     let contents: Set<string> | undefined;
     const held = [this.#rows, this.#incoming, this.#pausedBuffer];
@@ -779,9 +785,9 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     // The user is reading history now: keep the entry at the top of the viewport where it is.
     if (this.#view.length > 0 && this.follow) this.follow = false;
     this.#captureAnchor();
-    let seq = this.#minSeq - fresh.length;
+    let seq = this.#minSeq - fresh.length - (disjoint ? 1 : 0);
     this.#minSeq = seq;
-    const rows: LogRow<M>[] = [];
+    const rows: Row<M>[] = [];
     const shown: Row<M>[] = [];
     for (const message of fresh) {
       const row: LogRow<M> = { kind: 'log', seq: seq++, message, level: levelOf(message.data.level), history: true };
@@ -796,10 +802,15 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
         this.#viewLogs++;
       }
     }
+    if (disjoint) {
+      const gap: GapRow = { kind: 'gap', seq: seq++, gap: { from: fresh[fresh.length - 1]!.id ?? null, to: null, reason: 'limit' } };
+      rows.push(gap);
+      shown.push(gap);
+    }
     this.#rows = [...rows, ...this.#rows];
     this.#view = [...shown, ...this.#view];
     this._revision++;
-    return rows.length;
+    return fresh.length;
   }
 
   /** The entries that pass the filters, with gap markers, as `json`, `ndjson` or `csv` text. */
@@ -931,7 +942,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   // `limit` so live entries do not evict the rows just loaded; otherwise it holds `limit`.
   #cap(): number {
     const limit = this.#limit();
-    return this.#historyHeld > 0 && (!this.follow || this.paused) ? 2 * limit : limit;
+    return (this.#historyHeld > 0 || this.#historyAbort !== undefined) && (!this.follow || this.paused) ? 2 * limit : limit;
   }
 
   #evict(): void {
