@@ -4,6 +4,7 @@ import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
 import { expect } from 'chai';
 import '@logwire/panels/define';
 import type { AuditLogPanel, LogwireHistoryEvent, SystemLogPanel } from '@logwire/panels';
+import { axeViolations } from '../../packages/panels/test/axe.js';
 
 interface Started {
   id: number;
@@ -242,6 +243,11 @@ describe('panels: Load older from the query API', () => {
     await panel.updateComplete;
     expect(status(panel).textContent).to.equal('Not allowed to read this history (403).');
     expect(seen).to.deep.equal([new URL('/logs/system?limit=100', location.href).href]);
+    for (const theme of ['light', 'dark']) {
+      panel.setAttribute('theme', theme);
+      await panel.updateComplete;
+      expect(await axeViolations(panel), theme).to.deep.equal([]);
+    }
 
     panel.historyFetch = async () => new Response(JSON.stringify({ error: 'bad_request', message: '<b>until</b> is bad' }), { status: 400 });
     await panel.loadOlder();
