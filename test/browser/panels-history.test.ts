@@ -93,11 +93,17 @@ describe('panels: Load older from the query API', () => {
     expect(around.slice(around.indexOf('line 127'), around.indexOf('line 127') + 5)).to.deep.equal(range(127, 132));
     expect(rowTop(panel, 'line 130') - rowTop(panel, 'line 129')).to.equal(panel.rowHeight);
 
-    // Keyboard: the button is focusable and Enter activates it.
+    // Keyboard: the button is focusable and Enter activates it. The panel filters what it loads.
+    panel.search = 'line 5';
+    await until(() => text(panel, '[part="count"]') === '0 / 70', 'filtered');
     button(panel).focus();
     expect(root(panel).activeElement).to.equal(button(panel));
     await sendKeys({ press: 'Enter' });
-    await until(() => text(panel, '[part="count"]') === '120 / 120', 'the second older page arrived');
+    await until(() => text(panel, '[part="count"]') === '10 / 120', 'the second older page arrived');
+    expect(status(panel).textContent).to.equal('Loaded 50 older entries, 10 shown.');
+    expect(rendered(panel)).to.deep.equal(range(50, 60));
+    panel.search = '';
+    await until(() => text(panel, '[part="count"]') === '120 / 120', 'unfiltered');
     button(panel).click();
     await until(() => text(panel, '[part="count"]') === '150 / 150', 'the last older page arrived');
     await panel.updateComplete;

@@ -723,13 +723,15 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     // At a high rate the entry the page was asked before can still be evicted meanwhile; the rows
     // between it and the page are then not held, and a marker says so.
     const evicted = oldest !== undefined && (this.#rows[0] === undefined || this.#rows[0].seq > oldest.seq);
-    const added = this.#prepend(result.messages, evicted);
+    const [added, shown] = this.#prepend(result.messages, evicted);
+    // With filters on, say how many of the loaded entries they let through.
+    const loaded = `Loaded ${added} older ${added === 1 ? 'entry' : 'entries'}${shown < added ? `, ${shown} shown` : ''}.`;
     if (result.cursor === null) {
       this.#historyCursor = undefined;
-      this._history = { state: HistoryState.End, message: added === 0 ? 'No older entries.' : `Loaded ${added} older ${added === 1 ? 'entry' : 'entries'}. No older entries.` };
+      this._history = { state: HistoryState.End, message: added === 0 ? 'No older entries.' : `${loaded} No older entries.` };
     } else {
       this.#historyCursor = { after: this.#oldestLog()?.message.id, cursor: result.cursor };
-      this._history = { state: HistoryState.Idle, message: `Loaded ${added} older ${added === 1 ? 'entry' : 'entries'}.` };
+      this._history = { state: HistoryState.Idle, message: loaded };
     }
     this.dispatchEvent(new LogwireHistoryEvent(added, this._history.state, this._history.message));
   }
@@ -759,8 +761,8 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     return Number.isFinite(time) ? { until: time } : {};
   }
 
-  /** Puts older messages (oldest first) above the rows held, leaving out ones already held. Returns how many were added. */
-  #prepend(messages: readonly M[], disjoint: boolean): number {
+  /** Puts older messages (oldest first) above the rows held, leaving out ones already held. Returns how many were added and how many of those pass the filters. */
+  #prepend(messages: readonly M[], disjoint: boolean): [added: number, shown: number] {
     const ids = new Set<string>();
     let contents: Set<string> | undefined;
     const held = [this.#rows, this.#incoming, this.#pausedBuffer];
@@ -781,7 +783,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
       }
       fresh.push(message);
     }
-    if (fresh.length === 0) return 0;
+    if (fresh.length === 0) return [0, 0];
     // The user is reading history now: keep the entry at the top of the viewport where it is.
     if (this.#view.length > 0 && this.follow) this.follow = false;
     this.#captureAnchor();
@@ -789,6 +791,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     this.#minSeq = seq;
     const rows: Row<M>[] = [];
     const shown: Row<M>[] = [];
+    let shownLogs = 0;
     for (const message of fresh) {
       const row: LogRow<M> = { kind: 'log', seq: seq++, message, level: levelOf(message.data.level), history: true };
       rows.push(row);
@@ -799,9 +802,10 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
       this.noteValues(message);
       if (this.#matches(row)) {
         shown.push(row);
-        this.#viewLogs++;
+        shownLogs++;
       }
     }
+    this.#viewLogs += shownLogs;
     if (disjoint) {
       const gap: GapRow = { kind: 'gap', seq: seq++, gap: { from: fresh[fresh.length - 1]!.id ?? null, to: null, reason: 'limit' } };
       rows.push(gap);
@@ -810,7 +814,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     this.#rows = [...rows, ...this.#rows];
     this.#view = [...shown, ...this.#view];
     this._revision++;
-    return fresh.length;
+    return [fresh.length, shownLogs];
   }
 
   /** The entries that pass the filters, with gap markers, as `json`, `ndjson` or `csv` text. */
