@@ -1,7 +1,13 @@
 // `npm start`: the demo. Serves a page with both panels and streams a simulated orchestrator's
 // logs to it over /ws/logs. PORT overrides the port (default 8001). Ctrl-C stops it cleanly.
+// The logs are also written to files (LOGWIRE_DIR, default a fresh folder under the OS temp dir,
+// removed on exit) and served by the query API at /logs/system and /logs/audit, which the
+// panels' "Load older" reads once the stream's in-memory history has scrolled away.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLogwire } from '../packages/server/dist/index.js';
 import { startWorkload } from './workload.mjs';
 
@@ -13,7 +19,49 @@ const files = {
   '/logwire.bundle.js.map': [new URL('../packages/panels/dist/logwire.bundle.js.map', here), 'application/json'],
 };
 
-const logwire = createLogwire({ level: { '': 'DEBUG' } });
+const DEMO_MARK = '.logwire-demo';
+
+// A demo killed without Ctrl-C (kill -9) leaves its temp folder behind: remove those whose lock
+// names a process that is gone. Only folders this demo made (they hold DEMO_MARK) are touched.
+function removeAbandonedDemoDirs() {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith('logwire-demo-')) continue;
+    const candidate = join(tmpdir(), name);
+    try {
+      readFileSync(join(candidate, DEMO_MARK));
+      const pid = Number(readFileSync(join(candidate, 'logwire.lock'), 'utf8'));
+      if (!Number.isSafeInteger(pid) || pid <= 0) continue; // being written: its demo is starting
+      try {
+        process.kill(pid, 0);
+        continue; // still running
+      } catch (error) {
+        if (error.code !== 'ESRCH') continue;
+      }
+      rmSync(candidate, { recursive: true, force: true });
+    } catch {
+      // Not a demo folder, or not readable: leave it.
+    }
+  }
+}
+
+const ownDir = !process.env.LOGWIRE_DIR;
+if (ownDir) removeAbandonedDemoDirs();
+const dir = ownDir ? mkdtempSync(join(tmpdir(), 'logwire-demo-')) : process.env.LOGWIRE_DIR;
+if (ownDir) writeFileSync(join(dir, DEMO_MARK), '');
+let logwire;
+try {
+  // A page that opens gets the newest 100 entries of each type from the stream; older ones come
+  // from the files through "Load older".
+  logwire = createLogwire({ level: { '': 'DEBUG' }, persistence: { dir } });
+} catch (error) {
+  // E.g. another demo is writing LOGWIRE_DIR (the directory is locked), or it cannot be created.
+  console.error(`Cannot write logs to ${dir}: ${error.message}`);
+  process.exit(1);
+}
+console.log(`logwire demo: writing logs to ${dir}${ownDir ? ' (a fresh folder, removed on exit; set LOGWIRE_DIR to keep them)' : ''}`);
+// No authentication in the demo: it listens for anyone who can reach the port. A real app passes
+// the same `authenticate` hook as its WebSocket endpoint.
+const queryLogs = logwire.persistence.queryHandler();
 const workload = startWorkload(logwire, { rate: Number(process.env.DEMO_RATE ?? 4) });
 
 const server = createServer(async (request, response) => {
@@ -22,6 +70,10 @@ const server = createServer(async (request, response) => {
   if (path === '/rate' && (request.method === 'POST' || request.method === 'GET')) {
     if (request.method === 'POST') workload.setRate(Number(new URL(request.url, 'http://demo').searchParams.get('value')));
     response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ rate: workload.rate }));
+    return;
+  }
+  if (path.startsWith('/logs/')) {
+    queryLogs(request, response);
     return;
   }
   const file = files[path];
@@ -53,6 +105,7 @@ async function stop(signal) {
   console.log(`\n${signal}: stopping the demo…`);
   workload.stop();
   await logwire.close();
+  if (ownDir) rmSync(dir, { recursive: true, force: true });
   server.closeAllConnections();
   server.close(() => process.exit(0));
   setTimeout(() => process.exit(0), 2000).unref();

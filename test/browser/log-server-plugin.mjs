@@ -2,9 +2,56 @@
 // `executeServerCommand('logwire:start')` starts one on port 0, `logwire:log` logs through it,
 // `logwire:stop` closes it. `logwire:burst` logs N numbered lines in one go. `logwire:raw-start`
 // starts a bare `ws` server that sends the given frames to every connection (to play protocol
-// frames such as `gap` exactly). It imports the built server (npm test builds before the browser run).
+// frames such as `gap` exactly). `logwire:history-start` starts one with persistence in a fresh
+// temp dir and serves the query API (`/logs/system`, `/logs/audit`, with CORS for the test page)
+// and the WebSocket on one HTTP server; `token` makes the query API require `Bearer <token>`.
+// `logwire:commit` waits until everything logged so far is in the files. It imports the built
+// server (npm test builds before the browser run).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { createLogwire } from '../../packages/server/dist/index.js';
+import { createLogwire, createQueryHandler } from '../../packages/server/dist/index.js';
+
+// The query API on one HTTP server with the WebSocket, answering cross-origin requests from the
+// test page (which the runner serves from another port).
+async function startWithHistory(payload) {
+  const dir = mkdtempSync(join(tmpdir(), 'logwire-panels-history-'));
+  const logwire = createLogwire({ callsite: true, ...(payload?.options ?? {}), persistence: { dir } });
+  const token = payload?.token;
+  const authenticate = token === undefined ? undefined : (request) => request.headers.authorization === `Bearer ${token}`;
+  const handler = createQueryHandler({ dir, authenticate });
+  const requests = [];
+  const server = createServer((request, response) => {
+    const origin = request.headers.origin;
+    if (origin !== undefined) {
+      response.setHeader('Access-Control-Allow-Origin', origin);
+      response.setHeader('Access-Control-Allow-Credentials', 'true');
+      response.setHeader('Vary', 'Origin');
+    }
+    if (request.method === 'OPTIONS') {
+      response.writeHead(204, { 'Access-Control-Allow-Methods': 'GET', 'Access-Control-Allow-Headers': 'authorization, accept', 'Access-Control-Max-Age': '60' }).end();
+      return;
+    }
+    requests.push(request.url);
+    handler(request, response);
+  });
+  logwire.attach(server);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    logwire,
+    requests,
+    port,
+    close: async () => {
+      await logwire.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 export function logServerPlugin() {
   const servers = new Map();
@@ -19,8 +66,24 @@ export function logServerPlugin() {
         servers.set(id, logwire);
         return { id, url: `ws://127.0.0.1:${address.port}/ws/logs` };
       }
+      if (command === 'logwire:history-start') {
+        const started = await startWithHistory(payload);
+        const id = next++;
+        servers.set(id, started);
+        return { id, url: `ws://127.0.0.1:${started.port}/ws/logs`, history: `http://127.0.0.1:${started.port}/logs` };
+      }
+      if (command === 'logwire:commit') {
+        const started = servers.get(payload.id);
+        if (!started?.logwire?.persistence) throw new Error(`no logwire server with persistence ${payload.id}`);
+        await started.logwire.persistence.commit();
+        return true;
+      }
+      if (command === 'logwire:history-requests') {
+        return servers.get(payload.id)?.requests ?? [];
+      }
       if (command === 'logwire:log') {
-        const logwire = servers.get(payload.id);
+        const held = servers.get(payload.id);
+        const logwire = held?.logwire ?? held;
         if (!logwire) throw new Error(`no logwire server ${payload.id}`);
         for (const entry of payload.entries) {
           if (entry.audit) logwire.getLogger(entry.logger).audit(entry.action, entry.metadata, { message: entry.message, level: entry.level });
@@ -29,7 +92,8 @@ export function logServerPlugin() {
         return true;
       }
       if (command === 'logwire:burst') {
-        const logwire = servers.get(payload.id);
+        const held = servers.get(payload.id);
+        const logwire = held?.logwire ?? held;
         if (!logwire) throw new Error(`no logwire server ${payload.id}`);
         const logger = logwire.getLogger(payload.logger ?? 'burst');
         const levels = payload.levels ?? ['INFO'];

@@ -22,6 +22,9 @@ describe('typed JSX intrinsic elements (docs/guides/frameworks.md)', () => {
 declare const client: LogStreamClient;
 export const system = <system-log-panel client={client} time-zone="utc" levels="ERROR" module-filter="db" onlogwire-export={(event) => event.content.length} />;
 export const audit = <audit-log-panel src="ws://localhost/ws/logs" action-filter="login" onlogwire-copy={(event) => event.text.length} />;
+export const history = <system-log-panel history-src="/logs" history-page-size={200} historyFetch={(url, init) => fetch(url, init)} onlogwire-history={(event) => event.added + (event.status ?? 0)} />;
+// @ts-expect-error historyFetch must return a Promise<Response>
+export const badFetch = <audit-log-panel historyFetch={(url: string) => url} />;
 // @ts-expect-error time-zone is local or utc
 export const badZone = <system-log-panel time-zone="mars" />;
 // @ts-expect-error limit is a number

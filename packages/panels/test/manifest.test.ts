@@ -35,13 +35,13 @@ describe('custom-elements.json and the README tables', () => {
   it('describes both panels with their attributes, events, parts and custom properties', () => {
     const system = element('system-log-panel');
     const audit = element('audit-log-panel');
-    const shared = ['src', 'limit', 'time-zone', 'theme', 'levels', 'logger-filter', 'search', 'search-mode', 'search-action', 'paused', 'follow', 'clearable', 'announce-interval', 'row-height', 'detail-height'];
+    const shared = ['src', 'limit', 'time-zone', 'theme', 'levels', 'logger-filter', 'search', 'search-mode', 'search-action', 'paused', 'follow', 'clearable', 'announce-interval', 'row-height', 'detail-height', 'history-src', 'history-page-size'];
     expect(system.attributes!.map((a) => a.name).sort()).toEqual([...shared, 'module-filter'].sort());
     expect(audit.attributes!.map((a) => a.name).sort()).toEqual([...shared, 'action-filter'].sort());
-    const events = ['logwire-follow-change', 'logwire-pause-change', 'logwire-clear', 'logwire-export', 'logwire-copy'];
+    const events = ['logwire-follow-change', 'logwire-pause-change', 'logwire-clear', 'logwire-export', 'logwire-copy', 'logwire-history'];
     expect(system.events!.map((e) => e.name)).toEqual(events);
     expect(audit.events!.map((e) => e.name)).toEqual(events);
-    for (const part of ['base', 'header', 'list', 'row', 'gap', 'detail', 'search', 'state', 'count']) expect(system.cssParts!.map((p) => p.name)).toContain(part);
+    for (const part of ['base', 'header', 'list', 'row', 'gap', 'detail', 'search', 'state', 'count', 'history', 'history-button', 'history-status']) expect(system.cssParts!.map((p) => p.name)).toContain(part);
     expect(system.cssProperties!.every((p) => p.name.startsWith('--logwire-'))).toBe(true);
     expect(audit.cssProperties!.length).toBe(system.cssProperties!.length);
   });

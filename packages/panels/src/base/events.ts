@@ -68,6 +68,26 @@ export class LogwireCopyEvent extends Event {
   }
 }
 
+/** Fired after a "Load older" (or `loadOlder()`) finished, whether it added entries or failed. */
+export class LogwireHistoryEvent extends Event {
+  static readonly eventName = 'logwire-history';
+  /** Entries added above the list (duplicates of held entries are not counted). */
+  readonly added: number;
+  /** `idle` (more may exist), `end` (no older entries), `error` or `full` (1.5 × `limit` held). */
+  readonly state: 'idle' | 'loading' | 'error' | 'end' | 'full';
+  /** The text the panel shows. */
+  readonly message: string;
+  /** HTTP status of a failed request (401, 403, …); undefined when the server was not reached or on success. */
+  readonly status: number | undefined;
+  constructor(added: number, state: 'idle' | 'loading' | 'error' | 'end' | 'full', message: string, status?: number) {
+    super(LogwireHistoryEvent.eventName, { bubbles: true, composed: true });
+    this.added = added;
+    this.state = state;
+    this.message = message;
+    this.status = status;
+  }
+}
+
 declare global {
   interface HTMLElementEventMap {
     'logwire-follow-change': LogwireFollowChangeEvent;
@@ -75,5 +95,6 @@ declare global {
     'logwire-clear': LogwireClearEvent;
     'logwire-export': LogwireExportEvent;
     'logwire-copy': LogwireCopyEvent;
+    'logwire-history': LogwireHistoryEvent;
   }
 }

@@ -287,6 +287,27 @@ export const panelStyles = css`
     position: sticky;
     top: 0;
   }
+  .history {
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    padding: 2px 10px;
+    border-bottom: 1px solid var(--_border);
+    background: var(--_header-bg);
+  }
+  .load-older[aria-disabled='true'] {
+    opacity: 0.55;
+    cursor: default;
+  }
+  .history-status {
+    color: var(--_muted);
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .history-status[data-state='error'] {
+    color: var(--_error);
+  }
   .empty {
     padding: 16px;
     color: var(--_muted);

@@ -2,7 +2,8 @@ import { html, LitElement, nothing, type CSSResultGroup, type PropertyValues, ty
 import { ConnectionState, LogStreamClient } from '@logwire/client';
 import type { GapData, LogMessage } from '@logwire/protocol';
 import { toCsv } from './csv.js';
-import { LogwireClearEvent, LogwireCopyEvent, LogwireExportEvent, LogwireFollowChangeEvent, LogwirePauseChangeEvent } from './events.js';
+import { LogwireClearEvent, LogwireCopyEvent, LogwireExportEvent, LogwireFollowChangeEvent, LogwireHistoryEvent, LogwirePauseChangeEvent } from './events.js';
+import { fetchHistory, type HistoryBound, type HistoryFetch, historyUrl, HistoryState, MAX_HISTORY_PAGE } from './history.js';
 import { formatIso, formatTime } from './format.js';
 import { panelStyles } from './log-panel-base.styles.js';
 import { displayValue, safeJson, searchText, visible } from './text.js';
@@ -49,6 +50,8 @@ interface LogRow<M extends LogMessage> {
   level: PanelLevel;
   /** Lower-cased text of every field, built the first time a search needs it. */
   haystack?: string;
+  /** Loaded from `historySrc` rather than received live. */
+  history?: true;
 }
 
 /** An inline marker for messages the server said are missing. */
@@ -133,7 +136,11 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     announceInterval: { type: Number, attribute: 'announce-interval' },
     rowHeight: { type: Number, attribute: 'row-height' },
     detailHeight: { type: Number, attribute: 'detail-height' },
+    historySrc: { attribute: 'history-src' },
+    historyFetch: { attribute: false },
+    historyPageSize: { type: Number, attribute: 'history-page-size' },
     _connection: { state: true },
+    _history: { state: true },
     _revision: { state: true },
     _announcement: { state: true },
   };
@@ -170,7 +177,18 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   declare rowHeight: number;
   /** Height of an expanded entry's detail view in px. */
   declare detailHeight: number;
+  /**
+   * Base URL of the query API (e.g. `https://host/logs`, or `/logs` on the page's origin). When set,
+   * a "Load older" button above the list fetches the entries older than the oldest one held from
+   * `<history-src>/system` (system panel) or `<history-src>/audit` (audit panel).
+   */
+  declare historySrc: string | undefined;
+  /** The `fetch` used for history requests, e.g. one that adds an `Authorization` header. Default: the global `fetch`. */
+  declare historyFetch: HistoryFetch | undefined;
+  /** Entries fetched per "Load older" (1 … 1000). */
+  declare historyPageSize: number;
   declare protected _connection: ConnectionState;
+  declare protected _history: { state: HistoryState; message: string };
   declare protected _revision: number;
   declare protected _announcement: string;
 
@@ -222,6 +240,15 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   #unannouncedErrors = 0;
   #lastAnnounce = 0;
   #announceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Lowest `seq` given out; rows loaded from history get lower ones, so the buffer stays ordered by seq. */
+  #minSeq = 1;
+  /** Rows loaded from history that are still held. */
+  #historyHeld = 0;
+  /** Ids of those rows, so the live stream does not add them a second time. */
+  #historyIds = new Set<string>();
+  #historyAbort: AbortController | undefined;
+  /** The last page's cursor, and the oldest held id it was asked after (to page on past duplicates). */
+  #historyCursor: { after: string | undefined; cursor: string } | undefined;
   /** Values seen for the filter suggestions, per field. */
   protected readonly seenValues = new Map<string, Set<string>>();
 
@@ -243,7 +270,11 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     this.announceInterval = 2000;
     this.rowHeight = 20;
     this.detailHeight = 200;
+    this.historySrc = undefined;
+    this.historyFetch = undefined;
+    this.historyPageSize = 100;
     this._connection = ConnectionState.Offline;
+    this._history = { state: HistoryState.Idle, message: '' };
     this._revision = 0;
     this._announcement = '';
   }
@@ -287,6 +318,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     this.#flushTimer = undefined;
     this.#flushFrame = undefined;
     this.#announceTimer = undefined;
+    this.#cancelHistory();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -294,7 +326,13 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     // A string set from script (`panel.levels = 'ERROR,CRITICAL'`) is read like the attribute.
     if (changed.has('levels') && !Array.isArray(this.levels)) this.levels = levelsConverter.fromAttribute(typeof this.levels === 'string' ? this.levels : null);
     if (changed.has('search') || changed.has('searchMode')) this.#compileSearch();
-    if (changed.has('limit') && this.#rows.length > this.#limit()) {
+    if (changed.has('historySrc') && changed.get('historySrc') !== undefined) {
+      // Another source: its start of history is not the old one's.
+      this.#cancelHistory();
+      this.#historyCursor = undefined;
+      this._history = { state: HistoryState.Idle, message: '' };
+    }
+    if (changed.has('limit') && this.#rows.length > this.#cap()) {
       this.#captureAnchor();
       this.#evict();
     }
@@ -322,6 +360,8 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
       this.#unseen = 0;
       // Following was just turned on: where the list is now is not a user's scroll away from it.
       this.#lastSetTop = -1;
+      // Back at the newest entries: the history allowance ends and the buffer returns to `limit`.
+      this.#evict();
     }
     if (changed.has('follow') && changed.get('follow') !== undefined) this.dispatchEvent(new LogwireFollowChangeEvent(this.follow));
     this.#resolveAnchor();
@@ -463,6 +503,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
           </span>
         </div>
         <div class="columns" part="column-header" aria-hidden="true">${this.columns.map((column) => html`<span>${column.title}</span>`)}</div>
+        ${this.#renderHistoryBar()}
         <div class="viewport" part="list" role="log" aria-live="off" aria-label=${this.heading} tabindex="0" @scroll=${this.#onScroll} @wheel=${this.#onWheel}>
           ${total === 0 ? html`<div class="empty" part="empty">${this.#totalLogs === 0 ? 'No logs yet' : 'No entries match the filters'}</div>` : nothing}
           <div class="sizer" style="height: ${totalHeight}px">
@@ -472,6 +513,21 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
         <div class="sr-only" part="announcer" role="status" aria-live="polite">${this._announcement}</div>
       </div>
     `;
+  }
+
+  #renderHistoryBar(): TemplateResult | typeof nothing {
+    if (this.historySrc === undefined || this.historySrc === null || this.historySrc === '') return nothing;
+    const { state, message } = this._history;
+    const unavailable = state === HistoryState.Loading || state === HistoryState.End || state === HistoryState.Full;
+    // aria-disabled rather than disabled, so a keyboard user's focus stays on the button.
+    return html`<div class="history" part="history">
+      <button class="load-older" part="history-button" aria-disabled=${unavailable ? 'true' : 'false'} @click=${() => {
+        if (state !== HistoryState.End) void this.loadOlder();
+      }}>
+        ${state === HistoryState.Loading ? 'Loading…' : 'Load older'}
+      </button>
+      <span class="history-status" part="history-status" role="status" data-state=${state}>${message}</span>
+    </div>`;
   }
 
   #renderRow(row: Row<M>): TemplateResult {
@@ -592,6 +648,11 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     this.#expandedSeq = undefined;
     this.#activeSeq = undefined;
     this.#scrollTop = 0;
+    this.#historyHeld = 0;
+    this.#historyIds.clear();
+    this.#historyCursor = undefined;
+    this.#cancelHistory();
+    this._history = { state: HistoryState.Idle, message: '' };
     this._revision++;
     this.dispatchEvent(new LogwireClearEvent(removed));
   }
@@ -609,6 +670,151 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   /** Scrolls to the newest entry and follows again. */
   scrollToBottom(): void {
     this.#setFollow(true);
+  }
+
+  // ── history ───────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Loads the page of entries older than the oldest one held from `historySrc` and puts them above
+   * the others. Resolves when done; never rejects (failures show in the panel and in the
+   * `logwire-history` event). Does nothing without `historySrc` or while a load is under way.
+   */
+  async loadOlder(): Promise<void> {
+    const base = this.historySrc;
+    if (base === undefined || base === null || base === '' || this._history.state === HistoryState.Loading) return;
+    // Entries received but not rendered yet may be the oldest held (e.g. the first replay).
+    this.#flush();
+    // Loads stop at 1.5 × limit, so live entries have limit / 2 of room before the cap of
+    // 2 × limit (see #cap) evicts the oldest rows, which are the loaded ones.
+    const limit = this.#limit();
+    const room = Math.floor(1.5 * limit) - this.#rows.length;
+    if (room <= 0) {
+      this._history = { state: HistoryState.Full, message: `Holding ${this.#rows.length} entries (limit ${limit}): raise limit to load older ones.` };
+      this.dispatchEvent(new LogwireHistoryEvent(0, HistoryState.Full, this._history.message));
+      return;
+    }
+    const requested = Number.isFinite(this.historyPageSize) ? Math.floor(this.historyPageSize) : 100;
+    const size = Math.min(Math.max(1, Math.min(MAX_HISTORY_PAGE, requested)), room);
+    const oldest = this.#oldestLog();
+    const bound = this.#historyBound(oldest);
+    const route = this.messageType === 'audit_log' ? 'audit' : 'system';
+    const url = historyUrl(base, route, size, bound, document.baseURI);
+    if (url === undefined) {
+      this._history = { state: HistoryState.Error, message: 'history-src is not a valid http(s) URL.' };
+      this.dispatchEvent(new LogwireHistoryEvent(0, HistoryState.Error, this._history.message));
+      return;
+    }
+    const controller = new AbortController();
+    this.#historyAbort = controller;
+    this._history = { state: HistoryState.Loading, message: 'Loading older entries…' };
+    // The user is reading history from now on: the view stops moving, and live entries stop
+    // evicting the oldest rows (the cap rises, see #cap) while the page is on its way.
+    if (this.#view.length > 0 && this.follow) this.follow = false;
+    const fetcher = this.historyFetch ?? ((input: string, init: RequestInit) => fetch(input, init));
+    const result = await fetchHistory<M>(fetcher, url, this.messageType, controller.signal);
+    // Cleared, moved, or pointed elsewhere meanwhile: this answer belongs to nothing shown.
+    if (this.#historyAbort !== controller) return;
+    this.#historyAbort = undefined;
+    if (!result.ok) {
+      this._history = { state: HistoryState.Error, message: result.message };
+      this.dispatchEvent(new LogwireHistoryEvent(0, HistoryState.Error, result.message, result.status));
+      return;
+    }
+    // At a high rate the entry the page was asked before can still be evicted meanwhile; the rows
+    // between it and the page are then not held, and a marker says so.
+    const evicted = oldest !== undefined && (this.#rows[0] === undefined || this.#rows[0].seq > oldest.seq);
+    const [added, shown] = this.#prepend(result.messages, evicted);
+    // With filters on, say how many of the loaded entries they let through.
+    const loaded = `Loaded ${added} older ${added === 1 ? 'entry' : 'entries'}${shown < added ? `, ${shown} shown` : ''}.`;
+    if (result.cursor === null) {
+      this.#historyCursor = undefined;
+      this._history = { state: HistoryState.End, message: added === 0 ? 'No older entries.' : `${loaded} No older entries.` };
+    } else {
+      this.#historyCursor = { after: this.#oldestLog()?.message.id, cursor: result.cursor };
+      this._history = { state: HistoryState.Idle, message: loaded };
+    }
+    this.dispatchEvent(new LogwireHistoryEvent(added, this._history.state, this._history.message));
+  }
+
+  #cancelHistory(): void {
+    this.#historyAbort?.abort();
+    this.#historyAbort = undefined;
+    if (this._history.state === HistoryState.Loading) this._history = { state: HistoryState.Idle, message: '' };
+  }
+
+  #oldestLog(): LogRow<M> | undefined {
+    for (const row of this.#rows) if (row.kind === 'log') return row;
+    return undefined;
+  }
+
+  // The stream id of the oldest entry held is the API's cursor: the page is strictly older. A
+  // stream without ids (a legacy server) falls back to the entry's time, inclusive, and relies on
+  // de-duplication for entries of that same millisecond.
+  #historyBound(oldest: LogRow<M> | undefined): HistoryBound {
+    if (oldest === undefined) return {};
+    const id = oldest.message.id;
+    if (id !== undefined) {
+      const last = this.#historyCursor;
+      return { cursor: last !== undefined && last.after === id ? last.cursor : id };
+    }
+    const time = Date.parse(oldest.message.data.timestamp);
+    return Number.isFinite(time) ? { until: time } : {};
+  }
+
+  /** Puts older messages (oldest first) above the rows held, leaving out ones already held. Returns how many were added and how many of those pass the filters. */
+  #prepend(messages: readonly M[], disjoint: boolean): [added: number, shown: number] {
+    const ids = new Set<string>();
+    let contents: Set<string> | undefined;
+    const held = [this.#rows, this.#incoming, this.#pausedBuffer];
+    for (const rows of held) for (const row of rows) if (row.kind === 'log' && row.message.id !== undefined) ids.add(row.message.id);
+    const fresh: M[] = [];
+    for (const message of messages) {
+      if (message.id !== undefined) {
+        if (ids.has(message.id)) continue;
+        ids.add(message.id);
+      } else {
+        if (contents === undefined) {
+          contents = new Set();
+          for (const rows of held) for (const row of rows) if (row.kind === 'log' && row.message.id === undefined) contents.add(safeJson(row.message.data));
+        }
+        const key = safeJson(message.data);
+        if (contents.has(key)) continue;
+        contents.add(key);
+      }
+      fresh.push(message);
+    }
+    if (fresh.length === 0) return [0, 0];
+    // The user is reading history now: keep the entry at the top of the viewport where it is.
+    if (this.#view.length > 0 && this.follow) this.follow = false;
+    this.#captureAnchor();
+    let seq = this.#minSeq - fresh.length - (disjoint ? 1 : 0);
+    this.#minSeq = seq;
+    const rows: Row<M>[] = [];
+    const shown: Row<M>[] = [];
+    let shownLogs = 0;
+    for (const message of fresh) {
+      const row: LogRow<M> = { kind: 'log', seq: seq++, message, level: levelOf(message.data.level), history: true };
+      rows.push(row);
+      this.#totalLogs++;
+      this.#historyHeld++;
+      if (message.id !== undefined) this.#historyIds.add(message.id);
+      if (row.level === 'UNKNOWN') this.#sawUnknown = true;
+      this.noteValues(message);
+      if (this.#matches(row)) {
+        shown.push(row);
+        shownLogs++;
+      }
+    }
+    this.#viewLogs += shownLogs;
+    if (disjoint) {
+      const gap: GapRow = { kind: 'gap', seq: seq++, gap: { from: fresh[fresh.length - 1]!.id ?? null, to: null, reason: 'limit' } };
+      rows.push(gap);
+      shown.push(gap);
+    }
+    this.#rows = [...rows, ...this.#rows];
+    this.#view = [...shown, ...this.#view];
+    this._revision++;
+    return [fresh.length, shownLogs];
   }
 
   /** The entries that pass the filters, with gap markers, as `json`, `ndjson` or `csv` text. */
@@ -657,6 +863,8 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     this.#unbind = [
       target.on('message', (message) => {
         if (message.type !== this.messageType) return;
+        // Already shown, loaded from history before the stream delivered it.
+        if (message.id !== undefined && this.#historyIds.has(message.id)) return;
         this.#receive({ kind: 'log', seq: this.#nextSeq++, message: message as M, level: levelOf(message.data.level) });
       }),
       target.on('gap', (gap) => this.#receive({ kind: 'gap', seq: this.#nextSeq++, gap })),
@@ -734,12 +942,28 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     return Number.isFinite(this.limit) && this.limit > 0 ? Math.floor(this.limit) : 10_000;
   }
 
+  // While the user reads loaded history (not following, or paused), the buffer may grow to twice
+  // `limit` so live entries do not evict the rows just loaded; otherwise it holds `limit`.
+  #cap(): number {
+    const limit = this.#limit();
+    return (this.#historyHeld > 0 || this.#historyAbort !== undefined) && (!this.follow || this.paused) ? 2 * limit : limit;
+  }
+
   #evict(): void {
-    const excess = this.#rows.length - this.#limit();
+    const excess = this.#rows.length - this.#cap();
     if (excess <= 0) return;
     const removed = this.#rows.splice(0, excess);
     const lastRemoved = removed[removed.length - 1]!.seq;
-    for (const row of removed) if (row.kind === 'log') this.#totalLogs--;
+    for (const row of removed) {
+      if (row.kind !== 'log') continue;
+      this.#totalLogs--;
+      if (row.history) {
+        this.#historyHeld--;
+        if (row.message.id !== undefined) this.#historyIds.delete(row.message.id);
+      }
+    }
+    // The oldest entries are gone, so the start of history is no longer what the panel shows.
+    if (this._history.state === HistoryState.End || this._history.state === HistoryState.Full) this._history = { state: HistoryState.Idle, message: '' };
     let cut = 0;
     while (cut < this.#view.length && this.#view[cut]!.seq <= lastRemoved) {
       if (this.#view[cut]!.kind === 'log') this.#viewLogs--;

@@ -22,6 +22,7 @@ function extraFields(data: SystemLogData): Record<string, unknown> {
  * @fires logwire-clear - The entries were cleared ({@link LogwireClearEvent}).
  * @fires logwire-export - An export is about to download; cancelable ({@link LogwireExportEvent}).
  * @fires logwire-copy - An entry was copied as JSON ({@link LogwireCopyEvent}).
+ * @fires logwire-history - A "Load older" finished: entries added, start of history reached, or an error ({@link LogwireHistoryEvent}).
  *
  * @csspart base - The wrapper of everything inside the panel.
  * @csspart header - The title bar.
@@ -42,6 +43,9 @@ function extraFields(data: SystemLogData): Record<string, unknown> {
  * @csspart export - The group of export buttons.
  * @csspart export-button - One export button (JSON, NDJSON, CSV).
  * @csspart column-header - The row of column titles.
+ * @csspart history - The bar above the list with the "Load older" button (only with `history-src`).
+ * @csspart history-button - The "Load older" button.
+ * @csspart history-status - The history load's status: loading, loaded, no older entries, or the error.
  * @csspart list - The scrolling list (`role="log"`).
  * @csspart row - One log entry.
  * @csspart gap - An inline marker for missing messages.
