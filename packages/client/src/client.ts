@@ -345,7 +345,9 @@ export class LogStreamClient {
   }
 
   #welcome(welcome: WelcomeData): void {
-    if (this.#phase !== 'awaiting-welcome') return;
+    // A welcome after the client gave up waiting (a loaded server read the hello late) still
+    // switches to the extended protocol: its replay overlaps what was shown and is deduped by id.
+    if (this.#phase !== 'awaiting-welcome' && this.#phase !== 'legacy') return;
     clearTimeout(this.#welcomeTimer);
     // Frames sent before the server saw our hello (a late hello) are replayed after the cursor.
     this.#held = [];

@@ -120,6 +120,20 @@ describe('against a logwire server', () => {
     expect(w.gaps).toEqual([]);
   });
 
+  it('switches to the extended protocol when the welcome comes after it stopped waiting (a loaded server)', async () => {
+    const { lw, url } = await startLogwire();
+    const before = logMany(lw, 'b', 5);
+    // Give up on the welcome at once: the client shows frames as a legacy client would, then the
+    // server's (late) welcome arrives and the client must still follow the extended stream.
+    const w = watch(url, { welcomeTimeout: 1 });
+    await until(() => w.messages.length === 5 && w.client.protocol === 'extended');
+    const after = logMany(lw, 'a', 5);
+    await until(() => w.messages.length === 10);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(w.messages.map((m) => m.id)).toEqual([...before, ...after]);
+    expect(w.gaps).toEqual([]);
+  });
+
   it('emits a gap with the exact range when resuming from a cursor older than the history', async () => {
     const { lw, url } = await startLogwire({}, 4);
     const all = logMany(lw, 'm', 10);
