@@ -11,6 +11,7 @@ import { measureBundle, renderBundle } from './bundle-size.mjs';
 import { measureFanout, renderFanout } from './fanout.mjs';
 import { measureLatency, renderLatency } from './latency.mjs';
 import { measureStalled, renderStalled } from './stalled.mjs';
+import { measurePanels, measureRedis, measureReplay, renderPanels, renderRedis, renderReplay } from './external.mjs';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1] || 5);
@@ -21,6 +22,9 @@ const benches = [
   { name: 'fanout', run: () => measureFanout(Math.min(rounds, 3)), render: renderFanout },
   { name: 'latency', run: () => measureLatency(Math.min(rounds, 3)), render: renderLatency },
   { name: 'stalled', run: () => measureStalled(Math.min(rounds, 3)), render: renderStalled },
+  { name: 'panels', run: () => measurePanels(), render: renderPanels },
+  { name: 'replay', run: () => measureReplay(), render: renderReplay },
+  { name: 'redis', run: () => measureRedis(), render: renderRedis },
   { name: 'bundle', run: () => measureBundle(), render: renderBundle },
 ];
 
