@@ -4,21 +4,12 @@
 // per round, then the median is taken.
 //   node bench/fanout.mjs [rounds=3] [clients=1,10,100,1000]
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { fmt, fmtRange, machine, summary, table } from './lib.mjs';
+import { fmt, fmtRange, lines, machine, summary, table } from './lib.mjs';
 
 const here = fileURLToPath(new URL('./fanout/', import.meta.url));
 const MODES = ['logwire', 'ws-batch', 'sio-msg'];
 const SECONDS = 3;
-
-function lines(child) {
-  const reader = createInterface({ input: child.stdout });
-  const queue = [];
-  const waiters = [];
-  reader.on('line', (line) => (waiters.length ? waiters.shift()(line) : queue.push(line)));
-  return () => new Promise((resolve) => (queue.length ? resolve(queue.shift()) : waiters.push(resolve)));
-}
 
 async function once(mode, clients) {
   const server = spawn(process.execPath, [`${here}server.mjs`, mode, String(SECONDS)], { stdio: ['pipe', 'pipe', 'inherit'] });

@@ -3,9 +3,8 @@
 // Clients parse every frame, in two processes.
 //   node bench/latency.mjs [rounds=3] [seconds=5]
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { fmt, fmtRange, machine, summary, table } from './lib.mjs';
+import { fmt, fmtRange, lines, machine, summary, table } from './lib.mjs';
 
 const here = fileURLToPath(new URL('./fanout/', import.meta.url));
 const CASES = [
@@ -15,14 +14,6 @@ const CASES = [
   { rate: 10000, clients: 100 },
 ];
 const MODES = ['logwire', 'ws-tick'];
-
-function lines(child) {
-  const reader = createInterface({ input: child.stdout });
-  const queue = [];
-  const waiters = [];
-  reader.on('line', (line) => (waiters.length ? waiters.shift()(line) : queue.push(line)));
-  return () => new Promise((resolve) => (queue.length ? resolve(queue.shift()) : waiters.push(resolve)));
-}
 
 async function once(mode, rate, clients, seconds) {
   const server = spawn(process.execPath, [`${here}latency-server.mjs`, mode, String(rate), String(seconds)], { stdio: ['pipe', 'pipe', 'inherit'] });

@@ -2,6 +2,7 @@
 // result, and summarise repeated rounds as median and min–max. Every figure a benchmark prints is
 // either measured in this run or a ratio against a peer measured in this same run.
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { cpus } from 'node:os';
 
 /** Runs `node <script> ...args` and resolves with the JSON object it prints on its last line. */
@@ -54,4 +55,13 @@ export function machine() {
 export function table(header, rows) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** Reads a child's stdout line by line: each call of the returned function resolves with the next line. */
+export function lines(child) {
+  const reader = createInterface({ input: child.stdout });
+  const queue = [];
+  const waiters = [];
+  reader.on('line', (line) => (waiters.length ? waiters.shift()(line) : queue.push(line)));
+  return () => new Promise((resolve) => (queue.length ? resolve(queue.shift()) : waiters.push(resolve)));
 }

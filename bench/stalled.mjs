@@ -2,21 +2,12 @@
 // server without a policy (one frame per record, no limit), while a second client reads normally.
 //   node bench/stalled.mjs [rounds=3] [seconds=20]
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { fmt, fmtRange, machine, summary, table } from './lib.mjs';
+import { fmt, fmtRange, lines, machine, summary, table } from './lib.mjs';
 
 const here = fileURLToPath(new URL('./fanout/', import.meta.url));
 const RATE = 10_000;
 const MODES = ['logwire', 'ws-nopolicy'];
-
-function lines(child) {
-  const reader = createInterface({ input: child.stdout });
-  const queue = [];
-  const waiters = [];
-  reader.on('line', (line) => (waiters.length ? waiters.shift()(line) : queue.push(line)));
-  return () => new Promise((resolve) => (queue.length ? resolve(queue.shift()) : waiters.push(resolve)));
-}
 
 async function once(mode, seconds) {
   const server = spawn(process.execPath, ['--expose-gc', `${here}stalled-server.mjs`, mode, String(RATE), String(seconds)], { stdio: ['pipe', 'pipe', 'inherit'] });
