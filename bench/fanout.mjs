@@ -25,13 +25,13 @@ async function once(mode, clients) {
   const readers = children.map(lines);
   for (const read of readers) if ((await read()) !== 'ready') throw new Error('client failed to start');
   server.stdin.write('go\n');
-  const { start, sent } = JSON.parse(await serverLine());
+  const { start, sent, cpuNs } = JSON.parse(await serverLine());
   const results = await Promise.all(readers.map(async (read) => JSON.parse(await read())));
   server.kill();
   const received = results.reduce((sum, r) => sum + r.received, 0);
   const end = Math.max(...results.map((r) => r.endAt));
   const timedOut = results.some((r) => r.timeout);
-  return { perSecond: timedOut ? NaN : received / ((end - start) / 1000), received, expected: sent * clients };
+  return { perSecond: timedOut ? NaN : received / ((end - start) / 1000), nsPerDelivery: cpuNs / received, received, expected: sent * clients };
 }
 
 export async function measureFanout(rounds = 3, clientCounts = [1, 10, 100, 1000]) {
@@ -53,6 +53,7 @@ export function renderFanout({ results, rounds, clientCounts }) {
       return `${fmt(s.median / 1000)} k (${fmtRange({ min: s.min / 1000, max: s.max / 1000 })})`;
     })]);
   }
+  const cpuRows = MODES.map((mode) => [mode, ...clientCounts.map((c) => fmt(summary(results[c][mode].map((r) => r.nsPerDelivery)).median))]);
   const ratio = (c, a, b) => summary(results[c][a].map((r, i) => r.perSecond / results[c][b][i].perSecond));
   const ratioRows = [
     ['logwire ÷ ws-batch', ...clientCounts.map((c) => fmt(ratio(c, 'logwire', 'ws-batch').median, 2))],
@@ -63,6 +64,11 @@ export function renderFanout({ results, rounds, clientCounts }) {
     ? [
         { goal: 'fan-out at 100 clients ≥ 0.8× the raw batched ceiling', value: ratio(100, 'logwire', 'ws-batch').median, limit: 0.8 },
         { goal: 'fan-out at 100 clients ≥ 20× socket.io per-record emits', value: ratio(100, 'logwire', 'sio-msg').median, limit: 20 },
+        {
+          goal: 'server CPU per delivered record at 100 clients ≤ 1/20 of socket.io per-record emits (shown as socket.io ÷ logwire)',
+          value: summary(results[100]['sio-msg'].map((r, i) => r.nsPerDelivery / results[100].logwire[i].nsPerDelivery)).median,
+          limit: 20,
+        },
       ]
     : [];
   const loss = MODES.flatMap((m) => clientCounts.flatMap((c) => results[c][m].filter((r) => r.received < r.expected).map(() => `${m}@${c}`)));
@@ -72,6 +78,10 @@ export function renderFanout({ results, rounds, clientCounts }) {
     table(['mode', ...clientCounts.map((c) => `${c} client${c === 1 ? '' : 's'}`)], rows),
     '',
     table(['ratio (same round, median)', ...clientCounts.map((c) => String(c))], ratioRows),
+    '',
+    'Server CPU per delivered record (ns; lower is better) — what the server pays, independent of how fast the client processes read:',
+    '',
+    table(['mode', ...clientCounts.map((c) => String(c))], cpuRows),
     '',
     'Producers send 100 records per event-loop turn and wait while any client has more than 256 KiB unsent. `ws-batch` stringifies each record and sends one pre-encoded 100-record Buffer per turn to every client; `sio-msg` calls `io.emit` per record; `logwire` makes 100 log calls per turn and lets the hub batch, encode once per filter group and fan out. Clients run in 1–2 separate processes and count records without parsing them.',
     loss.length ? `\nRuns where clients received fewer records than were produced: ${loss.join(', ')}.` : '',

@@ -29,7 +29,7 @@ function open(i) {
     const ws = new WebSocket(mode === 'sio' ? `${url}/socket.io/?EIO=4&transport=websocket` : url, { perMessageDeflate: false });
     ws.binaryType = 'nodebuffer';
     ws.on('open', () => {
-      if (mode === 'logwire') ws.send(JSON.stringify({ type: 'hello', data: { v: 1, capabilities: { batch: true } } }));
+      if (mode === 'logwire') ws.send(JSON.stringify({ type: 'hello', data: { v: 1, capabilities: ['batch'] } }));
       if (mode !== 'sio') resolve(ws);
     });
     ws.on('message', (data) => {

@@ -11,7 +11,7 @@ function connect(stall) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     ws.on('open', () => {
-      if (mode === 'hello') ws.send(JSON.stringify({ type: 'hello', data: { v: 1, capabilities: { batch: true } } }));
+      if (mode === 'hello') ws.send(JSON.stringify({ type: 'hello', data: { v: 1, capabilities: ['batch'] } }));
       if (stall) ws._socket.pause();
       resolve(ws);
     });

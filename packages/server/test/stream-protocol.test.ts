@@ -297,3 +297,21 @@ describe('ids', () => {
     expect(client.messages().map((m) => m.id)).toEqual([earlier[2], ...later]);
   });
 });
+
+describe('endpoint stats', () => {
+  it('counts clients, those catching up, and the largest unread backlog', async () => {
+    const lw = createLogwire({ callsite: false });
+    logwire = lw;
+    const { endpoint, address } = await lw.listen(0, '127.0.0.1', { helloTimeout: 50 });
+    const url = `ws://127.0.0.1:${address.port}/ws/logs`;
+    expect(endpoint.stats()).toEqual({ clients: 0, catchingUp: 0, maxBufferedBytes: 0 });
+    const extended = await open(url, {});
+    const legacy = await open(url);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(endpoint.stats()).toEqual({ clients: 2, catchingUp: 0, maxBufferedBytes: 0 });
+    extended.ws.close();
+    legacy.ws.close();
+    for (let i = 0; i < 100 && endpoint.stats().clients > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(endpoint.stats().clients).toBe(0);
+  });
+});

@@ -200,6 +200,20 @@ export class LogStreamEndpoint {
     return this.#connections.size;
   }
 
+  /**
+   * A snapshot for metrics and load shedding: open connections, how many are catching up (not
+   * receiving live pushes), and the largest number of bytes any client has not read yet.
+   */
+  stats(): { clients: number; catchingUp: number; maxBufferedBytes: number } {
+    let catchingUp = 0;
+    let maxBufferedBytes = 0;
+    for (const connection of this.#connections) {
+      if (connection.mode === Mode.Extended && !connection.live) catchingUp++;
+      maxBufferedBytes = Math.max(maxBufferedBytes, connection.ws.bufferedAmount);
+    }
+    return { clients: this.#connections.size, catchingUp, maxBufferedBytes };
+  }
+
   /** The paths this endpoint answers. */
   get paths(): readonly string[] {
     return [...this.#paths];
