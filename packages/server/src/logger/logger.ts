@@ -4,6 +4,7 @@ import type { Redactor } from '../redact/redactor.js';
 import { type Callsite, captureCallsite, UNKNOWN_CALLSITE } from './callsite.js';
 import { hasAuditSegment, isAuditRecord } from './classify.js';
 import { type Fields, type LogEntry, formatAuditData, formatSystemData, messageText } from './format.js';
+import { ownKeys, readSafely } from './serialize.js';
 
 /** Where loggers deliver their formatted entries (the hub). Must not throw. */
 export type EntrySink = (entry: LogEntry) => void;
@@ -245,7 +246,7 @@ function auditParts(fields: Fields | undefined, message: string): { action: stri
   let base: Fields = {};
   const rest: Fields = {};
   let restCount = 0;
-  for (const key of keysOf(fields)) {
+  for (const key of ownKeys(fields)) {
     const value = readSafely(() => fields[key]);
     if (key === 'audit') continue;
     if (key === 'action' && typeof value === 'string') named = value;
@@ -427,26 +428,11 @@ function auditFlag(fields: unknown): boolean {
  */
 export function mergeFields(base: Fields, over: Fields | undefined): Fields {
   const out: Fields = {};
-  for (const key of keysOf(base)) define(out, key, readSafely(() => base[key]));
-  if (over !== undefined) for (const key of keysOf(over)) define(out, key, readSafely(() => over[key]));
+  for (const key of ownKeys(base)) define(out, key, readSafely(() => base[key]));
+  if (over !== undefined) for (const key of ownKeys(over)) define(out, key, readSafely(() => over[key]));
   return out;
 }
 
-function keysOf(object: object): string[] {
-  try {
-    return Object.keys(object);
-  } catch {
-    return [];
-  }
-}
-
-function readSafely(read: () => unknown): unknown {
-  try {
-    return read();
-  } catch (cause) {
-    return `[Unserializable: ${cause instanceof Error ? cause.message : 'read failed'}]`;
-  }
-}
 
 // Assignment, except for `__proto__`, which must stay a plain own property (see adapters/shared.ts).
 function define(target: Fields, key: string, value: unknown): void {

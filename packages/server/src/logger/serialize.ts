@@ -141,7 +141,7 @@ export function toJsonSafe(value: unknown, depth: number, seen: WeakSet<object>)
 }
 
 /** Own enumerable string keys, or none when the object refuses to list them (revoked proxy). */
-function ownKeys(object: object): string[] {
+export function ownKeys(object: object): string[] {
   try {
     return Object.keys(object);
   } catch {
@@ -149,7 +149,8 @@ function ownKeys(object: object): string[] {
   }
 }
 
-function readSafely(read: () => unknown): unknown {
+/** The value `read` returns, or a `[Unserializable: …]` marker when it throws (a getter, a proxy trap). */
+export function readSafely(read: () => unknown): unknown {
   try {
     return read();
   } catch (cause) {
