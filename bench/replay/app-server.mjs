@@ -3,6 +3,7 @@
 // reads its settings from the query string:
 //   ws=<url>   the log stream (required)      db=<name>   IndexedDB database name
 //   limit=<n>  entries restored on start       tabs=off    no tab coordination (own socket per tab)
+//   own=1      the panel makes its own client from `src` with `panel.replay` (no `window.app.client` state)
 // and records on `window.app` when things happened (`performance.now()` ms): `restoredAt`, the
 // first frame with rows in the panel (`paintedAt`, with `paintedRows`), each socket open
 // (`openedAt`), and the `restore` event. Used by the end-to-end replay tests and the benchmark.
@@ -36,14 +37,22 @@ const options = { flushDelay: 20 };
 if (params.get('db')) options.name = params.get('db');
 if (params.get('limit')) options.limit = Number(params.get('limit'));
 if (params.get('tabs') === 'off') options.tabs = false;
-const client = new LogStreamClient(params.get('ws'), { replay: replay(options), reconnect: { baseDelay: 50, maxDelay: 200 } });
-panel.client = client;
+let client;
+if (params.get('own') === '1') {
+  // The panel creates its own client from src, with the replay attachment it is given.
+  panel.replay = replay(options);
+  panel.src = params.get('ws');
+  client = { role: undefined };
+} else {
+  client = new LogStreamClient(params.get('ws'), { replay: replay(options), reconnect: { baseDelay: 50, maxDelay: 200 } });
+  panel.client = client;
+  client.on('restore', (restored) => {
+    app.restored = restored;
+    app.restoredAt = performance.now();
+  });
+}
 app.client = client;
 app.panel = panel;
-client.on('restore', (restored) => {
-  app.restored = restored;
-  app.restoredAt = performance.now();
-});
 let lastRole;
 const watch = () => {
   if (client.role !== lastRole) {

@@ -327,4 +327,27 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     expect(await ids(b)).toEqual(server.logged);
     expect(server.logged.length).toBe(610);
   });
+
+  it('a panel that makes its own client from src with panel.replay paints from IndexedDB after a reload before its socket opens', async () => {
+    const server = await startServer();
+    const db = `own-${Date.now()}`;
+    const page = await openApp({ ws: server.url, db, own: '1' });
+    await until(async () => (await appState(page)).opened === 1, 15_000, 'socket open');
+    await server.logMany(300);
+    await until(async () => (await ids(page)).length === 300, 15_000, '300 rows');
+    await until(async () => (await storedCursorId(page, db, server.url)) === server.logged.at(-1), 15_000, 'cursor committed');
+
+    server.relay.hold = true;
+    server.relay.kill();
+    await server.logMany(50);
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as AppWindow).appReady === true);
+    await until(async () => (await appState(page)).paintedAt !== undefined && (await ids(page)).length === 300, 15_000, 'restored rows painted');
+    expect((await appState(page)).opened).toBe(0);
+    expect((await appState(page)).openedBeforePaint).toBe(0);
+    server.relay.release();
+    await until(async () => (await ids(page)).at(-1) === server.logged.at(-1), 15_000, 'resumed');
+    expect(await ids(page)).toEqual(server.logged);
+    expect(server.logged.length).toBe(350);
+  });
 });
