@@ -3,7 +3,7 @@
 // reads its settings from the query string:
 //   ws=<url>   the log stream (required)      db=<name>   IndexedDB database name
 //   limit=<n>  entries restored on start       tabs=off    no tab coordination (own socket per tab)
-//   own=1      the panel makes its own client from `src` with `panel.replay` (no `window.app.client` state)
+//   noidb=1    hide IndexedDB                  own=1      the panel makes its own client from `src` with `panel.replay` (no `window.app.client` state)
 // and records on `window.app` when things happened (`performance.now()` ms): `restoredAt`, the
 // first frame with rows in the panel (`paintedAt`, with `paintedRows`), each socket open
 // (`openedAt`), and the `restore` event. Used by the end-to-end replay tests and the benchmark.
@@ -17,6 +17,8 @@ const APP = `
 import { LogStreamClient, openReplayBuffer, replay, streamKey } from '@logwire/client';
 import '@logwire/panels/define';
 const params = new URLSearchParams(location.search);
+// noidb=1: a browser without IndexedDB (as in some private modes).
+if (params.get('noidb') === '1') Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
 const app = (window.app = { opened: 0, openedAt: [], restored: undefined, restoredAt: undefined, paintedAt: undefined, paintedRows: 0, roles: [] });
 // Count socket opens as the page sees them (the open event), before the client subscribes.
 const NativeWebSocket = window.WebSocket;

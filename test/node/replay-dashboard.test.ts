@@ -350,4 +350,23 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     expect(await ids(page)).toEqual(server.logged);
     expect(server.logged.length).toBe(350);
   });
+
+  it('without IndexedDB the same client API runs on a memory buffer (persistence "memory") and still streams every id once', async () => {
+    const server = await startServer();
+    const a = await openApp({ ws: server.url, noidb: '1' });
+    const b = await openApp({ ws: server.url, noidb: '1' });
+    await until(async () => (await appState(a)).state === 'live' && (await appState(b)).state === 'live', 15_000, 'both live');
+    for (const page of [a, b]) {
+      const state = await appState(page);
+      expect(state.persistence).toBe('memory');
+      expect(state.restored).toEqual({ entries: 0, persistence: 'memory' });
+      // Other tabs cannot read this tab's memory: each leads on its own socket.
+      expect(state.role).toBe('leader');
+    }
+    expect(server.relay.open).toBe(2);
+    await server.logMany(200);
+    await until(async () => (await ids(a)).length === 200 && (await ids(b)).length === 200, 15_000, 'both panels full');
+    expect(await ids(a)).toEqual(server.logged);
+    expect(await ids(b)).toEqual(server.logged);
+  });
 });
