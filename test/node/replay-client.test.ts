@@ -1,7 +1,7 @@
 // The stream client with a replay buffer in Node: the same API as in browsers, kept in memory.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogwire, type Logwire } from '@logwire/server';
-import { createMemoryReplayBuffer, type GapData, LogStreamClient, replay, type ReplayRestored } from '@logwire/client';
+import { createMemoryReplayBuffer, type Cursor, type GapData, LogStreamClient, replay, type ReplayEntry, type ReplayHost, type ReplayRestored } from '@logwire/client';
 
 let logwire: Logwire | undefined;
 const clients: LogStreamClient[] = [];
@@ -86,5 +86,62 @@ describe('LogStreamClient with replay in Node', () => {
     expect(client.persistence).toBe('memory');
     await until(() => client.state === 'offline', 5000, 'offline');
     await expect(client.clear()).resolves.toBeUndefined();
+  });
+
+  it('records each delivered batch with the cursor after it, and connects only while this tab leads', async () => {
+    logwire = createLogwire({ callsite: false });
+    const { address } = await logwire.listen(0, '127.0.0.1');
+    const url = `ws://127.0.0.1:${address.port}/ws/logs`;
+    const log = logwire.getLogger('replay.hooks');
+    const logged: string[] = [];
+    logwire.hub.on((batch) => {
+      for (const message of batch) logged.push(message.id);
+    });
+    let host: ReplayHost | undefined;
+    const records: Array<{ ids: string[]; cursor: Cursor | null }> = [];
+    const client = new LogStreamClient(url, {
+      reconnect: { baseDelay: 5, maxDelay: 20 },
+      replay: {
+        attach: (h) => {
+          host = h;
+          return {
+            record: (entries: readonly ReplayEntry[], cursor: Cursor | null) => records.push({ ids: entries.map((e) => (e.type === 'gap' ? 'gap' : (e.id as string))), cursor }),
+            clear: () => Promise.resolve(),
+            close: () => undefined,
+            persistence: 'memory',
+            role: undefined,
+          };
+        },
+      },
+    });
+    const t = track(client);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Not led yet: connect() waits.
+    expect(client.state).toBe('offline');
+    expect(t.events).toEqual([]);
+    expect(host!.filterKey).toBe('');
+
+    host!.setLeader(true);
+    await until(() => client.state === 'live', 10_000, 'live');
+    for (let i = 0; i < 5; i++) log.info(`m${i}`);
+    await until(() => t.ids.length === 5, 10_000, '5 messages');
+    const recordedIds = records.flatMap((r) => r.ids);
+    expect(recordedIds).toEqual(logged);
+    expect(records.at(-1)!.cursor).toEqual({ epoch: logwire.hub.epoch, id: logged[4] });
+
+    // Another tab leads: the socket goes, the state says live (fed by that tab), entries it emits show once.
+    host!.setLeader(false);
+    expect(client.state).toBe('live');
+    host!.emit([{ type: 'gap', data: { from: null, to: null, reason: 'trimmed' } }]);
+    expect(t.events.at(-1)).toBe('gap trimmed');
+    log.info('m5');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(t.ids).toEqual(logged.slice(0, 5));
+
+    // Leading again from an older stored cursor does not repeat what was shown.
+    host!.resumeFrom({ epoch: logwire.hub.epoch, id: logged[2]! });
+    host!.setLeader(true);
+    await until(() => t.ids.length === 6, 10_000, 'the message logged meanwhile');
+    expect(t.ids).toEqual(logged);
   });
 });
