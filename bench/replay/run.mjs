@@ -6,10 +6,17 @@
 // 2. Reload to first paint: with 10,000 messages stored, reload the page and time navigation
 //    start → the newest 1,000 rows are in the DOM (open buffer + load + render), and the load alone.
 //
+// 3. Reload to first paint of the wired dashboard: a <system-log-panel> fed by a LogStreamClient with
+//    `replay()` (bench/replay/app-server.mjs) has received 10,000 messages from a real logwire server
+//    (packages/server/dist: run `npm run build` first); reload and time navigation start → the
+//    client's `restore` event, → the first frame with rows in the panel, → the socket's open event.
+//
 // Every figure is a median of N rounds with min–max; ratios compare with the bare loop measured in
 // the same round. Prints a Markdown table; asserts nothing.
 import puppeteer from 'puppeteer-core';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
+import { createLogwire } from '../../packages/server/dist/index.js';
+import { startReplayAppServer } from './app-server.mjs';
 import { startReplayPageServer } from './page-server.mjs';
 
 const args = process.argv.slice(2);
@@ -105,6 +112,43 @@ async function paint() {
   return { rows: list.childElementCount, moduleReady: started, open: opened - started, load: loaded - opened, firstPaint: painted };
 }
 
+// The wired dashboard: returns the reload timings of `rounds` reloads.
+async function dashboard(browser) {
+  const logwire = createLogwire({ callsite: false, historySize: 20_000 });
+  const { address } = await logwire.listen(0, '127.0.0.1');
+  const app = await startReplayAppServer();
+  const url = `ws://127.0.0.1:${address.port}/ws/logs`;
+  const page = await browser.newPage();
+  const state = () => page.evaluate(() => ({ ids: window.app.ids().length, live: window.app.client.state === 'live', restored: window.app.restoredAt, painted: window.app.paintedAt, rows: window.app.paintedRows, opened: window.app.openedAt[0], restoredEntries: window.app.restored?.entries }));
+  const until = async (check) => {
+    while (!check(await state())) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+  try {
+    await page.goto(`${app.origin}/?ws=${encodeURIComponent(url)}&db=bench-dashboard`);
+    await until((s) => s.live);
+    const log = logwire.getLogger('orchestrator.instance_manager');
+    for (let i = 0; i < COUNT; i++) {
+      log.info(`Instance spawned ${i}`, { instance_id: `abc${i}`, memory_mb: 512 });
+      if (i % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await until((s) => s.ids === COUNT);
+    // Let the last appends commit (flushDelay 20 ms) before the first reload.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const results = [];
+    for (let round = 0; round < rounds; round++) {
+      await page.reload();
+      await until((s) => s.painted !== undefined && s.opened !== undefined && s.live);
+      results.push(await state());
+    }
+    await page.evaluate(() => window.app.client.clear());
+    return results;
+  } finally {
+    await page.close();
+    await app.close();
+    await logwire.close();
+  }
+}
+
 const server = await startReplayPageServer();
 const browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
 try {
@@ -132,6 +176,9 @@ try {
     await buffer.close();
   });
 
+  const wired = await dashboard(browser);
+  const stat = (values) => `${fmt(median(values), 1)} | ${fmt(Math.min(...values), 1)}–${fmt(Math.max(...values), 1)}`;
+
   const bareMedian = median(writes.bare);
   const ratios = (kind) => writes[kind].map((value, i) => value / writes.bare[i]);
   const row = (label, values, ratio) => `| ${label} | ${fmt(median(values))} | ${fmt(Math.min(...values))}–${fmt(Math.max(...values))} | ${ratio === undefined ? '1.00' : fmt(median(ratio), 2)} |`;
@@ -154,7 +201,17 @@ ${row('ReplayBuffer.append, one message per call (coalesced the same way)', writ
 | load() newest 1,000 + cursor | ${fmt(median(reloads.map((r) => r.load)), 1)} | ${fmt(Math.min(...reloads.map((r) => r.load)), 1)}–${fmt(Math.max(...reloads.map((r) => r.load)), 1)} |
 | **navigation start → 1,000 rows painted** | **${fmt(median(reloads.map((r) => r.firstPaint)), 1)}** | ${fmt(Math.min(...reloads.map((r) => r.firstPaint)), 1)}–${fmt(Math.max(...reloads.map((r) => r.firstPaint)), 1)} |
 
-Rows painted per reload: ${reloads.map((r) => r.rows).join(', ')}. Bare loop median: ${fmt(bareMedian)} messages/s.`);
+Rows painted per reload: ${reloads.map((r) => r.rows).join(', ')}. Bare loop median: ${fmt(bareMedian)} messages/s.
+
+### Reload of the wired dashboard (client with replay() + <system-log-panel>, real server), ${fmt(COUNT)} received (ms from navigation start)
+
+| moment | median | min–max |
+| --- | --- | --- |
+| \`restore\` event: newest 1,000 emitted, cursor set | ${stat(wired.map((r) => r.restored))} |
+| **first frame with rows in the panel** | ${stat(wired.map((r) => r.painted))} |
+| socket open (the hello with the stored cursor follows) | ${stat(wired.map((r) => r.opened))} |
+
+Entries restored per reload: ${wired.map((r) => r.restoredEntries).join(', ')}; rows in the first painted frame: ${wired.map((r) => r.rows).join(', ')}.`);
 } finally {
   await browser.close();
   await server.close();

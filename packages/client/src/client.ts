@@ -6,6 +6,7 @@ import {
   type Filter,
   formatId,
   type GapData,
+  type GapMessage,
   GapReason,
   type LogMessage,
   normalizeFilter,
@@ -20,6 +21,7 @@ import {
 import { ClientErrorCode, LogStreamClientError } from './errors.js';
 import { localFilter } from './local-filter.js';
 import { type ReconnectOptions, ReconnectPolicy } from './reconnect-policy.js';
+import type { Persistence } from './replay/types.js';
 
 /** The parts of a WebSocket the client uses; browsers' `WebSocket` and the `ws` package both fit. */
 export interface WebSocketLike {
@@ -65,6 +67,63 @@ export interface LogStreamEvents {
   error: (error: LogStreamClientError) => void;
   /** An extended-protocol server answered the hello. */
   welcome: (welcome: WelcomeData) => void;
+  /**
+   * With `replay`: the stored entries were emitted (as `message` and `gap` events) and the stored
+   * cursor set; fires once, before the socket opens.
+   */
+  restore: (restored: ReplayRestored) => void;
+}
+
+/** What the client restored from its replay buffer (the `restore` event). */
+export interface ReplayRestored {
+  /** Entries emitted from storage (log messages and gap markers). */
+  entries: number;
+  /** The stored cursor the client resumes from, if any. */
+  cursor: Cursor | undefined;
+  /** Where the buffer keeps its entries. */
+  persistence: Persistence;
+}
+
+/** An entry as the replay buffer stores it: a log message or a gap marker. */
+export type ReplayEntry = LogMessage | GapMessage;
+
+/**
+ * The client's side of a replay attachment. `replay()` implements the
+ * other side; applications do not call this.
+ */
+export interface ReplayHost {
+  /** The endpoint URL. */
+  readonly url: string;
+  /** Identifies the client's filter (given at construction) in stream keys; `''` for no filter. */
+  readonly filterKey: string;
+  /** Emits stored entries as `message` and `gap` events, dropping messages already emitted (by id). */
+  emit(entries: readonly ReplayEntry[]): void;
+  /** Sets where the next connection resumes from (`null`: a fresh start). */
+  resumeFrom(cursor: Cursor | null): void;
+  /** Fires the `restore` event. */
+  restored(restored: ReplayRestored): void;
+  /** `true`: this client may hold the socket (connects if asked to); `false`: it drops its socket and follows. */
+  setLeader(leader: boolean): void;
+}
+
+/** A replay buffer attached to one client (what `replay()` returns, after `attach`). */
+export interface ReplaySession {
+  /** Stores what one received batch delivered, with the cursor after it. Never throws. */
+  record(entries: readonly ReplayEntry[], cursor: Cursor | null): void;
+  /** Removes everything stored (every stream of the buffer); works offline. */
+  clear(): Promise<void>;
+  /** Detaches: hands the socket over to another tab and closes storage the session opened. */
+  close(): void;
+  /** Where entries are kept, once the buffer is open. */
+  readonly persistence: Persistence | undefined;
+  /** `'leader'` (holds the socket), `'follower'` (another tab does), or `undefined` before it is decided. */
+  readonly role: 'leader' | 'follower' | undefined;
+}
+
+/** Something that attaches a replay buffer to a client: what `replay()` returns. */
+export interface ReplayAttachment {
+  /** Called once by the client's constructor. */
+  attach(host: ReplayHost): ReplaySession;
 }
 
 /** Options of {@link LogStreamClient}. */
@@ -94,6 +153,12 @@ export interface LogStreamClientOptions {
   welcomeTimeout?: number;
   /** Silence tolerated beyond the server's ping interval before the link is declared dead, in ms. @default 10000 */
   heartbeatGrace?: number;
+  /**
+   * Remember what was received (IndexedDB in browsers, memory in Node) and share one socket across
+   * tabs: pass `replay()` (exported by `@logwire/client`; tree-shaken when unused). The stored entries are emitted before the
+   * socket opens and the stored cursor replaces `cursor`. @default no replay buffer
+   */
+  replay?: ReplayAttachment;
 }
 
 /** Close codes after which retrying cannot help (docs/protocol.md). */
@@ -156,6 +221,13 @@ export class LogStreamClient {
   #closed = false;
   #offline = false;
   #detachNetwork: (() => void) | undefined;
+  #replay: ReplaySession | undefined;
+  /** With replay: the client may not open a socket (storage not loaded yet, or another tab leads). */
+  #gated = false;
+  /** `connect()` was asked for while gated. */
+  #wantConnect = false;
+  /** Entries delivered by the batch being handled, for the replay buffer. */
+  #recorded: ReplayEntry[] | undefined;
 
   constructor(url: string | URL, options: LogStreamClientOptions = {}) {
     this.url = normaliseUrl(url);
@@ -174,7 +246,78 @@ export class LogStreamClient {
       this.#acceptAnyFrom = false;
     }
     this.#watchNetwork();
+    if (options.replay !== undefined) {
+      this.#gated = true;
+      this.#replay = options.replay.attach(this.#host());
+    }
     if (options.autoConnect ?? true) queueMicrotask(() => this.connect());
+  }
+
+  /** With `replay`: where the buffer keeps entries (`'indexeddb'` or `'memory'`), once it is open. */
+  get persistence(): Persistence | undefined {
+    return this.#replay?.persistence;
+  }
+
+  /** With `replay`: `'leader'` when this tab holds the socket, `'follower'` when another tab does. */
+  get role(): 'leader' | 'follower' | undefined {
+    return this.#replay?.role;
+  }
+
+  /**
+   * Removes everything the replay buffer stored (e.g. on logout), for every stream and every tab;
+   * needs no connection. Resolves at once without `replay`.
+   */
+  clear(): Promise<void> {
+    return this.#replay?.clear() ?? Promise.resolve();
+  }
+
+  #host(): ReplayHost {
+    return {
+      url: this.url,
+      filterKey: this.#filter === undefined ? '' : JSON.stringify(this.#filter),
+      emit: (entries) => {
+        for (const entry of entries) {
+          if (entry.type === 'gap') {
+            this.#events.emit('gap', entry.data);
+            // Ids of the next epoch are not comparable with the last one's.
+            if (entry.data.reason === GapReason.Epoch) this.#last = undefined;
+          } else this.#deliverWithId(entry);
+        }
+      },
+      resumeFrom: (cursor) => {
+        const id = cursor === null ? undefined : parseId(cursor.id);
+        // A tab that led before may have shown more than storage holds: never step back over it.
+        if (id !== undefined && cursor!.epoch === this.#epoch && this.#last !== undefined && compareIds(this.#last, id) > 0) return;
+        this.#epoch = id === undefined ? undefined : cursor!.epoch;
+        this.#last = id;
+        this.#acceptAnyFrom = id === undefined;
+      },
+      restored: (restored) => this.#events.emit('restore', restored),
+      setLeader: (leader) => {
+        if (leader) {
+          this.#gated = false;
+          if (this.#wantConnect) {
+            this.#wantConnect = false;
+            this.connect();
+          }
+          return;
+        }
+        this.#gated = true;
+        if (this.#closed || this.#state === ConnectionState.Closed) return;
+        // Another tab holds the socket: drop ours (no reconnect) and show what that tab stores.
+        this.#wantConnect = true;
+        clearTimeout(this.#retryTimer);
+        this.#retryTimer = undefined;
+        const socket = this.#socket;
+        this.#dropSocket();
+        try {
+          socket?.close(1000, 'another tab holds the stream');
+        } catch {
+          // Gone either way.
+        }
+        this.#setState(ConnectionState.Live);
+      },
+    };
   }
 
   /** The current connection state. */
@@ -220,6 +363,11 @@ export class LogStreamClient {
   /** Opens the connection if it is not open or opening. Safe to call repeatedly. */
   connect(): void {
     if (this.#socket !== undefined || this.#state === ConnectionState.Closed) return;
+    if (this.#gated) {
+      // Storage is still loading, or another tab holds the socket: connect when this tab may.
+      this.#wantConnect = true;
+      return;
+    }
     this.#closed = false;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
@@ -299,7 +447,9 @@ export class LogStreamClient {
   /** Closes the connection for good; no reconnect follows. */
   close(): void {
     this.#closed = true;
+    this.#wantConnect = false;
     clearTimeout(this.#retryTimer);
+    this.#replay?.close();
     const socket = this.#socket;
     this.#dropSocket();
     this.#detachNetwork?.();
@@ -369,22 +519,28 @@ export class LogStreamClient {
       this.#emitError(new LogStreamClientError(ClientErrorCode.BadFrame, `ignored a batch of epoch ${batch.epoch}; the stream's epoch is ${this.#epoch ?? 'unknown'}`));
       return;
     }
+    const recorded: ReplayEntry[] = [];
+    this.#recorded = this.#replay === undefined ? undefined : recorded;
     const expected = this.lastId ?? null;
     // "0-0" (before the first message) and null (no previous message) are the same position.
     if (!this.#acceptAnyFrom && batch.from !== expected && !(batch.from === null && expected === START)) {
       // Nobody announced this discontinuity: report it rather than hide it.
       const from = batch.from === null ? undefined : parseId(batch.from);
       if (from === undefined || this.#last === undefined || compareIds(from, this.#last) > 0) {
-        this.#events.emit('gap', { from: expected, to: batch.from, reason: GapReason.Diverged, epoch: batch.epoch });
+        const gap: GapData = { from: expected, to: batch.from, reason: GapReason.Diverged, epoch: batch.epoch };
+        recorded.push({ type: 'gap', data: gap });
+        this.#events.emit('gap', gap);
       }
     }
     for (const message of batch.messages) this.#deliverWithId(message);
+    this.#recorded = undefined;
     const to = batch.to === null ? undefined : parseId(batch.to);
     if (to !== undefined && (this.#last === undefined || compareIds(to, this.#last) > 0)) this.#last = to;
     // An empty stream: the client is positioned before its first message, so a reconnect resumes
     // from there instead of asking for a fresh tail (which could skip what was logged meanwhile).
     if (batch.to === null && this.#last === undefined) this.#last = { ms: 0, seq: 0 };
     if (batch.to !== null) this.#acceptAnyFrom = false;
+    this.#replay?.record(recorded, this.cursor ?? null);
     this.#setState(batch.replay === true ? ConnectionState.CatchingUp : ConnectionState.Live);
   }
 
@@ -396,18 +552,17 @@ export class LogStreamClient {
     }
     this.#events.emit('gap', gap);
     if (this.#phase !== 'extended') return;
+    const to = gap.to === null ? undefined : parseId(gap.to);
     if (gap.reason === GapReason.Epoch) {
       this.#last = undefined;
       this.#acceptAnyFrom = true;
-      return;
-    }
-    const to = gap.to === null ? undefined : parseId(gap.to);
-    if (to === undefined) {
+    } else if (to === undefined) {
       this.#acceptAnyFrom = true;
-      return;
+    } else {
+      this.#last = to;
+      this.#acceptAnyFrom = false;
     }
-    this.#last = to;
-    this.#acceptAnyFrom = false;
+    this.#replay?.record([{ type: 'gap', data: gap }], this.cursor ?? null);
   }
 
   /** A log message in its own frame: the seeds' protocol (or ours in legacy mode). */
@@ -453,6 +608,7 @@ export class LogStreamClient {
       if (this.#last !== undefined && compareIds(id, this.#last) <= 0) return;
       this.#last = id;
     }
+    this.#recorded?.push(message);
     this.#events.emit('message', message);
   }
 

@@ -1,5 +1,7 @@
 // The replay buffer and the multi-tab coordinator. Separate from the stream client so that apps
 // which do not use them do not load `idb` (the package is side-effect free: unused exports drop out).
+export { replay } from './attach.js';
+export type { ReplayOptions } from './attach.js';
 export { createMemoryReplayBuffer, openReplayBuffer } from './replay-buffer.js';
 export { comparePositions, DEFAULT_REPLAY_LIMIT, streamKey } from './core.js';
 export { Persistence, ReplayWarningCode } from './types.js';

@@ -1,5 +1,5 @@
 import { html, LitElement, nothing, type CSSResultGroup, type PropertyValues, type TemplateResult } from 'lit';
-import { ConnectionState, LogStreamClient } from '@logwire/client';
+import { ConnectionState, LogStreamClient, type ReplayAttachment } from '@logwire/client';
 import type { GapData, LogMessage } from '@logwire/protocol';
 import { toCsv } from './csv.js';
 import { LogwireClearEvent, LogwireCopyEvent, LogwireExportEvent, LogwireFollowChangeEvent, LogwireHistoryEvent, LogwirePauseChangeEvent } from './events.js';
@@ -122,6 +122,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   static override properties = {
     src: { type: String },
     client: { attribute: false },
+    replay: { attribute: false },
     limit: { type: Number },
     timeZone: { attribute: 'time-zone' },
     theme: { reflect: true },
@@ -149,6 +150,12 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   declare src: string | undefined;
   /** A shared client (e.g. one for both panels, one socket); takes precedence over `src`. */
   declare client: LogStreamClient | undefined;
+  /**
+   * Replay buffer for the panel's own client (from `src`): `panel.replay = replay()` (from
+   * `@logwire/client`) paints what the last visit received before the socket opens, resumes from
+   * the stored cursor and shares one socket among tabs. Set it before `src`; ignored with `client`.
+   */
+  declare replay: ReplayAttachment | undefined;
   /** Most entries held (gap markers included); the oldest go first. */
   declare limit: number;
   /** Show times in `local` time or `utc`. */
@@ -224,6 +231,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   #bound: LogStreamClient | undefined;
   #ownClient: LogStreamClient | undefined;
   #ownClientSrc: string | undefined;
+  #ownClientReplay: ReplayAttachment | undefined;
   #unbind: (() => void)[] = [];
   #scrollTop = 0;
   #viewportHeight = 0;
@@ -322,7 +330,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (this.isConnected && (changed.has('client') || changed.has('src'))) this.#bind();
+    if (this.isConnected && (changed.has('client') || changed.has('src') || changed.has('replay'))) this.#bind();
     // A string set from script (`panel.levels = 'ERROR,CRITICAL'`) is read like the attribute.
     if (changed.has('levels') && !Array.isArray(this.levels)) this.levels = levelsConverter.fromAttribute(typeof this.levels === 'string' ? this.levels : null);
     if (changed.has('search') || changed.has('searchMode')) this.#compileSearch();
@@ -1238,10 +1246,11 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
 
   #ownClientFor(src: string | undefined): LogStreamClient | undefined {
     if (src === undefined || src === null || src === '') return undefined;
-    if (this.#ownClient === undefined || this.#ownClientSrc !== src) {
+    if (this.#ownClient === undefined || this.#ownClientSrc !== src || this.#ownClientReplay !== this.replay) {
       this.#ownClient?.close();
+      this.#ownClientReplay = this.replay;
       try {
-        this.#ownClient = new LogStreamClient(src);
+        this.#ownClient = new LogStreamClient(src, this.replay === undefined ? {} : { replay: this.replay });
       } catch {
         // A malformed URL: show the panel offline rather than throw from an attribute change.
         this.#ownClient = undefined;

@@ -1,0 +1,139 @@
+// Wires a replay buffer and a tab coordinator into a LogStreamClient. Kept apart from the client
+// so that `import { LogStreamClient }` does not load IndexedDB code: only `replay()` does.
+import type { Cursor } from '@logwire/protocol';
+import type { ReplayAttachment, ReplayEntry, ReplayHost, ReplaySession } from '../client.js';
+import { DEFAULT_REPLAY_LIMIT, streamKey } from './core.js';
+import { TabCoordinator, type TabCoordinatorOptions } from './multi-tab.js';
+import { openReplayBuffer } from './replay-buffer.js';
+import type { Persistence, ReplayBuffer, ReplayBufferOptions, StoredEntry } from './types.js';
+
+/** Options of {@link replay}. */
+export interface ReplayOptions extends ReplayBufferOptions {
+  /**
+   * A buffer to use instead of opening one (e.g. one shared by several clients, or made with
+   * `createMemoryReplayBuffer()`); the client then does not close it. The buffer options are ignored.
+   */
+  buffer?: ReplayBuffer;
+  /** Newest stored entries emitted on start, before the socket opens. @default 1000 */
+  limit?: number;
+  /**
+   * Share one socket among the tabs of an origin (Web Locks + BroadcastChannel); `false`: every
+   * tab connects on its own. @default true
+   */
+  tabs?: boolean | TabCoordinatorOptions;
+}
+
+/**
+ * A replay buffer for a {@link LogStreamClient}: `new LogStreamClient(url, { replay: replay() })`.
+ * Every received batch is stored with the cursor after it; on start the client emits the newest
+ * `limit` stored entries and resumes from the stored cursor. One attachment per client.
+ */
+export function replay(options: ReplayOptions = {}): ReplayAttachment {
+  const { buffer, limit = DEFAULT_REPLAY_LIMIT, tabs = true, ...bufferOptions } = options;
+  if (!Number.isInteger(limit) || limit < 0) throw new TypeError(`replay option limit must be an integer >= 0, got ${String(limit)}`);
+  return {
+    attach: (host) => new Session(host, buffer === undefined ? openReplayBuffer(bufferOptions) : Promise.resolve(buffer), buffer === undefined, limit, tabs),
+  };
+}
+
+class Session implements ReplaySession {
+  readonly #host: ReplayHost;
+  readonly #stream: string;
+  readonly #opened: Promise<ReplayBuffer | undefined>;
+  readonly #owned: boolean;
+  #buffer: ReplayBuffer | undefined;
+  #tabs: TabCoordinator | undefined;
+  #role: 'leader' | 'follower' | undefined;
+  #closed = false;
+
+  constructor(host: ReplayHost, opening: Promise<ReplayBuffer>, owned: boolean, limit: number, tabs: boolean | TabCoordinatorOptions) {
+    this.#host = host;
+    this.#owned = owned;
+    this.#stream = streamKey(host.url, host.filterKey);
+    this.#opened = opening.then(
+      (buffer) => {
+        this.#buffer = buffer;
+        return buffer;
+      },
+      () => undefined,
+    );
+    void this.#start(limit, tabs);
+  }
+
+  get persistence(): Persistence | undefined {
+    return this.#buffer?.persistence;
+  }
+
+  get role(): 'leader' | 'follower' | undefined {
+    return this.#role;
+  }
+
+  record(entries: readonly ReplayEntry[], cursor: Cursor | null): void {
+    // Only the leader writes; a follower has no socket, so nothing to record.
+    if (this.#closed || this.#buffer === undefined || this.#role !== 'leader') return;
+    if (entries.length === 0 && cursor === null) return;
+    void this.#buffer.append(this.#stream, { entries, cursor });
+  }
+
+  async clear(): Promise<void> {
+    const buffer = await this.#opened;
+    if (buffer === undefined) return;
+    // Through the coordinator when there is one: every tab then hears of it.
+    await (this.#tabs?.clear() ?? buffer.clear());
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#tabs?.close();
+    if (this.#owned) void this.#opened.then((buffer) => buffer?.close());
+  }
+
+  async #start(limit: number, tabs: boolean | TabCoordinatorOptions): Promise<void> {
+    const buffer = await this.#opened;
+    if (this.#closed) return;
+    if (buffer === undefined) {
+      // openReplayBuffer never rejects for storage reasons; without a buffer the client streams as usual.
+      this.#role = 'leader';
+      this.#host.setLeader(true);
+      return;
+    }
+    let shown: StoredEntry['position'] | null = null;
+    try {
+      const snapshot = await buffer.load(this.#stream, { limit });
+      if (this.#closed) return;
+      this.#host.emit(snapshot.entries.map((entry) => entry.message));
+      shown = snapshot.entries.at(-1)?.position ?? null;
+      this.#host.resumeFrom(snapshot.cursor);
+      this.#host.restored({ entries: snapshot.entries.length, cursor: snapshot.cursor ?? undefined, persistence: buffer.persistence });
+    } catch {
+      // A failed read only costs the instant paint: the server's tail fills the panel instead.
+      this.#host.restored({ entries: 0, cursor: undefined, persistence: buffer.persistence });
+    }
+    const coordinator = new TabCoordinator(buffer, this.#stream, tabs === true ? {} : tabs === false ? { locks: null } : tabs);
+    this.#tabs = coordinator;
+    coordinator.on('entries', (entries) => this.#host.emit(entries.map((entry) => entry.message)));
+    coordinator.on('role', (role) => void this.#onRole(buffer, role));
+    coordinator.start(shown);
+  }
+
+  async #onRole(buffer: ReplayBuffer, role: 'leader' | 'follower'): Promise<void> {
+    if (this.#closed) return;
+    this.#role = role;
+    if (role === 'follower') {
+      this.#host.setLeader(false);
+      return;
+    }
+    // Resume from what storage holds: the previous leader's commits are all in it (what it received
+    // but had not committed, the server sends again).
+    let cursor: Cursor | null = null;
+    try {
+      cursor = await buffer.cursor(this.#stream);
+    } catch {
+      // Unreadable: a fresh start (the server's tail) rather than no connection at all.
+    }
+    if (this.#closed || this.#role !== 'leader') return;
+    this.#host.resumeFrom(cursor);
+    this.#host.setLeader(true);
+  }
+}

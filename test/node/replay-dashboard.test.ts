@@ -1,0 +1,372 @@
+// The replay buffer wired into the real client and panel, end to end: headless Chromium (driven by
+// puppeteer-core) loads a dashboard page whose <system-log-panel> is fed by a LogStreamClient with
+// `replay()`, streaming from a real logwire server through a TCP relay the test can hold (so a
+// socket cannot open) and count (sockets per moment).
+import { createServer, type Server, Socket } from 'node:net';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLogwire, type Logwire } from '@logwire/server';
+import { startReplayAppServer } from '../../bench/replay/app-server.mjs';
+import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
+import type * as Client from '@logwire/client';
+
+/** A TCP relay in front of the log server: `hold` keeps new connections waiting, `kill` drops all. */
+class Relay {
+  readonly server: Server;
+  hold = false;
+  /** Connections relayed right now, and the most at once since `resetPeak()`. */
+  open = 0;
+  peak = 0;
+  relayed = 0;
+  #waiting: (() => void)[] = [];
+  #sockets = new Set<Socket>();
+
+  constructor(upstreamPort: number) {
+    this.server = createServer((down) => {
+      this.#sockets.add(down);
+      down.on('close', () => this.#sockets.delete(down));
+      down.on('error', () => undefined);
+      const go = () => {
+        if (down.destroyed) return;
+        const up = new Socket();
+        this.#sockets.add(up);
+        this.open++;
+        this.relayed++;
+        this.peak = Math.max(this.peak, this.open);
+        let closed = false;
+        const done = () => {
+          if (closed) return;
+          closed = true;
+          this.open--;
+          down.destroy();
+          up.destroy();
+        };
+        up.on('error', done);
+        up.on('close', done);
+        down.on('close', done);
+        up.connect(upstreamPort, '127.0.0.1', () => {
+          down.pipe(up);
+          up.pipe(down);
+        });
+      };
+      if (this.hold) this.#waiting.push(go);
+      else go();
+    });
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return (this.server.address() as { port: number }).port;
+  }
+
+  release(): void {
+    this.hold = false;
+    for (const go of this.#waiting.splice(0)) go();
+  }
+
+  resetPeak(): void {
+    this.peak = this.open;
+  }
+
+  kill(): void {
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
+  async close(): Promise<void> {
+    this.kill();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+interface AppWindow {
+  appReady?: boolean;
+  app: {
+    opened: number;
+    restored?: { entries: number; cursor?: { epoch: string; id: string }; persistence: string };
+    restoredAt?: number;
+    paintedAt?: number;
+    paintedRows: number;
+    openedBeforePaint?: number;
+    roles: Array<[string, number]>;
+    ids: () => string[];
+    items: () => string[];
+    client: { state: string; role?: string; persistence?: string; clear: () => Promise<void>; close: () => void };
+  };
+}
+
+let browser: Browser;
+let app: Awaited<ReturnType<typeof startReplayAppServer>>;
+let logwire: Logwire | undefined;
+let relay: Relay | undefined;
+
+beforeAll(async () => {
+  app = await startReplayAppServer();
+  browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+afterEach(async () => {
+  for (const page of await browser.pages()) await page.close();
+  await relay?.close();
+  await logwire?.close();
+  relay = undefined;
+  logwire = undefined;
+});
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A real server behind a relay; `logged` collects every id the server published, in order. */
+async function startServer(options: { historySize?: number } = {}) {
+  logwire = createLogwire({ callsite: false, ...options });
+  const { address } = await logwire.listen(0, '127.0.0.1');
+  relay = new Relay(address.port);
+  const port = await relay.listen();
+  const logged: string[] = [];
+  logwire.hub.on((batch) => {
+    for (const message of batch) logged.push(message.id);
+  });
+  const log = logwire.getLogger('dashboard.replay');
+  let n = 0;
+  /** Logs `count` messages, yielding to the event loop every 250 so they go out in several batches. */
+  const logMany = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      log.info(`m${n++}`);
+      if (i % 250 === 249) await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  return { url: `ws://127.0.0.1:${port}/ws/logs`, logged, logMany, relay: relay!, logwire: logwire! };
+}
+
+async function openApp(query: Record<string, string>, page?: Page): Promise<Page> {
+  const target = page ?? (await browser.newPage());
+  await target.goto(`${app.origin}/?${new URLSearchParams(query)}`);
+  await target.waitForFunction(() => (window as unknown as AppWindow).appReady === true);
+  return target;
+}
+
+const ids = (page: Page) => page.evaluate(() => (window as unknown as AppWindow).app.ids());
+const items = (page: Page) => page.evaluate(() => (window as unknown as AppWindow).app.items());
+const appState = (page: Page) =>
+  page.evaluate(() => {
+    const { app } = window as unknown as AppWindow;
+    return { opened: app.opened, restored: app.restored, paintedAt: app.paintedAt, paintedRows: app.paintedRows, openedBeforePaint: app.openedBeforePaint, state: app.client.state, role: app.client.role, persistence: app.client.persistence, roles: app.roles };
+  });
+
+/** The stored cursor of a stream, read through a second buffer instance in the page. */
+const storedCursorId = (page: Page, db: string, url: string) =>
+  page.evaluate(
+    async (db, url) => {
+      const { openReplayBuffer, streamKey } = (window as unknown as { lw: Pick<typeof Client, 'openReplayBuffer' | 'streamKey'> }).lw;
+      const buffer = await openReplayBuffer({ name: db });
+      const cursor = await buffer.cursor(streamKey(new URL(url).href, ''));
+      await buffer.close();
+      return cursor?.id;
+    },
+    db,
+    url,
+  );
+
+describe('replay buffer in the dashboard (Chromium, real server)', () => {
+  it('after a reload, paints the newest 1,000 of 5,000 from IndexedDB before the socket opens, then resumes with every id once, in order', async () => {
+    const server = await startServer();
+    const db = `reload-${Date.now()}`;
+    const page = await openApp({ ws: server.url, db });
+    await until(async () => (await appState(page)).state === 'live', 15_000, 'first page live');
+    expect((await appState(page)).persistence).toBe('indexeddb');
+
+    await server.logMany(5000);
+    await until(async () => (await ids(page)).length === 5000, 30_000, '5,000 rows in the panel');
+    expect(await ids(page)).toEqual(server.logged);
+    // Wait until the last batch is committed, so that the reload has a known snapshot to paint.
+    await until(async () => (await storedCursorId(page, db, server.url)) === server.logged.at(-1), 15_000, 'cursor committed');
+
+    // From now on no socket can open; messages keep coming (logged while the page reloads).
+    server.relay.hold = true;
+    server.relay.kill();
+    await server.logMany(200);
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as AppWindow).appReady === true);
+    await server.logMany(200);
+
+    // The panel paints from IndexedDB while the socket is held.
+    await until(async () => (await appState(page)).paintedAt !== undefined && (await ids(page)).length === 1000, 15_000, 'restored rows painted');
+    const restored = await appState(page);
+    expect(restored.restored).toEqual({ entries: 1000, cursor: { epoch: server.logwire.hub.epoch, id: server.logged[4999] }, persistence: 'indexeddb' });
+    expect(restored.opened).toBe(0);
+    expect(restored.openedBeforePaint).toBe(0);
+    expect(restored.paintedRows).toBeGreaterThan(0);
+    expect(await ids(page)).toEqual(server.logged.slice(4000, 5000));
+
+    server.relay.release();
+    await until(async () => (await ids(page)).at(-1) === server.logged.at(-1), 15_000, 'resumed to the newest message');
+    const shown = await ids(page);
+    expect(server.logged.length).toBe(5400);
+    expect(shown).toEqual(server.logged.slice(4000));
+    expect(new Set(shown).size).toBe(1400);
+    expect((await appState(page)).opened).toBe(1);
+  });
+
+  it('stores gap markers, so a reload still shows them in the panel', async () => {
+    const server = await startServer({ historySize: 50 });
+    const db = `gap-${Date.now()}`;
+    const page = await openApp({ ws: server.url, db, limit: '500' });
+    await until(async () => (await appState(page)).state === 'live', 15_000, 'page live');
+    await server.logMany(10);
+    await until(async () => (await ids(page)).length === 10, 15_000, '10 rows');
+
+    // Drop the connection and keep the client out while 100 messages are logged: the server's
+    // history (50) no longer reaches back to the client's cursor.
+    server.relay.hold = true;
+    server.relay.kill();
+    await until(async () => (await appState(page)).state === 'offline' || (await appState(page)).state === 'connecting', 15_000, 'disconnected');
+    await server.logMany(100);
+    server.relay.release();
+    await until(async () => (await ids(page)).at(-1) === server.logged.at(-1), 15_000, 'caught up after the gap');
+    const before = await items(page);
+    expect(before.filter((item) => item.startsWith('gap:'))).toEqual(['gap:trimmed']);
+    expect(before.slice(0, 10)).toEqual(server.logged.slice(0, 10));
+    expect(before[10]).toBe('gap:trimmed');
+    expect(before.slice(11)).toEqual(server.logged.slice(60));
+    await until(async () => (await storedCursorId(page, db, server.url)) === server.logged.at(-1), 15_000, 'cursor committed');
+
+    server.relay.hold = true;
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as AppWindow).appReady === true);
+    await until(async () => (await appState(page)).restored !== undefined && (await items(page)).length === 61, 15_000, 'restored with the gap');
+    expect(await items(page)).toEqual(before);
+    expect((await appState(page)).opened).toBe(0);
+    server.relay.release();
+  });
+
+  it('clear() through the client removes everything stored, also while offline', async () => {
+    const server = await startServer();
+    const db = `clear-${Date.now()}`;
+    const page = await openApp({ ws: server.url, db });
+    await until(async () => (await appState(page)).state === 'live', 15_000, 'page live');
+    await server.logMany(30);
+    await until(async () => (await storedCursorId(page, db, server.url)) === server.logged.at(-1), 15_000, 'cursor committed');
+
+    // Offline: nothing listens on the relay any more.
+    await server.relay.close();
+    relay = undefined;
+    await until(async () => (await appState(page)).state === 'offline', 15_000, 'offline');
+    await page.evaluate(() => (window as unknown as AppWindow).app.client.clear());
+    expect(await storedCursorId(page, db, server.url)).toBe(undefined);
+
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as AppWindow).appReady === true);
+    await until(async () => (await appState(page)).restored !== undefined, 15_000, 'restore after clear');
+    expect((await appState(page)).restored).toEqual({ entries: 0, persistence: 'indexeddb' });
+    expect(await ids(page)).toEqual([]);
+  });
+
+  it('two tabs share one socket; closing the leader hands over within a second and the other panel shows every id once', async () => {
+    const server = await startServer();
+    const db = `tabs-${Date.now()}`;
+    const a = await openApp({ ws: server.url, db });
+    await until(async () => (await appState(a)).state === 'live', 15_000, 'tab A live');
+    await server.logMany(100);
+    await until(async () => (await storedCursorId(a, db, server.url)) === server.logged.at(-1), 15_000, 'cursor committed');
+
+    const b = await openApp({ ws: server.url, db });
+    await until(async () => (await appState(b)).role === 'follower', 15_000, 'tab B follows');
+    expect((await appState(a)).role).toBe('leader');
+    server.relay.resetPeak();
+    await server.logMany(500);
+    await until(async () => (await ids(b)).length === 600, 15_000, 'B shows what A received');
+    expect(server.relay.open).toBe(1);
+    expect(server.relay.peak).toBe(1);
+    expect((await appState(b)).opened).toBe(0);
+
+    const closedAt = Date.now();
+    await a.close();
+    await until(async () => (await appState(b)).role === 'leader', 15_000, 'B leads');
+    const roles = (await appState(b)).roles;
+    expect(roles.map(([role]) => role)).toEqual(['follower', 'leader']);
+    expect(roles[1]![1] - closedAt).toBeLessThan(1000);
+    // The closed tab's socket may still be in its closing handshake for a few ms when the new
+    // leader's opens; from then on there is exactly one.
+    await until(() => server.relay.open === 1, 5000, 'the old socket gone');
+    server.relay.resetPeak();
+    await server.logMany(300);
+    await until(async () => (await ids(b)).at(-1) === server.logged.at(-1), 15_000, 'B shows the newest');
+    expect(await ids(b)).toEqual(server.logged);
+    expect(server.logged.length).toBe(900);
+    expect(server.relay.peak).toBe(1);
+    expect(server.relay.open).toBe(1);
+  });
+
+  it('without tab coordination every tab connects on its own and both panels stay correct', async () => {
+    const server = await startServer();
+    const db = `solo-${Date.now()}`;
+    const a = await openApp({ ws: server.url, db, tabs: 'off' });
+    const b = await openApp({ ws: server.url, db, tabs: 'off' });
+    await until(async () => (await appState(a)).state === 'live' && (await appState(b)).state === 'live', 15_000, 'both live');
+    expect(server.relay.open).toBe(2);
+    await server.logMany(600);
+    await until(async () => (await ids(a)).length === 600 && (await ids(b)).length === 600, 15_000, 'both panels full');
+    expect(await ids(a)).toEqual(server.logged);
+    expect(await ids(b)).toEqual(server.logged);
+    // Both tabs wrote the one stream: a reload of B paints it once, in order.
+    await until(async () => (await storedCursorId(a, db, server.url)) === server.logged.at(-1), 15_000, 'cursor committed');
+    await b.reload();
+    await b.waitForFunction(() => (window as unknown as AppWindow).appReady === true);
+    await until(async () => (await appState(b)).state === 'live', 15_000, 'B live again');
+    await server.logMany(10);
+    await until(async () => (await ids(b)).at(-1) === server.logged.at(-1), 15_000, 'B caught up');
+    expect(await ids(b)).toEqual(server.logged);
+    expect(server.logged.length).toBe(610);
+  });
+
+  it('a panel that makes its own client from src with panel.replay paints from IndexedDB after a reload before its socket opens', async () => {
+    const server = await startServer();
+    const db = `own-${Date.now()}`;
+    const page = await openApp({ ws: server.url, db, own: '1' });
+    await until(async () => (await appState(page)).opened === 1, 15_000, 'socket open');
+    await server.logMany(300);
+    await until(async () => (await ids(page)).length === 300, 15_000, '300 rows');
+    await until(async () => (await storedCursorId(page, db, server.url)) === server.logged.at(-1), 15_000, 'cursor committed');
+
+    server.relay.hold = true;
+    server.relay.kill();
+    await server.logMany(50);
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as AppWindow).appReady === true);
+    await until(async () => (await appState(page)).paintedAt !== undefined && (await ids(page)).length === 300, 15_000, 'restored rows painted');
+    expect((await appState(page)).opened).toBe(0);
+    expect((await appState(page)).openedBeforePaint).toBe(0);
+    server.relay.release();
+    await until(async () => (await ids(page)).at(-1) === server.logged.at(-1), 15_000, 'resumed');
+    expect(await ids(page)).toEqual(server.logged);
+    expect(server.logged.length).toBe(350);
+  });
+
+  it('without IndexedDB the same client API runs on a memory buffer (persistence "memory") and still streams every id once', async () => {
+    const server = await startServer();
+    const a = await openApp({ ws: server.url, noidb: '1' });
+    const b = await openApp({ ws: server.url, noidb: '1' });
+    await until(async () => (await appState(a)).state === 'live' && (await appState(b)).state === 'live', 15_000, 'both live');
+    for (const page of [a, b]) {
+      const state = await appState(page);
+      expect(state.persistence).toBe('memory');
+      expect(state.restored).toEqual({ entries: 0, persistence: 'memory' });
+      // Other tabs cannot read this tab's memory: each leads on its own socket.
+      expect(state.role).toBe('leader');
+    }
+    expect(server.relay.open).toBe(2);
+    await server.logMany(200);
+    await until(async () => (await ids(a)).length === 200 && (await ids(b)).length === 200, 15_000, 'both panels full');
+    expect(await ids(a)).toEqual(server.logged);
+    expect(await ids(b)).toEqual(server.logged);
+  });
+});
