@@ -64,3 +64,30 @@ export function normalizeFilter(input: unknown): FilterResult {
   }
   return { ok: true, filter: { types, level, loggers, text } };
 }
+
+/**
+ * The logger part of a filter as a predicate: `*` matches any characters (dots included), `?` one
+ * character, a pattern starting with `!` excludes. A name passes when it matches at least one
+ * positive pattern (or there is none) and no negative one. Shared by the server's filter and the
+ * client's own filtering against servers that cannot filter.
+ */
+export function loggerMatcher(patterns: readonly string[]): (logger: string) => boolean {
+  const positive: RegExp[] = [];
+  const negative: RegExp[] = [];
+  for (const pattern of patterns) {
+    if (pattern.startsWith('!')) negative.push(globToRegExp(pattern.slice(1)));
+    else positive.push(globToRegExp(pattern));
+  }
+  if (positive.length === 0 && negative.length === 0) return () => true;
+  return (logger) => (positive.length === 0 || positive.some((re) => re.test(logger))) && !negative.some((re) => re.test(logger));
+}
+
+function globToRegExp(glob: string): RegExp {
+  let source = '';
+  for (const char of glob) {
+    if (char === '*') source += '.*';
+    else if (char === '?') source += '.';
+    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, 's');
+}

@@ -34,7 +34,7 @@ export type { ParseOptions, ParseResult } from './parse.js';
 export { DEFAULT_WS_PATH, WS_PATH_ALIASES } from './constants.js';
 export { compareIds, formatId, parseId } from './stream-id.js';
 export type { StreamId } from './stream-id.js';
-export { MAX_FILTER_PATTERNS, MAX_FILTER_STRING, normalizeFilter } from './filter.js';
+export { MAX_FILTER_PATTERNS, MAX_FILTER_STRING, loggerMatcher, normalizeFilter } from './filter.js';
 export type { FilterResult, NormalizedFilter } from './filter.js';
 export { parseClientMessage, validateClientMessage } from './client-messages.js';
 export type { ClientParseResult } from './client-messages.js';

@@ -1,4 +1,4 @@
-import { Level, type NormalizedFilter } from '@logwire/protocol';
+import { Level, loggerMatcher, type NormalizedFilter } from '@logwire/protocol';
 import type { StreamMessage } from './log-hub.js';
 
 /** A compiled subscription filter: a predicate plus the key shared by equal filters. */
@@ -22,33 +22,17 @@ export function compileFilter(filter: NormalizedFilter, audit: boolean): Compile
   const system = filter.types.includes('system_log');
   const auditAllowed = audit && filter.types.includes('audit_log');
   const minLevel = Level[filter.level];
-  const positive: RegExp[] = [];
-  const negative: RegExp[] = [];
-  for (const pattern of filter.loggers) {
-    if (pattern.startsWith('!')) negative.push(globToRegExp(pattern.slice(1)));
-    else positive.push(globToRegExp(pattern));
-  }
+  const loggerPasses = loggerMatcher(filter.loggers);
   const text = filter.text.toLowerCase();
-  const all = system && auditAllowed && minLevel <= Level.TRACE && positive.length === 0 && negative.length === 0 && text === '';
+  const all = system && auditAllowed && minLevel <= Level.TRACE && filter.loggers.length === 0 && text === '';
   const accepts = (message: StreamMessage): boolean => {
     if (message.type === 'audit_log') {
       if (!auditAllowed) return false;
     } else if (!system || message.level < minLevel) return false;
-    if (positive.length > 0 && !positive.some((re) => re.test(message.logger))) return false;
-    if (negative.some((re) => re.test(message.logger))) return false;
+    if (!loggerPasses(message.logger)) return false;
     return text === '' || message.data.toLowerCase().includes(text);
   };
   // The filter in force is what the subscriber can actually get: without permission, no audit.
   const effective: NormalizedFilter = audit ? filter : { ...filter, types: filter.types.filter((type) => type !== 'audit_log') };
   return { key: `${audit ? 'a' : 'n'}${JSON.stringify(effective)}`, filter: effective, audit, accepts, all };
-}
-
-function globToRegExp(glob: string): RegExp {
-  let source = '';
-  for (const char of glob) {
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 's');
 }
