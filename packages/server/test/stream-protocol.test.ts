@@ -315,3 +315,67 @@ describe('endpoint stats', () => {
     expect(endpoint.stats().clients).toBe(0);
   });
 });
+
+describe('faults during a broadcast', () => {
+  it('a client failing, closing or joining mid-broadcast never disturbs the others', async () => {
+    const { lw, url } = await start({}, { helloTimeout: 50 });
+    const extended = await Promise.all([open(url, {}), open(url, {}), open(url, {})]);
+    const legacy = await Promise.all([open(url), open(url), open(url)]);
+    await Promise.all(extended.map((client) => client.until(() => batches(client).length === 1)));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // legacy clients past the hello window
+
+    // Fault injection inside the broadcast loop: the 2nd socket written in a turn throws from send,
+    // the 4th has its TCP socket destroyed just before its write.
+    const original = WebSocket.prototype.send;
+    let writesThisTurn = 0;
+    let faults = 0;
+    vi.spyOn(WebSocket.prototype, 'send').mockImplementation(function (this: WebSocket, data: unknown, ...rest: unknown[]) {
+      if (Buffer.isBuffer(data) && faults < 2) {
+        writesThisTurn++;
+        if (writesThisTurn === 2) {
+          faults++;
+          throw new Error('injected send failure');
+        }
+        if (writesThisTurn === 4) {
+          faults++;
+          (this as unknown as { _socket: { destroy(): void } })._socket.destroy();
+        }
+      }
+      return (original as (...args: unknown[]) => void).call(this, data, ...rest);
+    });
+
+    const log = lw.getLogger('app');
+    const ids: string[] = [];
+    const off = lw.hub.on((batch) => ids.push(...batch.map((m) => m.id)));
+    const joiners: Promise<Awaited<ReturnType<typeof open>>>[] = [];
+    for (let turn = 0; turn < 20; turn++) {
+      writesThisTurn = 0;
+      for (let i = 0; i < 10; i++) log.info(`t${turn}.${i}`);
+      lw.hub.flush();
+      if (turn === 5) joiners.push(open(url, {}), open(url));
+      await nextTurn();
+    }
+    off();
+    vi.restoreAllMocks();
+    const late = await Promise.all(joiners);
+    expect(faults).toBe(2);
+
+    // Every original client still connected holds every id once, in order; at most the two
+    // faulted ones are gone, and no one else was touched.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const originals = [...extended, ...legacy];
+    const open_ = originals.filter((client) => client.ws.readyState === WebSocket.OPEN);
+    expect(open_.length).toBeGreaterThanOrEqual(originals.length - 2);
+    for (const client of open_) {
+      await client.until(() => client.messages().length >= ids.length, 10_000, 'every message');
+      expect(client.messages().map((m) => m.id)).toEqual(ids);
+    }
+    // The clients that joined mid-stream see each message at most once, in order, ending with the last.
+    for (const client of late) {
+      await client.until(() => client.messages().at(-1)?.id === ids.at(-1), 10_000, 'the newest message');
+      const got = client.messages().map((m) => m.id as string);
+      expect(new Set(got).size).toBe(got.length);
+      expect(got).toEqual(ids.slice(ids.indexOf(got[0]!)));
+    }
+  });
+});
