@@ -20,6 +20,7 @@ import {
 import { WebSocketServer, type WebSocket } from 'ws';
 import { compileFilter, type CompiledFilter } from '../hub/filter.js';
 import type { LogHub, StreamMessage } from '../hub/log-hub.js';
+import type { HubGap } from '../hub/backplane.js';
 import { type Authenticate, type AuthResult, LOGWIRE_SUBPROTOCOL, runAuthenticate } from '../security/authenticate.js';
 import { originAllowed, type OriginPolicy } from '../security/origin.js';
 
@@ -183,6 +184,7 @@ export class LogStreamEndpoint {
       handleProtocols: (protocols) => (protocols.has(LOGWIRE_SUBPROTOCOL) ? LOGWIRE_SUBPROTOCOL : false),
     });
     this.#detach.push(hub.on((batch, previous) => this.#broadcast(batch, previous)));
+    this.#detach.push(hub.onGap((gap) => this.#hubGap(gap)));
     const guard = (work: () => void) => () => {
       try {
         work();
@@ -413,9 +415,12 @@ export class LogStreamEndpoint {
     connection.filter = compileFilter((hello.data.filter as NormalizedFilter | undefined) ?? ALL_FILTER, connection.audit);
     connection.live = false;
     const hub = this.#hub;
-    const head = hub.delivered;
+    let head = hub.delivered;
     const cursor = hello.data.cursor;
-    const welcome = (mode: WelcomeMode) =>
+    let welcomed = false;
+    const welcome = (mode: WelcomeMode) => {
+      if (welcomed) return;
+      welcomed = true;
       this.#sendControl(connection, 'welcome', {
         v: PROTOCOL_VERSION,
         epoch: hub.epoch,
@@ -425,6 +430,7 @@ export class LogStreamEndpoint {
         audit: connection.audit,
         filter: connection.filter.filter,
       });
+    };
 
     if (cursor === undefined) {
       welcome(WelcomeMode.Fresh);
@@ -463,13 +469,31 @@ export class LogStreamEndpoint {
       connection.live = true;
       return;
     }
-    const missing = hub.missingAfter(position);
+    let resumeId = cursor.id;
+    let resumeAt = position;
+    if (hub.missingAfter(position) !== undefined) {
+      // Older than this node holds: a backplane may still have it (another node's history).
+      const older = await this.#replayOlder(connection, cursor.id, cursor.epoch, welcome);
+      if (older === null) return;
+      if (older !== undefined) {
+        resumeId = older;
+        resumeAt = parseId(older) ?? position;
+        head = hub.delivered;
+        if (head === undefined) {
+          this.#sendBatch(connection, resumeId, resumeId, [], false);
+          connection.cursor = positionOf(resumeAt);
+          connection.live = true;
+          return;
+        }
+      }
+    }
+    const missing = hub.missingAfter(resumeAt);
     let mode: WelcomeMode = WelcomeMode.Resumed;
     const gaps: Record<string, unknown>[] = [];
-    let startAfter: StreamId | undefined = position;
+    let startAfter: StreamId | undefined = resumeAt;
     if (missing !== undefined) {
       mode = WelcomeMode.Gap;
-      gaps.push({ from: cursor.id, to: missing.to === undefined ? null : formatId(missing.to), reason: GapReason.Trimmed, ...(missing.count === undefined ? {} : { count: missing.count }), epoch: hub.epoch });
+      gaps.push({ from: resumeId, to: missing.to === undefined ? null : formatId(missing.to), reason: GapReason.Trimmed, ...(missing.count === undefined ? {} : { count: missing.count }), epoch: hub.epoch });
       startAfter = missing.to;
     }
     const backlog = startAfter === undefined ? hub.historyLength : (hub.countBetween(startAfter, head.position) ?? hub.after(startAfter).length);
@@ -478,7 +502,7 @@ export class LogStreamEndpoint {
       const skipped = backlog - this.#options.maxReplay;
       const last = hub.after(startAfter, skipped);
       const skipTo = last[last.length - 1] as StreamMessage;
-      const from = gaps.length > 0 ? (gaps[0]?.['to'] as string | null) : cursor.id;
+      const from = gaps.length > 0 ? (gaps[0]?.['to'] as string | null) : resumeId;
       gaps.push({ from, to: skipTo.id, reason: GapReason.Limit, count: skipped, epoch: hub.epoch });
       startAfter = skipTo.position;
     }
@@ -487,6 +511,77 @@ export class LogStreamEndpoint {
     connection.cursor = startAfter === undefined ? undefined : positionOf(startAfter);
     connection.catchUpReason = GapReason.Trimmed;
     this.#pump(connection);
+  }
+
+  /**
+   * Replays, page by page from the hub's backplane, what a resuming client missed before the oldest
+   * message this node holds, until the pages reach this node's history. Sends the welcome first.
+   * Returns the id replayed up to, `undefined` when there is no backplane history to ask (nothing
+   * sent), or `null` when the connection is gone or was closed here.
+   */
+  async #replayOlder(connection: Connection, cursorId: string, epoch: string, welcome: (mode: WelcomeMode) => void): Promise<string | null | undefined> {
+    const hub = this.#hub;
+    let after = cursorId;
+    for (let first = true; ; first = false) {
+      const request = hub.olderHistory(after, epoch, this.#options.replayPage);
+      if (request === undefined) return first ? undefined : after;
+      let page: Awaited<typeof request>;
+      try {
+        page = await request;
+      } catch {
+        // The backplane is unreachable: serve what this node holds (the gap says what is missing).
+        return first ? undefined : after;
+      }
+      if (connection.closed) return null;
+      if (hub.epoch !== epoch || page.gap?.reason === GapReason.Epoch) {
+        // The stream restarted meanwhile: a fresh hello sorts out the epoch.
+        this.#drop(connection, 1012, 'The stream restarted; reconnect to resume');
+        return null;
+      }
+      welcome(page.gap === undefined ? WelcomeMode.Resumed : WelcomeMode.Gap);
+      let from: string | null = after;
+      if (page.gap !== undefined) {
+        this.#sendControl(connection, 'gap', page.gap);
+        from = page.gap.to;
+        if (from !== null) after = from;
+      }
+      const last = page.messages[page.messages.length - 1];
+      if (last !== undefined) after = last.id;
+      const frames: string[] = [];
+      const { filter } = connection;
+      for (const message of page.messages) if (filter.all || filter.accepts(message)) frames.push(message.frame);
+      if (from !== after || frames.length > 0) {
+        this.#armStall(connection);
+        const written = await new Promise<boolean>((resolve) => {
+          const onClose = () => resolve(false);
+          connection.ws.once('close', onClose);
+          this.#sendBatch(connection, from, after, frames, true, () => {
+            connection.ws.off('close', onClose);
+            resolve(true);
+          });
+        });
+        this.#clearStall(connection);
+        if (!written || connection.closed) return null;
+      }
+      const position = parseId(after);
+      if (page.done || position === undefined || hub.missingAfter(position) === undefined) return after;
+    }
+  }
+
+  /** A backplane gap: clients following live hear it where it happened; an epoch change makes them reconnect. */
+  #hubGap(gap: HubGap): void {
+    for (const connection of this.#connections) {
+      if (connection.closed || connection.mode !== Mode.Extended) continue;
+      if (gap.reason === GapReason.Epoch) {
+        // Ids of the new epoch are not comparable to the client's cursor; its resume gets the epoch gap.
+        this.#drop(connection, 1012, 'The stream restarted; reconnect to resume');
+        continue;
+      }
+      if (!connection.live || this.#cursorId(connection) !== gap.from) continue;
+      this.#sendControl(connection, 'gap', gap);
+      const to = gap.to === null ? undefined : parseId(gap.to);
+      connection.cursor = to === undefined ? undefined : positionOf(to);
+    }
   }
 
   /** Sends replay pages from history until the connection reaches the hub's delivered head, then goes live. */
