@@ -180,12 +180,16 @@ export class LogHub implements BackplaneHub {
   gap(gap: HubGap, next?: string): void {
     this.flush();
     if (gap.reason === 'epoch') {
-      this.reset(next ?? randomBytes(6).toString('base64url'), [], true);
+      this.#reset(next ?? randomBytes(6).toString('base64url'), [], true);
     } else if (gap.to !== null) {
       const position = parseId(gap.to);
       // The next batch continues from the gap's end, so its `from` says where it resumes.
       if (position !== undefined) this.#delivered = this.#last = { id: gap.to, position, type: 'system_log', time: 0, level: 0, logger: '', data: 'null', frame: '' };
     }
+    this.#emitGap(gap);
+  }
+
+  #emitGap(gap: HubGap): void {
     for (const listener of this.#gapListeners) {
       try {
         listener(gap);
@@ -201,6 +205,13 @@ export class LogHub implements BackplaneHub {
    */
   reset(epoch: string, messages: readonly StreamMessage[], complete: boolean): void {
     this.flush();
+    const before = { epoch: this.#epoch, id: this.#delivered?.id ?? null };
+    this.#reset(epoch, messages, complete);
+    // Clients already connected hold ids (or at least the epoch) of the stream that was replaced.
+    if (epoch !== before.epoch) this.#emitGap({ reason: 'epoch', from: before.id, to: null, epoch: before.epoch });
+  }
+
+  #reset(epoch: string, messages: readonly StreamMessage[], complete: boolean): void {
     this.#epoch = epoch;
     this.#history = new History(this.#options.historySize, this.#options.historyBytes);
     this.#evictedCount = 0;
