@@ -15,8 +15,8 @@ export interface ServerNode {
   port: number;
   stderr(): string;
   /** Logs `count` records named `<name>-<tag><k>`; resolves once they are in Redis (unless `wait: false`). */
-  produce(count: number, options?: { chunk?: number; everyMs?: number; tag?: string; wait?: boolean }): Promise<void>;
-  info(): Promise<{ metrics: BackplaneMetrics; errors: string[]; epoch: string; held: number; rss: number }>;
+  produce(count: number, options?: { chunk?: number; everyMs?: number; tag?: string; wait?: boolean; pad?: number }): Promise<void>;
+  info(): Promise<{ metrics: BackplaneMetrics; errors: string[]; epoch: string; held: number; clients: number; rss: number }>;
   /** SIGKILL: no goodbye, nothing flushed. */
   kill(): Promise<void>;
 }

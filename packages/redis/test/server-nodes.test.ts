@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { WebSocket } from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, REDIS_URL, requireRedis, uniquePrefix, waitFor } from './helpers.js';
 import { live, openClient, startServerNode, stopAll } from './nodes.js';
@@ -116,4 +117,41 @@ describe('logwire server nodes sharing a Redis stream', () => {
     expect(client.gaps).toEqual([]);
     expect(client.welcomes[0]!.mode).toBe('resumed');
   });
+
+  it('keeps the memory of a node bounded: a fixed replay history, an empty backlog, and a client that stops reading is let go', async () => {
+    const prefix = newPrefix();
+    const limits = { HISTORY: '5000', MAXLEN: '5000', STALL_MS: '1500', HIGH_WATER: String(2 * 1024 * 1024), MAX_BUFFERED: String(8 * 1024 * 1024) };
+    const a = await startServerNode('a', { PREFIX: prefix, ...limits });
+    const b = await startServerNode('b', { PREFIX: prefix, ...limits });
+    const healthy = openClient(a.port);
+    await live(healthy);
+    // A raw extended-protocol socket that stops reading after its welcome.
+    const stalled = new WebSocket(`ws://127.0.0.1:${a.port}/ws/logs`);
+    await new Promise<void>((resolve) => {
+      stalled.on('open', () => stalled.send(JSON.stringify({ type: 'hello', data: { v: 1 } })));
+      stalled.on('message', (raw) => {
+        if ((JSON.parse(raw.toString()) as { type: string }).type !== 'welcome') return;
+        (stalled as unknown as { _socket: { pause(): void } })._socket.pause();
+        resolve();
+      });
+    });
+    expect((await a.info()).clients).toBe(2);
+    // 20 000 records of about 2 KB: far more than the kernel buffers a socket that is not read.
+    await Promise.all([a.produce(10_000, { chunk: 50, everyMs: 10, pad: 2000 }), b.produce(10_000, { chunk: 50, everyMs: 10, pad: 2000 })]);
+    await waitFor(() => healthy.ids.length >= 20_000, 'every record on the healthy client', 30_000);
+    // The stalled socket is dropped (4008, it may resume later) instead of buffering without bound.
+    await waitFor(async () => (await a.info()).clients === 1, 'node A to let the stalled socket go', 20_000);
+    for (const node of [a, b]) {
+      const info = await node.info();
+      expect(info.held).toBe(5000);
+      expect(info.metrics.backlogRecords).toBe(0);
+      expect(info.metrics.dropped).toBe(0);
+    }
+    // Retention kept the newest 5 000 (exact trimming): the healthy client got those in the same order.
+    const stream = await streamEntries(prefix);
+    expect(stream.ids.length).toBe(5000);
+    expect(healthy.ids.slice(-5000)).toEqual(stream.ids);
+    expect(healthy.gaps).toEqual([]);
+    stalled.terminate();
+  }, 60_000);
 });

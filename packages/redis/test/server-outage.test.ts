@@ -67,7 +67,10 @@ describe('server nodes while Redis is away', () => {
     expect(onA.client.state).toBe('live');
 
     await redis.restart();
-    await waitFor(async () => (await a.info()).metrics.backlogRecords === 0, 'the backlog to drain');
+    await waitFor(async () => {
+      const { metrics } = await a.info();
+      return metrics.backlogRecords === 0 && metrics.connected;
+    }, 'the backlog to drain and both connections to be back');
     const after = await a.info();
     expect(after.metrics.connected).toBe(true);
     expect(after.metrics.reconnectAttempts).toBeGreaterThan(0);
