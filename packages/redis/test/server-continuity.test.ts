@@ -91,5 +91,12 @@ describe('gaps from the Redis stream reach real clients', () => {
     expect(client.ids.slice(10)).toEqual(now.slice(7).map((e) => e.id));
     expect(client.labels.slice(10)).toEqual(['n-after-0', 'n-after-1', 'n-after-2']);
     expect(client.client.state).toBe('live');
+
+    // A client resuming from before the break (served from the node's memory) hears it in place too.
+    const resumed = openClient(node.port, { epoch: await epochOf(prefix), id: seen[5]!.id });
+    await live(resumed);
+    await waitFor(() => resumed.ids.length >= 7, 'the resumed replay');
+    expect(resumed.ids).toEqual(client.ids.slice(6));
+    expect(resumed.gaps).toEqual(client.gaps);
   });
 });

@@ -85,6 +85,12 @@ describe('server nodes while Redis is away', () => {
     await b.produce(5, { tag: 'later-' });
     await waitFor(() => onA.ids.length === 65, 'records after the outage');
     expect(onA.labels.slice(60)).toEqual(labels('b-later-', 5));
+    // A client resuming from before the outage, on the other node, gets the drop in its place.
+    const resumed = openClient(b.port, { epoch: onA.welcomes[0]!.epoch, id: onA.ids[9]! });
+    await live(resumed);
+    await waitFor(() => resumed.ids.length >= 55, 'the resumed replay');
+    expect(resumed.ids).toEqual(onA.ids.slice(10));
+    expect(resumed.gaps).toEqual(onA.gaps);
   });
 
   it('start a new epoch when Redis comes back empty, and deliver the backlog once', async () => {

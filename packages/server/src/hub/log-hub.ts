@@ -52,6 +52,17 @@ export interface LogHubOptions {
   onListenerError?: (error: unknown) => void;
 }
 
+/** A backplane gap as the history keeps it. */
+export interface HeldGap {
+  gap: HubGap;
+  /** Where it sits: after the message with this id (the gap's `from`). */
+  at: StreamId;
+  /** Messages after the gap have ids above this (the later of `from` and `to`). */
+  resume: StreamId;
+}
+
+const MAX_HELD_GAPS = 64;
+
 /** Messages that left the history, as far as the hub can tell. */
 export interface Missing {
   /** Id of the newest missing message, when known. */
@@ -78,6 +89,8 @@ export class LogHub implements BackplaneHub {
   readonly #ids = new IdGenerator();
   readonly #listeners = new Set<BatchListener>();
   readonly #gapListeners = new Set<GapListener>();
+  /** The latest backplane gaps inside the held history, oldest first, so catch-ups report them too. */
+  #gaps: HeldGap[] = [];
   /** Set when a backplane assigns the ids: local entries go to it and come back through ingest(). */
   #backplane: BackplaneLink | undefined;
   #outbox: LogEntry[] = [];
@@ -185,6 +198,11 @@ export class LogHub implements BackplaneHub {
       const position = parseId(gap.to);
       // The next batch continues from the gap's end, so its `from` says where it resumes.
       if (position !== undefined) this.#delivered = this.#last = { id: gap.to, position, type: 'system_log', time: 0, level: 0, logger: '', data: 'null', frame: '' };
+      const at = gap.from === null ? undefined : parseId(gap.from);
+      if (position !== undefined && at !== undefined) {
+        this.#gaps.push({ gap, at, resume: compareIds(position, at) > 0 ? position : at });
+        if (this.#gaps.length > MAX_HELD_GAPS) this.#gaps.shift();
+      }
     }
     this.#emitGap(gap);
   }
@@ -219,9 +237,23 @@ export class LogHub implements BackplaneHub {
     this.#last = undefined;
     this.#delivered = undefined;
     this.#ordinal = 0;
+    this.#gaps = [];
     this.#truncatedStart = false;
     this.restore(messages);
     if (complete) this.#truncatedStart = false;
+  }
+
+  /**
+   * The first backplane gap (of the latest 64) placed at or after `after` (or strictly after): a reader replaying the
+   * history from `after` must report it once it reaches `at` and continue after `resume`.
+   */
+  gapFrom(after: StreamId | undefined, strictlyAfter = false): HeldGap | undefined {
+    for (const held of this.#gaps) {
+      if (after === undefined) return held;
+      const c = compareIds(held.at, after);
+      if (c > 0 || (c === 0 && !strictlyAfter)) return held;
+    }
+    return undefined;
   }
 
   /** Registers a gap listener; returns the function that removes it. */

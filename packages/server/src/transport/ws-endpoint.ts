@@ -609,7 +609,19 @@ export class LogStreamEndpoint {
       this.#sendControl(connection, 'gap', { from: this.#cursorId(connection), to, reason: connection.catchUpReason, ...(missing.count === undefined ? {} : { count: missing.count }), epoch: hub.epoch });
       connection.cursor = missing.to === undefined ? undefined : positionOf(missing.to);
     }
-    const page = hub.after(connection.cursor?.position, this.#options.replayPage, head.position);
+    // A backplane gap ahead: report it when the cursor reaches it, and end the page there.
+    const at = connection.cursor;
+    let held = hub.gapFrom(at?.position);
+    if (held !== undefined && at !== undefined && compareIds(held.at, at.position) === 0) {
+      if (held.gap.from === at.id) {
+        this.#sendControl(connection, 'gap', held.gap);
+        // The next batch says it starts at the gap's `to`; the history continues after `resume`.
+        connection.cursor = held.gap.to === null ? undefined : { id: held.gap.to, position: held.resume };
+      }
+      held = hub.gapFrom(held.resume, true);
+    }
+    const upTo = held !== undefined && compareIds(held.at, head.position) < 0 ? held.at : head.position;
+    const page = hub.after(connection.cursor?.position, this.#options.replayPage, upTo);
     if (page.length === 0) {
       // Nothing held after the cursor (history emptied under us): continue from the head.
       this.#sendBatch(connection, this.#cursorId(connection), head.id, [], false);
