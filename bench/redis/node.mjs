@@ -1,33 +1,40 @@
-// One benchmark node: a RedisBackplane that subscribes to the stream and, when told, appends
-// `count` records as fast as the backlog allows (batches of 256 per event-loop turn, the hub's
-// flush size). Reports when its appends are confirmed and when it has read `expect` entries.
+// One benchmark node: a real logwire server node (`createLogwire({ backplane })` with a
+// RedisBackplane). When told, it logs `count` records through an ordinary logger, 256 per
+// event-loop turn; it reports when Redis has confirmed them all, and when its hub has handed every
+// node's records (`expect` of them) to its listeners, i.e. to its WebSocket endpoint's fan-out.
+// Without PREFIX it runs without a backplane: the single-node, in-memory baseline.
+import { createLogwire } from '@logwire/server';
 import { RedisBackplane } from '@logwire/redis';
 
 const { PREFIX, NODE } = process.env;
-const backplane = new RedisBackplane({ prefix: PREFIX, node: NODE, backlog: { maxRecords: 100_000, maxBytes: 256 * 1024 * 1024 }, retention: { maxLength: 2_000_000, maxAgeMs: 0 } });
-backplane.on('error', (e) => process.stderr.write(`${NODE}: ${e.message}\n`));
+const backplane = PREFIX
+  ? new RedisBackplane({ prefix: PREFIX, node: NODE, stream: 'bench', backlog: { maxRecords: 100_000, maxBytes: 256 * 1024 * 1024 }, retention: { maxLength: 2_000_000, maxAgeMs: 0 } })
+  : undefined;
+const logwire = createLogwire({ backplane, callsite: false, workers: false, redact: false, historySize: 10_000, onError: (e) => process.stderr.write(`${NODE}: ${e.message}\n`) });
+await logwire.ready;
+const log = logwire.getLogger('bench.redis');
+const fields = { request_id: 'a1b2c3d4e5f6', user: 'alice', path: '/api/v1/instances', status: 200 };
 
 let delivered = 0;
 let expected = Infinity;
 let started = 0;
-await backplane.subscribe('bench', (batch) => {
-  delivered += batch.entries.length;
+logwire.hub.on((batch) => {
+  delivered += batch.length;
   if (delivered >= expected) {
     process.send({ delivered, deliveredMs: performance.now() - started });
     expected = Infinity;
   }
 });
 
-const data = JSON.stringify({ timestamp: new Date().toISOString(), level: 'INFO', logger: 'bench.redis', message: 'request handled in 12 ms', module: 'server', function: 'handle', line: 142, request_id: 'a1b2c3d4e5f6', user: 'alice', path: '/api/v1/instances', status: 200 });
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 process.on('message', async (message) => {
   if (message.close) {
-    await backplane.close();
+    await logwire.close();
     process.exit(0);
   }
   if (message.expect !== undefined) {
-    // Armed before any node starts appending, so no early entry is missed by the count.
+    // Armed before any node starts logging, so no early entry is missed by the count.
     delivered = 0;
     expected = message.expect;
     started = performance.now();
@@ -36,19 +43,20 @@ process.on('message', async (message) => {
   }
   const { count } = message;
   const appendStarted = performance.now();
-  const record = { type: 'system_log', time: Date.now(), level: 20, logger: 'bench.redis', data };
   for (let sent = 0; sent < count; ) {
     // Keep the backlog below its bound so nothing is dropped: the bench measures throughput.
-    if (backplane.metrics.backlogRecords > 50_000) {
+    if (backplane && backplane.metrics.backlogRecords > 50_000) {
       await new Promise((resolve) => setTimeout(resolve, 1));
       continue;
     }
     const n = Math.min(256, count - sent);
-    backplane.append('bench', Array.from({ length: n }, () => record));
+    for (let i = 0; i < n; i++) log.info('request handled in 12 ms', fields);
     sent += n;
     await turn();
   }
-  await backplane.flush();
-  process.send({ appended: count, appendedMs: performance.now() - appendStarted, batches: backplane.metrics.batches });
+  await turn();
+  await backplane?.flush();
+  const memory = process.memoryUsage();
+  process.send({ appended: count, appendedMs: performance.now() - appendStarted, batches: backplane?.metrics.batches ?? 0, held: logwire.hub.historyLength, rss: memory.rss, heap: memory.heapUsed });
 });
 process.send({ ready: true });

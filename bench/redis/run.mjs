@@ -1,15 +1,18 @@
-// Throughput of the Redis Streams backplane: records/s appended and delivered with 1 and 2 nodes
-// (separate processes sharing one Redis at 127.0.0.1:6379), next to one node's in-memory hub.
+// Throughput of logwire server nodes sharing a stream through the Redis Streams backplane:
+// records/s appended and delivered with 1 and 2 nodes (separate processes, each a real
+// `createLogwire({ backplane: new RedisBackplane(…) })`, sharing one Redis at 127.0.0.1:6379),
+// next to one node without a backplane (ids assigned by its own hub, nothing leaves the process).
 //
 //   npm run build && node bench/redis/run.mjs [--records N] [--rounds N]
 //
-// "appended": records confirmed by Redis per second, all nodes together, from the first append
-// to the last confirmation. "delivered": entries read back per second by each node (every node
-// reads every node's records), from the first append until that node has read them all.
+// Records are logged with an ordinary logger call (formatting included, redaction and callsite off).
+// "appended": records confirmed by Redis per second, all nodes together, from the first log call
+// to the last confirmation (without Redis: to the last delivery). "delivered": records per second
+// each node's hub hands to its WebSocket fan-out (every node gets every node's records), from the
+// first log call until that node has them all. "RSS" is the node process after the run.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { LogHub } from '@logwire/server';
 import { Redis } from 'ioredis';
 import { fmt, machine, summary } from '../lib.mjs';
 import { ensureRedis } from '../../scripts/ensure-redis.mjs';
@@ -23,26 +26,27 @@ const nodeScript = fileURLToPath(new URL('./node.mjs', import.meta.url));
 await ensureRedis();
 const admin = new Redis({ protocol: 2 });
 
-const data = JSON.stringify({ timestamp: new Date().toISOString(), level: 'INFO', logger: 'bench.redis', message: 'request handled in 12 ms', module: 'server', function: 'handle', line: 142, request_id: 'a1b2c3d4e5f6', user: 'alice', path: '/api/v1/instances', status: 200 });
 
-/** One node, no Redis: the hub's publish → batch listener path, in this process. */
+/** One node without a backplane, in its own process: the same logger → hub → listener path. */
 async function inMemory(count) {
-  const hub = new LogHub({ historySize: 10_000 });
-  let delivered = 0;
-  const done = new Promise((resolve) => hub.on((batch) => (delivered += batch.length) >= count && resolve()));
-  const started = performance.now();
-  for (let sent = 0; sent < count; sent += 256) {
-    for (let i = 0; i < Math.min(256, count - sent); i++) hub.publish({ type: 'system_log', time: Date.now(), level: 20, logger: 'bench.redis', data });
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  await done;
-  const ms = performance.now() - started;
-  hub.close();
-  return { appended: (count / ms) * 1000, delivered: (count / ms) * 1000 };
+  const worker = startNode(undefined, 'solo');
+  await worker.next('ready');
+  const armed = worker.next('armed');
+  worker.child.send({ expect: count });
+  await armed;
+  const appendedP = worker.next('appended');
+  const deliveredP = worker.next('delivered');
+  worker.child.send({ count });
+  const [appended, delivered] = await Promise.all([appendedP, deliveredP]);
+  worker.child.send({ close: true });
+  return { appended: (count / Math.max(appended.appendedMs, delivered.deliveredMs)) * 1000, delivered: (count / delivered.deliveredMs) * 1000, batches: 0, rss: appended.rss, held: appended.held };
 }
 
 function startNode(prefix, name) {
-  const child = fork(nodeScript, [], { env: { ...process.env, PREFIX: prefix, NODE: name }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const env = { ...process.env, NODE: name };
+  if (prefix !== undefined) env.PREFIX = prefix;
+  else delete env.PREFIX;
+  const child = fork(nodeScript, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (key) => new Promise((resolve) => {
     const on = (m) => {
       if (m[key] === undefined) return;
@@ -76,20 +80,22 @@ async function throughRedis(nodes, perNode) {
     appended: (total / appendMs) * 1000,
     delivered: Math.min(...delivered.map((d) => (total / d.deliveredMs) * 1000)),
     batches: appended.reduce((sum, a) => sum + a.batches, 0),
+    rss: Math.max(...appended.map((a) => a.rss)),
+    held: Math.max(...appended.map((a) => a.held)),
   };
 }
 
 const variants = [
-  { name: '1 node, in-memory hub (no Redis)', run: () => inMemory(RECORDS) },
-  { name: '1 node via Redis', run: () => throughRedis(1, RECORDS) },
-  { name: '2 nodes via Redis (each appends N, reads 2N)', run: () => throughRedis(2, RECORDS) },
+  { name: '1 server node, no backplane (no Redis)', run: () => inMemory(RECORDS) },
+  { name: '1 server node via Redis', run: () => throughRedis(1, RECORDS) },
+  { name: '2 server nodes via Redis (each logs N, delivers 2N)', run: () => throughRedis(2, RECORDS) },
 ];
 
 const rows = [];
 for (const variant of variants) {
   const results = [];
   for (let round = 0; round < ROUNDS; round++) results.push(await variant.run());
-  rows.push({ name: variant.name, appended: summary(results.map((r) => r.appended)), delivered: summary(results.map((r) => r.delivered)), batches: results[0].batches });
+  rows.push({ name: variant.name, appended: summary(results.map((r) => r.appended)), delivered: summary(results.map((r) => r.delivered)), batches: results[0].batches, rss: Math.max(...results.map((r) => r.rss)), held: Math.max(...results.map((r) => r.held)) });
   process.stderr.write(`bench redis: ${variant.name} done\n`);
 }
 await admin.quit();
@@ -99,8 +105,8 @@ const redisVersion = (await import('node:child_process')).execFileSync('redis-se
 const base = rows[0].appended.median;
 const range = (s) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
 console.log(`\n## Redis backplane throughput\n`);
-console.log(`${RECORDS.toLocaleString('en-US')} records of ${data.length} B per node, median of ${ROUNDS} rounds (min–max). Redis ${redisVersion} on 127.0.0.1; ${m.cpu}; Node ${m.node}.`);
-console.log('Appended = records/s confirmed by Redis, all nodes together. Delivered = records/s read back by the slowest node (each node reads every node\'s records).\n');
-console.log('| setup | appended records/s | delivered records/s per node | appended vs in-memory |');
-console.log('| --- | --- | --- | --- |');
-for (const row of rows) console.log(`| ${row.name} | ${range(row.appended)} | ${range(row.delivered)} | ${(row.appended.median / base).toFixed(2)}x |`);
+console.log(`${RECORDS.toLocaleString('en-US')} records per node (an INFO call with 4 fields), median of ${ROUNDS} rounds (min–max). Redis ${redisVersion} on 127.0.0.1; ${m.cpu}; Node ${m.node}.`);
+console.log('Appended = records/s logged and confirmed by Redis, all nodes together (no backplane: logged and delivered). Delivered = records/s the slowest node hands to its WebSocket fan-out (each node delivers every node\'s records). Held = messages in a node\'s replay history (historySize 10 000); RSS = largest node process after the run.\n');
+console.log('| setup | appended records/s | delivered records/s per node | appended vs no backplane | held | RSS MiB |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+for (const row of rows) console.log(`| ${row.name} | ${range(row.appended)} | ${range(row.delivered)} | ${(row.appended.median / base).toFixed(2)}x | ${row.held} | ${(row.rss / 1048576).toFixed(0)} |`);

@@ -34,9 +34,10 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { compareIds, type GapData, parseId, type StreamId } from '@logwire/protocol';
+import type { BackplaneHub, BackplaneLink, HistoryPage, HubGap, LogEntry, LogwireBackplane, StreamMessage } from '@logwire/server';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisBackplaneError, RedisBackplaneErrorCode } from './errors.js';
-import { APPEND_LUA } from './lua.js';
+import { APPEND_LUA, ENSURE_EPOCH_LUA } from './lua.js';
 import type { BackplaneEntry, BackplaneGapReason, BackplaneMetrics, BackplaneRecord, BatchHandler, Gap, RangeResult, ReadBatch } from './types.js';
 
 /** Options of {@link RedisBackplane}. */
@@ -45,6 +46,8 @@ export interface RedisBackplaneOptions {
   redis?: string | RedisOptions;
   /** Prefix of every key. @default 'lw:' */
   prefix?: string;
+  /** Stream a server node shares when the backplane is passed to `createLogwire({ backplane })`. @default 'logs' */
+  stream?: string;
   /** Name of this node, stored with each entry it appends. @default `<hostname>-<pid>` */
   node?: string;
   retention?: {
@@ -138,12 +141,14 @@ const US = '\x1f';
 const EMPTY = '0-0';
 
 /** Shares logwire streams between server nodes through Redis Streams. See the module comment. */
-export class RedisBackplane {
+export class RedisBackplane implements LogwireBackplane {
   /** This node's name. */
   readonly node: string;
   /** Producer id of this backplane instance (the key of its high-water marks). */
   readonly producer: string;
   readonly #prefix: string;
+  readonly #stream: string;
+  #hubConnected = false;
   readonly #writer: Redis;
   readonly #reader: Redis;
   readonly #opts: {
@@ -216,6 +221,7 @@ export class RedisBackplane {
       connectWaitMs: positive('connectWaitMs', options.connectWaitMs, 5000, true),
     };
     this.#prefix = options.prefix ?? 'lw:';
+    this.#stream = options.stream ?? 'logs';
     // The unit separator delimits header fields; a node name never needs one.
     this.node = (options.node ?? `${hostname()}-${process.pid}`).replaceAll(US, '_');
     this.producer = `${this.node}:${randomBytes(6).toString('base64url')}`;
@@ -254,6 +260,65 @@ export class RedisBackplane {
         () => undefined,
       );
     });
+  }
+
+  /**
+   * Drives a `@logwire/server` hub (called by `createLogwire({ backplane })`): the hub's entries are
+   * appended to the stream (option `stream`), the hub's history is filled with the stream's newest
+   * entries, every entry read from the stream (this node's and the others') is fed to the hub with
+   * its Redis id, gaps become `gap` messages, and resuming clients the hub cannot serve are served
+   * from {@link range}. Backplane errors (outages included) go to `onError`. Once per backplane.
+   */
+  connect(hub: BackplaneHub, onError: (error: unknown) => void): BackplaneLink {
+    if (this.#hubConnected) throw new RedisBackplaneError(RedisBackplaneErrorCode.InvalidOption, 'this backplane already drives a hub; create one RedisBackplane per logwire instance');
+    this.#hubConnected = true;
+    const stream = this.#stream;
+    const offError = this.on('error', (error) => onError(error));
+    let unsubscribe: (() => void) | undefined;
+    const onBatch = (batch: ReadBatch): void => {
+      const gap = batch.gap;
+      if (gap?.reason === 'epoch') {
+        hub.gap({ reason: 'epoch', from: gap.from === EMPTY ? null : gap.from, to: null, epoch: hub.epoch }, gap.epoch ?? batch.epoch);
+      } else if (gap !== undefined) {
+        hub.gap(toHubGap(gap, hub.epoch));
+      } else if (batch.epoch !== undefined && batch.epoch !== hub.epoch) {
+        // Entries of an epoch this node did not know (the stream was recreated while it started).
+        hub.gap({ reason: 'epoch', from: null, to: null, epoch: hub.epoch }, batch.epoch);
+      }
+      if (batch.entries.length > 0) hub.ingest(batch.entries.map(toStreamMessage));
+    };
+    const ready = (async () => {
+      // Every node agrees on the epoch before the first append, so clients never see a made-up one.
+      const epoch = await this.#retry(async () => String(await this.#writer.eval(ENSURE_EPOCH_LUA, 1, this.#key(stream, 'm'), randomBytes(6).toString('base64url'))));
+      const top = await this.#retry(() => this.#head(stream));
+      const recent = await this.#retry(() => this.recent(stream, hub.historySize));
+      const entries = recent.epoch === epoch ? recent.entries : [];
+      const complete = entries.length === 0 ? top.last === EMPTY : entries[0]!.prev === EMPTY;
+      hub.reset(recent.epoch ?? epoch, entries.map(toStreamMessage), complete);
+      const after = entries.at(-1)?.id ?? (recent.epoch === epoch ? top.last : EMPTY);
+      if (this.#closed) return;
+      unsubscribe = await this.subscribe(stream, onBatch, { after, epoch: recent.epoch ?? epoch });
+    })();
+    ready.catch(() => undefined);
+    return {
+      ready: ready.catch((error: unknown) => {
+        if (!this.#closed) onError(error);
+      }),
+      append: (entries: readonly LogEntry[]) => this.append(stream, entries),
+      history: async (after: string, epoch: string, count: number): Promise<HistoryPage> => {
+        const page = await this.range(stream, { after, epoch, count });
+        const result: HistoryPage = { messages: page.entries.map(toStreamMessage), done: page.done };
+        if (page.gap) result.gap = page.gap.reason === 'epoch' ? { reason: 'epoch', from: after, to: null, epoch } : toHubGap(page.gap, epoch);
+        return result;
+      },
+      close: async () => {
+        // Give buffered records a bounded chance to reach Redis; an absent Redis must not hang shutdown.
+        await Promise.race([this.flush(), this.#sleep(this.#opts.connectWaitMs)]);
+        unsubscribe?.();
+        offError();
+        await this.close();
+      },
+    };
   }
 
   /** Registers an event listener; returns the function that removes it. */
@@ -897,8 +962,15 @@ export function toFrame(entry: BackplaneEntry): string {
  * An entry in the shape of `@logwire/server`'s `StreamMessage`, so a hub can take Redis-assigned
  * ids into its ring and fan-out unchanged.
  */
-export function toStreamMessage(entry: BackplaneEntry): { id: string; position: StreamId; type: BackplaneEntry['type']; time: number; level: number; logger: string; data: string; frame: string } {
+export function toStreamMessage(entry: BackplaneEntry): StreamMessage {
   return { id: entry.id, position: parseId(entry.id) ?? { ms: 0, seq: 0 }, type: entry.type, time: entry.time, level: entry.level, logger: entry.logger, data: entry.data, frame: toFrame(entry) };
+}
+
+/** A backplane gap as the hub announces it (a wire `gap`); `epoch` is the epoch both ends belong to. */
+function toHubGap(gap: Gap, epoch: string): HubGap {
+  const out: HubGap = { reason: gap.reason, from: gap.from === EMPTY ? null : gap.from, to: gap.to === EMPTY ? null : gap.to, epoch };
+  if (gap.count !== undefined) out.count = gap.count;
+  return out;
 }
 
 function linkGap(prev: string, expected: string): 'trimmed' | 'diverged' | 'epoch' {

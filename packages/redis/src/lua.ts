@@ -65,3 +65,18 @@ else
 end
 return { epoch, appended, skipped, first, last }
 `;
+
+/**
+ * Gives a stream its epoch before anything is appended (a node starting on an empty stream), so
+ * every node shows clients the same epoch from the start. KEYS: meta. ARGV: candidate epoch.
+ * Returns the stream's epoch.
+ */
+export const ENSURE_EPOCH_LUA = `
+local e = redis.call('HGET', KEYS[1], 'e')
+if not e then
+  local now = redis.call('TIME')
+  e = ARGV[1]
+  redis.call('HSET', KEYS[1], 'e', e, 'last', '0-0', 'created', tostring(now[1] * 1000 + math.floor(now[2] / 1000)))
+end
+return e
+`;

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
+import { LogStreamClient, type WebSocketConstructor } from '@logwire/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, REDIS_URL, requireRedis, uniquePrefix, waitFor } from './helpers.js';
 
@@ -11,6 +12,7 @@ const nodeScript = fileURLToPath(new URL('../../../demo/two-node/node.mjs', impo
 const prefix = uniquePrefix();
 const children: ChildProcess[] = [];
 const sockets: WebSocket[] = [];
+const clients: LogStreamClient[] = [];
 let admin: Redis;
 
 function start(name: string): Promise<number> {
@@ -36,6 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const ws of sockets) ws.terminate();
+  for (const client of clients) client.close();
   await Promise.all(
     children.map((child) => {
       if (child.exitCode !== null) return undefined;
@@ -49,17 +52,22 @@ afterAll(async () => {
 });
 
 describe('demo/two-node', () => {
-  it('serves the records of both nodes on each node, with the same ids', async () => {
+  it('runs two logwire server nodes that stream the records of both, with the same Redis ids, to the page client', async () => {
     const [portA, portB] = await Promise.all([start('node-a'), start('node-b')]);
+    // What the page does: a LogStreamClient on /ws/logs (extended protocol), plus a legacy socket.
     const ids = [portA, portB].map((port) => {
       const seen: string[] = [];
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/logs`);
-      sockets.push(ws);
-      ws.on('message', (raw) => {
-        const frame = JSON.parse(raw.toString()) as { id?: string };
-        if (frame.id) seen.push(frame.id);
-      });
+      const client = new LogStreamClient(`ws://127.0.0.1:${port}/ws/logs`, { WebSocket: WebSocket as unknown as WebSocketConstructor });
+      clients.push(client);
+      client.on('message', (message) => seen.push(message.id as string));
       return seen;
+    });
+    const legacy: string[] = [];
+    const ws = new WebSocket(`ws://127.0.0.1:${portB}/ws/logs`);
+    sockets.push(ws);
+    ws.on('message', (raw) => {
+      const frame = JSON.parse(raw.toString()) as { id?: string };
+      if (frame.id) legacy.push(frame.id);
     });
     const nodeOf = async () => {
       const entries = await admin.xrange(`${prefix}{demo}:x`, '-', '+');
@@ -67,12 +75,32 @@ describe('demo/two-node', () => {
     };
     await waitFor(async () => {
       const nodes = await nodeOf();
-      return ids.every((seen) => new Set(seen.map((id) => nodes.get(id))).size === 2);
+      return [...ids, legacy].every((seen) => new Set(seen.map((id) => nodes.get(id))).size === 2);
     }, 'both pages to show records of both nodes', 30_000);
-    // Both connections see one stream: the ids they share come in the same order.
+    // Every id is a Redis entry id, and both nodes deliver one stream: shared ids in the same order.
+    const nodes = await nodeOf();
     const [a, b] = ids as [string[], string[]];
+    expect(a.filter((id) => !nodes.has(id))).toEqual([]);
     const common = a.filter((id) => b.includes(id));
     expect(common.length).toBeGreaterThan(0);
     expect(b.filter((id) => common.includes(id))).toEqual(common);
+    expect(clients.map((client) => client.protocol)).toEqual(['extended', 'extended']);
+
+    // The page, its bundle, the metrics and the query API behind "Load older".
+    const page = await fetch(`http://127.0.0.1:${portA}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<system-log-panel');
+    expect((await fetch(`http://127.0.0.1:${portA}/logwire.bundle.js`)).status).toBe(200);
+    const metrics = (await (await fetch(`http://127.0.0.1:${portA}/metrics`)).json()) as { node: string; connected: boolean; appended: number };
+    expect(metrics.node).toBe('node-a');
+    expect(metrics.connected).toBe(true);
+    expect(metrics.appended).toBeGreaterThan(0);
+    const older = await fetch(`http://127.0.0.1:${portB}/logs/system?limit=5`);
+    expect(older.status).toBe(200);
+    const body = (await older.json()) as { entries: Array<{ id: string }> };
+    expect(body.entries.length).toBeGreaterThan(0);
+    // The files hold the shared stream under its Redis ids.
+    const now = await nodeOf();
+    expect(body.entries.filter((entry) => !now.has(entry.id))).toEqual([]);
   }, 60_000);
 });

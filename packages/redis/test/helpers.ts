@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { BackplaneRecord } from '../src/index.js';
 
@@ -84,13 +87,17 @@ export function freePort(): Promise<number> {
 /** A throwaway redis-server (no persistence) on its own port, for outage tests. */
 export class PrivateRedis {
   process: ChildProcess | undefined;
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    /** Directory of an append-only file synced on every write: data survives a SIGKILL. */
+    readonly dataDir?: string,
+  ) {}
 
-  static async start(): Promise<PrivateRedis> {
+  static async start(options: { persistent?: boolean } = {}): Promise<PrivateRedis> {
     if (spawnSync('redis-server', ['--version']).status !== 0) {
       throw new Error('the outage tests start their own redis-server, and none is installed. Run `node scripts/ensure-redis.mjs`.');
     }
-    const server = new PrivateRedis(await freePort());
+    const server = new PrivateRedis(await freePort(), options.persistent ? mkdtempSync(join(tmpdir(), 'lw-redis-')) : undefined);
     await server.restart();
     return server;
   }
@@ -100,7 +107,8 @@ export class PrivateRedis {
   }
 
   async restart(): Promise<void> {
-    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const storage = this.dataDir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dataDir];
+    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...storage], { stdio: 'ignore' });
     await waitFor(() => ping(this.port, '127.0.0.1', 200), `redis-server on port ${this.port}`);
   }
 
@@ -112,5 +120,11 @@ export class PrivateRedis {
     child.kill('SIGKILL');
     await exited;
     this.process = undefined;
+  }
+
+  /** Kills the server and deletes its data directory. */
+  async dispose(): Promise<void> {
+    await this.kill();
+    if (this.dataDir !== undefined) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

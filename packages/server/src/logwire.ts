@@ -10,6 +10,7 @@ import { LogStreamEndpoint, type LogStreamEndpointOptions } from './transport/ws
 import { LogStore, type PersistenceOptions } from './persistence/store.js';
 import { DEFAULT_WORKER_CHANNEL, receiveFromWorkers, WorkerForwarder } from './worker/bridge.js';
 import { LogwireError, LogwireErrorCode } from './errors.js';
+import type { BackplaneLink, LogwireBackplane } from './hub/backplane.js';
 
 /** Options of {@link createLogwire}. */
 export interface LogwireOptions extends LogHubOptions {
@@ -57,6 +58,13 @@ export interface LogwireOptions extends LogHubOptions {
    * See docs/persistence.md.
    */
   persistence?: PersistenceOptions;
+  /**
+   * Share the stream with other server nodes (`new RedisBackplane(…)` of `@logwire/redis`): ids,
+   * epoch and order come from the backplane, every node fans out every node's records, and a
+   * client resumes on any node. See docs/scaling.md. With a backplane, `persistence` still writes
+   * files but the replay history comes from the backplane.
+   */
+  backplane?: LogwireBackplane;
 }
 
 /**
@@ -80,13 +88,21 @@ export class Logwire {
   readonly persistence: LogStore | undefined;
   readonly #forwarder: WorkerForwarder | undefined;
   readonly #stopWorkers: (() => void) | undefined;
+  readonly #backplane: BackplaneLink | undefined;
+  readonly #onError: (error: unknown) => void;
+  /** Settles once the backplane (if any) reads the stream; immediately without one. Never rejects. */
+  readonly ready: Promise<void>;
 
   constructor(options: LogwireOptions = {}) {
     const onError = neverThrows(options.onError ?? defaultOnError);
+    this.#onError = onError;
     this.persistence = options.persistence === undefined ? undefined : new LogStore(options.persistence, onError, (name) => this.getLogger(name));
     const recovered = this.persistence !== undefined && options.persistence?.recover !== false ? this.persistence.recover(options.historySize ?? 10_000) : undefined;
     this.hub = new LogHub({ ...options, epoch: options.epoch ?? recovered?.epoch, onListenerError: options.onListenerError ?? onError });
     if (recovered !== undefined) this.hub.restore(recovered.messages);
+    this.#backplane = options.backplane?.connect(this.hub, onError);
+    if (this.#backplane !== undefined) this.hub.useBackplane(this.#backplane);
+    this.ready = this.#backplane?.ready.catch(onError) ?? Promise.resolve();
     this.persistence?.attach(this.hub);
     const forward = options.forwardToMainThread ?? false;
     this.#forwarder = forward === false ? undefined : new WorkerForwarder(typeof forward === 'string' ? forward : DEFAULT_WORKER_CHANNEL);
@@ -178,6 +194,7 @@ export class Logwire {
     await Promise.all([...this.#endpoints].map((endpoint) => endpoint.close()));
     this.#endpoints.clear();
     this.hub.close();
+    await this.#backplane?.close().catch((error: unknown) => this.#onError(error));
     this.persistence?.close();
   }
 }

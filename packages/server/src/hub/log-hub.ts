@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { LogType } from '@logwire/protocol';
 import type { LogEntry } from '../logger/format.js';
 import { History } from './history.js';
-import { compareIds, formatId, type StreamId } from '@logwire/protocol';
+import { compareIds, formatId, parseId, type StreamId } from '@logwire/protocol';
 import { IdGenerator } from './stream-id.js';
+import type { BackplaneHub, BackplaneLink, HistoryPage, HubGap } from './backplane.js';
 
 /** A message the hub has accepted: the entry plus its stream id and its encoded frame. */
 export interface StreamMessage {
@@ -29,6 +30,9 @@ export interface StreamMessage {
  */
 export type BatchListener = (batch: readonly StreamMessage[], previous: StreamMessage | undefined) => void;
 
+/** Receives the gaps a backplane announces (before the batch that follows them). */
+export type GapListener = (gap: HubGap) => void;
+
 /** Options of {@link LogHub}. */
 export interface LogHubOptions {
   /** Messages kept in memory for replay. @default 10000 */
@@ -47,6 +51,17 @@ export interface LogHubOptions {
   /** Called when a listener throws; the other listeners still receive the batch. */
   onListenerError?: (error: unknown) => void;
 }
+
+/** A backplane gap as the history keeps it. */
+export interface HeldGap {
+  gap: HubGap;
+  /** Where it sits: after the message with this id (the gap's `from`). */
+  at: StreamId;
+  /** Messages after the gap have ids above this (the later of `from` and `to`). */
+  resume: StreamId;
+}
+
+const MAX_HELD_GAPS = 64;
 
 /** Messages that left the history, as far as the hub can tell. */
 export interface Missing {
@@ -68,12 +83,18 @@ const DEFAULTS = {
  * hands new messages to its listeners (WebSocket endpoints, file sinks) in batches, once per
  * event-loop turn, so the log call itself only formats and enqueues.
  */
-export class LogHub {
-  /** Identity of this stream incarnation; ids are only comparable within one epoch. */
-  readonly epoch: string;
-  readonly #history: History;
+export class LogHub implements BackplaneHub {
+  #epoch: string;
+  #history: History;
   readonly #ids = new IdGenerator();
   readonly #listeners = new Set<BatchListener>();
+  readonly #gapListeners = new Set<GapListener>();
+  /** The latest backplane gaps inside the held history, oldest first, so catch-ups report them too. */
+  #gaps: HeldGap[] = [];
+  /** Set when a backplane assigns the ids: local entries go to it and come back through ingest(). */
+  #backplane: BackplaneLink | undefined;
+  #outbox: LogEntry[] = [];
+  #outboxScheduled: ReturnType<typeof setImmediate> | undefined;
   readonly #options: Required<Omit<LogHubOptions, 'onListenerError' | 'epoch'>> & Pick<LogHubOptions, 'onListenerError'>;
   // Ordinals of recently evicted messages (a ring of the last `historySize`), so a gap can say
   // how many messages a cursor missed, not only which range.
@@ -106,20 +127,153 @@ export class LogHub {
     this.#evictedMs = new Float64Array(window);
     this.#evictedSeq = new Float64Array(window);
     this.#evictedOrdinal = new Float64Array(window);
-    this.epoch = options.epoch ?? randomBytes(6).toString('base64url');
+    this.#epoch = options.epoch ?? randomBytes(6).toString('base64url');
   }
 
-  /** Accepts an entry: assigns its id, stores it, and schedules delivery. Never throws. */
-  publish(entry: LogEntry): StreamMessage {
+  /** Identity of this stream incarnation; ids are only comparable within one epoch. */
+  get epoch(): string {
+    return this.#epoch;
+  }
+
+  /** Messages kept for replay at most. */
+  get historySize(): number {
+    return this.#options.historySize;
+  }
+
+  /**
+   * Hands id assignment to a backplane: from now on {@link publish} queues entries for it (once per
+   * turn) and messages arrive through {@link ingest} with the backplane's ids.
+   */
+  useBackplane(link: BackplaneLink): void {
+    this.#backplane = link;
+  }
+
+  /**
+   * Accepts an entry: assigns its id, stores it, and schedules delivery. With a backplane, queues it
+   * for the backplane instead and returns `undefined` (its id comes from there). Never throws.
+   */
+  publish(entry: LogEntry): StreamMessage | undefined {
+    if (this.#backplane !== undefined) {
+      this.#outbox.push(entry);
+      if (this.#outbox.length >= this.#options.maxBatchMessages) this.#sendOutbox();
+      else this.#outboxScheduled ??= setImmediate(() => this.#sendOutbox());
+      return undefined;
+    }
     const position = this.#ids.next(entry.time);
     const id = formatId(position);
     const frame = '{"type":"' + entry.type + '","id":"' + id + '","data":' + entry.data + '}';
+    return this.#accept({ id, position, type: entry.type, time: entry.time, level: entry.level, logger: entry.logger, data: entry.data, frame });
+  }
+
+  #sendOutbox(): void {
+    if (this.#outboxScheduled !== undefined) clearImmediate(this.#outboxScheduled);
+    this.#outboxScheduled = undefined;
+    if (this.#outbox.length === 0 || this.#backplane === undefined) return;
+    const entries = this.#outbox;
+    this.#outbox = [];
+    try {
+      this.#backplane.append(entries);
+    } catch (error) {
+      this.#options.onListenerError?.(error);
+    }
+  }
+
+  /**
+   * Stores messages whose ids a backplane assigned (stream order) and delivers them like published
+   * ones. Messages not newer than the newest held are skipped (a re-read never duplicates).
+   */
+  ingest(messages: readonly StreamMessage[]): void {
+    for (const message of messages) {
+      if (this.#last !== undefined && compareIds(message.position, this.#last.position) <= 0) continue;
+      this.#accept({ ...message, ordinal: undefined });
+    }
+  }
+
+  /** Announces a backplane gap to the gap listeners; an `epoch` gap starts over in `next`. */
+  gap(gap: HubGap, next?: string): void {
+    this.flush();
+    if (gap.reason === 'epoch') {
+      this.#reset(next ?? randomBytes(6).toString('base64url'), [], true);
+    } else if (gap.to !== null) {
+      const position = parseId(gap.to);
+      // The next batch continues from the gap's end, so its `from` says where it resumes.
+      if (position !== undefined) this.#delivered = this.#last = { id: gap.to, position, type: 'system_log', time: 0, level: 0, logger: '', data: 'null', frame: '' };
+      const at = gap.from === null ? undefined : parseId(gap.from);
+      if (position !== undefined && at !== undefined) {
+        this.#gaps.push({ gap, at, resume: compareIds(position, at) > 0 ? position : at });
+        if (this.#gaps.length > MAX_HELD_GAPS) this.#gaps.shift();
+      }
+    }
+    this.#emitGap(gap);
+  }
+
+  #emitGap(gap: HubGap): void {
+    for (const listener of this.#gapListeners) {
+      try {
+        listener(gap);
+      } catch (error) {
+        this.#options.onListenerError?.(error);
+      }
+    }
+  }
+
+  /**
+   * Starts over in `epoch` with `messages` (oldest first) as the replay history, delivered to no
+   * one; `complete` says nothing older existed in that epoch.
+   */
+  reset(epoch: string, messages: readonly StreamMessage[], complete: boolean): void {
+    this.flush();
+    const before = { epoch: this.#epoch, id: this.#delivered?.id ?? null };
+    this.#reset(epoch, messages, complete);
+    // Clients already connected hold ids (or at least the epoch) of the stream that was replaced.
+    if (epoch !== before.epoch) this.#emitGap({ reason: 'epoch', from: before.id, to: null, epoch: before.epoch });
+  }
+
+  #reset(epoch: string, messages: readonly StreamMessage[], complete: boolean): void {
+    this.#epoch = epoch;
+    this.#history = new History(this.#options.historySize, this.#options.historyBytes);
+    this.#evictedCount = 0;
+    this.#lastEvicted = undefined;
+    this.#last = undefined;
+    this.#delivered = undefined;
+    this.#ordinal = 0;
+    this.#gaps = [];
+    this.#truncatedStart = false;
+    this.restore(messages);
+    if (complete) this.#truncatedStart = false;
+  }
+
+  /**
+   * The first backplane gap (of the latest 64) placed at or after `after` (or strictly after): a reader replaying the
+   * history from `after` must report it once it reaches `at` and continue after `resume`.
+   */
+  gapFrom(after: StreamId | undefined, strictlyAfter = false): HeldGap | undefined {
+    for (const held of this.#gaps) {
+      if (after === undefined) return held;
+      const c = compareIds(held.at, after);
+      if (c > 0 || (c === 0 && !strictlyAfter)) return held;
+    }
+    return undefined;
+  }
+
+  /** Registers a gap listener; returns the function that removes it. */
+  onGap(listener: GapListener): () => void {
+    this.#gapListeners.add(listener);
+    return () => this.#gapListeners.delete(listener);
+  }
+
+  /** A page of history older than the hub holds, from the backplane; `undefined` without one. */
+  olderHistory(after: string, epoch: string, count: number): Promise<HistoryPage> | undefined {
+    return this.#backplane?.history?.(after, epoch, count);
+  }
+
+  #accept(message: StreamMessage): StreamMessage {
     const ordinal = this.#ordinal++;
-    const message: StreamMessage = { id, position, type: entry.type, time: entry.time, level: entry.level, logger: entry.logger, data: entry.data, frame, ordinal };
+    message.ordinal = ordinal;
     this.#history.push(message, ordinal, this.#onEvict);
     this.#last = message;
     this.#pending.push(message);
-    this.#pendingBytes += frame.length;
+    this.#pendingBytes += message.frame.length;
     if (this.#pending.length >= this.#options.maxBatchMessages || this.#pendingBytes >= this.#options.maxBatchBytes) {
       this.flush();
     } else if (this.#scheduled === undefined) {
@@ -284,7 +438,9 @@ export class LogHub {
 
   /** Stops the scheduled flush and drops listeners; pending messages are flushed first. */
   close(): void {
+    this.#sendOutbox();
     this.flush();
+    this.#gapListeners.clear();
     this.#listeners.clear();
   }
 }

@@ -20,6 +20,7 @@ import {
 import { WebSocketServer, type WebSocket } from 'ws';
 import { compileFilter, type CompiledFilter } from '../hub/filter.js';
 import type { LogHub, StreamMessage } from '../hub/log-hub.js';
+import type { HubGap } from '../hub/backplane.js';
 import { type Authenticate, type AuthResult, LOGWIRE_SUBPROTOCOL, runAuthenticate } from '../security/authenticate.js';
 import { originAllowed, type OriginPolicy } from '../security/origin.js';
 
@@ -183,6 +184,7 @@ export class LogStreamEndpoint {
       handleProtocols: (protocols) => (protocols.has(LOGWIRE_SUBPROTOCOL) ? LOGWIRE_SUBPROTOCOL : false),
     });
     this.#detach.push(hub.on((batch, previous) => this.#broadcast(batch, previous)));
+    this.#detach.push(hub.onGap((gap) => this.#hubGap(gap)));
     const guard = (work: () => void) => () => {
       try {
         work();
@@ -427,9 +429,12 @@ export class LogStreamEndpoint {
     connection.filter = compileFilter((hello.data.filter as NormalizedFilter | undefined) ?? ALL_FILTER, connection.audit);
     connection.live = false;
     const hub = this.#hub;
-    const head = hub.delivered;
+    let head = hub.delivered;
     const cursor = hello.data.cursor;
-    const welcome = (mode: WelcomeMode) =>
+    let welcomed = false;
+    const welcome = (mode: WelcomeMode) => {
+      if (welcomed) return;
+      welcomed = true;
       this.#sendControl(connection, 'welcome', {
         v: PROTOCOL_VERSION,
         epoch: hub.epoch,
@@ -439,6 +444,7 @@ export class LogStreamEndpoint {
         audit: connection.audit,
         filter: connection.filter.filter,
       });
+    };
 
     if (cursor === undefined) {
       welcome(WelcomeMode.Fresh);
@@ -477,13 +483,31 @@ export class LogStreamEndpoint {
       connection.live = true;
       return;
     }
-    const missing = hub.missingAfter(position);
+    let resumeId = cursor.id;
+    let resumeAt = position;
+    if (hub.missingAfter(position) !== undefined) {
+      // Older than this node holds: a backplane may still have it (another node's history).
+      const older = await this.#replayOlder(connection, cursor.id, cursor.epoch, welcome);
+      if (older === null) return;
+      if (older !== undefined) {
+        resumeId = older;
+        resumeAt = parseId(older) ?? position;
+        head = hub.delivered;
+        if (head === undefined) {
+          this.#sendBatch(connection, resumeId, resumeId, [], false);
+          connection.cursor = positionOf(resumeAt);
+          connection.live = true;
+          return;
+        }
+      }
+    }
+    const missing = hub.missingAfter(resumeAt);
     let mode: WelcomeMode = WelcomeMode.Resumed;
     const gaps: Record<string, unknown>[] = [];
-    let startAfter: StreamId | undefined = position;
+    let startAfter: StreamId | undefined = resumeAt;
     if (missing !== undefined) {
       mode = WelcomeMode.Gap;
-      gaps.push({ from: cursor.id, to: missing.to === undefined ? null : formatId(missing.to), reason: GapReason.Trimmed, ...(missing.count === undefined ? {} : { count: missing.count }), epoch: hub.epoch });
+      gaps.push({ from: resumeId, to: missing.to === undefined ? null : formatId(missing.to), reason: GapReason.Trimmed, ...(missing.count === undefined ? {} : { count: missing.count }), epoch: hub.epoch });
       startAfter = missing.to;
     }
     const backlog = startAfter === undefined ? hub.historyLength : (hub.countBetween(startAfter, head.position) ?? hub.after(startAfter).length);
@@ -492,7 +516,7 @@ export class LogStreamEndpoint {
       const skipped = backlog - this.#options.maxReplay;
       const last = hub.after(startAfter, skipped);
       const skipTo = last[last.length - 1] as StreamMessage;
-      const from = gaps.length > 0 ? (gaps[0]?.['to'] as string | null) : cursor.id;
+      const from = gaps.length > 0 ? (gaps[0]?.['to'] as string | null) : resumeId;
       gaps.push({ from, to: skipTo.id, reason: GapReason.Limit, count: skipped, epoch: hub.epoch });
       startAfter = skipTo.position;
     }
@@ -501,6 +525,77 @@ export class LogStreamEndpoint {
     connection.cursor = startAfter === undefined ? undefined : positionOf(startAfter);
     connection.catchUpReason = GapReason.Trimmed;
     this.#pump(connection);
+  }
+
+  /**
+   * Replays, page by page from the hub's backplane, what a resuming client missed before the oldest
+   * message this node holds, until the pages reach this node's history. Sends the welcome first.
+   * Returns the id replayed up to, `undefined` when there is no backplane history to ask (nothing
+   * sent), or `null` when the connection is gone or was closed here.
+   */
+  async #replayOlder(connection: Connection, cursorId: string, epoch: string, welcome: (mode: WelcomeMode) => void): Promise<string | null | undefined> {
+    const hub = this.#hub;
+    let after = cursorId;
+    for (let first = true; ; first = false) {
+      const request = hub.olderHistory(after, epoch, this.#options.replayPage);
+      if (request === undefined) return first ? undefined : after;
+      let page: Awaited<typeof request>;
+      try {
+        page = await request;
+      } catch {
+        // The backplane is unreachable: serve what this node holds (the gap says what is missing).
+        return first ? undefined : after;
+      }
+      if (connection.closed) return null;
+      if (hub.epoch !== epoch || page.gap?.reason === GapReason.Epoch) {
+        // The stream restarted meanwhile: a fresh hello sorts out the epoch.
+        this.#drop(connection, 1012, 'The stream restarted; reconnect to resume');
+        return null;
+      }
+      welcome(page.gap === undefined ? WelcomeMode.Resumed : WelcomeMode.Gap);
+      let from: string | null = after;
+      if (page.gap !== undefined) {
+        this.#sendControl(connection, 'gap', page.gap);
+        from = page.gap.to;
+        if (from !== null) after = from;
+      }
+      const last = page.messages[page.messages.length - 1];
+      if (last !== undefined) after = last.id;
+      const frames: string[] = [];
+      const { filter } = connection;
+      for (const message of page.messages) if (filter.all || filter.accepts(message)) frames.push(message.frame);
+      if (from !== after || frames.length > 0) {
+        this.#armStall(connection);
+        const written = await new Promise<boolean>((resolve) => {
+          const onClose = () => resolve(false);
+          connection.ws.once('close', onClose);
+          this.#sendBatch(connection, from, after, frames, true, () => {
+            connection.ws.off('close', onClose);
+            resolve(true);
+          });
+        });
+        this.#clearStall(connection);
+        if (!written || connection.closed) return null;
+      }
+      const position = parseId(after);
+      if (page.done || position === undefined || hub.missingAfter(position) === undefined) return after;
+    }
+  }
+
+  /** A backplane gap: clients following live hear it where it happened; an epoch change makes them reconnect. */
+  #hubGap(gap: HubGap): void {
+    for (const connection of this.#connections) {
+      if (connection.closed || connection.mode !== Mode.Extended) continue;
+      if (gap.reason === GapReason.Epoch) {
+        // Ids of the new epoch are not comparable to the client's cursor; its resume gets the epoch gap.
+        this.#drop(connection, 1012, 'The stream restarted; reconnect to resume');
+        continue;
+      }
+      if (!connection.live || this.#cursorId(connection) !== gap.from) continue;
+      this.#sendControl(connection, 'gap', gap);
+      const to = gap.to === null ? undefined : parseId(gap.to);
+      connection.cursor = to === undefined ? undefined : positionOf(to);
+    }
   }
 
   /** Sends replay pages from history until the connection reaches the hub's delivered head, then goes live. */
@@ -528,7 +623,19 @@ export class LogStreamEndpoint {
       this.#sendControl(connection, 'gap', { from: this.#cursorId(connection), to, reason: connection.catchUpReason, ...(missing.count === undefined ? {} : { count: missing.count }), epoch: hub.epoch });
       connection.cursor = missing.to === undefined ? undefined : positionOf(missing.to);
     }
-    const page = hub.after(connection.cursor?.position, this.#options.replayPage, head.position);
+    // A backplane gap ahead: report it when the cursor reaches it, and end the page there.
+    const at = connection.cursor;
+    let held = hub.gapFrom(at?.position);
+    if (held !== undefined && at !== undefined && compareIds(held.at, at.position) === 0) {
+      if (held.gap.from === at.id) {
+        this.#sendControl(connection, 'gap', held.gap);
+        // The next batch says it starts at the gap's `to`; the history continues after `resume`.
+        connection.cursor = held.gap.to === null ? undefined : { id: held.gap.to, position: held.resume };
+      }
+      held = hub.gapFrom(held.resume, true);
+    }
+    const upTo = held !== undefined && compareIds(held.at, head.position) < 0 ? held.at : head.position;
+    const page = hub.after(connection.cursor?.position, this.#options.replayPage, upTo);
     if (page.length === 0) {
       // Nothing held after the cursor (history emptied under us): continue from the head.
       this.#sendBatch(connection, this.#cursorId(connection), head.id, [], false);
