@@ -94,8 +94,9 @@ describe('against a logwire server', () => {
     expect(w.client.protocol).toBe('extended');
     expect(w.states.slice(0, 3)).toEqual(['connecting', 'catching-up', 'live']);
     expect(w.client.cursor).toEqual({ epoch: lw.hub.epoch, id: before[2] });
+    const mark = w.states.length;
     w.sockets[0]!.terminate();
-    await until(() => w.client.state !== 'live');
+    await until(() => w.states.slice(mark).some((state) => state !== 'live'));
     const during = logMany(lw, 'during', 4);
     await until(() => w.messages.length === 7 && w.client.state === 'live');
     const after = logMany(lw, 'after', 2);
@@ -110,8 +111,10 @@ describe('against a logwire server', () => {
     const w = watch(url);
     await until(() => w.client.state === 'live');
     expect(w.client.cursor).toEqual({ epoch: lw.hub.epoch, id: '0-0' });
+    // Watch the state events, not a poll of `state`: the reconnect may be over before a poll.
+    const mark = w.states.length;
     w.sockets[0]!.terminate();
-    await until(() => w.client.state !== 'live');
+    await until(() => w.states.slice(mark).some((state) => state !== 'live'));
     const ids = logMany(lw, 'm', 150);
     await until(() => w.messages.length === 150 && w.client.state === 'live');
     const more = logMany(lw, 'n', 1);
