@@ -29,9 +29,11 @@ function watch(url: string, options: LogStreamClientOptions = {}) {
   const client = new LogStreamClient(url, { WebSocket: Tracked as unknown as WebSocketConstructor, reconnect: { baseDelay: 50, maxDelay: 200 }, ...options });
   const messages: LogMessage[] = [];
   const gaps: GapData[] = [];
+  const states: string[] = [];
   client.on('message', (message) => messages.push(message));
   client.on('gap', (gap) => gaps.push(gap));
-  return { client, messages, gaps, sockets };
+  client.on('state', (state) => states.push(state));
+  return { client, messages, gaps, sockets, states };
 }
 
 describe('LogStreamClient in Chromium against a real server', () => {
@@ -62,8 +64,10 @@ describe('LogStreamClient in Chromium against a real server', () => {
     await until(() => w.client.state === 'live');
     await log(server, ['a', 'b']);
     await until(() => w.messages.length === 2);
+    // Watch the state events, not a poll of `state`: the reconnect may be over before a poll.
+    const mark = w.states.length;
     w.sockets[0]!.close();
-    await until(() => w.client.state !== 'live');
+    await until(() => w.states.slice(mark).some((state) => state !== 'live'));
     await log(server, ['c', 'd', 'e']);
     await until(() => w.messages.length === 5 && w.client.state === 'live');
     await log(server, ['f']);
