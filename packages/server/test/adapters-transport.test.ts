@@ -1,13 +1,12 @@
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogwire, type Logwire } from '../src/index.js';
 import { capture, waitUntil } from './logger-capture.js';
+import { bundleForWorker } from './worker-bundle.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 let dir: string;
@@ -17,20 +16,7 @@ let logwire: Logwire | undefined;
 // pino loads a transport target in a worker thread, which runs plain JavaScript: bundle the
 // transport module from the library's TypeScript sources (the published package ships it built).
 beforeAll(async () => {
-  mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
-  dir = mkdtempSync(join(root, 'node_modules/.cache/logwire-pino-transport-'));
-  target = join(dir, 'pino-transport.mjs');
-  const result = await build({
-    entryPoints: [join(root, 'packages/server/src/adapters/pino-transport.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    write: false,
-    external: ['ws'],
-    alias: { '@logwire/protocol': join(root, 'packages/protocol/src/index.ts') },
-    logLevel: 'silent',
-  });
-  writeFileSync(target, result.outputFiles[0]!.text);
+  ({ dir, file: target } = await bundleForWorker('packages/server/src/adapters/pino-transport.ts', 'pino-transport'));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

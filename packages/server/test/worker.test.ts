@@ -1,34 +1,17 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogwire, type Logwire } from '../src/index.js';
 import { capture, waitUntil } from './logger-capture.js';
+import { bundleForWorker } from './worker-bundle.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 let dir: string;
 let script: string;
 let logwire: Logwire | undefined;
 
 // Workers run plain JavaScript: bundle the fixture with the library's TypeScript sources.
 beforeAll(async () => {
-  // Inside node_modules so the bundle's bare `ws` import resolves like the library's own.
-  mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
-  dir = mkdtempSync(join(root, 'node_modules/.cache/logwire-worker-'));
-  script = join(dir, 'worker.mjs');
-  const result = await build({
-    entryPoints: [join(root, 'packages/server/test/fixtures/worker-entry.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    write: false,
-    external: ['ws'],
-    alias: { '@logwire/protocol': join(root, 'packages/protocol/src/index.ts') },
-    logLevel: 'silent',
-  });
-  writeFileSync(script, result.outputFiles[0]!.text);
+  ({ dir, file: script } = await bundleForWorker('packages/server/test/fixtures/worker-entry.ts', 'worker'));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
