@@ -7,9 +7,9 @@
 // and records on `window.app` when things happened (`performance.now()` ms): `restoredAt`, the
 // first frame with rows in the panel (`paintedAt`, with `paintedRows`), each socket open
 // (`openedAt`), and the `restore` event. Used by the end-to-end replay tests and the benchmark.
-import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { serveScriptPage } from './page-server.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -103,26 +103,5 @@ export async function startReplayAppServer() {
     write: false,
     logLevel: 'silent',
   });
-  const script = bundle.outputFiles[0].contents;
-  const server = createServer((request, response) => {
-    if (request.url === '/app.js') {
-      response.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' });
-      response.end(script);
-    } else if (request.url === '/' || request.url?.startsWith('/?')) {
-      response.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' });
-      response.end(PAGE);
-    } else {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(resolve);
-        server.closeAllConnections();
-      }),
-  };
+  return serveScriptPage('/app.js', bundle.outputFiles[0].contents, PAGE);
 }

@@ -22,14 +22,21 @@ export async function startReplayPageServer() {
     write: false,
     logLevel: 'silent',
   });
-  const script = bundle.outputFiles[0].contents;
+  return serveScriptPage('/replay.js', bundle.outputFiles[0].contents, PAGE);
+}
+
+/**
+ * Serves `page` at `/` (any query string) and `script` at `scriptPath`, uncached, on 127.0.0.1 and
+ * a free port; resolves with the origin and a `close()`.
+ */
+export async function serveScriptPage(scriptPath, script, page) {
   const server = createServer((request, response) => {
-    if (request.url === '/replay.js') {
+    if (request.url === scriptPath) {
       response.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' });
       response.end(script);
     } else if (request.url === '/' || request.url?.startsWith('/?')) {
       response.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' });
-      response.end(PAGE);
+      response.end(page);
     } else {
       response.writeHead(404).end();
     }
