@@ -290,7 +290,8 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
 
     const closedAt = Date.now();
     await a.close();
-    await until(async () => (await appState(b)).role === 'leader', 15_000, 'B leads');
+    // Wait for the recorded role event (the `role` property can change a moment before it).
+    await until(async () => (await appState(b)).roles.some(([role]) => role === 'leader'), 15_000, 'B leads');
     const roles = (await appState(b)).roles;
     expect(roles.map(([role]) => role)).toEqual(['follower', 'leader']);
     expect(roles[1]![1] - closedAt).toBeLessThan(1000);
