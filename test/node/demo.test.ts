@@ -1,26 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
+import { startDemo } from './demo-process.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-// Runs the built demo exactly as `npm start` does after building, on a free port.
-function startDemo(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['demo/server.mjs'], { cwd: root, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /logwire demo: (http:\/\/localhost:\d+)/.exec(out);
-      if (match) resolve({ child, url: match[1]! });
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${out}`)));
-  });
-}
 
 describe('demo (npm start)', () => {
   let browser: Browser | undefined;
