@@ -1,0 +1,71 @@
+// The one module tests use to wait. Tests wait on events or on a condition that an event makes
+// true, never on elapsed time. Works in Node (vitest) and in Chromium (@web/test-runner).
+
+/** Default time a wait may take before it fails with a message naming what it waited for. */
+export const DEFAULT_WAIT_MS = 10_000;
+
+/**
+ * Resolves as soon as `check()` returns a truthy value (sync or async), with that value; rejects
+ * with `timed out waiting for <what>` after `timeoutMs`. The condition is re-checked on every
+ * macrotask turn, so whatever event makes it true is seen on the next turn.
+ */
+export async function until<T>(check: () => T | Promise<T>, what = 'condition', timeoutMs = DEFAULT_WAIT_MS): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+      lastError = undefined;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
+    }
+    await turn();
+  }
+}
+
+/** Lets pending I/O and timers run once: a macrotask turn (not a fixed sleep). */
+export function turn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** A source of events: a Node EventEmitter, a DOM EventTarget, or an emitter whose `on()` returns an unbind function. */
+export type EventSource =
+  | { once(event: string, listener: (...args: never[]) => void): unknown; off?(event: string, listener: (...args: never[]) => void): unknown }
+  | { addEventListener(event: string, listener: (event: never) => void): void; removeEventListener(event: string, listener: (event: never) => void): void }
+  | { on(event: string, listener: (...args: never[]) => void): () => void };
+
+/**
+ * Resolves with the first argument of the next `event` from `source` for which `accept` (if given)
+ * returns true; rejects after `timeoutMs` naming the event.
+ */
+export function nextEvent<T = unknown>(source: EventSource, event: string, timeoutMs = DEFAULT_WAIT_MS, accept?: (value: T) => boolean): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let unbind = (): void => undefined;
+    const timer = setTimeout(() => {
+      unbind();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for the event '${event}'`));
+    }, timeoutMs);
+    const listener = (value: T): void => {
+      if (accept && !accept(value)) return;
+      clearTimeout(timer);
+      unbind();
+      resolve(value);
+    };
+    const l = listener as (...args: never[]) => void;
+    if ('addEventListener' in source) {
+      source.addEventListener(event, l);
+      unbind = () => source.removeEventListener(event, l);
+    } else if ('once' in source && typeof source.once === 'function' && !accept) {
+      source.once(event, l);
+      unbind = () => source.off?.(event, l);
+    } else if ('on' in source) {
+      const off = (source as { on(event: string, listener: (...args: never[]) => void): unknown }).on(event, l);
+      unbind = typeof off === 'function' ? (off as () => void) : () => (source as { off?(e: string, f: unknown): unknown }).off?.(event, l);
+    }
+  });
+}
