@@ -19,8 +19,8 @@ export interface BackplaneRecord {
 export interface BackplaneEntry extends BackplaneRecord {
   /** Redis entry id `<ms>-<seq>`: the wire cursor id. */
   id: string;
-  /** Id of the entry appended just before this one in the same epoch (`0-0` for the first). */
-  prev: string;
+  /** Id of the entry appended just before this one in the same epoch (`null` for the epoch's first). */
+  prev: string | null;
   /** Epoch of the stream when the entry was appended. */
   epoch: string;
   /** Name of the node that appended it. */
@@ -39,13 +39,13 @@ export type BackplaneGapReason = Extract<GapReason, 'trimmed' | 'epoch' | 'diver
 /** A discontinuity, reported in place of the entries that are missing. Maps onto the wire `gap` message (see `toGapFrame`). */
 export interface Gap {
   reason: BackplaneGapReason;
-  /** The reader's cursor before the gap. */
-  from: string;
+  /** The reader's cursor before the gap (`null`: before the first entry). */
+  from: string | null;
   /**
    * The cursor from which the stream is continuous again: the next entry links to it (for
-   * `dropped`, the id of the marker entry; for `epoch`, usually `0-0` of the new epoch).
+   * `dropped`, the id of the marker entry; for `epoch`, usually `null`: the start of the new epoch).
    */
-  to: string;
+  to: string | null;
   /** Records known to be missing (`dropped` only). */
   count?: number;
   /** Epoch after the gap. */
@@ -69,8 +69,8 @@ export interface ReadBatch {
 export interface RangeResult {
   /** Current epoch of the stream (`undefined` if it holds nothing). */
   epoch: string | undefined;
-  /** Id of the newest entry in the stream (`0-0` if empty). */
-  head: string;
+  /** Id of the newest entry in the stream (`null` if empty). */
+  head: string | null;
   /** Present when the entries do not continue from `after`. */
   gap?: Gap;
   /** Continuous entries after `after` (or after the gap), oldest first. */

@@ -131,7 +131,7 @@ describe('RedisBackplane append', () => {
     bp.append('logs', [odd]);
     await bp.flush();
     const [entry] = (await bp.range('logs')).entries;
-    expect(entry).toMatchObject({ ...odd, prev: '0-0', node: 'n_ode' });
+    expect(entry).toMatchObject({ ...odd, prev: null, node: 'n_ode' });
   });
 
   it('ignores records that are not records instead of throwing', async () => {
@@ -149,7 +149,7 @@ describe('RedisBackplane append', () => {
 
   it('turns gaps into the wire protocol\'s gap message', () => {
     expect(JSON.parse(toGapFrame({ reason: 'trimmed', from: '1-0', to: '5-2', epoch: 'e1' }))).toEqual({ type: 'gap', data: { from: '1-0', to: '5-2', reason: 'trimmed', epoch: 'e1' } });
-    expect(JSON.parse(toGapFrame({ reason: 'epoch', from: '9-0', to: '0-0', epoch: 'e2' }))).toEqual({ type: 'gap', data: { from: '9-0', to: null, reason: 'epoch', epoch: 'e2' } });
+    expect(JSON.parse(toGapFrame({ reason: 'epoch', from: '9-0', to: null, epoch: 'e2' }))).toEqual({ type: 'gap', data: { from: '9-0', to: null, reason: 'epoch', epoch: 'e2' } });
     expect(JSON.parse(toGapFrame({ reason: 'dropped', from: '3-0', to: '4-0', count: 15, node: 'a' }))).toEqual({ type: 'gap', data: { from: '3-0', to: '4-0', reason: 'dropped', count: 15 } });
     const parsed = parse(toGapFrame({ reason: 'diverged', from: '9-0', to: '4-0', epoch: 'e1' }));
     expect(parsed.ok).toBe(true);

@@ -99,15 +99,15 @@ describe('continuity', () => {
     expect(fresh.map(label)).toEqual(['n0', 'n1', 'n2']);
     const newEpoch = fresh[0]!.epoch;
     expect(newEpoch).not.toBe(oldEpoch);
-    expect(t.gaps()).toEqual([{ reason: 'epoch', from: lastOld, to: '0-0', epoch: newEpoch }]);
+    expect(t.gaps()).toEqual([{ reason: 'epoch', from: lastOld, to: null, epoch: newEpoch }]);
 
     const page = await t.reader.range('logs', { after: lastOld, epoch: oldEpoch });
-    expect(page.gap).toEqual({ reason: 'epoch', from: lastOld, to: '0-0', epoch: newEpoch });
+    expect(page.gap).toEqual({ reason: 'epoch', from: lastOld, to: null, epoch: newEpoch });
     expect(page.entries.map(label)).toEqual(['n0', 'n1', 'n2']);
     expect(page.epoch).toBe(newEpoch);
     // A cursor without its epoch: the first entry starts an epoch, so it is still an epoch gap.
     const bare = await t.reader.range('logs', { after: lastOld });
-    expect(bare.gap).toEqual({ reason: 'epoch', from: lastOld, to: '0-0', epoch: newEpoch });
+    expect(bare.gap).toEqual({ reason: 'epoch', from: lastOld, to: null, epoch: newEpoch });
     expect(bare.entries.map(label)).toEqual(['n0', 'n1', 'n2']);
   });
 
@@ -129,7 +129,7 @@ describe('continuity', () => {
     await t.write('b');
     const page = await t.reader.range('logs', { after: last2, epoch: e2 });
     expect(page.epoch).not.toBe(e2);
-    expect(page.gap).toEqual({ reason: 'epoch', from: last2, to: '0-0', epoch: page.epoch });
+    expect(page.gap).toEqual({ reason: 'epoch', from: last2, to: null, epoch: page.epoch });
     // 'a' is still in the stream but belongs to the old epoch: it is not served as part of the new one.
     expect(page.entries.map(label)).toEqual(['b']);
   });
