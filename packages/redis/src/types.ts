@@ -1,4 +1,4 @@
-import type { GapReason, LogType } from '@logwire/protocol';
+import type { GapData, GapReason, LogType } from '@logwire/protocol';
 
 /**
  * A record a node appends: the same shape as `LogEntry` of `@logwire/server` (the hub's input),
@@ -36,20 +36,16 @@ export interface BackplaneEntry extends BackplaneRecord {
  */
 export type BackplaneGapReason = Extract<GapReason, 'trimmed' | 'epoch' | 'diverged' | 'dropped'>;
 
-/** A discontinuity, reported in place of the entries that are missing. Maps onto the wire `gap` message (see `toGapFrame`). */
-export interface Gap {
+/**
+ * A discontinuity, reported in place of the entries that are missing: the protocol's `GapData`
+ * (`null` for no id) with the backplane's reasons and, for `dropped`, the node. `from` is the
+ * reader's cursor before the gap; `to` the id the stream is continuous from again (the next entry
+ * links to it): for `dropped` the marker entry, for `epoch` usually `null` (the start of the new
+ * epoch); `count` the records known to be missing (`dropped` only); `epoch` the epoch after the
+ * gap. Its wire `gap` message is `toGapFrame(gap)`, without `node`.
+ */
+export interface Gap extends GapData {
   reason: BackplaneGapReason;
-  /** The reader's cursor before the gap (`null`: before the first entry). */
-  from: string | null;
-  /**
-   * The cursor from which the stream is continuous again: the next entry links to it (for
-   * `dropped`, the id of the marker entry; for `epoch`, usually `null`: the start of the new epoch).
-   */
-  to: string | null;
-  /** Records known to be missing (`dropped` only). */
-  count?: number;
-  /** Epoch after the gap. */
-  epoch?: string;
   /** Node that dropped the records (`dropped` only). */
   node?: string;
 }

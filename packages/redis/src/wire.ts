@@ -1,8 +1,8 @@
 /**
  * What the backplane's entries and gaps look like outside it: the wire frames a hub sends for
- * them (`@logwire/protocol`), and the hub's own message shape (`@logwire/server`).
+ * them (built by `@logwire/protocol`'s frame builders), and the hub's own message shape (`@logwire/server`).
  */
-import { type GapData, parseId } from '@logwire/protocol';
+import { gapFrame, logFrame, parseId } from '@logwire/protocol';
 import type { StreamMessage } from '@logwire/server';
 import type { BackplaneEntry, Gap } from './types.js';
 
@@ -11,15 +11,12 @@ import type { BackplaneEntry, Gap } from './types.js';
  * `GapMessage` in `@logwire/protocol`). `to` is the last missing id, `null` for the start of a new epoch.
  */
 export function toGapFrame(gap: Gap): string {
-  const data: GapData = { from: gap.from, to: gap.to, reason: gap.reason };
-  if (gap.count !== undefined) data.count = gap.count;
-  if (gap.epoch !== undefined) data.epoch = gap.epoch;
-  return JSON.stringify({ type: 'gap', data });
+  return gapFrame(gap);
 }
 
 /** The wire frame of an entry, byte for byte what `@logwire/server`'s hub sends for a message. */
 export function toFrame(entry: BackplaneEntry): string {
-  return '{"type":"' + entry.type + '","id":"' + entry.id + '","data":' + entry.data + '}';
+  return logFrame(entry.type, entry.id, entry.data);
 }
 
 /**

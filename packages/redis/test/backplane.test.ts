@@ -127,6 +127,10 @@ describe('RedisBackplane append', () => {
     expect(JSON.parse(toGapFrame({ reason: 'dropped', from: '3-0', to: '4-0', count: 15, node: 'a' }))).toEqual({ type: 'gap', data: { from: '3-0', to: '4-0', reason: 'dropped', count: 15 } });
     const parsed = parse(toGapFrame({ reason: 'diverged', from: '9-0', to: '4-0', epoch: 'e1' }));
     expect(parsed.ok).toBe(true);
+    // Byte for byte what the hub sends: keys in wire order, `node` left out.
+    const dropped = toGapFrame({ reason: 'dropped', from: '3-0', to: '4-0', count: 15, epoch: 'e1', node: 'a' });
+    expect(dropped).toBe('{"type":"gap","data":{"from":"3-0","to":"4-0","reason":"dropped","count":15,"epoch":"e1"}}');
+    expect(toGapFrame({ reason: 'epoch', from: null, to: null })).toBe('{"type":"gap","data":{"from":null,"to":null,"reason":"epoch"}}');
   });
 
   it('rejects unusable options with a typed error', () => {
@@ -166,6 +170,7 @@ describe('RedisBackplane fan-out and resume across nodes', () => {
     expect(all.filter((e) => e.node === 'b').map(label)).toEqual(Array.from({ length: 200 }, (_, i) => `b${i}`));
     for (let i = 1; i < all.length; i++) expect(all[i]!.prev).toBe(all[i - 1]!.id);
     expect(new Set(all.map((e) => e.epoch)).size).toBe(1);
+    expect(toFrame(all[0]!)).toBe(`{"type":"system_log","id":"${all[0]!.id}","data":${all[0]!.data}}`);
     const frame = JSON.parse(toFrame(all[0]!));
     expect(frame).toEqual({ type: 'system_log', id: all[0]!.id, data: JSON.parse(all[0]!.data) });
     expect(toStreamMessage(all[0]!).position).toEqual(parseId(all[0]!.id));
