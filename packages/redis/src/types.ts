@@ -1,4 +1,4 @@
-import type { GapReason, LogType } from '@logwire/protocol';
+import type { GapData, GapReason, LogType } from '@logwire/protocol';
 
 /**
  * A record a node appends: the same shape as `LogEntry` of `@logwire/server` (the hub's input),
@@ -19,8 +19,8 @@ export interface BackplaneRecord {
 export interface BackplaneEntry extends BackplaneRecord {
   /** Redis entry id `<ms>-<seq>`: the wire cursor id. */
   id: string;
-  /** Id of the entry appended just before this one in the same epoch (`0-0` for the first). */
-  prev: string;
+  /** Id of the entry appended just before this one in the same epoch (`null` for the epoch's first). */
+  prev: string | null;
   /** Epoch of the stream when the entry was appended. */
   epoch: string;
   /** Name of the node that appended it. */
@@ -36,20 +36,16 @@ export interface BackplaneEntry extends BackplaneRecord {
  */
 export type BackplaneGapReason = Extract<GapReason, 'trimmed' | 'epoch' | 'diverged' | 'dropped'>;
 
-/** A discontinuity, reported in place of the entries that are missing. Maps onto the wire `gap` message (see `toGapFrame`). */
-export interface Gap {
+/**
+ * A discontinuity, reported in place of the entries that are missing: the protocol's `GapData`
+ * (`null` for no id) with the backplane's reasons and, for `dropped`, the node. `from` is the
+ * reader's cursor before the gap; `to` the id the stream is continuous from again (the next entry
+ * links to it): for `dropped` the marker entry, for `epoch` usually `null` (the start of the new
+ * epoch); `count` the records known to be missing (`dropped` only); `epoch` the epoch after the
+ * gap. Its wire `gap` message is `toGapFrame(gap)`, without `node`.
+ */
+export interface Gap extends GapData {
   reason: BackplaneGapReason;
-  /** The reader's cursor before the gap. */
-  from: string;
-  /**
-   * The cursor from which the stream is continuous again: the next entry links to it (for
-   * `dropped`, the id of the marker entry; for `epoch`, usually `0-0` of the new epoch).
-   */
-  to: string;
-  /** Records known to be missing (`dropped` only). */
-  count?: number;
-  /** Epoch after the gap. */
-  epoch?: string;
   /** Node that dropped the records (`dropped` only). */
   node?: string;
 }
@@ -69,8 +65,8 @@ export interface ReadBatch {
 export interface RangeResult {
   /** Current epoch of the stream (`undefined` if it holds nothing). */
   epoch: string | undefined;
-  /** Id of the newest entry in the stream (`0-0` if empty). */
-  head: string;
+  /** Id of the newest entry in the stream (`null` if empty). */
+  head: string | null;
   /** Present when the entries do not continue from `after`. */
   gap?: Gap;
   /** Continuous entries after `after` (or after the gap), oldest first. */

@@ -1,40 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { parse, parseId } from '@logwire/protocol';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ReadBatch, RedisBackplane, RedisBackplaneError, toFrame, toGapFrame, toStreamMessage } from '../src/index.js';
 import { APPEND_LUA } from '../src/lua.js';
-import { deleteKeys, label, REDIS_URL, record, requireRedis, uniquePrefix, waitFor } from './helpers.js';
+import { turn, until } from '../../../test/helpers/wait.js';
+import { label, record, useSharedRedis } from './helpers.js';
 
-let admin: Redis;
-const open: RedisBackplane[] = [];
-const prefixes: string[] = [];
-
-function backplane(prefix: string, options: ConstructorParameters<typeof RedisBackplane>[0] = {}): RedisBackplane {
-  const bp = new RedisBackplane({ redis: REDIS_URL, prefix, read: { blockMs: 200 }, ...options });
-  open.push(bp);
-  return bp;
-}
-
-function prefix(): string {
-  const p = uniquePrefix();
-  prefixes.push(p);
-  return p;
-}
-
-beforeAll(async () => {
-  await requireRedis();
-  admin = new Redis(REDIS_URL);
-});
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((bp) => bp.close()));
-  for (const p of prefixes.splice(0)) await deleteKeys(admin, p);
-});
-
-afterAll(async () => {
-  await admin.quit();
-});
+const redis = useSharedRedis();
+const prefix = () => redis.prefix();
+const backplane = (p: string, options?: ConstructorParameters<typeof RedisBackplane>[0]) => redis.backplane(p, options);
 
 describe('RedisBackplane append', () => {
   it('writes each record as a stream entry whose id is a wire cursor, linked to the one before, in one round trip per batch', async () => {
@@ -46,9 +19,9 @@ describe('RedisBackplane append', () => {
     expect(bp.metrics.batches).toBe(1);
     expect(bp.metrics.appended).toBe(300);
 
-    const entries = await admin.xrange(`${p}{logs}:x`, '-', '+');
+    const entries = await redis.admin.xrange(`${p}{logs}:x`, '-', '+');
     expect(entries).toHaveLength(300);
-    const meta = await admin.hgetall(`${p}{logs}:m`);
+    const meta = await redis.admin.hgetall(`${p}{logs}:m`);
     expect(meta.e).toMatch(/^[A-Za-z0-9_-]{8}$/);
     expect(meta.last).toBe(entries[299]![0]);
     let prev = '0-0';
@@ -69,7 +42,7 @@ describe('RedisBackplane append', () => {
     const bp = backplane(p, { retention: { maxLength: 50, exact: true } });
     bp.append('logs', Array.from({ length: 120 }, (_, i) => record(`r${i}`)));
     await bp.flush();
-    const entries = await admin.xrange(`${p}{logs}:x`, '-', '+');
+    const entries = await redis.admin.xrange(`${p}{logs}:x`, '-', '+');
     expect(entries.map(([, f]) => JSON.parse(f[f.indexOf('d') + 1]!).message)).toEqual(Array.from({ length: 50 }, (_, i) => `r${70 + i}`));
   });
 
@@ -79,10 +52,11 @@ describe('RedisBackplane append', () => {
     bp.append('logs', [record('old-1'), record('old-2')]);
     await bp.flush();
     const written = Date.now();
-    await waitFor(() => Date.now() > written + 400, '400 ms to pass');
+    // Trimming by age needs the records to be older than maxAgeMs: only elapsed time makes them so.
+    await until(() => Date.now() > written + 400, '400 ms to pass');
     bp.append('logs', [record('new')]);
     await bp.flush();
-    const entries = await admin.xrange(`${p}{logs}:x`, '-', '+');
+    const entries = await redis.admin.xrange(`${p}{logs}:x`, '-', '+');
     expect(entries).toHaveLength(1);
     expect(entries[0]![1][entries[0]![1].indexOf('d') + 1]).toContain('"message":"new"');
   });
@@ -109,8 +83,8 @@ describe('RedisBackplane append', () => {
 
   it('never writes a re-sent batch twice: the producer high-water mark skips sequences already appended', async () => {
     const p = prefix();
-    admin.defineCommand('logwireAppendTest', { numberOfKeys: 3, lua: APPEND_LUA });
-    const call = (admin as unknown as { logwireAppendTest: (...args: (string | number)[]) => Promise<[string, number, number, string, string]> }).logwireAppendTest.bind(admin);
+    redis.admin.defineCommand('logwireAppendTest', { numberOfKeys: 3, lua: APPEND_LUA });
+    const call = (redis.admin as unknown as { logwireAppendTest: (...args: (string | number)[]) => Promise<[string, number, number, string, string]> }).logwireAppendTest.bind(redis.admin);
     const keys = [`${p}{logs}:x`, `${p}{logs}:m`, `${p}{logs}:pr`];
     const head = ['producer-1', 'epoch111', 0, 0, '0', 60];
     const r = (seq: number) => ['system_log\x1f1\x1f20\x1fnode-a\x1fl', `{"message":"s${seq}"}`];
@@ -119,9 +93,9 @@ describe('RedisBackplane append', () => {
     // The reply was "lost": the node sends the same batch again, plus one new record.
     const again = await call(...keys, ...head, 1, ...r(1), ...r(2), ...r(3), ...r(4));
     expect(again.slice(0, 3)).toEqual(['epoch111', 1, 3]);
-    const messages = (await admin.xrange(keys[0]!, '-', '+')).map(([, f]) => f[f.indexOf('d') + 1]);
+    const messages = (await redis.admin.xrange(keys[0]!, '-', '+')).map(([, f]) => f[f.indexOf('d') + 1]);
     expect(messages).toEqual(['{"message":"s1"}', '{"message":"s2"}', '{"message":"s3"}', '{"message":"s4"}']);
-    expect(await admin.ttl(keys[2]!)).toBeGreaterThan(0);
+    expect(await redis.admin.ttl(keys[2]!)).toBeGreaterThan(0);
   });
 
   it('keeps every field of a record, whatever its logger name contains', async () => {
@@ -131,7 +105,7 @@ describe('RedisBackplane append', () => {
     bp.append('logs', [odd]);
     await bp.flush();
     const [entry] = (await bp.range('logs')).entries;
-    expect(entry).toMatchObject({ ...odd, prev: '0-0', node: 'n_ode' });
+    expect(entry).toMatchObject({ ...odd, prev: null, node: 'n_ode' });
   });
 
   it('ignores records that are not records instead of throwing', async () => {
@@ -149,10 +123,14 @@ describe('RedisBackplane append', () => {
 
   it('turns gaps into the wire protocol\'s gap message', () => {
     expect(JSON.parse(toGapFrame({ reason: 'trimmed', from: '1-0', to: '5-2', epoch: 'e1' }))).toEqual({ type: 'gap', data: { from: '1-0', to: '5-2', reason: 'trimmed', epoch: 'e1' } });
-    expect(JSON.parse(toGapFrame({ reason: 'epoch', from: '9-0', to: '0-0', epoch: 'e2' }))).toEqual({ type: 'gap', data: { from: '9-0', to: null, reason: 'epoch', epoch: 'e2' } });
+    expect(JSON.parse(toGapFrame({ reason: 'epoch', from: '9-0', to: null, epoch: 'e2' }))).toEqual({ type: 'gap', data: { from: '9-0', to: null, reason: 'epoch', epoch: 'e2' } });
     expect(JSON.parse(toGapFrame({ reason: 'dropped', from: '3-0', to: '4-0', count: 15, node: 'a' }))).toEqual({ type: 'gap', data: { from: '3-0', to: '4-0', reason: 'dropped', count: 15 } });
     const parsed = parse(toGapFrame({ reason: 'diverged', from: '9-0', to: '4-0', epoch: 'e1' }));
     expect(parsed.ok).toBe(true);
+    // Byte for byte what the hub sends: keys in wire order, `node` left out.
+    const dropped = toGapFrame({ reason: 'dropped', from: '3-0', to: '4-0', count: 15, epoch: 'e1', node: 'a' });
+    expect(dropped).toBe('{"type":"gap","data":{"from":"3-0","to":"4-0","reason":"dropped","count":15,"epoch":"e1"}}');
+    expect(toGapFrame({ reason: 'epoch', from: null, to: null })).toBe('{"type":"gap","data":{"from":null,"to":null,"reason":"epoch"}}');
   });
 
   it('rejects unusable options with a typed error', () => {
@@ -176,14 +154,14 @@ describe('RedisBackplane fan-out and resume across nodes', () => {
     await b.subscribe('logs', (batch) => void seenB.push(batch));
     for (let i = 0; i < 200; i++) {
       a.append('logs', [record(`a${i}`)]);
-      if (i % 2 === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (i % 2 === 0) await turn();
       b.append('logs', [record(`b${i}`)]);
     }
     await Promise.all([a.flush(), b.flush()]);
-    const stream = (await admin.xrange(`${p}{logs}:x`, '-', '+')).map(([id]) => id);
+    const stream = (await redis.admin.xrange(`${p}{logs}:x`, '-', '+')).map(([id]) => id);
     expect(stream).toHaveLength(400);
     const entries = (seen: ReadBatch[]) => seen.flatMap((batch) => batch.entries);
-    await waitFor(() => entries(seenA).length === 400 && entries(seenB).length === 400, 'both nodes to read 400 entries');
+    await until(() => entries(seenA).length === 400 && entries(seenB).length === 400, 'both nodes to read 400 entries');
     expect(entries(seenA).map((e) => e.id)).toEqual(stream);
     expect(entries(seenB).map((e) => e.id)).toEqual(stream);
     expect(seenA.every((batch) => batch.gap === undefined)).toBe(true);
@@ -192,6 +170,7 @@ describe('RedisBackplane fan-out and resume across nodes', () => {
     expect(all.filter((e) => e.node === 'b').map(label)).toEqual(Array.from({ length: 200 }, (_, i) => `b${i}`));
     for (let i = 1; i < all.length; i++) expect(all[i]!.prev).toBe(all[i - 1]!.id);
     expect(new Set(all.map((e) => e.epoch)).size).toBe(1);
+    expect(toFrame(all[0]!)).toBe(`{"type":"system_log","id":"${all[0]!.id}","data":${all[0]!.data}}`);
     const frame = JSON.parse(toFrame(all[0]!));
     expect(frame).toEqual({ type: 'system_log', id: all[0]!.id, data: JSON.parse(all[0]!.data) });
     expect(toStreamMessage(all[0]!).position).toEqual(parseId(all[0]!.id));
@@ -228,7 +207,7 @@ describe('RedisBackplane fan-out and resume across nodes', () => {
     const page = await a.range('logs');
     const got: string[] = [];
     await b.subscribe('logs', (batch) => void got.push(...batch.entries.map(label)), { after: page.entries[9]!.id, epoch: page.epoch });
-    await waitFor(() => got.length === 20, '20 entries');
+    await until(() => got.length === 20, '20 entries');
     expect(got).toEqual(Array.from({ length: 20 }, (_, i) => `r${10 + i}`));
   });
 
@@ -253,13 +232,14 @@ describe('RedisBackplane fan-out and resume across nodes', () => {
     await b.subscribe('logs', async (batch) => {
       inFlight += batch.entries.length;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // A slow subscriber: it yields to the event loop (where more replies could arrive) before finishing.
+      await turn();
       got.push(...batch.entries.map(label));
       inFlight -= batch.entries.length;
     });
     a.append('logs', Array.from({ length: 2000 }, (_, i) => record(`r${i}`)));
     await a.flush();
-    await waitFor(() => got.length === 2000, '2000 entries');
+    await until(() => got.length === 2000, '2000 entries');
     expect(got).toEqual(Array.from({ length: 2000 }, (_, i) => `r${i}`));
     expect(maxInFlight).toBeLessThanOrEqual(100);
     expect(maxInFlight).toBeGreaterThan(0);
@@ -268,9 +248,8 @@ describe('RedisBackplane fan-out and resume across nodes', () => {
   it('reports health through metrics', async () => {
     const p = prefix();
     const bp = backplane(p);
-    await waitFor(() => bp.metrics.connected, 'connection');
+    await until(() => bp.metrics.connected, 'connection');
     const m = bp.metrics;
     expect(m).toMatchObject({ connected: true, outages: 0, downSince: undefined, backlogRecords: 0, dropped: 0, subscriptions: 0 });
-    void randomBytes;
   });
 });

@@ -1,21 +1,17 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Gap, type ReadBatch, RedisBackplane } from '../src/index.js';
-import { deleteKeys, label, REDIS_URL, record, requireRedis, uniquePrefix, waitFor } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { Gap, ReadBatch, RedisBackplaneOptions } from '../src/index.js';
+import { until } from '../../../test/helpers/wait.js';
+import { deleteKeys, label, record, useSharedRedis } from './helpers.js';
 
 // Every scenario damages only its own keys: "flushing" is DEL of the test's keys, never FLUSHALL,
 // because the Redis server is shared with other suites running at the same time.
 
-let admin: Redis;
-const open: RedisBackplane[] = [];
-const prefixes: string[] = [];
+const redis = useSharedRedis();
 
-function setup(options: ConstructorParameters<typeof RedisBackplane>[0] = {}) {
-  const prefix = uniquePrefix();
-  prefixes.push(prefix);
-  const writer = new RedisBackplane({ redis: REDIS_URL, prefix, node: 'w', read: { blockMs: 200 }, ...options });
-  const reader = new RedisBackplane({ redis: REDIS_URL, prefix, node: 'r', read: { blockMs: 200 } });
-  open.push(writer, reader);
+function setup(options: RedisBackplaneOptions = {}) {
+  const prefix = redis.prefix();
+  const writer = redis.backplane(prefix, { node: 'w', ...options });
+  const reader = redis.backplane(prefix, { node: 'r' });
   const batches: ReadBatch[] = [];
   const keys = { x: `${prefix}{logs}:x`, m: `${prefix}{logs}:m`, pr: `${prefix}{logs}:pr` };
   const write = async (...labels: string[]) => {
@@ -29,20 +25,6 @@ function setup(options: ConstructorParameters<typeof RedisBackplane>[0] = {}) {
 
 const labels = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `r${from + i}`);
 
-beforeAll(async () => {
-  await requireRedis();
-  admin = new Redis(REDIS_URL);
-});
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((bp) => bp.close()));
-  for (const p of prefixes.splice(0)) await deleteKeys(admin, p);
-});
-
-afterAll(async () => {
-  await admin.quit();
-});
-
 describe('continuity', () => {
   it('reports entries removed by retention as a trimmed gap, to a subscriber and to range', async () => {
     const t = setup({ retention: { maxLength: 10, exact: true } });
@@ -54,7 +36,7 @@ describe('continuity', () => {
     expect(kept.map(label)).toEqual(labels(20, 30));
 
     await t.reader.subscribe('logs', (b) => void t.batches.push(b), { after: cursor, epoch: kept[0]!.epoch });
-    await waitFor(() => t.entries().length === 10, '10 entries');
+    await until(() => t.entries().length === 10, '10 entries');
     expect(t.gaps()).toEqual([{ reason: 'trimmed', from: cursor, to: kept[0]!.prev, epoch: kept[0]!.epoch }]);
     expect(t.batches[0]!.gap).toBeDefined();
     expect(t.entries().map(label)).toEqual(labels(20, 30));
@@ -75,7 +57,7 @@ describe('continuity', () => {
     const t = setup();
     await t.write(...labels(0, 10));
     const before = (await t.reader.range('logs')).entries;
-    await admin.xtrim(t.keys.x, 'MAXLEN', 0);
+    await redis.admin.xtrim(t.keys.x, 'MAXLEN', 0);
     await t.write('r10');
     const page = await t.reader.range('logs', { after: before[3]!.id, epoch: before[0]!.epoch });
     expect(page.gap).toEqual({ reason: 'trimmed', from: before[3]!.id, to: before[9]!.id, epoch: before[0]!.epoch });
@@ -87,27 +69,27 @@ describe('continuity', () => {
     await t.write(...labels(0, 5));
     await t.reader.subscribe('logs', (b) => void t.batches.push(b));
     await t.write(...labels(5, 8));
-    await waitFor(() => t.entries().length === 3, 'first 3 entries');
+    await until(() => t.entries().length === 3, 'first 3 entries');
     const old = t.entries();
     const oldEpoch = old[0]!.epoch;
     const lastOld = old[2]!.id;
 
-    expect(await deleteKeys(admin, t.prefix)).toBe(3); // the FLUSHALL of this test: x, m and pr
+    expect(await deleteKeys(redis.admin, t.prefix)).toBe(3); // the FLUSHALL of this test: x, m and pr
     await t.write('n0', 'n1', 'n2');
-    await waitFor(() => t.entries().length === 6, '3 entries of the new epoch');
+    await until(() => t.entries().length === 6, '3 entries of the new epoch');
     const fresh = t.entries().slice(3);
     expect(fresh.map(label)).toEqual(['n0', 'n1', 'n2']);
     const newEpoch = fresh[0]!.epoch;
     expect(newEpoch).not.toBe(oldEpoch);
-    expect(t.gaps()).toEqual([{ reason: 'epoch', from: lastOld, to: '0-0', epoch: newEpoch }]);
+    expect(t.gaps()).toEqual([{ reason: 'epoch', from: lastOld, to: null, epoch: newEpoch }]);
 
     const page = await t.reader.range('logs', { after: lastOld, epoch: oldEpoch });
-    expect(page.gap).toEqual({ reason: 'epoch', from: lastOld, to: '0-0', epoch: newEpoch });
+    expect(page.gap).toEqual({ reason: 'epoch', from: lastOld, to: null, epoch: newEpoch });
     expect(page.entries.map(label)).toEqual(['n0', 'n1', 'n2']);
     expect(page.epoch).toBe(newEpoch);
     // A cursor without its epoch: the first entry starts an epoch, so it is still an epoch gap.
     const bare = await t.reader.range('logs', { after: lastOld });
-    expect(bare.gap).toEqual({ reason: 'epoch', from: lastOld, to: '0-0', epoch: newEpoch });
+    expect(bare.gap).toEqual({ reason: 'epoch', from: lastOld, to: null, epoch: newEpoch });
     expect(bare.entries.map(label)).toEqual(['n0', 'n1', 'n2']);
   });
 
@@ -116,7 +98,7 @@ describe('continuity', () => {
     await t.write(...labels(0, 3));
     const e1 = (await t.reader.range('logs')).epoch!;
     const last1 = (await t.reader.range('logs')).head;
-    await admin.del(t.keys.x);
+    await redis.admin.del(t.keys.x);
     await t.write('a');
     const e2 = (await t.reader.range('logs')).epoch!;
     expect(e2).not.toBe(e1);
@@ -125,11 +107,11 @@ describe('continuity', () => {
     expect(afterStreamLoss.entries.map(label)).toEqual(['a']);
 
     const last2 = afterStreamLoss.head;
-    await admin.del(t.keys.m);
+    await redis.admin.del(t.keys.m);
     await t.write('b');
     const page = await t.reader.range('logs', { after: last2, epoch: e2 });
     expect(page.epoch).not.toBe(e2);
-    expect(page.gap).toEqual({ reason: 'epoch', from: last2, to: '0-0', epoch: page.epoch });
+    expect(page.gap).toEqual({ reason: 'epoch', from: last2, to: null, epoch: page.epoch });
     // 'a' is still in the stream but belongs to the old epoch: it is not served as part of the new one.
     expect(page.entries.map(label)).toEqual(['b']);
   });
@@ -139,13 +121,13 @@ describe('continuity', () => {
     await t.write(...labels(0, 5));
     await t.reader.subscribe('logs', (b) => void t.batches.push(b));
     await t.write(...labels(5, 10));
-    await waitFor(() => t.entries().length === 5, '5 entries');
+    await until(() => t.entries().length === 5, '5 entries');
     const seen = t.entries();
     const all = (await t.reader.range('logs')).entries;
     // The new master only has entries up to r3: its meta says so.
-    await admin.hset(t.keys.m, 'last', all[3]!.id);
+    await redis.admin.hset(t.keys.m, 'last', all[3]!.id);
     await t.write('after-failover');
-    await waitFor(() => t.entries().length === 6, 'the entry after the failover');
+    await until(() => t.entries().length === 6, 'the entry after the failover');
     const epoch = all[0]!.epoch;
     expect(t.gaps()).toEqual([{ reason: 'diverged', from: seen[4]!.id, to: all[3]!.id, epoch }]);
     expect(label(t.entries()[5]!)).toBe('after-failover');
@@ -170,9 +152,9 @@ describe('continuity', () => {
     t.reader.on('error', (e) => errors.push(e.code));
     await t.reader.subscribe('logs', (b) => void t.batches.push(b));
     await t.write('r0');
-    await admin.xadd(t.keys.x, '*', 'foo', 'bar');
+    await redis.admin.xadd(t.keys.x, '*', 'foo', 'bar');
     await t.write('r1');
-    await waitFor(() => t.entries().length === 2, '2 entries');
+    await until(() => t.entries().length === 2, '2 entries');
     expect(t.entries().map(label)).toEqual(['r0', 'r1']);
     expect(t.gaps()).toEqual([]);
     expect(errors).toEqual(['ERR_LOGWIRE_REDIS_MALFORMED']);
@@ -180,7 +162,7 @@ describe('continuity', () => {
     expect(page.entries.map(label)).toEqual(['r0', 'r1']);
     expect(page.done).toBe(true);
     // A foreign entry at the head does not keep a reader paging forever.
-    await admin.xadd(t.keys.x, '*', 'foo', 'bar');
+    await redis.admin.xadd(t.keys.x, '*', 'foo', 'bar');
     expect(await t.reader.range('logs', { after: page.entries[1]!.id })).toMatchObject({ entries: [], done: true });
   });
 
@@ -195,9 +177,9 @@ describe('continuity', () => {
     });
     await t.reader.subscribe('logs', (b) => void t.batches.push(b));
     await t.write('r0');
-    await waitFor(() => t.entries().length === 1, 'the first entry');
+    await until(() => t.entries().length === 1, 'the first entry');
     await t.write('r1');
-    await waitFor(() => t.entries().length === 2, 'the second entry');
+    await until(() => t.entries().length === 2, 'the second entry');
     expect(calls).toBe(2);
     expect(errors).toEqual(['ERR_LOGWIRE_REDIS_HANDLER', 'ERR_LOGWIRE_REDIS_HANDLER']);
   });
@@ -218,7 +200,7 @@ describe('continuity', () => {
     t.writer.append('logs', labels(0, 25).map((l) => record(l))); // 10 fit, 15 do not
     await t.writer.flush();
     await t.write('later');
-    await waitFor(() => t.entries().length === 11, '11 entries');
+    await until(() => t.entries().length === 11, '11 entries');
     expect(t.entries().map(label)).toEqual([...labels(0, 10), 'later']);
     const gaps: Gap[] = t.gaps();
     expect(gaps).toHaveLength(1);

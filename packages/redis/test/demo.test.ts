@@ -5,7 +5,8 @@ import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { LogStreamClient, type WebSocketConstructor } from '@logwire/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys, REDIS_URL, requireRedis, uniquePrefix, waitFor } from './helpers.js';
+import { until } from '../../../test/helpers/wait.js';
+import { deleteKeys, REDIS_URL, requireRedis, uniquePrefix } from './helpers.js';
 
 // The runnable example of the docs (demo/two-node/node.mjs), started twice as real processes.
 const nodeScript = fileURLToPath(new URL('../../../demo/two-node/node.mjs', import.meta.url));
@@ -73,7 +74,7 @@ describe('demo/two-node', () => {
       const entries = await admin.xrange(`${prefix}{demo}:x`, '-', '+');
       return new Map(entries.map(([id, f]) => [id, f[f.indexOf('h') + 1]!.split('\x1f')[3]]));
     };
-    await waitFor(async () => {
+    await until(async () => {
       const nodes = await nodeOf();
       return [...ids, legacy].every((seen) => new Set(seen.map((id) => nodes.get(id))).size === 2);
     }, 'both pages to show records of both nodes', 30_000);

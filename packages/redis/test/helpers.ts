@@ -5,7 +5,9 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { BackplaneRecord } from '../src/index.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { type BackplaneRecord, RedisBackplane, type RedisBackplaneOptions } from '../src/index.js';
+import { until } from '../../../test/helpers/wait.js';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -51,6 +53,56 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<number> 
   return deleted;
 }
 
+/** What {@link useSharedRedis} gives a test file. */
+export interface SharedRedis {
+  /** A connection to the shared Redis for inspecting and damaging a test's keys (from `beforeAll` on). */
+  readonly admin: Redis;
+  /** A key prefix of its own; its keys are deleted after the test. */
+  prefix(): string;
+  /** A backplane on the shared Redis (XREAD blocks 200 ms), closed after the test. */
+  backplane(prefix: string, options?: RedisBackplaneOptions): RedisBackplane;
+}
+
+/**
+ * The setup of a test file on the shared Redis: fails the file loudly when Redis is not there,
+ * hands out key prefixes and backplanes, and after each test runs `cleanup` (which stops whatever
+ * else still uses the keys: server nodes, sockets), closes the backplanes and deletes the keys.
+ * Call it once, at the top of the file.
+ */
+export function useSharedRedis(cleanup?: () => Promise<unknown> | void): SharedRedis {
+  let admin: Redis | undefined;
+  const prefixes: string[] = [];
+  const backplanes: RedisBackplane[] = [];
+  beforeAll(async () => {
+    await requireRedis();
+    admin = new Redis(REDIS_URL);
+  });
+  afterEach(async () => {
+    await cleanup?.();
+    await Promise.all(backplanes.splice(0).map((bp) => bp.close()));
+    for (const prefix of prefixes.splice(0)) await deleteKeys(admin!, prefix);
+  });
+  afterAll(async () => {
+    await admin?.quit();
+  });
+  return {
+    get admin(): Redis {
+      if (!admin) throw new Error('the admin connection opens in beforeAll: use it inside tests and hooks');
+      return admin;
+    },
+    prefix() {
+      const prefix = uniquePrefix();
+      prefixes.push(prefix);
+      return prefix;
+    },
+    backplane(prefix, options = {}) {
+      const bp = new RedisBackplane({ redis: REDIS_URL, prefix, read: { blockMs: 200 }, ...options });
+      backplanes.push(bp);
+      return bp;
+    },
+  };
+}
+
 /** A system_log record whose message carries `label`, timestamped now. */
 export function record(label: string, time = Date.now()): BackplaneRecord {
   const data = JSON.stringify({ timestamp: new Date(time).toISOString(), level: 'INFO', logger: 'test.redis', message: label, module: '', function: '', line: 0 });
@@ -60,17 +112,6 @@ export function record(label: string, time = Date.now()): BackplaneRecord {
 /** The `message` of a record's data. */
 export function label(entry: { data: string }): string {
   return (JSON.parse(entry.data) as { message: string }).message;
-}
-
-/** Waits until `condition()` is truthy, polling; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(condition: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 export function freePort(): Promise<number> {
@@ -109,7 +150,7 @@ export class PrivateRedis {
   async restart(): Promise<void> {
     const storage = this.dataDir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dataDir];
     this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...storage], { stdio: 'ignore' });
-    await waitFor(() => ping(this.port, '127.0.0.1', 200), `redis-server on port ${this.port}`);
+    await until(() => ping(this.port, '127.0.0.1', 200), `redis-server on port ${this.port}`);
   }
 
   /** Kills the server (SIGKILL: no goodbye to clients, all data gone). */

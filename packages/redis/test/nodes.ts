@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { type Cursor, type GapData, LogStreamClient, type WebSocketConstructor, type WelcomeData } from '@logwire/client';
 import { WebSocket } from 'ws';
 import type { BackplaneMetrics } from '../src/index.js';
-import { REDIS_URL, waitFor } from './helpers.js';
+import { until } from '../../../test/helpers/wait.js';
+import { REDIS_URL } from './helpers.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/logwire-node.mjs', import.meta.url));
 
@@ -96,7 +97,7 @@ export function openClient(port: number, cursor?: Cursor): TestClient {
 }
 
 export async function live(client: TestClient): Promise<void> {
-  await waitFor(() => client.client.state === 'live', 'the client to be live');
+  await until(() => client.client.state === 'live', 'the client to be live');
 }
 
 /** Closes every client and kills every node started. */

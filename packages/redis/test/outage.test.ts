@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ReadBatch, RedisBackplane } from '../src/index.js';
-import { freePort, label, PrivateRedis, record, requireRedis, uniquePrefix, waitFor } from './helpers.js';
+import { turn, until } from '../../../test/helpers/wait.js';
+import { freePort, label, PrivateRedis, record, requireRedis, uniquePrefix } from './helpers.js';
 
 // These tests stop and start Redis, so they run their own redis-server on a free port instead of
 // touching the shared one.
@@ -27,7 +28,6 @@ function node(server: PrivateRedis, prefix: string, name: string, options: Const
 }
 
 const labels = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p}${i}`);
-const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('Redis unavailable or restarting', () => {
   it('buffers a bounded backlog, reports the outage, reconnects with backoff and appends the backlog exactly once', async () => {
@@ -46,10 +46,10 @@ describe('Redis unavailable or restarting', () => {
 
     writer.append('logs', labels('a', 50).map((l) => record(l)));
     await writer.flush();
-    await waitFor(() => entries().length === 50, '50 entries before the outage');
+    await until(() => entries().length === 50, '50 entries before the outage');
 
     await server.kill();
-    await waitFor(() => events.includes('outage') && !writer.metrics.connected, 'the outage to be reported');
+    await until(() => events.includes('outage') && !writer.metrics.connected, 'the outage to be reported');
     expect(writer.metrics.downSince).toBeTypeOf('number');
     expect(errors[0]).toBe('ERR_LOGWIRE_REDIS_UNAVAILABLE');
 
@@ -61,18 +61,18 @@ describe('Redis unavailable or restarting', () => {
     expect(writer.metrics).toMatchObject({ backlogRecords: 100, dropped: 50, connected: false, outages: 1 });
     expect(writer.metrics.backlogPeak).toBe(100);
     expect(errors).toContain('ERR_LOGWIRE_REDIS_BACKLOG_FULL');
-    await waitFor(() => writer.metrics.reconnectAttempts >= 4, 'several reconnection attempts');
+    await until(() => writer.metrics.reconnectAttempts >= 4, 'several reconnection attempts');
 
     await server.restart();
     await writer.flush();
-    await waitFor(() => events.includes('recovered'), 'recovery');
+    await until(() => events.includes('recovered'), 'recovery');
     expect(events).toEqual(['outage', 'recovered']);
     expect(writer.metrics.downSince).toBeUndefined();
     expect(writer.metrics.downMs).toBeGreaterThan(0);
     writer.append('logs', labels('c', 10).map((l) => record(l)));
     await writer.flush();
 
-    await waitFor(() => entries().length === 160, 'all 160 entries at the reader');
+    await until(() => entries().length === 160, 'all 160 entries at the reader');
     expect(entries().map(label)).toEqual([...labels('a', 50), ...labels('b', 100), ...labels('c', 10)]);
     // Redis came back empty (no persistence): a new epoch, then the backlog, then the announced drop.
     const gaps = batches.flatMap((b) => (b.gap ? [b.gap] : []));
@@ -99,14 +99,14 @@ describe('Redis unavailable or restarting', () => {
     cleanup.push(() => admin.disconnect());
     const batches: ReadBatch[] = [];
     await reader.subscribe('logs', (b) => void batches.push(b));
-    await waitFor(() => writer.metrics.connected, 'writer connection');
+    await until(() => writer.metrics.connected, 'writer connection');
 
     let killed = 0;
     for (let i = 0; i < 60; i++) {
       writer.append('logs', labels(`t${i}-`, 50).map((l) => record(l)));
       await turn();
       if (i % 6 === 5) {
-        await waitFor(() => writer.metrics.connected, 'reconnection');
+        await until(() => writer.metrics.connected, 'reconnection');
         killed += Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes'));
         await turn();
       }
@@ -128,7 +128,7 @@ describe('Redis unavailable or restarting', () => {
     // A batch whose reply was lost with the connection is re-sent; Redis skips what it already holds.
     expect(writer.metrics.appended + writer.metrics.duplicatesSkipped).toBe(3000);
 
-    await waitFor(() => batches.flatMap((b) => b.entries).length === 3000, 'the reader to catch up across its reconnections');
+    await until(() => batches.flatMap((b) => b.entries).length === 3000, 'the reader to catch up across its reconnections');
     expect(batches.flatMap((b) => b.entries).map(label)).toEqual(expected);
     expect(batches.every((b) => b.gap === undefined)).toBe(true);
   });

@@ -1,42 +1,23 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys, REDIS_URL, requireRedis, uniquePrefix, waitFor } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { until } from '../../../test/helpers/wait.js';
+import { deleteKeys, useSharedRedis } from './helpers.js';
 import { live, openClient, startServerNode, stopAll } from './nodes.js';
 
 // Continuity through real server nodes: what happens to the Redis stream (trimming, deletion,
 // rewritten history) reaches real clients as `gap` messages with the right reason.
 
-let admin: Redis;
-const prefixes: string[] = [];
-
-beforeAll(async () => {
-  await requireRedis();
-  admin = new Redis(REDIS_URL);
-});
-afterEach(async () => {
-  await stopAll();
-  for (const prefix of prefixes.splice(0)) await deleteKeys(admin, prefix);
-});
-afterAll(async () => {
-  await admin.quit();
-});
-
-function newPrefix(): string {
-  const prefix = uniquePrefix();
-  prefixes.push(prefix);
-  return prefix;
-}
+const redis = useSharedRedis(stopAll);
 
 async function entries(prefix: string): Promise<Array<{ id: string; prev: string }>> {
-  const raw = await admin.xrange(`${prefix}{logs}:x`, '-', '+');
+  const raw = await redis.admin.xrange(`${prefix}{logs}:x`, '-', '+');
   return raw.map(([id, fields]) => ({ id, prev: fields[fields.indexOf('p') + 1]! }));
 }
 
-const epochOf = async (prefix: string): Promise<string> => (await admin.hget(`${prefix}{logs}:m`, 'e'))!;
+const epochOf = async (prefix: string): Promise<string> => (await redis.admin.hget(`${prefix}{logs}:m`, 'e'))!;
 
 describe('gaps from the Redis stream reach real clients', () => {
   it('reports a cursor older than the retained stream as trimmed, then replays what is left', async () => {
-    const prefix = newPrefix();
+    const prefix = redis.prefix();
     const node = await startServerNode('n', { PREFIX: prefix, MAXLEN: '100', HISTORY: '20' });
     await node.produce(50, { chunk: 10 });
     const cursor = { epoch: await epochOf(prefix), id: (await entries(prefix))[9]!.id };
@@ -45,26 +26,26 @@ describe('gaps from the Redis stream reach real clients', () => {
     expect(retained.length).toBe(100);
     const client = openClient(node.port, cursor);
     await live(client);
-    await waitFor(() => client.ids.length >= 100, 'the retained entries');
+    await until(() => client.ids.length >= 100, 'the retained entries');
     expect(client.welcomes[0]!.mode).toBe('gap');
     expect(client.gaps).toEqual([{ from: cursor.id, to: retained[0]!.prev, reason: 'trimmed', epoch: cursor.epoch }]);
     expect(client.ids).toEqual(retained.map((e) => e.id));
   });
 
   it('reports a deleted stream (keys flushed) as an epoch gap and continues in the new epoch', async () => {
-    const prefix = newPrefix();
+    const prefix = redis.prefix();
     const node = await startServerNode('n', { PREFIX: prefix });
     const client = openClient(node.port);
     await live(client);
     await node.produce(10);
-    await waitFor(() => client.ids.length === 10, 'the first 10');
+    await until(() => client.ids.length === 10, 'the first 10');
     const oldEpoch = await epochOf(prefix);
     const lastOld = client.ids[9]!;
-    expect(await deleteKeys(admin, prefix)).toBeGreaterThan(0);
+    expect(await deleteKeys(redis.admin, prefix)).toBeGreaterThan(0);
     await node.produce(5, { tag: 'new-' });
     const newEpoch = await epochOf(prefix);
     expect(newEpoch).not.toBe(oldEpoch);
-    await waitFor(() => client.ids.length >= 15, 'the records of the new epoch');
+    await until(() => client.ids.length >= 15, 'the records of the new epoch');
     expect(client.gaps).toEqual([{ from: lastOld, to: null, reason: 'epoch', epoch: oldEpoch }]);
     expect(client.welcomes.map((w) => w.epoch)).toEqual([oldEpoch, newEpoch]);
     expect(client.ids.slice(10)).toEqual((await entries(prefix)).map((e) => e.id));
@@ -73,18 +54,18 @@ describe('gaps from the Redis stream reach real clients', () => {
   });
 
   it('reports rewritten history (the tail a client saw is gone, the stream continues elsewhere) as diverged', async () => {
-    const prefix = newPrefix();
+    const prefix = redis.prefix();
     const node = await startServerNode('n', { PREFIX: prefix });
     const client = openClient(node.port);
     await live(client);
     await node.produce(10);
-    await waitFor(() => client.ids.length === 10, 'the first 10');
+    await until(() => client.ids.length === 10, 'the first 10');
     const seen = await entries(prefix);
     // A failover that lost the last three entries: the stream and its meta now end at the 7th.
-    await admin.xdel(`${prefix}{logs}:x`, seen[7]!.id, seen[8]!.id, seen[9]!.id);
-    await admin.hset(`${prefix}{logs}:m`, 'last', seen[6]!.id);
+    await redis.admin.xdel(`${prefix}{logs}:x`, seen[7]!.id, seen[8]!.id, seen[9]!.id);
+    await redis.admin.hset(`${prefix}{logs}:m`, 'last', seen[6]!.id);
     await node.produce(3, { tag: 'after-' });
-    await waitFor(() => client.ids.length >= 13, 'the records after the rewrite');
+    await until(() => client.ids.length >= 13, 'the records after the rewrite');
     expect(client.gaps).toEqual([{ from: seen[9]!.id, to: seen[6]!.id, reason: 'diverged', epoch: await epochOf(prefix) }]);
     const now = await entries(prefix);
     expect(now[7]!.prev).toBe(seen[6]!.id);
@@ -95,7 +76,7 @@ describe('gaps from the Redis stream reach real clients', () => {
     // A client resuming from before the break (served from the node's memory) hears it in place too.
     const resumed = openClient(node.port, { epoch: await epochOf(prefix), id: seen[5]!.id });
     await live(resumed);
-    await waitFor(() => resumed.ids.length >= 7, 'the resumed replay');
+    await until(() => resumed.ids.length >= 7, 'the resumed replay');
     expect(resumed.ids).toEqual(client.ids.slice(6));
     expect(resumed.gaps).toEqual(client.gaps);
   });

@@ -1,57 +1,38 @@
-import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys, REDIS_URL, requireRedis, uniquePrefix, waitFor } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { until } from '../../../test/helpers/wait.js';
+import { useSharedRedis } from './helpers.js';
 import { live, openClient, startServerNode, stopAll } from './nodes.js';
 
 // Real processes: two `@logwire/server` nodes configured with a RedisBackplane (the built
 // packages), real `@logwire/client` clients on each, the shared Redis on 127.0.0.1:6379.
 
-let admin: Redis;
-const prefixes: string[] = [];
-
-beforeAll(async () => {
-  await requireRedis();
-  admin = new Redis(REDIS_URL);
-});
-afterEach(async () => {
-  await stopAll();
-  for (const prefix of prefixes.splice(0)) await deleteKeys(admin, prefix);
-});
-afterAll(async () => {
-  await admin.quit();
-});
-
-function newPrefix(): string {
-  const prefix = uniquePrefix();
-  prefixes.push(prefix);
-  return prefix;
-}
+const redis = useSharedRedis(stopAll);
 
 /** Ids and message texts of the stream, oldest first, as Redis holds them. */
 async function streamEntries(prefix: string): Promise<{ ids: string[]; labels: string[] }> {
-  const raw = await admin.xrange(`${prefix}{logs}:x`, '-', '+');
+  const raw = await redis.admin.xrange(`${prefix}{logs}:x`, '-', '+');
   const entries = raw.filter(([, fields]) => !fields[fields.indexOf('h') + 1]!.startsWith('dropped'));
   return { ids: entries.map(([id]) => id), labels: entries.map(([, fields]) => (JSON.parse(fields[fields.indexOf('d') + 1]!) as { message: string }).message) };
 }
 
 describe('logwire server nodes sharing a Redis stream', () => {
   it('uses the Redis entry ids and the stream epoch as the wire cursor', async () => {
-    const prefix = newPrefix();
+    const prefix = redis.prefix();
     const node = await startServerNode('solo', { PREFIX: prefix });
     const client = openClient(node.port);
     await live(client);
     await node.produce(5);
-    await waitFor(() => client.ids.length === 5, '5 messages');
+    await until(() => client.ids.length === 5, '5 messages');
     const stream = await streamEntries(prefix);
     expect(client.ids).toEqual(stream.ids);
     expect(client.labels).toEqual(['solo-0', 'solo-1', 'solo-2', 'solo-3', 'solo-4']);
-    expect(client.welcomes[0]!.epoch).toBe(await admin.hget(`${prefix}{logs}:m`, 'e'));
+    expect(client.welcomes[0]!.epoch).toBe(await redis.admin.hget(`${prefix}{logs}:m`, 'e'));
     expect(client.client.cursor).toEqual({ epoch: client.welcomes[0]!.epoch, id: stream.ids[4] });
   });
 
   it('delivers every record of both nodes exactly once, in the stream order, to clients on either node', async () => {
-    const prefix = newPrefix();
+    const prefix = redis.prefix();
     const a = await startServerNode('a', { PREFIX: prefix });
     const b = await startServerNode('b', { PREFIX: prefix });
     const clients = [openClient(a.port), openClient(a.port), openClient(b.port), openClient(b.port)];
@@ -60,7 +41,7 @@ describe('logwire server nodes sharing a Redis stream', () => {
     const stream = await streamEntries(prefix);
     expect(stream.ids.length).toBe(800);
     for (const client of clients) {
-      await waitFor(() => client.ids.length >= 800, 'every record on every client');
+      await until(() => client.ids.length >= 800, 'every record on every client');
       expect(client.ids).toEqual(stream.ids);
       expect(client.labels).toEqual(stream.labels);
       expect(client.gaps).toEqual([]);
@@ -72,7 +53,7 @@ describe('logwire server nodes sharing a Redis stream', () => {
   });
 
   it('moves a client from a killed node to the other one with nothing lost and nothing repeated', async () => {
-    const prefix = newPrefix();
+    const prefix = redis.prefix();
     const a = await startServerNode('a', { PREFIX: prefix });
     // B keeps little in memory: a cursor that fell behind while the client moved comes from Redis.
     const b = await startServerNode('b', { PREFIX: prefix, HISTORY: '100' });
@@ -82,15 +63,15 @@ describe('logwire server nodes sharing a Redis stream', () => {
     await live(stays);
     const producing = b.produce(600, { chunk: 10, everyMs: 5 });
     await a.produce(200, { chunk: 10, everyMs: 5 });
-    await waitFor(() => moved.ids.length >= 300, 'the moved client to be mid-stream');
+    await until(() => moved.ids.length >= 300, 'the moved client to be mid-stream');
     // The load balancer now sends the client to B; A dies without a goodbye.
     moved.target.port = b.port;
     await a.kill();
     await producing;
     const stream = await streamEntries(prefix);
     expect(stream.ids.length).toBe(800);
-    await waitFor(() => moved.ids.length >= 800 && stays.ids.length >= 800, 'both clients to reach the head');
-    await waitFor(() => moved.client.state === 'live', 'the moved client to be live on B');
+    await until(() => moved.ids.length >= 800 && stays.ids.length >= 800, 'both clients to reach the head');
+    await until(() => moved.client.state === 'live', 'the moved client to be live on B');
     expect(moved.ids).toEqual(stream.ids);
     expect(stays.ids).toEqual(stream.ids);
     expect(new Set(moved.ids).size).toBe(800);
@@ -101,18 +82,18 @@ describe('logwire server nodes sharing a Redis stream', () => {
   });
 
   it('resumes a cursor older than the node holds from Redis, page by page, without a gap', async () => {
-    const prefix = newPrefix();
+    const prefix = redis.prefix();
     const writer = await startServerNode('w', { PREFIX: prefix });
     await writer.produce(500, { chunk: 50, everyMs: 1 });
     // A node that keeps only the newest 50 messages in memory.
     const small = await startServerNode('small', { PREFIX: prefix, HISTORY: '50' });
     expect((await small.info()).held).toBe(50);
     const stream = await streamEntries(prefix);
-    const epoch = (await admin.hget(`${prefix}{logs}:m`, 'e'))!;
+    const epoch = (await redis.admin.hget(`${prefix}{logs}:m`, 'e'))!;
     const client = openClient(small.port, { epoch, id: stream.ids[9]! });
     await live(client);
     await writer.produce(20, { tag: 'late-' });
-    await waitFor(() => client.ids.length >= 510, 'the replay and the live records');
+    await until(() => client.ids.length >= 510, 'the replay and the live records');
     const after = await streamEntries(prefix);
     expect(client.ids).toEqual(after.ids.slice(10));
     expect(client.gaps).toEqual([]);
@@ -120,7 +101,7 @@ describe('logwire server nodes sharing a Redis stream', () => {
   });
 
   it('keeps the memory of a node bounded: a fixed replay history, an empty backlog, and a client that stops reading is let go', async () => {
-    const prefix = newPrefix();
+    const prefix = redis.prefix();
     const limits = { HISTORY: '5000', MAXLEN: '5000', STALL_MS: '1500', HIGH_WATER: String(2 * 1024 * 1024), MAX_BUFFERED: String(8 * 1024 * 1024) };
     const a = await startServerNode('a', { PREFIX: prefix, ...limits });
     const b = await startServerNode('b', { PREFIX: prefix, ...limits });
@@ -139,9 +120,9 @@ describe('logwire server nodes sharing a Redis stream', () => {
     expect((await a.info()).clients).toBe(2);
     // 20 000 records of about 2 KB: far more than the kernel buffers a socket that is not read.
     await Promise.all([a.produce(10_000, { chunk: 50, everyMs: 10, pad: 2000 }), b.produce(10_000, { chunk: 50, everyMs: 10, pad: 2000 })]);
-    await waitFor(() => healthy.ids.length >= 20_000, 'every record on the healthy client', 30_000);
+    await until(() => healthy.ids.length >= 20_000, 'every record on the healthy client', 30_000);
     // The stalled socket is dropped (4008, it may resume later) instead of buffering without bound.
-    await waitFor(async () => (await a.info()).clients === 1, 'node A to let the stalled socket go', 20_000);
+    await until(async () => (await a.info()).clients === 1, 'node A to let the stalled socket go', 20_000);
     for (const node of [a, b]) {
       const info = await node.info();
       expect(info.held).toBe(5000);

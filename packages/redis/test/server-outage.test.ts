@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PrivateRedis, uniquePrefix, waitFor } from './helpers.js';
+import { until } from '../../../test/helpers/wait.js';
+import { PrivateRedis, uniquePrefix } from './helpers.js';
 import { live, openClient, startServerNode, stopAll } from './nodes.js';
 
 // Real server nodes on a redis-server of their own, which the tests kill (SIGKILL) and restart.
@@ -46,10 +47,10 @@ describe('server nodes while Redis is away', () => {
     await live(onA);
     await live(onB);
     await a.produce(10);
-    await waitFor(() => onA.ids.length === 10 && onB.ids.length === 10, 'the first records on both nodes');
+    await until(() => onA.ids.length === 10 && onB.ids.length === 10, 'the first records on both nodes');
 
     await redis.kill();
-    await waitFor(async () => !(await a.info()).metrics.connected, 'node A to notice the outage');
+    await until(async () => !(await a.info()).metrics.connected, 'node A to notice the outage');
     // The node still serves: its clients stay connected, and a new one gets the history it holds.
     const late = openClient(a.port);
     await live(late);
@@ -67,7 +68,7 @@ describe('server nodes while Redis is away', () => {
     expect(onA.client.state).toBe('live');
 
     await redis.restart();
-    await waitFor(async () => {
+    await until(async () => {
       const { metrics } = await a.info();
       return metrics.backlogRecords === 0 && metrics.connected;
     }, 'the backlog to drain and both connections to be back');
@@ -78,17 +79,17 @@ describe('server nodes while Redis is away', () => {
     expect(stream.labels).toEqual([...labels('a-', 10), ...labels('a-down-', 50)]);
     expect(stream.markers.length).toBe(1);
     for (const client of [onA, onB, late]) {
-      await waitFor(() => client.ids.length >= 60 && client.gaps.length === 1, 'the backlog and the drop on every client');
+      await until(() => client.ids.length >= 60 && client.gaps.length === 1, 'the backlog and the drop on every client');
       expect(client.ids).toEqual(stream.ids);
       expect(client.gaps).toEqual([{ from: stream.ids[59], to: stream.markers[0], reason: 'dropped', count: 30, epoch: client.welcomes[0]!.epoch }]);
     }
     await b.produce(5, { tag: 'later-' });
-    await waitFor(() => onA.ids.length === 65, 'records after the outage');
+    await until(() => onA.ids.length === 65, 'records after the outage');
     expect(onA.labels.slice(60)).toEqual(labels('b-later-', 5));
     // A client resuming from before the outage, on the other node, gets the drop in its place.
     const resumed = openClient(b.port, { epoch: onA.welcomes[0]!.epoch, id: onA.ids[9]! });
     await live(resumed);
-    await waitFor(() => resumed.ids.length >= 55, 'the resumed replay');
+    await until(() => resumed.ids.length >= 55, 'the resumed replay');
     expect(resumed.ids).toEqual(onA.ids.slice(10));
     expect(resumed.gaps).toEqual(onA.gaps);
   });
@@ -101,17 +102,17 @@ describe('server nodes while Redis is away', () => {
     const onB = openClient(b.port);
     await live(onB);
     await a.produce(10);
-    await waitFor(() => onB.ids.length === 10, 'the first records');
+    await until(() => onB.ids.length === 10, 'the first records');
     const oldEpoch = onB.welcomes[0]!.epoch;
 
     await redis.kill();
-    await waitFor(async () => !(await a.info()).metrics.connected, 'node A to notice the outage');
+    await until(async () => !(await a.info()).metrics.connected, 'node A to notice the outage');
     await a.produce(20, { wait: false, tag: 'down-' });
     await redis.restart();
-    await waitFor(async () => (await a.info()).metrics.backlogRecords === 0, 'the backlog to drain');
+    await until(async () => (await a.info()).metrics.backlogRecords === 0, 'the backlog to drain');
     const stream = await streamLabels(redis.url, prefix);
     expect(stream.labels).toEqual(labels('a-down-', 20));
-    await waitFor(() => onB.ids.length >= 30, 'the backlog on the client of the other node');
+    await until(() => onB.ids.length >= 30, 'the backlog on the client of the other node');
     expect(onB.gaps).toEqual([{ from: onB.ids[9], to: null, reason: 'epoch', epoch: oldEpoch }]);
     expect(onB.ids.slice(10)).toEqual(stream.ids);
     expect(onB.welcomes.length).toBe(2);

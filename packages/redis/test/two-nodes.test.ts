@@ -1,19 +1,21 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys, PrivateRedis, REDIS_URL, requireRedis, uniquePrefix, waitFor } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../../../test/helpers/wait.js';
+import { PrivateRedis, REDIS_URL, uniquePrefix, useSharedRedis } from './helpers.js';
 
 // Real processes: each node is a child process running test/fixtures/node-server.mjs against the
 // built package (npm test builds before the Node tests).
 
 const fixture = fileURLToPath(new URL('./fixtures/node-server.mjs', import.meta.url));
-let admin: Redis;
 const children: ChildProcess[] = [];
 const sockets: WebSocket[] = [];
-const prefixes: string[] = [];
+const redis = useSharedRedis(() => {
+  for (const ws of sockets.splice(0)) ws.terminate();
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 
 interface Node {
   child: ChildProcess;
@@ -79,31 +81,18 @@ async function connect(port: number, cursor?: { after: string; epoch?: string },
 }
 
 async function streamIds(prefix: string): Promise<{ ids: string[]; messages: string[]; epoch: string }> {
-  const entries = await admin.xrange(`${prefix}{logs}:x`, '-', '+');
-  const epoch = (await admin.hget(`${prefix}{logs}:m`, 'e'))!;
+  const entries = await redis.admin.xrange(`${prefix}{logs}:x`, '-', '+');
+  const epoch = (await redis.admin.hget(`${prefix}{logs}:m`, 'e'))!;
   return { ids: entries.map(([id]) => id), messages: entries.map(([, f]) => JSON.parse(f[f.indexOf('d') + 1]!).message as string), epoch };
 }
 
-beforeAll(async () => {
-  await requireRedis();
+beforeAll(() => {
   if (!existsSync(new URL('../dist/index.js', import.meta.url))) throw new Error('the node processes run the built package: run `npm run build` first (npm test does)');
-  admin = new Redis(REDIS_URL);
-});
-
-afterEach(async () => {
-  for (const ws of sockets.splice(0)) ws.terminate();
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const p of prefixes.splice(0)) await deleteKeys(admin, p);
-});
-
-afterAll(async () => {
-  await admin.quit();
 });
 
 describe('two server processes sharing one Redis stream', () => {
   it('delivers every record of both nodes to every client on either node exactly once, in the stream\'s order', async () => {
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
+    const prefix = redis.prefix();
     const [a, b] = await Promise.all([startNode(prefix, 'A'), startNode(prefix, 'B')]);
     const clients = await Promise.all([connect(a.port), connect(a.port), connect(b.port), connect(b.port)]);
     await Promise.all([a.produce(500), b.produce(500)]);
@@ -112,7 +101,7 @@ describe('two server processes sharing one Redis stream', () => {
     expect(stream.ids).toHaveLength(1000);
     expect(stream.messages.filter((m) => m.startsWith('A-'))).toEqual(Array.from({ length: 500 }, (_, i) => `A-${i}`));
     expect(stream.messages.filter((m) => m.startsWith('B-'))).toEqual(Array.from({ length: 500 }, (_, i) => `B-${i}`));
-    await waitFor(() => clients.every((c) => c.ids().length >= 1000), 'every client to receive 1000 records', 30_000);
+    await until(() => clients.every((c) => c.ids().length >= 1000), 'every client to receive 1000 records', 30_000);
     for (const client of clients) {
       expect(client.ids()).toEqual(stream.ids);
       expect(client.frames.map((f) => f.data?.message)).toEqual(stream.messages);
@@ -121,32 +110,31 @@ describe('two server processes sharing one Redis stream', () => {
   }, 60_000);
 
   it('resumes a client moved from a killed node to the other one with zero loss and zero duplicates', async () => {
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
+    const prefix = redis.prefix();
     const [a, b] = await Promise.all([startNode(prefix, 'A'), startNode(prefix, 'B')]);
     const client = await connect(a.port);
     const onB = await connect(b.port);
     const producedByB = b.produce(1500, { chunk: 10, everyMs: 4 });
     void a.produce(1000, { chunk: 10, everyMs: 4 });
 
-    await waitFor(() => client.ids().length >= 300, 'the client to receive 300 records on node A', 30_000);
+    await until(() => client.ids().length >= 300, 'the client to receive 300 records on node A', 30_000);
     a.child.kill('SIGKILL');
     await client.closed;
     const last = client.ids().at(-1)!;
     const received = client.ids().length;
-    const epoch = (await admin.hget(`${prefix}{logs}:m`, 'e'))!;
+    const epoch = (await redis.admin.hget(`${prefix}{logs}:m`, 'e'))!;
     await connect(b.port, { after: last, epoch }, client);
     await producedByB;
 
     const stream = await streamIds(prefix);
     expect(stream.epoch).toBe(epoch);
     expect(stream.messages.filter((m) => m.startsWith('B-'))).toHaveLength(1500);
-    await waitFor(() => client.ids().length >= stream.ids.length, 'the moved client to catch up', 30_000);
+    await until(() => client.ids().length >= stream.ids.length, 'the moved client to catch up', 30_000);
     expect(received).toBeLessThan(stream.ids.length);
     expect(client.frames.some((f) => f.type === 'gap')).toBe(false);
     expect(client.ids()).toEqual(stream.ids);
     expect(new Set(client.ids()).size).toBe(client.ids().length);
-    await waitFor(() => onB.ids().length >= stream.ids.length, 'the client on B', 30_000);
+    await until(() => onB.ids().length >= stream.ids.length, 'the client on B', 30_000);
     expect(onB.ids()).toEqual(stream.ids);
   }, 60_000);
 
@@ -157,10 +145,10 @@ describe('two server processes sharing one Redis stream', () => {
       const a = await startNode(prefix, 'A', server.url);
       const before = await connect(a.port);
       await a.produce(50, { tag: 'before-' });
-      await waitFor(() => before.ids().length === 50, '50 records before the outage');
+      await until(() => before.ids().length === 50, '50 records before the outage');
 
       await server.kill();
-      await waitFor(() => a.stderr().includes('ERR_LOGWIRE_REDIS_UNAVAILABLE'), 'the node to report the outage');
+      await until(() => a.stderr().includes('ERR_LOGWIRE_REDIS_UNAVAILABLE'), 'the node to report the outage');
       const produced = a.produce(30, { tag: 'during-' }); // resolves once Redis has them
       // The node still accepts and serves sockets.
       const during = await connect(a.port);
@@ -168,7 +156,7 @@ describe('two server processes sharing one Redis stream', () => {
 
       await server.restart();
       await produced;
-      await waitFor(() => before.ids().length === 80 && during.ids().length === 30, 'the records logged during the outage', 30_000);
+      await until(() => before.ids().length === 80 && during.ids().length === 30, 'the records logged during the outage', 30_000);
       const messages = (c: Client) => c.frames.map((f) => (f.type === 'gap' ? `gap:${f.data!.reason}` : f.data!.message!));
       const duringLabels = Array.from({ length: 30 }, (_, i) => `A-during-${i}`);
       // Redis restarted empty (no persistence): a new epoch, announced, then the buffered records once.

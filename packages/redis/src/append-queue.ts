@@ -1,0 +1,300 @@
+/**
+ * The append queue: records wait here, per stream and in order, until Redis has them.
+ *
+ * - **Bounded backlog.** At most `backlogRecords` records and `backlogBytes` bytes wait (while
+ *   Redis is slow or away); newer records are dropped beyond that, counted, and announced to
+ *   every reader by a `dropped` marker entry queued where they would have been.
+ * - **One call per stream per round trip.** Records appended in the same event-loop turn go out
+ *   together: one append-script call per stream (`XADD *` per record), all streams in one pipeline.
+ * - **Idempotent re-sends.** Every record gets a per-stream producer sequence; the script skips
+ *   sequences at or below the producer's high-water mark, so a batch re-sent after a lost reply
+ *   is not written twice.
+ * - **Confirmation.** A record leaves the queue only in {@link AppendQueue.#confirmed}, when the
+ *   script's reply for its call arrives: from then on it is in the Redis stream.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AppendCommand, Connection, SharedParts } from './connection.js';
+import { encodeHeader, isRecord, MARKER_TYPE } from './entry-codec.js';
+import { RedisBackplaneErrorCode } from './errors.js';
+import { type BackplaneEmitter, type ErrorReporter, message } from './events.js';
+import type { KeyOf } from './keys.js';
+import type { BackplaneMetrics, BackplaneRecord } from './types.js';
+
+export interface AppendQueueOptions {
+  /** Retention: entries kept per stream (0: no bound). */
+  maxLength: number;
+  /** Retention: age in ms after which entries are trimmed (0: no bound). */
+  maxAgeMs: number;
+  /** Trim exactly (`=`) instead of by whole radix-tree nodes (`~`). */
+  exact: boolean;
+  backlogRecords: number;
+  backlogBytes: number;
+  /** Records per append call. */
+  batchRecords: number;
+  /** Bytes per append call. */
+  batchBytes: number;
+  /** Seconds a producer's high-water mark outlives its last append. */
+  producerTtl: number;
+}
+
+/** Who appends: the node name stored in each entry and the producer id of the high-water marks. */
+export interface Producer {
+  node: string;
+  producer: string;
+}
+
+/** The append script's reply: `[epoch, appended, skipped, first id or '', last id or '']` (see `lua.ts`). */
+export type AppendReply = [epoch: string, appended: number, skipped: number, first: string, last: string];
+
+/** The queue's part of `BackplaneMetrics`. */
+export type AppendMetrics = Pick<
+  BackplaneMetrics,
+  'backlogRecords' | 'backlogBytes' | 'backlogPeak' | 'dropped' | 'appended' | 'duplicatesSkipped' | 'batches'
+>;
+
+interface Queued {
+  seq: number;
+  record: BackplaneRecord;
+  bytes: number;
+}
+
+interface StreamQueue {
+  items: Queued[];
+  head: number;
+  /** Last producer sequence given in this stream: contiguous, so a batch sends only its first. */
+  seq: number;
+  /** Drops not yet announced by a marker entry. */
+  dropped: { count: number; from: number; to: number } | undefined;
+}
+
+/** One append-script call of a round trip: the first `taken` waiting records of one stream. */
+interface Job {
+  stream: string;
+  queue: StreamQueue;
+  taken: number;
+}
+
+type AppendPipeline = { logwireAppend: AppendCommand; exec(): Promise<Array<[Error | null, unknown]> | null> };
+
+/** Queues records per stream and writes them to Redis in batches; see the module comment. */
+export class AppendQueue {
+  readonly #connection: Connection;
+  readonly #options: AppendQueueOptions;
+  readonly #producer: Producer;
+  readonly #keyOf: KeyOf;
+  readonly #events: BackplaneEmitter;
+  readonly #report: ErrorReporter;
+  readonly #queues = new Map<string, StreamQueue>();
+  readonly #flushWaiters: Array<() => void> = [];
+  #topSeq = 0;
+  #backlogRecords = 0;
+  #backlogBytes = 0;
+  #draining = false;
+  #drainScheduled = false;
+  readonly #metrics = { backlogPeak: 0, dropped: 0, appended: 0, duplicatesSkipped: 0, batches: 0 };
+
+  constructor({ connection, keyOf, events, report }: SharedParts, options: AppendQueueOptions, producer: Producer) {
+    this.#connection = connection;
+    this.#options = options;
+    this.#producer = producer;
+    this.#keyOf = keyOf;
+    this.#events = events;
+    this.#report = report;
+  }
+
+  /** Backlog and append counters, for `metrics`. */
+  get metrics(): AppendMetrics {
+    return { backlogRecords: this.#backlogRecords, backlogBytes: this.#backlogBytes, ...this.#metrics };
+  }
+
+  /** Queues `records` for `stream`, in order; see `RedisBackplane.append`. */
+  append(stream: string, records: readonly BackplaneRecord[]): void {
+    if (this.#connection.closed) return;
+    if (typeof stream !== 'string' || !Array.isArray(records)) {
+      const text = 'append(stream, records) needs a stream name and an array of records; nothing appended';
+      this.#report(RedisBackplaneErrorCode.Malformed, text);
+      return;
+    }
+    let queue = this.#queues.get(stream);
+    // A new queue continues from the highest sequence given in any stream, so each stream's
+    // sequences keep increasing across idle periods without remembering every stream ever seen.
+    if (!queue) this.#queues.set(stream, (queue = { items: [], head: 0, seq: this.#topSeq, dropped: undefined }));
+    for (const record of records) {
+      if (!isRecord(record)) {
+        this.#report(RedisBackplaneErrorCode.Malformed, `append(${stream}): not a record, skipped`);
+        continue;
+      }
+      const bytes = record.data.length + record.logger.length + 64;
+      if (this.#backlogRecords + 1 > this.#options.backlogRecords || this.#backlogBytes + bytes > this.#options.backlogBytes) {
+        this.#drop(stream, queue, record);
+        continue;
+      }
+      this.#announceDrops(stream, queue);
+      this.#enqueue(queue, record, bytes);
+    }
+    this.schedule();
+  }
+
+  /** Resolves once everything queued so far is in Redis (or the backplane is closed). */
+  flush(): Promise<void> {
+    if (this.#backlogRecords === 0 && ![...this.#queues.values()].some((q) => q.dropped)) return Promise.resolve();
+    this.schedule();
+    return new Promise((resolve) => this.#flushWaiters.push(resolve));
+  }
+
+  /** Releases every `flush()` waiter: the backplane is closing. */
+  release(): void {
+    for (const resolve of this.#flushWaiters.splice(0)) resolve();
+  }
+
+  /** Drains on the next event-loop turn, so records appended in the same turn go out in one batch. */
+  schedule(): void {
+    if (this.#drainScheduled || this.#draining || this.#connection.closed) return;
+    this.#drainScheduled = true;
+    setImmediate(() => {
+      this.#drainScheduled = false;
+      void this.#drain();
+    });
+  }
+
+  #drop(stream: string, queue: StreamQueue, record: BackplaneRecord): void {
+    this.#metrics.dropped++;
+    if (queue.dropped) {
+      queue.dropped.count++;
+      queue.dropped.to = record.time;
+      return;
+    }
+    queue.dropped = { count: 1, from: record.time, to: record.time };
+    const held = `${this.#backlogRecords} records, ${this.#backlogBytes} bytes`;
+    this.#report(RedisBackplaneErrorCode.BacklogFull, `backlog full (${held}): dropping new records of ${stream}`);
+  }
+
+  #enqueue(queue: StreamQueue, record: BackplaneRecord, bytes: number): void {
+    queue.items.push({ seq: ++queue.seq, record, bytes });
+    if (queue.seq > this.#topSeq) this.#topSeq = queue.seq;
+    this.#backlogRecords++;
+    this.#backlogBytes += bytes;
+    if (this.#backlogRecords > this.#metrics.backlogPeak) this.#metrics.backlogPeak = this.#backlogRecords;
+  }
+
+  /** Turns a run of drops into a marker entry, placed where the dropped records would have been. */
+  #announceDrops(stream: string, queue: StreamQueue): void {
+    const dropped = queue.dropped;
+    if (!dropped) return;
+    queue.dropped = undefined;
+    const data = JSON.stringify({ count: dropped.count, from: dropped.from, to: dropped.to });
+    // The marker may exceed the bound by one small record: the drop must be announced.
+    this.#enqueue(queue, { type: MARKER_TYPE as BackplaneRecord['type'], time: dropped.to, level: 0, logger: '', data }, data.length + 64);
+    this.#events.emit('dropped', { stream, count: dropped.count });
+  }
+
+  /** Sends round trips until the queue is empty, waiting out outages and backing off on refusals. */
+  async #drain(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    const { writer } = this.#connection;
+    let failures = 0;
+    try {
+      for (;;) {
+        if (this.#connection.closed) return;
+        const jobs = this.#jobs();
+        if (jobs.length === 0) break;
+        if (writer.status !== 'ready') {
+          await this.#connection.ready(writer);
+          continue;
+        }
+        const pipeline = writer.pipeline() as unknown as AppendPipeline;
+        for (const job of jobs) this.#send(pipeline, job);
+        let results: Array<[Error | null, unknown]> | null;
+        try {
+          results = await pipeline.exec();
+        } catch (error) {
+          results = jobs.map(() => [error as Error, undefined]);
+        }
+        let failed: unknown;
+        for (const [i, job] of jobs.entries()) {
+          const [error, reply] = results?.[i] ?? [new Error('no reply'), undefined];
+          if (error) failed ??= error;
+          else this.#confirmed(job, reply as AppendReply);
+        }
+        if (failed === undefined) {
+          failures = 0;
+          continue;
+        }
+        failures++;
+        if (writer.status === 'ready') {
+          // Connected but refused (script error, OOM): report, then back off before retrying.
+          this.#report(RedisBackplaneErrorCode.Append, `append failed: ${message(failed)}`, failed);
+          await this.#connection.sleep(this.#connection.backoff(failures));
+        } else {
+          this.#connection.down(failed);
+        }
+      }
+    } finally {
+      this.#draining = false;
+      if (this.#backlogRecords === 0) this.release();
+      else if (!this.#connection.closed) this.schedule();
+    }
+  }
+
+  /** The calls of the next round trip: one per stream with waiting records (announcing drops first). */
+  #jobs(): Job[] {
+    for (const [stream, queue] of this.#queues) {
+      if (queue.dropped && this.#backlogRecords < this.#options.backlogRecords) this.#announceDrops(stream, queue);
+    }
+    const jobs: Job[] = [];
+    for (const [stream, queue] of this.#queues) {
+      if (queue.items.length - queue.head > 0) jobs.push({ stream, queue, taken: 0 });
+      else if (!queue.dropped) this.#queues.delete(stream); // idle streams cost nothing
+    }
+    return jobs;
+  }
+
+  /** Adds one append-script call to `pipeline`: as many waiting records as the batch bounds allow. */
+  #send(pipeline: AppendPipeline, job: Job): void {
+    const { items, head } = job.queue;
+    const o = this.#options;
+    const candidateEpoch = randomBytes(6).toString('base64url');
+    const trim = [o.maxLength, o.maxAgeMs, o.exact ? '1' : '0'];
+    // Only the first record's sequence is sent: a batch's sequences are contiguous.
+    const args: Array<string | number> = [this.#producer.producer, candidateEpoch, ...trim, o.producerTtl, items[head]!.seq];
+    let bytes = 0;
+    while (head + job.taken < items.length && job.taken < o.batchRecords) {
+      const item = items[head + job.taken]!;
+      if (job.taken > 0 && bytes + item.bytes > o.batchBytes) break;
+      args.push(encodeHeader(item.record, this.#producer.node), item.record.data);
+      bytes += item.bytes;
+      job.taken++;
+    }
+    pipeline.logwireAppend(this.#keyOf(job.stream, 'x'), this.#keyOf(job.stream, 'm'), this.#keyOf(job.stream, 'pr'), ...args);
+  }
+
+  /**
+   * The confirmation point: Redis replied to `job`'s append call, so its first `job.taken`
+   * records are in the stream (written now, or skipped as already written by an earlier send).
+   * They leave the queue here, and only here.
+   */
+  #confirmed(job: Job, reply: AppendReply): void {
+    const [, appended, skipped] = reply;
+    this.#metrics.batches++;
+    this.#metrics.appended += Number(appended);
+    this.#metrics.duplicatesSkipped += Number(skipped);
+    this.#consume(job.queue, job.taken);
+  }
+
+  #consume(queue: StreamQueue, n: number): void {
+    for (let i = 0; i < n; i++) {
+      const item = queue.items[queue.head + i]!;
+      this.#backlogRecords--;
+      this.#backlogBytes -= item.bytes;
+    }
+    queue.head += n;
+    if (queue.head === queue.items.length) {
+      queue.items = [];
+      queue.head = 0;
+    } else if (queue.head > 1024 && queue.head * 2 > queue.items.length) {
+      queue.items = queue.items.slice(queue.head);
+      queue.head = 0;
+    }
+  }
+}
