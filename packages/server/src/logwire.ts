@@ -23,6 +23,12 @@ export interface LogwireOptions extends LogHubOptions {
   /** Capture module, function and line of each system log call. @default true */
   callsite?: boolean;
   /**
+   * Characters of message, action and field values one record may hold (at least 1024). Longer
+   * strings are cut in the log call and end with `…[truncated]`; the record gets
+   * `"logwire_truncated": true`. See docs/server.md. @default 65536
+   */
+  maxRecordBytes?: number;
+  /**
    * Secret redaction, applied before a record reaches the hub (so frames, files and any other
    * sink only see redacted data). On by default; `false` turns it off.
    * @default true (built-in keys and patterns)
@@ -113,6 +119,7 @@ export class Logwire {
       redactor: createRedactor(options.redact),
       categories: options.categories === undefined ? undefined : categoryMap(options.categories),
       defaultCategory: options.defaultCategory ?? 'system',
+      maxRecordBytes: options.maxRecordBytes,
     };
     this.#tree = new LoggerTree(settings, forwarder === undefined ? (entry) => this.hub.publish(entry) : (entry) => forwarder.push(entry), onError);
     this.#auditLogger = this.#tree.get('audit');

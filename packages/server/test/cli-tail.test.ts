@@ -124,6 +124,13 @@ describe('logwire tail', () => {
     expect(await runTail(['ws://x/ws/logs', '--level', 'loud'], io)).toBe(2);
     expect(await runTail(['ws://x/ws/logs', '--type', 'metrics'], io)).toBe(2);
     expect(await runTail(['ftp://x'], io)).toBe(2);
+    err = '';
+    expect(await runTail(['ws://x/ws/logs', '--logger', ''], io)).toBe(2);
+    expect(err).toContain('--logger: filter.loggers[0] must be a glob of 1 to 256 characters');
+    expect(await runTail(['ws://x/ws/logs', '--logger', 'app.*', '--logger', '*'.repeat(257)], io)).toBe(2);
+    expect(err).toContain('filter.loggers[1]');
+    expect(await runTail(['ws://x/ws/logs', '--text', 't'.repeat(257)], io)).toBe(2);
+    expect(err).toContain('--text: filter.text must be a string of at most 256 characters');
   });
 
   it('escapes helpers exactly', () => {

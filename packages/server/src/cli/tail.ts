@@ -1,10 +1,11 @@
 /**
  * `logwire tail <url>`: follows a log stream in a terminal. Resumes across disconnects (the client
- * keeps its cursor), filters on the server, and never lets log content drive the terminal: control
- * characters, ANSI escapes and bidi overrides are printed escaped.
+ * keeps its cursor), filters on the server (or, against a server that cannot, in the client) with
+ * `@logwire/protocol`'s filter and logger patterns — no matching of its own — and never lets log
+ * content drive the terminal: control characters, ANSI escapes and bidi overrides are printed escaped.
  */
 import { LogStreamClient, type WebSocketConstructor } from '@logwire/client';
-import { type Filter, type GapData, LEVEL_NAMES, type LogMessage, type LogType, toLevelName } from '@logwire/protocol';
+import { type Filter, type GapData, LEVEL_NAMES, type LogMessage, type LogType, normalizeFilter, toLevelName } from '@logwire/protocol';
 import { WebSocket } from 'ws';
 import type { Command } from './main.js';
 
@@ -24,7 +25,8 @@ Follows a logwire (or seed-compatible) log stream, e.g. ws://localhost:8001/ws/l
 Options:
   --level <name>     minimum level of system logs: trace, debug, info, warning, error, critical
                      (audit events are always shown)
-  --logger <glob>    logger names to show; repeatable; "*" matches anything, "!glob" excludes
+  --logger <glob>    logger names to show; repeatable. "*" matches any characters (dots too),
+                     "?" one, the rest itself (case-sensitive, whole name); "!glob" excludes
   --type <type>      system or audit; repeatable (default: both)
   --text <text>      only messages containing this text (case-insensitive)
   --json             one JSON object per line instead of text
@@ -97,6 +99,9 @@ function parseArgs(args: string[]): Parsed | string {
     }
   }
   if (url === undefined) return 'missing <url>';
+  // The protocol's own check: what the server and the client's fallback filter will accept.
+  const checked = normalizeFilter(filter);
+  if (!checked.ok) return `${checked.path === 'filter.text' ? '--text' : '--logger'}: ${checked.message}`;
   return { url, filter, json, color };
 }
 

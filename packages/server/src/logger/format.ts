@@ -1,6 +1,7 @@
 import type { LevelName, LogType } from '@logwire/protocol';
 import type { Redactor } from '../redact/redactor.js';
 import type { Callsite } from './callsite.js';
+import { fitString, TRUNCATED_FIELD, withRecordBudget } from './record-size.js';
 import { safeStringify } from './serialize.js';
 
 /** A formatted record on its way to the hub: routing fields plus the JSON text of `data`. */
@@ -19,7 +20,7 @@ export interface LogEntry {
 export type Fields = Record<string, unknown>;
 
 /** Extra fields with these names would overwrite a system_log field, so they go under `extra`. */
-const RESERVED = new Set(['timestamp', 'level', 'logger', 'message', 'module', 'function', 'line', 'extra']);
+const RESERVED = new Set(['timestamp', 'level', 'logger', 'message', 'module', 'function', 'line', 'extra', TRUNCATED_FIELD]);
 /** The same, when records carry a `category` field. */
 const RESERVED_WITH_CATEGORY = new Set([...RESERVED, 'category']);
 
@@ -27,7 +28,8 @@ const RESERVED_WITH_CATEGORY = new Set([...RESERVED, 'category']);
  * The `data` JSON of a `system_log`: the seven seed fields, `category` when categories are
  * configured, then every extra field at the top level. Extras whose names are reserved are kept,
  * nested under `extra`, never overwriting a seed field. The message and every extra pass the
- * redactor, when there is one.
+ * redactor, when there is one. Longer than `maxRecordBytes` characters, the record is cut to fit
+ * and marked (see record-size.ts).
  */
 export function formatSystemData(
   time: number,
@@ -38,12 +40,26 @@ export function formatSystemData(
   fields: Fields | undefined,
   redactor?: Redactor,
   category?: string,
+  maxRecordBytes = Number.POSITIVE_INFINITY,
+): string {
+  return withRecordBudget(maxRecordBytes, () => systemJson(time, level, logger, message, site, fields, redactor, category));
+}
+
+function systemJson(
+  time: number,
+  level: LevelName,
+  logger: string,
+  message: string,
+  site: Callsite,
+  fields: Fields | undefined,
+  redactor: Redactor | undefined,
+  category: string | undefined,
 ): string {
   let json =
     '{"timestamp":"' + isoTime(time) +
     '","level":"' + level +
     '","logger":' + JSON.stringify(logger) +
-    ',"message":' + JSON.stringify(redactor === undefined ? message : redactor.text(message)) +
+    ',"message":' + JSON.stringify(fitString(message, redactor)) +
     ',"module":' + JSON.stringify(site.module) +
     ',"function":' + JSON.stringify(site.function) +
     ',"line":' + site.line;
@@ -68,7 +84,11 @@ export function formatSystemData(
   return json + '}';
 }
 
-/** The `data` JSON of an `audit_log`: timestamp, level, logger, message, action, metadata. */
+/**
+ * The `data` JSON of an `audit_log`: timestamp, level, logger, message, action, metadata. Longer
+ * than `maxRecordBytes` characters, message, action and metadata are cut to fit and marked, never
+ * dropped (see record-size.ts).
+ */
 export function formatAuditData(
   time: number,
   level: LevelName,
@@ -77,15 +97,16 @@ export function formatAuditData(
   action: string,
   metadata: Fields | undefined,
   redactor?: Redactor,
+  maxRecordBytes = Number.POSITIVE_INFINITY,
 ): string {
-  return (
+  return withRecordBudget(maxRecordBytes, () =>
     '{"timestamp":"' + isoTime(time) +
     '","level":"' + level +
     '","logger":' + JSON.stringify(logger) +
-    ',"message":' + JSON.stringify(redactor === undefined ? message : redactor.text(message)) +
-    ',"action":' + JSON.stringify(action) +
+    ',"message":' + JSON.stringify(fitString(message, redactor)) +
+    ',"action":' + JSON.stringify(fitString(action)) +
     ',"metadata":' + (metadata === undefined ? '{}' : metadataJson(metadata, redactor)) +
-    '}'
+    '}',
   );
 }
 

@@ -2,9 +2,31 @@ import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { Redactor } from '../redact/redactor.js';
 import { type Callsite, captureCallsite, UNKNOWN_CALLSITE } from './callsite.js';
-import { hasAuditSegment, isAuditRecord } from './classify.js';
+import { hasAuditSegment, isAudit, isAuditRecord } from './classify.js';
 import { type Fields, type LogEntry, formatAuditData, formatSystemData, messageText } from './format.js';
+import { DEFAULT_MAX_RECORD_BYTES, MIN_MAX_RECORD_BYTES } from './record-size.js';
 import { ownKeys, readSafely } from './serialize.js';
+
+/**
+ * The level methods of {@link Logger} and the level each logs at: the one table they are generated
+ * from (`log(level, …)` takes the level names of `@logwire/protocol`'s `Level` table).
+ */
+export const LEVEL_METHODS = [
+  ['trace', 'TRACE'],
+  ['debug', 'DEBUG'],
+  ['info', 'INFO'],
+  ['warning', 'WARNING'],
+  ['warn', 'WARNING'],
+  ['error', 'ERROR'],
+  ['critical', 'CRITICAL'],
+  ['fatal', 'CRITICAL'],
+] as const satisfies readonly (readonly [string, LevelName])[];
+
+/** A level method: `(message, fields?)` or, pino-style, `(fields, message?)`; an `Error` may stand for the fields. */
+export interface LevelMethod {
+  (message: string, fields?: Fields | Error): void;
+  (fields: Fields | Error, message?: string): void;
+}
 
 /** Where loggers deliver their formatted entries (the hub). Must not throw. */
 export type EntrySink = (entry: LogEntry) => void;
@@ -29,6 +51,11 @@ export interface LoggerSettings {
   categories: Map<string, string> | undefined;
   /** Category of loggers no prefix matches. */
   defaultCategory: string;
+  /**
+   * Characters of message, action and field values one record may hold; longer records are cut and
+   * marked (record-size.ts). `undefined` means the default, 64 KiB.
+   */
+  maxRecordBytes?: number | undefined;
 }
 
 /** A record from another source (pino, winston, a worker), already split into its parts. */
@@ -55,7 +82,7 @@ export class Logger {
   readonly name: string;
   readonly #tree: LoggerTree;
   readonly #bindings: Fields | undefined;
-  /** Records of a logger with an `audit` name segment are audit whatever their level. */
+  /** The name part of the audit rule, decided once. */
   readonly #auditName: boolean;
   #threshold = -1;
   #category: string | undefined;
@@ -70,65 +97,43 @@ export class Logger {
   }
 
   /** Logs at TRACE (5). */
-  trace(message: string, fields?: Fields | Error): void;
-  trace(fields: Fields | Error, message?: string): void;
-  trace(a: string | Fields | Error, b?: string | Fields | Error): void {
-    if (this.isEnabled('TRACE') || this.#keepsAnyway(a, b)) this.#emit('TRACE', a, b, this.trace);
-  }
-
+  declare readonly trace: LevelMethod;
   /** Logs at DEBUG (10). */
-  debug(message: string, fields?: Fields | Error): void;
-  debug(fields: Fields | Error, message?: string): void;
-  debug(a: string | Fields | Error, b?: string | Fields | Error): void {
-    if (this.isEnabled('DEBUG') || this.#keepsAnyway(a, b)) this.#emit('DEBUG', a, b, this.debug);
-  }
-
+  declare readonly debug: LevelMethod;
   /** Logs at INFO (20). */
-  info(message: string, fields?: Fields | Error): void;
-  info(fields: Fields | Error, message?: string): void;
-  info(a: string | Fields | Error, b?: string | Fields | Error): void {
-    if (this.isEnabled('INFO') || this.#keepsAnyway(a, b)) this.#emit('INFO', a, b, this.info);
-  }
-
+  declare readonly info: LevelMethod;
   /** Logs at WARNING (30). */
-  warning(message: string, fields?: Fields | Error): void;
-  warning(fields: Fields | Error, message?: string): void;
-  warning(a: string | Fields | Error, b?: string | Fields | Error): void {
-    if (this.isEnabled('WARNING') || this.#keepsAnyway(a, b)) this.#emit('WARNING', a, b, this.warning);
-  }
-
+  declare readonly warning: LevelMethod;
   /** Alias of {@link Logger.warning}. */
-  warn(message: string, fields?: Fields | Error): void;
-  warn(fields: Fields | Error, message?: string): void;
-  warn(a: string | Fields | Error, b?: string | Fields | Error): void {
-    if (this.isEnabled('WARNING') || this.#keepsAnyway(a, b)) this.#emit('WARNING', a, b, this.warn);
-  }
-
+  declare readonly warn: LevelMethod;
   /** Logs at ERROR (40). Pass an `Error` (or `{ error }`) to include its stack and causes. */
-  error(message: string, fields?: Fields | Error): void;
-  error(fields: Fields | Error, message?: string): void;
-  error(a: string | Fields | Error, b?: string | Fields | Error): void {
-    if (this.isEnabled('ERROR') || this.#keepsAnyway(a, b)) this.#emit('ERROR', a, b, this.error);
-  }
-
+  declare readonly error: LevelMethod;
   /** Logs at CRITICAL (50). */
-  critical(message: string, fields?: Fields | Error): void;
-  critical(fields: Fields | Error, message?: string): void;
-  critical(a: string | Fields | Error, b?: string | Fields | Error): void {
-    if (this.isEnabled('CRITICAL') || this.#keepsAnyway(a, b)) this.#emit('CRITICAL', a, b, this.critical);
-  }
-
+  declare readonly critical: LevelMethod;
   /** Alias of {@link Logger.critical} (pino's and winston's name for the top level). */
-  fatal(message: string, fields?: Fields | Error): void;
-  fatal(fields: Fields | Error, message?: string): void;
-  fatal(a: string | Fields | Error, b?: string | Fields | Error): void {
-    if (this.isEnabled('CRITICAL') || this.#keepsAnyway(a, b)) this.#emit('CRITICAL', a, b, this.fatal);
+  declare readonly fatal: LevelMethod;
+
+  // The level methods above, generated from LEVEL_METHODS (as pino's genLog does): each checks
+  // its threshold and hands on; below it, only a record the audit rule claims goes further.
+  static {
+    for (const [method, level] of LEVEL_METHODS) {
+      const value = Level[level];
+      const log = function (this: Logger, a: string | Fields | Error, b?: string | Fields | Error): void {
+        if (this.#version !== this.#tree.version) this.#refresh();
+        if (value >= this.#threshold) this.#emit(level, a, b, log, true);
+        // Below the threshold, `(message, fields)` is checked here by the audit rule itself (its
+        // flag read from `fields` as such is a superset: an Error's own `audit` does not count in
+        // `#emit`); other argument shapes are read in full by `#emit`, which applies the rule.
+        else if (typeof a !== 'string' || isAudit(this.#auditName, a, auditFlag(b, this.#bindings))) this.#emit(level, a, b, log, false);
+      };
+      Object.defineProperty(Logger.prototype, method, { value: log, writable: true, configurable: true });
+    }
   }
 
   /** Logs at a level given by name (any case; `warn` and `fatal` are understood). Unknown names log at INFO. */
   log(level: LevelName | string, message: string | Fields | Error, fields?: string | Fields | Error): void {
     const name = (typeof level === 'string' ? toLevelName(level) : undefined) ?? 'INFO';
-    if (this.isEnabled(name) || this.#keepsAnyway(message, fields)) this.#emit(name, message, fields, this.log);
+    this.#emit(name, message, fields, this.log, this.isEnabled(name));
   }
 
   /**
@@ -178,19 +183,15 @@ export class Logger {
     this.#version = this.#tree.version;
   }
 
-  /** Below the threshold, a record that the seeds' rules make audit is still kept. */
-  #keepsAnyway(a: unknown, b: unknown): boolean {
-    if (this.#auditName) return true;
-    if (typeof a === 'string') return a.startsWith('[AUDIT]') || auditFlag(b);
-    return auditFlag(a) || (typeof b === 'string' && b.startsWith('[AUDIT]'));
-  }
-
-  #emit(level: LevelName, a: unknown, b: unknown, boundary: Function): void {
+  /**
+   * Splits the call's arguments into message and fields and hands the record on. Below the
+   * threshold (`enabled` false) the record goes on only when the audit rule claims it: the
+   * arguments are read, but nothing is captured, merged or formatted.
+   */
+  #emit(level: LevelName, a: unknown, b: unknown, boundary: Function, enabled: boolean): void {
     let text = '';
+    let kept = enabled;
     try {
-      // Captured here, near the public method: every frame between it and the capture adds to
-      // the cost of the stack walk. Records that turn out to be audit simply do not use it.
-      const site = this.#tree.settings.callsite ? captureCallsite(boundary) : UNKNOWN_CALLSITE;
       let fields: unknown;
       if (typeof a === 'string') {
         text = a;
@@ -209,11 +210,18 @@ export class Logger {
       if (isError(fields)) extra = { error: fields };
       else if (typeof fields === 'object' && fields !== null) extra = fields as Fields;
       else if (fields !== undefined) extra = { value: fields };
+      if (!kept) {
+        if (!isAudit(this.#auditName, text, auditFlag(extra, this.#bindings))) return;
+        kept = true;
+      }
+      // Captured here, near the public method: every frame between it and the capture adds to
+      // the cost of the stack walk. Records that turn out to be audit simply do not use it.
+      const site = this.#tree.settings.callsite ? captureCallsite(boundary) : UNKNOWN_CALLSITE;
       if (this.#bindings !== undefined) extra = mergeFields(this.#bindings, extra);
       this.#tree.write(level, this.name, text, extra, Date.now(), site, false);
     } catch (cause) {
       this.#tree.reportInternalError(cause);
-      this.#tree.writeFallback(level, this.name, text, cause);
+      if (kept) this.#tree.writeFallback(level, this.name, text, cause);
     }
   }
 }
@@ -270,7 +278,16 @@ export class LoggerTree {
   /** Bumped when thresholds change, so loggers re-resolve theirs lazily. */
   version = 0;
 
+  /** Resolved `maxRecordBytes`. */
+  readonly #maxRecordBytes: number;
+
   constructor(settings: LoggerSettings, sink: EntrySink, onInternalError: (error: unknown) => void) {
+    const max = settings.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    if (!Number.isSafeInteger(max) || max < MIN_MAX_RECORD_BYTES) {
+      const why = `maxRecordBytes must be an integer of at least ${MIN_MAX_RECORD_BYTES}, got ${String(max)}`;
+      throw new LogwireError(LogwireErrorCode.InvalidOption, why);
+    }
+    this.#maxRecordBytes = max;
     this.settings = settings;
     this.sink = sink;
     this.#onInternalError = onInternalError;
@@ -326,13 +343,14 @@ export class LoggerTree {
       time,
       level: Level[level],
       logger,
-      data: formatSystemData(time, level, logger, message, callsite, fields, this.settings.redactor, category),
+      data: formatSystemData(time, level, logger, message, callsite, fields, this.settings.redactor, category, this.#maxRecordBytes),
     });
   }
 
   /** Formats and hands on one audit record. */
   writeAudit(level: LevelName, logger: string, message: string, action: string, metadata: Fields | undefined, time: number): void {
-    this.sink({ type: 'audit_log', time, level: Level[level], logger, data: formatAuditData(time, level, logger, message, action, metadata, this.settings.redactor) });
+    const data = formatAuditData(time, level, logger, message, action, metadata, this.settings.redactor, this.#maxRecordBytes);
+    this.sink({ type: 'audit_log', time, level: Level[level], logger, data });
   }
 
   /** Takes a record from another source (pino, winston, a worker) through the same pipeline. Never throws. */
@@ -353,7 +371,9 @@ export class LoggerTree {
     try {
       const time = Date.now();
       const problem = { logwire_error: cause instanceof Error ? cause.message : messageText(cause) };
-      this.sink({ type: 'system_log', time, level: Level[level], logger, data: formatSystemData(time, level, logger, message, UNKNOWN_CALLSITE, problem, this.settings.redactor) });
+      const { redactor } = this.settings;
+      const data = formatSystemData(time, level, logger, message, UNKNOWN_CALLSITE, problem, redactor, undefined, this.#maxRecordBytes);
+      this.sink({ type: 'system_log', time, level: Level[level], logger, data });
     } catch (again) {
       this.reportInternalError(again);
     }
@@ -412,11 +432,17 @@ function isError(value: unknown): boolean {
   }
 }
 
-/** True when `fields.audit === true`, without letting a hostile object throw. */
-function auditFlag(fields: unknown): boolean {
-  if (typeof fields !== 'object' || fields === null) return false;
+/**
+ * The audit flag of a record's fields: `fields.audit === true`, where fields are the call's fields
+ * over the logger's bindings (the call's own `audit` key wins). Never throws on a hostile object.
+ */
+function auditFlag(fields: unknown, bindings?: Fields): boolean {
   try {
-    return (fields as Fields)['audit'] === true;
+    const isObject = typeof fields === 'object' && fields !== null;
+    if (isObject && (bindings === undefined || Object.prototype.propertyIsEnumerable.call(fields, 'audit'))) {
+      return (fields as Fields)['audit'] === true;
+    }
+    return bindings !== undefined && bindings['audit'] === true;
   } catch {
     return false;
   }

@@ -5,6 +5,7 @@
  * and then encodes the copy with the same replacer.
  */
 import type { Redactor } from '../redact/redactor.js';
+import { budgetLeft, fitString, fitValue, restoreBudget } from './record-size.js';
 
 type Replacer = (this: unknown, key: string, value: unknown) => unknown;
 
@@ -17,14 +18,17 @@ const MAX_KEYS = 1000;
  * is where `value` sits in the message's `data` (for path rules).
  */
 export function safeStringify(value: unknown, redactor?: Redactor, path?: readonly string[]): string {
-  if (typeof value === 'string') return JSON.stringify(redactor === undefined ? value : redactor.text(value));
+  if (typeof value === 'string') return JSON.stringify(fitString(value, redactor));
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (value === null || value === undefined) return 'null';
   const replace = redactor === undefined ? replacer : redactor.hasPaths ? pathReplacer(redactor, path ?? []) : keyReplacer(redactor);
+  const budget = budgetLeft();
   try {
     return JSON.stringify(value, replace) ?? 'null';
   } catch {
+    // The copy is written from the same budget the failed attempt started with.
+    restoreBudget(budget);
     try {
       return JSON.stringify(toJsonSafe(value, 0, new WeakSet()), redactor === undefined ? undefined : redactor.hasPaths ? pathReplacer(redactor, path ?? []) : keyReplacer(redactor)) ?? 'null';
     } catch (cause) {
@@ -34,7 +38,10 @@ export function safeStringify(value: unknown, redactor?: Redactor, path?: readon
   }
 }
 
-function replacer(this: unknown, _key: string, value: unknown): unknown {
+function replacer(this: unknown, key: string, value: unknown): unknown {
+  if (typeof value === 'string') return fitString(value);
+  const fitted = fitValue(value, key);
+  if (fitted !== undefined) return fitted;
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Error) return serializeError(value, 0, new WeakSet());
   return value;
@@ -48,7 +55,7 @@ function keyReplacer(redactor: Redactor): Replacer {
   if (replace === undefined) {
     replace = function (this: unknown, key: string, value: unknown): unknown {
       if (key !== '' && value !== undefined && !Array.isArray(this) && redactor.isSecretKey(key)) return redactor.censor;
-      if (typeof value === 'string') return redactor.text(value);
+      if (typeof value === 'string') return fitString(value, redactor);
       return replacer.call(this, key, value);
     };
     keyReplacers.set(redactor, replace);
