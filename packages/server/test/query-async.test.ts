@@ -135,6 +135,31 @@ describe('queryLogsAsync', () => {
     expect(queryLogs(dir, 'system', explicit)).toEqual(page);
   });
 
+  it('matches text like the documented rule (message, action, metadata; case-insensitive) for tricky lines', async () => {
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'logwire-query-text-'));
+    try {
+      const messages = ['Disk FULL', 'say "hi" twice', 'tab\there', 'back\\slash', '\u212A is Kelvin', 'caf\u00e9 open', 'line\u2028break', 'plain'];
+      const lines = messages.map((message, i) => {
+        const data = { timestamp: new Date(T0 + i).toISOString(), level: 'INFO', logger: 'app', message, metadata: { note: i === 7 ? 'Disk Quota' : 'x' } };
+        return `{"id":"${T0 + i}-0",${JSON.stringify(data).slice(1).replace('\u2028', '\\u2028')}`;
+      });
+      fs.writeFileSync(path.join(own, 'system.log'), lines.join('\n') + '\n');
+      const all = queryLogs(own, 'system', { limit: 1000 }).entries;
+      expect(all).toHaveLength(messages.length);
+      for (const text of ['disk', 'DISK F', '"hi"', 'hi" t', 'tab\th', 'back\\s', 'k is', 'CAFÉ', 'é', 'line\u2028b', 'quota', '"note":"x"', 'zzz']) {
+        const needle = text.toLowerCase();
+        const expected = all.filter((entry) => {
+          const data = entry.data as { message: string; metadata: unknown };
+          return data.message.toLowerCase().includes(needle) || JSON.stringify(data.metadata).toLowerCase().includes(needle);
+        });
+        const page = await queryLogsAsync(own, 'system', { text, limit: 1000 });
+        expect({ text, ids: page.entries.map((entry) => entry.id) }).toEqual({ text, ids: expected.map((entry) => entry.id) });
+      }
+    } finally {
+      fs.rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it('has no entries for a missing directory', async () => {
     expect(await queryLogsAsync(path.join(dir, 'missing'), 'system', {})).toEqual({ entries: [], cursor: null });
     expect(await queryLogsAsync(path.join(dir, 'missing'), 'audit', {})).toEqual({ entries: [], cursor: null });

@@ -101,15 +101,22 @@ export function compileQuery(kind: LogKind, query: LogQuery): CompiledFilter {
   return { kind, since, until, limit, level, logger: logger ?? '', action, text: text === undefined || text === '' ? undefined : text.toLowerCase(), before };
 }
 
+/**
+ * A text filter of printable ASCII other than `"` and `\` is written unchanged by JSON.stringify
+ * wherever it occurs in a message, action or metadata, and lower-casing a line lower-cases those
+ * characters alike: a line without it (lower-cased) cannot match, and is skipped unparsed.
+ */
+const RAW_SEARCHABLE = /^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/;
+
 const ID_IN_PREFIX = /"id":"(\d+-\d+)"/;
 
 /**
- * The stream id of a log line, read from the line's first characters only (both `system.log` and
- * audit trail lines put the id before any free text: see ../persistence/records.ts); cheap enough
- * to skip lines newer than a cursor without parsing them.
+ * The stream id of a log line: the first `"id":"…"` of the line, which both `system.log` and audit
+ * trail lines put before any free text (see ../persistence/records.ts); cheap enough to skip lines
+ * newer than a cursor without parsing them.
  */
 export function lineId(line: string): StreamId | undefined {
-  const match = ID_IN_PREFIX.exec(line.length > 200 ? line.slice(0, 200) : line);
+  const match = ID_IN_PREFIX.exec(line);
   return match === null ? undefined : parseId(match[1] as string);
 }
 
@@ -124,9 +131,12 @@ export class PageBuilder {
   readonly #found: QueryEntry[] = [];
   #more = false;
   #examined: StreamId | undefined;
+  /** The text filter when a line that does not hold it as written cannot match it (see RAW_SEARCHABLE). */
+  readonly #rawText: string | undefined;
 
   constructor(filter: CompiledFilter) {
     this.#filter = filter;
+    this.#rawText = filter.text !== undefined && RAW_SEARCHABLE.test(filter.text) ? filter.text : undefined;
   }
 
   /** Position of the oldest line examined so far (undefined before the first one after the cursor). */
@@ -137,9 +147,14 @@ export class PageBuilder {
   /** Looks at one line; false when no older line can belong to the page. */
   visit(line: string): boolean {
     const filter = this.#filter;
-    if (filter.before !== undefined) {
+    if (filter.before !== undefined || this.#rawText !== undefined) {
       const id = lineId(line);
-      if (id === undefined || compareIds(id, filter.before) >= 0) return true;
+      if (id === undefined || (filter.before !== undefined && compareIds(id, filter.before) >= 0)) return true;
+      if (this.#rawText !== undefined && !line.toLowerCase().includes(this.#rawText)) {
+        if (id.ms < filter.since) return false;
+        this.#examined = id;
+        return true;
+      }
     }
     const message = filter.kind === 'system' ? systemMessage(line) : auditMessage(line);
     if (message === undefined) return true;

@@ -9,6 +9,7 @@ import { readLinesBackwardSync } from '../persistence/lines.js';
 import { systemFiles } from '../persistence/records.js';
 import { compileQuery, type LogKind, type LogQuery, PageBuilder, type QueryPage } from './filter.js';
 import { firstLineId, READ_CHUNK_BYTES, readSlicesBackward } from './read-backward.js';
+import { sharedScheduler, SLICE_MS } from './scheduler.js';
 
 export { type LogKind, type LogQuery, MAX_QUERY_LIMIT, MAX_TEXT_LENGTH, type QueryEntry, type QueryPage } from './filter.js';
 
@@ -51,7 +52,9 @@ export const DEFAULT_QUERY_MS = 1000;
 
 /**
  * {@link queryLogs} without blocking the event loop: files are read with fs/promises in 64 KiB
- * chunks, and the query yields to the event loop (`setImmediate`) after the lines of each chunk.
+ * chunks; lines are parsed in slices of about a millisecond, all running queries together getting
+ * a few milliseconds per event-loop turn (./scheduler.ts), and the query yields to the event loop
+ * (`setImmediate`) after the lines of each chunk.
  * When the budget is spent it returns the entries found so far and a cursor where it stopped, so
  * the next call with that cursor goes on without gaps or repeats (it may hold fewer than `limit`
  * entries, even none). Every call looks at some lines after its cursor before it stops, so paging
@@ -71,7 +74,7 @@ export async function queryLogsAsync(dir: string, kind: LogKind, query: LogQuery
       if (first !== undefined && compareIds(first, filter.before) >= 0) continue;
     }
     for await (const slice of readSlicesBackward(file, READ_CHUNK_BYTES)) {
-      for (const line of slice.lines) if (!builder.visit(line)) return builder.page(true);
+      if (!(await visitInSlices(builder, slice.lines))) return builder.page(true);
       budget.onSlice?.();
       if (builder.examined !== undefined) {
         bytes += slice.bytes;
@@ -81,6 +84,27 @@ export async function queryLogsAsync(dir: string, kind: LogKind, query: LogQuery
     }
   }
   return builder.page(true);
+}
+
+/**
+ * Visits `lines` in slices of about {@link SLICE_MS}, each when the shared scheduler gives it a
+ * turn; false when the page is complete.
+ */
+async function visitInSlices(builder: PageBuilder, lines: readonly string[]): Promise<boolean> {
+  let index = 0;
+  while (index < lines.length) {
+    await sharedScheduler.enter();
+    const start = performance.now();
+    try {
+      while (index < lines.length) {
+        if (!builder.visit(lines[index++] as string)) return false;
+        if ((index & 31) === 0 && performance.now() - start >= SLICE_MS) break;
+      }
+    } finally {
+      sharedScheduler.leave(performance.now() - start);
+    }
+  }
+  return true;
 }
 
 /** The files a query reads, newest first. */

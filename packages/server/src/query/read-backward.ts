@@ -36,16 +36,19 @@ export async function* readSlicesBackward(file: string, chunkBytes = READ_CHUNK_
     let pendingBytes = 0;
     let oversized = false;
     let seenLastNewline = false;
+    // One buffer for every read (a fresh one each time makes many short-lived external allocations,
+    // which trigger full garbage collections): what outlives a read is copied out of it.
+    const buffer = Buffer.allocUnsafe(Math.min(chunkBytes, position));
     while (position > 0) {
       const length = Math.min(chunkBytes, position);
       position -= length;
-      const chunk = Buffer.allocUnsafe(length);
+      const chunk = buffer.subarray(0, length);
       const { bytesRead } = await handle.read(chunk, 0, length, position);
       if (bytesRead < length) return;
       const last = chunk.lastIndexOf(NEWLINE);
       if (last === -1) {
         if (seenLastNewline) {
-          pieces.unshift(chunk);
+          pieces.unshift(Buffer.from(chunk));
           pendingBytes += length;
           if (pendingBytes > MAX_LINE_BYTES) [pieces, pendingBytes, oversized] = [[], 0, true];
         }
@@ -65,7 +68,7 @@ export async function* readSlicesBackward(file: string, chunkBytes = READ_CHUNK_
         if (end > start + 1) lines.push(chunk.toString('utf8', start + 1, end));
         end = start;
       }
-      if (end > 0) [pieces, pendingBytes] = [[chunk.subarray(0, end)], end];
+      if (end > 0) [pieces, pendingBytes] = [[Buffer.from(chunk.subarray(0, end))], end];
       yield { lines, bytes: length };
     }
     if (pendingBytes > 0 && !oversized) yield { lines: [Buffer.concat(pieces).toString('utf8')], bytes: 0 };
