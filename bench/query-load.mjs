@@ -45,6 +45,7 @@ async function main() {
     const row = (variant) => {
       const r = results[variant];
       if (r.timedOut) return [variant, `> ${limitSeconds} s (stopped)`, '—', '—', '—', '—', '—'];
+      if (r.failed) return [variant, `failed: ${r.failed}`, '—', '—', '—', '—', '—'];
       const statuses = Object.entries(r.statuses).map(([status, count]) => `${count}× ${status}`).join(', ');
       return [variant, fmt(r.seconds, 1), fmt(r.p99Ms, 1), fmt(r.maxMs, 0), `${fmt(r.tickRatio * 100, 0)} %`, statuses, fmt(r.mbScanned, 0)];
     };
@@ -103,8 +104,8 @@ async function once(variant, dir, queries, limitSeconds, scanned) {
     child.stdin.write('stop\n');
     const measured = JSON.parse(await nextLine());
     return { seconds, statuses, mbScanned, ...measured };
-  } catch {
-    return { timedOut: true };
+  } catch (error) {
+    return child.signalCode === 'SIGKILL' ? { timedOut: true } : { failed: String(error?.message ?? error) };
   } finally {
     clearTimeout(timer);
     child.kill();
@@ -133,8 +134,15 @@ function get(port, pathname) {
 function lineReader(stream) {
   const queue = [];
   const waiting = [];
-  createInterface({ input: stream }).on('line', (line) => (waiting.length > 0 ? waiting.shift()(line) : queue.push(line)));
-  return () => (queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise((resolve) => waiting.push(resolve)));
+  let closed = false;
+  const lines = createInterface({ input: stream });
+  lines.on('line', (line) => (waiting.length > 0 ? waiting.shift()(line) : queue.push(line)));
+  // A child that exits (or is stopped at the time limit) answers every later read with undefined.
+  lines.on('close', () => {
+    closed = true;
+    for (const resolve of waiting.splice(0)) resolve(undefined);
+  });
+  return () => (queue.length > 0 || closed ? Promise.resolve(queue.shift()) : new Promise((resolve) => waiting.push(resolve)));
 }
 
 /** The server process: one variant of the query API, an app timer, and the loop-delay monitor. */
