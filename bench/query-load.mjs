@@ -41,15 +41,18 @@ async function main() {
     }
     const m = machine();
     console.log(`CPU: ${m.cpu}; Node ${m.node}; ${m.platform}; load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
-    console.log(`\n### ${queries} concurrent text queries over ${fmt(written / 1e6)} MB (system.log + rotated files), app timer every ${TIMER_MS} ms\n`);
+    const over = `${fmt(written / 1e6)} MB (system.log + rotated files)`;
+    console.log(`\n### ${queries} concurrent text queries over ${over}, app timer every ${TIMER_MS} ms\n`);
     const row = (variant) => {
       const r = results[variant];
       if (r.timedOut) return [variant, `> ${limitSeconds} s (stopped)`, '—', '—', '—', '—', '—'];
       if (r.failed) return [variant, `failed: ${r.failed}`, '—', '—', '—', '—', '—'];
       const statuses = Object.entries(r.statuses).map(([status, count]) => `${count}× ${status}`).join(', ');
-      return [variant, fmt(r.seconds, 1), fmt(r.p99Ms, 1), fmt(r.maxMs, 0), `${fmt(r.tickRatio * 100, 0)} %`, statuses, fmt(r.mbScanned, 0)];
+      const ticks = `${fmt(r.tickRatio * 100, 0)} %`;
+      return [variant, fmt(r.seconds, 1), fmt(r.p99Ms, 1), fmt(r.maxMs, 0), ticks, statuses, fmt(r.mbScanned, 0)];
     };
-    console.log(table(['server', 'wall s', 'loop delay p99 ms', 'max ms', '10 ms timer ticks run', 'answers', 'MB scanned'], variants.map(row)));
+    const header = ['server', 'wall s', 'loop delay p99 ms', 'max ms', '10 ms timer ticks run', 'answers', 'MB scanned'];
+    console.log(table(header, variants.map(row)));
     console.log('\n' + JSON.stringify({ cpu: m.cpu, sizeMb: written / 1e6, queries, results }));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -160,7 +163,9 @@ async function server(variant, dir) {
     };
   } else {
     const limits =
-      variant === 'yielding' ? { maxConcurrent: 1000, maxConcurrentPerPrincipal: 1000, maxBytesPerQuery: 1 << 30, maxMsPerQuery: 3_600_000 } : {};
+      variant === 'yielding'
+        ? { maxConcurrent: 1000, maxConcurrentPerPrincipal: 1000, maxBytesPerQuery: 1 << 30, maxMsPerQuery: 3_600_000 }
+        : {};
     handler = createQueryHandler({ dir, limits });
   }
   const httpServer = http.createServer((request, response) => void handler(request, response));
@@ -179,7 +184,13 @@ async function server(variant, dir) {
   const elapsed = performance.now() - started;
   delay.disable();
   console.log(
-    JSON.stringify({ p99Ms: delay.percentile(99) / 1e6, maxMs: delay.max / 1e6, ticks, expectedTicks: Math.floor(elapsed / TIMER_MS), tickRatio: ticks / Math.floor(elapsed / TIMER_MS) }),
+    JSON.stringify({
+      p99Ms: delay.percentile(99) / 1e6,
+      maxMs: delay.max / 1e6,
+      ticks,
+      expectedTicks: Math.floor(elapsed / TIMER_MS),
+      tickRatio: ticks / Math.floor(elapsed / TIMER_MS),
+    }),
   );
   process.exit(0);
 }

@@ -53,7 +53,7 @@ async function allPages(query: LogQuery, budget: QueryBudget): Promise<{ seen: u
 }
 
 describe('queryLogsAsync', () => {
-  it('answers like queryLogs for every filter, across rotated files, a long line, a torn tail and a line that is not a record', async () => {
+  it('answers like queryLogs for every filter, across rotated files, a long line, a torn tail and a non-record line', async () => {
     const queries: LogQuery[] = [
       {},
       { limit: 1000 },
@@ -128,8 +128,18 @@ describe('queryLogsAsync', () => {
   });
 
   it('takes options given as undefined as their defaults', async () => {
-    const explicit: LogQuery = { since: undefined, until: undefined, limit: undefined, level: undefined, logger: undefined, action: undefined, text: undefined, cursor: undefined };
-    const page = await queryLogsAsync(dir, 'system', explicit, { maxBytes: undefined, maxMs: undefined, signal: undefined, onSlice: undefined });
+    const explicit: LogQuery = {
+      since: undefined,
+      until: undefined,
+      limit: undefined,
+      level: undefined,
+      logger: undefined,
+      action: undefined,
+      text: undefined,
+      cursor: undefined,
+    };
+    const budget: QueryBudget = { maxBytes: undefined, maxMs: undefined, signal: undefined, onSlice: undefined };
+    const page = await queryLogsAsync(dir, 'system', explicit, budget);
     expect(page).toEqual(await queryLogsAsync(dir, 'system', {}));
     expect(page.entries).toHaveLength(100);
     expect(queryLogs(dir, 'system', explicit)).toEqual(page);
@@ -138,15 +148,19 @@ describe('queryLogsAsync', () => {
   it('matches text like the documented rule (message, action, metadata; case-insensitive) for tricky lines', async () => {
     const own = fs.mkdtempSync(path.join(os.tmpdir(), 'logwire-query-text-'));
     try {
-      const messages = ['Disk FULL', 'say "hi" twice', 'tab\there', 'back\\slash', '\u212A is Kelvin', 'caf\u00e9 open', 'line\u2028break', 'plain'];
+      const messages = ['Disk FULL', 'say "hi" twice', 'tab\there', 'back\\slash', '\u212A is Kelvin', 'caf\u00e9 open', 'line\u2028break'];
+      messages.push('plain');
       const lines = messages.map((message, i) => {
-        const data = { timestamp: new Date(T0 + i).toISOString(), level: 'INFO', logger: 'app', message, metadata: { note: i === 7 ? 'Disk Quota' : 'x' } };
+        const metadata = { note: i === 7 ? 'Disk Quota' : 'x' };
+        const data = { timestamp: new Date(T0 + i).toISOString(), level: 'INFO', logger: 'app', message, metadata };
         return `{"id":"${T0 + i}-0",${JSON.stringify(data).slice(1).replace('\u2028', '\\u2028')}`;
       });
       fs.writeFileSync(path.join(own, 'system.log'), lines.join('\n') + '\n');
       const all = queryLogs(own, 'system', { limit: 1000 }).entries;
       expect(all).toHaveLength(messages.length);
-      for (const text of ['disk', 'DISK F', '"hi"', 'hi" t', 'tab\th', 'back\\s', 'k is', 'CAFÉ', 'é', 'line\u2028b', 'quota', '"note":"x"', 'zzz']) {
+      const needles = ['disk', 'DISK F', '"hi"', 'hi" t', 'tab\th', 'back\\s', 'k is', 'CAFÉ', 'é', 'line\u2028b', 'quota'];
+      needles.push('"note":"x"', 'zzz');
+      for (const text of needles) {
         const needle = text.toLowerCase();
         const expected = all.filter((entry) => {
           const data = entry.data as { message: string; metadata: unknown };

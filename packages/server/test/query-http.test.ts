@@ -29,7 +29,10 @@ beforeAll(async () => {
   const handler = createQueryHandler({
     dir,
     authenticate,
-    onAuditRead: (read) => reads.push(read.refused === true ? { user: read.user, count: read.count, refused: true, query: read.query } : { user: read.user, count: read.count }),
+    onAuditRead: (read) => {
+      const { user, count } = read;
+      reads.push(read.refused === true ? { user, count, refused: true, query: read.query } : { user, count });
+    },
   });
   // Express-style use: the handler gets `next` and passes on paths that are not its own.
   server = createServer((req, res) => handler(req, res, () => res.end('app route')));
@@ -94,7 +97,8 @@ describe('GET /logs/system and /logs/audit', () => {
     const cookie = { cookie: 'session=abc' };
     const foreign = await get('/logs/system', 'viewer', 'GET', { ...cookie, origin: 'https://evil.example' });
     expect(foreign.status).toBe(403);
-    expect(JSON.parse(foreign.body)).toEqual({ error: 'forbidden', message: 'cookie-authenticated requests are not accepted from this Origin' });
+    const message = 'cookie-authenticated requests are not accepted from this Origin';
+    expect(JSON.parse(foreign.body)).toEqual({ error: 'forbidden', message });
     expect((await get('/logs/audit', 'auditor', 'GET', { ...cookie, origin: 'null' })).status).toBe(403);
     expect((await get('/logs/system', 'viewer', 'GET', { ...cookie, origin: `http://127.0.0.1:${base.port}` })).status).toBe(200);
     expect((await get('/logs/system', 'viewer', 'GET', cookie)).status).toBe(200);
@@ -150,7 +154,7 @@ describe('GET /logs/system and /logs/audit', () => {
       ['/logs/system?limit=5&limit=6', /more than once/],
       [`/logs/system?text=${'x'.repeat(300)}`, /text must be/],
       ['/logs/system?since=2026-03-15&until=2026-03-14', /since must not be after until/],
-      ['/logs/system?since=2026-03-14T12:00:00%2B25:00', /since has a time-zone offset out of range \(\+25:00\): offsets go from -23:59 to \+23:59/],
+      ['/logs/system?since=2026-03-14T12:00:00%2B25:00', /since has a time-zone offset out of range \(\+25:00\): offsets go from/],
       ['/logs/system?until=2026-03-14T12:00:00-00:60', /until has a time-zone offset out of range \(-00:60\)/],
       ['/logs/system?until=2026-03-14T12:00:00%2B9900', /until has a time-zone offset out of range/],
       ['/logs/..%2f..%2fetc/passwd', /invalid path/],
@@ -185,7 +189,7 @@ describe('GET /logs/system and /logs/audit', () => {
     expect(head.body).toBe('');
   });
 
-  it('records each audit query as an audit_read event, and each refused one as audit_read_refused, when served through logwire.persistence', async () => {
+  it('records audit queries as audit_read events, refused ones as audit_read_refused, through logwire.persistence', async () => {
     const own = fs.mkdtempSync(path.join(os.tmpdir(), 'logwire-http-read-'));
     const logwire = createLogwire({ persistence: { dir: own } });
     logwire.audit('user.login', { user: 'u0' });

@@ -78,7 +78,9 @@ function get(user: string | undefined, query = 'text=x'): Promise<Answer> {
     httpRequest({ host: '127.0.0.1', port, path: `/logs/system?${query}`, headers }, (res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: JSON.parse(body) as Answer['body'] }));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: JSON.parse(body) as Answer['body'] });
+      });
     })
       .on('error', reject)
       .end();
@@ -93,7 +95,8 @@ describe('query concurrency limits', () => {
     const flood = await get('mallory');
     expect(flood.status).toBe(429);
     expect(flood.retryAfter).toBe('3');
-    expect(flood.body).toEqual({ error: 'too_many_requests', message: 'too many queries at once from this client (at most 2): retry after 3 s' });
+    const message = 'too many queries at once from this client (at most 2): retry after 3 s';
+    expect(flood.body).toEqual({ error: 'too_many_requests', message });
     const other = get('alice');
     await until(() => entered.length === 4, 'the query of alice admitted');
     release();
@@ -148,9 +151,19 @@ describe('query concurrency limits', () => {
   });
 
   it('takes limits given as undefined as their defaults, and refuses invalid ones', () => {
-    expect(() => createQueryHandler({ dir, limits: { maxConcurrent: undefined, maxConcurrentPerPrincipal: undefined, maxBytesPerQuery: undefined, maxMsPerQuery: undefined } })).not.toThrow();
-    expect(() => createQueryHandler({ dir, prefix: undefined, authenticate: undefined, allowedOrigins: undefined, limits: undefined, onAuditRead: undefined })).not.toThrow();
-    for (const limits of [{ maxConcurrent: 0 }, { maxConcurrentPerPrincipal: 1.5 }, { maxBytesPerQuery: -1 }, { maxMsPerQuery: Number.NaN }]) {
+    const unset: QueryLimits = {
+      maxConcurrent: undefined,
+      maxConcurrentPerPrincipal: undefined,
+      maxBytesPerQuery: undefined,
+      maxMsPerQuery: undefined,
+    };
+    expect(() => createQueryHandler({ dir, limits: unset })).not.toThrow();
+    const options = { dir, prefix: undefined, authenticate: undefined, allowedOrigins: undefined };
+    Object.assign(options, { limits: undefined, onAuditRead: undefined });
+    expect(() => createQueryHandler(options)).not.toThrow();
+    const invalid: QueryLimits[] = [{ maxConcurrent: 0 }, { maxConcurrentPerPrincipal: 1.5 }, { maxBytesPerQuery: -1 }];
+    invalid.push({ maxMsPerQuery: Number.NaN });
+    for (const limits of invalid) {
       expect(() => createQueryHandler({ dir, limits })).toThrow(LogwireError);
     }
     expect(() => createQueryHandler({ dir, limits: { maxConcurrent: 0 } })).toThrow('limits.maxConcurrent must be a positive whole number');

@@ -1,7 +1,17 @@
 // The filters of a query and the page they build: what a query asks for, how a filter is checked
 // against one line of a log file, and how the page and its cursor come out. Reading the files
 // (synchronously or in yielding slices) lives in ./query.ts and ./read-backward.ts.
-import { compareIds, formatId, Level, type LevelName, parseId, type StreamId, toLevelName } from '@logwire/protocol';
+import {
+  compareIds,
+  formatId,
+  Level,
+  type LevelName,
+  parseId,
+  type QueryEntry,
+  type QueryPage,
+  type StreamId,
+  toLevelName,
+} from '@logwire/protocol';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { StreamMessage } from '../hub/log-hub.js';
 import { auditMessage, systemMessage } from '../persistence/records.js';
@@ -29,24 +39,12 @@ export interface LogQuery {
   cursor?: string | undefined;
 }
 
-/** One entry, shaped like the stream's messages: `{type, id, data}` (audit entries add `seq`). */
-export interface QueryEntry {
-  type: 'system_log' | 'audit_log';
-  id: string;
-  /** Position in the audit trail (audit entries only). */
-  seq?: number;
-  data: Record<string, unknown>;
-}
-
-/** A page of results: the newest matching entries, oldest first (newest last). */
-export interface QueryPage {
-  entries: QueryEntry[];
-  /**
-   * Pass as `cursor` to get the next older page; null when there are no older matches. A page cut
-   * short by a query budget may hold fewer than `limit` entries (even none) and still have a cursor.
-   */
-  cursor: string | null;
-}
+/**
+ * An entry and a page of query results are the wire's `QueryEntry` and `QueryPage` from
+ * `@logwire/protocol`. A page cut short by a query budget may hold fewer than `limit` entries
+ * (even none) and still have a cursor.
+ */
+export type { QueryEntry, QueryPage };
 
 /** Largest page a query returns. */
 export const MAX_QUERY_LIMIT = 1000;
@@ -81,7 +79,9 @@ export function compileQuery(kind: LogKind, query: LogQuery): CompiledFilter {
   const until = time(query.until, 'until', Infinity);
   if (since > until) invalid('since must not be after until');
   const limit = query.limit ?? 100;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) invalid(`limit must be a whole number from 1 to ${MAX_QUERY_LIMIT}`);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
+    invalid(`limit must be a whole number from 1 to ${MAX_QUERY_LIMIT}`);
+  }
   let level = -Infinity;
   if (query.level !== undefined) {
     const name = typeof query.level === 'string' ? toLevelName(query.level) : undefined;
@@ -89,16 +89,23 @@ export function compileQuery(kind: LogKind, query: LogQuery): CompiledFilter {
     level = Level[name as LevelName];
   }
   const { logger, action, text, cursor } = query;
-  if (logger !== undefined && (typeof logger !== 'string' || logger.length > 200)) invalid('logger must be a name prefix of at most 200 characters');
-  if (action !== undefined && (typeof action !== 'string' || action.length > 200)) invalid('action must be a string of at most 200 characters');
+  if (logger !== undefined && (typeof logger !== 'string' || logger.length > 200)) {
+    invalid('logger must be a name prefix of at most 200 characters');
+  }
+  if (action !== undefined && (typeof action !== 'string' || action.length > 200)) {
+    invalid('action must be a string of at most 200 characters');
+  }
   if (action !== undefined && kind !== 'audit') invalid('action filters audit entries only');
-  if (text !== undefined && (typeof text !== 'string' || text.length > MAX_TEXT_LENGTH)) invalid(`text must be a string of at most ${MAX_TEXT_LENGTH} characters`);
+  if (text !== undefined && (typeof text !== 'string' || text.length > MAX_TEXT_LENGTH)) {
+    invalid(`text must be a string of at most ${MAX_TEXT_LENGTH} characters`);
+  }
   let before: StreamId | undefined;
   if (cursor !== undefined) {
     before = typeof cursor === 'string' ? parseId(cursor) : undefined;
     if (before === undefined) invalid('cursor must be a cursor returned by an earlier query');
   }
-  return { kind, since, until, limit, level, logger: logger ?? '', action, text: text === undefined || text === '' ? undefined : text.toLowerCase(), before };
+  const needle = text === undefined || text === '' ? undefined : text.toLowerCase();
+  return { kind, since, until, limit, level, logger: logger ?? '', action, text: needle, before };
 }
 
 /**

@@ -106,7 +106,8 @@ async function serve(kind: LogKind, url: string, request: IncomingMessage, respo
   const auth = await runAuthenticate(options.authenticate, request);
   if (!auth.ok) {
     const unauthorized = auth.status === 401;
-    send(response, auth.status, { error: unauthorized ? 'unauthorized' : 'internal', message: unauthorized ? 'authentication required' : 'authentication failed' });
+    const message = unauthorized ? 'authentication required' : 'authentication failed';
+    send(response, auth.status, { error: unauthorized ? 'unauthorized' : 'internal', message });
     return;
   }
   const parsed = parseQuery(url, kind);
@@ -137,7 +138,8 @@ async function serve(kind: LogKind, url: string, request: IncomingMessage, respo
   response.once('close', () => gone.abort());
   let page: QueryPage;
   try {
-    page = await queryLogsAsync(options.dir, kind, parsed, { maxBytes: limits.maxBytesPerQuery, maxMs: limits.maxMsPerQuery, signal: gone.signal });
+    const budget = { maxBytes: limits.maxBytesPerQuery, maxMs: limits.maxMsPerQuery, signal: gone.signal };
+    page = await queryLogsAsync(options.dir, kind, parsed, budget);
   } catch (error) {
     leave();
     if (error instanceof LogwireError) {
