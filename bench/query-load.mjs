@@ -3,13 +3,15 @@
 // 10 ms timer ran out of those it should have, while the queries run. Each server runs in its own
 // child process over the same directory (written with plain fs, not through the logger):
 //   idle       — no queries for 2 s: the machine's own noise floor for both figures
+//   busy       — no queries; 5 s of 4 ms busy slices with setImmediate between them: the best a
+//                server that wants all the CPU can do on this machine (its ceiling under load)
 //   before     — the query API as it was: the handler reads synchronously (queryLogs; run this one
 //                against a build of the earlier commit for the figures before the change)
 //   yielding   — createQueryHandler doing the same work (limits and budgets raised to cover it all)
 //   defaults   — createQueryHandler with its default limits and budgets (2 per client, 16 MiB, 1 s)
 // Needs the build (npm run build). Every variant has a time limit; one that exceeds it is reported
 // as such. Prints the CPU model and the load average (other processes take CPU from the timer too).
-//   node bench/query-load.mjs [sizeMB=55] [queries=100] [limitSeconds=150] [variants=idle,before,yielding,defaults]
+//   node bench/query-load.mjs [sizeMB=55] [queries=100] [limitSeconds=150] [variants=idle,busy,before,yielding,defaults]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -20,7 +22,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { fmt, machine, table } from './lib.mjs';
 
-const VARIANTS = ['idle', 'before', 'yielding', 'defaults'];
+const VARIANTS = ['idle', 'busy', 'before', 'yielding', 'defaults'];
 const TIMER_MS = 10;
 
 if (process.argv[2] === '--server') await server(process.argv[3], process.argv[4]);
@@ -95,9 +97,10 @@ async function once(variant, dir, queries, limitSeconds, scanned) {
     const started = performance.now();
     const statuses = {};
     let mbScanned = 0;
-    if (variant === 'idle') await new Promise((resolve) => setTimeout(resolve, 2000));
+    const quiet = variant === 'idle' || variant === 'busy';
+    if (quiet) await new Promise((resolve) => setTimeout(resolve, variant === 'idle' ? 2000 : 5000));
     await Promise.all(
-      Array.from({ length: variant === 'idle' ? 0 : queries }, async (_, n) => {
+      Array.from({ length: quiet ? 0 : queries }, async (_, n) => {
         const answer = await get(port, `/logs/system?text=no-such-text-${n}&limit=1000`);
         statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
         if (answer.status === 200) mbScanned += scanned(JSON.parse(answer.body).cursor);
@@ -179,8 +182,16 @@ async function server(variant, dir) {
   delay.enable();
   setInterval(() => ticks++, TIMER_MS);
   started = performance.now();
+  let busy = variant === 'busy';
+  const work = () => {
+    const from = performance.now();
+    while (performance.now() - from < 4);
+    if (busy) setImmediate(work);
+  };
+  if (busy) work();
   console.log('started');
   await input();
+  busy = false;
   const elapsed = performance.now() - started;
   delay.disable();
   console.log(
