@@ -38,7 +38,8 @@ export { InstanceLogger, InstanceLogType, isValidInstanceId } from './persistenc
 export type { InstanceMetadata } from './persistence/instances.js';
 export { verifyAuditTrail, VerifyReason } from './persistence/verify.js';
 export type { VerifyOptions, VerifyProblem, VerifyResult } from './persistence/verify.js';
-export { MAX_QUERY_LIMIT, queryLogs } from './query/query.js';
-export type { LogKind, LogQuery, QueryEntry, QueryPage } from './query/query.js';
+export { MAX_QUERY_LIMIT, queryLogs, queryLogsAsync } from './query/query.js';
+export type { LogKind, LogQuery, QueryBudget, QueryEntry, QueryPage } from './query/query.js';
 export { createQueryHandler } from './query/http.js';
-export type { QueryHandler, QueryHandlerOptions } from './query/http.js';
+export type { AuditRead, QueryHandler, QueryHandlerOptions } from './query/http.js';
+export type { QueryLimits } from './query/limits.js';

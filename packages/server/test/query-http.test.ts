@@ -9,7 +9,7 @@ import { type Authenticate, createLogwire, createQueryHandler } from '../src/ind
 let dir: string;
 let server: Server;
 let base: { host: string; port: number };
-const reads: { user: unknown; count: number }[] = [];
+const reads: { user: unknown; count: number; refused?: boolean; query?: unknown }[] = [];
 
 // The same hook shape the WebSocket endpoint uses: headers decide who is admitted with what.
 const authenticate: Authenticate = (req: IncomingMessage) => {
@@ -26,7 +26,14 @@ beforeAll(async () => {
   for (let i = 0; i < 12; i++) logwire.getLogger('app.api').info(`request ${i}`, { i });
   for (let i = 0; i < 3; i++) logwire.audit('user.login', { user: `u${i}` });
   await logwire.close();
-  const handler = createQueryHandler({ dir, authenticate, onAuditRead: (read) => reads.push({ user: read.user, count: read.count }) });
+  const handler = createQueryHandler({
+    dir,
+    authenticate,
+    onAuditRead: (read) => {
+      const { user, count } = read;
+      reads.push(read.refused === true ? { user, count, refused: true, query: read.query } : { user, count });
+    },
+  });
   // Express-style use: the handler gets `next` and passes on paths that are not its own.
   server = createServer((req, res) => handler(req, res, () => res.end('app route')));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -39,9 +46,15 @@ afterAll(async () => {
 });
 
 /** Sends the path exactly as given (no URL normalisation), like a hostile client would. */
-function get(rawPath: string, token?: string, method = 'GET'): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+function get(
+  rawPath: string,
+  token?: string,
+  method = 'GET',
+  extra: Record<string, string> = {},
+): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+  const headers = token === undefined ? { ...extra } : { ...extra, authorization: `Bearer ${token}` };
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ ...base, path: rawPath, method, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }, (res) => {
+    const req = httpRequest({ ...base, path: rawPath, method, headers }, (res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
@@ -74,6 +87,45 @@ describe('GET /logs/system and /logs/audit', () => {
     expect(JSON.parse(forbidden.body)).toEqual({ error: 'forbidden', message: 'this client may not read the audit trail' });
   });
 
+  it('reports an audit query refused for lack of audit permission, with its filters', async () => {
+    reads.length = 0;
+    expect((await get('/logs/audit?action=user.login', 'viewer')).status).toBe(403);
+    expect(reads).toEqual([{ user: 'bob', count: 0, refused: true, query: { action: 'user.login' } }]);
+  });
+
+  it('refuses a cookie-carrying request from another origin (403), and admits same-origin, allowed and Origin-less ones', async () => {
+    const cookie = { cookie: 'session=abc' };
+    const foreign = await get('/logs/system', 'viewer', 'GET', { ...cookie, origin: 'https://evil.example' });
+    expect(foreign.status).toBe(403);
+    const message = 'cookie-authenticated requests are not accepted from this Origin';
+    expect(JSON.parse(foreign.body)).toEqual({ error: 'forbidden', message });
+    expect((await get('/logs/audit', 'auditor', 'GET', { ...cookie, origin: 'null' })).status).toBe(403);
+    expect((await get('/logs/system', 'viewer', 'GET', { ...cookie, origin: `http://127.0.0.1:${base.port}` })).status).toBe(200);
+    expect((await get('/logs/system', 'viewer', 'GET', cookie)).status).toBe(200);
+    // Without a cookie the browser sends no credential of its own: a bearer token from any page is the app's choice.
+    expect((await get('/logs/system', 'viewer', 'GET', { origin: 'https://evil.example' })).status).toBe(200);
+    const allowing = createQueryHandler({ dir, authenticate, allowedOrigins: ['https://app.example'] });
+    const other = createServer((req, res) => allowing(req, res));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const at = (origin: string): Promise<number> =>
+        new Promise((resolve, reject) => {
+          const headers = { ...cookie, origin, authorization: 'Bearer viewer' };
+          httpRequest({ host: '127.0.0.1', port: (other.address() as AddressInfo).port, path: '/logs/system', headers }, (r) => {
+            r.resume();
+            resolve(r.statusCode ?? 0);
+          })
+            .on('error', reject)
+            .end();
+        });
+      expect(await at('https://app.example')).toBe(200);
+      expect(await at('https://evil.example')).toBe(403);
+      expect(await at(`http://127.0.0.1:${(other.address() as AddressInfo).port}`)).toBe(403);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
   it('serves the audit trail to an auditor and reports the read', async () => {
     reads.length = 0;
     const res = await get('/logs/audit?action=user.login&limit=2', 'auditor');
@@ -102,6 +154,9 @@ describe('GET /logs/system and /logs/audit', () => {
       ['/logs/system?limit=5&limit=6', /more than once/],
       [`/logs/system?text=${'x'.repeat(300)}`, /text must be/],
       ['/logs/system?since=2026-03-15&until=2026-03-14', /since must not be after until/],
+      ['/logs/system?since=2026-03-14T12:00:00%2B25:00', /since has a time-zone offset out of range \(\+25:00\): offsets go from/],
+      ['/logs/system?until=2026-03-14T12:00:00-00:60', /until has a time-zone offset out of range \(-00:60\)/],
+      ['/logs/system?until=2026-03-14T12:00:00%2B9900', /until has a time-zone offset out of range/],
       ['/logs/..%2f..%2fetc/passwd', /invalid path/],
       ['/logs/audit/../../etc/passwd', /invalid path/],
     ];
@@ -134,7 +189,7 @@ describe('GET /logs/system and /logs/audit', () => {
     expect(head.body).toBe('');
   });
 
-  it('records each audit query as an audit_read event when served through logwire.persistence', async () => {
+  it('records audit queries as audit_read events, refused ones as audit_read_refused, through logwire.persistence', async () => {
     const own = fs.mkdtempSync(path.join(os.tmpdir(), 'logwire-http-read-'));
     const logwire = createLogwire({ persistence: { dir: own } });
     logwire.audit('user.login', { user: 'u0' });
@@ -155,6 +210,18 @@ describe('GET /logs/system and /logs/audit', () => {
       logwire.hub.flush();
       const reads = logwire.persistence!.query('audit', { action: 'audit_read' }).entries;
       expect(reads.map((entry) => entry.data['metadata'])).toEqual([{ user: 'ada', filters: { action: 'user.login' }, count: 1 }]);
+      const refused = await new Promise<number>((resolve, reject) => {
+        httpRequest({ host: '127.0.0.1', port, path: '/logs/audit?text=secret', headers: { authorization: 'Bearer viewer' } }, (r) => {
+          r.resume();
+          r.on('end', () => resolve(r.statusCode ?? 0));
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect(refused).toBe(403);
+      logwire.hub.flush();
+      const refusals = logwire.persistence!.query('audit', { action: 'audit_read_refused' }).entries;
+      expect(refusals.map((entry) => entry.data['metadata'])).toEqual([{ user: 'bob', filters: { text: 'secret' } }]);
     } finally {
       await new Promise((resolve) => plain.close(resolve));
       await logwire.close();

@@ -5,7 +5,7 @@ import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { LogHub, StreamMessage } from '../hub/log-hub.js';
 import { AuditTrail, type AuditTrailOptions, listTrailFiles } from './audit-trail.js';
 import type { Logger } from '../logger/logger.js';
-import { createQueryHandler, parseTime, type QueryHandler, type QueryHandlerOptions } from '../query/http.js';
+import { type AuditRead, createQueryHandler, parseTime, type QueryHandler, type QueryHandlerOptions } from '../query/http.js';
 import { type LogKind, type LogQuery, MAX_QUERY_LIMIT, type QueryPage, queryLogs } from '../query/query.js';
 import { type InstanceLogger, type InstanceLogType, InstanceLogs, type InstanceMetadata } from './instances.js';
 import { ensureDir, escapeLineSeparators, readLinesBackwardSync } from './lines.js';
@@ -209,7 +209,8 @@ export class LogStore {
   /**
    * The HTTP query API over these files (`GET /logs/system`, `GET /logs/audit`), behind
    * `authenticate`. Unless `onAuditRead` is given, every answered audit query is itself recorded
-   * as an `audit_read` event (who, which filters, how many entries).
+   * as an `audit_read` event (who, which filters, how many entries), and every audit query refused
+   * for lack of audit permission as an `audit_read_refused` event (who, which filters).
    */
   queryHandler(options: Omit<QueryHandlerOptions, 'dir'> = {}): QueryHandler {
     const forward = this.#forward;
@@ -217,8 +218,10 @@ export class LogStore {
       options.onAuditRead ??
       (forward === undefined
         ? undefined
-        : (read: { user: unknown; query: LogQuery; count: number }) =>
-            forward('audit').audit('audit_read', { user: read.user === undefined ? null : read.user, filters: read.query, count: read.count }));
+        : (read: AuditRead) =>
+            read.refused === true
+              ? forward('audit').audit('audit_read_refused', { user: read.user === undefined ? null : read.user, filters: read.query })
+              : forward('audit').audit('audit_read', { user: read.user === undefined ? null : read.user, filters: read.query, count: read.count }));
     return createQueryHandler({ ...options, dir: this.dir, onAuditRead });
   }
 

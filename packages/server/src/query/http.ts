@@ -1,30 +1,65 @@
+// GET /logs/system and /logs/audit: routing, Origin check for cookie requests, authentication,
+// concurrency limits (429), and the answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LogwireError } from '../errors.js';
 import { type Authenticate, runAuthenticate } from '../security/authenticate.js';
-import { type LogKind, type LogQuery, MAX_QUERY_LIMIT, type QueryPage, queryLogs } from './query.js';
+import { originAllowed, type OriginPolicy } from '../security/origin.js';
+import type { LogKind, LogQuery, QueryPage } from './filter.js';
+import { QueryGate, type QueryLimits, type ResolvedLimits, resolveLimits } from './limits.js';
+import { parseQuery } from './params.js';
+import { queryLogsAsync } from './query.js';
 
-/** Options of {@link createQueryHandler}. */
+export { parseQuery, parseTime } from './params.js';
+
+/** Options of {@link createQueryHandler}; every one given as `undefined` means its default. */
 export interface QueryHandlerOptions {
   /** The persistence directory (`persistence.dir`). */
   dir: string;
   /** The same hook that guards the WebSocket endpoint. Without one, every request is admitted. */
-  authenticate?: Authenticate;
+  authenticate?: Authenticate | undefined;
+  /**
+   * Origins whose pages may send cookie-carrying requests (the WebSocket endpoint's option of the
+   * same name): a request with a `Cookie` header and an `Origin` outside it is refused with 403.
+   * @default 'same-origin' (the Origin's host must be the request's Host)
+   */
+  allowedOrigins?: OriginPolicy | undefined;
   /** Path prefix of the two routes. @default '/logs' */
-  prefix?: string;
-  /** Called after each answered audit query, e.g. to audit the read itself. */
-  onAuditRead?: (read: { user: unknown; query: LogQuery; count: number }) => void;
+  prefix?: string | undefined;
+  /** Concurrency limits and per-query budgets; see {@link QueryLimits}. */
+  limits?: QueryLimits | undefined;
+  /**
+   * Called after each audit query that was answered, and after each one refused for lack of audit
+   * permission (`refused: true`, `count: 0`), e.g. to audit the read itself.
+   */
+  onAuditRead?: ((read: AuditRead) => void) | undefined;
+}
+
+/** An audit query, answered or refused, as {@link QueryHandlerOptions.onAuditRead} sees it. */
+export interface AuditRead {
+  user: unknown;
+  query: LogQuery;
+  count: number;
+  /** True when the client was refused (403) for lack of audit permission. */
+  refused?: boolean;
 }
 
 /** A request handler for plain `http` and Express (`next` is called for other paths). */
 export type QueryHandler = (request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void) => void;
 
-const PARAMS = new Set(['since', 'until', 'limit', 'level', 'logger', 'action', 'text', 'cursor']);
+interface Context {
+  options: QueryHandlerOptions;
+  limits: ResolvedLimits;
+  gate: QueryGate;
+}
 
 /**
  * Serves `GET <prefix>/system` and `GET <prefix>/audit`: the query API over the log files, as
- * JSON `{ entries, cursor }`. Behind `authenticate`: refused → 401 (500 if the hook throws); a
- * client without audit permission → 403 on the audit route. Invalid parameters → 400 with
- * `{ error, message }`. Other paths go to `next` (Express) or get 404 (plain `http`).
+ * JSON `{ entries, cursor }`. A request with a `Cookie` from an `Origin` outside `allowedOrigins`
+ * → 403. Behind `authenticate`: refused → 401 (500 if the hook throws); a client without audit
+ * permission → 403 on the audit route. Invalid parameters → 400 with `{ error, message }`. More
+ * queries at once than `limits` allow → 429 with `Retry-After`. Other paths go to `next`
+ * (Express) or get 404 (plain `http`). Queries read in slices that yield to the event loop and
+ * stop at their budget with a cursor to continue.
  *
  * @example
  * http.createServer(createQueryHandler({ dir: '/var/log/app', authenticate }));
@@ -32,6 +67,8 @@ const PARAMS = new Set(['since', 'until', 'limit', 'level', 'logger', 'action', 
  */
 export function createQueryHandler(options: QueryHandlerOptions): QueryHandler {
   const prefix = (options.prefix ?? '/logs').replace(/\/+$/, '');
+  const limits = resolveLimits(options.limits);
+  const context: Context = { options, limits, gate: new QueryGate(limits.maxConcurrent, limits.maxConcurrentPerPrincipal) };
   return (request, response, next) => {
     const url = request.url ?? '/';
     const rawPath = url.split('?', 1)[0] as string;
@@ -52,115 +89,76 @@ export function createQueryHandler(options: QueryHandlerOptions): QueryHandler {
       send(response, 405, { error: 'method_not_allowed', message: 'use GET' });
       return;
     }
-    void serve(kind, url, request, response, options).catch((error: unknown) => {
+    void serve(kind, url, request, response, context).catch((error: unknown) => {
       if (!response.headersSent) send(response, 500, { error: 'internal', message: 'the query failed' });
       else response.destroy(error instanceof Error ? error : undefined);
     });
   };
 }
 
-async function serve(kind: LogKind, url: string, request: IncomingMessage, response: ServerResponse, options: QueryHandlerOptions): Promise<void> {
-  const auth = await runAuthenticate(options.authenticate, request);
-  if (!auth.ok) {
-    send(response, auth.status, { error: auth.status === 401 ? 'unauthorized' : 'internal', message: auth.status === 401 ? 'authentication required' : 'authentication failed' });
+async function serve(kind: LogKind, url: string, request: IncomingMessage, response: ServerResponse, context: Context): Promise<void> {
+  const { options, limits } = context;
+  // Browsers attach cookies to cross-site requests; a bearer token they cannot attach.
+  if (request.headers.cookie !== undefined && !originAllowed(request, options.allowedOrigins ?? 'same-origin', true)) {
+    send(response, 403, { error: 'forbidden', message: 'cookie-authenticated requests are not accepted from this Origin' });
     return;
   }
-  if (kind === 'audit' && !auth.audit) {
-    send(response, 403, { error: 'forbidden', message: 'this client may not read the audit trail' });
+  const auth = await runAuthenticate(options.authenticate, request);
+  if (!auth.ok) {
+    const unauthorized = auth.status === 401;
+    const message = unauthorized ? 'authentication required' : 'authentication failed';
+    send(response, auth.status, { error: unauthorized ? 'unauthorized' : 'internal', message });
     return;
   }
   const parsed = parseQuery(url, kind);
+  if (kind === 'audit' && !auth.audit) {
+    reportAuditRead(options, { user: auth.user, query: typeof parsed === 'string' ? {} : parsed, count: 0, refused: true });
+    send(response, 403, { error: 'forbidden', message: 'this client may not read the audit trail' });
+    return;
+  }
   if (typeof parsed === 'string') {
     send(response, 400, { error: 'bad_request', message: parsed });
     return;
   }
+  const leave = context.gate.enter(limits.principal(auth.user, request));
+  if (typeof leave === 'string') {
+    const retryAfter = Math.max(1, Math.ceil(limits.maxMsPerQuery / 1000));
+    response.setHeader('Retry-After', String(retryAfter));
+    const message =
+      leave === 'principal'
+        ? `too many queries at once from this client (at most ${limits.maxConcurrentPerPrincipal}): retry after ${retryAfter} s`
+        : `too many queries at once (at most ${limits.maxConcurrent}): retry after ${retryAfter} s`;
+    send(response, 429, { error: 'too_many_requests', message });
+    return;
+  }
+  // The slot is held until the answer has been handed to the socket or the client went away.
+  response.once('close', leave);
+  response.once('finish', leave);
+  const gone = new AbortController();
+  response.once('close', () => gone.abort());
   let page: QueryPage;
   try {
-    page = queryLogs(options.dir, kind, parsed);
+    const budget = { maxBytes: limits.maxBytesPerQuery, maxMs: limits.maxMsPerQuery, signal: gone.signal };
+    page = await queryLogsAsync(options.dir, kind, parsed, budget);
   } catch (error) {
+    leave();
     if (error instanceof LogwireError) {
       send(response, 400, { error: 'bad_request', message: error.message });
       return;
     }
     throw error;
   }
-  if (kind === 'audit') {
-    try {
-      options.onAuditRead?.({ user: auth.user, query: parsed, count: page.entries.length });
-    } catch {
-      // The read is answered even if recording it failed.
-    }
-  }
+  if (response.destroyed) return;
+  if (kind === 'audit') reportAuditRead(options, { user: auth.user, query: parsed, count: page.entries.length });
   send(response, 200, page, request.method === 'HEAD');
 }
 
-/** Turns the query string into a {@link LogQuery}, or a message saying what is wrong. */
-export function parseQuery(url: string, kind: LogKind): LogQuery | string {
-  let params: URLSearchParams;
+function reportAuditRead(options: QueryHandlerOptions, read: AuditRead): void {
   try {
-    params = new URL(url, 'http://localhost').searchParams;
+    options.onAuditRead?.(read);
   } catch {
-    return 'malformed URL';
+    // The request is answered even if recording it failed.
   }
-  const query: LogQuery = {};
-  const seen = new Set<string>();
-  for (const [name, value] of params) {
-    if (!PARAMS.has(name)) return `unknown parameter "${name.slice(0, 40)}": use ${[...PARAMS].join(', ')}`;
-    if (seen.has(name)) return `parameter "${name}" given more than once`;
-    seen.add(name);
-    if (value.includes('\0')) return `parameter "${name}" contains a NUL character`;
-    switch (name) {
-      case 'since':
-      case 'until': {
-        const ms = parseTime(value);
-        if (ms === undefined) return `${name} must be an ISO 8601 date or time (e.g. 2026-03-14 or 2026-03-14T12:00:00Z) or milliseconds since 1970`;
-        query[name] = ms;
-        break;
-      }
-      case 'limit': {
-        if (!/^\d{1,7}$/.test(value)) return `limit must be a whole number from 1 to ${MAX_QUERY_LIMIT}`;
-        const limit = Number(value);
-        if (limit < 1 || limit > MAX_QUERY_LIMIT) return `limit must be a whole number from 1 to ${MAX_QUERY_LIMIT}`;
-        query.limit = limit;
-        break;
-      }
-      case 'level':
-        query.level = value.toUpperCase() as LogQuery['level'];
-        break;
-      case 'action':
-        if (kind !== 'audit') return 'action filters audit entries only';
-        query.action = value;
-        break;
-      case 'logger':
-      case 'text':
-      case 'cursor':
-        query[name] = value;
-        break;
-    }
-  }
-  return query;
-}
-
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-
-/** Parses an ISO 8601 date or date-time (no time zone means UTC) or epoch milliseconds; undefined when invalid. */
-export function parseTime(value: string): number | undefined {
-  if (/^\d{1,15}$/.test(value)) return Number(value);
-  const match = ISO.exec(value);
-  if (match === null) return undefined;
-  const [, y, mo, d, h = '00', mi = '00', s = '00', fraction = '', zone] = match;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const ms = Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s), Number((fraction + '000').slice(0, 3)));
-  const check = new Date(Date.UTC(year, month - 1, day));
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return undefined;
-  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
-  if (zone === undefined || zone === 'Z') return ms;
-  const sign = zone.startsWith('-') ? -1 : 1;
-  const digits = zone.slice(1).replace(':', '');
-  const offset = (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
-  return ms - sign * offset;
 }
 
 function send(response: ServerResponse, status: number, body: unknown, headOnly = false): void {

@@ -1,161 +1,117 @@
+// Running a query over the files of a persistence directory: `queryLogs` synchronously (for the
+// app's own calls), `queryLogsAsync` in slices that yield to the event loop and stop at a budget
+// (for the HTTP query API, where many clients may query at once).
 import path from 'node:path';
-import { compareIds, Level, type LevelName, parseId, type StreamId, toLevelName } from '@logwire/protocol';
-import { LogwireError, LogwireErrorCode } from '../errors.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { compareIds } from '@logwire/protocol';
 import { listTrailFiles } from '../persistence/audit-trail.js';
 import { readLinesBackwardSync } from '../persistence/lines.js';
-import { auditMessage, systemFiles, systemMessage } from '../persistence/records.js';
+import { systemFiles } from '../persistence/records.js';
+import { compileQuery, type LogKind, type LogQuery, PageBuilder, type QueryPage } from './filter.js';
+import { firstLineId, READ_CHUNK_BYTES, readSlicesBackward } from './read-backward.js';
+import { sharedScheduler, SLICE_MS } from './scheduler.js';
 
-/** Which file set a query reads. */
-export type LogKind = 'system' | 'audit';
-
-/** Filters of a query; every one is optional. */
-export interface LogQuery {
-  /** Only entries at or after this time (ms since the epoch, or a Date). */
-  since?: number | Date;
-  /** Only entries at or before this time. */
-  until?: number | Date;
-  /** Newest entries returned at most. @default 100, at most {@link MAX_QUERY_LIMIT} */
-  limit?: number;
-  /** Minimum level. */
-  level?: LevelName;
-  /** Logger name prefix, by dotted segments: `orchestrator` matches `orchestrator.server`, not `orchestrators`. */
-  logger?: string;
-  /** Audit action, exact match (audit only). */
-  action?: string;
-  /** Case-insensitive literal substring of the message (and, for audit entries, the action and metadata). */
-  text?: string;
-  /** Continue an earlier query: only entries older than this cursor (from `QueryPage.cursor`). */
-  cursor?: string;
-}
-
-/** One entry, shaped like the stream's messages: `{type, id, data}` (audit entries add `seq`). */
-export interface QueryEntry {
-  type: 'system_log' | 'audit_log';
-  id: string;
-  /** Position in the audit trail (audit entries only). */
-  seq?: number;
-  data: Record<string, unknown>;
-}
-
-/** A page of results: the newest matching entries, oldest first (newest last). */
-export interface QueryPage {
-  entries: QueryEntry[];
-  /** Pass as `cursor` to get the next older page; null when there are no older matches. */
-  cursor: string | null;
-}
-
-/** Largest page a query returns. */
-export const MAX_QUERY_LIMIT = 1000;
-/** Longest `text` filter accepted. */
-export const MAX_TEXT_LENGTH = 200;
+export { type LogKind, type LogQuery, MAX_QUERY_LIMIT, MAX_TEXT_LENGTH, type QueryEntry, type QueryPage } from './filter.js';
 
 /**
  * Queries the files in the persistence directory `dir`, reading them backwards from the newest
  * line and stopping once `limit` matches are found (or `since` is passed), so the cost grows with
- * what is returned and skipped, not with the size of the files.
+ * what is returned and skipped, not with the size of the files. Synchronous: it blocks the event
+ * loop while it reads; the HTTP query API uses {@link queryLogsAsync}.
  * Throws {@link LogwireError} `ERR_LOGWIRE_INVALID_OPTION` for invalid filters.
  */
 export function queryLogs(dir: string, kind: LogKind, query: LogQuery = {}): QueryPage {
-  const filter = compile(kind, query);
-  const files = kind === 'system' ? systemFiles(dir) : listTrailFiles(path.join(dir, 'audit')).reverse().map((name) => path.join(dir, 'audit', name));
-  const toMessage = kind === 'system' ? systemMessage : auditMessage;
-  const found: QueryEntry[] = [];
-  let more = false;
-  let done = false;
-  for (const file of files) {
-    if (done) break;
+  const builder = new PageBuilder(compileQuery(kind, query));
+  for (const file of logFiles(dir, kind)) {
+    let stopped = false;
     readLinesBackwardSync(file, (line) => {
-      const message = toMessage(line);
-      if (message === undefined) return true;
-      if (filter.before !== undefined && compareIds(message.position, filter.before) >= 0) return true;
-      if (message.position.ms > filter.until) return true;
-      if (message.position.ms < filter.since) {
-        done = true;
-        return false;
-      }
-      if (message.level < filter.level) return true;
-      if (filter.logger !== '' && message.logger !== filter.logger && !message.logger.startsWith(filter.logger + '.')) return true;
-      let data: Record<string, unknown>;
-      try {
-        data = JSON.parse(message.data) as Record<string, unknown>;
-      } catch {
-        return true;
-      }
-      if (filter.action !== undefined && data['action'] !== filter.action) return true;
-      if (filter.text !== undefined && !matchesText(data, filter.text)) return true;
-      if (found.length === filter.limit) {
-        more = true;
-        done = true;
-        return false;
-      }
-      const entry: QueryEntry = { type: message.type, id: message.id, data };
-      if (kind === 'audit') entry.seq = Number(/^\{"seq":(\d+)/.exec(line)?.[1]);
-      found.push(entry);
-      return true;
+      stopped = !builder.visit(line);
+      return !stopped;
     });
+    if (stopped) break;
   }
-  found.reverse();
-  return { entries: found, cursor: more && found.length > 0 ? (found[0] as QueryEntry).id : null };
+  return builder.page(true);
 }
 
-interface CompiledFilter {
-  since: number;
-  until: number;
-  limit: number;
-  level: number;
-  logger: string;
-  action: string | undefined;
-  text: string | undefined;
-  before: StreamId | undefined;
+/** How much one {@link queryLogsAsync} call may cost before it returns what it found with a cursor. */
+export interface QueryBudget {
+  /** Bytes of log lines read at most (lines newer than the query's cursor are not counted). @default 16 MiB */
+  maxBytes?: number | undefined;
+  /** Milliseconds of reading at most. @default 1000 */
+  maxMs?: number | undefined;
+  /** Stops the reading early (e.g. when the client went away); the page then ends where it stopped. */
+  signal?: AbortSignal | undefined;
+  /** Called after each slice of lines, before the query yields to the event loop (for monitoring). */
+  onSlice?: (() => void) | undefined;
 }
 
-function compile(kind: LogKind, query: LogQuery): CompiledFilter {
-  const invalid = (message: string): never => {
-    throw new LogwireError(LogwireErrorCode.InvalidOption, message);
-  };
-  const time = (value: number | Date | undefined, name: string, fallback: number): number => {
-    if (value === undefined) return fallback;
-    const ms = value instanceof Date ? value.getTime() : value;
-    if (typeof ms !== 'number' || !Number.isFinite(ms)) return invalid(`${name} must be a valid time`);
-    return ms;
-  };
-  const since = time(query.since, 'since', -Infinity);
-  const until = time(query.until, 'until', Infinity);
-  if (since > until) invalid('since must not be after until');
-  const limit = query.limit ?? 100;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) invalid(`limit must be a whole number from 1 to ${MAX_QUERY_LIMIT}`);
-  let level = -Infinity;
-  if (query.level !== undefined) {
-    const name = typeof query.level === 'string' ? toLevelName(query.level) : undefined;
-    if (name === undefined) invalid('level must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL');
-    level = Level[name as LevelName];
+/** Default {@link QueryBudget.maxBytes}. */
+export const DEFAULT_QUERY_BYTES = 16 << 20;
+/** Default {@link QueryBudget.maxMs}. */
+export const DEFAULT_QUERY_MS = 1000;
+
+/**
+ * {@link queryLogs} without blocking the event loop: files are read with fs/promises in 64 KiB
+ * chunks; lines are parsed in slices of about a millisecond, all running queries together getting
+ * a few milliseconds per event-loop turn (./scheduler.ts), and the query yields to the event loop
+ * (`setImmediate`) after the lines of each chunk.
+ * When the budget is spent it returns the entries found so far and a cursor where it stopped, so
+ * the next call with that cursor goes on without gaps or repeats (it may hold fewer than `limit`
+ * entries, even none). Every call looks at some lines after its cursor before it stops, so paging
+ * always moves on. Files entirely newer than the cursor are skipped after reading their first line.
+ * Throws {@link LogwireError} `ERR_LOGWIRE_INVALID_OPTION` for invalid filters.
+ */
+export async function queryLogsAsync(dir: string, kind: LogKind, query: LogQuery = {}, budget: QueryBudget = {}): Promise<QueryPage> {
+  const filter = compileQuery(kind, query);
+  const maxBytes = budget.maxBytes ?? DEFAULT_QUERY_BYTES;
+  const maxMs = budget.maxMs ?? DEFAULT_QUERY_MS;
+  const builder = new PageBuilder(filter);
+  const started = performance.now();
+  let bytes = 0;
+  for (const file of logFiles(dir, kind)) {
+    if (filter.before !== undefined) {
+      const first = await firstLineId(file);
+      if (first !== undefined && compareIds(first, filter.before) >= 0) continue;
+    }
+    for await (const slice of readSlicesBackward(file, READ_CHUNK_BYTES)) {
+      if (!(await visitInSlices(builder, slice.lines))) return builder.page(true);
+      budget.onSlice?.();
+      if (builder.examined !== undefined) {
+        bytes += slice.bytes;
+        if (bytes >= maxBytes || performance.now() - started >= maxMs || budget.signal?.aborted === true) return builder.page(false);
+      }
+      await nextTurn();
+    }
   }
-  if (query.logger !== undefined && (typeof query.logger !== 'string' || query.logger.length > 200)) invalid('logger must be a name prefix of at most 200 characters');
-  if (query.action !== undefined && (typeof query.action !== 'string' || query.action.length > 200)) invalid('action must be a string of at most 200 characters');
-  if (query.action !== undefined && kind !== 'audit') invalid('action filters audit entries only');
-  if (query.text !== undefined && (typeof query.text !== 'string' || query.text.length > MAX_TEXT_LENGTH)) invalid(`text must be a string of at most ${MAX_TEXT_LENGTH} characters`);
-  let before: StreamId | undefined;
-  if (query.cursor !== undefined) {
-    before = typeof query.cursor === 'string' ? parseId(query.cursor) : undefined;
-    if (before === undefined) invalid('cursor must be a cursor returned by an earlier query');
-  }
-  return {
-    since,
-    until,
-    limit,
-    level,
-    logger: query.logger ?? '',
-    action: query.action,
-    text: query.text === undefined || query.text === '' ? undefined : query.text.toLowerCase(),
-    before,
-  };
+  return builder.page(true);
 }
 
-function matchesText(data: Record<string, unknown>, needle: string): boolean {
-  const message = data['message'];
-  if (typeof message === 'string' && message.toLowerCase().includes(needle)) return true;
-  const action = data['action'];
-  if (typeof action === 'string' && action.toLowerCase().includes(needle)) return true;
-  if (data['metadata'] !== undefined && JSON.stringify(data['metadata']).toLowerCase().includes(needle)) return true;
-  return false;
+/**
+ * Visits `lines` in slices of about {@link SLICE_MS}, each when the shared scheduler gives it a
+ * turn; false when the page is complete.
+ */
+async function visitInSlices(builder: PageBuilder, lines: readonly string[]): Promise<boolean> {
+  let index = 0;
+  while (index < lines.length) {
+    await sharedScheduler.enter();
+    const start = performance.now();
+    try {
+      while (index < lines.length) {
+        if (!builder.visit(lines[index++] as string)) return false;
+        if ((index & 31) === 0 && performance.now() - start >= SLICE_MS) break;
+      }
+    } finally {
+      sharedScheduler.leave(performance.now() - start);
+    }
+  }
+  return true;
+}
+
+/** The files a query reads, newest first. */
+function logFiles(dir: string, kind: LogKind): string[] {
+  if (kind === 'system') return systemFiles(dir);
+  const trail = path.join(dir, 'audit');
+  return listTrailFiles(trail)
+    .reverse()
+    .map((name) => path.join(trail, name));
 }

@@ -1,0 +1,218 @@
+// The filters of a query and the page they build: what a query asks for, how a filter is checked
+// against one line of a log file, and how the page and its cursor come out. Reading the files
+// (synchronously or in yielding slices) lives in ./query.ts and ./read-backward.ts.
+import {
+  compareIds,
+  formatId,
+  Level,
+  type LevelName,
+  parseId,
+  type QueryEntry,
+  type QueryPage,
+  type StreamId,
+  toLevelName,
+} from '@logwire/protocol';
+import { LogwireError, LogwireErrorCode } from '../errors.js';
+import type { StreamMessage } from '../hub/log-hub.js';
+import { auditMessage, systemMessage } from '../persistence/records.js';
+
+/** Which file set a query reads. */
+export type LogKind = 'system' | 'audit';
+
+/** Filters of a query; every one is optional, and one given as `undefined` means its default. */
+export interface LogQuery {
+  /** Only entries at or after this time (ms since the epoch, or a Date). */
+  since?: number | Date | undefined;
+  /** Only entries at or before this time. */
+  until?: number | Date | undefined;
+  /** Newest entries returned at most. @default 100, at most {@link MAX_QUERY_LIMIT} */
+  limit?: number | undefined;
+  /** Minimum level. */
+  level?: LevelName | undefined;
+  /** Logger name prefix, by dotted segments: `orchestrator` matches `orchestrator.server`, not `orchestrators`. */
+  logger?: string | undefined;
+  /** Audit action, exact match (audit only). */
+  action?: string | undefined;
+  /** Case-insensitive literal substring of the message (and, for audit entries, the action and metadata). */
+  text?: string | undefined;
+  /** Continue an earlier query: only entries older than this cursor (from `QueryPage.cursor`). */
+  cursor?: string | undefined;
+}
+
+/**
+ * An entry and a page of query results are the wire's `QueryEntry` and `QueryPage` from
+ * `@logwire/protocol`. A page cut short by a query budget may hold fewer than `limit` entries
+ * (even none) and still have a cursor.
+ */
+export type { QueryEntry, QueryPage };
+
+/** Largest page a query returns. */
+export const MAX_QUERY_LIMIT = 1000;
+/** Longest `text` filter accepted. */
+export const MAX_TEXT_LENGTH = 200;
+
+/** A validated query. */
+export interface CompiledFilter {
+  kind: LogKind;
+  since: number;
+  until: number;
+  limit: number;
+  level: number;
+  logger: string;
+  action: string | undefined;
+  text: string | undefined;
+  before: StreamId | undefined;
+}
+
+/** Validates a query; throws {@link LogwireError} `ERR_LOGWIRE_INVALID_OPTION` saying what is wrong. */
+export function compileQuery(kind: LogKind, query: LogQuery): CompiledFilter {
+  const invalid = (message: string): never => {
+    throw new LogwireError(LogwireErrorCode.InvalidOption, message);
+  };
+  const time = (value: number | Date | undefined, name: string, fallback: number): number => {
+    if (value === undefined) return fallback;
+    const ms = value instanceof Date ? value.getTime() : value;
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) return invalid(`${name} must be a valid time`);
+    return ms;
+  };
+  const since = time(query.since, 'since', -Infinity);
+  const until = time(query.until, 'until', Infinity);
+  if (since > until) invalid('since must not be after until');
+  const limit = query.limit ?? 100;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) {
+    invalid(`limit must be a whole number from 1 to ${MAX_QUERY_LIMIT}`);
+  }
+  let level = -Infinity;
+  if (query.level !== undefined) {
+    const name = typeof query.level === 'string' ? toLevelName(query.level) : undefined;
+    if (name === undefined) invalid('level must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL');
+    level = Level[name as LevelName];
+  }
+  const { logger, action, text, cursor } = query;
+  if (logger !== undefined && (typeof logger !== 'string' || logger.length > 200)) {
+    invalid('logger must be a name prefix of at most 200 characters');
+  }
+  if (action !== undefined && (typeof action !== 'string' || action.length > 200)) {
+    invalid('action must be a string of at most 200 characters');
+  }
+  if (action !== undefined && kind !== 'audit') invalid('action filters audit entries only');
+  if (text !== undefined && (typeof text !== 'string' || text.length > MAX_TEXT_LENGTH)) {
+    invalid(`text must be a string of at most ${MAX_TEXT_LENGTH} characters`);
+  }
+  let before: StreamId | undefined;
+  if (cursor !== undefined) {
+    before = typeof cursor === 'string' ? parseId(cursor) : undefined;
+    if (before === undefined) invalid('cursor must be a cursor returned by an earlier query');
+  }
+  const needle = text === undefined || text === '' ? undefined : text.toLowerCase();
+  return { kind, since, until, limit, level, logger: logger ?? '', action, text: needle, before };
+}
+
+/**
+ * A text filter of printable ASCII other than `"` and `\` is written unchanged by JSON.stringify
+ * wherever it occurs in a message, action or metadata, and lower-casing a line lower-cases those
+ * characters alike: a line without it (lower-cased) cannot match, and is skipped unparsed.
+ */
+const RAW_SEARCHABLE = /^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/;
+
+const ID_IN_PREFIX = /"id":"(\d+-\d+)"/;
+
+/**
+ * The stream id of a log line: the first `"id":"…"` of the line, which both `system.log` and audit
+ * trail lines put before any free text (see ../persistence/records.ts); cheap enough to skip lines
+ * newer than a cursor without parsing them.
+ */
+export function lineId(line: string): StreamId | undefined {
+  const match = ID_IN_PREFIX.exec(line);
+  return match === null ? undefined : parseId(match[1] as string);
+}
+
+/**
+ * Builds one page from lines visited newest first. `visit` answers false once the page is full or
+ * the lines are older than `since`. `examined` is the position of the oldest line looked at after
+ * the cursor: every newer line after the cursor has been looked at, so a reading cut short by a
+ * budget continues from there without gaps or repeats.
+ */
+export class PageBuilder {
+  readonly #filter: CompiledFilter;
+  readonly #found: QueryEntry[] = [];
+  #more = false;
+  #examined: StreamId | undefined;
+  /** The text filter when a line that does not hold it as written cannot match it (see RAW_SEARCHABLE). */
+  readonly #rawText: string | undefined;
+
+  constructor(filter: CompiledFilter) {
+    this.#filter = filter;
+    this.#rawText = filter.text !== undefined && RAW_SEARCHABLE.test(filter.text) ? filter.text : undefined;
+  }
+
+  /** Position of the oldest line examined so far (undefined before the first one after the cursor). */
+  get examined(): StreamId | undefined {
+    return this.#examined;
+  }
+
+  /** Looks at one line; false when no older line can belong to the page. */
+  visit(line: string): boolean {
+    const filter = this.#filter;
+    if (filter.before !== undefined || this.#rawText !== undefined) {
+      const id = lineId(line);
+      if (id === undefined || (filter.before !== undefined && compareIds(id, filter.before) >= 0)) return true;
+      if (this.#rawText !== undefined && !line.toLowerCase().includes(this.#rawText)) {
+        if (id.ms < filter.since) return false;
+        this.#examined = id;
+        return true;
+      }
+    }
+    const message = filter.kind === 'system' ? systemMessage(line) : auditMessage(line);
+    if (message === undefined) return true;
+    if (filter.before !== undefined && compareIds(message.position, filter.before) >= 0) return true;
+    if (message.position.ms < filter.since) return false;
+    const entry = this.#accepts(message, line);
+    if (entry !== undefined) {
+      if (this.#found.length === filter.limit) {
+        this.#more = true;
+        return false;
+      }
+      this.#found.push(entry);
+    }
+    this.#examined = message.position;
+    return true;
+  }
+
+  /**
+   * The page, entries newest last. `complete`: the reading ended by itself (page full, `since`
+   * passed, or no older lines); otherwise it was cut short and the cursor is where it stopped.
+   */
+  page(complete: boolean): QueryPage {
+    const entries = [...this.#found].reverse();
+    if (!complete && this.#examined !== undefined) return { entries, cursor: formatId(this.#examined) };
+    return { entries, cursor: this.#more && entries.length > 0 ? (entries[0] as QueryEntry).id : null };
+  }
+
+  #accepts(message: StreamMessage, line: string): QueryEntry | undefined {
+    const filter = this.#filter;
+    if (message.position.ms > filter.until) return undefined;
+    if (message.level < filter.level) return undefined;
+    if (filter.logger !== '' && message.logger !== filter.logger && !message.logger.startsWith(filter.logger + '.')) return undefined;
+    let data: Record<string, unknown>;
+    try {
+      data = JSON.parse(message.data) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+    if (filter.action !== undefined && data['action'] !== filter.action) return undefined;
+    if (filter.text !== undefined && !matchesText(data, filter.text)) return undefined;
+    const entry: QueryEntry = { type: message.type, id: message.id, data };
+    if (filter.kind === 'audit') entry.seq = Number(/^\{"seq":(\d+)/.exec(line)?.[1]);
+    return entry;
+  }
+}
+
+function matchesText(data: Record<string, unknown>, needle: string): boolean {
+  const message = data['message'];
+  if (typeof message === 'string' && message.toLowerCase().includes(needle)) return true;
+  const action = data['action'];
+  if (typeof action === 'string' && action.toLowerCase().includes(needle)) return true;
+  if (data['metadata'] !== undefined && JSON.stringify(data['metadata']).toLowerCase().includes(needle)) return true;
+  return false;
+}

@@ -1,0 +1,111 @@
+// Reading a log file from its end backwards without blocking the event loop: fs/promises reads in
+// chunks, one slice of complete lines per chunk, so the caller can yield between slices.
+import fs from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import type { StreamId } from '@logwire/protocol';
+import { isMissing } from '../persistence/lines.js';
+import { lineId } from './filter.js';
+
+const NEWLINE = 0x0a;
+
+/** Bytes read at a time. */
+export const READ_CHUNK_BYTES = 1 << 16;
+
+/** Longest line kept; a longer one is skipped as unreadable, so one line cannot hold unbounded memory. */
+export const MAX_LINE_BYTES = 8 << 20;
+
+/** The complete lines one chunk finished, newest first, and the bytes read for them. */
+export interface LineSlice {
+  lines: string[];
+  bytes: number;
+}
+
+/**
+ * Reads the complete lines of `file` from the end backwards, newest first, one slice per chunk of
+ * `chunkBytes` (a slice may hold no line while a long line is being gathered). A last line without
+ * a newline (a torn write) is skipped, as is a line longer than {@link MAX_LINE_BYTES}. A missing
+ * file has no lines; a file that shrinks while it is read ends there.
+ */
+export async function* readSlicesBackward(file: string, chunkBytes = READ_CHUNK_BYTES): AsyncGenerator<LineSlice> {
+  const handle = await open(file);
+  if (handle === undefined) return;
+  try {
+    let position = (await handle.stat()).size;
+    // Pieces of a line whose beginning lies before `position`, oldest first.
+    let pieces: Buffer[] = [];
+    let pendingBytes = 0;
+    let oversized = false;
+    let seenLastNewline = false;
+    // One buffer for every read (a fresh one each time makes many short-lived external allocations,
+    // which trigger full garbage collections): what outlives a read is copied out of it.
+    const buffer = Buffer.allocUnsafe(Math.min(chunkBytes, position));
+    while (position > 0) {
+      const length = Math.min(chunkBytes, position);
+      position -= length;
+      const chunk = buffer.subarray(0, length);
+      const { bytesRead } = await handle.read(chunk, 0, length, position);
+      if (bytesRead < length) return;
+      const last = chunk.lastIndexOf(NEWLINE);
+      if (last === -1) {
+        if (seenLastNewline) {
+          pieces.unshift(Buffer.from(chunk));
+          pendingBytes += length;
+          if (pendingBytes > MAX_LINE_BYTES) [pieces, pendingBytes, oversized] = [[], 0, true];
+        }
+        yield { lines: [], bytes: length };
+        continue;
+      }
+      const lines: string[] = [];
+      if (seenLastNewline && !oversized && length - last - 1 + pendingBytes > 0) {
+        lines.push(Buffer.concat([chunk.subarray(last + 1), ...pieces]).toString('utf8'));
+      }
+      seenLastNewline = true;
+      [pieces, pendingBytes, oversized] = [[], 0, false];
+      let end = last;
+      while (end > 0) {
+        const start = chunk.lastIndexOf(NEWLINE, end - 1);
+        if (start === -1) break;
+        if (end > start + 1) lines.push(chunk.toString('utf8', start + 1, end));
+        end = start;
+      }
+      if (end > 0) [pieces, pendingBytes] = [[Buffer.from(chunk.subarray(0, end))], end];
+      yield { lines, bytes: length };
+    }
+    if (pendingBytes > 0 && !oversized) yield { lines: [Buffer.concat(pieces).toString('utf8')], bytes: 0 };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The stream id of the first line of `file` that has one, reading at most one chunk; undefined
+ * when there is none there. Lines are in id order, so a file whose first id is at or after a
+ * cursor holds nothing older than the cursor.
+ */
+export async function firstLineId(file: string, chunkBytes = READ_CHUNK_BYTES): Promise<StreamId | undefined> {
+  const handle = await open(file);
+  if (handle === undefined) return undefined;
+  try {
+    const chunk = Buffer.allocUnsafe(chunkBytes);
+    const { bytesRead } = await handle.read(chunk, 0, chunkBytes, 0);
+    let start = 0;
+    for (;;) {
+      const end = chunk.indexOf(NEWLINE, start);
+      if (end === -1 || end >= bytesRead) return undefined;
+      const id = lineId(chunk.toString('utf8', start, Math.min(end, start + 200)));
+      if (id !== undefined) return id;
+      start = end + 1;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function open(file: string): Promise<FileHandle | undefined> {
+  try {
+    return await fs.promises.open(file, 'r');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
