@@ -32,7 +32,20 @@ export function compileFilter(filter: NormalizedFilter, audit: boolean): Compile
     if (!loggerPasses(message.logger)) return false;
     return text === '' || message.data.toLowerCase().includes(text);
   };
-  // The filter in force is what the subscriber can actually get: without permission, no audit.
-  const effective: NormalizedFilter = audit ? filter : { ...filter, types: filter.types.filter((type) => type !== 'audit_log') };
-  return { key: `${audit ? 'a' : 'n'}${JSON.stringify(effective)}`, filter: effective, audit, accepts, all };
+  const effective = effectiveFilter(filter, audit);
+  return { key: keyOf(effective, audit), filter: effective, audit, accepts, all };
+}
+
+/** The key {@link compileFilter} would give `filter` for this subscriber, without compiling it. */
+export function filterKey(filter: NormalizedFilter, audit: boolean): string {
+  return keyOf(effectiveFilter(filter, audit), audit);
+}
+
+/** The filter in force is what the subscriber can actually get: without permission, no audit. */
+function effectiveFilter(filter: NormalizedFilter, audit: boolean): NormalizedFilter {
+  return audit ? filter : { ...filter, types: filter.types.filter((type) => type !== 'audit_log') };
+}
+
+function keyOf(effective: NormalizedFilter, audit: boolean): string {
+  return `${audit ? 'a' : 'n'}${JSON.stringify(effective)}`;
 }

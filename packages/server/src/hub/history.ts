@@ -3,6 +3,9 @@ import type { StreamMessage } from './log-hub.js';
 
 const TYPES: readonly LogType[] = ['system_log', 'audit_log'];
 
+/** Told about each message that leaves the history: its id, ordinal and type. */
+export type OnEvict = (id: StreamId, ordinal: number, type: LogType) => void;
+
 /**
  * The hub's replay history: a bounded FIFO of messages (by count and by bytes) stored off the
  * JavaScript heap — ids and routing fields in typed arrays, logger and data as UTF-8 in one
@@ -50,15 +53,15 @@ export class History {
   }
 
   /**
-   * Appends a message, evicting the oldest ones to make room (each passed to `onEvict` as its id
-   * and ordinal). A message larger than the whole byte budget is not kept (it is reported evicted).
+   * Appends a message, evicting the oldest ones to make room (each passed to `onEvict` as its id,
+   * ordinal and type). A message larger than the whole byte budget is not kept (it is reported evicted).
    */
-  push(message: StreamMessage, ordinal: number, onEvict: (id: StreamId, ordinal: number) => void): void {
+  push(message: StreamMessage, ordinal: number, onEvict: OnEvict): void {
     const loggerLength = Buffer.byteLength(message.logger);
     const dataLength = Buffer.byteLength(message.data);
     const size = loggerLength + dataLength;
     if (size > this.#bytes.length) {
-      onEvict(message.position, ordinal);
+      onEvict(message.position, ordinal, message.type);
       return;
     }
     if (this.#length === this.#capacity) this.#evict(onEvict);
@@ -134,16 +137,16 @@ export class History {
     return lo;
   }
 
-  #evict(onEvict: (id: StreamId, ordinal: number) => void): void {
+  #evict(onEvict: OnEvict): void {
     const slot = this.#first;
-    onEvict({ ms: this.#ms[slot] as number, seq: this.#seq[slot] as number }, this.#ordinal[slot] as number);
+    onEvict({ ms: this.#ms[slot] as number, seq: this.#seq[slot] as number }, this.#ordinal[slot] as number, TYPES[this.#type[slot] as number] as LogType);
     this.#first = (this.#first + 1) % this.#capacity;
     this.#length--;
     if (this.#length === 0) this.#head = 0;
   }
 
   /** Finds `size` contiguous free bytes in the ring, evicting the oldest records as needed. */
-  #allocate(size: number, onEvict: (id: StreamId, ordinal: number) => void): number {
+  #allocate(size: number, onEvict: OnEvict): number {
     const total = this.#bytes.length;
     for (;;) {
       if (this.#length === 0) return 0;

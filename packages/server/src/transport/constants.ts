@@ -1,0 +1,66 @@
+import { DEFAULT_WS_PATH, WS_PATH_ALIASES } from '@logwire/protocol';
+
+/** WebSocket close codes used by the endpoint (see docs/protocol.md for the client's action on each). */
+export const CloseCode = {
+  /** The server is shutting down; reconnect later. */
+  GoingAway: 1001,
+  /** Policy violation: a connection cap was reached, or the client sent messages faster than allowed. */
+  ConnectionLimit: 1008,
+  /** An inbound frame was larger than `maxPayload` (sent by `ws`). Fatal. */
+  MessageTooBig: 1009,
+  /** The server failed while serving this client; reconnect with backoff. */
+  InternalError: 1011,
+  /** The stream restarted (a new epoch); reconnect and resume. */
+  StreamRestarted: 1012,
+  /** Unsupported protocol version or invalid `hello`. Fatal. */
+  ProtocolError: 4000,
+  /** The `hello` token was refused. Fatal. */
+  Unauthorized: 4001,
+  /** The client may not do what it asked. Fatal. */
+  Forbidden: 4003,
+  /** The client fell too far behind; reconnect and resume. */
+  SlowConsumer: 4008,
+} as const;
+
+/** Defaults of the endpoint's options (docs/protocol.md, "Server options that shape the protocol"). */
+export const DEFAULTS = {
+  path: DEFAULT_WS_PATH,
+  aliases: WS_PATH_ALIASES,
+  maxConnections: 100,
+  maxConnectionsPerAddress: 32,
+  maxConnectionsPerPrincipal: 16,
+  maxPayload: 64 * 1024,
+  messageRate: 20,
+  messageBurst: 40,
+  replayPerType: 100,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  highWaterMark: 1024 * 1024,
+  lowWaterMark: 64 * 1024,
+  replayPage: 500,
+  maxReplay: 10_000,
+  stallTimeout: 30_000,
+  helloTimeout: 250,
+  pingInterval: 25_000,
+  heartbeatInterval: 30_000,
+} as const;
+
+/** How a connection is being served. */
+export const Mode = {
+  /** Waiting for a `hello` (or for `helloTimeout`). */
+  Pending: 0,
+  /** One log message per frame, no control frames (the original protocol). */
+  Legacy: 1,
+  /** A `hello` is being checked by `authenticateHello`. */
+  Authorizing: 2,
+  /** The extended protocol: welcome, batches, gaps, pings. */
+  Extended: 3,
+} as const;
+
+/** One of the connection modes. */
+export type Mode = (typeof Mode)[keyof typeof Mode];
+
+/** While waiting for a socket to drain, also look again after this long (bytes queued inside `ws` emit no `drain`), in ms. */
+export const DRAIN_POLL_MS = 250;
+
+/** A closed peer that does not complete the close handshake is terminated after this long, in ms. */
+export const CLOSE_GRACE_MS = 1000;
