@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { bearerToken, createLogwire, type Logwire } from '../src/index.js';
 import type { LogStreamEndpointOptions } from '../src/transport/ws-endpoint.js';
-import { connect, type RawClient, waitUntil } from './stream-helpers.js';
+import { connect, type RawClient } from './stream-helpers.js';
+import { until } from '../../../test/helpers/wait.js';
 
 let logwire: Logwire | undefined;
 const clients: RawClient[] = [];
@@ -127,7 +128,7 @@ describe('audit permission', () => {
     const auditor = await open(url, {}, { headers: { 'x-role': 'auditor' } });
     await fresh.until((f) => f[0]?.type === 'welcome');
     expect(fresh.frames[0]?.data.audit).toBe(false);
-    await waitUntil(() => legacy.frames.length >= 3 && auditor.messages().length === 6);
+    await until(() => legacy.frames.length >= 3 && auditor.messages().length === 6, 'the legacy replay and the auditor tail');
     logBoth(lw, 300);
     await auditor.until(() => auditor.messages().length === 606);
     for (const client of [legacy, fresh, resumed]) await client.until(() => client.messages().filter((m) => m.type === 'system_log').length >= 300);
@@ -242,13 +243,12 @@ describe('hostile client input', () => {
 
 describe('heartbeats', () => {
   it('terminates a peer that stops answering protocol pings, and keeps the ones that do', async () => {
-    const { lw, url } = await start({ heartbeatInterval: 100 });
+    const { url } = await start({ heartbeatInterval: 100 });
     const silent = await open(url, {}, { autoPong: false });
     const healthy = await open(url, {});
     const { code } = await silent.closed;
     expect(code).toBe(1006);
     expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
-    await waitUntil(() => lw.hub !== undefined);
   });
 
   it('sends app-level pings to extended clients only', async () => {
