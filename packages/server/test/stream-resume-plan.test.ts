@@ -23,13 +23,13 @@ function hubWith(historySize: number, types: string): { hub: LogHub; ids: string
 describe('planResume', () => {
   it('plans a fresh start without a cursor, with the tail bounded by maxReplay', () => {
     const { hub } = hubWith(10, 'ss');
-    expect(planResume(hub, { v: 1 }, true, limits)).toEqual({ kind: 'fresh', tail: 100 });
-    expect(planResume(hub, { v: 1, tail: 50_000 }, true, limits)).toEqual({ kind: 'fresh', tail: 10_000 });
+    expect(planResume(hub, {}, true, limits)).toEqual({ kind: 'fresh', tail: 100 });
+    expect(planResume(hub, { tail: 50_000 }, true, limits)).toEqual({ kind: 'fresh', tail: 10_000 });
   });
 
   it('plans an epoch gap from the cursor for a cursor of another epoch', () => {
     const { hub } = hubWith(10, 's');
-    expect(planResume(hub, { v: 1, cursor: { epoch: 'old', id: '5-0' } }, true, limits)).toEqual({
+    expect(planResume(hub, { cursor: { epoch: 'old', id: '5-0' } }, true, limits)).toEqual({
       kind: 'epoch',
       gap: { from: '5-0', to: null, reason: 'epoch', epoch: 'old' },
     });
@@ -37,9 +37,9 @@ describe('planResume', () => {
 
   it('plans an empty start for 0-0 on an empty stream, and a diverged gap for ids the hub never had', () => {
     const { hub } = hubWith(10, '');
-    expect(planResume(hub, { v: 1, cursor: { epoch: 'e1', id: '0-0' } }, true, limits)).toEqual({ kind: 'empty' });
+    expect(planResume(hub, { cursor: { epoch: 'e1', id: '0-0' } }, true, limits)).toEqual({ kind: 'empty' });
     const fed = hubWith(10, 's').hub;
-    expect(planResume(fed, { v: 1, cursor: { epoch: 'e1', id: '9999-0' } }, true, limits)).toEqual({
+    expect(planResume(fed, { cursor: { epoch: 'e1', id: '9999-0' } }, true, limits)).toEqual({
       kind: 'diverged',
       gap: { from: '9999-0', to: null, reason: 'diverged', epoch: 'e1' },
     });
@@ -47,14 +47,14 @@ describe('planResume', () => {
 
   it('plans an exact resume after a cursor still held', () => {
     const { hub, ids } = hubWith(10, 'sss');
-    const plan = planResume(hub, { v: 1, cursor: { epoch: 'e1', id: ids[0]! } }, true, limits);
+    const plan = planResume(hub, { cursor: { epoch: 'e1', id: ids[0]! } }, true, limits);
     expect(plan).toEqual({ kind: 'replay', mode: 'resumed', gaps: [], startAfter: { id: ids[0], position: { ms: 1_000, seq: 0 } } });
   });
 
   it('asks for older history when the hub lost what follows the cursor, and plans a counted trimmed gap without it', () => {
     const { hub, ids } = hubWith(3, 'ssssss');
     const cursor = { id: ids[0]!, position: { ms: 1_000, seq: 0 } };
-    expect(planResume(hub, { v: 1, cursor: { epoch: 'e1', id: ids[0]! } }, true, limits)).toEqual({ kind: 'older', after: cursor });
+    expect(planResume(hub, { cursor: { epoch: 'e1', id: ids[0]! } }, true, limits)).toEqual({ kind: 'older', after: cursor });
     const plan = planReplay(hub, cursor, ids[0]!, true, 10_000);
     expect(plan.mode).toBe('gap');
     expect(plan.gaps).toEqual([{ from: ids[0], to: ids[2], reason: 'trimmed', count: 2, epoch: 'e1' }]);
@@ -63,7 +63,7 @@ describe('planResume', () => {
 
   it('caps a long backlog at maxReplay with a limit gap', () => {
     const { hub, ids } = hubWith(20, 'ssssssssss');
-    const plan = planResume(hub, { v: 1, cursor: { epoch: 'e1', id: ids[0]! } }, true, { ...limits, maxReplay: 4 });
+    const plan = planResume(hub, { cursor: { epoch: 'e1', id: ids[0]! } }, true, { ...limits, maxReplay: 4 });
     expect(plan).toMatchObject({ kind: 'replay', mode: 'gap', gaps: [{ from: ids[0], to: ids[5], reason: 'limit', count: 5, epoch: 'e1' }] });
     expect(plan.kind === 'replay' && plan.startAfter?.id).toBe(ids[5]);
   });

@@ -1,4 +1,4 @@
-import { compareIds, formatId, type LogType, type StreamId } from '@logwire/protocol';
+import { compareIds, formatId, logFrame, type LogType, type StreamId } from '@logwire/protocol';
 import type { StreamMessage } from './log-hub.js';
 
 const TYPES: readonly LogType[] = ['system_log', 'audit_log'];
@@ -119,7 +119,7 @@ export class History {
       level: this.#level[slot] as number,
       logger: this.#bytes.toString('utf8', start, loggerEnd),
       data,
-      frame: '{"type":"' + type + '","id":"' + id + '","data":' + data + '}',
+      frame: logFrame(type, id, data),
       ordinal: this.#ordinal[slot] as number,
     };
   }

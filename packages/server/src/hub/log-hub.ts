@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { compareIds, formatId, GapReason, type LogType, type StreamId } from '@logwire/protocol';
+import { compareIds, formatId, GapReason, logFrame, type LogType, type StreamId } from '@logwire/protocol';
 import type { LogEntry } from '../logger/format.js';
 import type { BackplaneHub, BackplaneLink, HistoryPage, HubGap } from './backplane.js';
 import { EvictionLog } from './eviction-log.js';
@@ -139,7 +139,7 @@ export class LogHub implements BackplaneHub {
     }
     const position = this.#ids.next(entry.time);
     const id = formatId(position);
-    const frame = '{"type":"' + entry.type + '","id":"' + id + '","data":' + entry.data + '}';
+    const frame = logFrame(entry.type, id, entry.data);
     return this.#accept({ id, position, type: entry.type, time: entry.time, level: entry.level, logger: entry.logger, data: entry.data, frame });
   }
 

@@ -1,4 +1,4 @@
-import { GapReason } from '@logwire/protocol';
+import { batchFrame, GapReason } from '@logwire/protocol';
 import type { HubGap } from '../hub/backplane.js';
 import type { StreamMessage } from '../hub/log-hub.js';
 import { type Position, parsePosition } from '../hub/position.js';
@@ -6,7 +6,6 @@ import { visibleEnd, visibleGap } from './audit-view.js';
 import { pump, waitForDrain } from './catch-up.js';
 import { CloseCode, Mode } from './constants.js';
 import { type Connection, drop, sendGap, sendRaw, type StreamContext } from './connection.js';
-import { batchFrame } from './frames.js';
 import { broadcastLegacy } from './legacy.js';
 
 // The live path: every batch the hub delivers (the messages of one event-loop turn) goes to every

@@ -1,13 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { type GapData, GapReason } from '@logwire/protocol';
+import { batchFrame, type EpochGap, gapFrame, GapReason } from '@logwire/protocol';
 import type { WebSocket } from 'ws';
 import type { CompiledFilter } from '../hub/filter.js';
 import type { LogHub } from '../hub/log-hub.js';
 import type { Position } from '../hub/position.js';
 import type { TokenBucket } from '../security/rate-limit.js';
 import { CLOSE_GRACE_MS, CloseCode, type Mode } from './constants.js';
-import { batchFrame, gapFrame } from './frames.js';
 import type { ResolvedOptions } from './options.js';
 
 /** One client socket and where it stands in the stream. */
@@ -44,9 +43,6 @@ export interface Connection {
   stallTimer: ReturnType<typeof setTimeout> | undefined;
   closed: boolean;
 }
-
-/** A gap as a client is told it: the wire gap with its epoch. */
-export type ClientGap = GapData & { epoch: string };
 
 /** What the endpoint's phases share: the hub, the options and the open connections. */
 export interface StreamContext {
@@ -108,7 +104,7 @@ export function sendBatch(
 }
 
 /** Sends a gap; the next batch starts from its `to`. */
-export function sendGap(context: StreamContext, connection: Connection, gap: ClientGap): void {
+export function sendGap(context: StreamContext, connection: Connection, gap: EpochGap): void {
   connection.shown = gap.to;
   sendRaw(context, connection, Buffer.from(gapFrame(gap)));
 }

@@ -1,26 +1,9 @@
 import { DEFAULT_WS_PATH, WS_PATH_ALIASES } from '@logwire/protocol';
 
-/** WebSocket close codes used by the endpoint (see docs/protocol.md for the client's action on each). */
-export const CloseCode = {
-  /** The server is shutting down; reconnect later. */
-  GoingAway: 1001,
-  /** Policy violation: a connection cap was reached, or the client sent messages faster than allowed. */
-  ConnectionLimit: 1008,
-  /** An inbound frame was larger than `maxPayload` (sent by `ws`). Fatal. */
-  MessageTooBig: 1009,
-  /** The server failed while serving this client; reconnect with backoff. */
-  InternalError: 1011,
-  /** The stream restarted (a new epoch); reconnect and resume. */
-  StreamRestarted: 1012,
-  /** Unsupported protocol version or invalid `hello`. Fatal. */
-  ProtocolError: 4000,
-  /** The `hello` token was refused. Fatal. */
-  Unauthorized: 4001,
-  /** The client may not do what it asked. Fatal. */
-  Forbidden: 4003,
-  /** The client fell too far behind; reconnect and resume. */
-  SlowConsumer: 4008,
-} as const;
+// The close codes are the protocol's (`CloseCode`, `isFatalClose` of @logwire/protocol); the
+// endpoint sends 1001, 1008 (caps and message rate), 1011, 1012, 4000, 4001 and 4008, and `ws`
+// sends 1009.
+export { CloseCode, isFatalClose } from '@logwire/protocol';
 
 /** Defaults of the endpoint's options (docs/protocol.md, "Server options that shape the protocol"). */
 export const DEFAULTS = {

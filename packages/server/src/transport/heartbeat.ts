@@ -1,6 +1,6 @@
+import { pingFrame } from '@logwire/protocol';
 import { Mode } from './constants.js';
 import { forget, sendRaw, type StreamContext } from './connection.js';
-import { pingFrame } from './frames.js';
 
 // Keep-alives (docs/protocol.md, "Heartbeats"): WebSocket protocol pings to every client, which
 // terminate a peer that missed the previous pong, and app-level `ping` frames to extended clients.

@@ -1,8 +1,7 @@
-import { compareIds, formatId, GapReason, type HelloData, parseId, type StreamId, WelcomeMode } from '@logwire/protocol';
+import { compareIds, type Cursor, type EpochGap, formatId, GapReason, parseId, type StreamId, WelcomeMode } from '@logwire/protocol';
 import type { LogHub, StreamMessage } from '../hub/log-hub.js';
 import { type Position, positionOf } from '../hub/position.js';
 import { visibleEnd } from './audit-view.js';
-import type { ClientGap } from './connection.js';
 
 // Where a client that says `hello` starts (docs/protocol.md, "Resume"), decided without touching a
 // socket: from its cursor and the hub's state to a plan of what to tell it and replay. hello.ts
@@ -24,7 +23,7 @@ export interface ReplayPlan {
   kind: 'replay';
   mode: WelcomeMode;
   /** Gaps to send after the welcome, in order. */
-  gaps: ClientGap[];
+  gaps: EpochGap[];
   /** Replay the history after this position (`undefined`: from the oldest message held). */
   startAfter: Position | undefined;
 }
@@ -34,17 +33,17 @@ export type ResumePlan =
   /** No cursor: the newest `tail` messages of each type, as one batch. */
   | { kind: 'fresh'; tail: number }
   /** The cursor is of another epoch: this gap, then the new epoch from its start. */
-  | { kind: 'epoch'; gap: ClientGap }
+  | { kind: 'epoch'; gap: EpochGap }
   /** The client saw the stream empty and it still is: an empty batch, then live. */
   | { kind: 'empty' }
   /** The client has seen ids the hub does not have: this gap, then live from the head. */
-  | { kind: 'diverged'; gap: ClientGap }
+  | { kind: 'diverged'; gap: EpochGap }
   /** The hub no longer holds what follows the cursor: ask the backplane's history first, then {@link planReplay}. */
   | { kind: 'older'; after: Position }
   | ReplayPlan;
 
 /** Plans the start of a client that sent `hello` (with audit permission or without). */
-export function planResume(hub: ResumeSource, hello: HelloData, audit: boolean, limits: ResumeLimits): ResumePlan {
+export function planResume(hub: ResumeSource, hello: { cursor?: Cursor; tail?: number }, audit: boolean, limits: ResumeLimits): ResumePlan {
   const { cursor } = hello;
   if (cursor === undefined) return { kind: 'fresh', tail: Math.min(hello.tail ?? limits.replayPerType, limits.maxReplay) };
   if (cursor.epoch !== hub.epoch) return { kind: 'epoch', gap: { from: cursor.id, to: null, reason: GapReason.Epoch, epoch: cursor.epoch } };
@@ -69,7 +68,7 @@ export function planResume(hub: ResumeSource, hello: HelloData, audit: boolean, 
 export function planReplay(hub: ResumeSource, after: Position, shown: string | null, audit: boolean, maxReplay: number): ReplayPlan {
   const head = hub.delivered;
   let mode: WelcomeMode = WelcomeMode.Resumed;
-  const gaps: ClientGap[] = [];
+  const gaps: EpochGap[] = [];
   let from = shown;
   let startAfter: StreamId | undefined = after.position;
   const missing = hub.missingAfter(after.position, undefined, audit);

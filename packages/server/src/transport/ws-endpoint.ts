@@ -18,7 +18,7 @@ import { ALL_FILTER, hello } from './hello.js';
 import { startLegacy } from './legacy.js';
 import { type LogStreamEndpointOptions, type ResolvedOptions, resolveOptions } from './options.js';
 
-export { CloseCode } from './constants.js';
+export { CloseCode, isFatalClose } from './constants.js';
 export type { LogStreamEndpointOptions } from './options.js';
 
 const CAP_REASONS: Record<CapRefusal, string> = {
