@@ -92,6 +92,24 @@ describe('connection caps', () => {
   });
 });
 
+describe('clientAddress (behind a trusted proxy)', () => {
+  it('counts connections against the address the hook names, and survives a hook that throws', async () => {
+    const { url } = await start({
+      maxConnectionsPerAddress: 1,
+      clientAddress: (request) => {
+        const forwarded = request.headers['x-forwarded-for'];
+        if (forwarded === 'explode') throw new Error('hook bug');
+        return typeof forwarded === 'string' ? forwarded : request.socket.remoteAddress;
+      },
+    });
+    expect(await openIdle(url, 1, { headers: { 'x-forwarded-for': '203.0.113.1' } })).toEqual(['open']);
+    expect(await openIdle(url, 1, { headers: { 'x-forwarded-for': '203.0.113.2' } })).toEqual(['open']);
+    expect(await openIdle(url, 1, { headers: { 'x-forwarded-for': '203.0.113.1' } })).toEqual([1008]);
+    expect(await openIdle(url, 1, { headers: { 'x-forwarded-for': 'explode' } })).toEqual([1011]);
+    expect(await openIdle(url, 1, { headers: { 'x-forwarded-for': '203.0.113.3' } })).toEqual(['open']);
+  });
+});
+
 describe('inbound message rate', () => {
   it('closes a socket that floods subscribes with 1008 after its burst, and answers at most the burst', async () => {
     const { url } = await start({ messageRate: 1, messageBurst: 5 });

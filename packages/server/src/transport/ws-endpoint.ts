@@ -193,8 +193,15 @@ export class LogStreamEndpoint {
       ws.close(CloseCode.GoingAway, 'Server shutting down');
       return;
     }
-    const address = this.#options.clientAddress === undefined ? request.socket.remoteAddress : this.#options.clientAddress(request);
-    const admission: Admission = this.#caps.admit(address, principal);
+    let address: string | undefined;
+    try {
+      address = this.#options.clientAddress === undefined ? request.socket.remoteAddress : this.#options.clientAddress(request);
+    } catch {
+      // A throwing hook must not throw into the HTTP server's upgrade event (that would crash the process).
+      ws.close(CloseCode.InternalError, 'Internal error');
+      return;
+    }
+    const admission: Admission = this.#caps.admit(typeof address === 'string' ? address : undefined, principal);
     if (!admission.ok) {
       ws.close(CloseCode.ConnectionLimit, CAP_REASONS[admission.refusal]);
       return;
