@@ -6,7 +6,8 @@ import { LogHub } from '../src/hub/log-hub.js';
 
 describe('LogStreamEndpoint options', () => {
   it('takes an option given as undefined as its default', async () => {
-    const endpoint = new LogStreamEndpoint(new LogHub(), { path: undefined, aliases: undefined, maxConnections: undefined, helloTimeout: undefined, maxPayload: undefined });
+    const options = { path: undefined, aliases: undefined, maxConnections: undefined, helloTimeout: undefined, maxPayload: undefined };
+    const endpoint = new LogStreamEndpoint(new LogHub(), options);
     expect(endpoint.paths).toEqual(['/ws/logs', '/ws/monitor']);
     await endpoint.close();
   });

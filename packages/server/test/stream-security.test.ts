@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { bearerToken, createLogwire, type Logwire } from '../src/index.js';
@@ -146,7 +146,8 @@ describe('audit activity hidden from a viewer without audit permission', () => {
   it('tells such a viewer only system_log ids: welcome.head, batch ranges, gaps and subscribed.at (raw frames)', async () => {
     const lw = createLogwire({ callsite: false, historySize: 20 });
     logwire = lw;
-    const { address } = await lw.listen(0, '127.0.0.1', { authenticate: (request) => ({ audit: request.headers['x-role'] === 'auditor' }) });
+    const authenticate = (request: IncomingMessage) => ({ audit: request.headers['x-role'] === 'auditor' });
+    const { address } = await lw.listen(0, '127.0.0.1', { authenticate });
     const url = `ws://127.0.0.1:${address.port}/ws/logs`;
     const systemIds = new Set<string>();
     const auditIds = new Set<string>();

@@ -139,7 +139,8 @@ export class History {
 
   #evict(onEvict: OnEvict): void {
     const slot = this.#first;
-    onEvict({ ms: this.#ms[slot] as number, seq: this.#seq[slot] as number }, this.#ordinal[slot] as number, TYPES[this.#type[slot] as number] as LogType);
+    const id = { ms: this.#ms[slot] as number, seq: this.#seq[slot] as number };
+    onEvict(id, this.#ordinal[slot] as number, TYPES[this.#type[slot] as number] as LogType);
     this.#first = (this.#first + 1) % this.#capacity;
     this.#length--;
     if (this.#length === 0) this.#head = 0;

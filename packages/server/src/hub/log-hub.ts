@@ -139,8 +139,8 @@ export class LogHub implements BackplaneHub {
     }
     const position = this.#ids.next(entry.time);
     const id = formatId(position);
-    const frame = logFrame(entry.type, id, entry.data);
-    return this.#accept({ id, position, type: entry.type, time: entry.time, level: entry.level, logger: entry.logger, data: entry.data, frame });
+    const { type, time, level, logger, data } = entry;
+    return this.#accept({ id, position, type, time, level, logger, data, frame: logFrame(type, id, data) });
   }
 
   #sendOutbox(): void {

@@ -44,9 +44,12 @@ export class ConnectionCaps {
 
   /** Counts a connection from `address` for `principal` (either unknown: not capped by it), or says which cap refuses it. */
   admit(address: string | undefined, principal: string | undefined): Admission {
-    if (address !== undefined && (this.#byAddress.get(address) ?? 0) >= this.#limits.perAddress) return { ok: false, refusal: CapRefusal.Address };
-    if (principal !== undefined && (this.#byPrincipal.get(principal) ?? 0) >= this.#limits.perPrincipal) return { ok: false, refusal: CapRefusal.Principal };
-    if (this.#total >= this.#limits.total) return { ok: false, refusal: CapRefusal.Total };
+    const { perAddress, perPrincipal, total } = this.#limits;
+    if (address !== undefined && (this.#byAddress.get(address) ?? 0) >= perAddress) return { ok: false, refusal: CapRefusal.Address };
+    if (principal !== undefined && (this.#byPrincipal.get(principal) ?? 0) >= perPrincipal) {
+      return { ok: false, refusal: CapRefusal.Principal };
+    }
+    if (this.#total >= total) return { ok: false, refusal: CapRefusal.Total };
     this.#total++;
     if (address !== undefined) this.#byAddress.set(address, (this.#byAddress.get(address) ?? 0) + 1);
     if (principal !== undefined) this.#byPrincipal.set(principal, (this.#byPrincipal.get(principal) ?? 0) + 1);

@@ -14,7 +14,12 @@ import { broadcastLegacy } from './legacy.js';
 // A client above `highWaterMark` unsent bytes leaves the live path and is caught up (catch-up.ts).
 
 /** Hands one hub batch to every live connection: legacy frames, and one encoded batch per extended filter group. */
-export function broadcast(context: StreamContext, batch: readonly StreamMessage[], previous: Position | undefined, previousSystem: Position | undefined): void {
+export function broadcast(
+  context: StreamContext,
+  batch: readonly StreamMessage[],
+  previous: Position | undefined,
+  previousSystem: Position | undefined,
+): void {
   if (context.connections.size === 0 || batch.length === 0) return;
   const legacyGroups = new Map<string, Connection[]>();
   const extendedGroups = new Map<string, Connection[]>();
@@ -45,7 +50,14 @@ export function broadcast(context: StreamContext, batch: readonly StreamMessage[
 }
 
 /** Sends one live batch (`bytes`, or nothing when it holds nothing the client may know of) and moves the client to its end. */
-function sendLive(context: StreamContext, connection: Connection, previous: Position | undefined, last: StreamMessage, shown: string | null, bytes: Buffer | undefined): void {
+function sendLive(
+  context: StreamContext,
+  connection: Connection,
+  previous: Position | undefined,
+  last: StreamMessage,
+  shown: string | null,
+  bytes: Buffer | undefined,
+): void {
   const { ws } = connection;
   if (ws.readyState !== ws.OPEN) return;
   if ((connection.cursor?.id ?? null) !== (previous?.id ?? null)) {

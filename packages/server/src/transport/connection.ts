@@ -52,7 +52,9 @@ export interface StreamContext {
 }
 
 /** A connection in its initial state (pending: no hello yet). */
-export function newConnection(fields: Pick<Connection, 'ws' | 'socket' | 'request' | 'mode' | 'audit' | 'filter' | 'bucket' | 'release'>): Connection {
+export function newConnection(
+  fields: Pick<Connection, 'ws' | 'socket' | 'request' | 'mode' | 'audit' | 'filter' | 'bucket' | 'release'>,
+): Connection {
   return {
     ...fields,
     sentUpTo: undefined,

@@ -1,4 +1,12 @@
-import { GapReason, type HelloMessage, type NormalizedFilter, normalizeFilter, parseId, PROTOCOL_VERSION, WelcomeMode } from '@logwire/protocol';
+import {
+  GapReason,
+  type HelloMessage,
+  type NormalizedFilter,
+  normalizeFilter,
+  parseId,
+  PROTOCOL_VERSION,
+  WelcomeMode,
+} from '@logwire/protocol';
 import { compileFilter } from '../hub/filter.js';
 import { positionOf } from '../hub/position.js';
 import type { AuthResult } from '../security/authenticate.js';

@@ -31,7 +31,10 @@ export interface LogStreamEndpointOptions {
   clientAddress?: (request: IncomingMessage) => string | undefined;
   /** Largest inbound frame in bytes; larger frames close the socket with 1009. @default 65536 */
   maxPayload?: number;
-  /** Client messages (`hello`, `subscribe`, `pong`, anything) allowed per second and socket, on average; beyond the burst → 1008. @default 20 */
+  /**
+   * Client messages (`hello`, `subscribe`, `pong`, anything) allowed per second and socket, on
+   * average; beyond the burst → 1008. @default 20
+   */
   messageRate?: number;
   /** Client messages a socket may send at once before `messageRate` applies. @default 40 */
   messageBurst?: number;
@@ -73,8 +76,25 @@ type Hooks = 'authenticate' | 'authenticateHello' | 'allowedOrigins' | 'clientAd
 /** The options with every default filled in. */
 export type ResolvedOptions = Required<Omit<LogStreamEndpointOptions, Hooks>> & Pick<LogStreamEndpointOptions, Hooks>;
 
-const COUNTS = ['maxConnections', 'maxConnectionsPerAddress', 'maxConnectionsPerPrincipal', 'maxPayload', 'messageBurst', 'replayPage', 'maxReplay'] as const;
-const POSITIVE = ['messageRate', 'helloTimeout', 'pingInterval', 'heartbeatInterval', 'stallTimeout', 'highWaterMark', 'lowWaterMark', 'maxBufferedBytes'] as const;
+const COUNTS = [
+  'maxConnections',
+  'maxConnectionsPerAddress',
+  'maxConnectionsPerPrincipal',
+  'maxPayload',
+  'messageBurst',
+  'replayPage',
+  'maxReplay',
+] as const;
+const POSITIVE = [
+  'messageRate',
+  'helloTimeout',
+  'pingInterval',
+  'heartbeatInterval',
+  'stallTimeout',
+  'highWaterMark',
+  'lowWaterMark',
+  'maxBufferedBytes',
+] as const;
 const FUNCTIONS = ['authenticate', 'authenticateHello', 'clientAddress'] as const;
 
 /**
@@ -85,7 +105,9 @@ export function resolveOptions(options: LogStreamEndpointOptions = {}): Resolved
   if (typeof options !== 'object' || options === null) invalid(`endpoint options must be an object, got ${describe(options)}`);
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as LogStreamEndpointOptions;
   const resolved: ResolvedOptions = { ...DEFAULTS, replayPerType: DEFAULTS.replayPerType, allowMissingOrigin: true, ...given };
-  if (typeof resolved.path !== 'string' || !resolved.path.startsWith('/')) invalid(`path must be a string starting with "/", got ${describe(resolved.path)}`);
+  if (typeof resolved.path !== 'string' || !resolved.path.startsWith('/')) {
+    invalid(`path must be a string starting with "/", got ${describe(resolved.path)}`);
+  }
   if (!Array.isArray(resolved.aliases) || !resolved.aliases.every((alias) => typeof alias === 'string' && alias.startsWith('/'))) {
     invalid(`aliases must be an array of paths starting with "/", got ${describe(resolved.aliases)}`);
   }
@@ -93,20 +115,26 @@ export function resolveOptions(options: LogStreamEndpointOptions = {}): Resolved
     const value = resolved[name];
     if (!Number.isSafeInteger(value) || value < 1) invalid(`${name} must be a positive integer, got ${describe(value)}`);
   }
-  if (!Number.isSafeInteger(resolved.replayPerType) || resolved.replayPerType < 0) invalid(`replayPerType must be a non-negative integer, got ${describe(resolved.replayPerType)}`);
+  if (!Number.isSafeInteger(resolved.replayPerType) || resolved.replayPerType < 0) {
+    invalid(`replayPerType must be a non-negative integer, got ${describe(resolved.replayPerType)}`);
+  }
   for (const name of POSITIVE) {
     const value = resolved[name];
-    if (!(typeof value === 'number' && value > 0 && Number.isFinite(value))) invalid(`${name} must be a positive number, got ${describe(value)}`);
+    const positive = typeof value === 'number' && value > 0 && Number.isFinite(value);
+    if (!positive) invalid(`${name} must be a positive number, got ${describe(value)}`);
   }
   for (const name of FUNCTIONS) {
     const value = resolved[name];
     if (value !== undefined && typeof value !== 'function') invalid(`${name} must be a function, got ${describe(value)}`);
   }
   const origins = resolved.allowedOrigins;
-  if (origins !== undefined && origins !== 'same-origin' && !(Array.isArray(origins) && origins.every((origin) => typeof origin === 'string'))) {
+  const originList = Array.isArray(origins) && origins.every((origin) => typeof origin === 'string');
+  if (origins !== undefined && origins !== 'same-origin' && !originList) {
     invalid(`allowedOrigins must be an array of origins or 'same-origin', got ${describe(origins)}`);
   }
-  if (typeof resolved.allowMissingOrigin !== 'boolean') invalid(`allowMissingOrigin must be a boolean, got ${describe(resolved.allowMissingOrigin)}`);
+  if (typeof resolved.allowMissingOrigin !== 'boolean') {
+    invalid(`allowMissingOrigin must be a boolean, got ${describe(resolved.allowMissingOrigin)}`);
+  }
   return resolved;
 }
 

@@ -8,7 +8,10 @@ import { visibleEnd } from './audit-view.js';
 // carries the plan out.
 
 /** What of the hub a plan reads (a `LogHub` is one). */
-export type ResumeSource = Pick<LogHub, 'epoch' | 'delivered' | 'deliveredSystem' | 'historyLength' | 'missingAfter' | 'countBetween' | 'after'>;
+export type ResumeSource = Pick<
+  LogHub,
+  'epoch' | 'delivered' | 'deliveredSystem' | 'historyLength' | 'missingAfter' | 'countBetween' | 'after'
+>;
 
 /** The limits a plan respects. */
 export interface ResumeLimits {
@@ -46,7 +49,9 @@ export type ResumePlan =
 export function planResume(hub: ResumeSource, hello: { cursor?: Cursor; tail?: number }, audit: boolean, limits: ResumeLimits): ResumePlan {
   const { cursor } = hello;
   if (cursor === undefined) return { kind: 'fresh', tail: Math.min(hello.tail ?? limits.replayPerType, limits.maxReplay) };
-  if (cursor.epoch !== hub.epoch) return { kind: 'epoch', gap: { from: cursor.id, to: null, reason: GapReason.Epoch, epoch: cursor.epoch } };
+  if (cursor.epoch !== hub.epoch) {
+    return { kind: 'epoch', gap: { from: cursor.id, to: null, reason: GapReason.Epoch, epoch: cursor.epoch } };
+  }
   const position = parseId(cursor.id) as StreamId;
   const head = hub.delivered;
   // "0-0" is the position before the first message: a client that saw the stream empty.
@@ -80,7 +85,8 @@ export function planReplay(hub: ResumeSource, after: Position, shown: string | n
     startAfter = missing.to;
   }
   if (head === undefined) return { kind: 'replay', mode, gaps, startAfter: positionAt(startAfter) };
-  const backlog = startAfter === undefined ? hub.historyLength : (hub.countBetween(startAfter, head.position) ?? hub.after(startAfter).length);
+  const backlog =
+    startAfter === undefined ? hub.historyLength : (hub.countBetween(startAfter, head.position) ?? hub.after(startAfter).length);
   if (backlog > maxReplay) {
     const skipped = hub.after(startAfter, backlog - maxReplay);
     const skipTo = skipped[skipped.length - 1] as StreamMessage;

@@ -50,7 +50,11 @@ export class LogStreamEndpoint {
     const resolved = resolveOptions(options);
     this.#options = resolved;
     this.#context = { hub, options: resolved, connections: new Set() };
-    this.#caps = new ConnectionCaps({ total: resolved.maxConnections, perAddress: resolved.maxConnectionsPerAddress, perPrincipal: resolved.maxConnectionsPerPrincipal });
+    this.#caps = new ConnectionCaps({
+      total: resolved.maxConnections,
+      perAddress: resolved.maxConnectionsPerAddress,
+      perPrincipal: resolved.maxConnectionsPerPrincipal,
+    });
     this.#paths = new Set([resolved.path, ...resolved.aliases]);
     this.#wss = new WebSocketServer({
       noServer: true,
