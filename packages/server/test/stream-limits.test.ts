@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { bearerToken, createLogwire, type Logwire } from '../src/index.js';
 import type { LogStreamEndpointOptions } from '../src/transport/ws-endpoint.js';
+import { TokenBucket } from '../src/security/rate-limit.js';
 import { connect, type RawClient } from './stream-helpers.js';
 import { until } from '../../../test/helpers/wait.js';
 
@@ -123,6 +124,19 @@ describe('inbound message rate', () => {
     for (let i = 0; i < 3; i++) honest.send({ type: 'subscribe', data: { filter: { text: `t${i}` } } });
     await honest.until((frames) => frames.filter((frame) => frame.type === 'subscribed').length === 3, 5000, 'three answers');
     expect(honest.ws.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+describe('TokenBucket', () => {
+  it('allows the burst at once, then the rate, and never more than the burst after a pause', () => {
+    const bucket = new TokenBucket(2, 3, 0);
+    const taken = (now: number, count: number) => Array.from({ length: count }, () => bucket.take(now)).filter(Boolean).length;
+    expect(taken(0, 10)).toBe(3);
+    expect(taken(500, 10)).toBe(1);
+    expect(taken(1500, 10)).toBe(2);
+    expect(taken(3_600_000, 10)).toBe(3);
+    // A clock that steps back refills nothing.
+    expect(taken(0, 10)).toBe(0);
   });
 });
 
