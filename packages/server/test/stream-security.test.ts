@@ -204,6 +204,36 @@ describe('audit activity hidden from a viewer without audit permission', () => {
   });
 });
 
+describe('paged catch-up of a viewer without audit permission', () => {
+  it('reads past pages of audit messages without a frame, and resumes exactly once', async () => {
+    const lw = createLogwire({ callsite: false });
+    logwire = lw;
+    const { address } = await lw.listen(0, '127.0.0.1', { replayPage: 5, authenticate: () => ({ audit: false }) });
+    const url = `ws://127.0.0.1:${address.port}/ws/logs`;
+    const auditIds = new Set<string>();
+    lw.hub.on((batch) => {
+      for (const message of batch) if (message.type === 'audit_log') auditIds.add(message.id);
+    });
+    lw.getLogger('app').info('first');
+    lw.hub.flush();
+    const cursor = lw.hub.head!.id;
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 12; i++) lw.getLogger('orch.audit').audit('secret_action', { i });
+      lw.getLogger('app').info(`system ${round}`);
+    }
+    lw.hub.flush();
+    const viewer = await open(url, { cursor: { epoch: lw.hub.epoch, id: cursor } });
+    await viewer.until((f) => f.some((frame) => frame.type === 'batch' && frame.data.replay !== true), 5000, 'the end of the replay');
+    expect(viewer.frames[0]?.data.mode).toBe('resumed');
+    expect(viewer.messages().map((m) => m.data.message)).toEqual(['system 0', 'system 1', 'system 2', 'system 3']);
+    const batches = viewer.frames.filter((frame) => frame.type === 'batch');
+    // Contiguous ranges from the cursor, each ending on a system message; no audit id anywhere.
+    expect(batches[0]?.data.from).toBe(cursor);
+    for (let i = 1; i < batches.length; i++) expect(batches[i]?.data.from).toBe(batches[i - 1]?.data.to);
+    for (const frame of viewer.frames) for (const id of frame.raw.match(/\d+-\d+/g) ?? []) expect(auditIds.has(id)).toBe(false);
+  });
+});
+
 describe('inbound limits', () => {
   it('accepts a 64 KiB frame and closes with 1009 on one byte more', async () => {
     const { url } = await start();
