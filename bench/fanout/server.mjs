@@ -42,7 +42,7 @@ if (mode === 'ws-batch') {
 } else if (mode === 'logwire' || mode === 'legacy') {
   const { createLogwire } = await import('../../packages/server/dist/index.js');
   const logwire = createLogwire({ callsite: false, level: 'INFO' });
-  const endpoint = logwire.attach(http, { maxConnections: 10_000 });
+  const endpoint = logwire.attach(http, { maxConnections: 10_000, maxConnectionsPerAddress: 10_000 });
   behind = () => {
     const stats = endpoint.stats();
     return stats.maxBufferedBytes > HIGH_WATER || stats.catchingUp > 0;

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../helpers/wait.js';
 import { WebSocket } from 'ws';
 import { createLogwire, type Logwire } from '@logwire/server';
 import { type GapData, LogStreamClient, type WebSocketConstructor } from '@logwire/client';
@@ -9,14 +10,6 @@ afterEach(async () => {
   client?.close();
   await logwire?.close();
 });
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
 
 describe('exactly once, end to end', () => {
   it('delivers 100,000 messages once each, in order, with no gap, while the socket is killed 20 times', async () => {
@@ -41,7 +34,7 @@ describe('exactly once, end to end', () => {
     client = new LogStreamClient(`ws://127.0.0.1:${address.port}/ws/logs`, { WebSocket: Tracked as unknown as WebSocketConstructor, reconnect: { baseDelay: 5, maxDelay: 20 } });
     client.on('message', (message) => received.push(message.id as string));
     client.on('gap', (gap) => gaps.push(gap));
-    await until(() => client!.state === 'live', 10_000, 'first connection');
+    await until(() => client!.state === 'live', 'first connection', 10_000);
 
     // 20 distinct random chunks after which the current socket is killed.
     const chunks = total / chunk;
@@ -54,12 +47,13 @@ describe('exactly once, end to end', () => {
       await new Promise((resolve) => setImmediate(resolve));
       if (killAfter.has(c)) {
         // Kill an open socket (live or mid-replay), never one that is still connecting.
-        await until(() => sockets.at(-1)?.readyState === WebSocket.OPEN && (client!.state === 'live' || client!.state === 'catching-up'), 10_000, 'an open socket to kill');
+        await until(() => sockets.at(-1)?.readyState === WebSocket.OPEN && (client!.state === 'live' || client!.state === 'catching-up'), 'an open socket to kill', 10_000);
         sockets.at(-1)!.terminate();
         kills++;
       }
     }
-    await until(() => received.length >= total && client!.state === 'live', 60_000, `all ${total} messages`);
+    await until(() => received.length >= total && client!.state === 'live', `all ${total} messages`, 60_000);
+    // An absence (no message after the last, no late duplicate) can only be seen after some time.
     await new Promise((resolve) => setTimeout(resolve, 50));
 
     expect(kills).toBe(20);

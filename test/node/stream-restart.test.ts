@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../helpers/wait.js';
 import { type GapData, type LogMessage, LogStreamClient } from '@logwire/client';
 import { compareIds, parseId } from '@logwire/protocol';
 
@@ -41,14 +42,6 @@ async function startServer(port: number, options: Record<string, unknown> = {}):
   return { child, epoch };
 }
 
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('server restart without file-backed history', () => {
   it('reports a precise epoch gap from the last id received, then streams the new epoch from its first message', async () => {
     const port = await freePort();
@@ -58,14 +51,14 @@ describe('server restart without file-backed history', () => {
     client = new LogStreamClient(`ws://127.0.0.1:${port}/ws/logs`, { tail: 10_000, reconnect: { baseDelay: 50, maxDelay: 200 } });
     client.on('message', (message) => messages.push(message));
     client.on('gap', (gap) => gaps.push({ gap, received: messages.length }));
-    await until(() => messages.length >= 200, 20_000, '200 messages from the first server');
+    await until(() => messages.length >= 200, '200 messages from the first server', 20_000);
 
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
     const lastBefore = messages.at(-1)!;
     const before = messages.length;
     const second = await startServer(port);
-    await until(() => messages.length >= before + 200, 20_000, '200 messages from the restarted server');
+    await until(() => messages.length >= before + 200, '200 messages from the restarted server', 20_000);
 
     expect(second.epoch).not.toBe(first.epoch);
     expect(gaps).toEqual([{ gap: { from: lastBefore.id, to: null, reason: 'epoch', epoch: first.epoch }, received: before }]);
@@ -104,17 +97,18 @@ describe('server restart with file-backed history', () => {
     client = new LogStreamClient(`ws://127.0.0.1:${port}/ws/logs`, { tail: 10_000, reconnect: { baseDelay: 50, maxDelay: 200 } });
     client.on('message', (message) => messages.push(message));
     client.on('gap', (gap) => gaps.push(gap));
-    await until(() => messages.length >= 300, 20_000, '300 messages from the first server');
+    await until(() => messages.length >= 300, '300 messages from the first server', 20_000);
 
     // The viewer goes away while the server keeps logging: what it misses exists only in the
     // server's memory and files when the server is killed.
     client.close();
     const cursor = client.cursor!;
     const before = messages.length;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const missedIds = () => persistedIds(dir).filter((id) => compareIds(parseId(id)!, parseId(cursor.id)!) > 0);
+    await until(() => missedIds().length > 20, 'messages the viewer missed, on disk', 20_000);
     first.child.kill('SIGKILL');
     await new Promise((resolve) => first.child.once('exit', resolve));
-    const missedOnDisk = persistedIds(dir).filter((id) => compareIds(parseId(id)!, parseId(cursor.id)!) > 0);
+    const missedOnDisk = missedIds();
     expect(missedOnDisk.length).toBeGreaterThan(20);
 
     const second = await startServer(port, { persistence: { dir } });
@@ -122,7 +116,7 @@ describe('server restart with file-backed history', () => {
     client = new LogStreamClient(`ws://127.0.0.1:${port}/ws/logs`, { cursor, reconnect: { baseDelay: 50, maxDelay: 200 } });
     client.on('message', (message) => messages.push(message));
     client.on('gap', (gap) => gaps.push(gap));
-    await until(() => messages.length >= before + missedOnDisk.length + 300, 20_000, 'the missed messages and 300 new ones');
+    await until(() => messages.length >= before + missedOnDisk.length + 300, 'the missed messages and 300 new ones', 20_000);
 
     second.child.kill('SIGKILL');
     await new Promise((resolve) => second.child.once('exit', resolve));

@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { until } from '../helpers/wait.js';
 
 const fixture = fileURLToPath(new URL('./stream-server.fixture.mjs', import.meta.url));
 let child: ChildProcess | undefined;
@@ -38,7 +39,8 @@ function reader(url: string): Reader {
 }
 
 describe('a stalled client', () => {
-  it('does not grow server memory past 64 MB during 200,000 messages, and the other clients keep receiving', async () => {
+  // How much server memory a stalled client costs is measured by bench/stalled.mjs, not asserted here.
+  it('keeps serving every message to the other clients while one client stops reading during 200,000 messages', async () => {
     const total = 200_000;
     child = fork(fixture, ['0', 'load'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc'] });
     const port = await new Promise<number>((resolve, reject) => {
@@ -52,19 +54,14 @@ describe('a stalled client', () => {
     // Stop reading: the server's writes pile up in the kernel, then in the socket's buffer.
     (stalled.ws as unknown as { _socket: { pause(): void } })._socket.pause();
 
-    const report = new Promise<{ baseline: number; peak: number; clients: number }>((resolve) =>
-      child!.on('message', (message: { done?: boolean; baseline: number; peak: number; clients: number }) => {
+    const report = new Promise<{ clients: number }>((resolve) =>
+      child!.on('message', (message: { done?: boolean; clients: number }) => {
         if (message.done) resolve(message);
       }),
     );
     child.send({ produce: total });
-    const { baseline, peak, clients } = await report;
-    const start = Date.now();
-    while (healthy.some((r) => r.ids.length < total) && Date.now() - start < 30_000) await new Promise((resolve) => setTimeout(resolve, 20));
-
-    const growthMb = (peak - baseline) / 1024 / 1024;
-    console.log(`server RSS growth with one stalled client over ${total} messages: ${growthMb.toFixed(1)} MB`);
-    expect(growthMb).toBeLessThan(64);
+    const { clients } = await report;
+    await until(() => healthy.every((r) => r.ids.length >= total), 'every message at both healthy clients', 30_000);
     for (const r of healthy) {
       expect(r.ids).toHaveLength(total);
       expect(new Set(r.ids).size).toBe(total);

@@ -19,7 +19,7 @@ export type { WinstonTransportOptions } from './adapters/winston.js';
 export type { RecordSink } from './adapters/shared.js';
 export { DEFAULT_WORKER_CHANNEL } from './worker/bridge.js';
 export { LogHub } from './hub/log-hub.js';
-export type { BatchListener, GapListener, LogHubOptions, StreamMessage } from './hub/log-hub.js';
+export type { BatchListener, GapListener, LogHubOptions, Position, StreamMessage } from './hub/log-hub.js';
 export type { BackplaneHub, BackplaneLink, HistoryPage, HubGap, LogwireBackplane } from './hub/backplane.js';
 export { compareIds, formatId, parseId } from '@logwire/protocol';
 export type { StreamId } from '@logwire/protocol';

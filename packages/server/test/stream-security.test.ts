@@ -1,9 +1,10 @@
-import { request as httpRequest } from 'node:http';
+import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { bearerToken, createLogwire, type Logwire } from '../src/index.js';
 import type { LogStreamEndpointOptions } from '../src/transport/ws-endpoint.js';
-import { connect, type RawClient, waitUntil } from './stream-helpers.js';
+import { connect, type RawClient } from './stream-helpers.js';
+import { until } from '../../../test/helpers/wait.js';
 
 let logwire: Logwire | undefined;
 const clients: RawClient[] = [];
@@ -127,7 +128,7 @@ describe('audit permission', () => {
     const auditor = await open(url, {}, { headers: { 'x-role': 'auditor' } });
     await fresh.until((f) => f[0]?.type === 'welcome');
     expect(fresh.frames[0]?.data.audit).toBe(false);
-    await waitUntil(() => legacy.frames.length >= 3 && auditor.messages().length === 6);
+    await until(() => legacy.frames.length >= 3 && auditor.messages().length === 6, 'the legacy replay and the auditor tail');
     logBoth(lw, 300);
     await auditor.until(() => auditor.messages().length === 606);
     for (const client of [legacy, fresh, resumed]) await client.until(() => client.messages().filter((m) => m.type === 'system_log').length >= 300);
@@ -135,6 +136,101 @@ describe('audit permission', () => {
       expect(client.frames.some((frame) => frame.raw.includes('audit_log') || frame.raw.includes('secret_action'))).toBe(false);
     }
     expect(auditor.messages().filter((m) => m.type === 'audit_log')).toHaveLength(303);
+  });
+});
+
+describe('audit activity hidden from a viewer without audit permission', () => {
+  /** Every stream id in a frame's text. */
+  const idsIn = (raw: string) => raw.match(/\d+-\d+/g) ?? [];
+
+  it('tells such a viewer only system_log ids: welcome.head, batch ranges, gaps and subscribed.at (raw frames)', async () => {
+    const lw = createLogwire({ callsite: false, historySize: 20 });
+    logwire = lw;
+    const authenticate = (request: IncomingMessage) => ({ audit: request.headers['x-role'] === 'auditor' });
+    const { address } = await lw.listen(0, '127.0.0.1', { authenticate });
+    const url = `ws://127.0.0.1:${address.port}/ws/logs`;
+    const systemIds = new Set<string>();
+    const auditIds = new Set<string>();
+    lw.hub.on((batch) => {
+      for (const message of batch) (message.type === 'audit_log' ? auditIds : systemIds).add(message.id);
+    });
+    const audit = (n: number) => {
+      for (let i = 0; i < n; i++) lw.getLogger('orch.audit').audit('secret_action', { i });
+      lw.hub.flush();
+    };
+    lw.getLogger('app').info('system 0');
+    lw.hub.flush();
+    audit(3);
+    // A fresh viewer: the newest message is an audit event, the head it is told is not.
+    const fresh = await open(url, {});
+    await fresh.until((f) => f.length >= 2, 5000, 'welcome and tail');
+    expect(fresh.frames[0]?.data.head).toBe([...systemIds][0]);
+    // Live audit events alone produce nothing for it; the next system message continues its range.
+    audit(5);
+    lw.getLogger('app').info('system 1');
+    lw.hub.flush();
+    await fresh.until(() => fresh.messages().length === 2, 5000, 'system 1');
+    expect(fresh.frames.map((f) => f.type)).toEqual(['welcome', 'batch', 'batch']);
+    expect(fresh.frames[2]?.data).toMatchObject({ from: [...systemIds][0], to: [...systemIds][1] });
+    fresh.send({ type: 'subscribe', data: { filter: { level: 'INFO' } } });
+    await fresh.until((f) => f.some((frame) => frame.type === 'subscribed'), 5000, 'subscribed');
+    // A viewer resuming from 'system 0' after the history (20) lost it: 30 audit events and a few
+    // system messages later. Its gap names no audit id and counts nothing.
+    const cursor = [...systemIds][0] as string;
+    for (let round = 0; round < 3; round++) {
+      audit(10);
+      lw.getLogger('app').info(`system ${round + 2}`);
+      lw.hub.flush();
+    }
+    const resumed = await open(url, { cursor: { epoch: lw.hub.epoch, id: cursor } });
+    await resumed.until((f) => f.some((frame) => frame.type === 'batch' && frame.data.replay !== true), 5000, 'the end of the replay');
+    const gap = resumed.frames.find((frame) => frame.type === 'gap');
+    // 43 messages, 20 held: 'system 0' to 'system 2' left the history, 'system 3' and 'system 4' did not.
+    expect(gap?.data).toEqual({ from: cursor, to: [...systemIds][2], reason: 'trimmed', epoch: lw.hub.epoch });
+    expect(resumed.messages().map((m) => m.data.message)).toEqual(['system 3', 'system 4']);
+    // An auditor sees the audit ids in the same places.
+    const auditor = await open(url, {}, { headers: { 'x-role': 'auditor' } });
+    await auditor.until((f) => f.length >= 2, 5000, 'welcome');
+    expect(auditIds.has(auditor.frames[0]?.data.head)).toBe(false);
+    audit(1);
+    await auditor.until(() => auditor.frames.length >= 3, 5000, 'a live audit batch');
+    expect(auditIds.has(auditor.frames[2]?.data.to)).toBe(true);
+    for (const client of [fresh, resumed]) {
+      for (const frame of client.frames) {
+        for (const id of idsIn(frame.raw)) expect([frame.type, id, auditIds.has(id)]).toEqual([frame.type, id, false]);
+        if (frame.type === 'gap') expect(frame.data.count).toBeUndefined();
+      }
+    }
+  });
+});
+
+describe('paged catch-up of a viewer without audit permission', () => {
+  it('reads past pages of audit messages without a frame, and resumes exactly once', async () => {
+    const lw = createLogwire({ callsite: false });
+    logwire = lw;
+    const { address } = await lw.listen(0, '127.0.0.1', { replayPage: 5, authenticate: () => ({ audit: false }) });
+    const url = `ws://127.0.0.1:${address.port}/ws/logs`;
+    const auditIds = new Set<string>();
+    lw.hub.on((batch) => {
+      for (const message of batch) if (message.type === 'audit_log') auditIds.add(message.id);
+    });
+    lw.getLogger('app').info('first');
+    lw.hub.flush();
+    const cursor = lw.hub.head!.id;
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 12; i++) lw.getLogger('orch.audit').audit('secret_action', { i });
+      lw.getLogger('app').info(`system ${round}`);
+    }
+    lw.hub.flush();
+    const viewer = await open(url, { cursor: { epoch: lw.hub.epoch, id: cursor } });
+    await viewer.until((f) => f.some((frame) => frame.type === 'batch' && frame.data.replay !== true), 5000, 'the end of the replay');
+    expect(viewer.frames[0]?.data.mode).toBe('resumed');
+    expect(viewer.messages().map((m) => m.data.message)).toEqual(['system 0', 'system 1', 'system 2', 'system 3']);
+    const batches = viewer.frames.filter((frame) => frame.type === 'batch');
+    // Contiguous ranges from the cursor, each ending on a system message; no audit id anywhere.
+    expect(batches[0]?.data.from).toBe(cursor);
+    for (let i = 1; i < batches.length; i++) expect(batches[i]?.data.from).toBe(batches[i - 1]?.data.to);
+    for (const frame of viewer.frames) for (const id of frame.raw.match(/\d+-\d+/g) ?? []) expect(auditIds.has(id)).toBe(false);
   });
 });
 
@@ -178,13 +274,12 @@ describe('hostile client input', () => {
 
 describe('heartbeats', () => {
   it('terminates a peer that stops answering protocol pings, and keeps the ones that do', async () => {
-    const { lw, url } = await start({ heartbeatInterval: 100 });
+    const { url } = await start({ heartbeatInterval: 100 });
     const silent = await open(url, {}, { autoPong: false });
     const healthy = await open(url, {});
     const { code } = await silent.closed;
     expect(code).toBe(1006);
     expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
-    await waitUntil(() => lw.hub !== undefined);
   });
 
   it('sends app-level pings to extended clients only', async () => {

@@ -1,4 +1,4 @@
-import type { GapReason } from '@logwire/protocol';
+import type { EpochGap, GapReason } from '@logwire/protocol';
 import type { LogEntry } from '../logger/format.js';
 import type { StreamMessage } from './log-hub.js';
 
@@ -7,13 +7,8 @@ import type { StreamMessage } from './log-hub.js';
  * docs/protocol.md): `from` the last id before it, `to` the last missing id (`null`: unknown),
  * `epoch` the epoch `from` belongs to.
  */
-export interface HubGap {
+export interface HubGap extends EpochGap {
   reason: Extract<GapReason, 'trimmed' | 'epoch' | 'diverged' | 'dropped'>;
-  from: string | null;
-  to: string | null;
-  /** Messages known to be missing (before filtering), when known. */
-  count?: number;
-  epoch: string;
 }
 
 /** One page of history older than a hub holds, served by a backplane to a resuming client. */

@@ -1,4 +1,4 @@
-import { Level, loggerMatcher, type NormalizedFilter } from '@logwire/protocol';
+import { messageMatcher, type NormalizedFilter } from '@logwire/protocol';
 import type { StreamMessage } from './log-hub.js';
 
 /** A compiled subscription filter: a predicate plus the key shared by equal filters. */
@@ -15,24 +15,27 @@ export interface CompiledFilter {
 }
 
 /**
- * Compiles a normalised filter for a subscriber with or without audit permission. A subscriber
- * without it never receives `audit_log`, whatever the filter says; `level` never removes audit.
+ * Compiles a normalised filter for a subscriber with or without audit permission, with the
+ * protocol's one message filter (`messageMatcher`): a subscriber without permission never receives
+ * `audit_log`, whatever the filter says; `level` never removes audit. A stored message is a filter
+ * subject as it is (numeric level, `data` as JSON text), so matching allocates nothing.
  */
 export function compileFilter(filter: NormalizedFilter, audit: boolean): CompiledFilter {
-  const system = filter.types.includes('system_log');
-  const auditAllowed = audit && filter.types.includes('audit_log');
-  const minLevel = Level[filter.level];
-  const loggerPasses = loggerMatcher(filter.loggers);
-  const text = filter.text.toLowerCase();
-  const all = system && auditAllowed && minLevel <= Level.TRACE && filter.loggers.length === 0 && text === '';
-  const accepts = (message: StreamMessage): boolean => {
-    if (message.type === 'audit_log') {
-      if (!auditAllowed) return false;
-    } else if (!system || message.level < minLevel) return false;
-    if (!loggerPasses(message.logger)) return false;
-    return text === '' || message.data.toLowerCase().includes(text);
-  };
-  // The filter in force is what the subscriber can actually get: without permission, no audit.
-  const effective: NormalizedFilter = audit ? filter : { ...filter, types: filter.types.filter((type) => type !== 'audit_log') };
-  return { key: `${audit ? 'a' : 'n'}${JSON.stringify(effective)}`, filter: effective, audit, accepts, all };
+  const accepts = messageMatcher(filter, { audit });
+  const effective = effectiveFilter(filter, audit);
+  return { key: keyOf(effective, audit), filter: effective, audit, accepts, all: accepts.all };
+}
+
+/** The key {@link compileFilter} would give `filter` for this subscriber, without compiling it. */
+export function filterKey(filter: NormalizedFilter, audit: boolean): string {
+  return keyOf(effectiveFilter(filter, audit), audit);
+}
+
+/** The filter in force is what the subscriber can actually get: without permission, no audit. */
+function effectiveFilter(filter: NormalizedFilter, audit: boolean): NormalizedFilter {
+  return audit ? filter : { ...filter, types: filter.types.filter((type) => type !== 'audit_log') };
+}
+
+function keyOf(effective: NormalizedFilter, audit: boolean): string {
+  return `${audit ? 'a' : 'n'}${JSON.stringify(effective)}`;
 }

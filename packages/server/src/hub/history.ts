@@ -1,7 +1,10 @@
-import { compareIds, formatId, type LogType, type StreamId } from '@logwire/protocol';
+import { compareIds, formatId, logFrame, type LogType, type StreamId } from '@logwire/protocol';
 import type { StreamMessage } from './log-hub.js';
 
 const TYPES: readonly LogType[] = ['system_log', 'audit_log'];
+
+/** Told about each message that leaves the history: its id, ordinal and type. */
+export type OnEvict = (id: StreamId, ordinal: number, type: LogType) => void;
 
 /**
  * The hub's replay history: a bounded FIFO of messages (by count and by bytes) stored off the
@@ -50,15 +53,15 @@ export class History {
   }
 
   /**
-   * Appends a message, evicting the oldest ones to make room (each passed to `onEvict` as its id
-   * and ordinal). A message larger than the whole byte budget is not kept (it is reported evicted).
+   * Appends a message, evicting the oldest ones to make room (each passed to `onEvict` as its id,
+   * ordinal and type). A message larger than the whole byte budget is not kept (it is reported evicted).
    */
-  push(message: StreamMessage, ordinal: number, onEvict: (id: StreamId, ordinal: number) => void): void {
+  push(message: StreamMessage, ordinal: number, onEvict: OnEvict): void {
     const loggerLength = Buffer.byteLength(message.logger);
     const dataLength = Buffer.byteLength(message.data);
     const size = loggerLength + dataLength;
     if (size > this.#bytes.length) {
-      onEvict(message.position, ordinal);
+      onEvict(message.position, ordinal, message.type);
       return;
     }
     if (this.#length === this.#capacity) this.#evict(onEvict);
@@ -116,7 +119,7 @@ export class History {
       level: this.#level[slot] as number,
       logger: this.#bytes.toString('utf8', start, loggerEnd),
       data,
-      frame: '{"type":"' + type + '","id":"' + id + '","data":' + data + '}',
+      frame: logFrame(type, id, data),
       ordinal: this.#ordinal[slot] as number,
     };
   }
@@ -134,16 +137,17 @@ export class History {
     return lo;
   }
 
-  #evict(onEvict: (id: StreamId, ordinal: number) => void): void {
+  #evict(onEvict: OnEvict): void {
     const slot = this.#first;
-    onEvict({ ms: this.#ms[slot] as number, seq: this.#seq[slot] as number }, this.#ordinal[slot] as number);
+    const id = { ms: this.#ms[slot] as number, seq: this.#seq[slot] as number };
+    onEvict(id, this.#ordinal[slot] as number, TYPES[this.#type[slot] as number] as LogType);
     this.#first = (this.#first + 1) % this.#capacity;
     this.#length--;
     if (this.#length === 0) this.#head = 0;
   }
 
   /** Finds `size` contiguous free bytes in the ring, evicting the oldest records as needed. */
-  #allocate(size: number, onEvict: (id: StreamId, ordinal: number) => void): number {
+  #allocate(size: number, onEvict: OnEvict): number {
     const total = this.#bytes.length;
     for (;;) {
       if (this.#length === 0) return 0;

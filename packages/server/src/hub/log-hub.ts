@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import type { LogType } from '@logwire/protocol';
+import { compareIds, formatId, GapReason, logFrame, type LogType, type StreamId } from '@logwire/protocol';
 import type { LogEntry } from '../logger/format.js';
-import { History } from './history.js';
-import { compareIds, formatId, parseId, type StreamId } from '@logwire/protocol';
-import { IdGenerator } from './stream-id.js';
 import type { BackplaneHub, BackplaneLink, HistoryPage, HubGap } from './backplane.js';
+import { EvictionLog } from './eviction-log.js';
+import { type HeldGap, HeldGaps } from './held-gaps.js';
+import { History } from './history.js';
+import { parsePosition, type Position } from './position.js';
+import { IdGenerator } from './stream-id.js';
+
+export type { HeldGap } from './held-gaps.js';
+export type { Position } from './position.js';
 
 /** A message the hub has accepted: the entry plus its stream id and its encoded frame. */
-export interface StreamMessage {
-  /** `<ms>-<seq>` stream id. */
-  id: string;
-  /** Parsed form of `id`, for ordering. */
-  position: StreamId;
+export interface StreamMessage extends Position {
   type: LogType;
   time: number;
   level: number;
@@ -20,15 +21,14 @@ export interface StreamMessage {
   data: string;
   /** JSON text of the whole frame `{"type":…,"id":…,"data":…}`, as legacy clients receive it. */
   frame: string;
-  /** How many messages this hub accepted (or restored) before this one; set by the hub. */
-  ordinal?: number;
 }
 
 /**
- * Receives every batch of newly accepted messages, in id order, once per flush; `previous` is the
- * last message of the batch before (so readers can tell the range a batch continues from).
+ * Receives every batch of newly accepted messages, in id order, once per flush; `previous` is where
+ * the batch before ended (so readers can tell the range a batch continues from), `previousSystem`
+ * the newest `system_log` delivered before it (the same for readers without audit permission).
  */
-export type BatchListener = (batch: readonly StreamMessage[], previous: StreamMessage | undefined) => void;
+export type BatchListener = (batch: readonly StreamMessage[], previous: Position | undefined, previousSystem: Position | undefined) => void;
 
 /** Receives the gaps a backplane announces (before the batch that follows them). */
 export type GapListener = (gap: HubGap) => void;
@@ -51,17 +51,6 @@ export interface LogHubOptions {
   /** Called when a listener throws; the other listeners still receive the batch. */
   onListenerError?: (error: unknown) => void;
 }
-
-/** A backplane gap as the history keeps it. */
-export interface HeldGap {
-  gap: HubGap;
-  /** Where it sits: after the message with this id (the gap's `from`). */
-  at: StreamId;
-  /** Messages after the gap have ids above this (the later of `from` and `to`). */
-  resume: StreamId;
-}
-
-const MAX_HELD_GAPS = 64;
 
 /** Messages that left the history, as far as the hub can tell. */
 export interface Missing {
@@ -89,44 +78,33 @@ export class LogHub implements BackplaneHub {
   readonly #ids = new IdGenerator();
   readonly #listeners = new Set<BatchListener>();
   readonly #gapListeners = new Set<GapListener>();
-  /** The latest backplane gaps inside the held history, oldest first, so catch-ups report them too. */
-  #gaps: HeldGap[] = [];
+  readonly #gaps = new HeldGaps();
   /** Set when a backplane assigns the ids: local entries go to it and come back through ingest(). */
   #backplane: BackplaneLink | undefined;
   #outbox: LogEntry[] = [];
   #outboxScheduled: ReturnType<typeof setImmediate> | undefined;
   readonly #options: Required<Omit<LogHubOptions, 'onListenerError' | 'epoch'>> & Pick<LogHubOptions, 'onListenerError'>;
-  // Ordinals of recently evicted messages (a ring of the last `historySize`), so a gap can say
-  // how many messages a cursor missed, not only which range.
-  readonly #evictedMs: Float64Array;
-  readonly #evictedSeq: Float64Array;
-  readonly #evictedOrdinal: Float64Array;
-  #evictedCount = 0;
-  #lastEvicted: { id: StreamId; ordinal: number } | undefined;
+  readonly #evicted: EvictionLog;
   /** True once messages older than the first restored one are known to be absent. */
   #truncatedStart = false;
   #ordinal = 0;
   #pending: StreamMessage[] = [];
   #pendingBytes = 0;
   #scheduled: ReturnType<typeof setImmediate> | undefined;
-  #last: StreamMessage | undefined;
-  #delivered: StreamMessage | undefined;
-  readonly #onEvict = (id: StreamId, ordinal: number): void => {
-    const at = this.#evictedCount % this.#evictedMs.length;
-    this.#evictedMs[at] = id.ms;
-    this.#evictedSeq[at] = id.seq;
-    this.#evictedOrdinal[at] = ordinal;
-    this.#evictedCount++;
-    this.#lastEvicted = { id, ordinal };
-  };
+  /** The newest message accepted or restored. */
+  #head: StreamMessage | undefined;
+  /** The newest position: the head, or the end of a later backplane gap. Ingest skips anything not after it. */
+  #last: Position | undefined;
+  /** Where the last delivered batch (or restored history, or backplane gap) ended; replays stop here. */
+  #delivered: Position | undefined;
+  /** The newest `system_log` delivered (or restored): the head as a reader without audit permission sees it. */
+  #deliveredSystem: Position | undefined;
 
   constructor(options: LogHubOptions = {}) {
     this.#options = { ...DEFAULTS, ...options };
     this.#history = new History(this.#options.historySize, this.#options.historyBytes);
-    const window = Math.max(4096, Math.min(this.#options.historySize * 2, 1 << 16));
-    this.#evictedMs = new Float64Array(window);
-    this.#evictedSeq = new Float64Array(window);
-    this.#evictedOrdinal = new Float64Array(window);
+    // A ring of the last evictions, larger than the history, so a gap can count what a cursor missed.
+    this.#evicted = new EvictionLog(Math.max(4096, Math.min(this.#options.historySize * 2, 1 << 16)));
     this.#epoch = options.epoch ?? randomBytes(6).toString('base64url');
   }
 
@@ -161,8 +139,8 @@ export class LogHub implements BackplaneHub {
     }
     const position = this.#ids.next(entry.time);
     const id = formatId(position);
-    const frame = '{"type":"' + entry.type + '","id":"' + id + '","data":' + entry.data + '}';
-    return this.#accept({ id, position, type: entry.type, time: entry.time, level: entry.level, logger: entry.logger, data: entry.data, frame });
+    const { type, time, level, logger, data } = entry;
+    return this.#accept({ id, position, type, time, level, logger, data, frame: logFrame(type, id, data) });
   }
 
   #sendOutbox(): void {
@@ -185,24 +163,22 @@ export class LogHub implements BackplaneHub {
   ingest(messages: readonly StreamMessage[]): void {
     for (const message of messages) {
       if (this.#last !== undefined && compareIds(message.position, this.#last.position) <= 0) continue;
-      this.#accept({ ...message, ordinal: undefined });
+      const { ordinal: _ignored, ...fresh } = message;
+      this.#accept(fresh);
     }
   }
 
   /** Announces a backplane gap to the gap listeners; an `epoch` gap starts over in `next`. */
   gap(gap: HubGap, next?: string): void {
     this.flush();
-    if (gap.reason === 'epoch') {
+    if (gap.reason === GapReason.Epoch) {
       this.#reset(next ?? randomBytes(6).toString('base64url'), [], true);
     } else if (gap.to !== null) {
-      const position = parseId(gap.to);
+      const end = parsePosition(gap.to);
       // The next batch continues from the gap's end, so its `from` says where it resumes.
-      if (position !== undefined) this.#delivered = this.#last = { id: gap.to, position, type: 'system_log', time: 0, level: 0, logger: '', data: 'null', frame: '' };
-      const at = gap.from === null ? undefined : parseId(gap.from);
-      if (position !== undefined && at !== undefined) {
-        this.#gaps.push({ gap, at, resume: compareIds(position, at) > 0 ? position : at });
-        if (this.#gaps.length > MAX_HELD_GAPS) this.#gaps.shift();
-      }
+      if (end !== undefined) this.#delivered = this.#last = end;
+      const at = gap.from === null ? undefined : parsePosition(gap.from);
+      if (end !== undefined && at !== undefined) this.#gaps.add(gap, at.position, end.position);
     }
     this.#emitGap(gap);
   }
@@ -226,18 +202,19 @@ export class LogHub implements BackplaneHub {
     const before = { epoch: this.#epoch, id: this.#delivered?.id ?? null };
     this.#reset(epoch, messages, complete);
     // Clients already connected hold ids (or at least the epoch) of the stream that was replaced.
-    if (epoch !== before.epoch) this.#emitGap({ reason: 'epoch', from: before.id, to: null, epoch: before.epoch });
+    if (epoch !== before.epoch) this.#emitGap({ reason: GapReason.Epoch, from: before.id, to: null, epoch: before.epoch });
   }
 
   #reset(epoch: string, messages: readonly StreamMessage[], complete: boolean): void {
     this.#epoch = epoch;
     this.#history = new History(this.#options.historySize, this.#options.historyBytes);
-    this.#evictedCount = 0;
-    this.#lastEvicted = undefined;
+    this.#evicted.clear();
+    this.#head = undefined;
     this.#last = undefined;
     this.#delivered = undefined;
+    this.#deliveredSystem = undefined;
     this.#ordinal = 0;
-    this.#gaps = [];
+    this.#gaps.clear();
     this.#truncatedStart = false;
     this.restore(messages);
     if (complete) this.#truncatedStart = false;
@@ -248,12 +225,7 @@ export class LogHub implements BackplaneHub {
    * history from `after` must report it once it reaches `at` and continue after `resume`.
    */
   gapFrom(after: StreamId | undefined, strictlyAfter = false): HeldGap | undefined {
-    for (const held of this.#gaps) {
-      if (after === undefined) return held;
-      const c = compareIds(held.at, after);
-      if (c > 0 || (c === 0 && !strictlyAfter)) return held;
-    }
-    return undefined;
+    return this.#gaps.from(after, strictlyAfter);
   }
 
   /** Registers a gap listener; returns the function that removes it. */
@@ -270,8 +242,8 @@ export class LogHub implements BackplaneHub {
   #accept(message: StreamMessage): StreamMessage {
     const ordinal = this.#ordinal++;
     message.ordinal = ordinal;
-    this.#history.push(message, ordinal, this.#onEvict);
-    this.#last = message;
+    this.#history.push(message, ordinal, this.#evicted.record);
+    this.#head = this.#last = message;
     this.#pending.push(message);
     this.#pendingBytes += message.frame.length;
     if (this.#pending.length >= this.#options.maxBatchMessages || this.#pendingBytes >= this.#options.maxBatchBytes) {
@@ -291,10 +263,10 @@ export class LogHub implements BackplaneHub {
       if (this.#last !== undefined && compareIds(message.position, this.#last.position) <= 0) continue;
       // Storage may hold only the newest part of the epoch: what came before is unknown here.
       if (this.#last === undefined) this.#truncatedStart = true;
-      this.#history.push(message, this.#ordinal++, this.#onEvict);
+      this.#history.push(message, this.#ordinal++, this.#evicted.record);
       this.#ids.resumeAfter(message.position);
-      this.#last = message;
-      this.#delivered = message;
+      this.#head = this.#last = this.#delivered = message;
+      if (message.type === 'system_log') this.#deliveredSystem = message;
     }
   }
 
@@ -309,10 +281,17 @@ export class LogHub implements BackplaneHub {
     this.#pending = [];
     this.#pendingBytes = 0;
     const previous = this.#delivered;
+    const previousSystem = this.#deliveredSystem;
     this.#delivered = batch[batch.length - 1];
+    for (let i = batch.length - 1; i >= 0; i--) {
+      const message = batch[i] as StreamMessage;
+      if (message.type !== 'system_log') continue;
+      this.#deliveredSystem = message;
+      break;
+    }
     for (const listener of this.#listeners) {
       try {
-        listener(batch, previous);
+        listener(batch, previous, previousSystem);
       } catch (error) {
         this.#options.onListenerError?.(error);
       }
@@ -327,12 +306,17 @@ export class LogHub implements BackplaneHub {
 
   /** The newest message, if any. */
   get head(): StreamMessage | undefined {
-    return this.#last;
+    return this.#head;
   }
 
-  /** The newest message already handed to listeners (or restored); replays stop here. */
-  get delivered(): StreamMessage | undefined {
+  /** Where the stream already handed to listeners (or restored) ends; replays stop here. */
+  get delivered(): Position | undefined {
     return this.#delivered;
+  }
+
+  /** The newest `system_log` already handed to listeners (or restored): `delivered` for a reader without audit permission. */
+  get deliveredSystem(): Position | undefined {
+    return this.#deliveredSystem;
   }
 
   /** Messages held for replay. */
@@ -343,11 +327,6 @@ export class LogHub implements BackplaneHub {
   /** The oldest message still held in memory. */
   get oldest(): StreamMessage | undefined {
     return this.#history.at(0);
-  }
-
-  /** The message at `index` of the history (0 = oldest). */
-  historyAt(index: number): StreamMessage | undefined {
-    return this.#history.at(index);
   }
 
   /**
@@ -394,46 +373,36 @@ export class LogHub implements BackplaneHub {
 
   /**
    * What a reader positioned at `cursor` (an id of this epoch) can no longer get: `undefined` when
-   * every message after it is still held, otherwise the missing range's end and size.
+   * every message after it is still held, otherwise the missing range's end and size. For a reader
+   * without audit permission (`audit` false) only evicted `system_log` count, and the size is not
+   * told (it would count audit messages).
    */
-  missingAfter(cursor: StreamId | undefined, cursorOrdinal?: number): Missing | undefined {
+  missingAfter(cursor: StreamId | undefined, cursorOrdinal?: number, audit = true): Missing | undefined {
     const oldest = this.#history.idAt(0);
-    const evicted = this.#lastEvicted;
+    const evicted = this.#evicted.last;
+    const visible = audit ? evicted : this.#evicted.lastSystem;
     if (cursor === undefined) {
       // From the start of the epoch: whatever was evicted (or never restored) is missing.
-      if (evicted !== undefined) return { to: evicted.id, count: this.#truncatedStart ? undefined : evicted.ordinal + 1 };
+      if (visible !== undefined) return { to: visible.id, count: this.#truncatedStart || !audit ? undefined : visible.ordinal + 1 };
       return this.#truncatedStart ? { to: undefined, count: undefined } : undefined;
     }
     if (oldest === undefined || compareIds(cursor, oldest) >= 0) return undefined;
-    if (evicted !== undefined && compareIds(cursor, evicted.id) >= 0) return undefined;
     if (evicted === undefined) {
       // Nothing was evicted: the cursor predates a restored history (unknown range), or it is
       // older than anything this epoch ever had.
       return this.#truncatedStart ? { to: undefined, count: undefined } : undefined;
     }
+    if (visible === undefined || compareIds(cursor, visible.id) >= 0) return undefined;
+    if (!audit) return { to: visible.id, count: undefined };
     const from = cursorOrdinal ?? this.#ordinalOf(cursor);
-    return { to: evicted.id, count: from === undefined ? undefined : evicted.ordinal - from };
+    return { to: visible.id, count: from === undefined ? undefined : visible.ordinal - from };
   }
 
   #ordinalOf(id: StreamId): number | undefined {
     const index = this.#history.indexAfter(id, true);
     const held = this.#history.idAt(index);
     if (held !== undefined && compareIds(held, id) === 0) return this.#history.ordinalAt(index);
-    // Search the evicted window (sorted by ordinal, hence by id) by binary search.
-    const size = this.#evictedMs.length;
-    const count = Math.min(this.#evictedCount, size);
-    let lo = 0;
-    let hi = count;
-    const base = this.#evictedCount - count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const at = (base + mid) % size;
-      const c = compareIds({ ms: this.#evictedMs[at] as number, seq: this.#evictedSeq[at] as number }, id);
-      if (c === 0) return this.#evictedOrdinal[at];
-      if (c < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return undefined;
+    return this.#evicted.ordinalOf(id);
   }
 
   /** Stops the scheduled flush and drops listeners; pending messages are flushed first. */

@@ -12,6 +12,12 @@ export interface AuthGrant {
   audit?: boolean;
   /** Anything the app wants to remember about the client (a user id, a role). */
   user?: unknown;
+  /**
+   * Who the client is, for the per-principal connection cap (`maxConnectionsPerPrincipal`): a user
+   * or API-key id. @default `user` when it is a string or a number, else none (only the per-address
+   * and total caps apply)
+   */
+  principal?: string;
 }
 
 /**
@@ -22,20 +28,27 @@ export interface AuthGrant {
 export type Authenticate = (request: IncomingMessage) => AuthResult | Promise<AuthResult>;
 
 /** The outcome of running a hook: admitted with permissions, or refused with an HTTP status. */
-export type AuthOutcome = { ok: true; audit: boolean; user: unknown } | { ok: false; status: 401 | 500 };
+export type AuthOutcome = { ok: true; audit: boolean; user: unknown; principal: string | undefined } | { ok: false; status: 401 | 500 };
 
 /** Runs `hook` (or admits everyone when there is none); a hook that throws refuses with 500. */
 export async function runAuthenticate(hook: Authenticate | undefined, request: IncomingMessage): Promise<AuthOutcome> {
-  if (hook === undefined) return { ok: true, audit: true, user: undefined };
+  if (hook === undefined) return { ok: true, audit: true, user: undefined, principal: undefined };
   let result: AuthResult;
   try {
     result = await hook(request);
   } catch {
     return { ok: false, status: 500 };
   }
-  if (result === true) return { ok: true, audit: true, user: undefined };
+  if (result === true) return { ok: true, audit: true, user: undefined, principal: undefined };
   if (result === false || result === null || typeof result !== 'object') return { ok: false, status: 401 };
-  return { ok: true, audit: result.audit ?? true, user: result.user };
+  return { ok: true, audit: result.audit === undefined || result.audit === true, user: result.user, principal: principalOf(result) };
+}
+
+/** The identity a grant names for the per-principal cap: `principal`, else a string or numeric `user`. */
+function principalOf(grant: AuthGrant): string | undefined {
+  if (typeof grant.principal === 'string') return grant.principal;
+  const { user } = grant;
+  return typeof user === 'string' || (typeof user === 'number' && Number.isFinite(user)) ? String(user) : undefined;
 }
 
 /** Subprotocol a logwire client offers (and the server echoes) when it sends a token in `Sec-WebSocket-Protocol`. */
