@@ -7,7 +7,7 @@
 //    start → the newest 1,000 rows are in the DOM (open buffer + load + render), and the load alone.
 //
 // 3. Reload to first paint of the wired dashboard: a <system-log-panel> fed by a LogStreamClient with
-//    `replay()` (bench/replay/app-server.mjs) has received 10,000 messages from a real logwire server
+//    `replay()` (test/helpers/replay-app-server.mjs) has received 10,000 messages from a real logwire server
 //    (packages/server/dist: run `npm run build` first); reload and time navigation start → the
 //    client's `restore` event, → the first frame with rows in the panel, → the socket's open event.
 //
@@ -16,8 +16,8 @@
 import puppeteer from 'puppeteer-core';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
 import { createLogwire } from '../../packages/server/dist/index.js';
-import { startReplayAppServer } from './app-server.mjs';
-import { startReplayPageServer } from './page-server.mjs';
+import { startReplayAppServer } from '../../test/helpers/replay-app-server.mjs';
+import { startReplayPageServer } from '../../test/helpers/replay-page-server.mjs';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1] || 5);

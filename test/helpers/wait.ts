@@ -7,9 +7,10 @@ export const DEFAULT_WAIT_MS = 10_000;
 /**
  * Resolves as soon as `check()` returns a truthy value (sync or async), with that value; rejects
  * with `timed out waiting for <what>` after `timeoutMs`. The condition is re-checked on every
- * macrotask turn, so whatever event makes it true is seen on the next turn.
+ * macrotask turn, so whatever event makes it true is seen on the next turn. `what` may be a
+ * function, called only for the failure message (to name the last value seen, say).
  */
-export async function until<T>(check: () => T | Promise<T>, what = 'condition', timeoutMs = DEFAULT_WAIT_MS): Promise<NonNullable<T>> {
+export async function until<T>(check: () => T | Promise<T>, what: string | (() => string) = 'condition', timeoutMs = DEFAULT_WAIT_MS): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -22,7 +23,7 @@ export async function until<T>(check: () => T | Promise<T>, what = 'condition', 
     }
     if (Date.now() > deadline) {
       const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${cause}`);
     }
     await turn();
   }

@@ -4,7 +4,8 @@ import { createLogwire, type Logwire } from '@logwire/server';
 import { RedisBackplane, RedisBackplaneErrorCode } from '@logwire/redis';
 import { LogStreamClient, type WebSocketConstructor } from '@logwire/client';
 import { WebSocket } from 'ws';
-import { deleteKeys, REDIS_URL, requireRedis, uniquePrefix, waitFor } from '../../packages/redis/test/helpers.js';
+import { deleteKeys, REDIS_URL, requireRedis, uniquePrefix } from '../../packages/redis/test/helpers.js';
+import { until } from '../helpers/wait.js';
 
 // createLogwire({ backplane }) in one process, against the shared Redis on 127.0.0.1:6379.
 
@@ -45,9 +46,9 @@ describe('createLogwire({ backplane })', () => {
     const client = new LogStreamClient(`ws://127.0.0.1:${address.port}/ws/logs`, { WebSocket: WebSocket as unknown as WebSocketConstructor });
     clients.push(client);
     client.on('message', (message) => ids.push(message.id as string));
-    await waitFor(() => client.state === 'live', 'the client to be live');
+    await until(() => client.state === 'live', 'the client to be live', 15_000);
     logwire.getLogger('app').info('first');
-    await waitFor(() => ids.length === 1, 'the first record back from Redis');
+    await until(() => ids.length === 1, 'the first record back from Redis', 15_000);
     const stored = await admin.xrange(`${prefix}{logs}:x`, '-', '+');
     expect(ids).toEqual([stored[0]![0]]);
     // Logged in the same turn as close(): still appended before the backplane disconnects.
