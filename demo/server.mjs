@@ -73,7 +73,9 @@ const server = createServer(async (request, response) => {
   // GET /rate reads the simulated load (log calls per second); POST /rate?value=N changes it.
   if (path === '/rate' && (request.method === 'POST' || request.method === 'GET')) {
     if (request.method === 'POST') workload.setRate(Number(new URL(request.url, 'http://demo').searchParams.get('value')));
-    response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ rate: workload.rate }));
+    response
+      .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(JSON.stringify({ rate: workload.rate }));
     return;
   }
   if (path.startsWith('/logs/')) {

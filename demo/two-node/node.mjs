@@ -59,11 +59,15 @@ const server = createServer(async (request, response) => {
   const path = (request.url ?? '/').split('?')[0];
   if (path === '/rate' && (request.method === 'POST' || request.method === 'GET')) {
     if (request.method === 'POST') workload.setRate(Number(new URL(request.url, 'http://demo').searchParams.get('value')));
-    response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ rate: workload.rate }));
+    response
+      .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(JSON.stringify({ rate: workload.rate }));
     return;
   }
   if (path === '/metrics') {
-    response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ node, epoch: logwire.hub.epoch, held: logwire.hub.historyLength, ...backplane.metrics }));
+    response
+      .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(JSON.stringify({ node, epoch: logwire.hub.epoch, held: logwire.hub.historyLength, ...backplane.metrics }));
     return;
   }
   if (path.startsWith('/logs/')) {

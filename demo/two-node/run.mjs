@@ -15,7 +15,9 @@ const nodes = ['node-a', 'node-b'].map((name, i) =>
   spawn(process.execPath, [script], { stdio: 'inherit', env: { ...process.env, PORT: String(base + i), NODE: name, REDIS_URL: redis } }),
 );
 const host = demoHost();
-console.log(`two-node demo: open ${demoUrl('http', host, base)} and ${demoUrl('http', host, base + 1)}; both show the records of both nodes.`);
+console.log(
+  `two-node demo: open ${demoUrl('http', host, base)} and ${demoUrl('http', host, base + 1)}; both show the records of both nodes.`,
+);
 let stopping = false;
 const stop = () => {
   if (stopping) return;

@@ -14,7 +14,7 @@ describe('self-contained browser module', () => {
     expect(module['LogStreamClient']).to.be.a('function');
     expect(module['parse']).to.be.a('function');
 
-    const server = (await executeServerCommand('logwire:start')) as { id: number; url: string };
+    const server = await executeServerCommand<{ id: number; url: string }, undefined>('logwire:start');
     try {
       document.body.innerHTML = `<system-log-panel src="${server.url}"></system-log-panel>`;
       const panel = document.querySelector('system-log-panel')!;

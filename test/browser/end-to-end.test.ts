@@ -10,14 +10,16 @@ interface Started {
 }
 
 function rowTexts(panel: Element): string[] {
-  return [...(panel.shadowRoot?.querySelectorAll('[part="row"]') ?? [])].map((row) => [...row.children].map((cell) => cell.textContent?.trim()).join(' '));
+  return [...(panel.shadowRoot?.querySelectorAll('[part="row"]') ?? [])].map((row) =>
+    [...row.children].map((cell) => cell.textContent?.trim()).join(' '),
+  );
 }
 
 describe('one log line end to end', () => {
   let server: Started;
 
   beforeEach(async () => {
-    server = (await executeServerCommand('logwire:start')) as Started;
+    server = await executeServerCommand<Started, undefined>('logwire:start');
   });
 
   afterEach(async () => {
@@ -36,15 +38,25 @@ describe('one log line end to end', () => {
       id: server.id,
       entries: [
         { logger: 'orchestrator.instance_manager', level: 'WARNING', message: 'High memory usage detected', fields: { memory_mb: 512 } },
-        { audit: true, logger: 'orchestrator.audit', action: 'instance_spawn', message: 'Instance spawned', metadata: { instance_id: 'abc-123' } },
+        {
+          audit: true,
+          logger: 'orchestrator.audit',
+          action: 'instance_spawn',
+          message: 'Instance spawned',
+          metadata: { instance_id: 'abc-123' },
+        },
       ],
     });
     // How fast a line arrives is measured by bench/latency.mjs; this checks what arrives.
     await until(() => rowTexts(system).length === 1 && rowTexts(audit).length === 1, 'one row in each panel');
 
     const [systemRow] = rowTexts(system);
-    expect(systemRow).to.match(/^\d\d:\d\d:\d\d\.\d{3} WARNING orchestrator\.instance_manager log-server-plugin executeCommand:\d+ High memory usage detected$/);
-    expect(rowTexts(audit)[0]).to.match(/^\d\d:\d\d:\d\d\.\d{3} INFO orchestrator\.audit instance_spawn Instance spawned \{"instance_id":"abc-123"\}$/);
+    expect(systemRow).to.match(
+      /^\d\d:\d\d:\d\d\.\d{3} WARNING orchestrator\.instance_manager log-server-plugin executeCommand:\d+ High memory usage detected$/,
+    );
+    expect(rowTexts(audit)[0]).to.match(
+      /^\d\d:\d\d:\d\d\.\d{3} INFO orchestrator\.audit instance_spawn Instance spawned \{"instance_id":"abc-123"\}$/,
+    );
     expect(system.shadowRoot?.querySelector('[part="count"]')?.textContent).to.equal('1 / 1');
   });
 

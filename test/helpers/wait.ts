@@ -10,13 +10,17 @@ export const DEFAULT_WAIT_MS = 10_000;
  * macrotask turn, so whatever event makes it true is seen on the next turn. `what` may be a
  * function, called only for the failure message (to name the last value seen, say).
  */
-export async function until<T>(check: () => T | Promise<T>, what: string | (() => string) = 'condition', timeoutMs = DEFAULT_WAIT_MS): Promise<NonNullable<T>> {
+export async function until<T>(
+  check: () => T | Promise<T>,
+  what: string | (() => string) = 'condition',
+  timeoutMs = DEFAULT_WAIT_MS,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
       lastError = undefined;
     } catch (error) {
       lastError = error;
@@ -36,15 +40,26 @@ export function turn(): Promise<void> {
 
 /** A source of events: a Node EventEmitter, a DOM EventTarget, or an emitter whose `on()` returns an unbind function. */
 export type EventSource =
-  | { once(event: string, listener: (...args: never[]) => void): unknown; off?(event: string, listener: (...args: never[]) => void): unknown }
-  | { addEventListener(event: string, listener: (event: never) => void): void; removeEventListener(event: string, listener: (event: never) => void): void }
+  | {
+      once(event: string, listener: (...args: never[]) => void): unknown;
+      off?(event: string, listener: (...args: never[]) => void): unknown;
+    }
+  | {
+      addEventListener(event: string, listener: (event: never) => void): void;
+      removeEventListener(event: string, listener: (event: never) => void): void;
+    }
   | { on(event: string, listener: (...args: never[]) => void): () => void };
 
 /**
  * Resolves with the first argument of the next `event` from `source` for which `accept` (if given)
  * returns true; rejects after `timeoutMs` naming the event.
  */
-export function nextEvent<T = unknown>(source: EventSource, event: string, timeoutMs = DEFAULT_WAIT_MS, accept?: (value: T) => boolean): Promise<T> {
+export function nextEvent<T = unknown>(
+  source: EventSource,
+  event: string,
+  timeoutMs = DEFAULT_WAIT_MS,
+  accept?: (value: T) => boolean,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let unbind = (): void => undefined;
     const timer = setTimeout(() => {

@@ -5,15 +5,19 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Runs the built demo exactly as `npm start` does after building, on a free port; resolves with the URL it prints. */
 export function startDemo(env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['demo/server.mjs'], { cwd: root, env: { ...process.env, HOST: '', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['demo/server.mjs'], {
+    cwd: root,
+    env: { ...process.env, HOST: '', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /logwire demo: (http:\/\/\S+)/.exec(out);
       if (match) resolve({ child, url: match[1]! });
     });
-    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${out}`)));
   });
 }

@@ -11,7 +11,10 @@ import { startDemo, stopDemo } from './demo-process.js';
 async function tryConnect(host: string, port: number): Promise<string> {
   const socket = connect({ host, port });
   try {
-    const [event, error] = await Promise.race([once(socket, 'connect').then(() => ['connect'] as const), once(socket, 'error').then(([e]) => ['error', e as NodeJS.ErrnoException] as const)]);
+    const [event, error] = await Promise.race([
+      once(socket, 'connect').then(() => ['connect'] as const),
+      once(socket, 'error').then(([e]) => ['error', e as NodeJS.ErrnoException] as const),
+    ]);
     return event === 'connect' ? 'connected' : (error?.code ?? 'error');
   } finally {
     socket.destroy();
@@ -39,13 +42,21 @@ describe('demo (npm start)', () => {
     await page.goto(started.url);
     const counts = () =>
       page.evaluate(() =>
-        ['system-log-panel', 'audit-log-panel'].map((tag) => document.querySelector(tag)?.shadowRoot?.querySelectorAll('[part="row"]').length ?? -1),
+        ['system-log-panel', 'audit-log-panel'].map(
+          (tag) => document.querySelector(tag)?.shadowRoot?.querySelectorAll('[part="row"]').length ?? -1,
+        ),
       );
-    await until(async () => {
-      const [system, audit] = await counts();
-      return system! > 0 && audit! > 0;
-    }, 'rows in both panels', 15_000);
-    const state = await page.evaluate(() => document.querySelector('system-log-panel')?.shadowRoot?.querySelector('[part="state"]')?.textContent);
+    await until(
+      async () => {
+        const [system, audit] = await counts();
+        return system! > 0 && audit! > 0;
+      },
+      'rows in both panels',
+      15_000,
+    );
+    const state = await page.evaluate(
+      () => document.querySelector('system-log-panel')?.shadowRoot?.querySelector('[part="state"]')?.textContent,
+    );
     expect(state).toBe('Live');
 
     expect(await stopDemo(demo)).toBe(0);

@@ -28,7 +28,11 @@ afterAll(async () => {
 });
 
 function node(prefix: string, name: string): Logwire {
-  const logwire = createLogwire({ backplane: new RedisBackplane({ redis: REDIS_URL, prefix, node: name, read: { blockMs: 200 } }), callsite: false, workers: false });
+  const logwire = createLogwire({
+    backplane: new RedisBackplane({ redis: REDIS_URL, prefix, node: name, read: { blockMs: 200 } }),
+    callsite: false,
+    workers: false,
+  });
   open.push(logwire);
   return logwire;
 }
@@ -43,7 +47,9 @@ describe('createLogwire({ backplane })', () => {
     expect(logwire.hub.epoch).toBe(epoch);
     const { address } = await logwire.listen(0);
     const ids: string[] = [];
-    const client = new LogStreamClient(`ws://127.0.0.1:${address.port}/ws/logs`, { WebSocket: WebSocket as unknown as WebSocketConstructor });
+    const client = new LogStreamClient(`ws://127.0.0.1:${address.port}/ws/logs`, {
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+    });
     clients.push(client);
     client.on('message', (message) => ids.push(message.id as string));
     await until(() => client.state === 'live', 'the client to be live', 15_000);
@@ -65,7 +71,9 @@ describe('createLogwire({ backplane })', () => {
     const backplane = new RedisBackplane({ redis: REDIS_URL, prefix });
     const first = createLogwire({ backplane, workers: false });
     open.push(first);
-    expect(() => createLogwire({ backplane, workers: false })).toThrowError(expect.objectContaining({ code: RedisBackplaneErrorCode.InvalidOption }));
+    expect(() => createLogwire({ backplane, workers: false })).toThrowError(
+      expect.objectContaining({ code: RedisBackplaneErrorCode.InvalidOption }),
+    );
     await first.ready;
   });
 });
