@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { connect } from 'node:net';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -8,17 +7,15 @@ import { until } from '../helpers/wait.js';
 import { startDemo, stopDemo } from './demo-process.js';
 
 /** Resolves with `connected` or the error code of a TCP connection to `host:port`. */
-async function tryConnect(host: string, port: number): Promise<string> {
-  const socket = connect({ host, port });
-  try {
-    const [event, error] = await Promise.race([
-      once(socket, 'connect').then(() => ['connect'] as const),
-      once(socket, 'error').then(([e]) => ['error', e as NodeJS.ErrnoException] as const),
-    ]);
-    return event === 'connect' ? 'connected' : (error?.code ?? 'error');
-  } finally {
-    socket.destroy();
-  }
+function tryConnect(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
 }
 
 describe('demo (npm start)', () => {
