@@ -2,7 +2,7 @@
 // TypeScript files get typescript-eslint's type-aware recommended rules (through the project
 // service, with tsconfig.json's strict settings), the panels add the Lit and lit-a11y rule sets,
 // and the plain JavaScript files (scripts, bench, demo, configs) get the JavaScript rules.
-// Formatting is Prettier's job (`npm run format`): no rule here is about layout.
+// Formatting is Prettier's job (`npm run format`): the only layout rule here is the line length.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import lit from 'eslint-plugin-lit';
@@ -34,6 +34,13 @@ export default defineConfig(
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       'prefer-const': 'error',
       'no-var': 'error',
+      // Lines at most 140 characters. Prettier wraps code at 140 but never breaks a string, a
+      // template literal or a comment: comments are checked here, long strings stay whole.
+      // (Deprecated in ESLint core but kept until ESLint 11; @stylistic/max-len is its successor.)
+      'max-len': [
+        'error',
+        { code: 140, tabWidth: 2, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true },
+      ],
     },
   },
 

@@ -3,7 +3,8 @@
 // reads its settings from the query string:
 //   ws=<url>   the log stream (required)      db=<name>   IndexedDB database name
 //   limit=<n>  entries restored on start       tabs=off    no tab coordination (own socket per tab)
-//   noidb=1    hide IndexedDB                  own=1      the panel makes its own client from `src` with `panel.replay` (no `window.app.client` state)
+//   noidb=1    hide IndexedDB                  own=1      the panel makes its own client from `src`
+//                                                         with `panel.replay` (no `window.app.client` state)
 // and records on `window.app` when things happened (`performance.now()` ms): `restoredAt`, the
 // first frame with rows in the panel (`paintedAt`, with `paintedRows`), each socket open
 // (`openedAt`), and the `restore` event. Used by the end-to-end replay tests and by bench/replay.
