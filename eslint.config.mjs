@@ -71,6 +71,17 @@ export default defineConfig(
       // A switch over a union or a const-object enum handles every member (or has a default).
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/no-unnecessary-type-assertion': 'error',
+      // `return promise` inside try/catch skips the catch when it rejects: await it there.
+      '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+      // Deprecated APIs (Node's, the DOM's, our own `@deprecated`) are not used.
+      '@typescript-eslint/no-deprecated': 'error',
+      // `a || b` also replaces 0 and '': `??` says "only when missing".
+      '@typescript-eslint/prefer-nullish-coalescing': 'error',
+      '@typescript-eslint/prefer-optional-chain': 'error',
+      '@typescript-eslint/prefer-includes': 'error',
+      '@typescript-eslint/no-unnecessary-boolean-literal-compare': 'error',
+      // With verbatimModuleSyntax, `import { type A } from 'x'` still loads 'x': write `import type`.
+      '@typescript-eslint/no-import-type-side-effects': 'error',
       // An async method that implements an async interface need not await; the promise rules above
       // catch the real mistakes.
       '@typescript-eslint/require-await': 'off',

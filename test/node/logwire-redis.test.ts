@@ -71,7 +71,7 @@ describe('createLogwire({ backplane })', () => {
     const backplane = new RedisBackplane({ redis: REDIS_URL, prefix });
     const first = createLogwire({ backplane, workers: false });
     open.push(first);
-    expect(() => createLogwire({ backplane, workers: false })).toThrowError(
+    expect(() => createLogwire({ backplane, workers: false })).toThrow(
       expect.objectContaining({ code: RedisBackplaneErrorCode.InvalidOption }),
     );
     await first.ready;
