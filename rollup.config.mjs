@@ -29,7 +29,13 @@ const libraries = packages.map(({ name, input }) => {
     output: { dir: `${dir}/dist`, format: 'es', sourcemap: true, preserveModules: true, preserveModulesRoot: `${dir}/src` },
     plugins: [
       clean(`${dir}/dist`),
-      typescript({ tsconfig: `${dir}/tsconfig.build.json`, outDir: `${dir}/dist`, declarationDir: `${dir}/dist`, outputToFilesystem: true, noEmitOnError: true }),
+      typescript({
+        tsconfig: `${dir}/tsconfig.build.json`,
+        outDir: `${dir}/dist`,
+        declarationDir: `${dir}/dist`,
+        outputToFilesystem: true,
+        noEmitOnError: true,
+      }),
     ],
     onwarn(warning, warn) {
       if (warning.code === 'CIRCULAR_DEPENDENCY') throw new Error(warning.message);
@@ -43,7 +49,13 @@ const browserBundle = {
   output: { file: 'packages/panels/dist/logwire.bundle.js', format: 'es', sourcemap: true },
   plugins: [
     nodeResolve({ browser: true, exportConditions: ['browser', 'import', 'default'] }),
-    typescript({ tsconfig: 'packages/panels/tsconfig.build.json', outDir: 'packages/panels/dist', declaration: false, declarationMap: false, noEmitOnError: true }),
+    typescript({
+      tsconfig: 'packages/panels/tsconfig.build.json',
+      outDir: 'packages/panels/dist',
+      declaration: false,
+      declarationMap: false,
+      noEmitOnError: true,
+    }),
     terser({ format: { comments: false } }),
   ],
 };

@@ -8,7 +8,9 @@ import { logServerPlugin } from './test/browser/log-server-plugin.mjs';
 import { summaryReporter } from './test/browser/summary-reporter.mjs';
 
 const root = new URL('.', import.meta.url).pathname;
-const aliases = Object.fromEntries(Object.entries(workspaceAliases('browser')).map(([name, file]) => [name, `/${file.slice(root.length)}`]));
+const aliases = Object.fromEntries(
+  Object.entries(workspaceAliases('browser')).map(([name, file]) => [name, `/${file.slice(root.length)}`]),
+);
 
 export default {
   rootDir: '.',

@@ -13,7 +13,10 @@ export function renderBundle(checks) {
   return [
     '### Bundle sizes (minified + gzip, dependencies included)',
     '',
-    table(['bundle', 'size', 'enforced limit'], checks.map((c) => [c.name, `${fmt(c.size / 1000, 2)} kB`, `${fmt(c.sizeLimit / 1000, 2)} kB`])),
+    table(
+      ['bundle', 'size', 'enforced limit'],
+      checks.map((c) => [c.name, `${fmt(c.size / 1000, 2)} kB`, `${fmt(c.sizeLimit / 1000, 2)} kB`]),
+    ),
     '',
     `- ${client && client.size <= 5000 ? 'met' : '**not met**'}: client ≤ 5 kB gzip — measured ${client ? fmt(client.size / 1000, 2) : '—'} kB`,
   ].join('\n');

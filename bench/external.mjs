@@ -7,7 +7,12 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Runs `node <script> ...args` from the repository root; resolves with its stdout. */
 export function runScript(script, args = [], timeoutMs = 900_000) {
-  const result = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'inherit'] });
+  const result = spawnSync(process.execPath, [script, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (result.status !== 0) return `\`${script} ${args.join(' ')}\` failed (exit ${result.status ?? result.signal}).`;
   return result.stdout.trim();
 }
@@ -37,7 +42,9 @@ export function measureReplay() {
 }
 
 export function renderReplay(output) {
-  return ['### Replay buffer: IndexedDB write rate and reload-to-first-paint (bench/replay)', '', output.replace(/^## .*\n/, '')].join('\n');
+  return ['### Replay buffer: IndexedDB write rate and reload-to-first-paint (bench/replay)', '', output.replace(/^## .*\n/, '')].join(
+    '\n',
+  );
 }
 
 /** Redis Streams backplane throughput with 2 nodes next to one in-memory node (bench/redis). */

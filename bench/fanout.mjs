@@ -31,7 +31,12 @@ async function once(mode, clients) {
   const received = results.reduce((sum, r) => sum + r.received, 0);
   const end = Math.max(...results.map((r) => r.endAt));
   const timedOut = results.some((r) => r.timeout);
-  return { perSecond: timedOut ? NaN : received / ((end - start) / 1000), nsPerDelivery: cpuNs / received, received, expected: sent * clients };
+  return {
+    perSecond: timedOut ? NaN : received / ((end - start) / 1000),
+    nsPerDelivery: cpuNs / received,
+    received,
+    expected: sent * clients,
+  };
 }
 
 export async function measureFanout(rounds = 3, clientCounts = [1, 10, 100, 1000]) {
@@ -48,12 +53,18 @@ export async function measureFanout(rounds = 3, clientCounts = [1, 10, 100, 1000
 export function renderFanout({ results, rounds, clientCounts }) {
   const rows = [];
   for (const mode of MODES) {
-    rows.push([mode, ...clientCounts.map((c) => {
-      const s = summary(results[c][mode].map((r) => r.perSecond));
-      return `${fmt(s.median / 1000)} k (${fmtRange({ min: s.min / 1000, max: s.max / 1000 })})`;
-    })]);
+    rows.push([
+      mode,
+      ...clientCounts.map((c) => {
+        const s = summary(results[c][mode].map((r) => r.perSecond));
+        return `${fmt(s.median / 1000)} k (${fmtRange({ min: s.min / 1000, max: s.max / 1000 })})`;
+      }),
+    ]);
   }
-  const cpuRows = MODES.map((mode) => [mode, ...clientCounts.map((c) => fmt(summary(results[c][mode].map((r) => r.nsPerDelivery)).median))]);
+  const cpuRows = MODES.map((mode) => [
+    mode,
+    ...clientCounts.map((c) => fmt(summary(results[c][mode].map((r) => r.nsPerDelivery)).median)),
+  ]);
   const ratio = (c, a, b) => summary(results[c][a].map((r, i) => r.perSecond / results[c][b][i].perSecond));
   const ratioRows = [
     ['logwire ÷ ws-batch', ...clientCounts.map((c) => fmt(ratio(c, 'logwire', 'ws-batch').median, 2))],
@@ -71,7 +82,9 @@ export function renderFanout({ results, rounds, clientCounts }) {
         },
       ]
     : [];
-  const loss = MODES.flatMap((m) => clientCounts.flatMap((c) => results[c][m].filter((r) => r.received < r.expected).map(() => `${m}@${c}`)));
+  const loss = MODES.flatMap((m) =>
+    clientCounts.flatMap((c) => results[c][m].filter((r) => r.received < r.expected).map(() => `${m}@${c}`)),
+  );
   return [
     `### Fan-out (records/s delivered to all clients, median of ${rounds} with min–max; ${SECONDS} s closed loop, loopback)`,
     '',

@@ -16,12 +16,18 @@ const CASES = [
 const MODES = ['logwire', 'ws-tick'];
 
 async function once(mode, rate, clients, seconds) {
-  const server = spawn(process.execPath, [`${here}latency-server.mjs`, mode, String(rate), String(seconds)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [`${here}latency-server.mjs`, mode, String(rate), String(seconds)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const serverLine = lines(server);
   const port = await serverLine();
   const url = `ws://127.0.0.1:${port}${mode === 'logwire' ? '/ws/logs' : ''}`;
   const children = [0, 1].map((p) =>
-    spawn(process.execPath, [`${here}latency-clients.mjs`, mode === 'logwire' ? 'hello' : 'plain', url, String(clients / 2 + (p === 0 ? clients % 2 : 0))], { stdio: ['ignore', 'pipe', 'inherit'] }),
+    spawn(
+      process.execPath,
+      [`${here}latency-clients.mjs`, mode === 'logwire' ? 'hello' : 'plain', url, String(clients / 2 + (p === 0 ? clients % 2 : 0))],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    ),
   );
   const readers = children.map(lines);
   for (const read of readers) await read();
@@ -29,7 +35,11 @@ async function once(mode, rate, clients, seconds) {
   await serverLine();
   const results = await Promise.all(readers.map(async (read) => JSON.parse(await read())));
   server.kill();
-  return { p50: Math.max(...results.map((r) => r.p50)), p99: Math.max(...results.map((r) => r.p99)), n: results.reduce((s, r) => s + r.n, 0) };
+  return {
+    p50: Math.max(...results.map((r) => r.p50)),
+    p99: Math.max(...results.map((r) => r.p99)),
+    n: results.reduce((s, r) => s + r.n, 0),
+  };
 }
 
 export async function measureLatency(rounds = 3, seconds = 5) {

@@ -8,7 +8,10 @@ import { cpus } from 'node:os';
 /** Runs `node <script> ...args` and resolves with the JSON object it prints on its last line. */
 export function runChild(script, args = [], { timeoutMs = 300_000, env = {} } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--expose-gc', script, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -48,7 +51,11 @@ export function fmtRange({ min, max }, digits = 0) {
 /** Machine facts for the report header. */
 export function machine() {
   const cpu = cpus();
-  return { cpu: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown'}`, node: process.version, platform: `${process.platform} ${process.arch}` };
+  return {
+    cpu: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown'}`,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
 }
 
 /** A markdown table from a header row and rows of cells. */

@@ -18,13 +18,24 @@ async function child(variant) {
   if (variant.startsWith('pino')) {
     const { default: pino } = await import('pino');
     const log = pino(pino.destination({ dest: '/dev/null', sync: false })).child({ name: 'app.auth' });
-    call = variant === 'pino' ? () => log.info(fields, 'user logged in successfully') : () => log.info({ action: 'user.login', metadata: fields }, 'user.login');
+    call =
+      variant === 'pino'
+        ? () => log.info(fields, 'user logged in successfully')
+        : () => log.info({ action: 'user.login', metadata: fields }, 'user.login');
   } else if (variant.startsWith('winston')) {
     const { default: winston } = await import('winston');
     const { Writable } = await import('node:stream');
     const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
-    const log = winston.createLogger({ format: winston.format.combine(winston.format.timestamp(), winston.format.json()), transports: [new winston.transports.Stream({ stream: sink })] }).child({ logger: 'app.auth' });
-    call = variant === 'winston' ? () => log.info('user logged in successfully', fields) : () => log.info('user.login', { action: 'user.login', metadata: fields });
+    const log = winston
+      .createLogger({
+        format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+        transports: [new winston.transports.Stream({ stream: sink })],
+      })
+      .child({ logger: 'app.auth' });
+    call =
+      variant === 'winston'
+        ? () => log.info('user logged in successfully', fields)
+        : () => log.info('user.login', { action: 'user.login', metadata: fields });
   } else {
     const { createLogwire } = await import('../packages/server/dist/index.js');
     const logwire = createLogwire({ callsite: variant === 'logwire-callsite', level: 'INFO' });
@@ -88,12 +99,21 @@ export function renderLogCall({ rows, goals, rounds }) {
     '',
     table(
       ['variant', 'sync ns/call', 'min–max', 'CPU ns/call', '÷ pino (sync)'],
-      rows.map(({ variant, ns, cpu, ratio }) => [variant, fmt(ns.median), fmtRange(ns), fmt(cpu.median), `${fmt(ratio.median, 2)}× (${fmtRange(ratio, 2)})`]),
+      rows.map(({ variant, ns, cpu, ratio }) => [
+        variant,
+        fmt(ns.median),
+        fmtRange(ns),
+        fmt(cpu.median),
+        `${fmt(ratio.median, 2)}× (${fmtRange(ratio, 2)})`,
+      ]),
     ),
     '',
     'System line: `info("user logged in successfully", {requestId, userId, route})`; audit line: action `user.login` with the same three fields as metadata (pino and winston log it as an object). logwire has no client connected (the hub still assigns ids and keeps history).',
     '',
-    ...goals.map((g) => `- ${g.met ? 'met' : '**not met**'}: ${g.goal} — measured ${fmt(g.value, 2)}×${g.met ? '' : ` (over by ${fmt((g.value / g.limit - 1) * 100)} %)`}`),
+    ...goals.map(
+      (g) =>
+        `- ${g.met ? 'met' : '**not met**'}: ${g.goal} — measured ${fmt(g.value, 2)}×${g.met ? '' : ` (over by ${fmt((g.value / g.limit - 1) * 100)} %)`}`,
+    ),
   ].join('\n');
 }
 

@@ -10,10 +10,16 @@ const RATE = 10_000;
 const MODES = ['logwire', 'ws-nopolicy'];
 
 async function once(mode, seconds) {
-  const server = spawn(process.execPath, ['--expose-gc', `${here}stalled-server.mjs`, mode, String(RATE), String(seconds)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, ['--expose-gc', `${here}stalled-server.mjs`, mode, String(RATE), String(seconds)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const serverLine = lines(server);
   const port = await serverLine();
-  const client = spawn(process.execPath, [`${here}stalled-clients.mjs`, mode === 'logwire' ? 'hello' : 'plain', `ws://127.0.0.1:${port}${mode === 'logwire' ? '/ws/logs' : ''}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const client = spawn(
+    process.execPath,
+    [`${here}stalled-clients.mjs`, mode === 'logwire' ? 'hello' : 'plain', `ws://127.0.0.1:${port}${mode === 'logwire' ? '/ws/logs' : ''}`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const clientLine = lines(client);
   await clientLine();
   server.stdin.write('go\n');
@@ -38,7 +44,12 @@ export function renderStalled({ results, rounds, seconds }) {
     '',
     table(
       ['server', 'RSS growth MB', 'min–max', 'healthy client received / produced'],
-      MODES.map((mode) => [mode, fmt(growth(mode).median, 1), fmtRange(growth(mode), 1), results[mode].map((r) => `${fmt(r.received)} / ${fmt(r.made)}`).join(', ')]),
+      MODES.map((mode) => [
+        mode,
+        fmt(growth(mode).median, 1),
+        fmtRange(growth(mode), 1),
+        results[mode].map((r) => `${fmt(r.received)} / ${fmt(r.made)}`).join(', '),
+      ]),
     ),
     '',
     '`ws-nopolicy` sends one frame per record to every client with no limit, as a hand-rolled socket does. The stalled client pauses its socket right after the handshake.',

@@ -1,5 +1,6 @@
 // `npm start`: the demo. Serves a page with both panels and streams a simulated orchestrator's
-// logs to it over /ws/logs. PORT overrides the port (default 8001). Ctrl-C stops it cleanly.
+// logs to it over /ws/logs. It listens on 127.0.0.1 (HOST overrides) and port 8001 (PORT
+// overrides) and prints its URL. Ctrl-C stops it cleanly.
 // The logs are also written to files (LOGWIRE_DIR, default a fresh folder under the OS temp dir,
 // removed on exit) and served by the query API at /logs/system and /logs/audit, which the
 // panels' "Load older" reads once the stream's in-memory history has scrolled away.
@@ -9,9 +10,11 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogwire } from '../packages/server/dist/index.js';
+import { demoHost, demoUrl } from './address.mjs';
 import { startWorkload } from './workload.mjs';
 
 const port = Number(process.env.PORT ?? 8001);
+const host = demoHost();
 const here = new URL('.', import.meta.url);
 const files = {
   '/': [new URL('index.html', here), 'text/html; charset=utf-8'],
@@ -59,8 +62,9 @@ try {
   process.exit(1);
 }
 console.log(`logwire demo: writing logs to ${dir}${ownDir ? ' (a fresh folder, removed on exit; set LOGWIRE_DIR to keep them)' : ''}`);
-// No authentication in the demo: it listens for anyone who can reach the port. A real app passes
-// the same `authenticate` hook as its WebSocket endpoint.
+// No authentication in the demo: anyone who can reach the address may read every log, which is why
+// it listens on 127.0.0.1 unless HOST says otherwise. A real app passes the same `authenticate` hook
+// as its WebSocket endpoint.
 const queryLogs = logwire.persistence.queryHandler();
 const workload = startWorkload(logwire, { rate: Number(process.env.DEMO_RATE ?? 4) });
 
@@ -69,7 +73,9 @@ const server = createServer(async (request, response) => {
   // GET /rate reads the simulated load (log calls per second); POST /rate?value=N changes it.
   if (path === '/rate' && (request.method === 'POST' || request.method === 'GET')) {
     if (request.method === 'POST') workload.setRate(Number(new URL(request.url, 'http://demo').searchParams.get('value')));
-    response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ rate: workload.rate }));
+    response
+      .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(JSON.stringify({ rate: workload.rate }));
     return;
   }
   if (path.startsWith('/logs/')) {
@@ -93,9 +99,9 @@ server.on('error', (error) => {
   console.error(error.code === 'EADDRINUSE' ? `Port ${port} is in use: set PORT to another port (PORT=8002 npm start)` : error.message);
   process.exit(1);
 });
-server.listen(port, () => {
+server.listen(port, host, () => {
   const { port: actual } = server.address();
-  console.log(`logwire demo: http://localhost:${actual}  (WebSocket: ws://localhost:${actual}/ws/logs; Ctrl-C to stop)`);
+  console.log(`logwire demo: ${demoUrl('http', host, actual)}  (WebSocket: ${demoUrl('ws', host, actual, '/ws/logs')}; Ctrl-C to stop)`);
 });
 
 let stopping = false;

@@ -4,7 +4,18 @@ import { randomUUID } from 'node:crypto';
 
 const ADJECTIVES = ['Sneaky', 'Wobbly', 'Zesty', 'Grumpy', 'Fluffy', 'Cosmic', 'Nimble', 'Sleepy', 'Brave', 'Quirky'];
 const NOUNS = ['Penguin', 'Capybara', 'Narwhal', 'Waffle', 'Otter', 'Falcon', 'Badger', 'Lynx', 'Walrus', 'Koala'];
-const ROLES = ['general', 'frontend_developer', 'backend_developer', 'testing_specialist', 'documentation_writer', 'code_reviewer', 'architect', 'debugger', 'security_analyst', 'data_analyst'];
+const ROLES = [
+  'general',
+  'frontend_developer',
+  'backend_developer',
+  'testing_specialist',
+  'documentation_writer',
+  'code_reviewer',
+  'architect',
+  'debugger',
+  'security_analyst',
+  'data_analyst',
+];
 const TYPES = ['claude', 'codex', 'grok'];
 const MODELS = ['claude-opus-5', 'claude-sonnet-5', 'claude-haiku-4-5', null];
 const ROUTES = [
@@ -32,7 +43,8 @@ export function startWorkload(logwire, { rate = 4 } = {}) {
   const auditLog = logwire.getLogger('orchestrator.audit');
   const instances = new Map();
   // Audit events with the seeds' metadata shape ({ instance_id, details }) and a readable message.
-  const auditEvent = (action, instanceId, details, message, level = 'INFO') => auditLog.audit(action, { instance_id: instanceId, details }, { message, level });
+  const auditEvent = (action, instanceId, details, message, level = 'INFO') =>
+    auditLog.audit(action, { instance_id: instanceId, details }, { message, level });
   let timer;
   let current = rate;
 
@@ -46,7 +58,12 @@ export function startWorkload(logwire, { rate = 4 } = {}) {
     log.info(`Spawning ${type} instance ${id} (${name}) in background`, { instance_type: type });
     log.debug(`Creating tmux session: madrox-${id.slice(0, 8)}`);
     log.info(`Successfully spawned ${type} instance ${id} (${name}) with role ${role} via tmux`, { instance_type: type, role });
-    auditEvent('instance_spawn', id, { instance_name: name, role, instance_type: type, model, bypass_isolation: false }, `Spawned instance '${name}' (${role})`);
+    auditEvent(
+      'instance_spawn',
+      id,
+      { instance_name: name, role, instance_type: type, model, bypass_isolation: false },
+      `Spawned instance '${name}' (${role})`,
+    );
     instances.set(id, { id, name, role, requests: 0, tokens: 0, born: Date.now(), log });
   }
 
@@ -64,13 +81,18 @@ export function startWorkload(logwire, { rate = 4 } = {}) {
       instance.log.warning(`Instance ${instance.id} is busy, queued message ${messageId}`);
       return;
     }
-    auditEvent('message_exchange', instance.id, {
-      message_id: messageId,
-      message_length: Math.floor(between(20, 900)),
-      response_length: Math.floor(between(50, 4000)),
-      tokens,
-      response_time_seconds: seconds,
-    }, `Message exchanged with '${instance.name}' (${tokens} tokens, ${seconds}s)`);
+    auditEvent(
+      'message_exchange',
+      instance.id,
+      {
+        message_id: messageId,
+        message_length: Math.floor(between(20, 900)),
+        response_length: Math.floor(between(50, 4000)),
+        tokens,
+        response_time_seconds: seconds,
+      },
+      `Message exchanged with '${instance.name}' (${tokens} tokens, ${seconds}s)`,
+    );
   }
 
   function terminate() {
@@ -79,14 +101,19 @@ export function startWorkload(logwire, { rate = 4 } = {}) {
     instances.delete(instance.id);
     instance.log.info(`Killed tmux session: madrox-${instance.id.slice(0, 8)}`);
     instance.log.info(`Successfully terminated instance ${instance.id}`);
-    auditEvent('instance_terminate', instance.id, {
-      instance_name: instance.name,
-      force: false,
-      final_state: 'terminated',
-      total_requests: instance.requests,
-      total_tokens: instance.tokens,
-      uptime_seconds: round((Date.now() - instance.born) / 1000),
-    }, `Terminated instance '${instance.name}'`);
+    auditEvent(
+      'instance_terminate',
+      instance.id,
+      {
+        instance_name: instance.name,
+        force: false,
+        final_state: 'terminated',
+        total_requests: instance.requests,
+        total_tokens: instance.tokens,
+        uptime_seconds: round((Date.now() - instance.born) / 1000),
+      },
+      `Terminated instance '${instance.name}'`,
+    );
   }
 
   function http() {
@@ -103,12 +130,25 @@ export function startWorkload(logwire, { rate = 4 } = {}) {
       monitor.warning(`Interrupt signal sent but no confirmation detected for instance ${instance?.id ?? 'unknown'}`);
     } else if (roll < 0.95) {
       const error = new Error('tmux pane closed unexpectedly');
-      monitor.error(`Health check failed for instance ${instance?.id ?? 'unknown'}: ${error.message}`, { instance_id: instance?.id, error });
-      if (instance) auditEvent('error', instance.id, { instance_name: instance.name, error: error.message }, `Error in '${instance.name}': ${error.message}`, 'ERROR');
+      monitor.error(`Health check failed for instance ${instance?.id ?? 'unknown'}: ${error.message}`, {
+        instance_id: instance?.id,
+        error,
+      });
+      if (instance)
+        auditEvent(
+          'error',
+          instance.id,
+          { instance_name: instance.name, error: error.message },
+          `Error in '${instance.name}': ${error.message}`,
+          'ERROR',
+        );
     } else {
       state.critical('MANAGER DAEMON FAILURE DETECTED - INITIATING GRACEFUL DEGRADATION', { affected_instances: instances.size });
       // The seeds' own helper, log_audit_event(event_type, instance_id, details).
-      logwire.logAuditEvent('manager_daemon_failure', 'orchestrator', { affected_instances_count: instances.size, failure_reason: 'ipc socket closed' });
+      logwire.logAuditEvent('manager_daemon_failure', 'orchestrator', {
+        affected_instances_count: instances.size,
+        failure_reason: 'ipc socket closed',
+      });
     }
   }
 
@@ -126,10 +166,13 @@ export function startWorkload(logwire, { rate = 4 } = {}) {
     // Above ~200 calls/s, run several steps per tick instead of shortening the timer further.
     const perTick = Math.max(1, Math.round(current / 200));
     const delay = (1000 * perTick) / current;
-    timer = setTimeout(() => {
-      for (let i = 0; i < perTick; i++) step();
-      schedule();
-    }, between(0.5, 1.5) * delay);
+    timer = setTimeout(
+      () => {
+        for (let i = 0; i < perTick; i++) step();
+        schedule();
+      },
+      between(0.5, 1.5) * delay,
+    );
   }
 
   server.info('Claude Orchestrator Server initialized');

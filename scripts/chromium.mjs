@@ -2,7 +2,13 @@
 // option on every machine, so the project uses a system Chromium (Debian: `apt-get install chromium`).
 import { existsSync } from 'node:fs';
 
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/snap/bin/chromium'];
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/snap/bin/chromium',
+];
 
 /** Flags for headless runs on servers and CI containers (no sandbox, no background network). */
 export const CHROMIUM_ARGS = [

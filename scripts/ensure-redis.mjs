@@ -50,7 +50,9 @@ export async function ensureRedis() {
   }
   if (hasRedisServer()) {
     console.log(`Redis is not answering on ${HOST}:${PORT}: starting redis-server (no persistence)…`);
-    spawnSync('redis-server', ['--daemonize', 'yes', '--bind', HOST, '--port', String(PORT), '--save', '', '--appendonly', 'no'], { stdio: 'inherit' });
+    spawnSync('redis-server', ['--daemonize', 'yes', '--bind', HOST, '--port', String(PORT), '--save', '', '--appendonly', 'no'], {
+      stdio: 'inherit',
+    });
     if (await waitForRedis()) return `redis://${HOST}:${PORT}`;
     console.error(`redis-server was started but does not answer on ${HOST}:${PORT}; is the port taken by something else?`);
     process.exit(1);

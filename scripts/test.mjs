@@ -1,10 +1,13 @@
-// `npm test`: type-check, build, Node tests (vitest), browser tests (@web/test-runner in headless
-// Chromium). Every stage runs even if an earlier one failed, then one summary line is printed and
-// the exit code is non-zero if anything failed.
+// `npm test`: type-check, lint (ESLint, no warnings allowed), format check (Prettier), build, Node
+// tests (vitest), browser tests (@web/test-runner in headless Chromium). Every stage runs even if an
+// earlier one failed, then one summary line is printed and the exit code is non-zero if anything
+// failed. A failed stage without failing tests of its own (type errors, lint findings, unformatted
+// files, a crash) counts as one failure in the closing `N passed, N failed` line.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { ensureChromium } from './ensure-chromium.mjs';
 import { ensureRedis } from './ensure-redis.mjs';
+import { summarize } from './test-summary.mjs';
 
 const results = '.test-results';
 rmSync(results, { recursive: true, force: true });
@@ -30,6 +33,8 @@ function counts(file, read) {
 
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 run('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+run('lint', npx, ['eslint', '.', '--max-warnings', '0']);
+run('format check', npx, ['prettier', '--check', '.', '--log-level', 'warn']);
 const build = run('build', npx, ['rollup', '-c', 'rollup.config.mjs', '--silent']);
 // Byte budgets (.size-limit.json), measured on the fresh build.
 let sizes;
@@ -39,7 +44,10 @@ if (build.ok) {
   const out = spawnSync(npx, ['size-limit', '--json'], { encoding: 'utf8' });
   try {
     sizes = JSON.parse(out.stdout);
-    for (const check of sizes) console.log(`${check.passed ? 'ok  ' : 'FAIL'} ${check.name}: ${(check.size / 1000).toFixed(2)} kB gzip (limit ${(check.sizeLimit / 1000).toFixed(2)} kB)`);
+    for (const check of sizes)
+      console.log(
+        `${check.passed ? 'ok  ' : 'FAIL'} ${check.name}: ${(check.size / 1000).toFixed(2)} kB gzip (limit ${(check.sizeLimit / 1000).toFixed(2)} kB)`,
+      );
   } catch {
     console.log(out.stdout, out.stderr);
   }
@@ -59,27 +67,14 @@ if (build.ok) {
   stages.push({ name: 'browser tests', ok: false, seconds: 0, note: 'skipped: the build failed' });
 }
 
-const node = counts(`${results}/node.json`, (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + (r.numTodoTests ?? 0) }));
+const node = counts(`${results}/node.json`, (r) => ({
+  passed: r.numPassedTests,
+  failed: r.numFailedTests,
+  skipped: r.numPendingTests + (r.numTodoTests ?? 0),
+}));
 const browser = counts(`${results}/browser.json`, (r) => r);
 const size = sizes && { passed: sizes.filter((c) => c.passed).length, failed: sizes.filter((c) => !c.passed).length, skipped: 0 };
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-for (const c of [node, browser, size]) {
-  if (!c) continue;
-  passed += c.passed;
-  failed += c.failed;
-  skipped += c.skipped;
-}
-// A stage that failed without a failing test (type errors, a crash) still counts as one failure.
-for (const stage of stages) {
-  const c = stage.name === 'node tests' ? node : stage.name === 'browser tests' ? browser : stage.name === 'bundle sizes' ? size : undefined;
-  if (!stage.ok && (!c || c.failed === 0)) failed++;
-}
-
+const summary = summarize(stages, { 'node tests': node, 'browser tests': browser, 'bundle sizes': size });
 console.log('\n━━ summary');
-for (const stage of stages) console.log(`${stage.ok ? 'ok  ' : 'FAIL'} ${stage.name} (${stage.seconds.toFixed(1)} s)${stage.note ? ` ${stage.note}` : ''}`);
-if (node) console.log(`node: ${node.passed} passed, ${node.failed} failed`);
-if (browser) console.log(`browser: ${browser.passed} passed, ${browser.failed} failed`);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+for (const line of summary.lines) console.log(line);
 process.exit(stages.every((stage) => stage.ok) ? 0 : 1);

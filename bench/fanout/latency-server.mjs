@@ -26,7 +26,21 @@ if (mode === 'ws-tick') {
   };
   emit = (i) => {
     if (pending.length === 0) setImmediate(flush);
-    pending.push(JSON.stringify({ type: 'system_log', data: { timestamp: new Date().toISOString(), level: 'INFO', logger: 'bench.latency', message: `record ${i}`, module: 'bench', function: 'emit', line: 1, ts: now() } }));
+    pending.push(
+      JSON.stringify({
+        type: 'system_log',
+        data: {
+          timestamp: new Date().toISOString(),
+          level: 'INFO',
+          logger: 'bench.latency',
+          message: `record ${i}`,
+          module: 'bench',
+          function: 'emit',
+          line: 1,
+          ts: now(),
+        },
+      }),
+    );
   };
   finish = () => {
     for (const ws of wss.clients) ws.send(JSON.stringify({ message: END }));

@@ -49,7 +49,8 @@ if (mode === 'ws-batch') {
   };
   const log = logwire.getLogger('orchestrator.instance_manager');
   produce = (i) => {
-    for (let k = 0; k < PER_TURN; k++) log.info(`Sent message msg-${i + k} to instance 97847539-c28b-4976-9d6c-56f7e274ec81`, { instance_id: '97847539' });
+    for (let k = 0; k < PER_TURN; k++)
+      log.info(`Sent message msg-${i + k} to instance 97847539-c28b-4976-9d6c-56f7e274ec81`, { instance_id: '97847539' });
   };
   finish = () => log.info(END);
 } else {

@@ -32,7 +32,11 @@ logwire.attach(http);
 await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
 const origin = `http://127.0.0.1:${http.address().port}`;
 
-const browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc'] });
+const browser = await puppeteer.launch({
+  executablePath: findChromium(),
+  headless: true,
+  args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc'],
+});
 
 // Logs RATE lines per second in 10 ms ticks, with the extra fields a real service adds.
 function generate(seconds) {
@@ -43,7 +47,12 @@ function generate(seconds) {
   return new Promise((resolve) => {
     const tick = setInterval(() => {
       const due = Math.floor(((Date.now() - started) / 1000) * RATE);
-      for (; sent < due; sent++) logger.log(levels[sent % levels.length], `request ${sent} handled in ${sent % 97} ms`, { request_id: `r-${sent}`, status: 200, bytes: sent % 4096 });
+      for (; sent < due; sent++)
+        logger.log(levels[sent % levels.length], `request ${sent} handled in ${sent % 97} ms`, {
+          request_id: `r-${sent}`,
+          status: 200,
+          bytes: sent % 4096,
+        });
       if (Date.now() - started >= seconds * 1000) {
         clearInterval(tick);
         resolve(sent);
@@ -83,11 +92,15 @@ await ingestPage.evaluate((url) => {
   panel.setAttribute('src', url);
   document.body.append(panel);
 }, `ws://127.0.0.1:${http.address().port}/ws/logs`);
-await ingestPage.waitForFunction(() => document.querySelector('system-log-panel').shadowRoot?.querySelector('[part="state"]')?.textContent === 'Live');
+await ingestPage.waitForFunction(
+  () => document.querySelector('system-log-panel').shadowRoot?.querySelector('[part="state"]')?.textContent === 'Live',
+);
 await ingestPage.evaluate(() => {
   window.__frames = [];
   window.__longTasks = [];
-  new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((entry) => entry.duration))).observe({ type: 'longtask' });
+  new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((entry) => entry.duration))).observe({
+    type: 'longtask',
+  });
   let last = performance.now();
   const loop = (now) => {
     window.__frames.push(now - last);
@@ -97,50 +110,63 @@ await ingestPage.evaluate(() => {
   requestAnimationFrame(loop);
 });
 const sent = await generate(SECONDS);
-await ingestPage.waitForFunction((count) => document.querySelector('system-log-panel').entries.length >= Math.min(count, 100000), { timeout: 30_000 }, sent);
+await ingestPage.waitForFunction(
+  (count) => document.querySelector('system-log-panel').entries.length >= Math.min(count, 100000),
+  { timeout: 30_000 },
+  sent,
+);
 const ingest = await ingestPage.evaluate(() => {
   window.__stop = true;
   const panel = document.querySelector('system-log-panel');
-  return { frames: window.__frames.slice(2), longTasks: window.__longTasks, held: panel.entries.length, rows: panel.shadowRoot.querySelectorAll('[part="row"]').length };
+  return {
+    frames: window.__frames.slice(2),
+    longTasks: window.__longTasks,
+    held: panel.entries.length,
+    rows: panel.shadowRoot.querySelectorAll('[part="row"]').length,
+  };
 });
 await ingestPage.close();
 
 // 1b. The same rate from an in-page source (no socket), to separate the panel's own rendering cost
 // from the cost of receiving one WebSocket message per line.
 const localPage = await openPanel();
-const local = await localPage.evaluate(async (rate, seconds) => {
-  const listeners = new Map();
-  const source = { state: 'live', on: (event, callback) => (listeners.set(event, callback), () => listeners.delete(event)) };
-  const panel = document.createElement('system-log-panel');
-  panel.setAttribute('limit', '100000');
-  panel.client = source;
-  document.body.append(panel);
-  const frames = [];
-  const longTasks = [];
-  new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((entry) => entry.duration))).observe({ type: 'longtask' });
-  const levels = ['INFO', 'INFO', 'INFO', 'DEBUG', 'WARNING', 'ERROR'];
-  let sent = 0;
-  const started = performance.now();
-  const timer = setInterval(() => {
-    const due = Math.floor(((performance.now() - started) / 1000) * rate);
-    for (; sent < due; sent++) {
-      const text = `{"type":"system_log","data":{"timestamp":"${new Date().toISOString()}","level":"${levels[sent % 6]}","logger":"bench.service","message":"request ${sent}","module":"handler","function":"handle","line":1,"request_id":"r-${sent}"}}`;
-      listeners.get('message')?.(JSON.parse(text));
-    }
-  }, 10);
-  let last = performance.now();
-  await new Promise((resolve) => {
-    const loop = (now) => {
-      frames.push(now - last);
-      last = now;
-      if (now - started < seconds * 1000) requestAnimationFrame(loop);
-      else resolve();
-    };
-    requestAnimationFrame(loop);
-  });
-  clearInterval(timer);
-  return { frames: frames.slice(2), longTasks, held: panel.entries.length };
-}, RATE, SECONDS);
+const local = await localPage.evaluate(
+  async (rate, seconds) => {
+    const listeners = new Map();
+    const source = { state: 'live', on: (event, callback) => (listeners.set(event, callback), () => listeners.delete(event)) };
+    const panel = document.createElement('system-log-panel');
+    panel.setAttribute('limit', '100000');
+    panel.client = source;
+    document.body.append(panel);
+    const frames = [];
+    const longTasks = [];
+    new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((entry) => entry.duration))).observe({ type: 'longtask' });
+    const levels = ['INFO', 'INFO', 'INFO', 'DEBUG', 'WARNING', 'ERROR'];
+    let sent = 0;
+    const started = performance.now();
+    const timer = setInterval(() => {
+      const due = Math.floor(((performance.now() - started) / 1000) * rate);
+      for (; sent < due; sent++) {
+        const text = `{"type":"system_log","data":{"timestamp":"${new Date().toISOString()}","level":"${levels[sent % 6]}","logger":"bench.service","message":"request ${sent}","module":"handler","function":"handle","line":1,"request_id":"r-${sent}"}}`;
+        listeners.get('message')?.(JSON.parse(text));
+      }
+    }, 10);
+    let last = performance.now();
+    await new Promise((resolve) => {
+      const loop = (now) => {
+        frames.push(now - last);
+        last = now;
+        if (now - started < seconds * 1000) requestAnimationFrame(loop);
+        else resolve();
+      };
+      requestAnimationFrame(loop);
+    });
+    clearInterval(timer);
+    return { frames: frames.slice(2), longTasks, held: panel.entries.length };
+  },
+  RATE,
+  SECONDS,
+);
 await localPage.close();
 
 // 2 and 3. 100,000 entries held: memory, then scrolling through them.
@@ -154,7 +180,11 @@ const heap = async () => {
 await memoryPage.evaluate(() => {
   // An in-page source with the client's event API, so only the panel's own memory is measured.
   const listeners = new Map();
-  window.__source = { state: 'live', on: (event, callback) => (listeners.set(event, callback), () => listeners.delete(event)), emit: (event, value) => listeners.get(event)?.(value) };
+  window.__source = {
+    state: 'live',
+    on: (event, callback) => (listeners.set(event, callback), () => listeners.delete(event)),
+    emit: (event, value) => listeners.get(event)?.(value),
+  };
   const panel = document.createElement('system-log-panel');
   panel.setAttribute('limit', '100000');
   panel.client = window.__source;
@@ -208,17 +238,51 @@ const scrollStats = frameStats(scroll.frames);
 const ms = (value) => value.toFixed(1);
 const rows = [
   ['scenario', 'frames', 'fps', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'frames > 33 ms', 'long tasks'],
-  [`ingest ${RATE}/s for ${SECONDS}s`, ingestStats.frames, ingestStats.fps.toFixed(0), ms(ingestStats.p50), ms(ingestStats.p95), ms(ingestStats.p99), ms(ingestStats.max), ingestStats.over33, ingest.longTasks.length],
-  [`ingest ${RATE}/s in-page, no socket`, localStats.frames, localStats.fps.toFixed(0), ms(localStats.p50), ms(localStats.p95), ms(localStats.p99), ms(localStats.max), localStats.over33, local.longTasks.length],
-  ['scroll 100k held, 400 px/frame', scrollStats.frames, scrollStats.fps.toFixed(0), ms(scrollStats.p50), ms(scrollStats.p95), ms(scrollStats.p99), ms(scrollStats.max), scrollStats.over33, '—'],
+  [
+    `ingest ${RATE}/s for ${SECONDS}s`,
+    ingestStats.frames,
+    ingestStats.fps.toFixed(0),
+    ms(ingestStats.p50),
+    ms(ingestStats.p95),
+    ms(ingestStats.p99),
+    ms(ingestStats.max),
+    ingestStats.over33,
+    ingest.longTasks.length,
+  ],
+  [
+    `ingest ${RATE}/s in-page, no socket`,
+    localStats.frames,
+    localStats.fps.toFixed(0),
+    ms(localStats.p50),
+    ms(localStats.p95),
+    ms(localStats.p99),
+    ms(localStats.max),
+    localStats.over33,
+    local.longTasks.length,
+  ],
+  [
+    'scroll 100k held, 400 px/frame',
+    scrollStats.frames,
+    scrollStats.fps.toFixed(0),
+    ms(scrollStats.p50),
+    ms(scrollStats.p95),
+    ms(scrollStats.p99),
+    ms(scrollStats.max),
+    scrollStats.over33,
+    '—',
+  ],
 ];
 const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
 const line = (row) => `| ${row.map((value, column) => String(value).padEnd(widths[column])).join(' | ')} |`;
-console.log(`Chromium headless, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} at the end`);
+console.log(
+  `Chromium headless, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} at the end`,
+);
 console.log(line(rows[0]));
 console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
 for (const row of rows.slice(1)) console.log(line(row));
 console.log('');
 console.log(`ingest: sent ${sent}, held ${ingest.held}, rendered rows ${ingest.rows}`);
 console.log(`scroll: most rows rendered at once ${scroll.maxRows}`);
-console.log(`memory: JS heap ${(before / 1048576).toFixed(1)} MB empty → ${(after / 1048576).toFixed(1)} MB with 100,000 entries = ${((after - before) / 1048576).toFixed(1)} MB per 100k (${Math.round((after - before) / 100_000)} bytes/entry)`);
+console.log(
+  `memory: JS heap ${(before / 1048576).toFixed(1)} MB empty → ${(after / 1048576).toFixed(1)} MB with 100,000 entries = ${((after - before) / 1048576).toFixed(1)} MB per 100k (${Math.round((after - before) / 100_000)} bytes/entry)`,
+);

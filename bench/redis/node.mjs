@@ -8,9 +8,22 @@ import { RedisBackplane } from '@logwire/redis';
 
 const { PREFIX, NODE } = process.env;
 const backplane = PREFIX
-  ? new RedisBackplane({ prefix: PREFIX, node: NODE, stream: 'bench', backlog: { maxRecords: 100_000, maxBytes: 256 * 1024 * 1024 }, retention: { maxLength: 2_000_000, maxAgeMs: 0 } })
+  ? new RedisBackplane({
+      prefix: PREFIX,
+      node: NODE,
+      stream: 'bench',
+      backlog: { maxRecords: 100_000, maxBytes: 256 * 1024 * 1024 },
+      retention: { maxLength: 2_000_000, maxAgeMs: 0 },
+    })
   : undefined;
-const logwire = createLogwire({ backplane, callsite: false, workers: false, redact: false, historySize: 10_000, onError: (e) => process.stderr.write(`${NODE}: ${e.message}\n`) });
+const logwire = createLogwire({
+  backplane,
+  callsite: false,
+  workers: false,
+  redact: false,
+  historySize: 10_000,
+  onError: (e) => process.stderr.write(`${NODE}: ${e.message}\n`),
+});
 await logwire.ready;
 const log = logwire.getLogger('bench.redis');
 const fields = { request_id: 'a1b2c3d4e5f6', user: 'alice', path: '/api/v1/instances', status: 200 };
@@ -43,7 +56,7 @@ process.on('message', async (message) => {
   }
   const { count } = message;
   const appendStarted = performance.now();
-  for (let sent = 0; sent < count; ) {
+  for (let sent = 0; sent < count;) {
     // Keep the backlog below its bound so nothing is dropped: the bench measures throughput.
     if (backplane && backplane.metrics.backlogRecords > 50_000) {
       await new Promise((resolve) => setTimeout(resolve, 1));
@@ -57,6 +70,13 @@ process.on('message', async (message) => {
   await turn();
   await backplane?.flush();
   const memory = process.memoryUsage();
-  process.send({ appended: count, appendedMs: performance.now() - appendStarted, batches: backplane?.metrics.batches ?? 0, held: logwire.hub.historyLength, rss: memory.rss, heap: memory.heapUsed });
+  process.send({
+    appended: count,
+    appendedMs: performance.now() - appendStarted,
+    batches: backplane?.metrics.batches ?? 0,
+    held: logwire.hub.historyLength,
+    rss: memory.rss,
+    heap: memory.heapUsed,
+  });
 });
 process.send({ ready: true });

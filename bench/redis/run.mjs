@@ -26,7 +26,6 @@ const nodeScript = fileURLToPath(new URL('./node.mjs', import.meta.url));
 await ensureRedis();
 const admin = new Redis({ protocol: 2 });
 
-
 /** One node without a backplane, in its own process: the same logger → hub → listener path. */
 async function inMemory(count) {
   const worker = startNode(undefined, 'solo');
@@ -39,7 +38,13 @@ async function inMemory(count) {
   worker.child.send({ count });
   const [appended, delivered] = await Promise.all([appendedP, deliveredP]);
   worker.child.send({ close: true });
-  return { appended: (count / Math.max(appended.appendedMs, delivered.deliveredMs)) * 1000, delivered: (count / delivered.deliveredMs) * 1000, batches: 0, rss: appended.rss, held: appended.held };
+  return {
+    appended: (count / Math.max(appended.appendedMs, delivered.deliveredMs)) * 1000,
+    delivered: (count / delivered.deliveredMs) * 1000,
+    batches: 0,
+    rss: appended.rss,
+    held: appended.held,
+  };
 }
 
 function startNode(prefix, name) {
@@ -47,14 +52,15 @@ function startNode(prefix, name) {
   if (prefix !== undefined) env.PREFIX = prefix;
   else delete env.PREFIX;
   const child = fork(nodeScript, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = (key) => new Promise((resolve) => {
-    const on = (m) => {
-      if (m[key] === undefined) return;
-      child.off('message', on);
-      resolve(m);
-    };
-    child.on('message', on);
-  });
+  const next = (key) =>
+    new Promise((resolve) => {
+      const on = (m) => {
+        if (m[key] === undefined) return;
+        child.off('message', on);
+        resolve(m);
+      };
+      child.on('message', on);
+    });
   return { child, next };
 }
 
@@ -95,18 +101,36 @@ const rows = [];
 for (const variant of variants) {
   const results = [];
   for (let round = 0; round < ROUNDS; round++) results.push(await variant.run());
-  rows.push({ name: variant.name, appended: summary(results.map((r) => r.appended)), delivered: summary(results.map((r) => r.delivered)), batches: results[0].batches, rss: Math.max(...results.map((r) => r.rss)), held: Math.max(...results.map((r) => r.held)) });
+  rows.push({
+    name: variant.name,
+    appended: summary(results.map((r) => r.appended)),
+    delivered: summary(results.map((r) => r.delivered)),
+    batches: results[0].batches,
+    rss: Math.max(...results.map((r) => r.rss)),
+    held: Math.max(...results.map((r) => r.held)),
+  });
   process.stderr.write(`bench redis: ${variant.name} done\n`);
 }
 await admin.quit();
 
 const m = machine();
-const redisVersion = (await import('node:child_process')).execFileSync('redis-server', ['--version']).toString().match(/v=(\S+)/)?.[1] ?? '?';
+const redisVersion =
+  (await import('node:child_process'))
+    .execFileSync('redis-server', ['--version'])
+    .toString()
+    .match(/v=(\S+)/)?.[1] ?? '?';
 const base = rows[0].appended.median;
 const range = (s) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
 console.log(`\n## Redis backplane throughput\n`);
-console.log(`${RECORDS.toLocaleString('en-US')} records per node (an INFO call with 4 fields), median of ${ROUNDS} rounds (min–max). Redis ${redisVersion} on 127.0.0.1; ${m.cpu}; Node ${m.node}.`);
-console.log('Appended = records/s logged and confirmed by Redis, all nodes together (no backplane: logged and delivered). Delivered = records/s the slowest node hands to its WebSocket fan-out (each node delivers every node\'s records). Held = messages in a node\'s replay history (historySize 10 000); RSS = largest node process after the run.\n');
+console.log(
+  `${RECORDS.toLocaleString('en-US')} records per node (an INFO call with 4 fields), median of ${ROUNDS} rounds (min–max). Redis ${redisVersion} on 127.0.0.1; ${m.cpu}; Node ${m.node}.`,
+);
+console.log(
+  "Appended = records/s logged and confirmed by Redis, all nodes together (no backplane: logged and delivered). Delivered = records/s the slowest node hands to its WebSocket fan-out (each node delivers every node's records). Held = messages in a node's replay history (historySize 10 000); RSS = largest node process after the run.\n",
+);
 console.log('| setup | appended records/s | delivered records/s per node | appended vs no backplane | held | RSS MiB |');
 console.log('| --- | --- | --- | --- | --- | --- |');
-for (const row of rows) console.log(`| ${row.name} | ${range(row.appended)} | ${range(row.delivered)} | ${(row.appended.median / base).toFixed(2)}x | ${row.held} | ${(row.rss / 1048576).toFixed(0)} |`);
+for (const row of rows)
+  console.log(
+    `| ${row.name} | ${range(row.appended)} | ${range(row.delivered)} | ${(row.appended.median / base).toFixed(2)}x | ${row.held} | ${(row.rss / 1048576).toFixed(0)} |`,
+  );

@@ -1,2 +1,1 @@
-/** Starts the dashboard page server; resolves with its origin (`http://127.0.0.1:<port>`) and a `close()`. */
-export function startReplayAppServer(): Promise<{ origin: string; close: () => Promise<void> }>;
+export * from '../../test/helpers/replay-app-server.mjs';

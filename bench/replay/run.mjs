@@ -7,7 +7,7 @@
 //    start → the newest 1,000 rows are in the DOM (open buffer + load + render), and the load alone.
 //
 // 3. Reload to first paint of the wired dashboard: a <system-log-panel> fed by a LogStreamClient with
-//    `replay()` (bench/replay/app-server.mjs) has received 10,000 messages from a real logwire server
+//    `replay()` (test/helpers/replay-app-server.mjs) has received 10,000 messages from a real logwire server
 //    (packages/server/dist: run `npm run build` first); reload and time navigation start → the
 //    client's `restore` event, → the first frame with rows in the panel, → the socket's open event.
 //
@@ -16,8 +16,8 @@
 import puppeteer from 'puppeteer-core';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
 import { createLogwire } from '../../packages/server/dist/index.js';
-import { startReplayAppServer } from './app-server.mjs';
-import { startReplayPageServer } from './page-server.mjs';
+import { startReplayAppServer } from '../../test/helpers/replay-app-server.mjs';
+import { startReplayPageServer } from '../../test/helpers/replay-page-server.mjs';
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1] || 5);
@@ -34,7 +34,21 @@ const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits
 // Runs in the page: writes COUNT messages one way, returns messages per second.
 async function writeCase(kind, count) {
   const { replay } = window;
-  const message = (n) => ({ type: 'system_log', id: `${1_700_000_000_000 + n}-0`, data: { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', logger: 'orchestrator.instance_manager', message: `Instance spawned ${n}`, module: 'instance_manager', function: 'spawn_instance', line: 142, instance_id: `abc${n}`, memory_mb: 512 } });
+  const message = (n) => ({
+    type: 'system_log',
+    id: `${1_700_000_000_000 + n}-0`,
+    data: {
+      timestamp: '2026-01-01T00:00:00.000Z',
+      level: 'INFO',
+      logger: 'orchestrator.instance_manager',
+      message: `Instance spawned ${n}`,
+      module: 'instance_manager',
+      function: 'spawn_instance',
+      line: 142,
+      instance_id: `abc${n}`,
+      memory_mb: 512,
+    },
+  });
   const messages = Array.from({ length: count }, (_, n) => message(n));
   const name = `bench-${kind}-${Math.random()}`;
   let elapsed;
@@ -84,7 +98,19 @@ async function fill(count) {
   const stream = replay.streamKey('ws://bench/ws/logs', '');
   await buffer.clear();
   for (let i = 0; i < count; i += 50) {
-    const entries = Array.from({ length: 50 }, (_, j) => ({ type: 'system_log', id: `${1_700_000_000_000 + i + j}-0`, data: { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', logger: 'orchestrator.instance_manager', message: `Instance spawned ${i + j}`, module: 'instance_manager', function: 'spawn_instance', line: 142 } }));
+    const entries = Array.from({ length: 50 }, (_, j) => ({
+      type: 'system_log',
+      id: `${1_700_000_000_000 + i + j}-0`,
+      data: {
+        timestamp: '2026-01-01T00:00:00.000Z',
+        level: 'INFO',
+        logger: 'orchestrator.instance_manager',
+        message: `Instance spawned ${i + j}`,
+        module: 'instance_manager',
+        function: 'spawn_instance',
+        line: 142,
+      },
+    }));
     void buffer.append(stream, { entries, cursor: { epoch: 'e', id: entries.at(-1).id } });
   }
   await buffer.close();
@@ -119,7 +145,16 @@ async function dashboard(browser) {
   const app = await startReplayAppServer();
   const url = `ws://127.0.0.1:${address.port}/ws/logs`;
   const page = await browser.newPage();
-  const state = () => page.evaluate(() => ({ ids: window.app.ids().length, live: window.app.client.state === 'live', restored: window.app.restoredAt, painted: window.app.paintedAt, rows: window.app.paintedRows, opened: window.app.openedAt[0], restoredEntries: window.app.restored?.entries }));
+  const state = () =>
+    page.evaluate(() => ({
+      ids: window.app.ids().length,
+      live: window.app.client.state === 'live',
+      restored: window.app.restoredAt,
+      painted: window.app.paintedAt,
+      rows: window.app.paintedRows,
+      opened: window.app.openedAt[0],
+      restoredEntries: window.app.restored?.entries,
+    }));
   const until = async (check) => {
     while (!check(await state())) await new Promise((resolve) => setTimeout(resolve, 20));
   };
@@ -181,7 +216,8 @@ try {
 
   const bareMedian = median(writes.bare);
   const ratios = (kind) => writes[kind].map((value, i) => value / writes.bare[i]);
-  const row = (label, values, ratio) => `| ${label} | ${fmt(median(values))} | ${fmt(Math.min(...values))}–${fmt(Math.max(...values))} | ${ratio === undefined ? '1.00' : fmt(median(ratio), 2)} |`;
+  const row = (label, values, ratio) =>
+    `| ${label} | ${fmt(median(values))} | ${fmt(Math.min(...values))}–${fmt(Math.max(...values))} | ${ratio === undefined ? '1.00' : fmt(median(ratio), 2)} |`;
   console.log(`## Replay buffer in Chromium (${version}, ${rounds} rounds, ${fmt(COUNT)} messages of ~250 B)
 
 ### Write throughput (messages/s, fresh database, relaxed durability)

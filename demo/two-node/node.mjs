@@ -6,6 +6,8 @@
 //
 //   PORT=8001 NODE=node-a node demo/two-node/node.mjs     (after npm run build)
 //
+// It listens on 127.0.0.1 unless HOST says otherwise (it has no authentication).
+//
 // Each node also writes what it streams (the whole shared stream) to files in a temp folder, so
 // the panels' "Load older" works through /logs.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,9 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisBackplane } from '@logwire/redis';
 import { createLogwire } from '@logwire/server';
+import { demoHost, demoUrl } from '../address.mjs';
 import { startWorkload } from '../workload.mjs';
 
 const port = Number(process.env.PORT ?? 8001);
+const host = demoHost();
 const node = process.env.NODE ?? `node-${port}`;
 const here = new URL('.', import.meta.url);
 const files = {
@@ -55,11 +59,15 @@ const server = createServer(async (request, response) => {
   const path = (request.url ?? '/').split('?')[0];
   if (path === '/rate' && (request.method === 'POST' || request.method === 'GET')) {
     if (request.method === 'POST') workload.setRate(Number(new URL(request.url, 'http://demo').searchParams.get('value')));
-    response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ rate: workload.rate }));
+    response
+      .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(JSON.stringify({ rate: workload.rate }));
     return;
   }
   if (path === '/metrics') {
-    response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ node, epoch: logwire.hub.epoch, held: logwire.hub.historyLength, ...backplane.metrics }));
+    response
+      .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(JSON.stringify({ node, epoch: logwire.hub.epoch, held: logwire.hub.historyLength, ...backplane.metrics }));
     return;
   }
   if (path.startsWith('/logs/')) {
@@ -82,7 +90,10 @@ server.on('error', (error) => {
 // Pages that connect before the node has joined the stream would be told to reconnect once it has
 // (the epoch changes from the node's own to the stream's); wait for that, but not forever.
 await Promise.race([logwire.ready, new Promise((resolve) => setTimeout(resolve, 5000))]);
-server.listen(port, () => console.log(`${node}: http://localhost:${server.address().port}  (ws://localhost:${server.address().port}/ws/logs, metrics: /metrics)`));
+server.listen(port, host, () => {
+  const actual = server.address().port;
+  console.log(`${node}: ${demoUrl('http', host, actual)}  (${demoUrl('ws', host, actual, '/ws/logs')}, metrics: /metrics)`);
+});
 
 let stopping = false;
 async function stop() {

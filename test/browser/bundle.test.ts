@@ -1,5 +1,6 @@
 import { executeServerCommand } from '@web/test-runner-commands';
 import { expect } from 'chai';
+import { until } from '../helpers/wait.js';
 
 // The self-contained module a plain page loads with one <script type="module">. It is the built
 // file (npm test builds first), loaded exactly as a page would, with no import map or resolver.
@@ -13,15 +14,15 @@ describe('self-contained browser module', () => {
     expect(module['LogStreamClient']).to.be.a('function');
     expect(module['parse']).to.be.a('function');
 
-    const server = (await executeServerCommand('logwire:start')) as { id: number; url: string };
+    const server = await executeServerCommand<{ id: number; url: string }, undefined>('logwire:start');
     try {
       document.body.innerHTML = `<system-log-panel src="${server.url}"></system-log-panel>`;
       const panel = document.querySelector('system-log-panel')!;
       const live = () => panel.shadowRoot?.querySelector('[part="state"]')?.textContent === 'Live';
-      for (let i = 0; i < 500 && !live(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      await until(live, 'the panel live');
       await executeServerCommand('logwire:log', { id: server.id, entries: [{ logger: 'bundle.test', message: 'from the bundle' }] });
       const rows = () => [...(panel.shadowRoot?.querySelectorAll('[part="row"] .message') ?? [])].map((cell) => cell.textContent);
-      for (let i = 0; i < 100 && rows().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      await until(() => rows().length > 0, 'a row from the bundle');
       expect(rows()).to.deep.equal(['from the bundle']);
     } finally {
       document.body.replaceChildren();

@@ -31,7 +31,13 @@ async function startWithHistory(payload) {
       response.setHeader('Vary', 'Origin');
     }
     if (request.method === 'OPTIONS') {
-      response.writeHead(204, { 'Access-Control-Allow-Methods': 'GET', 'Access-Control-Allow-Headers': 'authorization, accept', 'Access-Control-Max-Age': '60' }).end();
+      response
+        .writeHead(204, {
+          'Access-Control-Allow-Methods': 'GET',
+          'Access-Control-Allow-Headers': 'authorization, accept',
+          'Access-Control-Max-Age': '60',
+        })
+        .end();
       return;
     }
     requests.push(request.url);
@@ -86,7 +92,8 @@ export function logServerPlugin() {
         const logwire = held?.logwire ?? held;
         if (!logwire) throw new Error(`no logwire server ${payload.id}`);
         for (const entry of payload.entries) {
-          if (entry.audit) logwire.getLogger(entry.logger).audit(entry.action, entry.metadata, { message: entry.message, level: entry.level });
+          if (entry.audit)
+            logwire.getLogger(entry.logger).audit(entry.action, entry.metadata, { message: entry.message, level: entry.level });
           else logwire.getLogger(entry.logger).log(entry.level ?? 'INFO', entry.message, entry.fields);
         }
         return true;
@@ -107,7 +114,13 @@ export function logServerPlugin() {
           for (const frame of payload.frames) socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
         });
         const id = next++;
-        servers.set(id, { close: () => new Promise((resolve) => { for (const client of wss.clients) client.terminate(); wss.close(() => resolve()); }) });
+        servers.set(id, {
+          close: () =>
+            new Promise((resolve) => {
+              for (const client of wss.clients) client.terminate();
+              wss.close(() => resolve());
+            }),
+        });
         return { id, url: `ws://127.0.0.1:${wss.address().port}/ws/logs` };
       }
       if (command === 'logwire:stop') {

@@ -7,25 +7,43 @@ export const DEFAULT_WAIT_MS = 10_000;
 /**
  * Resolves as soon as `check()` returns a truthy value (sync or async), with that value; rejects
  * with `timed out waiting for <what>` after `timeoutMs`. The condition is re-checked on every
- * macrotask turn, so whatever event makes it true is seen on the next turn.
+ * macrotask turn, so whatever event makes it true is seen on the next turn. `what` may be a
+ * function, called only for the failure message (to name the last value seen, say). An async
+ * check that has not settled by the deadline fails the wait too (it does not hang it).
  */
-export async function until<T>(check: () => T | Promise<T>, what = 'condition', timeoutMs = DEFAULT_WAIT_MS): Promise<NonNullable<T>> {
+export async function until<T>(
+  check: () => T | Promise<T>,
+  what: string | (() => string) = 'condition',
+  timeoutMs = DEFAULT_WAIT_MS,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
+  const fail = (cause: string): Error =>
+    new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${cause}`);
   let lastError: unknown;
   for (;;) {
     try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
+      const value = await beforeDeadline(check(), deadline);
+      if (value) return value;
       lastError = undefined;
     } catch (error) {
+      if (error instanceof PendingAtDeadline) throw fail(' (the last check never settled)');
       lastError = error;
     }
-    if (Date.now() > deadline) {
-      const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
-    }
+    if (Date.now() > deadline) throw fail(lastError instanceof Error ? ` (last error: ${lastError.message})` : '');
     await turn();
   }
+}
+
+class PendingAtDeadline extends Error {}
+
+/** `value`, or a rejection with PendingAtDeadline if it is a promise still pending at `deadline`. */
+function beforeDeadline<T>(value: T | Promise<T>, deadline: number): T | Promise<T> {
+  if (!(value instanceof Promise)) return value;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PendingAtDeadline()), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([value, expired]).finally(() => clearTimeout(timer));
 }
 
 /** Lets pending I/O and timers run once: a macrotask turn (not a fixed sleep). */
@@ -35,15 +53,26 @@ export function turn(): Promise<void> {
 
 /** A source of events: a Node EventEmitter, a DOM EventTarget, or an emitter whose `on()` returns an unbind function. */
 export type EventSource =
-  | { once(event: string, listener: (...args: never[]) => void): unknown; off?(event: string, listener: (...args: never[]) => void): unknown }
-  | { addEventListener(event: string, listener: (event: never) => void): void; removeEventListener(event: string, listener: (event: never) => void): void }
-  | { on(event: string, listener: (...args: never[]) => void): () => void };
+  | {
+      once(event: string, listener: (...args: unknown[]) => void): unknown;
+      off?(event: string, listener: (...args: unknown[]) => void): unknown;
+    }
+  | {
+      addEventListener(event: string, listener: (event: unknown) => void): void;
+      removeEventListener(event: string, listener: (event: unknown) => void): void;
+    }
+  | { on(event: string, listener: (...args: unknown[]) => void): () => void };
 
 /**
  * Resolves with the first argument of the next `event` from `source` for which `accept` (if given)
  * returns true; rejects after `timeoutMs` naming the event.
  */
-export function nextEvent<T = unknown>(source: EventSource, event: string, timeoutMs = DEFAULT_WAIT_MS, accept?: (value: T) => boolean): Promise<T> {
+export function nextEvent<T = unknown>(
+  source: EventSource,
+  event: string,
+  timeoutMs = DEFAULT_WAIT_MS,
+  accept?: (value: T) => boolean,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let unbind = (): void => undefined;
     const timer = setTimeout(() => {
@@ -56,7 +85,7 @@ export function nextEvent<T = unknown>(source: EventSource, event: string, timeo
       unbind();
       resolve(value);
     };
-    const l = listener as (...args: never[]) => void;
+    const l = listener as (...args: unknown[]) => void;
     if ('addEventListener' in source) {
       source.addEventListener(event, l);
       unbind = () => source.removeEventListener(event, l);
@@ -64,8 +93,11 @@ export function nextEvent<T = unknown>(source: EventSource, event: string, timeo
       source.once(event, l);
       unbind = () => source.off?.(event, l);
     } else if ('on' in source) {
-      const off = (source as { on(event: string, listener: (...args: never[]) => void): unknown }).on(event, l);
+      const off = (source as { on(event: string, listener: (...args: unknown[]) => void): unknown }).on(event, l);
       unbind = typeof off === 'function' ? (off as () => void) : () => (source as { off?(e: string, f: unknown): unknown }).off?.(event, l);
+    } else {
+      clearTimeout(timer);
+      reject(new Error(`cannot listen for '${event}': the source has no addEventListener or on (once alone takes no accept)`));
     }
   });
 }

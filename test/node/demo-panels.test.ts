@@ -1,18 +1,21 @@
 import type { ChildProcess } from 'node:child_process';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
+import { until } from '../helpers/wait.js';
 import { startDemo } from './demo-process.js';
 
-
-async function waitFor<T>(page: Page, read: () => T | Promise<T>, check: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`${what}: last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Waits until `read()` (a value read from the page) passes `check`; the failure names the last value read. */
+async function waitForValue<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
+  let last: T | undefined;
+  return until(
+    async () => {
+      last = await read();
+      return check(last) ? { value: last } : undefined;
+    },
+    () => `${what} (last value ${JSON.stringify(last)})`,
+    15_000,
+  ).then(({ value }) => value);
 }
 
 describe('demo page', () => {
@@ -33,10 +36,12 @@ describe('demo page', () => {
     await page.goto(started.url);
 
     const boxes = () =>
-      page.evaluate(() => ['system-log-panel', 'audit-log-panel'].map((tag) => {
-        const box = document.querySelector(tag)!.getBoundingClientRect();
-        return { left: Math.round(box.left), right: Math.round(box.right), top: Math.round(box.top), width: Math.round(box.width) };
-      }));
+      page.evaluate(() =>
+        ['system-log-panel', 'audit-log-panel'].map((tag) => {
+          const box = document.querySelector(tag)!.getBoundingClientRect();
+          return { left: Math.round(box.left), right: Math.round(box.right), top: Math.round(box.top), width: Math.round(box.width) };
+        }),
+      );
     const [system, audit] = await boxes();
     expect(system!.top).toBe(audit!.top);
     expect(system!.right).toBeLessThan(audit!.left);
@@ -49,7 +54,10 @@ describe('demo page', () => {
     const [wider] = await boxes();
     expect(wider!.width).toBeGreaterThan(system!.width + 100);
     // Dragging the handle to a point sets the split there.
-    const handle = (await page.$eval('#splitter', (el) => { const b = el.getBoundingClientRect(); return { x: b.left + b.width / 2, y: b.top + b.height / 2 }; }));
+    const handle = await page.$eval('#splitter', (el) => {
+      const b = el.getBoundingClientRect();
+      return { x: b.left + b.width / 2, y: b.top + b.height / 2 };
+    });
     await page.mouse.move(handle.x, handle.y);
     await page.mouse.down();
     await page.mouse.move(handle.x - 400, handle.y, { steps: 5 });
@@ -58,21 +66,45 @@ describe('demo page', () => {
     expect(dragged!.width).toBeLessThan(system!.width - 100);
 
     // The status bar counts what arrives, per level.
-    await waitFor(page, () => page.$eval('#total', (el) => Number(el.textContent!.replace(/,/g, ''))), (n) => n > 0, 'logs received');
+    await waitForValue(
+      () => page.$eval('#total', (el) => Number(el.textContent.replace(/,/g, ''))),
+      (n) => n > 0,
+      'logs received',
+    );
     const levels = await page.$$eval('#histogram .bucket', (buckets) => buckets.map((b) => (b as HTMLElement).dataset['level']));
     expect(levels).toEqual(['TRACE', 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']);
-    await waitFor(page, () => page.$eval('#histogram .bucket[data-level="INFO"] .number', (el) => Number(el.textContent!.replace(/,/g, ''))), (n) => n > 0, 'INFO counted');
+    await waitForValue(
+      () => page.$eval('#histogram .bucket[data-level="INFO"] .number', (el) => Number(el.textContent.replace(/,/g, ''))),
+      (n) => n > 0,
+      'INFO counted',
+    );
 
     // Raising the load to 1,000 steps/s: the server applies it and the measured rate follows.
     await page.click('#load button[data-rate="1000"]');
-    await waitFor(page, () => page.$eval('#target', (el) => el.textContent), (text) => text === '1,000', 'target shown');
+    await waitForValue(
+      () => page.$eval('#target', (el) => el.textContent),
+      (text) => text === '1,000',
+      'target shown',
+    );
     expect(await page.$eval('#load button[data-rate="1000"]', (el) => el.getAttribute('aria-pressed'))).toBe('true');
     expect(await page.evaluate(() => fetch('/rate').then((r) => r.json()))).toEqual({ rate: 1000 });
-    await waitFor(page, () => page.$eval('#rate', (el) => Number(el.textContent!.replace(/,/g, ''))), (n) => n >= 300, 'logs/s above 300');
+    await waitForValue(
+      () => page.$eval('#rate', (el) => Number(el.textContent.replace(/,/g, ''))),
+      (n) => n >= 300,
+      'logs/s above 300',
+    );
     // The time-zone control switches both panels.
     await page.select('#time-zone', 'utc');
-    expect(await page.evaluate(() => ['system-log-panel', 'audit-log-panel'].map((tag) => document.querySelector(tag)!.getAttribute('time-zone')))).toEqual(['utc', 'utc']);
+    expect(
+      await page.evaluate(() =>
+        ['system-log-panel', 'audit-log-panel'].map((tag) => document.querySelector(tag)!.getAttribute('time-zone')),
+      ),
+    ).toEqual(['utc', 'utc']);
     await page.click('#load button[data-rate="4"]');
-    await waitFor(page, () => page.$eval('#target', (el) => el.textContent), (text) => text === '4', 'load back to 4/s');
+    await waitForValue(
+      () => page.$eval('#target', (el) => el.textContent),
+      (text) => text === '4',
+      'load back to 4/s',
+    );
   }, 60_000);
 });

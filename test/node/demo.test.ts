@@ -1,10 +1,22 @@
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { connect } from 'node:net';
 import puppeteer, { type Browser } from 'puppeteer-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
-import { startDemo } from './demo-process.js';
+import { until } from '../helpers/wait.js';
+import { startDemo, stopDemo } from './demo-process.js';
 
+/** Resolves with `connected` or the error code of a TCP connection to `host:port`. */
+function tryConnect(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
 
 describe('demo (npm start)', () => {
   let browser: Browser | undefined;
@@ -12,7 +24,11 @@ describe('demo (npm start)', () => {
 
   afterAll(async () => {
     await browser?.close();
+  });
+
+  afterEach(() => {
     demo?.kill('SIGKILL');
+    demo = undefined;
   });
 
   it('prints its URL, shows both panels receiving live logs, and stops cleanly on Ctrl-C', async () => {
@@ -23,21 +39,44 @@ describe('demo (npm start)', () => {
     await page.goto(started.url);
     const counts = () =>
       page.evaluate(() =>
-        ['system-log-panel', 'audit-log-panel'].map((tag) => document.querySelector(tag)?.shadowRoot?.querySelectorAll('[part="row"]').length ?? -1),
+        ['system-log-panel', 'audit-log-panel'].map(
+          (tag) => document.querySelector(tag)?.shadowRoot?.querySelectorAll('[part="row"]').length ?? -1,
+        ),
       );
-    let seen = await counts();
-    for (let i = 0; i < 100 && !(seen[0]! > 0 && seen[1]! > 0); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      seen = await counts();
-    }
-    expect(seen[0]).toBeGreaterThan(0);
-    expect(seen[1]).toBeGreaterThan(0);
-    const state = await page.evaluate(() => document.querySelector('system-log-panel')?.shadowRoot?.querySelector('[part="state"]')?.textContent);
+    await until(
+      async () => {
+        const [system, audit] = await counts();
+        return system! > 0 && audit! > 0;
+      },
+      'rows in both panels',
+      15_000,
+    );
+    const state = await page.evaluate(
+      () => document.querySelector('system-log-panel')?.shadowRoot?.querySelector('[part="state"]')?.textContent,
+    );
     expect(state).toBe('Live');
 
-    demo.kill('SIGINT');
-    const [code] = (await once(demo, 'exit')) as [number | null];
-    expect(code).toBe(0);
-    demo = undefined;
+    expect(await stopDemo(demo)).toBe(0);
+  }, 30_000);
+
+  // The demo has no authentication: by default it must not be reachable from other machines.
+  // 127.0.0.2 is a loopback address a server listening on all interfaces would also accept.
+  it('listens on 127.0.0.1 only by default, and on HOST when it is set', async () => {
+    const local = await startDemo();
+    demo = local.child;
+    const url = new URL(local.url);
+    expect(url.hostname).toBe('127.0.0.1');
+    const port = Number(url.port);
+    expect(await tryConnect('127.0.0.1', port)).toBe('connected');
+    expect(await tryConnect('127.0.0.2', port)).toBe('ECONNREFUSED');
+    expect(await stopDemo(demo)).toBe(0);
+
+    const other = await startDemo({ HOST: '127.0.0.2' });
+    demo = other.child;
+    const otherUrl = new URL(other.url);
+    expect(otherUrl.hostname).toBe('127.0.0.2');
+    expect(await tryConnect('127.0.0.2', Number(otherUrl.port))).toBe('connected');
+    expect(await tryConnect('127.0.0.1', Number(otherUrl.port))).toBe('ECONNREFUSED');
+    expect(await stopDemo(demo)).toBe(0);
   }, 30_000);
 });

@@ -28,7 +28,11 @@ afterAll(async () => {
 });
 
 function node(prefix: string, name: string): Logwire {
-  const logwire = createLogwire({ backplane: new RedisBackplane({ redis: REDIS_URL, prefix, node: name, read: { blockMs: 200 } }), callsite: false, workers: false });
+  const logwire = createLogwire({
+    backplane: new RedisBackplane({ redis: REDIS_URL, prefix, node: name, read: { blockMs: 200 } }),
+    callsite: false,
+    workers: false,
+  });
   open.push(logwire);
   return logwire;
 }
@@ -43,12 +47,14 @@ describe('createLogwire({ backplane })', () => {
     expect(logwire.hub.epoch).toBe(epoch);
     const { address } = await logwire.listen(0);
     const ids: string[] = [];
-    const client = new LogStreamClient(`ws://127.0.0.1:${address.port}/ws/logs`, { WebSocket: WebSocket as unknown as WebSocketConstructor });
+    const client = new LogStreamClient(`ws://127.0.0.1:${address.port}/ws/logs`, {
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+    });
     clients.push(client);
     client.on('message', (message) => ids.push(message.id as string));
-    await until(() => client.state === 'live', 'the client to be live');
+    await until(() => client.state === 'live', 'the client to be live', 15_000);
     logwire.getLogger('app').info('first');
-    await until(() => ids.length === 1, 'the first record back from Redis');
+    await until(() => ids.length === 1, 'the first record back from Redis', 15_000);
     const stored = await admin.xrange(`${prefix}{logs}:x`, '-', '+');
     expect(ids).toEqual([stored[0]![0]]);
     // Logged in the same turn as close(): still appended before the backplane disconnects.
@@ -65,7 +71,9 @@ describe('createLogwire({ backplane })', () => {
     const backplane = new RedisBackplane({ redis: REDIS_URL, prefix });
     const first = createLogwire({ backplane, workers: false });
     open.push(first);
-    expect(() => createLogwire({ backplane, workers: false })).toThrowError(expect.objectContaining({ code: RedisBackplaneErrorCode.InvalidOption }));
+    expect(() => createLogwire({ backplane, workers: false })).toThrow(
+      expect.objectContaining({ code: RedisBackplaneErrorCode.InvalidOption }),
+    );
     await first.ready;
   });
 });
