@@ -81,8 +81,25 @@ export function loggerMatcher(patterns: readonly string[]): (logger: string) => 
     else positive.push(compileGlob(pattern));
   }
   if (positive.length === 0 && negative.length === 0) return () => true;
-  return (logger) => (positive.length === 0 || positive.some((matches) => matches(logger))) && !negative.some((matches) => matches(logger));
+  const decide = (logger: string): boolean =>
+    (positive.length === 0 || positive.some((matches) => matches(logger))) && !negative.some((matches) => matches(logger));
+  // Logger names come from the application and repeat; patterns come from viewers. Remembering the
+  // answer per name makes a hostile pattern list cost its worst case once per distinct name, not per
+  // message. The memo is bounded: when full it starts over.
+  const memo = new Map<string, boolean>();
+  return (logger) => {
+    let passes = memo.get(logger);
+    if (passes === undefined) {
+      passes = decide(logger);
+      if (memo.size >= LOGGER_MEMO_SIZE) memo.clear();
+      memo.set(logger, passes);
+    }
+    return passes;
+  };
 }
+
+/** Distinct logger names whose answer one compiled logger filter remembers. */
+const LOGGER_MEMO_SIZE = 1024;
 
 /**
  * Turns what someone typed into a logger box into a pattern of the one rule: the text is trimmed,

@@ -136,6 +136,15 @@ describe('loggerMatcher', () => {
     }
   });
 
+  it('gives the same answers when it remembers them per name, past the size of its memo', () => {
+    const matches = loggerMatcher(['app.*', '!app.noisy*']);
+    const names = Array.from({ length: 3_000 }, (_, i) => (i % 3 === 0 ? `app.${i}` : i % 3 === 1 ? `app.noisy.${i}` : `db.${i}`));
+    const first = names.map((name) => matches(name));
+    const again = names.map((name) => matches(name));
+    expect(again).toEqual(first);
+    expect(first).toEqual(names.map((name) => name.startsWith('app.') && !name.startsWith('app.noisy')));
+  });
+
   describe('hostile patterns of the longest allowed length against 10,000 logger names of 256+ characters', () => {
     // Each of these froze the process with the regular-expression matcher (`^.*.*…Z$`); a
     // linear-time matcher answers all of them at once.
