@@ -5,6 +5,7 @@ import { scrollIntoView, totalHeight } from '../src/base/fixed-row-geometry.js';
 import { Move } from '../src/base/keyboard-controller.js';
 import { compileSearch, highlightParts } from '../src/base/search.js';
 import { nextIndex } from '../src/base/selection-controller.js';
+import { LoggerFilter } from '../src/base/filters.js';
 
 const geometry = { count: 100, rowHeight: 20, detailHeight: 200, expanded: 10 };
 
@@ -73,5 +74,32 @@ describe('search', () => {
     expect(parts).toEqual(['payment ', { match: 'fail' }, 'ed, ', { match: 'FAIL' }]);
     expect(highlightParts('nothing here', compileSearch('x', 'text').matcher)).toEqual(['nothing here']);
     expect(highlightParts('aaa', compileSearch('a*', 'regex').matcher)).toEqual([{ match: 'aaa' }]);
+  });
+});
+
+describe('logger filter', () => {
+  it('reads what is typed as logger patterns: plain terms anywhere, globs whole-name, ! excludes, case-sensitive', () => {
+    const filter = new LoggerFilter();
+    expect(filter.matches('app.db.pool', '')).toBe(true);
+    expect(filter.matches('app.db.pool', '  ')).toBe(true);
+    expect(filter.matches('app.db.pool', 'db')).toBe(true);
+    expect(filter.matches('app.db.pool', 'DB')).toBe(false);
+    expect(filter.matches('app.db.pool', 'app.*')).toBe(true);
+    expect(filter.matches('app', 'app.*')).toBe(false);
+    expect(filter.matches('app.health', '!health')).toBe(false);
+    expect(filter.matches('app.db', '!health')).toBe(true);
+    expect(filter.matches('app.db', 'web.*, app.?b')).toBe(true);
+    expect(filter.matches('app.db', 'app.* !app.db')).toBe(false);
+    expect(filter.matches(null, 'x')).toBe(false);
+    expect(filter.matches(undefined, '')).toBe(true);
+  });
+
+  it('matches a 256-character *…*Z pattern against long names in linear time (no regex backtracking)', () => {
+    const filter = new LoggerFilter();
+    const pattern = `${'*a'.repeat(127)}*Z`;
+    const name = 'a'.repeat(5000);
+    // A backtracking regex for this pattern would not finish; the glob matcher answers at once.
+    expect(filter.matches(name, pattern)).toBe(false);
+    expect(filter.matches(`${name}Z`, pattern)).toBe(true);
   });
 });

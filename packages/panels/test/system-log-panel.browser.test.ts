@@ -109,11 +109,22 @@ describe('<system-log-panel>', () => {
     expect(messages(panel)).to.deep.equal(['user alice logged in', 'disk almost full', 'payment failed']);
     expect(part(panel, 'count').textContent).to.equal('3 / 4');
 
+    // The logger box reads logger patterns (the protocol's one rule); a plain term matches anywhere.
     const logger = shadow(panel).querySelector<HTMLInputElement>('.logger-filter')!;
-    logger.value = 'AUTH';
-    logger.dispatchEvent(new Event('input'));
-    await settle(panel);
-    expect(messages(panel)).to.deep.equal(['user alice logged in']);
+    const filterLogger = async (text: string): Promise<string[]> => {
+      logger.value = text;
+      logger.dispatchEvent(new Event('input'));
+      await settle(panel);
+      return messages(panel);
+    };
+    expect(await filterLogger('auth')).to.deep.equal(['user alice logged in']);
+    expect(await filterLogger('*.pay')).to.deep.equal(['payment failed']);
+    expect(await filterLogger('!auth.*')).to.deep.equal(['disk almost full', 'payment failed']);
+    expect(await filterLogger('infra.* billing.*')).to.deep.equal(['disk almost full', 'payment failed']);
+    expect(await filterLogger('b?lling.pay, !*disk')).to.deep.equal(['payment failed']);
+    // Case-sensitive, as everywhere a logger pattern is matched.
+    expect(await filterLogger('AUTH')).to.deep.equal([]);
+    expect(await filterLogger('auth')).to.deep.equal(['user alice logged in']);
     logger.value = '';
     logger.dispatchEvent(new Event('input'));
     const module = shadow(panel).querySelector<HTMLInputElement>('.module-filter')!;

@@ -1,5 +1,7 @@
-// The filters of a panel's toolbar besides levels and search: the logger filter every panel has,
-// and the field filters a panel declares (module, action, …).
+// The filters of a panel's toolbar besides levels and search: the logger filter every panel has
+// (logger patterns, as the server's and the client's filters read them), and the field filters a
+// panel declares (module, action, …; case-insensitive substrings).
+import { loggerMatcher, loggerPatternFromInput } from '@logwire/protocol';
 import { displayValue } from './text.js';
 
 /**
@@ -27,21 +29,42 @@ export function filterText(panel: object, property: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** Whether an entry's logger passes the logger filter (case-insensitive substring). */
-export function loggerMatches(logger: unknown, filter: string): boolean {
-  const needle = filter.trim().toLowerCase();
-  return needle === '' || displayValue(logger).toLowerCase().includes(needle);
+/**
+ * The logger filter: what is typed is read as logger patterns of the one rule of
+ * `@logwire/protocol` (`*` any run of characters, `?` one, case-sensitive, whole name, `!` excludes),
+ * separated by spaces or commas. A term without `*` or `?` is wrapped as `*term*`, so typing part of
+ * a name still finds it (`db` finds `app.db.pool`, `!health` hides `app.health`). Matching is
+ * regex-free and linear-time for ordinary patterns. The compiled matcher is kept until the text changes.
+ */
+export class LoggerFilter {
+  #text: string | undefined;
+  #matches: (logger: string) => boolean = () => true;
+
+  /** Whether a logger passes the filter text. */
+  matches(logger: unknown, text: string): boolean {
+    if (text !== this.#text) {
+      this.#text = text;
+      const patterns: string[] = [];
+      for (const term of text.split(/[\s,]+/)) {
+        const pattern = loggerPatternFromInput(term);
+        if (pattern !== undefined) patterns.push(pattern);
+      }
+      this.#matches = loggerMatcher(patterns);
+    }
+    return this.#matches(displayValue(logger));
+  }
 }
 
 /** Whether a log entry passes a panel's level, logger and field filters. */
 export function passesFilters(
   panel: { readonly levels: readonly string[]; readonly loggerFilter: string },
+  logger: LoggerFilter,
   fields: readonly FieldFilter[],
   level: string,
   data: Record<string, unknown>,
 ): boolean {
   if (!panel.levels.includes(level)) return false;
-  if (!loggerMatches(data['logger'], panel.loggerFilter)) return false;
+  if (!logger.matches(data['logger'], panel.loggerFilter)) return false;
   for (const { field, property } of fields) if (!fieldContains(data[field], filterText(panel, property))) return false;
   return true;
 }

@@ -6,7 +6,7 @@ import { coerceLevels, levelsConverter, notFalseConverter } from './properties.j
 import { ClientBinding } from './client-binding.js';
 import { LogwireClearEvent, LogwireExportEvent, LogwireFollowChangeEvent, LogwirePauseChangeEvent } from './events.js';
 import { type CsvColumn, downloadText, ExportFormat, exportRows } from './export.js';
-import { type FieldFilter, passesFilters, Suggestions } from './filters.js';
+import { type FieldFilter, LoggerFilter, passesFilters, Suggestions } from './filters.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { offsetOf, renderRange, totalHeight } from './fixed-row-geometry.js';
 import { FollowController } from './follow-controller.js';
@@ -151,7 +151,11 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   declare theme: 'auto' | 'light' | 'dark';
   /** Levels shown (attribute: comma-separated, e.g. `levels="WARNING,ERROR,CRITICAL"`); `UNKNOWN` covers levels outside the six. */
   declare levels: readonly string[];
-  /** Shows only entries whose logger contains this text (case-insensitive). */
+  /**
+   * Shows only entries whose logger matches these patterns (space- or comma-separated; `*` any run of
+   * characters, `?` one, case-sensitive; `!` excludes). A term without `*` or `?` matches anywhere in
+   * the name: `db` is read as `*db*`.
+   */
   declare loggerFilter: string;
   /** Search text, matched against every field including metadata keys and values. */
   declare search: string;
@@ -243,6 +247,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   readonly #flusher = new FlushScheduler(this, () => this.#flush(), () => this.#store.hasIncoming);
   #search: CompiledSearch = { matcher: undefined, error: false };
   readonly #suggestions = new Suggestions();
+  readonly #loggerFilter = new LoggerFilter();
 
   constructor() {
     super();
@@ -479,7 +484,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   }
 
   #matches(row: LogRow<M>): boolean {
-    if (!passesFilters(this, this.fieldFilters, row.level, row.message.data as Record<string, unknown>)) return false;
+    if (!passesFilters(this, this.#loggerFilter, this.fieldFilters, row.level, row.message.data as Record<string, unknown>)) return false;
     const matcher = this.#search.matcher;
     if (matcher === undefined || this.searchAction !== 'filter') return true;
     row.haystack ??= `${searchText(row.message.data)}\n${this.formatTime(row.message.data.timestamp).toLowerCase()}`;
