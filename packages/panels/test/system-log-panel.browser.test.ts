@@ -215,7 +215,8 @@ describe('<system-log-panel>', () => {
     expect(panel.droppedWhilePaused).to.equal(0);
     await scrollTo(panel, 0);
     expect(shadow(panel).querySelector('[part="gap"]')!.textContent).to.equal('199001 messages dropped while paused, limit');
-    expect(JSON.parse(panel.exportAs('json'))[0]).to.deep.equal({ type: 'gap', data: { from: null, to: null, reason: 'limit', count: 199_001 } });
+    const marker = { type: 'gap', data: { from: null, to: null, reason: 'limit', count: 199_001 } };
+    expect(JSON.parse(panel.exportAs('json'))[0]).to.deep.equal(marker);
   });
 
   it('stops following when scrolled up, follows again at the bottom, and keeps the view steady while old rows are evicted', async () => {
