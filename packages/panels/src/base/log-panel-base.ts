@@ -447,6 +447,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   }
 
   #flush(): void {
+    this.#store.limit = this.limit; // set from script since the last update (e.g. right before loadOlder())
     if (!this.#store.hasIncoming) {
       if (this.paused) this._revision++;
       return;
