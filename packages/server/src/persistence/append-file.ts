@@ -9,6 +9,8 @@ export interface AppendFileEvents {
   onError: (error: LogwireError) => void;
   /** Writes succeed again after `lost` lines were dropped since `since` (ms). */
   onRecover?: (lost: number, since: number) => void;
+  /** The file was found removed or replaced while open (and a new one is started). */
+  onLost?: () => void;
 }
 
 /** Retry a broken file at most this often, so a dead disk does not cost a syscall per log call. */

@@ -155,6 +155,8 @@ export class LogStore {
     this.system = new RotatingFile(path.join(this.dir, SYSTEM_LOG_FILE), options.system ?? {}, {
       onError: report,
       onRecover: (lost) => report(new LogwireError(LogwireErrorCode.Write, `system.log is writable again; ${lost} system log lines were dropped while it was not`)),
+      // The directory may have gone with it: take the lock and store the epoch again.
+      onLost: () => this.#restoreDirectory(),
     });
     this.audit = new AuditTrail(this.auditDir, options.audit ?? {}, report);
     this.instances = new InstanceLogs(path.join(this.dir, 'instances'), options.instances ?? {}, report);
@@ -361,6 +363,17 @@ export class LogStore {
       }
       this.#lock = undefined;
     }
+  }
+
+  #restoreDirectory(): void {
+    try {
+      ensureDir(this.dir);
+    } catch {
+      // Reported by the next failing write.
+    }
+    if (this.#lock === undefined || !fs.existsSync(this.#lock)) this.#lock = acquireLock(path.join(this.dir, LOCK_FILE), (error) => this.#report(error));
+    this.#epochStored = false;
+    this.#epochFailed = false;
   }
 
   #storeEpoch(epoch: string): void {
