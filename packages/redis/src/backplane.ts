@@ -38,6 +38,7 @@ import type { BackplaneHub, BackplaneLink, HistoryPage, HubGap, LogEntry, Logwir
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisBackplaneError, RedisBackplaneErrorCode } from './errors.js';
 import { APPEND_LUA, ENSURE_EPOCH_LUA } from './lua.js';
+import { AppendConfirmations } from './confirmations.js';
 import type { BackplaneEntry, BackplaneGapReason, BackplaneMetrics, BackplaneRecord, BatchHandler, Gap, RangeResult, ReadBatch } from './types.js';
 
 /** Options of {@link RedisBackplane}. */
@@ -172,6 +173,8 @@ export class RedisBackplane implements LogwireBackplane {
   readonly #byKey = new Map<string, Subscription>();
   readonly #listeners = new Map<keyof BackplaneEvents, Set<Listener>>();
   readonly #flushWaiters: Array<() => void> = [];
+  /** Audit entries of the hub link that Redis holds, for `commit()` (see confirmations.ts). */
+  #confirmations: AppendConfirmations | undefined;
   #backlogRecords = 0;
   #backlogBytes = 0;
   #draining = false;
@@ -273,6 +276,7 @@ export class RedisBackplane implements LogwireBackplane {
     if (this.#hubConnected) throw new RedisBackplaneError(RedisBackplaneErrorCode.InvalidOption, 'this backplane already drives a hub; create one RedisBackplane per logwire instance');
     this.#hubConnected = true;
     const stream = this.#stream;
+    const confirmations = (this.#confirmations = new AppendConfirmations(stream));
     const offError = this.on('error', (error) => onError(error));
     let unsubscribe: (() => void) | undefined;
     const onBatch = (batch: ReadBatch): void => {
@@ -304,7 +308,12 @@ export class RedisBackplane implements LogwireBackplane {
       ready: ready.catch((error: unknown) => {
         if (!this.#closed) onError(error);
       }),
-      append: (entries: readonly LogEntry[]) => this.append(stream, entries),
+      append: (entries: readonly LogEntry[]) => {
+        const dropped = this.#metrics.dropped;
+        this.append(stream, entries);
+        confirmations.appended(entries, this.#queues.get(stream)?.seq ?? 0, this.#metrics.dropped - dropped);
+      },
+      confirm: (since: number, through: number) => confirmations.wait(since, through),
       history: async (after: string, epoch: string, count: number): Promise<HistoryPage> => {
         const page = await this.range(stream, { after, epoch, count });
         const result: HistoryPage = { messages: page.entries.map(toStreamMessage), done: page.done };
@@ -314,6 +323,7 @@ export class RedisBackplane implements LogwireBackplane {
       close: async () => {
         // Give buffered records a bounded chance to reach Redis; an absent Redis must not hang shutdown.
         await Promise.race([this.flush(), this.#sleep(this.#opts.connectWaitMs)]);
+        confirmations.close();
         unsubscribe?.();
         offError();
         await this.close();
@@ -540,6 +550,7 @@ export class RedisBackplane implements LogwireBackplane {
     if (this.#closed) return;
     this.#closed = true;
     this.#signalClosed();
+    this.#confirmations?.close();
     for (const resolve of this.#flushWaiters.splice(0)) resolve();
     this.#subs.clear();
     this.#byKey.clear();
@@ -631,6 +642,7 @@ export class RedisBackplane implements LogwireBackplane {
           this.#metrics.batches++;
           this.#metrics.appended += Number(appended);
           this.#metrics.duplicatesSkipped += Number(skipped);
+          this.#confirmations?.stored(job.stream, job.queue.items[job.queue.head + job.taken - 1]!.seq);
           this.#consume(job.queue, job.taken);
         }
         if (failed !== undefined) {

@@ -345,7 +345,12 @@ export class LogStore {
     if (backplane.confirm === undefined) throw new LogwireError(LogwireErrorCode.Write, 'the backplane cannot confirm appended records, so commit() cannot prove durability');
     // The hub hands its queued entries to the backplane in an immediate callback queued before this one.
     await new Promise((resolve) => setImmediate(resolve));
-    await backplane.confirm(since, through);
+    try {
+      await backplane.confirm(since, through);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new LogwireError(LogwireErrorCode.Write, `audit events were not confirmed by the backplane: ${reason}`, { cause: error });
+    }
   }
 
   /** Stops writing, fsyncs and closes every file. */
