@@ -77,6 +77,40 @@ describe('persistence directory removed while running', () => {
     expect(result).toMatchObject({ status: 'intact', losses: [{ file: expect.stringMatching(/^audit-/), line: 2, lost: expect.stringMatching(/^audit-/), reason: 'removed' }] });
   });
 
+  it('with an integrity key: checkpoints continue in a new file, verify accepts the recorded losses, and a restart continues the chain', async () => {
+    const dir = tempDir();
+    const errors: unknown[] = [];
+    const options = { persistence: { dir, audit: { integrityKey: KEY, fsyncIntervalMs: 60_000, checkpointIntervalMs: 0 } }, onError: (error: unknown) => errors.push(error) };
+    logwire = createLogwire(options);
+    for (let n = 0; n < 5; n++) logwire.audit('before', { n });
+    await logwire.persistence!.commit();
+    fs.rmSync(dir, { recursive: true, force: true });
+    const mark = logwire.persistence!.auditMark();
+    logwire.audit('after', { n: 0 });
+    // The loss is found at the fsync this commit asks for; the new event went to the vanished file.
+    await expect(logwire.persistence!.commit({ since: mark })).rejects.toMatchObject({ code: 'ERR_LOGWIRE_WRITE' });
+    const next = logwire.persistence!.auditMark();
+    logwire.audit('after', { n: 1 });
+    await logwire.persistence!.commit({ since: next });
+    await logwire.close();
+    logwire = createLogwire(options);
+    logwire.audit('restarted');
+    await logwire.close();
+    logwire = undefined;
+
+    const lost = trailRecords(dir).filter((record) => record['kind'] === 'trail_lost');
+    expect(lost.map((record) => record['file']).sort()).toEqual([expect.stringMatching(/^audit-\d{8}\.jsonl$/), 'checkpoints.jsonl'].sort());
+    const result = await verifyAuditTrail(dir, { key: KEY });
+    expect(result.problem).toBeUndefined();
+    expect(result).toMatchObject({ status: 'intact', unanchored: 0 });
+    expect(result.losses).toHaveLength(2);
+    // Deleting the new checkpoint file's first lines is still caught: its chain must start at a recorded loss.
+    const checkpoints = path.join(dir, 'audit', 'checkpoints.jsonl');
+    const lines = fs.readFileSync(checkpoints, 'utf8').split('\n');
+    fs.writeFileSync(checkpoints, lines.slice(1).join('\n'));
+    expect(await verifyAuditTrail(dir, { key: KEY })).toMatchObject({ status: 'tampered' });
+  });
+
   it('notices a system.log that was removed and writes a new one', async () => {
     const dir = tempDir();
     const errors: unknown[] = [];

@@ -59,6 +59,7 @@ export class AuditTrail {
   readonly #options: Required<Omit<AuditTrailOptions, 'integrityKey' | 'checkpointMirrors'>> & Pick<AuditTrailOptions, 'integrityKey'>;
   readonly #checkpointFiles: AppendFile[] = [];
   readonly #onError: (error: LogwireError) => void;
+  readonly #onLost: (() => void) | undefined;
   #file: AppendFile | undefined;
   #fileName = '';
   #lineInFile = 0;
@@ -85,9 +86,11 @@ export class AuditTrail {
   /** Newest file found at startup: if the clock is behind it, lines keep going there. */
   #floorName = '';
 
-  constructor(dir: string, options: AuditTrailOptions, onError: (error: LogwireError) => void) {
+  /** `onLost` is told when a trail file was found removed or replaced (its directory may be gone too). */
+  constructor(dir: string, options: AuditTrailOptions, onError: (error: LogwireError) => void, onLost?: () => void) {
     this.dir = dir;
     this.#onError = onError;
+    this.#onLost = onLost;
     this.#options = {
       retentionDays: options.retentionDays ?? 30,
       fsyncIntervalMs: options.fsyncIntervalMs ?? 50,
@@ -166,7 +169,8 @@ export class AuditTrail {
 
   /** Fsyncs written lines and writes a checkpoint if one is due; resolves when done. */
   async sync(force = false): Promise<void> {
-    if (this.#syncing !== undefined) await this.#syncing;
+    // One at a time: a second fsync started while one runs would find nothing unsynced and claim too much.
+    while (this.#syncing !== undefined) await this.#syncing;
     this.#syncing = this.#syncAndCheckpoint(force);
     try {
       await this.#syncing;
@@ -398,13 +402,16 @@ export class AuditTrail {
   }
 
   #fileLost(file: AppendFile, how: typeof FileIdentity.Removed | typeof FileIdentity.Replaced): void {
+    // A trail file and the trail's own checkpoint file go by their names; a mirror by its path.
+    const name = file === this.#file || file === this.#checkpointFiles[0] ? path.basename(file.path) : file.path;
     const unsynced = file === this.#file ? this.#ledger.loseUnsynced() : 0;
     file.abandon();
     if (file === this.#file) {
       this.#file = undefined;
       this.#lineInFile = 0;
     }
-    const name = path.basename(file.path);
+    // A new checkpoint file continues the signed chain: the record says from which signature, so its start cannot be cut off unseen.
+    const lastSig = this.#checkpointFiles.includes(file) ? `,"last_sig":"${this.#lastSig}"` : '';
     this.#report(
       new LogwireError(
         LogwireErrorCode.Write,
@@ -412,10 +419,15 @@ export class AuditTrail {
           'written since its last fsync are lost, and the lines it held are no longer there. The trail continues with a trail_lost record.',
       ),
     );
+    try {
+      this.#onLost?.();
+    } catch {
+      // The hook must not stop the trail from recording the loss.
+    }
     const now = this.#options.now();
     this.#pendingLoss.push(
       `"kind":"${TrailRecordKind.TrailLost}","timestamp":"${iso(now)}","file":${JSON.stringify(name)},"reason":"${how}",` +
-        `"through_seq":${this.#seq},"unsynced_events":${unsynced}`,
+        `"through_seq":${this.#seq},"unsynced_events":${unsynced}${lastSig}`,
     );
   }
 

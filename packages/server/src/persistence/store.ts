@@ -158,7 +158,7 @@ export class LogStore {
       // The directory may have gone with it: take the lock and store the epoch again.
       onLost: () => this.#restoreDirectory(),
     });
-    this.audit = new AuditTrail(this.auditDir, options.audit ?? {}, report);
+    this.audit = new AuditTrail(this.auditDir, options.audit ?? {}, report, () => this.#restoreDirectory());
     this.instances = new InstanceLogs(path.join(this.dir, 'instances'), options.instances ?? {}, report);
   }
 

@@ -123,12 +123,12 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
 
   let checkpoints = new Map<number, Checkpoint>();
   let checkpointSeq = 0;
-  let primaryLinked = false;
+  let primaryStart = '';
   if (options.key !== undefined) {
     const loaded = await loadCheckpoints([path.join(auditDir, CHECKPOINT_FILE), ...(options.checkpoints ?? [])], options.key);
     if ('problem' in loaded) return fail(loaded.problem);
     checkpoints = loaded.map;
-    primaryLinked = loaded.primaryLinked;
+    primaryStart = loaded.primaryStart;
     checkpointSeq = loaded.maxSeq;
     result.checkpoints = loaded.count;
     result.checkpointSeq = checkpointSeq;
@@ -146,6 +146,8 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
   // A file's first line that does not continue the chain is accepted only when a trail_lost record follows it.
   let openProblem: VerifyProblem | undefined;
   let openSeq = 0;
+  // Signatures a recreated checkpoint file may start from (recorded by trail_lost records).
+  const checkpointRestarts = new Set<string>();
 
   outer: for (let fileIndex = 0; fileIndex < names.length; fileIndex++) {
     const name = names[fileIndex] as string;
@@ -194,6 +196,7 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
       }
       if (record.kind === TrailRecordKind.TrailLost) {
         losses.push({ file: name, line: raw.number, lost: String(record.file), reason: String(record.reason), throughSeq: Number(record.through_seq) });
+        if (record.file === CHECKPOINT_FILE && typeof record.last_sig === 'string') checkpointRestarts.add(record.last_sig);
       }
       if (raw.number === 1) {
         if (record.kind !== TrailRecordKind.FileOpen) {
@@ -284,12 +287,12 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
   }
   if (firstProblem !== undefined) return fail(firstProblem);
   if (options.key !== undefined) {
-    if (primaryLinked && !losses.some((loss) => loss.lost === CHECKPOINT_FILE)) {
+    if (primaryStart !== '' && !checkpointRestarts.has(primaryStart)) {
       return fail({
         reason: VerifyReason.CheckpointChainBroken,
         file: path.join(auditDir, CHECKPOINT_FILE),
         line: 1,
-        message: `${CHECKPOINT_FILE} starts with a checkpoint that links to an earlier one, and the trail records no loss of the file: checkpoints were deleted`,
+        message: `${CHECKPOINT_FILE} starts with a checkpoint that links to an earlier one, and no trail_lost record says the file was recreated from there: checkpoints were deleted`,
       });
     }
     if (checkpoints.size === 0 && result.records > 0) {
@@ -322,6 +325,7 @@ interface TrailRecord {
   files?: unknown;
   reason?: unknown;
   through_seq?: unknown;
+  last_sig?: unknown;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -348,11 +352,11 @@ function parseLine(bytes: Buffer): { record: TrailRecord; ownHashOk: boolean } |
 async function loadCheckpoints(
   locations: string[],
   key: string | Uint8Array,
-): Promise<{ map: Map<number, Checkpoint>; maxSeq: number; count: number; primaryLinked: boolean } | { problem: VerifyProblem }> {
+): Promise<{ map: Map<number, Checkpoint>; maxSeq: number; count: number; primaryStart: string } | { problem: VerifyProblem }> {
   const map = new Map<number, Checkpoint>();
   let maxSeq = 0;
   let count = 0;
-  let primaryLinked = false;
+  let primaryStart = '';
   for (const [index, location] of locations.entries()) {
     const file = fs.existsSync(location) && fs.statSync(location).isDirectory() ? path.join(location, CHECKPOINT_FILE) : location;
     if (!fs.existsSync(file)) continue;
@@ -377,7 +381,7 @@ async function loadCheckpoints(
       if ((prevSig !== undefined && checkpoint.prev_sig !== prevSig) || checkpoint.seq <= lastSeq) {
         return { problem: { reason: VerifyReason.CheckpointChainBroken, ...where, message: `${file}:${raw.number} does not follow the checkpoint before it: checkpoints were deleted or reordered` } };
       }
-      if (index === 0 && raw.number === 1 && checkpoint.prev_sig !== '') primaryLinked = true;
+      if (index === 0 && raw.number === 1) primaryStart = String(checkpoint.prev_sig);
       prevSig = sig;
       lastSeq = checkpoint.seq;
       map.set(checkpoint.seq, checkpoint);
@@ -385,7 +389,7 @@ async function loadCheckpoints(
       count++;
     }
   }
-  return { map, maxSeq, count, primaryLinked };
+  return { map, maxSeq, count, primaryStart };
 }
 
 /**
