@@ -58,7 +58,10 @@ export class AppendConfirmations {
 
   /** Resolves once the audit entries up to `through` are in Redis; rejects if one in `(since, through]` was dropped. */
   wait(since: number, through: number): Promise<void> {
-    if (this.#closed) return Promise.reject(new RedisBackplaneError(RedisBackplaneErrorCode.Closed, 'the backplane is closed: audit entries not confirmed'));
+    if (this.#closed) {
+      const error = new RedisBackplaneError(RedisBackplaneErrorCode.Closed, 'the backplane is closed: audit entries not confirmed');
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
       this.#waiters.add({ since, through, resolve, reject });
       this.#settle();
@@ -68,7 +71,10 @@ export class AppendConfirmations {
   /** Rejects every pending confirmation: the link is closing. */
   close(): void {
     this.#closed = true;
-    for (const waiter of this.#waiters) waiter.reject(new RedisBackplaneError(RedisBackplaneErrorCode.Closed, `the backplane closed before audit entries up to #${waiter.through} reached Redis`));
+    for (const waiter of this.#waiters) {
+      const message = `the backplane closed before audit entries up to #${waiter.through} reached Redis`;
+      waiter.reject(new RedisBackplaneError(RedisBackplaneErrorCode.Closed, message));
+    }
     this.#waiters.clear();
   }
 
@@ -94,7 +100,8 @@ export class AppendConfirmations {
       const dropped = this.#dropped(waiter.since, waiter.through);
       if (dropped > 0) {
         this.#waiters.delete(waiter);
-        waiter.reject(new RedisBackplaneError(RedisBackplaneErrorCode.BacklogFull, `${dropped} audit entr(ies) were dropped from a full backlog and never reached Redis`));
+        const message = `${dropped} audit entr(ies) were dropped from a full backlog and never reached Redis`;
+        waiter.reject(new RedisBackplaneError(RedisBackplaneErrorCode.BacklogFull, message));
       } else if (this.#stored >= waiter.through) {
         this.#waiters.delete(waiter);
         waiter.resolve();

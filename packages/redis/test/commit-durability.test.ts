@@ -26,7 +26,8 @@ async function streamActions(url: string, prefix: string): Promise<string[]> {
   const admin = new Redis(url, { protocol: 2 });
   try {
     const raw = await admin.xrange(`${prefix}{logs}:x`, '-', '+');
-    return raw.map(([, fields]) => JSON.parse(fields[fields.indexOf('d') + 1] ?? '{}') as { action?: string }).flatMap((data) => (data.action === undefined ? [] : [data.action]));
+    const data = raw.map(([, fields]) => JSON.parse(fields[fields.indexOf('d') + 1] ?? '{}') as { action?: string });
+    return data.flatMap((entry) => (entry.action === undefined ? [] : [entry.action]));
   } finally {
     admin.disconnect();
   }
@@ -69,7 +70,10 @@ describe('commit() with a Redis backplane', () => {
     const refused = store.commit();
     const closing = logwire.close();
     logwire = undefined;
-    await expect(refused).rejects.toMatchObject({ code: 'ERR_LOGWIRE_WRITE', message: expect.stringMatching(/not confirmed by the backplane/) });
+    await expect(refused).rejects.toMatchObject({
+      code: 'ERR_LOGWIRE_WRITE',
+      message: expect.stringMatching(/not confirmed by the backplane/),
+    });
     await closing;
   });
 
@@ -84,6 +88,7 @@ describe('commit() with a Redis backplane', () => {
     await redis.kill();
     await until(() => !backplane.metrics.connected, 'the backplane to notice the outage');
     logwire.audit('during.outage');
-    await expect(logwire.persistence!.commit({ timeoutMs: 200 })).rejects.toMatchObject({ code: 'ERR_LOGWIRE_WRITE', message: expect.stringMatching(/within 200 ms/) });
+    const commit = logwire.persistence!.commit({ timeoutMs: 200 });
+    await expect(commit).rejects.toMatchObject({ code: 'ERR_LOGWIRE_WRITE', message: expect.stringMatching(/within 200 ms/) });
   });
 });

@@ -101,7 +101,8 @@ export class Logwire {
     const options = definedOnly(given);
     const onError = neverThrows(options.onError ?? defaultOnError);
     this.#onError = onError;
-    this.persistence = options.persistence === undefined ? undefined : new LogStore(persistenceOptions(options.persistence), onError, this.#storeEvents());
+    const persistence = options.persistence === undefined ? undefined : persistenceOptions(options.persistence);
+    this.persistence = persistence === undefined ? undefined : new LogStore(persistence, onError, this.#storeEvents());
     const recovered = this.persistence !== undefined && options.persistence?.recover !== false ? this.persistence.recover(options.historySize ?? 10_000) : undefined;
     this.hub = new LogHub({ ...options, epoch: options.epoch ?? recovered?.epoch, onListenerError: options.onListenerError ?? onError });
     if (recovered !== undefined) this.hub.restore(recovered.messages);
@@ -119,11 +120,13 @@ export class Logwire {
       categories: options.categories === undefined ? undefined : categoryMap(options.categories),
       defaultCategory: options.defaultCategory ?? 'system',
     };
-    this.#tree = new LoggerTree(settings, forwarder === undefined ? (entry) => this.#publish(entry) : (entry) => forwarder.push(entry), onError);
+    const sink = forwarder === undefined ? (entry: LogEntry) => this.#publish(entry) : (entry: LogEntry) => forwarder.push(entry);
+    this.#tree = new LoggerTree(settings, sink, onError);
     this.#auditLogger = this.#tree.get('audit');
     const workers = options.workers ?? true;
     if (workers !== false && forwarder === undefined && isMainThread) {
-      this.#stopWorkers = receiveFromWorkers(typeof workers === 'string' ? workers : DEFAULT_WORKER_CHANNEL, (entry) => this.#publish(entry), onError);
+      const channel = typeof workers === 'string' ? workers : DEFAULT_WORKER_CHANNEL;
+      this.#stopWorkers = receiveFromWorkers(channel, (entry) => this.#publish(entry), onError);
     }
     // Modules that log through the process-wide getLogger() should reach the stream the app
     // attached, so the first instance of the main thread also serves them.
@@ -139,7 +142,8 @@ export class Logwire {
   #storeEvents(): StoreEvents {
     return {
       instanceEvents: () => this.getLogger('instance'),
-      auditRead: (read) => this.#auditLogger.audit('audit_read', { user: read.user === undefined ? null : read.user, filters: read.query, count: read.count }),
+      auditRead: (read) =>
+        this.#auditLogger.audit('audit_read', { user: read.user === undefined ? null : read.user, filters: read.query, count: read.count }),
     };
   }
 

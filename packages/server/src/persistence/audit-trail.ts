@@ -190,11 +190,13 @@ export class AuditTrail {
     if (this.#ledger.durable < through && this.#ledger.droppedIn(since, through) === 0) await this.sync(true);
     const dropped = this.#ledger.droppedIn(since, through);
     if (dropped > 0) {
-      throw new LogwireError(LogwireErrorCode.Write, `${dropped} audit event(s) could not be written to ${this.dir}; see onError for the cause`);
+      const message = `${dropped} audit event(s) could not be written to ${this.dir}; see onError for the cause`;
+      throw new LogwireError(LogwireErrorCode.Write, message);
     }
     if (this.#ledger.durable < through) {
       const why = this.#closed ? 'the trail was closed first' : 'they were not handed to the trail';
-      throw new LogwireError(this.#closed ? LogwireErrorCode.Closed : LogwireErrorCode.Write, `audit events up to #${through} are not proven on disk: ${why}`);
+      const code = this.#closed ? LogwireErrorCode.Closed : LogwireErrorCode.Write;
+      throw new LogwireError(code, `audit events up to #${through} are not proven on disk: ${why}`);
     }
   }
 
@@ -415,7 +417,8 @@ export class AuditTrail {
     this.#report(
       new LogwireError(
         LogwireErrorCode.Write,
-        `${file.path} was ${how === FileIdentity.Removed ? 'removed' : 'replaced by another file'} while open: ${unsynced} audit event(s) ` +
+        `${file.path} was ${how === FileIdentity.Removed ? 'removed' : 'replaced by another file'} while open: ` +
+          `${unsynced} audit event(s) ` +
           'written since its last fsync are lost, and the lines it held are no longer there. The trail continues with a trail_lost record.',
       ),
     );
@@ -439,7 +442,8 @@ export class AuditTrail {
       this.#rollover(now);
       this.#writeRecords([], now);
     } catch (error) {
-      this.#report(new LogwireError(LogwireErrorCode.Write, `cannot record a lost trail file: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#report(new LogwireError(LogwireErrorCode.Write, `cannot record a lost trail file: ${reason}`, { cause: error }));
     }
   }
 
@@ -461,7 +465,8 @@ export class AuditTrail {
       this.#scheduleSync();
       return;
     }
-    const unsigned = { seq: this.#seq, hash: this.#lastHash, file: this.#seqFile, line: this.#seqLine, timestamp: iso(now), prev_sig: this.#lastSig };
+    const position = { file: this.#seqFile, line: this.#seqLine };
+    const unsigned = { seq: this.#seq, hash: this.#lastHash, ...position, timestamp: iso(now), prev_sig: this.#lastSig };
     const checkpoint: Checkpoint = { ...unsigned, sig: signCheckpoint(key, unsigned) };
     const line = checkpointLine(checkpoint) + '\n';
     let written = false;

@@ -84,7 +84,11 @@ export class RotatingFile {
     if (identity !== FileIdentity.Removed && identity !== FileIdentity.Replaced) return false;
     this.#file.abandon();
     this.#events.onError(
-      new LogwireError(LogwireErrorCode.Write, `${this.path} was ${identity === FileIdentity.Removed ? 'removed' : 'replaced by another file'} while open: the lines written to it are gone; writing a new file`),
+      new LogwireError(
+        LogwireErrorCode.Write,
+        `${this.path} was ${identity === FileIdentity.Removed ? 'removed' : 'replaced by another file'} while open: ` +
+          'the lines written to it are gone; writing a new file',
+      ),
     );
     this.#events.onLost?.();
     return true;

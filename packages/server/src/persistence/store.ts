@@ -328,7 +328,8 @@ export class LogStore {
     const timeoutMs = options.timeoutMs;
     if (timeoutMs === undefined) return proof;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new LogwireError(LogwireErrorCode.Write, `audit events not proven durable within ${timeoutMs} ms`)), timeoutMs);
+      const late = (): void => reject(new LogwireError(LogwireErrorCode.Write, `audit events not proven durable within ${timeoutMs} ms`));
+      const timer = setTimeout(late, timeoutMs);
       proof.then(resolve, reject).finally(() => clearTimeout(timer));
     });
   }
@@ -342,7 +343,9 @@ export class LogStore {
   async #prove(since: number, through: number): Promise<void> {
     const backplane = this.#commitSource?.backplane;
     if (backplane === undefined) return this.audit.commit(since, through);
-    if (backplane.confirm === undefined) throw new LogwireError(LogwireErrorCode.Write, 'the backplane cannot confirm appended records, so commit() cannot prove durability');
+    if (backplane.confirm === undefined) {
+      throw new LogwireError(LogwireErrorCode.Write, 'the backplane cannot confirm appended records, so commit() cannot prove durability');
+    }
     // The hub hands its queued entries to the backplane in an immediate callback queued before this one.
     await new Promise((resolve) => setImmediate(resolve));
     try {
@@ -376,7 +379,9 @@ export class LogStore {
     } catch {
       // Reported by the next failing write.
     }
-    if (this.#lock === undefined || !fs.existsSync(this.#lock)) this.#lock = acquireLock(path.join(this.dir, LOCK_FILE), (error) => this.#report(error));
+    if (this.#lock === undefined || !fs.existsSync(this.#lock)) {
+      this.#lock = acquireLock(path.join(this.dir, LOCK_FILE), (error) => this.#report(error));
+    }
     this.#epochStored = false;
     this.#epochFailed = false;
   }

@@ -118,7 +118,8 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
   const auditDir = resolveAuditDir(dir);
   const names = listTrailFiles(auditDir);
   const losses: VerifyLoss[] = [];
-  const result: VerifyResult = { dir: auditDir, fileNames: names, losses, status: 'intact', ok: true, files: names.length, records: 0, unanchored: 0 };
+  const counts = { files: names.length, records: 0, unanchored: 0 };
+  const result: VerifyResult = { dir: auditDir, fileNames: names, losses, status: 'intact', ok: true, ...counts };
   const fail = (problem: VerifyProblem): VerifyResult => ({ ...result, status: 'tampered', ok: false, problem });
 
   let checkpoints = new Map<number, Checkpoint>();
@@ -195,7 +196,8 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
         result.anchoredAt ??= 'trail_lost';
       }
       if (record.kind === TrailRecordKind.TrailLost) {
-        losses.push({ file: name, line: raw.number, lost: String(record.file), reason: String(record.reason), throughSeq: Number(record.through_seq) });
+        const lost = String(record.file);
+        losses.push({ file: name, line: raw.number, lost, reason: String(record.reason), throughSeq: Number(record.through_seq) });
         if (record.file === CHECKPOINT_FILE && typeof record.last_sig === 'string') checkpointRestarts.add(record.last_sig);
       }
       if (raw.number === 1) {
@@ -212,7 +214,8 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
         if (prevHash === undefined) {
           if (previousFile === null) {
             if (record.prev !== GENESIS) {
-              openProblem = { reason: VerifyReason.PrevMismatch, ...where, seq, message: `${name}:1 claims to start the trail but does not link to the genesis hash` };
+              const message = `${name}:1 claims to start the trail but does not link to the genesis hash`;
+              openProblem = { reason: VerifyReason.PrevMismatch, ...where, seq, message };
             } else {
               result.anchoredAt = 'genesis';
             }
@@ -220,11 +223,14 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
             anchor = { file: name, previousFile };
           }
         } else if (previousFile !== lastFile) {
-          openProblem = { reason: VerifyReason.MissingFile, ...where, seq, message: `${String(previousFile)} is missing: ${name} follows it, but the trail continues from ${lastFile}` };
+          const message = `${String(previousFile)} is missing: ${name} follows it, but the trail continues from ${lastFile}`;
+          openProblem = { reason: VerifyReason.MissingFile, ...where, seq, message };
         } else if (expectedSeq !== undefined && seq !== expectedSeq) {
-          openProblem = { reason: VerifyReason.SeqGap, ...where, seq, message: `${name}:1 has seq ${seq} where ${expectedSeq} was expected: line(s) deleted before it` };
+          const message = `${name}:1 has seq ${seq} where ${expectedSeq} was expected: line(s) deleted before it`;
+          openProblem = { reason: VerifyReason.SeqGap, ...where, seq, message };
         } else if (record.prev !== prevHash) {
-          openProblem = { reason: VerifyReason.PrevMismatch, ...where, seq, message: `${name}:1 (seq ${seq}) does not link to the line before it (${lastFile}:${lastLine})` };
+          const message = `${name}:1 (seq ${seq}) does not link to the line before it (${lastFile}:${lastLine})`;
+          openProblem = { reason: VerifyReason.PrevMismatch, ...where, seq, message };
         }
       }
       if (openProblem !== undefined) {
@@ -292,7 +298,9 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
         reason: VerifyReason.CheckpointChainBroken,
         file: path.join(auditDir, CHECKPOINT_FILE),
         line: 1,
-        message: `${CHECKPOINT_FILE} starts with a checkpoint that links to an earlier one, and no trail_lost record says the file was recreated from there: checkpoints were deleted`,
+        message:
+          `${CHECKPOINT_FILE} starts with a checkpoint that links to an earlier one, and no trail_lost record says ` +
+          'the file was recreated from there: checkpoints were deleted',
       });
     }
     if (checkpoints.size === 0 && result.records > 0) {
