@@ -411,6 +411,9 @@ export class AuditTrail {
     if (file === this.#file) {
       this.#file = undefined;
       this.#lineInFile = 0;
+      // Line `seq` is gone with its file: no checkpoint until the trail_lost record gives it a place again.
+      this.#seqFile = '';
+      this.#seqLine = 0;
     }
     // A new checkpoint file continues the signed chain: the record says from which signature, so its start cannot be cut off unseen.
     const lastSig = this.#checkpointFiles.includes(file) ? `,"last_sig":"${this.#lastSig}"` : '';
