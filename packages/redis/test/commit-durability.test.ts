@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisBackplane } from '../src/index.js';
 import { PrivateRedis, uniquePrefix } from './helpers.js';
+import { startServerNode, stopAll } from './nodes.js';
 import { until } from '../../../test/helpers/wait.js';
 
 // commit() with a Redis backplane and persistence: it resolves only once the caller's audit
@@ -16,6 +17,7 @@ const temps: string[] = [];
 let logwire: Logwire | undefined;
 
 afterEach(async () => {
+  await stopAll();
   await logwire?.close();
   logwire = undefined;
   for (const server of servers.splice(0)) await server.dispose();
@@ -90,5 +92,34 @@ describe('commit() with a Redis backplane', () => {
     logwire.audit('during.outage');
     const commit = logwire.persistence!.commit({ timeoutMs: 200 });
     await expect(commit).rejects.toMatchObject({ code: 'ERR_LOGWIRE_WRITE', message: expect.stringMatching(/within 200 ms/) });
+  });
+});
+
+describe('commit() on a server node that is killed (kill -9)', () => {
+  it('acknowledges an audit event only once Redis holds it, so it survives the crash', async () => {
+    const redis = await PrivateRedis.start({ persistent: true });
+    servers.push(redis);
+    const prefix = uniquePrefix();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'logwire-commit-node-'));
+    temps.push(dir);
+    const node = await startServerNode('a', { PREFIX: prefix, REDIS_URL: redis.url, PERSIST: dir });
+    const answers: Array<Record<string, unknown>> = [];
+    node.child.on('message', (message: Record<string, unknown>) => {
+      if ('committed' in message || 'commitFailed' in message) answers.push(message);
+    });
+    node.child.send({ auditCommit: 'before.outage' });
+    await until(() => answers.some((answer) => answer['committed'] === 'before.outage'), 'the first commit');
+
+    await redis.kill();
+    await until(async () => !(await node.info()).metrics.connected, 'the node to notice the outage');
+    node.child.send({ auditCommit: 'during.outage' });
+    // Proving an absence needs elapsed time: the node retries Redis several times in this window.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(answers.filter((answer) => answer['committed'] === 'during.outage')).toEqual([]);
+
+    await redis.restart();
+    await until(() => answers.some((answer) => answer['committed'] === 'during.outage'), 'the commit once Redis is back');
+    await node.kill();
+    expect(await streamActions(redis.url, prefix)).toEqual(['before.outage', 'during.outage']);
   });
 });
