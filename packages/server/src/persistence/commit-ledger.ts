@@ -51,17 +51,25 @@ export class CommitLedger {
 
   /** Events written but not yet proven durable were lost (their file vanished, or fsync failed). */
   loseUnsynced(): number {
-    const lost = this.#written - this.#durable;
-    if (lost > 0) this.drop(this.#durable + 1, this.#written);
-    return Math.max(0, lost);
+    if (this.#written <= this.#durable) return 0;
+    const lost = this.#written - this.#durable - this.droppedIn(this.#durable, this.#written);
+    this.drop(this.#durable + 1, this.#written);
+    return lost;
   }
 
   /** Records events `from`…`to` as dropped. */
   drop(from: number, to: number): void {
     if (to < from) return;
-    const last = this.#drops[this.#drops.length - 1];
-    if (last !== undefined && from <= last.to + 1) last.to = Math.max(last.to, to);
-    else this.#drops.push({ from, to });
+    const merged = { from, to };
+    // Ranges are kept sorted and disjoint: absorb every range this one touches (they are at the end).
+    while (this.#drops.length > 0) {
+      const last = this.#drops[this.#drops.length - 1] as { from: number; to: number };
+      if (last.to + 1 < merged.from) break;
+      merged.from = Math.min(merged.from, last.from);
+      merged.to = Math.max(merged.to, last.to);
+      this.#drops.pop();
+    }
+    this.#drops.push(merged);
     if (this.#drops.length > MAX_DROP_RANGES) {
       const [first, second] = this.#drops.splice(0, 2) as [{ from: number; to: number }, { from: number; to: number }];
       this.#drops.unshift({ from: first.from, to: second.to });
