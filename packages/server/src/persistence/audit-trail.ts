@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
-import { AppendFile, FileIdentity, syncDir } from './append-file.js';
+import { AppendFile, FileIdentity } from './append-file.js';
 import { CommitLedger } from './commit-ledger.js';
-import { ensureDir, escapeLineSeparators, isMissing, readLinesBackwardSync, sha256Hex } from './lines.js';
+import { ensureDir, escapeLineSeparators, readLinesBackwardSync, sha256Hex } from './lines.js';
 import {
   CHECKPOINT_FILE,
   type Checkpoint,
@@ -12,11 +11,11 @@ import {
   lineHead,
   sealLine,
   signCheckpoint,
-  trailFileDay,
   trailFileName,
   TrailRecordKind,
 } from './trail-format.js';
-import { countLines, cutTornTail, iso, lastRecord, listTrailFiles, previousName, seqOf } from './trail-files.js';
+import { countLines, cutTornTail, iso, lastRecord, listTrailFiles, previousName } from './trail-files.js';
+import { deleteExpiredTrailFiles } from './trail-retention.js';
 
 export { listTrailFiles } from './trail-files.js';
 
@@ -219,32 +218,13 @@ export class AuditTrail {
 
   /** Deletes trail files whose name date is more than `retentionDays` before today (UTC). */
   purgeExpired(now = this.#options.now()): string[] {
-    const today = trailFileDay(trailFileName(now)) as number;
-    const cutoff = today - this.#options.retentionDays * 86_400_000;
-    const purged: string[] = [];
-    let throughSeq = 0;
-    for (const name of listTrailFiles(this.dir)) {
-      const day = trailFileDay(name) as number;
-      if (day >= cutoff || name === this.#fileName) continue;
-      const full = path.join(this.dir, name);
-      try {
-        // Only regular files: a symlink named like a trail file is never followed or removed.
-        if (!fs.lstatSync(full).isFile()) continue;
-        readLinesBackwardSync(full, (line) => {
-          const seq = seqOf(line);
-          if (seq !== undefined) throughSeq = Math.max(throughSeq, seq);
-          return seq === undefined;
-        });
-        fs.unlinkSync(full);
-        purged.push(name);
-      } catch (error) {
-        if (!isMissing(error)) this.#report(new LogwireError(LogwireErrorCode.Write, `retention could not delete ${full}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
-      }
-    }
+    const report = (error: LogwireError): void => this.#report(error);
+    const { purged, throughSeq } = deleteExpiredTrailFiles(this.dir, now, this.#options.retentionDays, this.#fileName, report);
     if (purged.length > 0) {
-      syncDir(this.dir);
       this.#rollover(now);
-      this.#writeRecords([`"kind":"${TrailRecordKind.RetentionPurge}","timestamp":"${iso(now)}","files":${JSON.stringify(purged)},"through_seq":${throughSeq}`], now);
+      const files = JSON.stringify(purged);
+      const body = `"kind":"${TrailRecordKind.RetentionPurge}","timestamp":"${iso(now)}","files":${files},"through_seq":${throughSeq}`;
+      this.#writeRecords([body], now);
     }
     return purged;
   }
