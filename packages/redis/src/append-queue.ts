@@ -102,6 +102,17 @@ export class AppendQueue {
     this.#report = report;
   }
 
+  /**
+   * Told the queue position of `stream` up to which Redis holds every record, each time Redis
+   * accepts a batch: what `commit()` confirmations wait for (see confirmations.ts).
+   */
+  onStored: ((stream: string, seq: number) => void) | undefined;
+
+  /** Queue position of the last record queued for `stream` (0: none yet). */
+  lastSeq(stream: string): number {
+    return this.#queues.get(stream)?.seq ?? 0;
+  }
+
   /** Backlog and append counters, for `metrics`. */
   get metrics(): AppendMetrics {
     return { backlogRecords: this.#backlogRecords, backlogBytes: this.#backlogBytes, ...this.#metrics };
@@ -279,6 +290,7 @@ export class AppendQueue {
     this.#metrics.batches++;
     this.#metrics.appended += Number(appended);
     this.#metrics.duplicatesSkipped += Number(skipped);
+    if (job.taken > 0) this.onStored?.(job.stream, job.queue.items[job.queue.head + job.taken - 1]!.seq);
     this.#consume(job.queue, job.taken);
   }
 

@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import type { BackplaneHub, BackplaneLink, LogwireBackplane } from '@logwire/server';
 import { createNanoEvents } from 'nanoevents';
 import { AppendQueue } from './append-queue.js';
+import { AppendConfirmations } from './confirmations.js';
 import { closedError, Connection } from './connection.js';
 import { headerSafeNode } from './entry-codec.js';
 import { RedisBackplaneError, RedisBackplaneErrorCode } from './errors.js';
@@ -57,6 +58,7 @@ export class RedisBackplane implements LogwireBackplane {
   readonly #reader: StreamReader;
   readonly #source: HistorySource;
   #hubConnected = false;
+  #confirmations: AppendConfirmations | undefined;
 
   constructor(options: RedisBackplaneOptions = {}) {
     this.#opts = resolveOptions(options);
@@ -74,6 +76,7 @@ export class RedisBackplane implements LogwireBackplane {
     this.#connection = new Connection(options.redis, { minDelayMs, maxDelayMs, connectWaitMs, backlogRecords }, this.#events, onRecovered);
     const parts = { connection: this.#connection, keyOf: this.#keyOf, events: this.#events, report: this.#report };
     this.#queue = new AppendQueue(parts, opts, { node: this.node, producer: this.producer });
+    this.#queue.onStored = (stream, seq) => this.#confirmations?.stored(stream, seq);
     this.#reader = new StreamReader(parts, { count: opts.count, blockMs: opts.blockMs, restartDelayMs: opts.minDelayMs });
     this.#source = parts;
   }
@@ -93,6 +96,7 @@ export class RedisBackplane implements LogwireBackplane {
     this.#hubConnected = true;
     const stream = this.#stream;
     const connection = this.#connection;
+    const confirmations = (this.#confirmations = new AppendConfirmations(stream));
     return linkHub(
       {
         stream,
@@ -104,7 +108,12 @@ export class RedisBackplane implements LogwireBackplane {
         head: () => connection.retry(() => readHead(this.#source, stream)),
         recent: (count) => connection.retry(() => this.recent(stream, count)),
         subscribe: (handler, from) => this.subscribe(stream, handler, from),
-        append: (records) => this.append(stream, records),
+        append: (records) => {
+          const dropped = this.#queue.metrics.dropped;
+          this.append(stream, records);
+          confirmations.appended(records, this.#queue.lastSeq(stream), this.#queue.metrics.dropped - dropped);
+        },
+        confirm: (since, through) => confirmations.wait(since, through),
         range: (options) => this.range(stream, options),
         flush: () => this.flush(),
         sleep: (ms) => connection.sleep(ms),
@@ -212,6 +221,7 @@ export class RedisBackplane implements LogwireBackplane {
   async close(): Promise<void> {
     if (this.#connection.closed) return;
     this.#connection.markClosed();
+    this.#confirmations?.close();
     this.#queue.release();
     this.#reader.clear();
     await this.#connection.disconnect();

@@ -34,6 +34,8 @@ export interface LinkedBackplane {
   recent(count: number): Promise<{ epoch: string | undefined; entries: BackplaneEntry[] }>;
   subscribe(handler: BatchHandler, from: SubscribeFrom): Promise<() => void>;
   append(records: readonly BackplaneRecord[]): void;
+  /** Resolves once the audit entries numbered `(since, through]` in append order are in Redis. */
+  confirm(since: number, through: number): Promise<void>;
   range(options: RangeOptions): Promise<RangeResult>;
   flush(): Promise<void>;
   sleep(ms: number): Promise<void>;
@@ -62,6 +64,7 @@ export function linkHub(backplane: LinkedBackplane, hub: BackplaneHub, onError: 
       if (!backplane.closed) onError(error);
     }),
     append: (entries: readonly LogEntry[]) => backplane.append(entries),
+    confirm: (since: number, through: number) => backplane.confirm(since, through),
     history: async (after: string, epoch: string, count: number): Promise<HistoryPage> => {
       const page = await backplane.range({ after, epoch, count });
       const result: HistoryPage = { messages: page.entries.map(toStreamMessage), done: page.done };

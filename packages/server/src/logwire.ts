@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { isMainThread } from 'node:worker_threads';
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import { LogHub, type LogHubOptions } from './hub/log-hub.js';
-import type { Fields } from './logger/format.js';
+import type { Fields, LogEntry } from './logger/format.js';
 import { type AuditOptions, type IngestRecord, Logger, LoggerTree, mergeFields } from './logger/logger.js';
 import { createRedactor, type RedactOptions } from './redact/redactor.js';
 import { LogStreamEndpoint, type LogStreamEndpointOptions } from './transport/ws-endpoint.js';
-import { LogStore, type PersistenceOptions } from './persistence/store.js';
+import { LogStore, type PersistenceOptions, type StoreEvents } from './persistence/store.js';
 import { DEFAULT_WORKER_CHANNEL, receiveFromWorkers, WorkerForwarder } from './worker/bridge.js';
 import { LogwireError, LogwireErrorCode } from './errors.js';
 import type { BackplaneLink, LogwireBackplane } from './hub/backplane.js';
@@ -99,17 +99,23 @@ export class Logwire {
   /** Settles once the backplane (if any) reads the stream; immediately without one. Never rejects. */
   readonly ready: Promise<void>;
 
-  constructor(options: LogwireOptions = {}) {
+  /** Audit events logged on this node: `commit()` covers the ones logged before it is called. */
+  #auditLogged = 0;
+
+  constructor(given: LogwireOptions = {}) {
+    // An option set to `undefined` means its default, as if it were not given.
+    const options = definedOnly(given);
     const onError = neverThrows(options.onError ?? defaultOnError);
     this.#onError = onError;
-    this.persistence = options.persistence === undefined ? undefined : new LogStore(options.persistence, onError, (name) => this.getLogger(name));
+    const persistence = options.persistence === undefined ? undefined : persistenceOptions(options.persistence);
+    this.persistence = persistence === undefined ? undefined : new LogStore(persistence, onError, this.#storeEvents());
     const recovered = this.persistence !== undefined && options.persistence?.recover !== false ? this.persistence.recover(options.historySize ?? 10_000) : undefined;
     this.hub = new LogHub({ ...options, epoch: options.epoch ?? recovered?.epoch, onListenerError: options.onListenerError ?? onError });
     if (recovered !== undefined) this.hub.restore(recovered.messages);
     this.#backplane = options.backplane?.connect(this.hub, onError);
     if (this.#backplane !== undefined) this.hub.useBackplane(this.#backplane);
     this.ready = this.#backplane?.ready.catch(onError) ?? Promise.resolve();
-    this.persistence?.attach(this.hub);
+    this.persistence?.attach(this.hub, { logged: () => this.#auditLogged, backplane: this.#backplane });
     const forward = options.forwardToMainThread ?? false;
     this.#forwarder = forward === false ? undefined : new WorkerForwarder(typeof forward === 'string' ? forward : DEFAULT_WORKER_CHANNEL);
     const forwarder = this.#forwarder;
@@ -121,15 +127,33 @@ export class Logwire {
       defaultCategory: options.defaultCategory ?? 'system',
       maxRecordBytes: options.maxRecordBytes,
     };
-    this.#tree = new LoggerTree(settings, forwarder === undefined ? (entry) => this.hub.publish(entry) : (entry) => forwarder.push(entry), onError);
+    const sink = forwarder === undefined ? (entry: LogEntry) => this.#publish(entry) : (entry: LogEntry) => forwarder.push(entry);
+    this.#tree = new LoggerTree(settings, sink, onError);
     this.#auditLogger = this.#tree.get('audit');
     const workers = options.workers ?? true;
     if (workers !== false && forwarder === undefined && isMainThread) {
-      this.#stopWorkers = receiveFromWorkers(typeof workers === 'string' ? workers : DEFAULT_WORKER_CHANNEL, (entry) => this.hub.publish(entry), onError);
+      const channel = typeof workers === 'string' ? workers : DEFAULT_WORKER_CHANNEL;
+      this.#stopWorkers = receiveFromWorkers(channel, (entry) => this.#publish(entry), onError);
     }
     // Modules that log through the process-wide getLogger() should reach the stream the app
     // attached, so the first instance of the main thread also serves them.
     if (defaultInstance === undefined && isMainThread && forwarder === undefined) defaultInstance = this;
+  }
+
+  #publish(entry: LogEntry): void {
+    if (entry.type === 'audit_log') this.#auditLogged++;
+    this.hub.publish(entry);
+  }
+
+  /** The store's links to the stream: instance lifecycle records, and recorded audit reads. */
+  #storeEvents(): StoreEvents {
+    return {
+      instanceEvents: () => this.getLogger('instance'),
+      auditRead: (read) =>
+        read.refused === true
+          ? this.#auditLogger.audit('audit_read_refused', { user: read.user === undefined ? null : read.user, filters: read.query })
+          : this.#auditLogger.audit('audit_read', { user: read.user === undefined ? null : read.user, filters: read.query, count: read.count }),
+    };
   }
 
   /** The logger called `name` (dotted, hierarchical); the same object for the same name. */
@@ -286,6 +310,23 @@ function levelOrThrow(name: string, option: string): number {
   const level = toLevelName(name);
   if (level === undefined) throw new LogwireError(LogwireErrorCode.InvalidOption, `${option} must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL; got "${name}"`);
   return Level[level];
+}
+
+/** A copy of `options` without the members set to `undefined` (one level deep). */
+function definedOnly<T extends object>(options: T): T {
+  if (typeof options !== 'object' || options === null) return options;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) copy[key] = value;
+  return copy as T;
+}
+
+/** Persistence options with `undefined` members (at every level) meaning their defaults. */
+function persistenceOptions(options: PersistenceOptions): PersistenceOptions {
+  const copy = definedOnly(options);
+  if (copy.system !== undefined) copy.system = definedOnly(copy.system);
+  if (copy.instances !== undefined) copy.instances = definedOnly(copy.instances);
+  if (copy.audit !== undefined) copy.audit = definedOnly(copy.audit);
+  return copy;
 }
 
 /** An error reporter that cannot throw into a log call or a flush. */

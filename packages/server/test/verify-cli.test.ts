@@ -94,6 +94,39 @@ describe('logwire verify', () => {
     expect((await run(['--bogus'])).code).toBe(2);
   });
 
+  it('refuses a persistence directory with a stray trail file at its top, instead of verifying the copy (exit 2)', async () => {
+    const { dir, file } = await trail();
+    fs.copyFileSync(file, path.join(dir, 'audit-20260314.jsonl'));
+    // The real trail is then edited: a verify that read the copy would say "valid".
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    lines[5] = (lines[5] as string).replace('"user.login"', '"user.logout"');
+    fs.writeFileSync(file, lines.join('\n'));
+    const refused = await run([dir]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/holds trail files itself \(audit-20260314\.jsonl\) and an audit\/ directory/);
+    const checked = await run([path.join(dir, 'audit')]);
+    expect(checked.code).toBe(1);
+    expect(checked.out).toMatch(/hash_mismatch at audit-20260314\.jsonl:6/);
+  });
+
+  it('prints the directory, the files and the line count it verified', async () => {
+    const { dir } = await trail();
+    const { code, out } = await run([dir]);
+    expect(code).toBe(0);
+    expect(out).toContain(`verified ${path.join(dir, 'audit')}: 1 trail file(s) (audit-20260314.jsonl), 61 line(s) checked`);
+  });
+
+  it('without a key, a complete last line with a wrong hash is tampering, not a torn tail', async () => {
+    const { file } = await trail();
+    const lines = fs.readFileSync(file, 'utf8').slice(0, -1).split('\n');
+    const last = lines[lines.length - 1] as string;
+    lines[lines.length - 1] = last.slice(0, -4) + (last.slice(-4, -2) === 'aa' ? 'bb' : 'aa') + '"}';
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const { code, out } = await run([path.dirname(file), '--json']);
+    expect(code).toBe(1);
+    expect(JSON.parse(out)).toMatchObject({ status: 'tampered', problem: { reason: 'hash_mismatch', line: 61 } });
+  });
+
   it('runs as `logwire verify` from the built package', async () => {
     expect(fs.existsSync(BIN)).toBe(true);
     const { dir } = await trail();

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import type { Command } from './main.js';
+import { LogwireError, LogwireErrorCode } from '../errors.js';
 import { verifyAuditTrail, type VerifyResult } from '../persistence/verify.js';
 
 const HELP = `Usage: logwire verify <dir> [options]
 
-Checks the hash-chained audit trail in <dir> (the persistence directory or its audit/ folder).
+Checks the hash-chained audit trail in <dir>: the persistence directory (its audit/ folder is
+read) or a directory holding the audit-YYYYMMDD.jsonl files. A persistence directory that also
+holds trail files at its top is refused (exit 2): name the directory to verify.
 
 Options:
   --key-file <path>      file holding the integrity key (one trailing newline is ignored):
@@ -14,8 +17,9 @@ Options:
   --json                 print the result as JSON
   -h, --help             show this help
 
-Exit codes: 0 intact, 1 tampered or corrupt (the first bad file and line are named),
-2 usage error, 3 intact except a last line torn by a crash.
+Exit codes: 0 intact (losses the trail records itself are listed), 1 tampered or corrupt (the
+first bad file and line are named), 2 usage error or ambiguous directory, 3 intact except a last
+line torn by a crash.
 `;
 
 /** `logwire verify <dir>`: verifies the audit trail and names the first altered line. */
@@ -61,20 +65,34 @@ export const command: Command = {
       if (fromEnv !== undefined && fromEnv !== '') key = fromEnv;
       else if (keyEnv !== undefined) return usage(`environment variable ${keyEnv} is not set`);
     }
-    const result = await verifyAuditTrail(dir, { key, checkpoints });
+    let result: VerifyResult;
+    try {
+      result = await verifyAuditTrail(dir, { key, checkpoints });
+    } catch (error) {
+      if (error instanceof LogwireError && error.code === LogwireErrorCode.InvalidOption) return usage(error.message);
+      throw error;
+    }
     process.stdout.write(json ? JSON.stringify(result) + '\n' : describe(result, key !== undefined));
     return result.status === 'intact' ? 0 : result.status === 'torn_tail' ? 3 : 1;
   },
 };
 
 function describe(result: VerifyResult, keyed: boolean): string {
-  const lines: string[] = [];
+  const names = result.fileNames;
+  const span = names.length === 0 ? '' : names.length === 1 ? ` (${names[0]})` : ` (${names[0]} … ${names[names.length - 1]})`;
+  const lines: string[] = [`verified ${result.dir}: ${names.length} trail file(s)${span}, ${result.records} line(s) checked`];
   if (result.problem !== undefined) {
     lines.push(`INVALID: ${result.problem.reason} at ${result.problem.file}:${result.problem.line}`, `  ${result.problem.message}`);
     lines.push(`${result.records} line(s) before it verified`);
     return lines.join('\n') + '\n';
   }
   lines.push(`valid: ${result.records} line(s) in ${result.files} file(s), seq ${result.firstSeq ?? 0}..${result.lastSeq ?? 0}, anchored at ${result.anchoredAt ?? 'unknown'}`);
+  for (const loss of result.losses) {
+    lines.push(
+      `recorded loss: ${loss.lost} was ${loss.reason} while being written (lines after seq ${loss.throughSeq} up to the loss are gone); ` +
+        `the writer noticed and recorded it at ${loss.file}:${loss.line}`,
+    );
+  }
   if (result.tornTail !== undefined) {
     lines.push(`torn tail: ${result.tornTail.file}:${result.tornTail.line} is an incomplete last line (${result.tornTail.bytes} bytes), left by a crash during a write; the writer cuts it off and records an audit_recovery entry at its next start`);
   }

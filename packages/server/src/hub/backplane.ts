@@ -50,6 +50,13 @@ export interface BackplaneLink {
    * and never throws; the entries come back through {@link BackplaneHub.ingest} with their ids.
    */
   append(entries: readonly LogEntry[]): void;
+  /**
+   * Resolves once the backplane holds every audit entry (`type: 'audit_log'`) among those handed to
+   * {@link append}, counted 1, 2, … in order, up to number `through`; rejects if one numbered in
+   * `(since, through]` was dropped, or when the link closes first. Waits (without a limit) while
+   * the backplane is away. Used by `commit()`; without it, `commit()` rejects.
+   */
+  confirm?(since: number, through: number): Promise<void>;
   /** History after `after` (an id of `epoch`) that the hub no longer holds, one page at a time. */
   history?(after: string, epoch: string, count: number): Promise<HistoryPage>;
   /** Appends what is buffered (as far as it can) and disconnects. */

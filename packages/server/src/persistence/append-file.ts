@@ -9,6 +9,8 @@ export interface AppendFileEvents {
   onError: (error: LogwireError) => void;
   /** Writes succeed again after `lost` lines were dropped since `since` (ms). */
   onRecover?: (lost: number, since: number) => void;
+  /** The file was found removed or replaced while open (and a new one is started). */
+  onLost?: () => void;
 }
 
 /** Retry a broken file at most this often, so a dead disk does not cost a syscall per log call. */
@@ -33,6 +35,8 @@ export class AppendFile {
   #lastAttempt = 0;
   readonly #events: AppendFileEvents;
   #unsynced = false;
+  /** Device and inode of the open file, to notice when its path names another file or none. */
+  #identity: { dev: number; ino: number } | undefined;
 
   constructor(file: string, events: AppendFileEvents) {
     this.path = file;
@@ -55,7 +59,9 @@ export class AppendFile {
     try {
       ensureDir(path.dirname(this.path));
       const fd = fs.openSync(this.path, 'a', 0o600);
-      this.#size = fs.fstatSync(fd).size;
+      const stat = fs.fstatSync(fd);
+      this.#size = stat.size;
+      this.#identity = { dev: stat.dev, ino: stat.ino };
       this.#fd = fd;
       return true;
     } catch (error) {
@@ -129,15 +135,39 @@ export class AppendFile {
     });
   }
 
-  /** Flushes to the disk now, blocking (used at close). */
-  syncNow(): void {
-    if (this.#fd === undefined || !this.#unsynced) return;
+  /** Flushes to the disk now, blocking (used at close and rollover); false if that failed. */
+  syncNow(): boolean {
+    if (this.#fd === undefined || !this.#unsynced) return !this.#broken;
     this.#unsynced = false;
     try {
       fs.fsyncSync(this.#fd);
+      return true;
     } catch {
-      // Reported by the write path when it matters; close must not throw.
+      // The caller counts the lines as not durable; close must not throw.
+      return false;
     }
+  }
+
+  /**
+   * Whether the path still names the open file: `removed` when it (or its directory) was deleted,
+   * `replaced` when another file took its name; writes to the open descriptor would then reach no
+   * file anyone can read. Two `stat` calls: meant for each batched fsync, not each line.
+   */
+  identity(): FileIdentity {
+    if (this.#fd === undefined || this.#identity === undefined) return FileIdentity.Closed;
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(this.path);
+    } catch (error) {
+      return isMissing(error) || (error as { code?: unknown }).code === 'ENOTDIR' ? FileIdentity.Removed : FileIdentity.Same;
+    }
+    return stat.dev === this.#identity.dev && stat.ino === this.#identity.ino ? FileIdentity.Same : FileIdentity.Replaced;
+  }
+
+  /** Drops the open descriptor without syncing (its file is gone); the next append opens the path afresh. */
+  abandon(): void {
+    this.#unsynced = false;
+    this.#closeQuietly();
   }
 
   /** Closes the file; a later `append` opens it again. */
@@ -154,6 +184,7 @@ export class AppendFile {
       // Already closed or the device is gone; nothing to keep.
     }
     this.#fd = undefined;
+    this.#identity = undefined;
   }
 
   #fail(error: unknown, lines: number): void {
@@ -168,6 +199,17 @@ export class AppendFile {
     this.#events.onError(new LogwireError(LogwireErrorCode.Write, `Cannot write ${this.path} (${hint}): ${reason}. Records are dropped until writes succeed again.`, { cause: error }));
   }
 }
+
+/** What {@link AppendFile.identity} found at the file's path. */
+export const FileIdentity = {
+  Same: 'same',
+  Removed: 'removed',
+  Replaced: 'replaced',
+  Closed: 'closed',
+} as const;
+
+/** One of {@link FileIdentity}. */
+export type FileIdentity = (typeof FileIdentity)[keyof typeof FileIdentity];
 
 /** Fsyncs a directory so a created or renamed entry survives a power cut. Best effort. */
 export function syncDir(dir: string): void {

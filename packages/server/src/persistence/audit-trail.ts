@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
-import { AppendFile, syncDir } from './append-file.js';
-import { ensureDir, escapeLineSeparators, isMissing, readLinesBackwardSync, sha256Hex } from './lines.js';
+import { AppendFile, FileIdentity } from './append-file.js';
+import { CommitLedger } from './commit-ledger.js';
+import { ensureDir, escapeLineSeparators, readLinesBackwardSync, sha256Hex } from './lines.js';
 import {
   CHECKPOINT_FILE,
   type Checkpoint,
@@ -11,10 +11,13 @@ import {
   lineHead,
   sealLine,
   signCheckpoint,
-  trailFileDay,
   trailFileName,
   TrailRecordKind,
 } from './trail-format.js';
+import { countLines, cutTornTail, iso, lastRecord, listTrailFiles, previousName } from './trail-files.js';
+import { deleteExpiredTrailFiles } from './trail-retention.js';
+
+export { listTrailFiles } from './trail-files.js';
 
 /** Options of the audit trail. */
 export interface AuditTrailOptions {
@@ -55,12 +58,16 @@ export class AuditTrail {
   readonly #options: Required<Omit<AuditTrailOptions, 'integrityKey' | 'checkpointMirrors'>> & Pick<AuditTrailOptions, 'integrityKey'>;
   readonly #checkpointFiles: AppendFile[] = [];
   readonly #onError: (error: LogwireError) => void;
+  readonly #onLost: (() => void) | undefined;
   #file: AppendFile | undefined;
   #fileName = '';
   #lineInFile = 0;
   #previousFile: string | null = null;
   #seq = 0;
   #lastHash = GENESIS;
+  /** File and line of line `#seq`: what a checkpoint names ('' until known). */
+  #seqFile = '';
+  #seqLine = 0;
   #lost = 0;
   #lostSince = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -70,14 +77,19 @@ export class AuditTrail {
   #lastSig = '';
   #closed = false;
   #recovered = false;
-  #lastSyncOk = true;
   #recoveryFailed = false;
+  /** `trail_lost` records waiting to be written (a trail or checkpoint file vanished). */
+  readonly #pendingLoss: string[] = [];
+  /** Which audit events are durable or dropped, for `commit()`. */
+  readonly #ledger = new CommitLedger();
   /** Newest file found at startup: if the clock is behind it, lines keep going there. */
   #floorName = '';
 
-  constructor(dir: string, options: AuditTrailOptions, onError: (error: LogwireError) => void) {
+  /** `onLost` is told when a trail file was found removed or replaced (its directory may be gone too). */
+  constructor(dir: string, options: AuditTrailOptions, onError: (error: LogwireError) => void, onLost?: () => void) {
     this.dir = dir;
     this.#onError = onError;
+    this.#onLost = onLost;
     this.#options = {
       retentionDays: options.retentionDays ?? 30,
       fsyncIntervalMs: options.fsyncIntervalMs ?? 50,
@@ -108,9 +120,20 @@ export class AuditTrail {
     return listTrailFiles(this.dir);
   }
 
+  /** Ordinal of the newest audit event handed to {@link append} (1, 2, … in logging order). */
+  get handed(): number {
+    return this.#ledger.handed;
+  }
+
   /** Appends events in one write. Never throws; a failed write is reported and counted as a gap. */
   append(events: readonly TrailEvent[]): void {
-    if (this.#closed || events.length === 0) return;
+    if (events.length === 0) return;
+    const range = this.#ledger.hand(events.length);
+    if (this.#closed) {
+      this.#ledger.drop(range.from, range.to);
+      return;
+    }
+    let written = false;
     try {
       // Never start a fresh chain over a trail that could not be read: count the events as lost.
       if (!this.#recovered && !this.#tryRecover()) {
@@ -128,7 +151,8 @@ export class AuditTrail {
         const body = event.data.length > 2 ? event.data.slice(1, -1) : '';
         lines.push('"id":"' + event.id + '"' + (body === '' ? '' : ',' + escapeLineSeparators(body)));
       }
-      if (this.#writeRecords(lines, now)) {
+      written = this.#writeRecords(lines, now);
+      if (written) {
         this.#lost = 0;
       } else {
         if (this.#lost === 0) this.#lostSince = now;
@@ -136,12 +160,16 @@ export class AuditTrail {
       }
     } catch (error) {
       this.#report(new LogwireError(LogwireErrorCode.Write, `audit trail append failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+    } finally {
+      if (written) this.#ledger.written(range.to);
+      else this.#ledger.drop(range.from, range.to);
     }
   }
 
   /** Fsyncs written lines and writes a checkpoint if one is due; resolves when done. */
   async sync(force = false): Promise<void> {
-    if (this.#syncing !== undefined) await this.#syncing;
+    // One at a time: a second fsync started while one runs would find nothing unsynced and claim too much.
+    while (this.#syncing !== undefined) await this.#syncing;
     this.#syncing = this.#syncAndCheckpoint(force);
     try {
       await this.#syncing;
@@ -151,22 +179,29 @@ export class AuditTrail {
   }
 
   /**
-   * Resolves once every audit line written so far is on disk (fsynced); rejects with
-   * `ERR_LOGWIRE_WRITE` when events were dropped since the last successful write or the fsync
-   * failed. The building block of a fail-closed policy: audit, `await commit()`, then act.
+   * Resolves once every audit event with an ordinal in `(since, through]` (by default: every one
+   * handed over so far) is on disk: written, fsynced, and in a file that is still at its path.
+   * Rejects with `ERR_LOGWIRE_WRITE` when any of them was dropped (a failed write, a file removed
+   * before its fsync, a failed fsync), however many later writes succeeded.
    */
-  async commit(): Promise<void> {
+  async commit(since = 0, through = this.#ledger.handed): Promise<void> {
     if (this.#closed) throw new LogwireError(LogwireErrorCode.Closed, 'the audit trail is closed');
-    if (!this.#recovered || this.#lost > 0) {
-      throw new LogwireError(LogwireErrorCode.Write, `${this.#lost} audit event(s) could not be written to ${this.dir}; see onError for the cause`);
+    if (this.#ledger.durable < through && this.#ledger.droppedIn(since, through) === 0) await this.sync(true);
+    const dropped = this.#ledger.droppedIn(since, through);
+    if (dropped > 0) {
+      const message = `${dropped} audit event(s) could not be written to ${this.dir}; see onError for the cause`;
+      throw new LogwireError(LogwireErrorCode.Write, message);
     }
-    await this.sync(true);
-    if (!this.#lastSyncOk) throw new LogwireError(LogwireErrorCode.Write, `fsync of the audit trail in ${this.dir} failed; see onError for the cause`);
+    if (this.#ledger.durable < through) {
+      const why = this.#closed ? 'the trail was closed first' : 'they were not handed to the trail';
+      const code = this.#closed ? LogwireErrorCode.Closed : LogwireErrorCode.Write;
+      throw new LogwireError(code, `audit events up to #${through} are not proven on disk: ${why}`);
+    }
   }
 
   /** Fsyncs the current file now, blocking (for exit handlers). */
   syncNow(): void {
-    this.#file?.syncNow();
+    this.#syncFileNow();
   }
 
   /** Fsyncs, writes a final checkpoint, closes the files. */
@@ -175,7 +210,7 @@ export class AuditTrail {
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#file?.syncNow();
+    this.#syncFileNow();
     this.#writeCheckpoint(true);
     this.#file?.close();
     for (const file of this.#checkpointFiles) file.close();
@@ -183,32 +218,13 @@ export class AuditTrail {
 
   /** Deletes trail files whose name date is more than `retentionDays` before today (UTC). */
   purgeExpired(now = this.#options.now()): string[] {
-    const today = trailFileDay(trailFileName(now)) as number;
-    const cutoff = today - this.#options.retentionDays * 86_400_000;
-    const purged: string[] = [];
-    let throughSeq = 0;
-    for (const name of listTrailFiles(this.dir)) {
-      const day = trailFileDay(name) as number;
-      if (day >= cutoff || name === this.#fileName) continue;
-      const full = path.join(this.dir, name);
-      try {
-        // Only regular files: a symlink named like a trail file is never followed or removed.
-        if (!fs.lstatSync(full).isFile()) continue;
-        readLinesBackwardSync(full, (line) => {
-          const seq = seqOf(line);
-          if (seq !== undefined) throughSeq = Math.max(throughSeq, seq);
-          return seq === undefined;
-        });
-        fs.unlinkSync(full);
-        purged.push(name);
-      } catch (error) {
-        if (!isMissing(error)) this.#report(new LogwireError(LogwireErrorCode.Write, `retention could not delete ${full}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
-      }
-    }
+    const report = (error: LogwireError): void => this.#report(error);
+    const { purged, throughSeq } = deleteExpiredTrailFiles(this.dir, now, this.#options.retentionDays, this.#fileName, report);
     if (purged.length > 0) {
-      syncDir(this.dir);
       this.#rollover(now);
-      this.#writeRecords([`"kind":"${TrailRecordKind.RetentionPurge}","timestamp":"${iso(now)}","files":${JSON.stringify(purged)},"through_seq":${throughSeq}`], now);
+      const files = JSON.stringify(purged);
+      const body = `"kind":"${TrailRecordKind.RetentionPurge}","timestamp":"${iso(now)}","files":${files},"through_seq":${throughSeq}`;
+      this.#writeRecords([body], now);
     }
     return purged;
   }
@@ -234,21 +250,16 @@ export class AuditTrail {
     ensureDir(this.dir);
     const names = listTrailFiles(this.dir);
     let truncated = 0;
-    let tornFile = '';
-    for (let index = names.length - 1; index >= 0 && this.#seq === 0; index--) {
-      const full = path.join(this.dir, names[index] as string);
-      if (index === names.length - 1) {
-        truncated = cutTornTail(full);
-        if (truncated > 0) tornFile = names[index] as string;
-      }
-      readLinesBackwardSync(full, (line) => {
-        const seq = seqOf(line);
-        if (seq === undefined) return true;
-        this.#seq = seq;
-        this.#lastHash = sha256Hex(line);
-        return false;
-      });
-      if (this.#seq > 0) this.#previousFile = names[index] as string;
+    const tornFile = names[names.length - 1] ?? '';
+    if (tornFile !== '') truncated = cutTornTail(path.join(this.dir, tornFile));
+    const last = lastRecord(this.dir, names);
+    if (last !== undefined) {
+      this.#seq = last.seq;
+      this.#lastHash = last.hash;
+      this.#previousFile = last.file;
+      // A checkpoint written before the first new line (close, commit) names this real position.
+      this.#seqFile = last.file;
+      this.#seqLine = last.line;
     }
     this.#floorName = names[names.length - 1] ?? '';
     if (this.#checkpointFiles.length > 0) {
@@ -278,8 +289,9 @@ export class AuditTrail {
     if (this.#file !== undefined && name <= this.#fileName) return;
     const switching = this.#file !== undefined;
     if (this.#file !== undefined) {
-      this.#file.syncNow();
-      this.#file.close();
+      const old = this.#file;
+      this.#syncFileNow();
+      old.close();
     }
     if (this.#fileName !== '' && this.#seq > 0) this.#previousFile = this.#fileName;
     this.#fileName = name;
@@ -290,13 +302,16 @@ export class AuditTrail {
     if (switching) this.purgeExpired(now);
   }
 
-  /** Chains, seals and writes record bodies (JSON members without braces) in one write. */
-  #writeRecords(bodies: readonly string[], now: number): boolean {
+  /** Chains, seals and writes record bodies (JSON members without braces) in one write, after any queued loss record. */
+  #writeRecords(records: readonly string[], now: number): boolean {
     const file = this.#file as AppendFile;
     const needsOpen = this.#lineInFile === 0;
+    const losses = this.#pendingLoss.length;
+    const bodies = losses === 0 ? records : [...this.#pendingLoss, ...records];
     const all = needsOpen
       ? [`"kind":"${TrailRecordKind.FileOpen}","timestamp":"${iso(now)}","file":"${this.#fileName}","previous_file":${JSON.stringify(this.#previousFile === this.#fileName ? null : this.#previousFile)}`, ...bodies]
       : bodies;
+    if (all.length === 0) return true;
     let seq = this.#seq;
     let prev = this.#lastHash;
     let text = '';
@@ -310,6 +325,9 @@ export class AuditTrail {
     this.#seq = seq;
     this.#lastHash = prev;
     this.#lineInFile += all.length;
+    this.#seqFile = this.#fileName;
+    this.#seqLine = this.#lineInFile;
+    this.#pendingLoss.splice(0, losses);
     this.#scheduleSync();
     return true;
   }
@@ -325,21 +343,113 @@ export class AuditTrail {
 
   async #syncAndCheckpoint(force: boolean): Promise<void> {
     if (this.#closed) return;
-    this.#lastSyncOk = (await this.#file?.sync()) ?? true;
+    const target = this.#ledger.writtenThrough;
+    const file = this.#file;
+    const synced = (await file?.sync()) ?? true;
     if (this.#closed) return;
+    // A rollover meanwhile fsynced and checked the old file itself.
+    if (file === this.#file) this.#settle(file, synced, target);
+    this.#checkCheckpointFiles();
+    this.#writeLosses();
     this.#writeCheckpoint(force);
-    await Promise.all(this.#checkpointFiles.map((file) => file.sync()));
+    await Promise.all(this.#checkpointFiles.map((checkpoints) => checkpoints.sync()));
+  }
+
+  /** Fsyncs the current file, blocking, and settles what it holds; false when its lines were lost. */
+  #syncFileNow(): boolean {
+    const file = this.#file;
+    if (file === undefined) return true;
+    const target = this.#ledger.writtenThrough;
+    return this.#settle(file, file.syncNow(), target);
+  }
+
+  /**
+   * After an fsync of `file`: the events up to `target` are durable if it succeeded and the path
+   * still names the file. A file removed or replaced since it was opened means every line written
+   * since the last proven fsync is lost (and what was in it is no longer readable at its path):
+   * that is reported, and the trail continues in a new file that starts with a `trail_lost` record.
+   */
+  #settle(file: AppendFile | undefined, synced: boolean, target: number): boolean {
+    const identity = file?.identity() ?? FileIdentity.Closed;
+    if (identity === FileIdentity.Removed || identity === FileIdentity.Replaced) {
+      this.#fileLost(file as AppendFile, identity);
+      return false;
+    }
+    if (!synced) {
+      this.#ledger.loseUnsynced();
+      return false;
+    }
+    this.#ledger.durableThrough(target);
+    return true;
+  }
+
+  #fileLost(file: AppendFile, how: typeof FileIdentity.Removed | typeof FileIdentity.Replaced): void {
+    // A trail file and the trail's own checkpoint file go by their names; a mirror by its path.
+    const name = file === this.#file || file === this.#checkpointFiles[0] ? path.basename(file.path) : file.path;
+    const unsynced = file === this.#file ? this.#ledger.loseUnsynced() : 0;
+    file.abandon();
+    if (file === this.#file) {
+      this.#file = undefined;
+      this.#lineInFile = 0;
+      // Line `seq` is gone with its file: no checkpoint until the trail_lost record gives it a place again.
+      this.#seqFile = '';
+      this.#seqLine = 0;
+    }
+    // A new checkpoint file continues the signed chain: the record says from which signature, so its start cannot be cut off unseen.
+    const lastSig = this.#checkpointFiles.includes(file) ? `,"last_sig":"${this.#lastSig}"` : '';
+    this.#report(
+      new LogwireError(
+        LogwireErrorCode.Write,
+        `${file.path} was ${how === FileIdentity.Removed ? 'removed' : 'replaced by another file'} while open: ` +
+          `${unsynced} audit event(s) ` +
+          'written since its last fsync are lost, and the lines it held are no longer there. The trail continues with a trail_lost record.',
+      ),
+    );
+    try {
+      this.#onLost?.();
+    } catch {
+      // The hook must not stop the trail from recording the loss.
+    }
+    const now = this.#options.now();
+    this.#pendingLoss.push(
+      `"kind":"${TrailRecordKind.TrailLost}","timestamp":"${iso(now)}","file":${JSON.stringify(name)},"reason":"${how}",` +
+        `"through_seq":${this.#seq},"unsynced_events":${unsynced}${lastSig}`,
+    );
+  }
+
+  /** Writes queued `trail_lost` records now (in a new file when the trail file itself was lost). */
+  #writeLosses(): void {
+    if (this.#pendingLoss.length === 0 || this.#closed) return;
+    try {
+      const now = this.#options.now();
+      this.#rollover(now);
+      this.#writeRecords([], now);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#report(new LogwireError(LogwireErrorCode.Write, `cannot record a lost trail file: ${reason}`, { cause: error }));
+    }
+  }
+
+  /** A checkpoint file removed or replaced is recreated, and the trail records the loss. */
+  #checkCheckpointFiles(): void {
+    for (const file of this.#checkpointFiles) {
+      const identity = file.identity();
+      if (identity !== FileIdentity.Removed && identity !== FileIdentity.Replaced) continue;
+      this.#fileLost(file, identity);
+    }
   }
 
   #writeCheckpoint(force: boolean): void {
     const key = this.#options.integrityKey;
-    if (key === undefined || this.#seq === this.#checkpointedSeq || this.#seq === 0) return;
+    // Never a checkpoint without the real position of line `seq` (e.g. before the first write after a restart).
+    if (key === undefined || this.#seq === this.#checkpointedSeq || this.#seq === 0 || this.#seqFile === '' || this.#seqLine === 0) return;
     const now = this.#options.now();
     if (!force && now - this.#lastCheckpointAt < this.#options.checkpointIntervalMs) {
       this.#scheduleSync();
       return;
     }
-    const unsigned = { seq: this.#seq, hash: this.#lastHash, file: this.#fileName, line: this.#lineInFile, timestamp: iso(now), prev_sig: this.#lastSig };
+    const position = { file: this.#seqFile, line: this.#seqLine };
+    const unsigned = { seq: this.#seq, hash: this.#lastHash, ...position, timestamp: iso(now), prev_sig: this.#lastSig };
     const checkpoint: Checkpoint = { ...unsigned, sig: signCheckpoint(key, unsigned) };
     const line = checkpointLine(checkpoint) + '\n';
     let written = false;
@@ -359,87 +469,3 @@ export class AuditTrail {
   }
 }
 
-/** Trail file names in `dir`, oldest first. */
-export function listTrailFiles(dir: string): string[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch (error) {
-    if (isMissing(error)) return [];
-    throw error;
-  }
-  // Only regular files: a symlink named like a trail file is neither read nor deleted.
-  return names.filter((name) => trailFileDay(name) !== undefined && isRegularFile(path.join(dir, name))).sort();
-}
-
-function isRegularFile(file: string): boolean {
-  try {
-    return fs.lstatSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** Cuts an unterminated last line off (a write torn by a crash); returns the bytes removed. */
-function cutTornTail(file: string): number {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r+');
-  } catch {
-    return 0;
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
-    let position = size;
-    const chunk = Buffer.allocUnsafe(65_536);
-    while (position > 0) {
-      const length = Math.min(chunk.length, position);
-      position -= length;
-      fs.readSync(fd, chunk, 0, length, position);
-      const index = chunk.subarray(0, length).lastIndexOf(0x0a);
-      if (index !== -1) {
-        const keep = position + index + 1;
-        if (keep < size) fs.ftruncateSync(fd, keep);
-        return size - keep;
-      }
-    }
-    if (size > 0) fs.ftruncateSync(fd, 0);
-    return size;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function countLines(file: string): number {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return 0;
-  }
-  try {
-    const chunk = Buffer.allocUnsafe(65_536);
-    let count = 0;
-    for (;;) {
-      const read = fs.readSync(fd, chunk, 0, chunk.length, null);
-      if (read === 0) return count;
-      for (let index = chunk.indexOf(0x0a); index !== -1 && index < read; index = chunk.indexOf(0x0a, index + 1)) count++;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function previousName(dir: string, name: string): string | null {
-  const older = listTrailFiles(dir).filter((other) => other < name);
-  return older.length === 0 ? null : (older[older.length - 1] as string);
-}
-
-function seqOf(line: string): number | undefined {
-  const match = /^\{"seq":(\d+),/.exec(line);
-  return match === null ? undefined : Number(match[1]);
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppendFile, type AppendFileEvents, syncDir } from './append-file.js';
+import { LogwireError, LogwireErrorCode } from '../errors.js';
+import { AppendFile, type AppendFileEvents, FileIdentity, syncDir } from './append-file.js';
 import { isMissing } from './lines.js';
 
 /** Size rotation settings. */
@@ -29,11 +30,14 @@ export class RotatingFile {
   readonly maxBytes: number;
   readonly backups: number;
   readonly #file: AppendFile;
+  readonly #events: AppendFileEvents;
+  #checkedAt = 0;
 
   constructor(file: string, options: RotationOptions, events: AppendFileEvents) {
     this.path = file;
     this.maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
     this.backups = options.backups ?? 5;
+    this.#events = events;
     this.#file = new AppendFile(file, events);
   }
 
@@ -42,6 +46,7 @@ export class RotatingFile {
    * limit; a line larger than the limit gets a file of its own. Returns how many lines were lost.
    */
   writeLines(lines: readonly string[]): number {
+    this.#checkIdentity();
     let lost = 0;
     let group: Buffer[] = [];
     let groupBytes = 0;
@@ -64,6 +69,29 @@ export class RotatingFile {
     }
     flush();
     return lost;
+  }
+
+  /**
+   * At most once a second (two `stat` calls, not one per line): if the path no longer names the
+   * open file (removed with its directory, or replaced), report it and start a new file, so lines
+   * do not go on into a file nobody can read. Returns true when that happened.
+   */
+  #checkIdentity(): boolean {
+    const now = Date.now();
+    if (now - this.#checkedAt < IDENTITY_CHECK_MS) return false;
+    this.#checkedAt = now;
+    const identity = this.#file.identity();
+    if (identity !== FileIdentity.Removed && identity !== FileIdentity.Replaced) return false;
+    this.#file.abandon();
+    this.#events.onError(
+      new LogwireError(
+        LogwireErrorCode.Write,
+        `${this.path} was ${identity === FileIdentity.Removed ? 'removed' : 'replaced by another file'} while open: ` +
+          'the lines written to it are gone; writing a new file',
+      ),
+    );
+    this.#events.onLost?.();
+    return true;
   }
 
   /** True while writes fail. */
@@ -106,6 +134,9 @@ export class RotatingFile {
     this.#file.close();
   }
 }
+
+/** Shortest time between two checks that the file is still at its path, in ms. */
+const IDENTITY_CHECK_MS = 1000;
 
 /** Existing files of a rotated log, newest first. */
 export function rotatedFiles(file: string, backups: number): string[] {

@@ -5,6 +5,7 @@ import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { LogHub, StreamMessage } from '../hub/log-hub.js';
 import { AuditTrail, type AuditTrailOptions, listTrailFiles } from './audit-trail.js';
 import type { Logger } from '../logger/logger.js';
+import type { BackplaneLink } from '../hub/backplane.js';
 import { type AuditRead, createQueryHandler, parseTime, type QueryHandler, type QueryHandlerOptions } from '../query/http.js';
 import { type LogKind, type LogQuery, MAX_QUERY_LIMIT, type QueryPage, queryLogs } from '../query/query.js';
 import { type InstanceLogger, type InstanceLogType, InstanceLogs, type InstanceMetadata } from './instances.js';
@@ -25,6 +26,33 @@ export interface PersistenceOptions {
   instances?: RotationOptions;
   /** Rebuild the hub's history and id sequence from the files at startup. @default true */
   recover?: boolean;
+}
+
+/** What a {@link LogStore} reports to the rest of the pipeline; `Logwire` wires these. */
+export interface StoreEvents {
+  /** The logger that instance lifecycle records are also sent to (the live stream). */
+  instanceEvents?: () => Logger;
+  /** Default `onAuditRead` of {@link LogStore.queryHandler}: records an answered audit query. */
+  auditRead?: (read: AuditRead) => void;
+}
+
+/** How `commit()` learns which audit events the caller may own, and where they become durable. */
+export interface CommitSource {
+  /** Audit events logged so far on this node (1, 2, … in logging order). */
+  logged: () => number;
+  /** With a backplane, audit events are durable once it confirms them (they reach the files through it). */
+  backplane?: BackplaneLink;
+}
+
+/** Options of {@link LogStore.commit}. */
+export interface CommitOptions {
+  /**
+   * Only audit events logged after this mark (from {@link LogStore.auditMark}) count. Without it,
+   * every audit event logged since the start counts, so after any loss every later commit rejects.
+   */
+  since?: number;
+  /** Reject with `ERR_LOGWIRE_WRITE` when not proven within this time (ms). @default no limit */
+  timeoutMs?: number;
 }
 
 /** Lock file: one writing process per directory. */
@@ -104,12 +132,13 @@ export class LogStore {
   #lock: string | undefined;
   #epochFailed = false;
 
-  readonly #forward: ((name: string) => Logger) | undefined;
+  readonly #events: StoreEvents;
   readonly #options: PersistenceOptions;
+  #commitSource: CommitSource | undefined;
 
-  /** `forward` gives the logger that instance lifecycle records are also sent to (the live stream). */
-  constructor(options: PersistenceOptions, onError: (error: unknown) => void, forward?: (name: string) => Logger) {
-    this.#forward = forward;
+  /** `events` connects the store to the rest of the pipeline (`Logwire` passes them). */
+  constructor(options: PersistenceOptions, onError: (error: unknown) => void, events: StoreEvents = {}) {
+    this.#events = events;
     this.#options = options;
     if (typeof options?.dir !== 'string' || options.dir === '') throw new LogwireError(LogwireErrorCode.InvalidOption, 'persistence.dir must be a non-empty path');
     this.dir = path.resolve(options.dir);
@@ -126,8 +155,10 @@ export class LogStore {
     this.system = new RotatingFile(path.join(this.dir, SYSTEM_LOG_FILE), options.system ?? {}, {
       onError: report,
       onRecover: (lost) => report(new LogwireError(LogwireErrorCode.Write, `system.log is writable again; ${lost} system log lines were dropped while it was not`)),
+      // The directory may have gone with it: take the lock and store the epoch again.
+      onLost: () => this.#restoreDirectory(),
     });
-    this.audit = new AuditTrail(this.auditDir, options.audit ?? {}, report);
+    this.audit = new AuditTrail(this.auditDir, options.audit ?? {}, report, () => this.#restoreDirectory());
     this.instances = new InstanceLogs(path.join(this.dir, 'instances'), options.instances ?? {}, report);
   }
 
@@ -177,7 +208,7 @@ export class LogStore {
 
   /** The scoped logger of instance `id`: `instances/<id>/` files, plus the `instance` logger of the stream. */
   instanceLogger(id: string, name?: string | null): InstanceLogger {
-    return this.instances.logger(id, name, this.#forward?.('instance'));
+    return this.instances.logger(id, name, this.#events.instanceEvents?.());
   }
 
   /** The last `tail` lines (0 = all) of an instance's `instance`, `communication` or `tmux_output` file. */
@@ -213,16 +244,7 @@ export class LogStore {
    * for lack of audit permission as an `audit_read_refused` event (who, which filters).
    */
   queryHandler(options: Omit<QueryHandlerOptions, 'dir'> = {}): QueryHandler {
-    const forward = this.#forward;
-    const onAuditRead =
-      options.onAuditRead ??
-      (forward === undefined
-        ? undefined
-        : (read: AuditRead) =>
-            read.refused === true
-              ? forward('audit').audit('audit_read_refused', { user: read.user === undefined ? null : read.user, filters: read.query })
-              : forward('audit').audit('audit_read', { user: read.user === undefined ? null : read.user, filters: read.query, count: read.count }));
-    return createQueryHandler({ ...options, dir: this.dir, onAuditRead });
+    return createQueryHandler({ ...options, dir: this.dir, onAuditRead: options.onAuditRead ?? this.#events.auditRead });
   }
 
   /** Verifies this directory's audit trail with the configured key and checkpoint mirrors; see {@link verifyAuditTrail}. */
@@ -236,10 +258,14 @@ export class LogStore {
     return queryLogs(this.dir, kind, query);
   }
 
-  /** Writes every batch of `hub` from now on and records its epoch; returns the detach function. */
-  attach(hub: LogHub): () => void {
+  /**
+   * Writes every batch of `hub` from now on and records its epoch; returns the detach function.
+   * `commits` says how many audit events were logged and, with a backplane, where they are confirmed.
+   */
+  attach(hub: LogHub, commits?: CommitSource): () => void {
     this.#epoch = hub.epoch;
     this.#hub = hub;
+    this.#commitSource = commits;
     this.#storeEpoch(hub.epoch);
     const off = hub.on((batch) => this.write(batch));
     // Writes are synchronous, so they still work in an 'exit' handler: records logged in the
@@ -285,14 +311,50 @@ export class LogStore {
     await Promise.all([this.system.sync(), this.audit.sync(true)]);
   }
 
+  /** The current audit mark: pass it as `commit({ since })` to cover only audit events logged after this call. */
+  auditMark(): number {
+    return this.#logged();
+  }
+
   /**
-   * Writes what the hub holds pending, then resolves once every audit event logged so far is on
-   * disk; rejects with `ERR_LOGWIRE_WRITE` if any audit event could not be written. For actions
+   * Resolves once every audit event logged before the call (after `since`, if given) is durable:
+   * written and fsynced in the trail, or, with a backplane, confirmed by it. Rejects with
+   * `ERR_LOGWIRE_WRITE` if any of them was dropped, however many later writes succeeded; with a
+   * backplane that is away it waits (until `timeoutMs`, or `close()`, which reject). For actions
    * that must not happen unaudited: `logwire.audit(…); await logwire.persistence.commit();`.
    */
-  async commit(): Promise<void> {
-    this.#hub?.flush();
-    await this.audit.commit();
+  commit(options: CommitOptions = {}): Promise<void> {
+    const since = options.since ?? 0;
+    const proof = this.#prove(since, this.#logged());
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs === undefined) return proof;
+    return new Promise((resolve, reject) => {
+      const late = (): void => reject(new LogwireError(LogwireErrorCode.Write, `audit events not proven durable within ${timeoutMs} ms`));
+      const timer = setTimeout(late, timeoutMs);
+      proof.then(resolve, reject).finally(() => clearTimeout(timer));
+    });
+  }
+
+  /** Audit events logged so far, with the hub's pending batch handed to the files. */
+  #logged(): number {
+    if (this.#commitSource?.backplane === undefined) this.#hub?.flush();
+    return this.#commitSource?.logged() ?? this.audit.handed;
+  }
+
+  async #prove(since: number, through: number): Promise<void> {
+    const backplane = this.#commitSource?.backplane;
+    if (backplane === undefined) return this.audit.commit(since, through);
+    if (backplane.confirm === undefined) {
+      throw new LogwireError(LogwireErrorCode.Write, 'the backplane cannot confirm appended records, so commit() cannot prove durability');
+    }
+    // The hub hands its queued entries to the backplane in an immediate callback queued before this one.
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      await backplane.confirm(since, through);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new LogwireError(LogwireErrorCode.Write, `audit events were not confirmed by the backplane: ${reason}`, { cause: error });
+    }
   }
 
   /** Stops writing, fsyncs and closes every file. */
@@ -310,6 +372,19 @@ export class LogStore {
       }
       this.#lock = undefined;
     }
+  }
+
+  #restoreDirectory(): void {
+    try {
+      ensureDir(this.dir);
+    } catch {
+      // Reported by the next failing write.
+    }
+    if (this.#lock === undefined || !fs.existsSync(this.#lock)) {
+      this.#lock = acquireLock(path.join(this.dir, LOCK_FILE), (error) => this.#report(error));
+    }
+    this.#epochStored = false;
+    this.#epochFailed = false;
   }
 
   #storeEpoch(epoch: string): void {

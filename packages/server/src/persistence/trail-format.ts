@@ -36,6 +36,12 @@ export const TrailRecordKind = {
   Recovery: 'audit_recovery',
   /** Expired files were deleted by retention; the first remaining file is anchored by this. */
   RetentionPurge: 'retention_purge',
+  /**
+   * A trail file (or the checkpoint file) was removed or replaced while being written: its lines
+   * are gone. Written right after the `file_open` of the new file, so the chain restarts honestly
+   * (`through_seq`: the last seq written before the loss).
+   */
+  TrailLost: 'trail_lost',
 } as const;
 
 /** One of {@link TrailRecordKind}. */

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
-import { listTrailFiles } from './audit-trail.js';
+import { LogwireError, LogwireErrorCode } from '../errors.js';
+import { listTrailFiles } from './trail-files.js';
 import { readRawLines, sha256Hex } from './lines.js';
 import { CHECKPOINT_FILE, type Checkpoint, GENESIS, HASH_SUFFIX_LENGTH, signCheckpoint, TrailRecordKind } from './trail-format.js';
 
@@ -50,8 +51,29 @@ export interface VerifyProblem {
   message: string;
 }
 
+/**
+ * A loss the trail itself records (a `trail_lost` record): a trail file or the checkpoint file was
+ * removed or replaced while the writer had it open. Not tampering: the writer noticed and said so.
+ */
+export interface VerifyLoss {
+  /** Where the `trail_lost` record is: file name and line. */
+  file: string;
+  line: number;
+  /** The file that was lost, and how (`removed` or `replaced`). */
+  lost: string;
+  reason: string;
+  /** The last seq written before the loss. */
+  throughSeq: number;
+}
+
 /** The outcome of {@link verifyAuditTrail}. */
 export interface VerifyResult {
+  /** The directory whose trail files were read. */
+  dir: string;
+  /** The trail files read, oldest first. */
+  fileNames: string[];
+  /** Losses the trail records (a file removed while being written); see {@link VerifyLoss}. */
+  losses: VerifyLoss[];
   /**
    * `intact`: every line checks out; `torn_tail`: intact except the very last line, which a crash
    * left incomplete (not tampering); `tampered`: see `problem`.
@@ -66,8 +88,8 @@ export interface VerifyResult {
   records: number;
   firstSeq?: number;
   lastSeq?: number;
-  /** Where the chain starts: the first line ever written, or a retention purge of older files. */
-  anchoredAt?: 'genesis' | 'retention_purge';
+  /** Where the chain starts: the first line ever written, a retention purge of older files, or a recorded loss. */
+  anchoredAt?: 'genesis' | 'retention_purge' | 'trail_lost';
   /** Signed checkpoints verified (only with a key). */
   checkpoints?: number;
   /** `seq` of the newest valid checkpoint (only with a key). */
@@ -93,17 +115,21 @@ export interface VerifyOptions {
  * key the signed checkpoints. Stops at the first problem and names its file and line.
  */
 export async function verifyAuditTrail(dir: string, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const auditDir = fs.existsSync(path.join(dir, 'audit')) && !listTrailFiles(dir).length ? path.join(dir, 'audit') : dir;
+  const auditDir = resolveAuditDir(dir);
   const names = listTrailFiles(auditDir);
-  const result: VerifyResult = { status: 'intact', ok: true, files: names.length, records: 0, unanchored: 0 };
+  const losses: VerifyLoss[] = [];
+  const counts = { files: names.length, records: 0, unanchored: 0 };
+  const result: VerifyResult = { dir: auditDir, fileNames: names, losses, status: 'intact', ok: true, ...counts };
   const fail = (problem: VerifyProblem): VerifyResult => ({ ...result, status: 'tampered', ok: false, problem });
 
   let checkpoints = new Map<number, Checkpoint>();
   let checkpointSeq = 0;
+  let primaryStart = '';
   if (options.key !== undefined) {
     const loaded = await loadCheckpoints([path.join(auditDir, CHECKPOINT_FILE), ...(options.checkpoints ?? [])], options.key);
     if ('problem' in loaded) return fail(loaded.problem);
     checkpoints = loaded.map;
+    primaryStart = loaded.primaryStart;
     checkpointSeq = loaded.maxSeq;
     result.checkpoints = loaded.count;
     result.checkpointSeq = checkpointSeq;
@@ -118,6 +144,11 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
   let lastLine = 0;
   let firstProblem: VerifyProblem | undefined;
   let pendingGap: { expected: number; problem: VerifyProblem } | undefined;
+  // A file's first line that does not continue the chain is accepted only when a trail_lost record follows it.
+  let openProblem: VerifyProblem | undefined;
+  let openSeq = 0;
+  // Signatures a recreated checkpoint file may start from (recorded by trail_lost records).
+  const checkpointRestarts = new Set<string>();
 
   outer: for (let fileIndex = 0; fileIndex < names.length; fileIndex++) {
     const name = names[fileIndex] as string;
@@ -155,6 +186,20 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
         }
         break outer;
       }
+      if (openProblem !== undefined) {
+        if (record.kind !== TrailRecordKind.TrailLost || record.through_seq !== openSeq - 1) {
+          firstProblem = openProblem;
+          break outer;
+        }
+        openProblem = undefined;
+        if (anchor?.file === name) anchor = undefined;
+        result.anchoredAt ??= 'trail_lost';
+      }
+      if (record.kind === TrailRecordKind.TrailLost) {
+        const lost = String(record.file);
+        losses.push({ file: name, line: raw.number, lost, reason: String(record.reason), throughSeq: Number(record.through_seq) });
+        if (record.file === CHECKPOINT_FILE && typeof record.last_sig === 'string') checkpointRestarts.add(record.last_sig);
+      }
       if (raw.number === 1) {
         if (record.kind !== TrailRecordKind.FileOpen) {
           firstProblem = { reason: VerifyReason.CorruptLine, ...where, seq, message: `${name}:1 is not the file_open record every trail file starts with` };
@@ -165,22 +210,32 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
           break outer;
         }
         const previousFile = typeof record.previous_file === 'string' ? record.previous_file : null;
+        openSeq = seq;
         if (prevHash === undefined) {
           if (previousFile === null) {
             if (record.prev !== GENESIS) {
-              firstProblem = { reason: VerifyReason.PrevMismatch, ...where, seq, message: `${name}:1 claims to start the trail but does not link to the genesis hash` };
-              break outer;
+              const message = `${name}:1 claims to start the trail but does not link to the genesis hash`;
+              openProblem = { reason: VerifyReason.PrevMismatch, ...where, seq, message };
+            } else {
+              result.anchoredAt = 'genesis';
             }
-            result.anchoredAt = 'genesis';
           } else {
             anchor = { file: name, previousFile };
           }
         } else if (previousFile !== lastFile) {
-          firstProblem = { reason: VerifyReason.MissingFile, ...where, seq, message: `${String(previousFile)} is missing: ${name} follows it, but the trail continues from ${lastFile}` };
-          break outer;
+          const message = `${String(previousFile)} is missing: ${name} follows it, but the trail continues from ${lastFile}`;
+          openProblem = { reason: VerifyReason.MissingFile, ...where, seq, message };
+        } else if (expectedSeq !== undefined && seq !== expectedSeq) {
+          const message = `${name}:1 has seq ${seq} where ${expectedSeq} was expected: line(s) deleted before it`;
+          openProblem = { reason: VerifyReason.SeqGap, ...where, seq, message };
+        } else if (record.prev !== prevHash) {
+          const message = `${name}:1 (seq ${seq}) does not link to the line before it (${lastFile}:${lastLine})`;
+          openProblem = { reason: VerifyReason.PrevMismatch, ...where, seq, message };
         }
       }
-      if (expectedSeq !== undefined && seq !== expectedSeq) {
+      if (openProblem !== undefined) {
+        // Checked against the next line; the chain goes on from this one.
+      } else if (expectedSeq !== undefined && seq !== expectedSeq) {
         if (seq > expectedSeq) {
           pendingGap = {
             expected: expectedSeq,
@@ -194,7 +249,7 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
             : { reason: VerifyReason.SeqOutOfOrder, ...where, seq, message: `${name}:${raw.number} has seq ${seq} where ${expectedSeq} was expected: lines were reordered or inserted here` };
         break outer;
       }
-      if (prevHash !== undefined && record.prev !== prevHash) {
+      if (openProblem === undefined && prevHash !== undefined && record.prev !== prevHash) {
         firstProblem = {
           reason: VerifyReason.PrevMismatch,
           ...where,
@@ -228,6 +283,7 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
     if (pendingTorn !== undefined) result.tornTail = { file: name, ...pendingTorn };
   }
   if (pendingGap !== undefined) firstProblem ??= pendingGap.problem;
+  if (openProblem !== undefined) firstProblem ??= openProblem;
 
   if (anchor !== undefined) {
     if (!purged.has(anchor.previousFile)) {
@@ -237,6 +293,16 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
   }
   if (firstProblem !== undefined) return fail(firstProblem);
   if (options.key !== undefined) {
+    if (primaryStart !== '' && !checkpointRestarts.has(primaryStart)) {
+      return fail({
+        reason: VerifyReason.CheckpointChainBroken,
+        file: path.join(auditDir, CHECKPOINT_FILE),
+        line: 1,
+        message:
+          `${CHECKPOINT_FILE} starts with a checkpoint that links to an earlier one, and no trail_lost record says ` +
+          'the file was recreated from there: checkpoints were deleted',
+      });
+    }
     if (checkpoints.size === 0 && result.records > 0) {
       return fail({ reason: VerifyReason.CheckpointsMissing, file: CHECKPOINT_FILE, line: 0, message: 'a key was given but there are no checkpoints: they were deleted, or the trail was written without the key' });
     }
@@ -265,6 +331,9 @@ interface TrailRecord {
   file?: unknown;
   previous_file?: unknown;
   files?: unknown;
+  reason?: unknown;
+  through_seq?: unknown;
+  last_sig?: unknown;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -288,15 +357,20 @@ function parseLine(bytes: Buffer): { record: TrailRecord; ownHashOk: boolean } |
 }
 
 /** Reads and checks every checkpoint location; all must verify, and they are merged by seq. */
-async function loadCheckpoints(locations: string[], key: string | Uint8Array): Promise<{ map: Map<number, Checkpoint>; maxSeq: number; count: number } | { problem: VerifyProblem }> {
+async function loadCheckpoints(
+  locations: string[],
+  key: string | Uint8Array,
+): Promise<{ map: Map<number, Checkpoint>; maxSeq: number; count: number; primaryStart: string } | { problem: VerifyProblem }> {
   const map = new Map<number, Checkpoint>();
   let maxSeq = 0;
   let count = 0;
+  let primaryStart = '';
   for (const [index, location] of locations.entries()) {
     const file = fs.existsSync(location) && fs.statSync(location).isDirectory() ? path.join(location, CHECKPOINT_FILE) : location;
     if (!fs.existsSync(file)) continue;
     // A mirror may have been added later, so its first checkpoint may link to one it never got.
-    let prevSig: string | undefined = index === 0 ? '' : undefined;
+    // So may the trail's own file after it was lost and recreated: checked against the trail's trail_lost records.
+    let prevSig: string | undefined;
     let lastSeq = 0;
     for await (const raw of readRawLines(file)) {
       const where = { file, line: raw.number };
@@ -315,6 +389,7 @@ async function loadCheckpoints(locations: string[], key: string | Uint8Array): P
       if ((prevSig !== undefined && checkpoint.prev_sig !== prevSig) || checkpoint.seq <= lastSeq) {
         return { problem: { reason: VerifyReason.CheckpointChainBroken, ...where, message: `${file}:${raw.number} does not follow the checkpoint before it: checkpoints were deleted or reordered` } };
       }
+      if (index === 0 && raw.number === 1) primaryStart = String(checkpoint.prev_sig);
       prevSig = sig;
       lastSeq = checkpoint.seq;
       map.set(checkpoint.seq, checkpoint);
@@ -322,5 +397,30 @@ async function loadCheckpoints(locations: string[], key: string | Uint8Array): P
       count++;
     }
   }
-  return { map, maxSeq, count };
+  return { map, maxSeq, count, primaryStart };
+}
+
+/**
+ * The directory whose trail is verified: `<dir>/audit` when it exists (a persistence directory),
+ * else `dir` itself. Never silently one or the other when both hold trail files: that throws
+ * `ERR_LOGWIRE_INVALID_OPTION`, since a stray copy at the top must not stand in for the real trail.
+ */
+export function resolveAuditDir(dir: string): string {
+  const sub = path.join(dir, 'audit');
+  let isDir = false;
+  try {
+    isDir = fs.statSync(sub).isDirectory();
+  } catch {
+    // No audit/ directory: `dir` is the trail directory itself.
+  }
+  if (!isDir) return dir;
+  const stray = listTrailFiles(dir);
+  if (stray.length > 0) {
+    throw new LogwireError(
+      LogwireErrorCode.InvalidOption,
+      `${dir} holds trail files itself (${stray.slice(0, 3).join(', ')}${stray.length > 3 ? ', …' : ''}) and an audit/ directory: ` +
+        `name the one to verify (${sub} for the persistence trail)`,
+    );
+  }
+  return sub;
 }
