@@ -2,7 +2,7 @@ import { Level, levelValue, type LogMessage, loggerMatcher, type NormalizedFilte
 
 /**
  * The server-side filter, applied by the client itself when the server cannot (a server that
- * speaks only the seeds' protocol), with the same rules: audit messages are never removed by level.
+ * speaks only the original protocol), with the same rules: audit messages are never removed by level.
  */
 export function localFilter(filter: NormalizedFilter): (message: LogMessage) => boolean {
   const minLevel = Level[filter.level];

@@ -1,11 +1,10 @@
 // Wires a replay buffer and a tab coordinator into a LogStreamClient. Kept apart from the client
 // so that `import { LogStreamClient }` does not load IndexedDB code: only `replay()` does.
 import type { Cursor } from '@logwire/protocol';
-import type { ReplayAttachment, ReplayEntry, ReplayHost, ReplaySession } from '../client.js';
 import { DEFAULT_REPLAY_LIMIT, streamKey } from './core.js';
 import { TabCoordinator, type TabCoordinatorOptions } from './multi-tab.js';
 import { openReplayBuffer } from './replay-buffer.js';
-import type { Persistence, ReplayBuffer, ReplayBufferOptions, StoredEntry } from './types.js';
+import type { Persistence, ReplayAttachment, ReplayBuffer, ReplayBufferOptions, ReplayEntry, ReplayHost, ReplaySession, StoredEntry } from './types.js';
 
 /** Options of {@link replay}. */
 export interface ReplayOptions extends ReplayBufferOptions {

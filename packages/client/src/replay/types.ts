@@ -1,5 +1,5 @@
 import type { Unsubscribe } from 'nanoevents';
-import type { GapMessage, LogMessage } from '@logwire/protocol';
+import type { Cursor, GapMessage, LogMessage, WelcomeData } from '@logwire/protocol';
 
 /** Where the replay buffer keeps what it stores. */
 export const Persistence = {
@@ -28,6 +28,63 @@ export type Position = readonly [generation: number, ms: number, seq: number, su
 
 /** What the buffer stores: a log message or a gap marker, exactly as received. */
 export type ReplayMessage = LogMessage | GapMessage;
+
+/** An entry as the client hands it to the replay buffer: the same type as {@link ReplayMessage}. */
+export type ReplayEntry = ReplayMessage;
+
+/** What the client restored from its replay buffer (the `restore` event). */
+export interface ReplayRestored {
+  /** Entries emitted from storage (log messages and gap markers). */
+  entries: number;
+  /** The stored cursor the client resumes from, if any. */
+  cursor: Cursor | undefined;
+  /** Where the buffer keeps its entries. */
+  persistence: Persistence;
+}
+
+/**
+ * The client's side of a replay attachment. `replay()` implements the
+ * other side; applications do not call this.
+ */
+export interface ReplayHost {
+  /** The endpoint URL. */
+  readonly url: string;
+  /** Identifies the client's filter (given at construction) in stream keys; `''` for no filter. */
+  readonly filterKey: string;
+  /** Emits stored entries as `message` and `gap` events, dropping messages already emitted (by id). */
+  emit(entries: readonly ReplayEntry[]): void;
+  /** Sets where the next connection resumes from (`null`: a fresh start). */
+  resumeFrom(cursor: Cursor | null): void;
+  /** Fires the `restore` event. */
+  restored(restored: ReplayRestored): void;
+  /** `true`: this client may hold the socket (connects if asked to); `false`: it drops its socket and follows. */
+  setLeader(leader: boolean): void;
+}
+
+/** A replay buffer attached to one client (what `replay()` returns, after `attach`). */
+export interface ReplaySession {
+  /** Stores what one received batch delivered, with the cursor after it. Never throws. */
+  record(entries: readonly ReplayEntry[], cursor: Cursor | null): void;
+  /**
+   * The server's `welcome` for this client's connection: with `audit: false` the session removes
+   * every stored audit entry (an earlier session of this browser may have had the permission).
+   */
+  welcome?(welcome: WelcomeData): void;
+  /** Removes everything stored (every stream of the buffer); works offline. */
+  clear(): Promise<void>;
+  /** Detaches: hands the socket over to another tab and closes storage the session opened. */
+  close(): void;
+  /** Where entries are kept, once the buffer is open. */
+  readonly persistence: Persistence | undefined;
+  /** `'leader'` (holds the socket), `'follower'` (another tab does), or `undefined` before it is decided. */
+  readonly role: 'leader' | 'follower' | undefined;
+}
+
+/** Something that attaches a replay buffer to a client: what `replay()` returns. */
+export interface ReplayAttachment {
+  /** Called once by the client's constructor. */
+  attach(host: ReplayHost): ReplaySession;
+}
 
 /** A stored entry and its position. */
 export interface StoredEntry {
