@@ -16,14 +16,16 @@ import {
 import { fatalClose, reconnectDelay } from './close-codes.js';
 import { ClientErrorCode, LogStreamClientError } from './errors.js';
 import { Heartbeat } from './heartbeat.js';
-import { FrameFingerprints } from './legacy-dedupe.js';
+import { frameFingerprints } from './legacy-dedupe.js';
 import { localFilter } from './local-filter.js';
-import { watchNetwork } from './network.js';
 import { ReconnectPolicy } from './reconnect-policy.js';
 import type { Persistence, ReplayEntry, ReplayHost, ReplaySession } from './replay/types.js';
 import { StreamPosition } from './stream-position.js';
 import { ConnectionState, type LogStreamClientOptions, type LogStreamEvents, type StreamProtocol, type WebSocketConstructor, type WebSocketLike } from './types.js';
 import { bearerProtocols, closeQuietly, dropDeadSocket, normaliseUrl } from './socket.js';
+
+/** The browser's online/offline signal (absent in Node). */
+type NetworkTarget = Partial<Pick<Window, 'addEventListener' | 'removeEventListener'>> & { navigator?: { onLine?: boolean } };
 
 type Phase = 'idle' | 'awaiting-welcome' | 'extended' | 'legacy';
 
@@ -57,7 +59,8 @@ export class LogStreamClient {
   #filter: NormalizedFilter | undefined;
   /** The filter as a predicate, for servers that cannot filter (legacy mode). */
   #accepts: ((message: LogMessage) => boolean) | undefined;
-  readonly #fingerprints = new FrameFingerprints();
+  /** Recent id-less frames, to drop a legacy server's replay after a reconnect. */
+  readonly #repeated = frameFingerprints();
   #httpStatus: number | undefined;
   #closed = false;
   #offline = false;
@@ -109,12 +112,12 @@ export class LogStreamClient {
   #host(): ReplayHost {
     return {
       url: this.url,
-      filterKey: this.#filter === undefined ? '' : JSON.stringify(this.#filter),
+      filterKey: JSON.stringify(this.#filter) ?? '',
       emit: (entries) => {
         for (const entry of entries) {
           if (entry.type === 'gap') {
             this.#events.emit('gap', entry.data);
-            this.#position.storedGap(entry.data);
+            this.#position.gap(entry.data, true);
           } else this.#deliverWithId(entry);
         }
       },
@@ -133,8 +136,7 @@ export class LogStreamClient {
         if (this.#closed || this.#state === ConnectionState.Closed) return;
         // Another tab holds the socket: drop ours (no reconnect) and show what that tab stores.
         this.#wantConnect = true;
-        clearTimeout(this.#retryTimer);
-        this.#retryTimer = undefined;
+        this.#stopRetry();
         const socket = this.#socket;
         this.#dropSocket();
         closeQuietly(socket, 1000, 'another tab holds the stream');
@@ -192,11 +194,10 @@ export class LogStreamClient {
       return;
     }
     this.#closed = false;
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
+    this.#stopRetry();
     const Ctor = this.#WebSocket;
     if (Ctor === undefined) {
-      this.#emitError(new LogStreamClientError(ClientErrorCode.NoWebSocket, 'No WebSocket implementation: pass { WebSocket } (e.g. from the "ws" package) or import "@logwire/client" from Node to get one'));
+      this.#fail(ClientErrorCode.NoWebSocket, 'No WebSocket implementation: pass { WebSocket } (e.g. from the "ws" package) or import "@logwire/client" from Node to get one');
       this.#setState(ConnectionState.Closed);
       return;
     }
@@ -208,7 +209,7 @@ export class LogStreamClient {
       const token = this.#options.token;
       socket = token === undefined ? new Ctor(this.url) : new Ctor(this.url, bearerProtocols(token));
     } catch (cause) {
-      this.#emitError(new LogStreamClientError(ClientErrorCode.Socket, `could not open ${this.url}: ${describe(cause)}`, { cause }));
+      this.#fail(ClientErrorCode.Socket, `could not open ${this.url}: ${describe(cause)}`, { cause });
       this.#scheduleReconnect();
       return;
     }
@@ -223,25 +224,16 @@ export class LogStreamClient {
       }
       this.#phase = 'awaiting-welcome';
       this.#held = [];
-      const cursor = this.cursor;
-      this.#send({
-        type: 'hello',
-        data: {
-          v: PROTOCOL_VERSION,
-          ...(cursor === undefined ? {} : { cursor }),
-          ...(this.#filter === undefined ? {} : { filter: this.#filter }),
-          capabilities: ['batch'],
-          ...(this.#options.auth === undefined ? {} : { auth: this.#options.auth }),
-          ...(this.#options.tail === undefined ? {} : { tail: this.#options.tail }),
-        },
-      });
+      // Fields left undefined are not sent (JSON has no undefined).
+      const { auth, tail } = this.#options;
+      this.#send({ type: 'hello', data: { v: PROTOCOL_VERSION, cursor: this.cursor, filter: this.#filter, capabilities: ['batch'], auth, tail } });
       this.#welcomeTimer = setTimeout(() => {
         if (this.#socket === socket && this.#phase === 'awaiting-welcome') this.#becomeLegacy();
       }, this.#options.welcomeTimeout ?? 2000);
     });
     socket.addEventListener('message', (event) => {
       if (this.#socket !== socket) return;
-      this.#heartbeat.beat(() => this.#dead(socket));
+      this.#beat();
       this.#receive(event.data);
     });
     socket.addEventListener('error', (event) => {
@@ -250,7 +242,7 @@ export class LogStreamClient {
       const text = event.message ?? (event.error instanceof Error ? event.error.message : '');
       const status = /Unexpected server response: (\d{3})/.exec(text);
       if (status) this.#httpStatus = Number(status[1]);
-      this.#emitError(new LogStreamClientError(ClientErrorCode.Socket, `connection to ${this.url} failed${text ? `: ${text}` : ''}`));
+      this.#fail(ClientErrorCode.Socket, `connection to ${this.url} failed${text ? `: ${text}` : ''}`);
     });
     socket.addEventListener('close', (event) => {
       if (this.#socket !== socket) return;
@@ -259,7 +251,7 @@ export class LogStreamClient {
       const fatal = fatalClose(event.code, this.#httpStatus);
       if (fatal !== undefined) {
         const why = this.#httpStatus !== undefined ? `HTTP ${this.#httpStatus}` : `close ${event.code}${event.reason ? ` (${event.reason})` : ''}`;
-        this.#emitError(new LogStreamClientError(fatal, `the server refused the connection for good: ${why}; not retrying`));
+        this.#fail(fatal, `the server refused the connection for good: ${why}; not retrying`);
         this.#setState(ConnectionState.Closed);
         return;
       }
@@ -285,14 +277,14 @@ export class LogStreamClient {
     if (!result.ok) {
       // Unknown types are how newer servers extend the protocol: skip them quietly.
       if (result.error.code !== ProtocolErrorCode.UnknownType) {
-        this.#emitError(new LogStreamClientError(ClientErrorCode.BadFrame, `ignored a frame: ${result.error.message}`, { cause: result.error }));
+        this.#fail(ClientErrorCode.BadFrame, `ignored a frame: ${result.error.message}`, { cause: result.error });
       }
       return;
     }
     const message = result.message;
     switch (message.type) {
       case 'ping':
-        if (this.#phase === 'extended') this.#send({ type: 'pong', data: message.data?.ts === undefined ? {} : { ts: message.data.ts } });
+        if (this.#phase === 'extended') this.#send({ type: 'pong', data: { ts: message.data?.ts } });
         return;
       case 'welcome':
         this.#welcome(message.data);
@@ -306,7 +298,7 @@ export class LogStreamClient {
       case 'subscribed':
         return;
       case 'error':
-        this.#emitError(new LogStreamClientError(ClientErrorCode.Server, `the server refused a message: ${message.data.code}: ${message.data.message}`));
+        this.#fail(ClientErrorCode.Server, `the server refused a message: ${message.data.code}: ${message.data.message}`);
         return;
       default:
         this.#bare(message, typeof data === 'string' ? data : undefined);
@@ -323,17 +315,16 @@ export class LogStreamClient {
     this.#phase = 'extended';
     this.#position.welcome(welcome.epoch);
     this.#heartbeat.start(welcome.ping, this.#options.heartbeatGrace);
-    const socket = this.#socket;
-    this.#heartbeat.beat(() => this.#dead(socket));
+    this.#beat();
     this.#replay?.welcome?.(welcome);
     this.#setState(ConnectionState.CatchingUp);
     this.#events.emit('welcome', welcome);
   }
 
   #batch(batch: BatchData): void {
-    if (!this.#position.sameEpoch(batch)) {
+    if (batch.epoch !== this.#position.epoch) {
       const current = this.#position.epoch ?? 'unknown';
-      this.#emitError(new LogStreamClientError(ClientErrorCode.BadFrame, `ignored a batch of epoch ${batch.epoch}; the stream's epoch is ${current}`));
+      this.#fail(ClientErrorCode.BadFrame, `ignored a batch of epoch ${batch.epoch}; the stream's epoch is ${current}`);
       return;
     }
     const recorded: ReplayEntry[] = [];
@@ -347,7 +338,7 @@ export class LogStreamClient {
     for (const message of batch.messages) this.#deliverWithId(message);
     this.#recorded = undefined;
     this.#position.endBatch(batch);
-    this.#replay?.record(recorded, this.cursor ?? null);
+    this.#record(recorded);
     this.#setState(batch.replay === true ? ConnectionState.CatchingUp : ConnectionState.Live);
   }
 
@@ -360,7 +351,7 @@ export class LogStreamClient {
     this.#events.emit('gap', gap);
     if (this.#phase !== 'extended') return;
     this.#position.gap(gap);
-    this.#replay?.record([{ type: 'gap', data: gap }], this.cursor ?? null);
+    this.#record([{ type: 'gap', data: gap }]);
   }
 
   /** A log message in its own frame: the original protocol (or ours in legacy mode). */
@@ -383,8 +374,13 @@ export class LogStreamClient {
       return;
     }
     // No ids: a reconnect replays what the server still holds (see legacy-dedupe.ts).
-    if (text !== undefined && this.#fingerprints.repeated(text)) return;
+    if (text !== undefined && this.#repeated(text)) return;
     if (shown) this.#events.emit('message', message);
+  }
+
+  /** Hands what a frame delivered to the replay buffer, with the cursor after it. */
+  #record(entries: ReplayEntry[]): void {
+    this.#replay?.record(entries, this.cursor ?? null);
   }
 
   #deliverWithId(message: LogMessage): void {
@@ -406,10 +402,16 @@ export class LogStreamClient {
     }
   }
 
+  /** A frame arrived (or the link was set up): the heartbeat starts counting again. */
+  #beat(): void {
+    const socket = this.#socket;
+    this.#heartbeat.beat(() => this.#dead(socket));
+  }
+
   /** The heartbeat saw no frame for too long: the link is dead even if the socket never says so. */
   #dead(socket: WebSocketLike | undefined): void {
     if (this.#socket !== socket || socket === undefined) return;
-    this.#emitError(new LogStreamClientError(ClientErrorCode.Timeout, `no frame from ${this.url} for ${this.#heartbeat.deadAfter} ms; reconnecting`));
+    this.#fail(ClientErrorCode.Timeout, `no frame from ${this.url} for ${this.#heartbeat.deadAfter} ms; reconnecting`);
     this.#dropSocket();
     dropDeadSocket(socket, 'heartbeat timeout');
     this.#scheduleReconnect();
@@ -428,13 +430,17 @@ export class LogStreamClient {
     try {
       this.#socket?.send(JSON.stringify(message));
     } catch (cause) {
-      this.#emitError(new LogStreamClientError(ClientErrorCode.Socket, `could not send to ${this.url}: ${describe(cause)}`, { cause }));
+      this.#fail(ClientErrorCode.Socket, `could not send to ${this.url}: ${describe(cause)}`, { cause });
     }
   }
 
-  #scheduleReconnect(delay?: number): void {
+  #stopRetry(): void {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
+  }
+
+  #scheduleReconnect(delay?: number): void {
+    this.#stopRetry();
     if (this.#policy === undefined) {
       this.#setState(ConnectionState.Closed);
       return;
@@ -450,22 +456,24 @@ export class LogStreamClient {
   }
 
   #watchNetwork(): void {
-    const watch = watchNetwork(
-      () => {
-        this.#offline = true;
-        if (this.#socket === undefined && this.#retryTimer !== undefined) {
-          clearTimeout(this.#retryTimer);
-          this.#retryTimer = undefined;
-        }
-      },
-      () => {
-        this.#offline = false;
-        if (this.#closed || this.#socket !== undefined || this.#state === ConnectionState.Closed) return;
-        this.#scheduleReconnect(Math.floor(Math.random() * 1000));
-      },
-    );
-    this.#offline = watch?.offline ?? false;
-    this.#detachNetwork = watch?.detach;
+    const target = globalThis as NetworkTarget;
+    if (typeof target.addEventListener !== 'function' || typeof target.navigator?.onLine !== 'boolean') return;
+    this.#offline = target.navigator.onLine === false;
+    const offline = () => {
+      this.#offline = true;
+      if (this.#socket === undefined) this.#stopRetry();
+    };
+    const online = () => {
+      this.#offline = false;
+      if (this.#closed || this.#socket !== undefined || this.#state === ConnectionState.Closed) return;
+      this.#scheduleReconnect(Math.floor(Math.random() * 1000));
+    };
+    target.addEventListener('offline', offline);
+    target.addEventListener('online', online);
+    this.#detachNetwork = () => {
+      target.removeEventListener?.('offline', offline);
+      target.removeEventListener?.('online', online);
+    };
   }
 
   #setState(state: ConnectionState): void {
@@ -474,8 +482,9 @@ export class LogStreamClient {
     this.#events.emit('state', state);
   }
 
-  #emitError(error: LogStreamClientError): void {
-    this.#events.emit('error', error);
+  /** Reports a problem the client handled, as an `error` event. */
+  #fail(code: ClientErrorCode, message: string, options?: { cause?: unknown }): void {
+    this.#events.emit('error', new LogStreamClientError(code, message, options));
   }
 }
 

@@ -5,17 +5,17 @@
 /** Frames remembered, by exact text; the oldest are forgotten first. */
 const FINGERPRINTS = 4096;
 
-/** The texts of the most recent id-less frames. */
-export class FrameFingerprints {
-  readonly #seen = new Set<string>();
-  readonly #order: string[] = [];
-
-  /** `true` if this exact frame text was seen among the recent ones; otherwise remembers it. */
-  repeated(text: string): boolean {
-    if (this.#seen.has(text)) return true;
-    this.#seen.add(text);
-    this.#order.push(text);
-    if (this.#order.length > FINGERPRINTS) this.#seen.delete(this.#order.shift() as string);
+/**
+ * A check that remembers the texts of the most recent id-less frames: it returns `true` if this
+ * exact frame text was seen among them, and otherwise remembers it.
+ */
+export function frameFingerprints(): (text: string) => boolean {
+  const seen = new Set<string>();
+  return (text) => {
+    if (seen.has(text)) return true;
+    seen.add(text);
+    // A Set iterates in insertion order: its first value is the oldest.
+    if (seen.size > FINGERPRINTS) seen.delete(seen.values().next().value as string);
     return false;
-  }
+  };
 }

@@ -11,8 +11,8 @@ export function normaliseUrl(url: string | URL): string {
   } catch {
     throw new TypeError(`Invalid log stream URL "${String(url)}": expected ws://host/ws/logs or wss://…`);
   }
-  if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
-  else if (parsed.protocol === 'https:') parsed.protocol = 'wss:';
+  // http: becomes ws:, https: becomes wss:.
+  parsed.protocol = parsed.protocol.replace(/^http/, 'ws');
   if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
     throw new TypeError(`Invalid log stream URL "${String(url)}": the scheme must be ws: or wss: (or http:/https:)`);
   }
@@ -41,11 +41,10 @@ export function closeQuietly(socket: WebSocketLike | undefined, code: number, re
 }
 
 /** Drops a dead link: it may never finish a close handshake, so terminate it where the API allows (`ws`). */
-export function dropDeadSocket(socket: WebSocketLike, reason: string): void {
-  const hard = socket as WebSocketLike & { terminate?: () => void };
-  if (typeof hard.terminate !== 'function') return closeQuietly(socket, 4000, reason);
+export function dropDeadSocket(socket: WebSocketLike & { terminate?: () => void }, reason: string): void {
   try {
-    hard.terminate();
+    if (typeof socket.terminate === 'function') socket.terminate();
+    else socket.close(4000, reason);
   } catch {
     // Already closed.
   }

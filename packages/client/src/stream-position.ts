@@ -62,11 +62,6 @@ export class StreamPosition {
     this.#acceptAnyFrom = true;
   }
 
-  /** Whether a batch belongs to the current epoch (a batch of another epoch is ignored). */
-  sameEpoch(batch: BatchData): boolean {
-    return batch.epoch === this.#epoch;
-  }
-
   /**
    * The gap before a batch that does not continue from the last id, when nobody announced it; a
    * batch that starts before the last id only overlaps (dedupe drops the repeats).
@@ -77,37 +72,33 @@ export class StreamPosition {
     // "0-0" (before the first message) and null (no previous message) are the same position.
     if (batch.from === expected || (batch.from === null && expected === START)) return undefined;
     const from = batch.from === null ? undefined : parseId(batch.from);
-    if (from !== undefined && this.#last !== undefined && compareIds(from, this.#last) <= 0) return undefined;
+    if (from !== undefined && !this.#after(from)) return undefined;
     return { from: expected, to: batch.from, reason: GapReason.Diverged, epoch: batch.epoch };
   }
 
   /** After a batch's messages: the batch covers up to its `to`, whatever it delivered. */
   endBatch(batch: BatchData): void {
-    const to = batch.to === null ? undefined : parseId(batch.to);
-    if (to !== undefined && (this.#last === undefined || compareIds(to, this.#last) > 0)) this.#last = to;
-    // An empty stream: the client is positioned before its first message, so a reconnect resumes
-    // from there instead of asking for a fresh tail (which could skip what was logged meanwhile).
-    if (batch.to === null && this.#last === undefined) this.#last = { ms: 0, seq: 0 };
-    if (batch.to !== null) this.#acceptAnyFrom = false;
-  }
-
-  /** A gap the server announced: the stream continues after its end, or anywhere when it has none. */
-  gap(gap: GapData): void {
-    const to = gap.to === null ? undefined : parseId(gap.to);
-    if (gap.reason === GapReason.Epoch) {
-      this.#last = undefined;
-      this.#acceptAnyFrom = true;
-    } else if (to === undefined) {
-      this.#acceptAnyFrom = true;
-    } else {
-      this.#last = to;
+    if (batch.to !== null) {
+      this.skip(batch.to);
       this.#acceptAnyFrom = false;
+    } else {
+      // An empty stream: the client is positioned before its first message, so a reconnect resumes
+      // from there instead of asking for a fresh tail (which could skip what was logged meanwhile).
+      this.#last ??= { ms: 0, seq: 0 };
     }
   }
 
-  /** A gap replayed from storage: after an epoch change, ids are not comparable with the last one's. */
-  storedGap(gap: GapData): void {
+  /**
+   * A gap the server announced: the stream continues after its end, or anywhere when it has none.
+   * A gap replayed from storage (`stored`) only says that ids after an epoch change are not
+   * comparable with the last one's.
+   */
+  gap(gap: GapData, stored = false): void {
     if (gap.reason === GapReason.Epoch) this.#last = undefined;
+    if (stored) return;
+    const to = gap.reason === GapReason.Epoch || gap.to === null ? undefined : parseId(gap.to);
+    if (to !== undefined) this.#last = to;
+    this.#acceptAnyFrom = to === undefined;
   }
 
   /**
@@ -117,14 +108,19 @@ export class StreamPosition {
   admit(idText: string | undefined): boolean {
     const id = idText === undefined ? undefined : parseId(idText);
     if (id === undefined) return true;
-    if (this.#last !== undefined && compareIds(id, this.#last) <= 0) return false;
+    if (!this.#after(id)) return false;
     this.#last = id;
     return true;
   }
 
-  /** Covers an id without delivering it (filtered out locally). */
+  /** Covers an id without delivering it (filtered out locally), if it is after the last one. */
   skip(idText: string): void {
     const id = parseId(idText);
-    if (id !== undefined && (this.#last === undefined || compareIds(id, this.#last) > 0)) this.#last = id;
+    if (id !== undefined && this.#after(id)) this.#last = id;
+  }
+
+  /** Whether an id comes after the last one covered (any id does when none is). */
+  #after(id: StreamId): boolean {
+    return this.#last === undefined || compareIds(id, this.#last) > 0;
   }
 }
