@@ -47,11 +47,12 @@ export function resolveOptions(options: ReplayBufferOptions): ResolvedOptions {
 }
 
 /**
- * The key of one stream: the endpoint URL and the client's filter key. A newline cannot occur in a
- * parsed URL, so it separates the two unambiguously.
+ * The key of one stream: the endpoint URL, the client's filter key and, when given, the principal
+ * (the logged-in user) the entries were received for. A newline cannot occur in a parsed URL nor in
+ * a filter key (JSON), so newlines separate the parts unambiguously; the principal comes last.
  */
-export function streamKey(url: string, filterKey = ''): string {
-  return `${url}\n${filterKey}`;
+export function streamKey(url: string, filterKey = '', principal?: string): string {
+  return principal === undefined ? `${url}\n${filterKey}` : `${url}\n${filterKey}\n${principal}`;
 }
 
 /** Negative, zero or positive as position `a` sorts before, with or after `b`; `null` sorts first. */
@@ -77,6 +78,11 @@ export interface StreamState {
   tailGap: string | null;
   count: number;
   bytes: number;
+  /**
+   * Whether the stream may hold `audit_log` entries: set when one is stored, cleared by a purge.
+   * Absent in states stored before it existed, which therefore count as "may".
+   */
+  audit?: boolean;
 }
 
 /** The state of a stream that has stored nothing yet. */
@@ -142,6 +148,7 @@ export function applyBatches(state: StreamState, batches: readonly ReplayBatch[]
         position = id === undefined ? after(state) : [state.gen, id.ms, id.seq, 0];
         if (comparePositions(position, state.tail) <= 0) continue;
       }
+      if (message.type === 'audit_log') state.audit = true;
       state.tail = position;
       state.tailGap = gapSignature;
       state.count++;
@@ -207,6 +214,7 @@ export abstract class BufferBase implements ReplayBuffer {
   /** Writes grouped batches; returns what was committed. Must not reject. */
   protected abstract write(groups: Map<string, ReplayBatch[]>): Promise<CommittedBatch[]>;
   protected abstract doClear(): Promise<void>;
+  protected abstract doPurgeAudit(): Promise<void>;
   protected abstract doClose(): Promise<void>;
   abstract load(stream: string, options?: { limit?: number }): Promise<ReplaySnapshot>;
   abstract readAfter(stream: string, after: Position | null, limit?: number): Promise<StoredEntry[]>;
@@ -246,6 +254,13 @@ export abstract class BufferBase implements ReplayBuffer {
         for (const item of items) item.resolve();
       });
     }
+    return this.#queue;
+  }
+
+  purgeAudit(): Promise<void> {
+    // After what is queued, so that nothing queued before brings an audit entry back.
+    void this.flush();
+    this.#enqueue(() => this.doPurgeAudit());
     return this.#queue;
   }
 

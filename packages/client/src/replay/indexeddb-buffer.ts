@@ -271,6 +271,34 @@ export class IndexedDbReplayBuffer extends BufferBase {
     }
   }
 
+  protected async doPurgeAudit(): Promise<void> {
+    this.#memory?.purgeAudit();
+    try {
+      const db = await this.#database();
+      // Strict: this removes what another user of the browser may not read, so it must reach the disk.
+      const tx = db.transaction(['entries', 'streams'], 'readwrite', { durability: 'strict' });
+      const done = tx.done;
+      done.catch(() => undefined); // awaited below
+      const entries = tx.objectStore('entries');
+      const streams = tx.objectStore('streams');
+      for (const state of await streams.getAll()) {
+        if (state.audit === false) continue;
+        for (let cursor = await entries.openCursor(streamRange(state.s)); cursor !== null; cursor = await cursor.continue()) {
+          if (cursor.value.m.type !== 'audit_log') continue;
+          state.count--;
+          state.bytes -= cursor.value.b;
+          unwrap(cursor).delete();
+        }
+        state.audit = false;
+        unwrap(streams).put(state);
+      }
+      tx.commit?.();
+      await done;
+    } catch (cause) {
+      if (this.#memory === undefined) throw cause;
+    }
+  }
+
   protected async doClose(): Promise<void> {
     await this.#reopen();
     this.#memory?.clear();

@@ -42,6 +42,23 @@ export class MemoryStore {
     this.#streams.clear();
   }
 
+  purgeAudit(): void {
+    for (const { state, entries } of this.#streams.values()) {
+      if (state.audit === false) continue;
+      // In place (no spread): a stream may hold tens of thousands of entries.
+      let kept = 0;
+      for (const entry of entries) {
+        if (entry.message.type !== 'audit_log') entries[kept++] = entry;
+        else {
+          state.count--;
+          state.bytes -= entry.size;
+        }
+      }
+      entries.length = kept;
+      state.audit = false;
+    }
+  }
+
   load(stream: string, limit: number): ReplaySnapshot {
     const s = this.#streams.get(stream);
     if (s === undefined) return { cursor: null, entries: [] };
@@ -85,6 +102,10 @@ export class MemoryReplayBuffer extends BufferBase {
 
   protected async doClear(): Promise<void> {
     this.#store.clear();
+  }
+
+  protected async doPurgeAudit(): Promise<void> {
+    this.#store.purgeAudit();
   }
 
   protected async doClose(): Promise<void> {

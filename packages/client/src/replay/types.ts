@@ -194,6 +194,11 @@ export interface ReplayBuffer {
   cursor(stream: string): Promise<StreamCursor | null>;
   /** Removes every stream's entries and cursors, and drops queued appends. Needs no connection. */
   clear(): Promise<void>;
+  /**
+   * Removes every stored `audit_log` entry of every stream (after writing what is queued); log
+   * messages, gap markers and cursors stay. Never rejects.
+   */
+  purgeAudit(): Promise<void>;
   /** Writes what is queued and closes storage; later appends are ignored. */
   close(): Promise<void>;
   /** Subscribes to an event; returns the function that unsubscribes. */
