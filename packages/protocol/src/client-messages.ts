@@ -1,7 +1,7 @@
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
 import { normalizeFilter } from './filter.js';
 import type { ClientMessage, HelloMessage, PongMessage, SubscribeMessage } from './messages.js';
-import { parseId } from './stream-id.js';
+import { parseCursor } from './cursor.js';
 
 /** The outcome of {@link parseClientMessage}. */
 export type ClientParseResult = { ok: true; message: ClientMessage } | { ok: false; error: ProtocolError };
@@ -67,10 +67,11 @@ export function validateClientMessage(value: unknown): ClientParseResult {
     const hello: HelloMessage = { type: 'hello', data: { v } };
     const cursor = data['cursor'];
     if (cursor !== undefined && cursor !== null) {
-      if (!isRecord(cursor) || typeof cursor['epoch'] !== 'string' || cursor['epoch'].length > 64 || typeof cursor['id'] !== 'string' || parseId(cursor['id']) === undefined) {
+      const parsed = parseCursor(cursor);
+      if (parsed === undefined) {
         return fail(ProtocolErrorCode.InvalidMessage, 'data.cursor must be {epoch, id} with an id like "1760000000123-0"', 'data.cursor');
       }
-      hello.data.cursor = { epoch: cursor['epoch'], id: cursor['id'] };
+      hello.data.cursor = parsed;
     }
     const filter = normalizeFilter(data['filter']);
     if (!filter.ok) return fail(ProtocolErrorCode.InvalidMessage, filter.message, `data.${filter.path}`);

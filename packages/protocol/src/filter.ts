@@ -1,3 +1,4 @@
+import { compileGlob, hasWildcard } from './glob.js';
 import { isLevelName, LEVEL_NAMES } from './levels.js';
 import type { Filter, LogType } from './messages.js';
 
@@ -66,28 +67,33 @@ export function normalizeFilter(input: unknown): FilterResult {
 }
 
 /**
- * The logger part of a filter as a predicate: `*` matches any characters (dots included), `?` one
- * character, a pattern starting with `!` excludes. A name passes when it matches at least one
- * positive pattern (or there is none) and no negative one. Shared by the server's filter and the
- * client's own filtering against servers that cannot filter.
+ * The logger part of a filter as a predicate, by the one rule for logger patterns (README, "Logger
+ * patterns"): `*` matches any characters (dots included), `?` one UTF-16 code unit, anything else
+ * itself, over the whole name, case-sensitively; a pattern starting with `!` excludes. A name passes
+ * when it matches at least one positive pattern (or there is none) and no negative one. Matching is
+ * linear-time for ordinary patterns and O(pattern × name) at worst (see `globMatches`).
  */
 export function loggerMatcher(patterns: readonly string[]): (logger: string) => boolean {
-  const positive: RegExp[] = [];
-  const negative: RegExp[] = [];
+  const positive: ((name: string) => boolean)[] = [];
+  const negative: ((name: string) => boolean)[] = [];
   for (const pattern of patterns) {
-    if (pattern.startsWith('!')) negative.push(globToRegExp(pattern.slice(1)));
-    else positive.push(globToRegExp(pattern));
+    if (pattern.startsWith('!')) negative.push(compileGlob(pattern.slice(1)));
+    else positive.push(compileGlob(pattern));
   }
   if (positive.length === 0 && negative.length === 0) return () => true;
-  return (logger) => (positive.length === 0 || positive.some((re) => re.test(logger))) && !negative.some((re) => re.test(logger));
+  return (logger) => (positive.length === 0 || positive.some((matches) => matches(logger))) && !negative.some((matches) => matches(logger));
 }
 
-function globToRegExp(glob: string): RegExp {
-  let source = '';
-  for (const char of glob) {
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 's');
+/**
+ * Turns what someone typed into a logger box into a pattern of the one rule: the text is trimmed,
+ * and a term without `*` or `?` is wrapped as `*term*` (so `db` finds `app.db.pool`); a leading `!`
+ * stays in front (`!health` → `!*health*`). Returns `undefined` for nothing typed (or a bare `!`).
+ */
+export function loggerPatternFromInput(input: string): string | undefined {
+  const text = input.trim();
+  const negated = text.startsWith('!');
+  const term = negated ? text.slice(1) : text;
+  if (term === '') return undefined;
+  const pattern = hasWildcard(term) ? term : `*${term}*`;
+  return negated ? `!${pattern}` : pattern;
 }

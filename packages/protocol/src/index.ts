@@ -7,7 +7,7 @@ export type {
   BatchData,
   BatchMessage,
   ClientMessage,
-  Cursor,
+  EpochGap,
   ErrorMessage,
   Filter,
   GapData,
@@ -20,6 +20,7 @@ export type {
   PongMessage,
   ServerMessage,
   ServerMessageType,
+  StreamEntry,
   SubscribeMessage,
   SubscribedMessage,
   SystemLogData,
@@ -34,7 +35,15 @@ export type { ParseOptions, ParseResult } from './parse.js';
 export { DEFAULT_WS_PATH, WS_PATH_ALIASES } from './constants.js';
 export { compareIds, formatId, parseId } from './stream-id.js';
 export type { StreamId } from './stream-id.js';
-export { MAX_FILTER_PATTERNS, MAX_FILTER_STRING, loggerMatcher, normalizeFilter } from './filter.js';
+export { MAX_FILTER_PATTERNS, MAX_FILTER_STRING, loggerMatcher, loggerPatternFromInput, normalizeFilter } from './filter.js';
+export { compileGlob, globMatches, hasWildcard } from './glob.js';
+export { filterSubject, messageMatcher } from './message-filter.js';
+export type { FilterSubject, MessageMatcher, MessageMatcherOptions } from './message-filter.js';
+export { CloseCode, closeRefusal, isFatalClose, Refusal, statusRefusal } from './close-codes.js';
+export { batchFrame, gapFrame, logFrame, pingFrame } from './frames.js';
+export { MAX_EPOCH_LENGTH, parseCursor } from './cursor.js';
+export type { Cursor } from './cursor.js';
+export type { QueryEntry, QueryPage } from './query.js';
 export type { FilterResult, NormalizedFilter } from './filter.js';
 export { parseClientMessage, validateClientMessage } from './client-messages.js';
 export type { ClientParseResult } from './client-messages.js';

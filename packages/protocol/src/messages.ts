@@ -1,3 +1,4 @@
+import type { Cursor } from './cursor.js';
 import type { LevelName } from './levels.js';
 
 /**
@@ -101,6 +102,14 @@ export interface GapData {
   epoch?: string;
 }
 
+/**
+ * A gap as a server keeps it: the wire gap with the epoch its ids belong to always present. "No
+ * id" is `null`, as on the wire (a backplane's own marker for it is converted where entries are read).
+ */
+export interface EpochGap extends GapData {
+  epoch: string;
+}
+
 /** Says out loud that messages are missing, and why. */
 export interface GapMessage {
   type: 'gap';
@@ -110,11 +119,11 @@ export interface GapMessage {
 /** The protocol version this package speaks. */
 export const PROTOCOL_VERSION = 1;
 
-/** A client's position in the stream: the last id it covered, in an epoch. */
-export interface Cursor {
-  epoch: string;
-  id: string;
-}
+/**
+ * What a client receives in stream order and keeps for replay: a log message, or a gap marker
+ * where messages are missing.
+ */
+export type StreamEntry = LogMessage | GapMessage;
 
 /**
  * A subscription filter, evaluated by the server. Every field is optional; an absent field lets

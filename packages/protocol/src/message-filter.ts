@@ -1,0 +1,82 @@
+import { loggerMatcher, type NormalizedFilter } from './filter.js';
+import { Level, levelValue } from './levels.js';
+import type { LogMessage } from './messages.js';
+
+/**
+ * What the message filter reads of a message. A server's stored message (`type`, numeric `level`,
+ * `logger`, `data` as JSON text) fits as it is; a received {@link LogMessage} goes through
+ * {@link filterSubject}.
+ */
+export interface FilterSubject {
+  readonly type: string;
+  /** Numeric level (TRACE 5 … CRITICAL 50); `undefined`, a level the reader does not know, is never hidden by `level`. */
+  readonly level: number | undefined;
+  readonly logger: string;
+  /** The JSON text of the message's `data`, or the object itself (stringified only when the filter has a `text`). */
+  readonly data: string | object;
+}
+
+/** A compiled message filter: true when the message passes. */
+export interface MessageMatcher {
+  (message: FilterSubject): boolean;
+  /** True when every `system_log` and `audit_log` message passes (lets a hot path skip the call). */
+  readonly all: boolean;
+}
+
+/** Options of {@link messageMatcher}. */
+export interface MessageMatcherOptions {
+  /** Whether the reader may receive `audit_log` at all; without it no audit message passes. @default true */
+  audit?: boolean;
+}
+
+/**
+ * The one message-filter predicate, shared by the server's subscriptions and the client's own
+ * filtering (docs/protocol.md, "Filter"). A message passes when:
+ * - its type is in `types` (`audit_log` also needs `audit` permission; other types never pass);
+ * - a `system_log` is at or above `level` (a level the reader does not know passes); **`level` never
+ *   removes `audit_log`**;
+ * - its logger passes the logger patterns ({@link loggerMatcher});
+ * - `text` is empty or a case-insensitive substring of the JSON text of `data` (data that cannot be
+ *   stringified passes).
+ */
+export function messageMatcher(filter: NormalizedFilter, options?: MessageMatcherOptions): MessageMatcher {
+  const system = filter.types.includes('system_log');
+  const audit = (options?.audit ?? true) && filter.types.includes('audit_log');
+  const minLevel = Level[filter.level];
+  const loggerPasses = loggerMatcher(filter.loggers);
+  const text = filter.text.toLowerCase();
+  const all = system && audit && minLevel <= Level.TRACE && filter.loggers.length === 0 && text === '';
+  const matches = (message: FilterSubject): boolean => {
+    if (message.type === 'audit_log') {
+      if (!audit) return false;
+    } else if (message.type === 'system_log') {
+      if (!system || (message.level !== undefined && message.level < minLevel)) return false;
+    } else return false;
+    if (!loggerPasses(message.logger)) return false;
+    return text === '' || dataContains(message.data, text);
+  };
+  return Object.assign(matches, { all });
+}
+
+/**
+ * A received log message as the filter reads it: the level by name (any case, common aliases;
+ * anything else is unknown), the logger as a string, `data` as the object.
+ */
+export function filterSubject(message: LogMessage): FilterSubject {
+  const level: unknown = message.data.level;
+  return {
+    type: message.type,
+    level: typeof level === 'string' ? levelValue(level) : undefined,
+    logger: String(message.data.logger),
+    data: message.data,
+  };
+}
+
+function dataContains(data: string | object, lowerText: string): boolean {
+  if (typeof data === 'string') return data.toLowerCase().includes(lowerText);
+  try {
+    return (JSON.stringify(data) as string).toLowerCase().includes(lowerText);
+  } catch {
+    return true;
+  }
+}
