@@ -1,25 +1,26 @@
 import { createNanoEvents, type Emitter, type Unsubscribe } from 'nanoevents';
 import {
   type BatchData,
+  CloseCode,
   type Cursor,
   type Filter,
   type GapData,
   type LogMessage,
-  normalizeFilter,
   type NormalizedFilter,
   parse,
   parseId,
   PROTOCOL_VERSION,
   ProtocolErrorCode,
+  type StreamEntry,
   type WelcomeData,
 } from '@logwire/protocol';
 import { fatalClose, reconnectDelay } from './close-codes.js';
 import { ClientErrorCode, LogStreamClientError } from './errors.js';
 import { Heartbeat } from './heartbeat.js';
 import { frameFingerprints } from './legacy-dedupe.js';
-import { localFilter } from './local-filter.js';
+import { checkedFilter, localFilter } from './local-filter.js';
 import { ReconnectPolicy } from './reconnect-policy.js';
-import type { Persistence, ReplayEntry, ReplayHost, ReplaySession } from './replay/types.js';
+import type { Persistence, ReplayHost, ReplaySession } from './replay/types.js';
 import { StreamPosition } from './stream-position.js';
 import { ConnectionState, type LogStreamClientOptions, type LogStreamEvents, type StreamProtocol, type WebSocketConstructor, type WebSocketLike } from './types.js';
 import { bearerProtocols, closeQuietly, dropDeadSocket, normaliseUrl } from './socket.js';
@@ -71,17 +72,14 @@ export class LogStreamClient {
   /** `connect()` was asked for while gated. */
   #wantConnect = false;
   /** Entries delivered by the batch being handled, for the replay buffer. */
-  #recorded: ReplayEntry[] | undefined;
+  #recorded: StreamEntry[] | undefined;
 
   constructor(url: string | URL, options: LogStreamClientOptions = {}) {
     this.url = normaliseUrl(url);
     this.#options = options;
     this.#WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     this.#policy = options.reconnect === false ? undefined : new ReconnectPolicy(options.reconnect);
-    if (options.filter !== undefined) {
-      this.#filter = checkedFilter(options.filter);
-      this.#accepts = localFilter(this.#filter);
-    }
+    if (options.filter !== undefined) this.#useFilter(options.filter);
     this.#position = new StreamPosition(options.cursor);
     this.#watchNetwork();
     if (options.replay !== undefined) {
@@ -139,7 +137,7 @@ export class LogStreamClient {
         this.#stopRetry();
         const socket = this.#socket;
         this.#dropSocket();
-        closeQuietly(socket, 1000, 'another tab holds the stream');
+        closeQuietly(socket, CloseCode.Normal, 'another tab holds the stream');
         this.#setState(ConnectionState.Live);
       },
     };
@@ -180,9 +178,13 @@ export class LogStreamClient {
    * already covered are not sent again. Throws a TypeError for an invalid filter.
    */
   setFilter(filter: Filter): void {
+    this.#useFilter(filter);
+    if (this.#phase === 'extended') this.#send({ type: 'subscribe', data: { filter: this.#filter } });
+  }
+
+  #useFilter(filter: Filter): void {
     this.#filter = checkedFilter(filter);
     this.#accepts = localFilter(this.#filter);
-    if (this.#phase === 'extended') this.#send({ type: 'subscribe', data: { filter: this.#filter } });
   }
 
   /** Opens the connection if it is not open or opening. Safe to call repeatedly. */
@@ -268,7 +270,7 @@ export class LogStreamClient {
     const socket = this.#socket;
     this.#dropSocket();
     this.#detachNetwork?.();
-    closeQuietly(socket, 1000, 'client closed');
+    closeQuietly(socket, CloseCode.Normal, 'client closed');
     this.#setState(ConnectionState.Closed);
   }
 
@@ -327,7 +329,7 @@ export class LogStreamClient {
       this.#fail(ClientErrorCode.BadFrame, `ignored a batch of epoch ${batch.epoch}; the stream's epoch is ${current}`);
       return;
     }
-    const recorded: ReplayEntry[] = [];
+    const recorded: StreamEntry[] = [];
     this.#recorded = this.#replay === undefined ? undefined : recorded;
     // Nobody announced this discontinuity: report it rather than hide it.
     const gap = this.#position.discontinuity(batch);
@@ -379,7 +381,7 @@ export class LogStreamClient {
   }
 
   /** Hands what a frame delivered to the replay buffer, with the cursor after it. */
-  #record(entries: ReplayEntry[]): void {
+  #record(entries: StreamEntry[]): void {
     this.#replay?.record(entries, this.cursor ?? null);
   }
 
@@ -405,13 +407,13 @@ export class LogStreamClient {
   /** A frame arrived (or the link was set up): the heartbeat starts counting again. */
   #beat(): void {
     const socket = this.#socket;
-    this.#heartbeat.beat(() => this.#dead(socket));
+    this.#heartbeat.beat((silentMs) => this.#dead(socket, silentMs));
   }
 
   /** The heartbeat saw no frame for too long: the link is dead even if the socket never says so. */
-  #dead(socket: WebSocketLike | undefined): void {
+  #dead(socket: WebSocketLike | undefined, silentMs: number): void {
     if (this.#socket !== socket || socket === undefined) return;
-    this.#fail(ClientErrorCode.Timeout, `no frame from ${this.url} for ${this.#heartbeat.deadAfter} ms; reconnecting`);
+    this.#fail(ClientErrorCode.Timeout, `no frame from ${this.url} for ${silentMs} ms; reconnecting`);
     this.#dropSocket();
     dropDeadSocket(socket, 'heartbeat timeout');
     this.#scheduleReconnect();
@@ -486,12 +488,6 @@ export class LogStreamClient {
   #fail(code: ClientErrorCode, message: string, options?: { cause?: unknown }): void {
     this.#events.emit('error', new LogStreamClientError(code, message, options));
   }
-}
-
-function checkedFilter(filter: Filter): NormalizedFilter {
-  const result = normalizeFilter(filter);
-  if (!result.ok) throw new TypeError(`Invalid filter: ${result.message}`);
-  return result.filter;
 }
 
 function describe(cause: unknown): string {

@@ -9,20 +9,15 @@ export class Heartbeat {
   #after: number | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  /** Silence after which the link is dead, in ms; `undefined` while nothing is watched. */
-  get deadAfter(): number | undefined {
-    return this.#after;
-  }
-
   /** Watches a link whose server pings every `ping` ms (0: never, so nothing is watched). */
   start(ping: number, grace = DEFAULT_HEARTBEAT_GRACE): void {
     this.#after = ping > 0 ? ping + grace : undefined;
   }
 
-  /** A frame arrived: restarts the countdown to `onDead`, if a link is watched. */
-  beat(onDead: () => void): void {
+  /** A frame arrived: restarts the countdown to `onDead` (called with the silence in ms), if a link is watched. */
+  beat(onDead: (silentMs: number) => void): void {
     clearTimeout(this.#timer);
-    this.#timer = this.#after === undefined ? undefined : setTimeout(onDead, this.#after);
+    this.#timer = this.#after === undefined ? undefined : setTimeout(onDead, this.#after, this.#after);
   }
 
   /** Stops the countdown; with `forget`, also stops watching until the next `start`. */

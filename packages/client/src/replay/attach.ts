@@ -1,10 +1,10 @@
 // Wires a replay buffer and a tab coordinator into a LogStreamClient. Kept apart from the client
 // so that `import { LogStreamClient }` does not load IndexedDB code: only `replay()` does.
-import type { Cursor, WelcomeData } from '@logwire/protocol';
+import type { Cursor, StreamEntry, WelcomeData } from '@logwire/protocol';
 import { DEFAULT_REPLAY_LIMIT, streamKey } from './core.js';
 import { TabCoordinator, type TabCoordinatorOptions } from './multi-tab.js';
 import { openReplayBuffer } from './replay-buffer.js';
-import type { Persistence, ReplayAttachment, ReplayBuffer, ReplayBufferOptions, ReplayEntry, ReplayHost, ReplaySession, StoredEntry } from './types.js';
+import type { Persistence, ReplayAttachment, ReplayBuffer, ReplayBufferOptions, ReplayHost, ReplaySession, StoredEntry } from './types.js';
 
 /** Options of {@link replay}. */
 export interface ReplayOptions extends ReplayBufferOptions {
@@ -80,7 +80,7 @@ class Session implements ReplaySession {
     return this.#role;
   }
 
-  record(entries: readonly ReplayEntry[], cursor: Cursor | null): void {
+  record(entries: readonly StreamEntry[], cursor: Cursor | null): void {
     // Only the leader writes; a follower has no socket, so nothing to record.
     if (this.#closed || this.#buffer === undefined || this.#role !== 'leader') return;
     if (entries.length === 0 && cursor === null) return;

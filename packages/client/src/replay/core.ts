@@ -2,7 +2,7 @@
 // received batches into stored entries (dedupe, epochs, gap placement), caps, and the write queue
 // that coalesces appends into one transaction.
 import { createNanoEvents, type Emitter, type Unsubscribe } from 'nanoevents';
-import { parseId } from '@logwire/protocol';
+import { type Cursor, parseCursor, parseId, type StreamEntry } from '@logwire/protocol';
 import type {
   CommittedBatch,
   Persistence,
@@ -11,10 +11,8 @@ import type {
   ReplayBuffer,
   ReplayBufferEvents,
   ReplayBufferOptions,
-  ReplayMessage,
   ReplaySnapshot,
   StoredEntry,
-  StreamCursor,
 } from './types.js';
 import { ReplayWarningCode } from './types.js';
 
@@ -69,7 +67,7 @@ export function comparePositions(a: Position | null, b: Position | null): number
 export interface StreamState {
   /** The stream key. */
   s: string;
-  cursor: StreamCursor | null;
+  cursor: Cursor | null;
   /** Bumped at every epoch change so that a new epoch sorts after the old one. */
   gen: number;
   /** Position of the newest entry ever stored (eviction does not move it back). */
@@ -98,7 +96,7 @@ export interface SizedEntry extends StoredEntry {
 /** Reports an entry that cannot be stored. */
 export type SkipReporter = (entry: unknown, reason: string) => void;
 
-function isReplayMessage(entry: unknown): entry is ReplayMessage {
+function isReplayMessage(entry: unknown): entry is StreamEntry {
   if (typeof entry !== 'object' || entry === null) return false;
   const { type, data } = entry as { type?: unknown; data?: unknown };
   return (type === 'system_log' || type === 'audit_log' || type === 'gap') && typeof data === 'object' && data !== null;
@@ -119,7 +117,7 @@ export function applyBatches(state: StreamState, batches: readonly ReplayBatch[]
   const out: SizedEntry[] = [];
   for (const batch of batches) {
     const cursor = batch.cursor;
-    const validCursor = cursor != null && typeof cursor.epoch === 'string' && typeof cursor.id === 'string' ? { epoch: cursor.epoch, id: cursor.id } : null;
+    const validCursor = parseCursor(cursor) ?? null;
     if (validCursor !== null && state.cursor !== null && validCursor.epoch !== state.cursor.epoch) {
       state.gen++;
       state.tailGap = null;
@@ -218,7 +216,7 @@ export abstract class BufferBase implements ReplayBuffer {
   protected abstract doClose(): Promise<void>;
   abstract load(stream: string, options?: { limit?: number }): Promise<ReplaySnapshot>;
   abstract readAfter(stream: string, after: Position | null, limit?: number): Promise<StoredEntry[]>;
-  abstract cursor(stream: string): Promise<StreamCursor | null>;
+  abstract cursor(stream: string): Promise<Cursor | null>;
 
   append(stream: string, batch: ReplayBatch): Promise<void> {
     if (this.#closed || typeof stream !== 'string' || typeof batch !== 'object' || batch === null) return Promise.resolve();

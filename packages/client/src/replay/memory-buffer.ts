@@ -1,5 +1,6 @@
 import { applyBatches, BufferBase, comparePositions, DEFAULT_REPLAY_LIMIT, emptyState, evictionCount, type ResolvedOptions, type SizedEntry, type SkipReporter, type StreamState } from './core.js';
-import type { CommittedBatch, Position, ReplayBatch, ReplaySnapshot, StoredEntry, StreamCursor } from './types.js';
+import type { Cursor } from '@logwire/protocol';
+import type { CommittedBatch, Position, ReplayBatch, ReplaySnapshot, StoredEntry } from './types.js';
 import { Persistence } from './types.js';
 
 interface MemoryStream {
@@ -77,7 +78,7 @@ export class MemoryStore {
     return out;
   }
 
-  cursor(stream: string): StreamCursor | null {
+  cursor(stream: string): Cursor | null {
     return this.#streams.get(stream)?.state.cursor ?? null;
   }
 }
@@ -120,7 +121,7 @@ export class MemoryReplayBuffer extends BufferBase {
     return this.#store.readAfter(stream, after, limit);
   }
 
-  async cursor(stream: string): Promise<StreamCursor | null> {
+  async cursor(stream: string): Promise<Cursor | null> {
     return this.#store.cursor(stream);
   }
 }

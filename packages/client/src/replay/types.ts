@@ -1,5 +1,5 @@
 import type { Unsubscribe } from 'nanoevents';
-import type { Cursor, GapMessage, LogMessage, WelcomeData } from '@logwire/protocol';
+import type { Cursor, StreamEntry, WelcomeData } from '@logwire/protocol';
 
 /** Where the replay buffer keeps what it stores. */
 export const Persistence = {
@@ -12,11 +12,8 @@ export const Persistence = {
 /** One of the persistence kinds. */
 export type Persistence = (typeof Persistence)[keyof typeof Persistence];
 
-/** Position of a stream: the server's stream epoch and the id of the last message stored. */
-export interface StreamCursor {
-  epoch: string;
-  id: string;
-}
+/** The stream position a buffer stores: the protocol's {@link Cursor}. @deprecated Use `Cursor`. */
+export type StreamCursor = Cursor;
 
 /**
  * Where an entry sits in its stream, in stored order: `[generation, ms, seq, sub]`. A message with
@@ -26,11 +23,11 @@ export interface StreamCursor {
  */
 export type Position = readonly [generation: number, ms: number, seq: number, sub: number];
 
-/** What the buffer stores: a log message or a gap marker, exactly as received. */
-export type ReplayMessage = LogMessage | GapMessage;
+/** What the buffer stores, a log message or a gap marker exactly as received: the protocol's {@link StreamEntry}. @deprecated Use `StreamEntry`. */
+export type ReplayMessage = StreamEntry;
 
-/** An entry as the client hands it to the replay buffer: the same type as {@link ReplayMessage}. */
-export type ReplayEntry = ReplayMessage;
+/** An entry as the client hands it to the replay buffer: the protocol's {@link StreamEntry}. @deprecated Use `StreamEntry`. */
+export type ReplayEntry = StreamEntry;
 
 /** What the client restored from its replay buffer (the `restore` event). */
 export interface ReplayRestored {
@@ -52,7 +49,7 @@ export interface ReplayHost {
   /** Identifies the client's filter (given at construction) in stream keys; `''` for no filter. */
   readonly filterKey: string;
   /** Emits stored entries as `message` and `gap` events, dropping messages already emitted (by id). */
-  emit(entries: readonly ReplayEntry[]): void;
+  emit(entries: readonly StreamEntry[]): void;
   /** Sets where the next connection resumes from (`null`: a fresh start). */
   resumeFrom(cursor: Cursor | null): void;
   /** Fires the `restore` event. */
@@ -64,7 +61,7 @@ export interface ReplayHost {
 /** A replay buffer attached to one client (what `replay()` returns, after `attach`). */
 export interface ReplaySession {
   /** Stores what one received batch delivered, with the cursor after it. Never throws. */
-  record(entries: readonly ReplayEntry[], cursor: Cursor | null): void;
+  record(entries: readonly StreamEntry[], cursor: Cursor | null): void;
   /**
    * The server's `welcome` for this client's connection: with `audit: false` the session removes
    * every stored audit entry (an earlier session of this browser may have had the permission).
@@ -89,19 +86,19 @@ export interface ReplayAttachment {
 /** A stored entry and its position. */
 export interface StoredEntry {
   position: Position;
-  message: ReplayMessage;
+  message: StreamEntry;
 }
 
 /** One received batch: the messages and gap markers in arrival order, and the cursor after them. */
 export interface ReplayBatch {
-  entries: readonly ReplayMessage[];
+  entries: readonly StreamEntry[];
   /** The stream cursor after this batch; omit it against servers that send no ids or epochs. */
-  cursor?: StreamCursor | null;
+  cursor?: Cursor | null;
 }
 
 /** What `load()` returns: the stored cursor and the newest entries, oldest first. */
 export interface ReplaySnapshot {
-  cursor: StreamCursor | null;
+  cursor: Cursor | null;
   entries: StoredEntry[];
 }
 
@@ -113,7 +110,7 @@ export interface CommittedBatch {
   /** The entries stored, oldest first (duplicates already dropped). */
   entries: StoredEntry[];
   /** The stream's stored cursor after this commit. */
-  cursor: StreamCursor | null;
+  cursor: Cursor | null;
 }
 
 /** Codes of {@link ReplayWarning}: conditions the buffer handled on its own. */
@@ -191,7 +188,7 @@ export interface ReplayBuffer {
   /** Up to `limit` stored entries after `after` (all from the start when `null`), oldest first. */
   readAfter(stream: string, after: Position | null, limit?: number): Promise<StoredEntry[]>;
   /** The stored cursor of a stream. */
-  cursor(stream: string): Promise<StreamCursor | null>;
+  cursor(stream: string): Promise<Cursor | null>;
   /** Removes every stream's entries and cursors, and drops queued appends. Needs no connection. */
   clear(): Promise<void>;
   /**
