@@ -22,7 +22,8 @@ import { checkedFilter, localFilter } from './local-filter.js';
 import { ReconnectPolicy } from './reconnect-policy.js';
 import type { Persistence, ReplayHost, ReplaySession } from './replay/types.js';
 import { StreamPosition } from './stream-position.js';
-import { ConnectionState, type LogStreamClientOptions, type LogStreamEvents, type StreamProtocol, type WebSocketConstructor, type WebSocketLike } from './types.js';
+import { ConnectionState, type LogStreamClientOptions, type LogStreamEvents } from './types.js';
+import type { StreamProtocol, WebSocketConstructor, WebSocketLike } from './types.js';
 import { bearerProtocols, closeQuietly, dropDeadSocket, normaliseUrl } from './socket.js';
 
 /** The browser's online/offline signal (absent in Node). */
@@ -199,7 +200,8 @@ export class LogStreamClient {
     this.#stopRetry();
     const Ctor = this.#WebSocket;
     if (Ctor === undefined) {
-      this.#fail(ClientErrorCode.NoWebSocket, 'No WebSocket implementation: pass { WebSocket } (e.g. from the "ws" package) or import "@logwire/client" from Node to get one');
+      const how = 'pass { WebSocket } (e.g. from the "ws" package) or import "@logwire/client" from Node to get one';
+      this.#fail(ClientErrorCode.NoWebSocket, `No WebSocket implementation: ${how}`);
       this.#setState(ConnectionState.Closed);
       return;
     }
@@ -228,7 +230,8 @@ export class LogStreamClient {
       this.#held = [];
       // Fields left undefined are not sent (JSON has no undefined).
       const { auth, tail } = this.#options;
-      this.#send({ type: 'hello', data: { v: PROTOCOL_VERSION, cursor: this.cursor, filter: this.#filter, capabilities: ['batch'], auth, tail } });
+      const data = { v: PROTOCOL_VERSION, cursor: this.cursor, filter: this.#filter, capabilities: ['batch'], auth, tail };
+      this.#send({ type: 'hello', data });
       this.#welcomeTimer = setTimeout(() => {
         if (this.#socket === socket && this.#phase === 'awaiting-welcome') this.#becomeLegacy();
       }, this.#options.welcomeTimeout ?? 2000);

@@ -1,7 +1,17 @@
 // Every cursor and continuity rule of the stream client in one place: the epoch, the last id
 // covered, whether the next batch may start anywhere, dedupe by id, and the continuity check that
 // reports a gap nobody announced. The client feeds it what arrives; it decides what is new.
-import { type BatchData, compareIds, type Cursor, type EpochGap, formatId, type GapData, GapReason, parseId, type StreamId } from '@logwire/protocol';
+import {
+  type BatchData,
+  compareIds,
+  type Cursor,
+  type EpochGap,
+  formatId,
+  type GapData,
+  GapReason,
+  parseId,
+  type StreamId,
+} from '@logwire/protocol';
 
 /** The position before the first message of an epoch. */
 const START = '0-0';
@@ -18,7 +28,9 @@ export class StreamPosition {
   constructor(cursor?: Cursor) {
     if (cursor === undefined) return;
     const id = parseId(cursor.id);
-    if (id === undefined || typeof cursor.epoch !== 'string') throw new TypeError(`cursor must be {epoch, id} with an id like "1760000000123-0", got ${JSON.stringify(cursor)}`);
+    if (id === undefined || typeof cursor.epoch !== 'string') {
+      throw new TypeError(`cursor must be {epoch, id} with an id like "1760000000123-0", got ${JSON.stringify(cursor)}`);
+    }
     this.#epoch = cursor.epoch;
     this.#last = id;
     this.#acceptAnyFrom = false;

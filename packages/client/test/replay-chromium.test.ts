@@ -238,7 +238,8 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
       await tab.buffer.flush();
       return tab.shown.at(-1);
     });
-    await until(async () => (await a.evaluate(() => (window as unknown as TestWindow).tab!.shown.at(-1))) === lastB, 'tab a to show the last id tab b showed', 10_000);
+    const lastA = () => a.evaluate(() => (window as unknown as TestWindow).tab!.shown.at(-1));
+    await until(async () => (await lastA()) === lastB, 'tab a to show the last id tab b showed', 10_000);
     const shownA = await a.evaluate(() => (window as unknown as TestWindow).tab!.shown);
     const shownB = await b.evaluate(() => (window as unknown as TestWindow).tab!.shown);
     expect((await a.evaluate(() => (window as unknown as TestWindow).tab!.roles)).map(([role]) => role)).toEqual(['leader', 'follower']);
@@ -356,7 +357,8 @@ describe('replay buffer in Chromium: one browser, several principals', () => {
       const audit: boolean[] = [];
       const roles: string[] = [];
       const principal = o.principal === undefined ? {} : { principal: o.principal };
-      const client = new w.lib.LogStreamClient(o.url, { token: o.token, replay: w.lib.replay({ name: o.name, flushDelay: 10, ...principal }) });
+      const replay = w.lib.replay({ name: o.name, flushDelay: 10, ...principal });
+      const client = new w.lib.LogStreamClient(o.url, { token: o.token, replay });
       client.on('message', (message) => seen.push(`${message.type} ${message.id}`));
       client.on('welcome', (welcome) => audit.push(welcome.audit));
       client.on('state', () => {
@@ -367,6 +369,7 @@ describe('replay buffer in Chromium: one browser, several principals', () => {
   }
 
   const seenBy = (page: Page) => page.evaluate(() => (window as unknown as ClientWindow).session!.seen);
+  const countSeen = async (page: Page, type: string) => (await seenBy(page)).filter((m) => m.startsWith(type)).length;
 
   /** How many `audit_log` entries the database holds, in any stream. */
   const auditStored = (page: Page, name: string) =>
@@ -393,7 +396,7 @@ describe('replay buffer in Chromium: one browser, several principals', () => {
     for (let i = 0; i < 3; i++) logBoth(`before ${i}`);
     const admin = await openClientPage();
     await startSession(admin, { url, token: 'admin', principal: 'admin', name });
-    await until(async () => (await seenBy(admin)).filter((m) => m.startsWith('audit_log')).length === 3, 'the admin to receive 3 audit entries');
+    await until(async () => (await countSeen(admin, 'audit_log')) === 3, 'the admin to receive 3 audit entries');
     await until(async () => (await auditStored(admin, name)) === 3, 'the admin session to store its 3 audit entries');
     await admin.evaluate(() => (window as unknown as ClientWindow).session!.client.close());
     await admin.close();
@@ -401,7 +404,7 @@ describe('replay buffer in Chromium: one browser, several principals', () => {
     const viewer = await openClientPage();
     await startSession(viewer, { url, token: 'viewer', principal: 'viewer', name });
     await viewer.waitForFunction(() => (window as unknown as ClientWindow).session!.client.state === 'live');
-    await until(async () => (await seenBy(viewer)).filter((m) => m.startsWith('system_log')).length >= 3, "the server's tail of system messages");
+    await until(async () => (await countSeen(viewer, 'system_log')) >= 3, "the server's tail of system messages");
     expect(await viewer.evaluate(() => (window as unknown as ClientWindow).session!.audit)).toEqual([false]);
     expect((await seenBy(viewer)).filter((m) => !m.startsWith('system_log'))).toEqual([]);
     // The welcome said `audit: false`: no audit entry stays in this browser, whoever stored it.
@@ -419,8 +422,8 @@ describe('replay buffer in Chromium: one browser, several principals', () => {
     await startSession(viewer, { url, token: 'viewer', principal: 'viewer', name });
     await viewer.waitForFunction(() => (window as unknown as ClientWindow).session!.client.state === 'live');
     for (let i = 0; i < 3; i++) logBoth(`live ${i}`);
-    await until(async () => (await seenBy(admin)).filter((m) => m.startsWith('audit_log')).length >= 3, 'the admin to receive the live audit entries');
-    await until(async () => (await seenBy(viewer)).filter((m) => m.startsWith('system_log')).length >= 3, 'the viewer to receive the live system messages');
+    await until(async () => (await countSeen(admin, 'audit_log')) >= 3, 'the admin to receive the live audit entries');
+    await until(async () => (await countSeen(viewer, 'system_log')) >= 3, 'the viewer to receive the live system messages');
     expect(await viewer.evaluate(() => (window as unknown as ClientWindow).session!.roles)).toEqual(['leader']);
     expect(await admin.evaluate(() => (window as unknown as ClientWindow).session!.roles)).toEqual(['leader']);
     expect((await seenBy(viewer)).filter((m) => !m.startsWith('system_log'))).toEqual([]);

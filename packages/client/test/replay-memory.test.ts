@@ -154,9 +154,13 @@ describe('replay buffer in Node', () => {
 
   it('purgeAudit() removes the audit entries of every stream, including queued ones, and keeps messages, gaps and cursors', async () => {
     const buffer = createMemoryReplayBuffer({ flushDelay: 10_000, maxEntries: 4 });
-    const audit = (n: number): LogMessage => ({ type: 'audit_log', id: `${1000 + n}-0`, data: { timestamp: 't', level: 'INFO', logger: 'test', message: `a${n}`, action: 'read' } as never });
+    const audit = (n: number): LogMessage => {
+      const data = { timestamp: 't', level: 'INFO', logger: 'test', message: `a${n}`, action: 'read' };
+      return { type: 'audit_log', id: `${1000 + n}-0`, data } as LogMessage;
+    };
     const admin = streamKey('ws://127.0.0.1:1/ws/logs', '', 'admin');
-    void buffer.append(stream, { entries: [message(0), audit(1), gap('1001-0', '1003-0'), audit(4)], cursor: { epoch: 'e', id: '1004-0' } });
+    const entries = [message(0), audit(1), gap('1001-0', '1003-0'), audit(4)];
+    void buffer.append(stream, { entries, cursor: { epoch: 'e', id: '1004-0' } });
     void buffer.append(admin, { entries: [audit(5)], cursor: { epoch: 'e', id: '1005-0' } });
     await buffer.purgeAudit();
     expect(ids((await buffer.load(stream)).entries)).toEqual(['1000-0', 'gap:1003-0']);

@@ -141,11 +141,14 @@ describe('IndexedDB replay buffer', () => {
     db.close();
   });
 
-  it('purgeAudit() removes the audit entries of every stream in one transaction, and keeps messages, gaps, cursors and counts true', async () => {
+  it('purgeAudit() removes the audit entries of all streams in one transaction; messages, gaps, cursors stay, counts stay true', async () => {
     const name = dbName();
     const buffer = await open(name, { maxEntries: 4 });
     const admin = streamKey('ws://127.0.0.1:1/ws/logs', '', 'admin');
-    const audit = (n: number): LogMessage => ({ type: 'audit_log', id: `${1000 + n}-0`, data: { timestamp: 't', level: 'INFO', logger: 'test', message: `a${n}`, action: 'read' } as never });
+    const audit = (n: number): LogMessage => {
+      const data = { timestamp: 't', level: 'INFO', logger: 'test', message: `a${n}`, action: 'read' };
+      return { type: 'audit_log', id: `${1000 + n}-0`, data } as LogMessage;
+    };
     const gap: GapMessage = { type: 'gap', data: { from: '1001-0', to: '1003-0', reason: 'trimmed' } };
     void buffer.append(stream, { entries: [message(0), audit(1), gap, audit(4)], cursor: { epoch: 'e1', id: '1004-0' } });
     void buffer.append(admin, { entries: [audit(5)], cursor: { epoch: 'e1', id: '1005-0' } });

@@ -58,7 +58,14 @@ class Session implements ReplaySession {
   #role: 'leader' | 'follower' | undefined;
   #closed = false;
 
-  constructor(host: ReplayHost, stream: string, opening: Promise<ReplayBuffer>, owned: boolean, limit: number, tabs: boolean | TabCoordinatorOptions) {
+  constructor(
+    host: ReplayHost,
+    stream: string,
+    opening: Promise<ReplayBuffer>,
+    owned: boolean,
+    limit: number,
+    tabs: boolean | TabCoordinatorOptions,
+  ) {
     this.#host = host;
     this.#owned = owned;
     this.#stream = stream;

@@ -23,7 +23,10 @@ export type StreamCursor = Cursor;
  */
 export type Position = readonly [generation: number, ms: number, seq: number, sub: number];
 
-/** What the buffer stores, a log message or a gap marker exactly as received: the protocol's {@link StreamEntry}. @deprecated Use `StreamEntry`. */
+/**
+ * What the buffer stores, a log message or a gap marker exactly as received: the protocol's
+ * {@link StreamEntry}. @deprecated Use `StreamEntry`.
+ */
 export type ReplayMessage = StreamEntry;
 
 /** An entry as the client hands it to the replay buffer: the protocol's {@link StreamEntry}. @deprecated Use `StreamEntry`. */
