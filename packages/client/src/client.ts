@@ -375,7 +375,7 @@ export class LogStreamClient {
     const shown = this.#accepts === undefined || this.#accepts(message);
     if (message.id !== undefined && parseId(message.id) !== undefined) {
       if (shown) this.#deliverWithId(message);
-      else this.#position.skip(message.id);
+      else this.#position.cover(message.id);
       return;
     }
     // No ids: a reconnect replays what the server still holds (see legacy-dedupe.ts).
@@ -389,7 +389,7 @@ export class LogStreamClient {
   }
 
   #deliverWithId(message: LogMessage): void {
-    if (!this.#position.admit(message.id)) return;
+    if (!this.#position.cover(message.id)) return;
     this.#recorded?.push(message);
     this.#events.emit('message', message);
   }

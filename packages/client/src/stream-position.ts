@@ -82,14 +82,14 @@ export class StreamPosition {
     // "0-0" (before the first message) and null (no previous message) are the same position.
     if (batch.from === expected || (batch.from === null && expected === START)) return undefined;
     const from = batch.from === null ? undefined : parseId(batch.from);
-    if (from !== undefined && !this.#after(from)) return undefined;
+    if (from !== undefined && this.#last !== undefined && compareIds(from, this.#last) <= 0) return undefined;
     return { from: expected, to: batch.from, reason: GapReason.Diverged, epoch: batch.epoch };
   }
 
   /** After a batch's messages: the batch covers up to its `to`, whatever it delivered. */
   endBatch(batch: BatchData): void {
     if (batch.to !== null) {
-      this.skip(batch.to);
+      this.cover(batch.to);
       this.#acceptAnyFrom = false;
     } else {
       // An empty stream: the client is positioned before its first message, so a reconnect resumes
@@ -112,25 +112,17 @@ export class StreamPosition {
   }
 
   /**
-   * Whether a message is new, covering its id if it is. Messages without a (valid) id are always
-   * new. At-least-once on the wire, at-most-once here: replays after a reconnect repeat ids.
+   * Covers an id if it comes after the last one covered; returns whether it did, i.e. whether the
+   * message is new. Messages without a (valid) id are always new and cover nothing. At-least-once
+   * on the wire, at-most-once here: replays after a reconnect repeat ids. A message filtered out
+   * locally is covered the same way, without being delivered.
    */
-  admit(idText: string | undefined): boolean {
+  cover(idText: string | undefined): boolean {
     const id = idText === undefined ? undefined : parseId(idText);
     if (id === undefined) return true;
-    if (!this.#after(id)) return false;
+    if (this.#last !== undefined && compareIds(id, this.#last) <= 0) return false;
     this.#last = id;
     return true;
   }
 
-  /** Covers an id without delivering it (filtered out locally), if it is after the last one. */
-  skip(idText: string): void {
-    const id = parseId(idText);
-    if (id !== undefined && this.#after(id)) this.#last = id;
-  }
-
-  /** Whether an id comes after the last one covered (any id does when none is). */
-  #after(id: StreamId): boolean {
-    return this.#last === undefined || compareIds(id, this.#last) > 0;
-  }
 }

@@ -13,13 +13,13 @@ describe('StreamPosition', () => {
     expect(() => new StreamPosition({ epoch: 'e1', id: 'ten' })).toThrow(TypeError);
   });
 
-  it('admits each id once, in order, and always admits messages without ids', () => {
+  it('covers each id once, in order, and always passes messages without ids', () => {
     const position = new StreamPosition();
-    expect(['5-0', '6-0', '6-0', '5-0', '7-0'].map((id) => position.admit(id))).toEqual([true, true, false, false, true]);
-    expect(position.admit(undefined)).toBe(true);
+    expect(['5-0', '6-0', '6-0', '5-0', '7-0'].map((id) => position.cover(id))).toEqual([true, true, false, false, true]);
+    expect(position.cover(undefined)).toBe(true);
     expect(position.lastId).toBe('7-0');
-    position.skip('9-0');
-    position.skip('8-0');
+    position.cover('9-0');
+    position.cover('8-0');
     expect(position.lastId).toBe('9-0');
   });
 
@@ -62,6 +62,6 @@ describe('StreamPosition', () => {
     // A stored epoch gap: later ids are not comparable with the last one's.
     const stored = new StreamPosition({ epoch: 'e1', id: '20-0' });
     stored.gap({ from: '20-0', to: null, reason: 'epoch' }, true);
-    expect(stored.admit('1-0')).toBe(true);
+    expect(stored.cover('1-0')).toBe(true);
   });
 });
