@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogwire, type Logwire } from '@logwire/server';
 import { createMemoryReplayBuffer, type Cursor, type GapData, LogStreamClient, replay, type ReplayEntry, type ReplayHost, type ReplayRestored } from '@logwire/client';
+import { turn, until } from '../helpers/wait.js';
 
 let logwire: Logwire | undefined;
 const clients: LogStreamClient[] = [];
@@ -10,14 +11,6 @@ afterEach(async () => {
   await logwire?.close();
   logwire = undefined;
 });
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 function track(client: LogStreamClient) {
   clients.push(client);
@@ -51,12 +44,12 @@ describe('LogStreamClient with replay in Node', () => {
     const buffer = createMemoryReplayBuffer({ flushDelay: 5 });
     const first = new LogStreamClient(url, { replay: replay({ buffer }) });
     const a = track(first);
-    await until(() => first.state === 'live', 10_000, 'first client live');
+    await until(() => first.state === 'live', 'first client live', 10_000);
     expect(first.persistence).toBe('memory');
     expect(first.role).toBe('leader');
     expect(a.restored).toEqual([{ entries: 0, cursor: undefined, persistence: 'memory' }]);
     for (let i = 0; i < 50; i++) log.info(`m${i}`);
-    await until(() => a.ids.length === 50, 10_000, '50 messages');
+    await until(() => a.ids.length === 50, '50 messages', 10_000);
     await buffer.flush();
     first.close();
     clients.splice(0);
@@ -66,7 +59,7 @@ describe('LogStreamClient with replay in Node', () => {
 
     const second = new LogStreamClient(url, { replay: replay({ buffer, limit: 20 }) });
     const b = track(second);
-    await until(() => b.ids.length === 30, 10_000, 'second client caught up');
+    await until(() => b.ids.length === 30, 'second client caught up', 10_000);
     // The newest 20 stored come first, before any connection state change, then the 10 missed.
     expect(b.events.slice(0, 22)).toEqual([...Array.from({ length: 20 }, (_, i) => `message m${30 + i}`), 'restore 20', 'state connecting']);
     expect(b.restored).toEqual([{ entries: 20, cursor: { epoch: logwire.hub.epoch, id: logged[49] }, persistence: 'memory' }]);
@@ -82,9 +75,9 @@ describe('LogStreamClient with replay in Node', () => {
     // Nothing listens on this port: the client stays offline.
     const client = new LogStreamClient('ws://127.0.0.1:9/ws/logs', { replay: replay(), reconnect: { baseDelay: 50, maxDelay: 100 } });
     const t = track(client);
-    await until(() => t.restored.length === 1, 5000, 'restore');
+    await until(() => t.restored.length === 1, 'restore', 5000);
     expect(client.persistence).toBe('memory');
-    await until(() => client.state === 'offline', 5000, 'offline');
+    await until(() => client.state === 'offline', 'offline', 5000);
     await expect(client.clear()).resolves.toBeUndefined();
   });
 
@@ -115,16 +108,17 @@ describe('LogStreamClient with replay in Node', () => {
       },
     });
     const t = track(client);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    // Not led yet: connect() waits.
+    // The constructor's connect() runs in a microtask; a macrotask turn later it has run. Not led
+    // yet: it waits, and nothing else could open a socket.
+    await turn();
     expect(client.state).toBe('offline');
     expect(t.events).toEqual([]);
     expect(host!.filterKey).toBe('');
 
     host!.setLeader(true);
-    await until(() => client.state === 'live', 10_000, 'live');
+    await until(() => client.state === 'live', 'live', 10_000);
     for (let i = 0; i < 5; i++) log.info(`m${i}`);
-    await until(() => t.ids.length === 5, 10_000, '5 messages');
+    await until(() => t.ids.length === 5, '5 messages', 10_000);
     const recordedIds = records.flatMap((r) => r.ids);
     expect(recordedIds).toEqual(logged);
     expect(records.at(-1)!.cursor).toEqual({ epoch: logwire.hub.epoch, id: logged[4] });
@@ -135,13 +129,14 @@ describe('LogStreamClient with replay in Node', () => {
     host!.emit([{ type: 'gap', data: { from: null, to: null, reason: 'trimmed' } }]);
     expect(t.events.at(-1)).toBe('gap trimmed');
     log.info('m5');
+    // An absence needs elapsed time: m5 would reach a socket that was still open within a few ms.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(t.ids).toEqual(logged.slice(0, 5));
 
     // Leading again from an older stored cursor does not repeat what was shown.
     host!.resumeFrom({ epoch: logwire.hub.epoch, id: logged[2]! });
     host!.setLeader(true);
-    await until(() => t.ids.length === 6, 10_000, 'the message logged meanwhile');
+    await until(() => t.ids.length === 6, 'the message logged meanwhile', 10_000);
     expect(t.ids).toEqual(logged);
   });
 });

@@ -9,6 +9,7 @@ import { createLogwire, type Logwire } from '@logwire/server';
 import { startReplayAppServer } from '../../bench/replay/app-server.mjs';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
 import type * as Client from '@logwire/client';
+import { until } from '../helpers/wait.js';
 
 /** A TCP relay in front of the log server: `hold` keeps new connections waiting, `kill` drops all. */
 class Relay {
@@ -117,14 +118,6 @@ afterEach(async () => {
   logwire = undefined;
 });
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** A real server behind a relay; `logged` collects every id the server published, in order. */
 async function startServer(options: { historySize?: number } = {}) {
   logwire = createLogwire({ callsite: false, ...options });
@@ -181,14 +174,14 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     const server = await startServer();
     const db = `reload-${Date.now()}`;
     const page = await openApp({ ws: server.url, db });
-    await until(async () => (await appState(page)).state === 'live', 15_000, 'first page live');
+    await until(async () => (await appState(page)).state === 'live', 'first page live', 15_000);
     expect((await appState(page)).persistence).toBe('indexeddb');
 
     await server.logMany(5000);
-    await until(async () => (await ids(page)).length === 5000, 30_000, '5,000 rows in the panel');
+    await until(async () => (await ids(page)).length === 5000, '5,000 rows in the panel', 30_000);
     expect(await ids(page)).toEqual(server.logged);
     // Wait until the last batch is committed, so that the reload has a known snapshot to paint.
-    await until(async () => (await storedCursorId(page, db, server.url)) === server.logged.at(-1), 15_000, 'cursor committed');
+    await until(async () => (await storedCursorId(page, db, server.url)) === server.logged.at(-1), 'cursor committed', 15_000);
 
     // From now on no socket can open; messages keep coming (logged while the page reloads).
     server.relay.hold = true;
@@ -199,7 +192,7 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     await server.logMany(200);
 
     // The panel paints from IndexedDB while the socket is held.
-    await until(async () => (await appState(page)).paintedAt !== undefined && (await ids(page)).length === 1000, 15_000, 'restored rows painted');
+    await until(async () => (await appState(page)).paintedAt !== undefined && (await ids(page)).length === 1000, 'restored rows painted', 15_000);
     const restored = await appState(page);
     expect(restored.restored).toEqual({ entries: 1000, cursor: { epoch: server.logwire.hub.epoch, id: server.logged[4999] }, persistence: 'indexeddb' });
     expect(restored.opened).toBe(0);
@@ -208,7 +201,7 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     expect(await ids(page)).toEqual(server.logged.slice(4000, 5000));
 
     server.relay.release();
-    await until(async () => (await ids(page)).at(-1) === server.logged.at(-1), 15_000, 'resumed to the newest message');
+    await until(async () => (await ids(page)).at(-1) === server.logged.at(-1), 'resumed to the newest message', 15_000);
     const shown = await ids(page);
     expect(server.logged.length).toBe(5400);
     expect(shown).toEqual(server.logged.slice(4000));
@@ -220,29 +213,29 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     const server = await startServer({ historySize: 50 });
     const db = `gap-${Date.now()}`;
     const page = await openApp({ ws: server.url, db, limit: '500' });
-    await until(async () => (await appState(page)).state === 'live', 15_000, 'page live');
+    await until(async () => (await appState(page)).state === 'live', 'page live', 15_000);
     await server.logMany(10);
-    await until(async () => (await ids(page)).length === 10, 15_000, '10 rows');
+    await until(async () => (await ids(page)).length === 10, '10 rows', 15_000);
 
     // Drop the connection and keep the client out while 100 messages are logged: the server's
     // history (50) no longer reaches back to the client's cursor.
     server.relay.hold = true;
     server.relay.kill();
-    await until(async () => (await appState(page)).state === 'offline' || (await appState(page)).state === 'connecting', 15_000, 'disconnected');
+    await until(async () => (await appState(page)).state === 'offline' || (await appState(page)).state === 'connecting', 'disconnected', 15_000);
     await server.logMany(100);
     server.relay.release();
-    await until(async () => (await ids(page)).at(-1) === server.logged.at(-1), 15_000, 'caught up after the gap');
+    await until(async () => (await ids(page)).at(-1) === server.logged.at(-1), 'caught up after the gap', 15_000);
     const before = await items(page);
     expect(before.filter((item) => item.startsWith('gap:'))).toEqual(['gap:trimmed']);
     expect(before.slice(0, 10)).toEqual(server.logged.slice(0, 10));
     expect(before[10]).toBe('gap:trimmed');
     expect(before.slice(11)).toEqual(server.logged.slice(60));
-    await until(async () => (await storedCursorId(page, db, server.url)) === server.logged.at(-1), 15_000, 'cursor committed');
+    await until(async () => (await storedCursorId(page, db, server.url)) === server.logged.at(-1), 'cursor committed', 15_000);
 
     server.relay.hold = true;
     await page.reload();
     await page.waitForFunction(() => (window as unknown as AppWindow).appReady === true);
-    await until(async () => (await appState(page)).restored !== undefined && (await items(page)).length === 61, 15_000, 'restored with the gap');
+    await until(async () => (await appState(page)).restored !== undefined && (await items(page)).length === 61, 'restored with the gap', 15_000);
     expect(await items(page)).toEqual(before);
     expect((await appState(page)).opened).toBe(0);
     server.relay.release();
@@ -252,20 +245,20 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     const server = await startServer();
     const db = `clear-${Date.now()}`;
     const page = await openApp({ ws: server.url, db });
-    await until(async () => (await appState(page)).state === 'live', 15_000, 'page live');
+    await until(async () => (await appState(page)).state === 'live', 'page live', 15_000);
     await server.logMany(30);
-    await until(async () => (await storedCursorId(page, db, server.url)) === server.logged.at(-1), 15_000, 'cursor committed');
+    await until(async () => (await storedCursorId(page, db, server.url)) === server.logged.at(-1), 'cursor committed', 15_000);
 
     // Offline: nothing listens on the relay any more.
     await server.relay.close();
     relay = undefined;
-    await until(async () => (await appState(page)).state === 'offline', 15_000, 'offline');
+    await until(async () => (await appState(page)).state === 'offline', 'offline', 15_000);
     await page.evaluate(() => (window as unknown as AppWindow).app.client.clear());
     expect(await storedCursorId(page, db, server.url)).toBe(undefined);
 
     await page.reload();
     await page.waitForFunction(() => (window as unknown as AppWindow).appReady === true);
-    await until(async () => (await appState(page)).restored !== undefined, 15_000, 'restore after clear');
+    await until(async () => (await appState(page)).restored !== undefined, 'restore after clear', 15_000);
     expect((await appState(page)).restored).toEqual({ entries: 0, persistence: 'indexeddb' });
     expect(await ids(page)).toEqual([]);
   });
@@ -274,16 +267,16 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     const server = await startServer();
     const db = `tabs-${Date.now()}`;
     const a = await openApp({ ws: server.url, db });
-    await until(async () => (await appState(a)).state === 'live', 15_000, 'tab A live');
+    await until(async () => (await appState(a)).state === 'live', 'tab A live', 15_000);
     await server.logMany(100);
-    await until(async () => (await storedCursorId(a, db, server.url)) === server.logged.at(-1), 15_000, 'cursor committed');
+    await until(async () => (await storedCursorId(a, db, server.url)) === server.logged.at(-1), 'cursor committed', 15_000);
 
     const b = await openApp({ ws: server.url, db });
-    await until(async () => (await appState(b)).role === 'follower', 15_000, 'tab B follows');
+    await until(async () => (await appState(b)).role === 'follower', 'tab B follows', 15_000);
     expect((await appState(a)).role).toBe('leader');
     server.relay.resetPeak();
     await server.logMany(500);
-    await until(async () => (await ids(b)).length === 600, 15_000, 'B shows what A received');
+    await until(async () => (await ids(b)).length === 600, 'B shows what A received', 15_000);
     expect(server.relay.open).toBe(1);
     expect(server.relay.peak).toBe(1);
     expect((await appState(b)).opened).toBe(0);
@@ -291,16 +284,16 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     const closedAt = Date.now();
     await a.close();
     // Wait for the recorded role event (the `role` property can change a moment before it).
-    await until(async () => (await appState(b)).roles.some(([role]) => role === 'leader'), 15_000, 'B leads');
+    await until(async () => (await appState(b)).roles.some(([role]) => role === 'leader'), 'B leads', 15_000);
     const roles = (await appState(b)).roles;
     expect(roles.map(([role]) => role)).toEqual(['follower', 'leader']);
     expect(roles[1]![1] - closedAt).toBeLessThan(1000);
     // The closed tab's socket may still be in its closing handshake for a few ms when the new
     // leader's opens; from then on there is exactly one.
-    await until(() => server.relay.open === 1, 5000, 'the old socket gone');
+    await until(() => server.relay.open === 1, 'the old socket gone', 5000);
     server.relay.resetPeak();
     await server.logMany(300);
-    await until(async () => (await ids(b)).at(-1) === server.logged.at(-1), 15_000, 'B shows the newest');
+    await until(async () => (await ids(b)).at(-1) === server.logged.at(-1), 'B shows the newest', 15_000);
     expect(await ids(b)).toEqual(server.logged);
     expect(server.logged.length).toBe(900);
     expect(server.relay.peak).toBe(1);
@@ -312,19 +305,19 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     const db = `solo-${Date.now()}`;
     const a = await openApp({ ws: server.url, db, tabs: 'off' });
     const b = await openApp({ ws: server.url, db, tabs: 'off' });
-    await until(async () => (await appState(a)).state === 'live' && (await appState(b)).state === 'live', 15_000, 'both live');
+    await until(async () => (await appState(a)).state === 'live' && (await appState(b)).state === 'live', 'both live', 15_000);
     expect(server.relay.open).toBe(2);
     await server.logMany(600);
-    await until(async () => (await ids(a)).length === 600 && (await ids(b)).length === 600, 15_000, 'both panels full');
+    await until(async () => (await ids(a)).length === 600 && (await ids(b)).length === 600, 'both panels full', 15_000);
     expect(await ids(a)).toEqual(server.logged);
     expect(await ids(b)).toEqual(server.logged);
     // Both tabs wrote the one stream: a reload of B paints it once, in order.
-    await until(async () => (await storedCursorId(a, db, server.url)) === server.logged.at(-1), 15_000, 'cursor committed');
+    await until(async () => (await storedCursorId(a, db, server.url)) === server.logged.at(-1), 'cursor committed', 15_000);
     await b.reload();
     await b.waitForFunction(() => (window as unknown as AppWindow).appReady === true);
-    await until(async () => (await appState(b)).state === 'live', 15_000, 'B live again');
+    await until(async () => (await appState(b)).state === 'live', 'B live again', 15_000);
     await server.logMany(10);
-    await until(async () => (await ids(b)).at(-1) === server.logged.at(-1), 15_000, 'B caught up');
+    await until(async () => (await ids(b)).at(-1) === server.logged.at(-1), 'B caught up', 15_000);
     expect(await ids(b)).toEqual(server.logged);
     expect(server.logged.length).toBe(610);
   });
@@ -333,21 +326,21 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     const server = await startServer();
     const db = `own-${Date.now()}`;
     const page = await openApp({ ws: server.url, db, own: '1' });
-    await until(async () => (await appState(page)).opened === 1, 15_000, 'socket open');
+    await until(async () => (await appState(page)).opened === 1, 'socket open', 15_000);
     await server.logMany(300);
-    await until(async () => (await ids(page)).length === 300, 15_000, '300 rows');
-    await until(async () => (await storedCursorId(page, db, server.url)) === server.logged.at(-1), 15_000, 'cursor committed');
+    await until(async () => (await ids(page)).length === 300, '300 rows', 15_000);
+    await until(async () => (await storedCursorId(page, db, server.url)) === server.logged.at(-1), 'cursor committed', 15_000);
 
     server.relay.hold = true;
     server.relay.kill();
     await server.logMany(50);
     await page.reload();
     await page.waitForFunction(() => (window as unknown as AppWindow).appReady === true);
-    await until(async () => (await appState(page)).paintedAt !== undefined && (await ids(page)).length === 300, 15_000, 'restored rows painted');
+    await until(async () => (await appState(page)).paintedAt !== undefined && (await ids(page)).length === 300, 'restored rows painted', 15_000);
     expect((await appState(page)).opened).toBe(0);
     expect((await appState(page)).openedBeforePaint).toBe(0);
     server.relay.release();
-    await until(async () => (await ids(page)).at(-1) === server.logged.at(-1), 15_000, 'resumed');
+    await until(async () => (await ids(page)).at(-1) === server.logged.at(-1), 'resumed', 15_000);
     expect(await ids(page)).toEqual(server.logged);
     expect(server.logged.length).toBe(350);
   });
@@ -356,7 +349,7 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     const server = await startServer();
     const a = await openApp({ ws: server.url, noidb: '1' });
     const b = await openApp({ ws: server.url, noidb: '1' });
-    await until(async () => (await appState(a)).state === 'live' && (await appState(b)).state === 'live', 15_000, 'both live');
+    await until(async () => (await appState(a)).state === 'live' && (await appState(b)).state === 'live', 'both live', 15_000);
     for (const page of [a, b]) {
       const state = await appState(page);
       expect(state.persistence).toBe('memory');
@@ -366,7 +359,7 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     }
     expect(server.relay.open).toBe(2);
     await server.logMany(200);
-    await until(async () => (await ids(a)).length === 200 && (await ids(b)).length === 200, 15_000, 'both panels full');
+    await until(async () => (await ids(a)).length === 200 && (await ids(b)).length === 200, 'both panels full', 15_000);
     expect(await ids(a)).toEqual(server.logged);
     expect(await ids(b)).toEqual(server.logged);
   });

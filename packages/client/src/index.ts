@@ -1,5 +1,7 @@
-export { ConnectionState, LogStreamClient } from './client.js';
-export type { LogStreamClientOptions, LogStreamEvents, ReplayAttachment, ReplayEntry, ReplayHost, ReplayRestored, ReplaySession, StreamProtocol, WebSocketConstructor, WebSocketLike } from './client.js';
+export { LogStreamClient } from './client.js';
+export { ConnectionState } from './types.js';
+export type { LogStreamClientOptions, LogStreamEvents, StreamProtocol, WebSocketConstructor, WebSocketLike } from './types.js';
+export type { ReplayAttachment, ReplayEntry, ReplayHost, ReplayRestored, ReplaySession } from './replay/types.js';
 export { ReconnectPolicy } from './reconnect-policy.js';
 export type { ReconnectOptions } from './reconnect-policy.js';
 export { ClientErrorCode, LogStreamClientError } from './errors.js';

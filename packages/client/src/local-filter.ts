@@ -1,26 +1,19 @@
-import { Level, levelValue, type LogMessage, loggerMatcher, type NormalizedFilter } from '@logwire/protocol';
+import { type Filter, filterSubject, type LogMessage, messageMatcher, normalizeFilter, type NormalizedFilter } from '@logwire/protocol';
+
+/** The filter in its normal form; throws a TypeError for an invalid one. */
+export function checkedFilter(filter: Filter): NormalizedFilter {
+  const result = normalizeFilter(filter);
+  if (!result.ok) throw new TypeError(`Invalid filter: ${result.message}`);
+  return result.filter;
+}
 
 /**
  * The server-side filter, applied by the client itself when the server cannot (a server that
- * speaks only the seeds' protocol), with the same rules: audit messages are never removed by level.
+ * speaks only the original protocol): the protocol's one message-filter predicate, so the rules
+ * are the server's (audit messages are never removed by level; a level the client does not know
+ * is never hidden).
  */
 export function localFilter(filter: NormalizedFilter): (message: LogMessage) => boolean {
-  const minLevel = Level[filter.level];
-  const loggerPasses = loggerMatcher(filter.loggers);
-  const text = filter.text.toLowerCase();
-  return (message) => {
-    if (!filter.types.includes(message.type)) return false;
-    if (message.type === 'system_log') {
-      // A level this client does not know (legacy servers send anything) is never hidden.
-      const level = typeof message.data.level === 'string' ? levelValue(message.data.level) : undefined;
-      if (level !== undefined && level < minLevel) return false;
-    }
-    if (!loggerPasses(String(message.data.logger))) return false;
-    if (text === '') return true;
-    try {
-      return JSON.stringify(message.data).toLowerCase().includes(text);
-    } catch {
-      return true;
-    }
-  };
+  const passes = messageMatcher(filter);
+  return (message) => passes(filterSubject(message));
 }

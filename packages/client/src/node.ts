@@ -3,7 +3,8 @@
  * WebSocket (Node 20 has no global WebSocket).
  */
 import { WebSocket } from 'ws';
-import { LogStreamClient as BaseClient, type LogStreamClientOptions, type WebSocketConstructor } from './client.js';
+import { LogStreamClient as BaseClient } from './client.js';
+import type { LogStreamClientOptions, WebSocketConstructor } from './types.js';
 
 export * from './index.js';
 

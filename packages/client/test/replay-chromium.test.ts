@@ -1,9 +1,14 @@
 // The replay buffer across real page reloads and real tabs: Node drives headless Chromium
 // (puppeteer-core) on pages of one origin that load the replay module from source.
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReplayPageServer } from '../../../bench/replay/page-server.mjs';
+import { bearerToken, createLogwire, type Logwire } from '@logwire/server';
+import { serveScriptPage, startReplayPageServer } from '../../../bench/replay/page-server.mjs';
 import { CHROMIUM_ARGS, findChromium } from '../../../scripts/chromium.mjs';
+import { until } from '../../../test/helpers/wait.js';
+import type * as ClientModule from '../src/index.js';
 import type * as Replay from '../src/replay/index.js';
 
 /** What the test pages put on `window`. */
@@ -36,14 +41,6 @@ async function openPage(): Promise<Page> {
   await page.goto(server.origin);
   await page.waitForFunction(() => (window as unknown as TestWindow).replayReady === true);
   return page;
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 function range(from: number, to: number): string[] {
@@ -150,6 +147,9 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
       const buffer = await replay.openReplayBuffer({ name: 'midwrite', flushDelay: 5 });
       const stream = replay.streamKey('ws://server/ws/logs', '');
       let n = 0;
+      const w = window as unknown as { commits: number };
+      w.commits = 0;
+      buffer.on('commit', () => w.commits++);
       // A busy socket: 25 messages every few ms, never awaited, until the page goes away.
       setInterval(() => {
         const entries = Array.from({ length: 25 }, (_, i) => ({ type: 'system_log' as const, id: `${1000 + n + i}-0`, data: { timestamp: 't', level: 'INFO', logger: 'test', message: 'x', module: '', function: '', line: 0 } }));
@@ -157,8 +157,8 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
         void buffer.append(stream, { entries, cursor: { epoch: 'e1', id: `${1000 + n - 1}-0` } });
       }, 2);
     });
-    await page.waitForFunction(() => true, { timeout: 1000 });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Reload while writes keep coming, once plenty have committed.
+    await page.waitForFunction(() => (window as unknown as { commits: number }).commits >= 20, { timeout: 10_000 });
     await page.reload();
     await page.waitForFunction(() => (window as unknown as TestWindow).replayReady === true);
     const after = await page.evaluate(async () => {
@@ -179,24 +179,24 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
   it('hands the socket over within a second when the leader tab closes, and the follower shows every id once', async () => {
     const a = await openPage();
     await a.evaluate(startTab, 'tabs');
-    await until(async () => (await roleOf(a)) === 'leader', 10_000);
-    await until(async () => (await shownCount(a)) >= 300, 10_000);
+    await until(async () => (await roleOf(a)) === 'leader', 'tab a to be leader', 10_000);
+    await until(async () => (await shownCount(a)) >= 300, 'tab a to show 300 ids', 10_000);
 
     const b = await openPage();
     await b.evaluate(startTab, 'tabs');
-    await until(async () => (await roleOf(b)) === 'follower', 10_000);
-    await until(async () => (await shownCount(b)) >= 1000, 20_000);
+    await until(async () => (await roleOf(b)) === 'follower', 'tab b to be follower', 10_000);
+    await until(async () => (await shownCount(b)) >= 1000, 'tab b to show 1000 ids', 20_000);
 
     const closedAt = Date.now();
     await a.close();
-    await until(async () => (await roleOf(b)) === 'leader', 5000);
+    await until(async () => (await roleOf(b)) === 'leader', 'tab b to be leader', 5000);
     const roles = await b.evaluate(() => (window as unknown as TestWindow).tab!.roles);
     expect(roles.map(([role]) => role)).toEqual(['follower', 'leader']);
     const handoverMs = roles[1]![1] - closedAt;
     expect(handoverMs).toBeLessThan(1000);
 
     const atHandover = await shownCount(b);
-    await until(async () => (await shownCount(b)) >= atHandover + 300, 10_000);
+    await until(async () => (await shownCount(b)) >= atHandover + 300, 'tab b to show 300 ids more than at the handover', 10_000);
     const result = await b.evaluate(async () => {
       const tab = (window as unknown as TestWindow).tab!;
       tab.stop();
@@ -215,30 +215,31 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
   it('hands over within a second when the leader tab is frozen, and the frozen tab follows once it resumes', async () => {
     const a = await openPage();
     await a.evaluate(startTab, 'freeze');
-    await until(async () => (await roleOf(a)) === 'leader', 10_000);
-    await until(async () => (await shownCount(a)) >= 300, 10_000);
+    await until(async () => (await roleOf(a)) === 'leader', 'tab a to be leader', 10_000);
+    await until(async () => (await shownCount(a)) >= 300, 'tab a to show 300 ids', 10_000);
     const b = await openPage();
     await b.evaluate(startTab, 'freeze');
-    await until(async () => (await roleOf(b)) === 'follower', 10_000);
+    await until(async () => (await roleOf(b)) === 'follower', 'tab b to be follower', 10_000);
 
     const cdp = await a.createCDPSession();
     const frozenAt = Date.now();
     await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
-    await until(async () => (await roleOf(b)) === 'leader', 5000);
+    await until(async () => (await roleOf(b)) === 'leader', 'tab b to be leader', 5000);
     const rolesB = await b.evaluate(() => (window as unknown as TestWindow).tab!.roles);
     expect(rolesB.at(-1)![1] - frozenAt).toBeLessThan(1000);
 
     await cdp.send('Page.setWebLifecycleState', { state: 'active' });
-    await until(async () => (await roleOf(a)) === 'follower', 5000);
+    await until(async () => (await roleOf(a)) === 'follower', 'tab a to be follower', 5000);
     const atResume = await shownCount(b);
-    await until(async () => (await shownCount(b)) >= atResume + 300, 10_000);
+    await until(async () => (await shownCount(b)) >= atResume + 300, 'tab b to show 300 ids more than when tab a resumed', 10_000);
     await b.evaluate(() => (window as unknown as TestWindow).tab!.stop());
     const lastB = await b.evaluate(async () => {
       const tab = (window as unknown as TestWindow).tab!;
       await tab.buffer.flush();
       return tab.shown.at(-1);
     });
-    await until(async () => (await a.evaluate(() => (window as unknown as TestWindow).tab!.shown.at(-1))) === lastB, 10_000);
+    const lastA = () => a.evaluate(() => (window as unknown as TestWindow).tab!.shown.at(-1));
+    await until(async () => (await lastA()) === lastB, 'tab a to show the last id tab b showed', 10_000);
     const shownA = await a.evaluate(() => (window as unknown as TestWindow).tab!.shown);
     const shownB = await b.evaluate(() => (window as unknown as TestWindow).tab!.shown);
     expect((await a.evaluate(() => (window as unknown as TestWindow).tab!.roles)).map(([role]) => role)).toEqual(['leader', 'follower']);
@@ -293,4 +294,142 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
     expect(result.ids.length).toBeLessThan(8000);
     expect(result.ids).toEqual(range(8000 - result.ids.length, 8000));
   }, 90_000);
+});
+
+// The stream client with `replay()` in Chromium against a real server whose `authenticate` hook
+// grants audit access by token: one browser, an admin and then a viewer.
+describe('replay buffer in Chromium: one browser, several principals', () => {
+  interface ClientWindow {
+    lib: typeof ClientModule;
+    libReady?: boolean;
+    session?: { client: ClientModule.LogStreamClient; seen: string[]; audit: boolean[]; roles: string[] };
+  }
+  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  let pages: Awaited<ReturnType<typeof serveScriptPage>>;
+  let logwire: Logwire;
+  let url: string;
+
+  beforeAll(async () => {
+    const bundle = await build({
+      entryPoints: [`${root}packages/client/src/index.ts`],
+      alias: { '@logwire/protocol': `${root}packages/protocol/src/index.ts` },
+      bundle: true,
+      format: 'esm',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+    });
+    const page = `<!doctype html><meta charset="utf-8"><title>client</title>
+<script type="module">import * as lib from '/client.js'; window.lib = lib; window.libReady = true;</script>`;
+    pages = await serveScriptPage('/client.js', bundle.outputFiles[0]!.contents, page);
+    logwire = createLogwire({ callsite: false });
+    // The token names the user: the admin may read audit entries, the viewer may not.
+    const authenticate = (request: Parameters<typeof bearerToken>[0]) => {
+      const token = bearerToken(request);
+      return token === 'admin' ? { audit: true, user: 'admin' } : token === 'viewer' ? { audit: false, user: 'viewer' } : false;
+    };
+    const { address } = await logwire.listen(0, '127.0.0.1', { authenticate });
+    url = `ws://127.0.0.1:${address.port}/ws/logs`;
+  });
+
+  afterAll(async () => {
+    await logwire?.close();
+    await pages?.close();
+  });
+
+  const logBoth = (tag: string) => {
+    logwire.getLogger('app').info(`system ${tag}`);
+    logwire.getLogger('app').audit(`audit ${tag}`, { tag });
+  };
+
+  async function openClientPage(): Promise<Page> {
+    const page = await browser.newPage();
+    await page.goto(pages.origin);
+    await page.waitForFunction(() => (window as unknown as ClientWindow).libReady === true);
+    return page;
+  }
+
+  /** Starts a client with `replay()` in the page; its messages (`type id`), welcomes' `audit` and roles are recorded. */
+  function startSession(page: Page, options: { url: string; token: string; principal?: string; name: string }): Promise<void> {
+    return page.evaluate((o) => {
+      const w = window as unknown as ClientWindow;
+      const seen: string[] = [];
+      const audit: boolean[] = [];
+      const roles: string[] = [];
+      const principal = o.principal === undefined ? {} : { principal: o.principal };
+      const replay = w.lib.replay({ name: o.name, flushDelay: 10, ...principal });
+      const client = new w.lib.LogStreamClient(o.url, { token: o.token, replay });
+      client.on('message', (message) => seen.push(`${message.type} ${message.id}`));
+      client.on('welcome', (welcome) => audit.push(welcome.audit));
+      client.on('state', () => {
+        if (client.role !== undefined && roles.at(-1) !== client.role) roles.push(client.role);
+      });
+      w.session = { client, seen, audit, roles };
+    }, options);
+  }
+
+  const seenBy = (page: Page) => page.evaluate(() => (window as unknown as ClientWindow).session!.seen);
+  const countSeen = async (page: Page, type: string) => (await seenBy(page)).filter((m) => m.startsWith(type)).length;
+
+  /** How many `audit_log` entries the database holds, in any stream. */
+  const auditStored = (page: Page, name: string) =>
+    page.evaluate(
+      (dbName) =>
+        new Promise<number>((resolve, reject) => {
+          const request = indexedDB.open(dbName);
+          request.onerror = () => reject(request.error);
+          request.onsuccess = () => {
+            const db = request.result;
+            const all = db.transaction('entries').objectStore('entries').getAll();
+            all.onerror = () => reject(all.error);
+            all.onsuccess = () => {
+              db.close();
+              resolve((all.result as Array<{ m: { type: string } }>).filter((record) => record.m.type === 'audit_log').length);
+            };
+          };
+        }),
+      name,
+    );
+
+  it('a later viewer (audit: false) is shown none of the audit entries an earlier admin session stored, and they are purged', async () => {
+    const name = 'principals-later';
+    for (let i = 0; i < 3; i++) logBoth(`before ${i}`);
+    const admin = await openClientPage();
+    await startSession(admin, { url, token: 'admin', principal: 'admin', name });
+    await until(async () => (await countSeen(admin, 'audit_log')) === 3, 'the admin to receive 3 audit entries');
+    await until(async () => (await auditStored(admin, name)) === 3, 'the admin session to store its 3 audit entries');
+    await admin.evaluate(() => (window as unknown as ClientWindow).session!.client.close());
+    await admin.close();
+
+    const viewer = await openClientPage();
+    await startSession(viewer, { url, token: 'viewer', principal: 'viewer', name });
+    await viewer.waitForFunction(() => (window as unknown as ClientWindow).session!.client.state === 'live');
+    await until(async () => (await countSeen(viewer, 'system_log')) >= 3, "the server's tail of system messages");
+    expect(await viewer.evaluate(() => (window as unknown as ClientWindow).session!.audit)).toEqual([false]);
+    expect((await seenBy(viewer)).filter((m) => !m.startsWith('system_log'))).toEqual([]);
+    // The welcome said `audit: false`: no audit entry stays in this browser, whoever stored it.
+    await until(async () => (await auditStored(viewer, name)) === 0, 'the stored audit entries to be purged');
+    await viewer.evaluate(() => (window as unknown as ClientWindow).session!.client.close());
+    await viewer.close();
+  }, 60_000);
+
+  it("tabs of different principals do not share a socket, so a viewer's tab is never handed an admin's entries", async () => {
+    const name = 'principals-tabs';
+    const admin = await openClientPage();
+    await startSession(admin, { url, token: 'admin', principal: 'admin', name });
+    await admin.waitForFunction(() => (window as unknown as ClientWindow).session!.client.state === 'live');
+    const viewer = await openClientPage();
+    await startSession(viewer, { url, token: 'viewer', principal: 'viewer', name });
+    await viewer.waitForFunction(() => (window as unknown as ClientWindow).session!.client.state === 'live');
+    for (let i = 0; i < 3; i++) logBoth(`live ${i}`);
+    await until(async () => (await countSeen(admin, 'audit_log')) >= 3, 'the admin to receive the live audit entries');
+    await until(async () => (await countSeen(viewer, 'system_log')) >= 3, 'the viewer to receive the live system messages');
+    expect(await viewer.evaluate(() => (window as unknown as ClientWindow).session!.roles)).toEqual(['leader']);
+    expect(await admin.evaluate(() => (window as unknown as ClientWindow).session!.roles)).toEqual(['leader']);
+    expect((await seenBy(viewer)).filter((m) => !m.startsWith('system_log'))).toEqual([]);
+    for (const page of [admin, viewer]) {
+      await page.evaluate(() => (window as unknown as ClientWindow).session!.client.close());
+      await page.close();
+    }
+  }, 60_000);
 });

@@ -152,6 +152,33 @@ describe('replay buffer in Node', () => {
     expect(await buffer.load(other)).toEqual({ cursor: null, entries: [] });
   });
 
+  it('purgeAudit() removes the audit entries of every stream, including queued ones, and keeps messages, gaps and cursors', async () => {
+    const buffer = createMemoryReplayBuffer({ flushDelay: 10_000, maxEntries: 4 });
+    const audit = (n: number): LogMessage => {
+      const data = { timestamp: 't', level: 'INFO', logger: 'test', message: `a${n}`, action: 'read' };
+      return { type: 'audit_log', id: `${1000 + n}-0`, data } as LogMessage;
+    };
+    const admin = streamKey('ws://127.0.0.1:1/ws/logs', '', 'admin');
+    const entries = [message(0), audit(1), gap('1001-0', '1003-0'), audit(4)];
+    void buffer.append(stream, { entries, cursor: { epoch: 'e', id: '1004-0' } });
+    void buffer.append(admin, { entries: [audit(5)], cursor: { epoch: 'e', id: '1005-0' } });
+    await buffer.purgeAudit();
+    expect(ids((await buffer.load(stream)).entries)).toEqual(['1000-0', 'gap:1003-0']);
+    expect((await buffer.load(stream)).cursor).toEqual({ epoch: 'e', id: '1004-0' });
+    expect(await buffer.load(admin)).toEqual({ cursor: { epoch: 'e', id: '1005-0' }, entries: [] });
+    // The count went down with the purge: three more entries fit under the cap of 4 before eviction.
+    void buffer.append(stream, { entries: [message(6), message(7)], cursor: { epoch: 'e', id: '1007-0' } });
+    await buffer.flush();
+    expect(ids((await buffer.load(stream)).entries)).toEqual(['1000-0', 'gap:1003-0', '1006-0', '1007-0']);
+  });
+
+  it('keeps the streams of different principals apart', () => {
+    expect(streamKey('ws://h/ws/logs', '', 'alice')).not.toBe(streamKey('ws://h/ws/logs', '', 'bob'));
+    expect(streamKey('ws://h/ws/logs', '', 'alice')).not.toBe(streamKey('ws://h/ws/logs', ''));
+    // A principal cannot pose as a filter key: the principal is always the last part.
+    expect(streamKey('ws://h/ws/logs', '', 'x\ny')).not.toBe(streamKey('ws://h/ws/logs', 'x', 'y'));
+  });
+
   it('skips entries that are not log messages or gaps, with a warning, and stores the rest', async () => {
     const buffer = createMemoryReplayBuffer();
     const warnings: ReplayWarning[] = [];

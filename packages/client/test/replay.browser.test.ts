@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { deleteDB, openDB } from 'idb';
 import type { GapMessage, LogMessage } from '@logwire/protocol';
 import { openReplayBuffer, type ReplayBuffer, type StoredEntry, streamKey, TabCoordinator, type TabRole } from '@logwire/client';
+import { until } from '../../../test/helpers/wait.js';
 
 const stream = streamKey('ws://127.0.0.1:1/ws/logs', '');
 const opened: ReplayBuffer[] = [];
@@ -33,14 +34,6 @@ function ids(entries: StoredEntry[]): string[] {
 
 function range(from: number, to: number): string[] {
   return Array.from({ length: to - from }, (_, i) => `${1000 + from + i}-0`);
-}
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = performance.now();
-  while (!check()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 afterEach(async () => {
@@ -148,6 +141,27 @@ describe('IndexedDB replay buffer', () => {
     db.close();
   });
 
+  it('purgeAudit() removes the audit entries of all streams in one transaction; messages, gaps, cursors stay, counts stay true', async () => {
+    const name = dbName();
+    const buffer = await open(name, { maxEntries: 4 });
+    const admin = streamKey('ws://127.0.0.1:1/ws/logs', '', 'admin');
+    const audit = (n: number): LogMessage => {
+      const data = { timestamp: 't', level: 'INFO', logger: 'test', message: `a${n}`, action: 'read' };
+      return { type: 'audit_log', id: `${1000 + n}-0`, data } as LogMessage;
+    };
+    const gap: GapMessage = { type: 'gap', data: { from: '1001-0', to: '1003-0', reason: 'trimmed' } };
+    void buffer.append(stream, { entries: [message(0), audit(1), gap, audit(4)], cursor: { epoch: 'e1', id: '1004-0' } });
+    void buffer.append(admin, { entries: [audit(5)], cursor: { epoch: 'e1', id: '1005-0' } });
+    await buffer.purgeAudit();
+    const fresh = await open(name, { maxEntries: 4 });
+    expect(ids((await fresh.load(stream)).entries)).to.deep.equal(['1000-0', 'gap:trimmed']);
+    expect(await fresh.load(admin)).to.deep.equal({ cursor: { epoch: 'e1', id: '1005-0' }, entries: [] });
+    // The counts went down with the purge: two more entries fit under the cap of 4.
+    void fresh.append(stream, { entries: [message(6), message(7)], cursor: { epoch: 'e1', id: '1007-0' } });
+    await fresh.flush();
+    expect(ids((await fresh.load(stream)).entries)).to.deep.equal(['1000-0', 'gap:trimmed', '1006-0', '1007-0']);
+  });
+
   it('falls back to memory with the same API when the database cannot be opened', async () => {
     const name = dbName();
     // A newer version of the database exists (another app version): opening ours fails.
@@ -219,7 +233,7 @@ describe('tab coordinator in one page (two connections)', () => {
     expect(shown).to.deep.equal(range(0, 100));
 
     leader.close();
-    await until(() => follower.isLeader, 1000);
+    await until(() => follower.isLeader, 'the follower to lead within a second of the leader closing', 1000);
     expect(followerRoles).to.deep.equal(['follower', 'leader']);
     expect(roles).to.deep.equal(['leader']);
     // The new leader resumes from the stored cursor.

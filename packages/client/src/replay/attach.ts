@@ -1,11 +1,10 @@
 // Wires a replay buffer and a tab coordinator into a LogStreamClient. Kept apart from the client
 // so that `import { LogStreamClient }` does not load IndexedDB code: only `replay()` does.
-import type { Cursor } from '@logwire/protocol';
-import type { ReplayAttachment, ReplayEntry, ReplayHost, ReplaySession } from '../client.js';
+import type { Cursor, StreamEntry, WelcomeData } from '@logwire/protocol';
 import { DEFAULT_REPLAY_LIMIT, streamKey } from './core.js';
 import { TabCoordinator, type TabCoordinatorOptions } from './multi-tab.js';
 import { openReplayBuffer } from './replay-buffer.js';
-import type { Persistence, ReplayBuffer, ReplayBufferOptions, StoredEntry } from './types.js';
+import type { Persistence, ReplayAttachment, ReplayBuffer, ReplayBufferOptions, ReplayHost, ReplaySession, StoredEntry } from './types.js';
 
 /** Options of {@link replay}. */
 export interface ReplayOptions extends ReplayBufferOptions {
@@ -16,6 +15,13 @@ export interface ReplayOptions extends ReplayBufferOptions {
   buffer?: ReplayBuffer;
   /** Newest stored entries emitted on start, before the socket opens. @default 1000 */
   limit?: number;
+  /**
+   * Who the entries are received for: the logged-in user's id (any non-empty string the app knows
+   * before connecting). Stored entries, the cursor and the tab sharing are kept apart per
+   * principal, so a later user of the same browser is never shown what an earlier one received.
+   * Without it, every user of the browser shares one store. @default one store for everyone
+   */
+  principal?: string;
   /**
    * Share one socket among the tabs of an origin (Web Locks + BroadcastChannel); `false`: every
    * tab connects on its own. @default true
@@ -29,10 +35,16 @@ export interface ReplayOptions extends ReplayBufferOptions {
  * `limit` stored entries and resumes from the stored cursor. One attachment per client.
  */
 export function replay(options: ReplayOptions = {}): ReplayAttachment {
-  const { buffer, limit = DEFAULT_REPLAY_LIMIT, tabs = true, ...bufferOptions } = options;
+  const { buffer, limit = DEFAULT_REPLAY_LIMIT, tabs = true, principal, ...bufferOptions } = options;
   if (!Number.isInteger(limit) || limit < 0) throw new TypeError(`replay option limit must be an integer >= 0, got ${String(limit)}`);
+  if (principal !== undefined && (typeof principal !== 'string' || principal === '')) {
+    throw new TypeError(`replay option principal must be a non-empty string (the logged-in user's id), got ${JSON.stringify(principal)}`);
+  }
   return {
-    attach: (host) => new Session(host, buffer === undefined ? openReplayBuffer(bufferOptions) : Promise.resolve(buffer), buffer === undefined, limit, tabs),
+    attach: (host) => {
+      const opening = buffer === undefined ? openReplayBuffer(bufferOptions) : Promise.resolve(buffer);
+      return new Session(host, streamKey(host.url, host.filterKey, principal), opening, buffer === undefined, limit, tabs);
+    },
   };
 }
 
@@ -46,10 +58,17 @@ class Session implements ReplaySession {
   #role: 'leader' | 'follower' | undefined;
   #closed = false;
 
-  constructor(host: ReplayHost, opening: Promise<ReplayBuffer>, owned: boolean, limit: number, tabs: boolean | TabCoordinatorOptions) {
+  constructor(
+    host: ReplayHost,
+    stream: string,
+    opening: Promise<ReplayBuffer>,
+    owned: boolean,
+    limit: number,
+    tabs: boolean | TabCoordinatorOptions,
+  ) {
     this.#host = host;
     this.#owned = owned;
-    this.#stream = streamKey(host.url, host.filterKey);
+    this.#stream = stream;
     this.#opened = opening.then(
       (buffer) => {
         this.#buffer = buffer;
@@ -68,11 +87,18 @@ class Session implements ReplaySession {
     return this.#role;
   }
 
-  record(entries: readonly ReplayEntry[], cursor: Cursor | null): void {
+  record(entries: readonly StreamEntry[], cursor: Cursor | null): void {
     // Only the leader writes; a follower has no socket, so nothing to record.
     if (this.#closed || this.#buffer === undefined || this.#role !== 'leader') return;
     if (entries.length === 0 && cursor === null) return;
     void this.#buffer.append(this.#stream, { entries, cursor });
+  }
+
+  welcome(welcome: WelcomeData): void {
+    // The server withholds audit entries from this viewer: none may stay in this browser's store,
+    // whoever received them (another principal, or everyone when no principal is given).
+    if (welcome.audit !== false || this.#closed) return;
+    void this.#opened.then((buffer) => buffer?.purgeAudit());
   }
 
   async clear(): Promise<void> {

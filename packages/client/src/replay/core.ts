@@ -2,7 +2,7 @@
 // received batches into stored entries (dedupe, epochs, gap placement), caps, and the write queue
 // that coalesces appends into one transaction.
 import { createNanoEvents, type Emitter, type Unsubscribe } from 'nanoevents';
-import { parseId } from '@logwire/protocol';
+import { type Cursor, parseCursor, parseId, type StreamEntry } from '@logwire/protocol';
 import type {
   CommittedBatch,
   Persistence,
@@ -11,10 +11,8 @@ import type {
   ReplayBuffer,
   ReplayBufferEvents,
   ReplayBufferOptions,
-  ReplayMessage,
   ReplaySnapshot,
   StoredEntry,
-  StreamCursor,
 } from './types.js';
 import { ReplayWarningCode } from './types.js';
 
@@ -47,11 +45,12 @@ export function resolveOptions(options: ReplayBufferOptions): ResolvedOptions {
 }
 
 /**
- * The key of one stream: the endpoint URL and the client's filter key. A newline cannot occur in a
- * parsed URL, so it separates the two unambiguously.
+ * The key of one stream: the endpoint URL, the client's filter key and, when given, the principal
+ * (the logged-in user) the entries were received for. A newline cannot occur in a parsed URL nor in
+ * a filter key (JSON), so newlines separate the parts unambiguously; the principal comes last.
  */
-export function streamKey(url: string, filterKey = ''): string {
-  return `${url}\n${filterKey}`;
+export function streamKey(url: string, filterKey = '', principal?: string): string {
+  return principal === undefined ? `${url}\n${filterKey}` : `${url}\n${filterKey}\n${principal}`;
 }
 
 /** Negative, zero or positive as position `a` sorts before, with or after `b`; `null` sorts first. */
@@ -68,7 +67,7 @@ export function comparePositions(a: Position | null, b: Position | null): number
 export interface StreamState {
   /** The stream key. */
   s: string;
-  cursor: StreamCursor | null;
+  cursor: Cursor | null;
   /** Bumped at every epoch change so that a new epoch sorts after the old one. */
   gen: number;
   /** Position of the newest entry ever stored (eviction does not move it back). */
@@ -77,6 +76,11 @@ export interface StreamState {
   tailGap: string | null;
   count: number;
   bytes: number;
+  /**
+   * Whether the stream may hold `audit_log` entries: set when one is stored, cleared by a purge.
+   * Absent in states stored before it existed, which therefore count as "may".
+   */
+  audit?: boolean;
 }
 
 /** The state of a stream that has stored nothing yet. */
@@ -92,7 +96,7 @@ export interface SizedEntry extends StoredEntry {
 /** Reports an entry that cannot be stored. */
 export type SkipReporter = (entry: unknown, reason: string) => void;
 
-function isReplayMessage(entry: unknown): entry is ReplayMessage {
+function isReplayMessage(entry: unknown): entry is StreamEntry {
   if (typeof entry !== 'object' || entry === null) return false;
   const { type, data } = entry as { type?: unknown; data?: unknown };
   return (type === 'system_log' || type === 'audit_log' || type === 'gap') && typeof data === 'object' && data !== null;
@@ -113,7 +117,7 @@ export function applyBatches(state: StreamState, batches: readonly ReplayBatch[]
   const out: SizedEntry[] = [];
   for (const batch of batches) {
     const cursor = batch.cursor;
-    const validCursor = cursor != null && typeof cursor.epoch === 'string' && typeof cursor.id === 'string' ? { epoch: cursor.epoch, id: cursor.id } : null;
+    const validCursor = parseCursor(cursor) ?? null;
     if (validCursor !== null && state.cursor !== null && validCursor.epoch !== state.cursor.epoch) {
       state.gen++;
       state.tailGap = null;
@@ -142,6 +146,7 @@ export function applyBatches(state: StreamState, batches: readonly ReplayBatch[]
         position = id === undefined ? after(state) : [state.gen, id.ms, id.seq, 0];
         if (comparePositions(position, state.tail) <= 0) continue;
       }
+      if (message.type === 'audit_log') state.audit = true;
       state.tail = position;
       state.tailGap = gapSignature;
       state.count++;
@@ -207,10 +212,11 @@ export abstract class BufferBase implements ReplayBuffer {
   /** Writes grouped batches; returns what was committed. Must not reject. */
   protected abstract write(groups: Map<string, ReplayBatch[]>): Promise<CommittedBatch[]>;
   protected abstract doClear(): Promise<void>;
+  protected abstract doPurgeAudit(): Promise<void>;
   protected abstract doClose(): Promise<void>;
   abstract load(stream: string, options?: { limit?: number }): Promise<ReplaySnapshot>;
   abstract readAfter(stream: string, after: Position | null, limit?: number): Promise<StoredEntry[]>;
-  abstract cursor(stream: string): Promise<StreamCursor | null>;
+  abstract cursor(stream: string): Promise<Cursor | null>;
 
   append(stream: string, batch: ReplayBatch): Promise<void> {
     if (this.#closed || typeof stream !== 'string' || typeof batch !== 'object' || batch === null) return Promise.resolve();
@@ -246,6 +252,13 @@ export abstract class BufferBase implements ReplayBuffer {
         for (const item of items) item.resolve();
       });
     }
+    return this.#queue;
+  }
+
+  purgeAudit(): Promise<void> {
+    // After what is queued, so that nothing queued before brings an audit entry back.
+    void this.flush();
+    this.#enqueue(() => this.doPurgeAudit());
     return this.#queue;
   }
 

@@ -1,7 +1,8 @@
 import { type DBSchema, deleteDB, type IDBPDatabase, type IDBPObjectStore, openDB, unwrap } from 'idb';
 import { applyBatches, BufferBase, DEFAULT_REPLAY_LIMIT, emptyState, type ResolvedOptions, type StreamState } from './core.js';
 import { MemoryStore } from './memory-buffer.js';
-import type { CommittedBatch, Position, ReplayBatch, ReplayMessage, ReplaySnapshot, StoredEntry, StreamCursor } from './types.js';
+import type { Cursor, StreamEntry } from '@logwire/protocol';
+import type { CommittedBatch, Position, ReplayBatch, ReplaySnapshot, StoredEntry } from './types.js';
 import { Persistence, ReplayWarningCode } from './types.js';
 
 /** `[stream, generation, ms, seq, sub]`: array keys sort element by element, numbers numerically. */
@@ -9,7 +10,7 @@ type EntryKey = [string, number, number, number, number];
 
 interface EntryRecord {
   k: EntryKey;
-  m: ReplayMessage;
+  m: StreamEntry;
   /** Size in bytes (JSON length), for the byte cap. */
   b: number;
 }
@@ -271,6 +272,34 @@ export class IndexedDbReplayBuffer extends BufferBase {
     }
   }
 
+  protected async doPurgeAudit(): Promise<void> {
+    this.#memory?.purgeAudit();
+    try {
+      const db = await this.#database();
+      // Strict: this removes what another user of the browser may not read, so it must reach the disk.
+      const tx = db.transaction(['entries', 'streams'], 'readwrite', { durability: 'strict' });
+      const done = tx.done;
+      done.catch(() => undefined); // awaited below
+      const entries = tx.objectStore('entries');
+      const streams = tx.objectStore('streams');
+      for (const state of await streams.getAll()) {
+        if (state.audit === false) continue;
+        for (let cursor = await entries.openCursor(streamRange(state.s)); cursor !== null; cursor = await cursor.continue()) {
+          if (cursor.value.m.type !== 'audit_log') continue;
+          state.count--;
+          state.bytes -= cursor.value.b;
+          unwrap(cursor).delete();
+        }
+        state.audit = false;
+        unwrap(streams).put(state);
+      }
+      tx.commit?.();
+      await done;
+    } catch (cause) {
+      if (this.#memory === undefined) throw cause;
+    }
+  }
+
   protected async doClose(): Promise<void> {
     await this.#reopen();
     this.#memory?.clear();
@@ -312,7 +341,7 @@ export class IndexedDbReplayBuffer extends BufferBase {
     }
   }
 
-  async cursor(stream: string): Promise<StreamCursor | null> {
+  async cursor(stream: string): Promise<Cursor | null> {
     if (this.#memory !== undefined) return this.#memory.cursor(stream);
     try {
       const db = await this.#database();

@@ -1,5 +1,6 @@
 import { applyBatches, BufferBase, comparePositions, DEFAULT_REPLAY_LIMIT, emptyState, evictionCount, type ResolvedOptions, type SizedEntry, type SkipReporter, type StreamState } from './core.js';
-import type { CommittedBatch, Position, ReplayBatch, ReplaySnapshot, StoredEntry, StreamCursor } from './types.js';
+import type { Cursor } from '@logwire/protocol';
+import type { CommittedBatch, Position, ReplayBatch, ReplaySnapshot, StoredEntry } from './types.js';
 import { Persistence } from './types.js';
 
 interface MemoryStream {
@@ -42,6 +43,23 @@ export class MemoryStore {
     this.#streams.clear();
   }
 
+  purgeAudit(): void {
+    for (const { state, entries } of this.#streams.values()) {
+      if (state.audit === false) continue;
+      // In place (no spread): a stream may hold tens of thousands of entries.
+      let kept = 0;
+      for (const entry of entries) {
+        if (entry.message.type !== 'audit_log') entries[kept++] = entry;
+        else {
+          state.count--;
+          state.bytes -= entry.size;
+        }
+      }
+      entries.length = kept;
+      state.audit = false;
+    }
+  }
+
   load(stream: string, limit: number): ReplaySnapshot {
     const s = this.#streams.get(stream);
     if (s === undefined) return { cursor: null, entries: [] };
@@ -60,7 +78,7 @@ export class MemoryStore {
     return out;
   }
 
-  cursor(stream: string): StreamCursor | null {
+  cursor(stream: string): Cursor | null {
     return this.#streams.get(stream)?.state.cursor ?? null;
   }
 }
@@ -87,6 +105,10 @@ export class MemoryReplayBuffer extends BufferBase {
     this.#store.clear();
   }
 
+  protected async doPurgeAudit(): Promise<void> {
+    this.#store.purgeAudit();
+  }
+
   protected async doClose(): Promise<void> {
     this.#store.clear();
   }
@@ -99,7 +121,7 @@ export class MemoryReplayBuffer extends BufferBase {
     return this.#store.readAfter(stream, after, limit);
   }
 
-  async cursor(stream: string): Promise<StreamCursor | null> {
+  async cursor(stream: string): Promise<Cursor | null> {
     return this.#store.cursor(stream);
   }
 }

@@ -1,5 +1,5 @@
 import type { Unsubscribe } from 'nanoevents';
-import type { GapMessage, LogMessage } from '@logwire/protocol';
+import type { Cursor, StreamEntry, WelcomeData } from '@logwire/protocol';
 
 /** Where the replay buffer keeps what it stores. */
 export const Persistence = {
@@ -12,11 +12,8 @@ export const Persistence = {
 /** One of the persistence kinds. */
 export type Persistence = (typeof Persistence)[keyof typeof Persistence];
 
-/** Position of a stream: the server's stream epoch and the id of the last message stored. */
-export interface StreamCursor {
-  epoch: string;
-  id: string;
-}
+/** The stream position a buffer stores: the protocol's {@link Cursor}. @deprecated Use `Cursor`. */
+export type StreamCursor = Cursor;
 
 /**
  * Where an entry sits in its stream, in stored order: `[generation, ms, seq, sub]`. A message with
@@ -26,25 +23,85 @@ export interface StreamCursor {
  */
 export type Position = readonly [generation: number, ms: number, seq: number, sub: number];
 
-/** What the buffer stores: a log message or a gap marker, exactly as received. */
-export type ReplayMessage = LogMessage | GapMessage;
+/**
+ * What the buffer stores, a log message or a gap marker exactly as received: the protocol's
+ * {@link StreamEntry}. @deprecated Use `StreamEntry`.
+ */
+export type ReplayMessage = StreamEntry;
+
+/** An entry as the client hands it to the replay buffer: the protocol's {@link StreamEntry}. @deprecated Use `StreamEntry`. */
+export type ReplayEntry = StreamEntry;
+
+/** What the client restored from its replay buffer (the `restore` event). */
+export interface ReplayRestored {
+  /** Entries emitted from storage (log messages and gap markers). */
+  entries: number;
+  /** The stored cursor the client resumes from, if any. */
+  cursor: Cursor | undefined;
+  /** Where the buffer keeps its entries. */
+  persistence: Persistence;
+}
+
+/**
+ * The client's side of a replay attachment. `replay()` implements the
+ * other side; applications do not call this.
+ */
+export interface ReplayHost {
+  /** The endpoint URL. */
+  readonly url: string;
+  /** Identifies the client's filter (given at construction) in stream keys; `''` for no filter. */
+  readonly filterKey: string;
+  /** Emits stored entries as `message` and `gap` events, dropping messages already emitted (by id). */
+  emit(entries: readonly StreamEntry[]): void;
+  /** Sets where the next connection resumes from (`null`: a fresh start). */
+  resumeFrom(cursor: Cursor | null): void;
+  /** Fires the `restore` event. */
+  restored(restored: ReplayRestored): void;
+  /** `true`: this client may hold the socket (connects if asked to); `false`: it drops its socket and follows. */
+  setLeader(leader: boolean): void;
+}
+
+/** A replay buffer attached to one client (what `replay()` returns, after `attach`). */
+export interface ReplaySession {
+  /** Stores what one received batch delivered, with the cursor after it. Never throws. */
+  record(entries: readonly StreamEntry[], cursor: Cursor | null): void;
+  /**
+   * The server's `welcome` for this client's connection: with `audit: false` the session removes
+   * every stored audit entry (an earlier session of this browser may have had the permission).
+   */
+  welcome?(welcome: WelcomeData): void;
+  /** Removes everything stored (every stream of the buffer); works offline. */
+  clear(): Promise<void>;
+  /** Detaches: hands the socket over to another tab and closes storage the session opened. */
+  close(): void;
+  /** Where entries are kept, once the buffer is open. */
+  readonly persistence: Persistence | undefined;
+  /** `'leader'` (holds the socket), `'follower'` (another tab does), or `undefined` before it is decided. */
+  readonly role: 'leader' | 'follower' | undefined;
+}
+
+/** Something that attaches a replay buffer to a client: what `replay()` returns. */
+export interface ReplayAttachment {
+  /** Called once by the client's constructor. */
+  attach(host: ReplayHost): ReplaySession;
+}
 
 /** A stored entry and its position. */
 export interface StoredEntry {
   position: Position;
-  message: ReplayMessage;
+  message: StreamEntry;
 }
 
 /** One received batch: the messages and gap markers in arrival order, and the cursor after them. */
 export interface ReplayBatch {
-  entries: readonly ReplayMessage[];
+  entries: readonly StreamEntry[];
   /** The stream cursor after this batch; omit it against servers that send no ids or epochs. */
-  cursor?: StreamCursor | null;
+  cursor?: Cursor | null;
 }
 
 /** What `load()` returns: the stored cursor and the newest entries, oldest first. */
 export interface ReplaySnapshot {
-  cursor: StreamCursor | null;
+  cursor: Cursor | null;
   entries: StoredEntry[];
 }
 
@@ -56,7 +113,7 @@ export interface CommittedBatch {
   /** The entries stored, oldest first (duplicates already dropped). */
   entries: StoredEntry[];
   /** The stream's stored cursor after this commit. */
-  cursor: StreamCursor | null;
+  cursor: Cursor | null;
 }
 
 /** Codes of {@link ReplayWarning}: conditions the buffer handled on its own. */
@@ -134,9 +191,14 @@ export interface ReplayBuffer {
   /** Up to `limit` stored entries after `after` (all from the start when `null`), oldest first. */
   readAfter(stream: string, after: Position | null, limit?: number): Promise<StoredEntry[]>;
   /** The stored cursor of a stream. */
-  cursor(stream: string): Promise<StreamCursor | null>;
+  cursor(stream: string): Promise<Cursor | null>;
   /** Removes every stream's entries and cursors, and drops queued appends. Needs no connection. */
   clear(): Promise<void>;
+  /**
+   * Removes every stored `audit_log` entry of every stream (after writing what is queued); log
+   * messages, gap markers and cursors stay. Never rejects.
+   */
+  purgeAudit(): Promise<void>;
   /** Writes what is queued and closes storage; later appends are ignored. */
   close(): Promise<void>;
   /** Subscribes to an event; returns the function that unsubscribes. */
