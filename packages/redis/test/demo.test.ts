@@ -23,7 +23,7 @@ function start(name: string): Promise<number> {
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /http:\/\/localhost:(\d+)/.exec(out);
+      const match = /http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (match) resolve(Number(match[1]));
     });
     child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
