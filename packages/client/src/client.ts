@@ -255,7 +255,8 @@ export class LogStreamClient {
       if (this.#closed) return;
       const fatal = fatalClose(event.code, this.#httpStatus);
       if (fatal !== undefined) {
-        const why = this.#httpStatus !== undefined ? `HTTP ${this.#httpStatus}` : `close ${event.code}${event.reason ? ` (${event.reason})` : ''}`;
+        const why =
+          this.#httpStatus !== undefined ? `HTTP ${this.#httpStatus}` : `close ${event.code}${event.reason ? ` (${event.reason})` : ''}`;
         this.#fail(fatal, `the server refused the connection for good: ${why}; not retrying`);
         this.#setState(ConnectionState.Closed);
         return;

@@ -5,5 +5,14 @@ export type { ReplayAttachment, ReplayEntry, ReplayHost, ReplayRestored, ReplayS
 export { ReconnectPolicy } from './reconnect-policy.js';
 export type { ReconnectOptions } from './reconnect-policy.js';
 export { ClientErrorCode, LogStreamClientError } from './errors.js';
-export type { AuditLogMessage, Cursor, Filter, GapData, LogMessage, NormalizedFilter, SystemLogMessage, WelcomeData } from '@logwire/protocol';
+export type {
+  AuditLogMessage,
+  Cursor,
+  Filter,
+  GapData,
+  LogMessage,
+  NormalizedFilter,
+  SystemLogMessage,
+  WelcomeData,
+} from '@logwire/protocol';
 export * from './replay/index.js';

@@ -244,7 +244,11 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     move: (move) => this.#selection.move(move),
     toggleActive: () => this.#selection.toggleActive(),
   });
-  readonly #flusher = new FlushScheduler(this, () => this.#flush(), () => this.#store.hasIncoming);
+  readonly #flusher = new FlushScheduler(
+    this,
+    () => this.#flush(),
+    () => this.#store.hasIncoming,
+  );
   #search: CompiledSearch = { matcher: undefined, error: false };
   readonly #suggestions = new Suggestions();
   readonly #loggerFilter = new LoggerFilter();
@@ -352,14 +356,21 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
         <header part="header">
           <h2 part="title">${this.heading}</h2>
           <span class="count" part="count" title="shown / held">${this.#store.viewLogs} / ${total}</span>
-          ${renderNewButton(this, this.bufferedCount, this.droppedWhilePaused, this.#follow.unseen)}
-          ${renderState(this._connection)}
+          ${renderNewButton(this, this.bufferedCount, this.droppedWhilePaused, this.#follow.unseen)} ${renderState(this._connection)}
         </header>
         ${renderToolbar(this, this.#toolbarContext())}
         <div class="columns" part="column-header" aria-hidden="true">${titles}</div>
         ${renderHistoryBar(this.historySrc, this.#history.status, () => void this.loadOlder())}
-        <div class="viewport" part="list" role="log" aria-live="off" aria-label=${this.heading} tabindex="0"
-          @scroll=${this.#follow.onScroll} @wheel=${this.#follow.onWheel}>
+        <div
+          class="viewport"
+          part="list"
+          role="log"
+          aria-live="off"
+          aria-label=${this.heading}
+          tabindex="0"
+          @scroll=${this.#follow.onScroll}
+          @wheel=${this.#follow.onWheel}
+        >
           ${renderEmpty(view.length, total)}
           <div class="sizer" style="height: ${totalHeight(geometry)}px">
             <div class="rows" style="transform: translateY(${offsetOf(geometry, first)}px)">${rows}</div>

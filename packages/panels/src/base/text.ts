@@ -11,7 +11,9 @@ const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\
 
 /** Shows invisible and reordering characters as visible markers: ESC as `␛`, others as `⟨U+202E⟩`. */
 export function visible(text: string): string {
-  return text.replace(INVISIBLE, (char) => (char === '\u001b' ? '␛' : `⟨U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`));
+  return text.replace(INVISIBLE, (char) =>
+    char === '\u001b' ? '␛' : `⟨U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`,
+  );
 }
 
 /** Any value as display text: strings as they are, nothing for null or undefined, the rest as compact JSON. */

@@ -53,7 +53,10 @@ export function escapeForTerminal(text: string): string {
 /** JSON text with every character that could drive a terminal escaped as \uXXXX (still valid JSON). */
 export function safeJson(value: unknown): string {
   // eslint-disable-next-line no-control-regex
-  return JSON.stringify(value).replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 interface Parsed {
@@ -87,7 +90,8 @@ function parseArgs(args: string[]): Parsed | string {
       } else if (arg === '--logger') (filter.loggers ??= []).push(value());
       else if (arg === '--type') {
         const raw = value().toLowerCase();
-        const type: LogType | undefined = raw === 'system' || raw === 'system_log' ? 'system_log' : raw === 'audit' || raw === 'audit_log' ? 'audit_log' : undefined;
+        const type: LogType | undefined =
+          raw === 'system' || raw === 'system_log' ? 'system_log' : raw === 'audit' || raw === 'audit_log' ? 'audit_log' : undefined;
         if (type === undefined) return '--type must be system or audit';
         (filter.types ??= []).push(type);
       } else if (arg === '--text') filter.text = value();

@@ -156,7 +156,11 @@ export class Logger {
 
   /** A logger with the same name whose records all carry `bindings` (e.g. `{ instance_id }`). */
   child(bindings: Fields): Logger {
-    return new Logger(this.#tree, this.name, this.#bindings === undefined ? mergeFields({}, bindings) : mergeFields(this.#bindings, bindings));
+    return new Logger(
+      this.#tree,
+      this.name,
+      this.#bindings === undefined ? mergeFields({}, bindings) : mergeFields(this.#bindings, bindings),
+    );
   }
 
   /** Fields bound to this logger by {@link Logger.child}. */
@@ -232,7 +236,11 @@ export class Logger {
  *
  * @example auditLog(getLogger('audit.instance'), 'Instance spawned', { action: 'instance_spawn', metadata: { instance_id: 'abc123' } })
  */
-export function auditLog(logger: Logger, message: string, options: { action?: string; metadata?: Fields; level?: LevelName } & Fields = {}): void {
+export function auditLog(
+  logger: Logger,
+  message: string,
+  options: { action?: string; metadata?: Fields; level?: LevelName } & Fields = {},
+): void {
   try {
     const { action, metadata, level, ...extra } = options;
     const base = typeof metadata === 'object' && metadata !== null ? metadata : undefined;
@@ -306,7 +314,11 @@ export class LoggerTree {
   /** Sets the minimum level of the subtree under `prefix` (`''` for every logger). */
   setLevel(prefix: string, level: LevelName | string): void {
     const name = toLevelName(level);
-    if (name === undefined) throw new LogwireError(LogwireErrorCode.InvalidOption, `Unknown level "${level}": use one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL`);
+    if (name === undefined)
+      throw new LogwireError(
+        LogwireErrorCode.InvalidOption,
+        `Unknown level "${level}": use one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL`,
+      );
     this.settings.levels.set(prefix, Level[name]);
     this.version++;
   }
@@ -327,7 +339,15 @@ export class LoggerTree {
    * Classifies, formats, redacts and hands on one record. `site` is the call site, or the public
    * function whose caller is the call site (captured only for system records, only when enabled).
    */
-  write(level: LevelName, logger: string, message: string, fields: Fields | undefined, time: number, site: Callsite | Function | undefined, audit: boolean): void {
+  write(
+    level: LevelName,
+    logger: string,
+    message: string,
+    fields: Fields | undefined,
+    time: number,
+    site: Callsite | Function | undefined,
+    audit: boolean,
+  ): void {
     if (isAuditRecord(logger, message, audit || auditFlag(fields))) {
       const { action, metadata } = auditParts(fields, message);
       this.writeAudit(level, logger, message, action, metadata, time);
@@ -454,11 +474,21 @@ function auditFlag(fields: unknown, bindings?: Fields): boolean {
  */
 export function mergeFields(base: Fields, over: Fields | undefined): Fields {
   const out: Fields = {};
-  for (const key of ownKeys(base)) define(out, key, readSafely(() => base[key]));
-  if (over !== undefined) for (const key of ownKeys(over)) define(out, key, readSafely(() => over[key]));
+  for (const key of ownKeys(base))
+    define(
+      out,
+      key,
+      readSafely(() => base[key]),
+    );
+  if (over !== undefined)
+    for (const key of ownKeys(over))
+      define(
+        out,
+        key,
+        readSafely(() => over[key]),
+      );
   return out;
 }
-
 
 // Assignment, except for `__proto__`, which must stay a plain own property (see adapters/shared.ts).
 function define(target: Fields, key: string, value: unknown): void {

@@ -79,7 +79,14 @@ async function resume(context: StreamContext, connection: Connection, message: H
       welcome(WelcomeMode.Fresh);
       const head = hub.delivered;
       const messages = plan.tail === 0 || head === undefined ? [] : hub.recent(plan.tail, connection.filter.accepts, head.position);
-      sendBatch(context, connection, null, visibleHead(hub, audit)?.id ?? null, messages.map((m) => m.frame), false);
+      sendBatch(
+        context,
+        connection,
+        null,
+        visibleHead(hub, audit)?.id ?? null,
+        messages.map((m) => m.frame),
+        false,
+      );
       connection.cursor = head;
       connection.live = true;
       return;

@@ -73,8 +73,18 @@ export class LogStreamEndpoint {
         // A failing tick must not stop the next one; per-connection failures are handled inside.
       }
     };
-    this.#timers.push(setInterval(guard(() => heartbeat(this.#context)), resolved.heartbeatInterval));
-    this.#timers.push(setInterval(guard(() => ping(this.#context)), resolved.pingInterval));
+    this.#timers.push(
+      setInterval(
+        guard(() => heartbeat(this.#context)),
+        resolved.heartbeatInterval,
+      ),
+    );
+    this.#timers.push(
+      setInterval(
+        guard(() => ping(this.#context)),
+        resolved.pingInterval,
+      ),
+    );
     for (const timer of this.#timers) timer.unref();
   }
 
