@@ -464,7 +464,7 @@ export class LogStreamClient {
   #watchNetwork(): void {
     const target = globalThis as NetworkTarget;
     if (typeof target.addEventListener !== 'function' || typeof target.navigator?.onLine !== 'boolean') return;
-    this.#offline = target.navigator.onLine === false;
+    this.#offline = !target.navigator.onLine;
     const offline = () => {
       this.#offline = true;
       if (this.#socket === undefined) this.#stopRetry();

@@ -27,7 +27,7 @@ export function parseClientMessage(input: unknown, maxLength = 64 * 1024): Clien
       }
     } else if (Array.isArray(input) && input.every((part) => ArrayBuffer.isView(part))) {
       // `ws` hands fragmented messages over as an array of Buffers.
-      return parseClientMessage(concat(input as ArrayBufferView[]), maxLength);
+      return parseClientMessage(concat(input), maxLength);
     } else return fail(ProtocolErrorCode.UnsupportedInput, 'expected a string or bytes');
     if (text.length > maxLength)
       return fail(ProtocolErrorCode.TooLarge, `frame of ${text.length} characters exceeds the limit of ${maxLength}`);
@@ -84,7 +84,7 @@ export function validateClientMessage(value: unknown): ClientParseResult {
       if (!Array.isArray(capabilities) || capabilities.length > 32 || !capabilities.every((c) => typeof c === 'string')) {
         return fail(ProtocolErrorCode.InvalidMessage, 'data.capabilities must be an array of strings', 'data.capabilities');
       }
-      hello.data.capabilities = capabilities as string[];
+      hello.data.capabilities = capabilities;
     }
     const auth = data['auth'];
     if (auth !== undefined) {

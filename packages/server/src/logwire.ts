@@ -4,7 +4,7 @@ import { isMainThread } from 'node:worker_threads';
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import { LogHub, type LogHubOptions } from './hub/log-hub.js';
 import type { Fields, LogEntry } from './logger/format.js';
-import { type AuditOptions, type IngestRecord, Logger, LoggerTree, mergeFields } from './logger/logger.js';
+import { type AuditOptions, type IngestRecord, type Logger, LoggerTree, mergeFields } from './logger/logger.js';
 import { createRedactor, type RedactOptions } from './redact/redactor.js';
 import { LogStreamEndpoint, type LogStreamEndpointOptions } from './transport/ws-endpoint.js';
 import { LogStore, type PersistenceOptions, type StoreEvents } from './persistence/store.js';

@@ -43,7 +43,7 @@ function toEntry(record: EntryRecord): StoredEntry {
 }
 
 function errorName(cause: unknown): string {
-  return typeof cause === 'object' && cause !== null && 'name' in cause ? String((cause as { name: unknown }).name) : '';
+  return typeof cause === 'object' && cause !== null && 'name' in cause ? String(cause.name) : '';
 }
 
 function describe(cause: unknown): string {

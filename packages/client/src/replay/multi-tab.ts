@@ -110,7 +110,7 @@ export class TabCoordinator {
     this.mode = shared ? 'shared' : 'solo';
     this.#locks = shared ? locks : undefined;
     if (shared) {
-      this.#channel = new Channel!(this.#name);
+      this.#channel = new Channel(this.#name);
       this.#channel.onmessage = (event: MessageEvent<ChannelMessage>) => this.#onMessage(event.data);
     }
   }

@@ -120,7 +120,7 @@ export async function fetchHistory<M extends LogMessage>(
     if (message === undefined) skipped++;
     else messages.push(message);
   }
-  return { ok: true, messages, skipped, cursor: page.cursor as string | null };
+  return { ok: true, messages, skipped, cursor: page.cursor };
 }
 
 /**

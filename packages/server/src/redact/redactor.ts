@@ -117,7 +117,7 @@ export const DEFAULT_REDACT_PATTERNS: readonly RedactPattern[] = [
       `(${SECRET_WORDS})("?\\s{0,8}[:=]\\s{0,8})("[^"\\n]{0,512}"|'[^'\\n]{0,512}'|(?:bearer|basic|token|digest)\\s+[^\\s&,;"']+|[^\\s&,;"']+)`,
       'gi',
     ),
-    replacement: (_match, key, separator, value) => key + separator + quoteLike(value as string),
+    replacement: (_match, key, separator, value) => key + separator + quoteLike(value),
     trigger: (text) => HAS_SEPARATOR.test(text),
   },
   {
@@ -125,11 +125,11 @@ export const DEFAULT_REDACT_PATTERNS: readonly RedactPattern[] = [
     replacement: '$1 [REDACTED]',
     trigger: (text) => HAS_BEARER.test(text),
   },
-  { pattern: /(:\/\/[^\s:@/?#]+):[^\s@/?#]+@/g, replacement: '$1:[REDACTED]@', trigger: (text) => HAS_SCHEME.test(text) },
-  { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, trigger: (text) => HAS_JWT.test(text) },
+  { pattern: /(:\/\/[^\s:@/?#]+):[^\s@/?#]+@/g, replacement: '$1:[REDACTED]@', trigger: (text) => text.includes('://') },
+  { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, trigger: (text) => text.includes('eyJ') },
   {
     pattern: /-----BEGIN[A-Z ]{0,40}PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]{0,40}PRIVATE KEY-----|$)/g,
-    trigger: (text) => HAS_PEM.test(text),
+    trigger: (text) => text.includes('PRIVATE KEY-----'),
   },
   {
     pattern:

@@ -23,7 +23,7 @@ export function startLegacy(context: StreamContext, connection: Connection): voi
       connection,
       replay.map((message) => Buffer.from(message.frame)),
     );
-    connection.sentUpTo = replay[replay.length - 1] as StreamMessage;
+    connection.sentUpTo = replay[replay.length - 1];
   }
 }
 

@@ -294,7 +294,7 @@ function namesHello(data: unknown): boolean {
   let text: string;
   if (typeof data === 'string') text = data;
   else if (Buffer.isBuffer(data)) text = data.toString('utf8');
-  else if (Array.isArray(data) && data.every((part) => Buffer.isBuffer(part))) text = Buffer.concat(data as Buffer[]).toString('utf8');
+  else if (Array.isArray(data) && data.every((part) => Buffer.isBuffer(part))) text = Buffer.concat(data).toString('utf8');
   else if (data instanceof ArrayBuffer) text = Buffer.from(data).toString('utf8');
   else return false;
   try {
