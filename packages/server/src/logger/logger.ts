@@ -1,7 +1,7 @@
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { Redactor } from '../redact/redactor.js';
-import { type Callsite, captureCallsite, UNKNOWN_CALLSITE } from './callsite.js';
+import { type CallBoundary, type Callsite, captureCallsite, UNKNOWN_CALLSITE } from './callsite.js';
 import { hasAuditSegment, isAudit, isAuditRecord } from './classify.js';
 import { type Fields, type LogEntry, formatAuditData, formatSystemData, messageText } from './format.js';
 import { DEFAULT_MAX_RECORD_BYTES, MIN_MAX_RECORD_BYTES } from './record-size.js';
@@ -133,6 +133,7 @@ export class Logger {
   /** Logs at a level given by name (any case; `warn` and `fatal` are understood). Unknown names log at INFO. */
   log(level: LevelName | string, message: string | Fields | Error, fields?: string | Fields | Error): void {
     const name = (typeof level === 'string' ? toLevelName(level) : undefined) ?? 'INFO';
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the stack boundary: compared by identity, never called
     this.#emit(name, message, fields, this.log, this.isEnabled(name));
   }
 
@@ -192,7 +193,7 @@ export class Logger {
    * threshold (`enabled` false) the record goes on only when the audit rule claims it: the
    * arguments are read, but nothing is captured, merged or formatted.
    */
-  #emit(level: LevelName, a: unknown, b: unknown, boundary: Function, enabled: boolean): void {
+  #emit(level: LevelName, a: unknown, b: unknown, boundary: CallBoundary, enabled: boolean): void {
     let text = '';
     let kept = enabled;
     try {
@@ -345,7 +346,7 @@ export class LoggerTree {
     message: string,
     fields: Fields | undefined,
     time: number,
-    site: Callsite | Function | undefined,
+    site: Callsite | CallBoundary | undefined,
     audit: boolean,
   ): void {
     if (isAuditRecord(logger, message, audit || auditFlag(fields))) {
@@ -462,7 +463,7 @@ function auditFlag(fields: unknown, bindings?: Fields): boolean {
     if (isObject && (bindings === undefined || Object.prototype.propertyIsEnumerable.call(fields, 'audit'))) {
       return (fields as Fields)['audit'] === true;
     }
-    return bindings !== undefined && bindings['audit'] === true;
+    return bindings?.['audit'] === true;
   } catch {
     return false;
   }
@@ -474,19 +475,15 @@ function auditFlag(fields: unknown, bindings?: Fields): boolean {
  */
 export function mergeFields(base: Fields, over: Fields | undefined): Fields {
   const out: Fields = {};
-  for (const key of ownKeys(base))
-    define(
-      out,
-      key,
-      readSafely(() => base[key]),
-    );
-  if (over !== undefined)
-    for (const key of ownKeys(over))
-      define(
-        out,
-        key,
-        readSafely(() => over[key]),
-      );
+  for (const key of ownKeys(base)) {
+    const value = readSafely(() => base[key]);
+    define(out, key, value);
+  }
+  if (over === undefined) return out;
+  for (const key of ownKeys(over)) {
+    const value = readSafely(() => over[key]);
+    define(out, key, value);
+  }
   return out;
 }
 
