@@ -79,7 +79,7 @@ export const command: Command = {
 
 function describe(result: VerifyResult, keyed: boolean): string {
   const names = result.fileNames;
-  const span = names.length === 0 ? '' : names.length === 1 ? ` (${names[0]})` : ` (${names[0]} … ${names[names.length - 1]})`;
+  const span = names.length === 0 ? '' : names.length === 1 ? ` (${names[0]!})` : ` (${names[0]!} … ${names[names.length - 1]!})`;
   const lines: string[] = [`verified ${result.dir}: ${names.length} trail file(s)${span}, ${result.records} line(s) checked`];
   if (result.problem !== undefined) {
     lines.push(`INVALID: ${result.problem.reason} at ${result.problem.file}:${result.problem.line}`, `  ${result.problem.message}`);

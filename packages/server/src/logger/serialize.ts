@@ -142,9 +142,11 @@ export function toJsonSafe(value: unknown, depth: number, seen: WeakSet<object>)
     case 'function':
     case 'symbol':
       return null;
+    case 'object':
+      break;
   }
   if (value === null) return null;
-  const object = value as object;
+  const object = value;
   try {
     if (seen.has(object)) return '[Circular]';
     if (depth >= MAX_DEPTH) return '[Truncated]';
@@ -157,27 +159,14 @@ export function toJsonSafe(value: unknown, depth: number, seen: WeakSet<object>)
       return result;
     }
     if (Array.isArray(object)) {
-      const out = object.slice(0, MAX_KEYS).map((item) =>
-        toJsonSafe(
-          readSafely(() => item),
-          depth + 1,
-          seen,
-        ),
-      );
+      const out = object.slice(0, MAX_KEYS).map((item: unknown) => toJsonSafe(item, depth + 1, seen));
       seen.delete(object);
       return out;
     }
     const out: Record<string, unknown> = {};
     for (const key of ownKeys(object).slice(0, MAX_KEYS)) {
-      define(
-        out,
-        key,
-        toJsonSafe(
-          readSafely(() => (object as Record<string, unknown>)[key]),
-          depth + 1,
-          seen,
-        ),
-      );
+      const item = readSafely(() => (object as Record<string, unknown>)[key]);
+      define(out, key, toJsonSafe(item, depth + 1, seen));
     }
     seen.delete(object);
     return out;

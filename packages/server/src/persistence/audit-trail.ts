@@ -103,7 +103,7 @@ export class AuditTrail {
         `persistence.audit.retentionDays must be a whole number of days ≥ 1, got ${String(options.retentionDays)}`,
       );
     }
-    if (options.integrityKey !== undefined && options.integrityKey.length === 0) {
+    if (options.integrityKey?.length === 0) {
       throw new LogwireError(LogwireErrorCode.InvalidOption, 'persistence.audit.integrityKey must not be empty');
     }
     if (options.integrityKey !== undefined) {
