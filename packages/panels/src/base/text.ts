@@ -58,11 +58,12 @@ export function escapeInvisible(text: string): string {
 export function searchText(value: unknown): string {
   const parts: string[] = [];
   const walk = (node: unknown, depth: number): void => {
-    if (node === null || node === undefined) return;
-    if (typeof node !== 'object') {
+    if (typeof node === 'string' || typeof node === 'number' || typeof node === 'boolean' || typeof node === 'bigint') {
       parts.push(String(node));
       return;
     }
+    // Nothing to search in null, undefined, functions and symbols (JSON data has none of the last two).
+    if (typeof node !== 'object' || node === null) return;
     if (depth > 8) return;
     if (Array.isArray(node)) {
       for (const item of node) walk(item, depth + 1);
