@@ -186,12 +186,11 @@ async function server(variant, dir) {
   console.log(httpServer.address().port);
   const delay = monitorEventLoopDelay({ resolution: 10 });
   let ticks = 0;
-  let started = 0;
   const input = lineReader(process.stdin);
   await input();
   delay.enable();
   setInterval(() => ticks++, TIMER_MS);
-  started = performance.now();
+  const started = performance.now();
   let busy = variant === 'busy';
   const work = () => {
     const from = performance.now();

@@ -256,7 +256,9 @@ export class LogStreamClient {
       const fatal = fatalClose(event.code, this.#httpStatus);
       if (fatal !== undefined) {
         const why =
-          this.#httpStatus !== undefined ? `HTTP ${this.#httpStatus}` : `close ${event.code}${event.reason ? ` (${event.reason})` : ''}`;
+          this.#httpStatus !== undefined
+            ? `HTTP ${this.#httpStatus}`
+            : `close ${event.code ?? '(no code)'}${event.reason ? ` (${event.reason})` : ''}`;
         this.#fail(fatal, `the server refused the connection for good: ${why}; not retrying`);
         this.#setState(ConnectionState.Closed);
         return;

@@ -1,6 +1,6 @@
 import { compileGlob, hasWildcard } from './glob.js';
 import { isLevelName, LEVEL_NAMES } from './levels.js';
-import type { Filter, LogType } from './messages.js';
+import type { LogType } from './messages.js';
 
 /** Most logger patterns a filter may hold. */
 export const MAX_FILTER_PATTERNS = 64;
