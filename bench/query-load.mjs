@@ -42,14 +42,21 @@ async function main() {
       results[variant] = await once(variant, dir, queries, limitSeconds, (cursor) => scannedMb(written, lines, cursor));
     }
     const m = machine();
-    console.log(`CPU: ${m.cpu}; Node ${m.node}; ${m.platform}; load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
+    console.log(
+      `CPU: ${m.cpu}; Node ${m.node}; ${m.platform}; load average ${os
+        .loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' ')}`,
+    );
     const over = `${fmt(written / 1e6)} MB (system.log + rotated files)`;
     console.log(`\n### ${queries} concurrent text queries over ${over}, app timer every ${TIMER_MS} ms\n`);
     const row = (variant) => {
       const r = results[variant];
       if (r.timedOut) return [variant, `> ${limitSeconds} s (stopped)`, '—', '—', '—', '—', '—'];
       if (r.failed) return [variant, `failed: ${r.failed}`, '—', '—', '—', '—', '—'];
-      const statuses = Object.entries(r.statuses).map(([status, count]) => `${count}× ${status}`).join(', ');
+      const statuses = Object.entries(r.statuses)
+        .map(([status, count]) => `${count}× ${status}`)
+        .join(', ');
       const ticks = `${fmt(r.tickRatio * 100, 0)} %`;
       return [variant, fmt(r.seconds, 1), fmt(r.p99Ms, 1), fmt(r.maxMs, 0), ticks, statuses, fmt(r.mbScanned, 0)];
     };
@@ -74,7 +81,8 @@ function writeDirectory(dir, sizeMb) {
     const target = Math.min(perFile, sizeMb * 1e6 - written);
     while (bytes < target) {
       const ms = T0 + i;
-      const text = `{"id":"${ms}-0","timestamp":"${new Date(ms).toISOString()}","level":"INFO","logger":"app.worker.${i % 17}",` +
+      const text =
+        `{"id":"${ms}-0","timestamp":"${new Date(ms).toISOString()}","level":"INFO","logger":"app.worker.${i % 17}",` +
         `"message":"job ${i} finished after ${i % 997} ms for tenant t-${i % 31}","tenant":"t-${i % 31}","i":${i}}`;
       lines.push(text);
       bytes += text.length + 1;
@@ -178,12 +186,11 @@ async function server(variant, dir) {
   console.log(httpServer.address().port);
   const delay = monitorEventLoopDelay({ resolution: 10 });
   let ticks = 0;
-  let started = 0;
   const input = lineReader(process.stdin);
   await input();
   delay.enable();
   setInterval(() => ticks++, TIMER_MS);
-  started = performance.now();
+  const started = performance.now();
   let busy = variant === 'busy';
   const work = () => {
     const from = performance.now();

@@ -39,7 +39,9 @@ const backplane = new RedisBackplane({
 });
 backplane.on('outage', ({ error }) => console.error(`${node}: ${error.message}`));
 backplane.on('recovered', ({ downMs }) => console.error(`${node}: Redis is back after ${downMs} ms`));
-backplane.on('gap', ({ gap }) => console.error(`${node}: ${gap.reason} gap in the stream (${gap.from ?? 'start of the epoch'} → ${gap.to ?? 'unknown'})`));
+backplane.on('gap', ({ gap }) =>
+  console.error(`${node}: ${gap.reason} gap in the stream (${gap.from ?? 'start of the epoch'} → ${gap.to ?? 'unknown'})`),
+);
 
 const dir = mkdtempSync(join(tmpdir(), 'logwire-two-node-'));
 const logwire = createLogwire({

@@ -13,8 +13,12 @@ export default {
       packageLinkPhase({ customElementsManifest }) {
         for (const module of customElementsManifest.modules) {
           for (const declaration of module.declarations ?? []) {
-            if (Array.isArray(declaration.attributes)) declaration.attributes = declaration.attributes.filter((attribute) => !attribute.name.startsWith('_'));
-            if (Array.isArray(declaration.events)) declaration.events = declaration.events.filter((event) => typeof event.name === 'string' && event.name.startsWith('logwire-'));
+            if (Array.isArray(declaration.attributes))
+              declaration.attributes = declaration.attributes.filter((attribute) => !attribute.name.startsWith('_'));
+            if (Array.isArray(declaration.events))
+              declaration.events = declaration.events.filter(
+                (event) => typeof event.name === 'string' && event.name.startsWith('logwire-'),
+              );
           }
         }
       },

@@ -255,7 +255,10 @@ export class LogStreamClient {
       if (this.#closed) return;
       const fatal = fatalClose(event.code, this.#httpStatus);
       if (fatal !== undefined) {
-        const why = this.#httpStatus !== undefined ? `HTTP ${this.#httpStatus}` : `close ${event.code}${event.reason ? ` (${event.reason})` : ''}`;
+        const why =
+          this.#httpStatus !== undefined
+            ? `HTTP ${this.#httpStatus}`
+            : `close ${event.code ?? '(no code)'}${event.reason ? ` (${event.reason})` : ''}`;
         this.#fail(fatal, `the server refused the connection for good: ${why}; not retrying`);
         this.#setState(ConnectionState.Closed);
         return;
@@ -463,7 +466,7 @@ export class LogStreamClient {
   #watchNetwork(): void {
     const target = globalThis as NetworkTarget;
     if (typeof target.addEventListener !== 'function' || typeof target.navigator?.onLine !== 'boolean') return;
-    this.#offline = target.navigator.onLine === false;
+    this.#offline = !target.navigator.onLine;
     const offline = () => {
       this.#offline = true;
       if (this.#socket === undefined) this.#stopRetry();

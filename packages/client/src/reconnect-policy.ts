@@ -46,6 +46,7 @@ export class ReconnectPolicy {
 }
 
 function positive(value: number, name: string): number {
-  if (!(typeof value === 'number' && value >= 0 && Number.isFinite(value))) throw new TypeError(`${name} must be a non-negative number of milliseconds, got ${value}`);
+  if (!(typeof value === 'number' && value >= 0 && Number.isFinite(value)))
+    throw new TypeError(`${name} must be a non-negative number of milliseconds, got ${value}`);
   return value;
 }

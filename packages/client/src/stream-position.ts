@@ -124,5 +124,4 @@ export class StreamPosition {
     this.#last = id;
     return true;
   }
-
 }

@@ -8,9 +8,14 @@ const manifest = JSON.parse(readFileSync(new URL('custom-elements.json', here), 
 const readmeUrl = new URL('README.md', here);
 const readme = readFileSync(readmeUrl, 'utf8');
 
-const cell = (text) => String(text ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/\{@link (\w+)\}/g, '`$1`');
+const cell = (text) =>
+  String(text ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ')
+    .replace(/\{@link (\w+)\}/g, '`$1`');
 const code = (text) => (text === undefined || text === '' ? '—' : `\`${cell(text)}\``);
-const table = (head, rows) => [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+const table = (head, rows) =>
+  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 
 function section(declaration) {
   const members = (declaration.members ?? []).filter((member) => !member.static && (member.privacy ?? 'public') === 'public');
@@ -22,27 +27,47 @@ function section(declaration) {
     '',
     table(
       ['attribute', 'property', 'type', 'default', 'description'],
-      fields.map((field) => [code(field.attribute), code(field.name), code(field.type?.text), code(field.default), cell(field.description) + (field.readonly ? ' (read-only)' : '')]),
+      fields.map((field) => [
+        code(field.attribute),
+        code(field.name),
+        code(field.type?.text),
+        code(field.default),
+        cell(field.description) + (field.readonly ? ' (read-only)' : ''),
+      ]),
     ),
     '',
     '#### Methods',
     '',
     table(
       ['method', 'description'],
-      methods.map((method) => [code(`${method.name}(${(method.parameters ?? []).map((p) => `${p.name}: ${p.type?.text ?? 'unknown'}`).join(', ')}): ${method.return?.type?.text ?? 'void'}`), cell(method.description)]),
+      methods.map((method) => [
+        code(
+          `${method.name}(${(method.parameters ?? []).map((p) => `${p.name}: ${p.type?.text ?? 'unknown'}`).join(', ')}): ${method.return?.type?.text ?? 'void'}`,
+        ),
+        cell(method.description),
+      ]),
     ),
     '',
     '#### Events',
     '',
-    table(['event', 'description'], (declaration.events ?? []).map((event) => [code(event.name), cell(event.description)])),
+    table(
+      ['event', 'description'],
+      (declaration.events ?? []).map((event) => [code(event.name), cell(event.description)]),
+    ),
     '',
     '#### Parts',
     '',
-    table(['part', 'description'], (declaration.cssParts ?? []).map((p) => [code(p.name), cell(p.description)])),
+    table(
+      ['part', 'description'],
+      (declaration.cssParts ?? []).map((p) => [code(p.name), cell(p.description)]),
+    ),
     '',
     '#### CSS custom properties',
     '',
-    table(['property', 'description'], (declaration.cssProperties ?? []).map((p) => [code(p.name), cell(p.description)])),
+    table(
+      ['property', 'description'],
+      (declaration.cssProperties ?? []).map((p) => [code(p.name), cell(p.description)]),
+    ),
   );
   return out.join('\n');
 }

@@ -18,7 +18,8 @@ export function parseClientMessage(input: unknown, maxLength = 64 * 1024): Clien
     if (typeof input === 'string') text = input;
     else if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
       const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-      if (bytes.byteLength > maxLength) return fail(ProtocolErrorCode.TooLarge, `frame of ${bytes.byteLength} bytes exceeds the limit of ${maxLength}`);
+      if (bytes.byteLength > maxLength)
+        return fail(ProtocolErrorCode.TooLarge, `frame of ${bytes.byteLength} bytes exceeds the limit of ${maxLength}`);
       try {
         text = utf8.decode(bytes);
       } catch {
@@ -26,9 +27,10 @@ export function parseClientMessage(input: unknown, maxLength = 64 * 1024): Clien
       }
     } else if (Array.isArray(input) && input.every((part) => ArrayBuffer.isView(part))) {
       // `ws` hands fragmented messages over as an array of Buffers.
-      return parseClientMessage(concat(input as ArrayBufferView[]), maxLength);
+      return parseClientMessage(concat(input), maxLength);
     } else return fail(ProtocolErrorCode.UnsupportedInput, 'expected a string or bytes');
-    if (text.length > maxLength) return fail(ProtocolErrorCode.TooLarge, `frame of ${text.length} characters exceeds the limit of ${maxLength}`);
+    if (text.length > maxLength)
+      return fail(ProtocolErrorCode.TooLarge, `frame of ${text.length} characters exceeds the limit of ${maxLength}`);
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -63,7 +65,8 @@ export function validateClientMessage(value: unknown): ClientParseResult {
   if (type === 'hello') {
     if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, 'data must be an object', 'data');
     const v = data['v'];
-    if (typeof v !== 'number' || !Number.isInteger(v)) return fail(ProtocolErrorCode.InvalidMessage, 'data.v must be an integer protocol version', 'data.v');
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      return fail(ProtocolErrorCode.InvalidMessage, 'data.v must be an integer protocol version', 'data.v');
     const hello: HelloMessage = { type: 'hello', data: { v } };
     const cursor = data['cursor'];
     if (cursor !== undefined && cursor !== null) {
@@ -81,7 +84,7 @@ export function validateClientMessage(value: unknown): ClientParseResult {
       if (!Array.isArray(capabilities) || capabilities.length > 32 || !capabilities.every((c) => typeof c === 'string')) {
         return fail(ProtocolErrorCode.InvalidMessage, 'data.capabilities must be an array of strings', 'data.capabilities');
       }
-      hello.data.capabilities = capabilities as string[];
+      hello.data.capabilities = capabilities;
     }
     const auth = data['auth'];
     if (auth !== undefined) {
@@ -90,7 +93,8 @@ export function validateClientMessage(value: unknown): ClientParseResult {
     }
     const tail = data['tail'];
     if (tail !== undefined) {
-      if (typeof tail !== 'number' || !Number.isInteger(tail) || tail < 0) return fail(ProtocolErrorCode.InvalidMessage, 'data.tail must be a non-negative integer', 'data.tail');
+      if (typeof tail !== 'number' || !Number.isInteger(tail) || tail < 0)
+        return fail(ProtocolErrorCode.InvalidMessage, 'data.tail must be a non-negative integer', 'data.tail');
       hello.data.tail = tail;
     }
     return { ok: true, message: hello };

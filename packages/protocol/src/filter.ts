@@ -1,6 +1,6 @@
 import { compileGlob, hasWildcard } from './glob.js';
 import { isLevelName, LEVEL_NAMES } from './levels.js';
-import type { Filter, LogType } from './messages.js';
+import type { LogType } from './messages.js';
 
 /** Most logger patterns a filter may hold. */
 export const MAX_FILTER_PATTERNS = 64;
@@ -32,9 +32,11 @@ export function normalizeFilter(input: unknown): FilterResult {
   let types: LogType[] = [...TYPES];
   if (record['types'] !== undefined) {
     const raw = record['types'];
-    if (!Array.isArray(raw) || raw.length > 8) return { ok: false, message: 'filter.types must be an array of message types', path: 'filter.types' };
+    if (!Array.isArray(raw) || raw.length > 8)
+      return { ok: false, message: 'filter.types must be an array of message types', path: 'filter.types' };
     for (const [index, type] of raw.entries()) {
-      if (!TYPES.includes(type as LogType)) return { ok: false, message: `filter.types[${index}] must be "system_log" or "audit_log"`, path: `filter.types.${index}` };
+      if (!TYPES.includes(type as LogType))
+        return { ok: false, message: `filter.types[${index}] must be "system_log" or "audit_log"`, path: `filter.types.${index}` };
     }
     types = TYPES.filter((type) => raw.includes(type));
   }
@@ -49,10 +51,15 @@ export function normalizeFilter(input: unknown): FilterResult {
   let loggers: string[] = [];
   if (record['loggers'] !== undefined) {
     const raw = record['loggers'];
-    if (!Array.isArray(raw) || raw.length > MAX_FILTER_PATTERNS) return { ok: false, message: `filter.loggers must be an array of at most ${MAX_FILTER_PATTERNS} globs`, path: 'filter.loggers' };
+    if (!Array.isArray(raw) || raw.length > MAX_FILTER_PATTERNS)
+      return { ok: false, message: `filter.loggers must be an array of at most ${MAX_FILTER_PATTERNS} globs`, path: 'filter.loggers' };
     for (const [index, pattern] of raw.entries()) {
       if (typeof pattern !== 'string' || pattern.length === 0 || pattern.length > MAX_FILTER_STRING || pattern === '!') {
-        return { ok: false, message: `filter.loggers[${index}] must be a glob of 1 to ${MAX_FILTER_STRING} characters`, path: `filter.loggers.${index}` };
+        return {
+          ok: false,
+          message: `filter.loggers[${index}] must be a glob of 1 to ${MAX_FILTER_STRING} characters`,
+          path: `filter.loggers.${index}`,
+        };
       }
     }
     loggers = [...new Set(raw as string[])].sort();
@@ -60,7 +67,8 @@ export function normalizeFilter(input: unknown): FilterResult {
   let text = '';
   if (record['text'] !== undefined) {
     const raw = record['text'];
-    if (typeof raw !== 'string' || raw.length > MAX_FILTER_STRING) return { ok: false, message: `filter.text must be a string of at most ${MAX_FILTER_STRING} characters`, path: 'filter.text' };
+    if (typeof raw !== 'string' || raw.length > MAX_FILTER_STRING)
+      return { ok: false, message: `filter.text must be a string of at most ${MAX_FILTER_STRING} characters`, path: 'filter.text' };
     text = raw;
   }
   return { ok: true, filter: { types, level, loggers, text } };

@@ -75,7 +75,7 @@ export function filterSubject(message: LogMessage): FilterSubject {
 function dataContains(data: string | object, lowerText: string): boolean {
   if (typeof data === 'string') return data.toLowerCase().includes(lowerText);
   try {
-    return (JSON.stringify(data) as string).toLowerCase().includes(lowerText);
+    return JSON.stringify(data).toLowerCase().includes(lowerText);
   } catch {
     return true;
   }

@@ -1,5 +1,16 @@
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
-import type { AuditLogMessage, BatchMessage, ErrorMessage, GapMessage, PingMessage, ServerMessage, ServerMessageType, SubscribedMessage, SystemLogMessage, WelcomeMessage } from './messages.js';
+import type {
+  AuditLogMessage,
+  BatchMessage,
+  ErrorMessage,
+  GapMessage,
+  PingMessage,
+  ServerMessage,
+  ServerMessageType,
+  SubscribedMessage,
+  SystemLogMessage,
+  WelcomeMessage,
+} from './messages.js';
 
 /** Options of {@link parse}. */
 export interface ParseOptions {
@@ -108,13 +119,17 @@ function validateWelcome(envelope: Envelope): ParseResult<WelcomeMessage> {
   const bad = checkString(data, 'epoch') ?? checkString(data, 'mode');
   if (bad) return bad;
   const head = data['head'];
-  if (head !== null && typeof head !== 'string') return fail(ProtocolErrorCode.InvalidMessage, `data.head must be a string or null, got ${describeType(head)}`, 'data.head');
+  if (head !== null && typeof head !== 'string')
+    return fail(ProtocolErrorCode.InvalidMessage, `data.head must be a string or null, got ${describeType(head)}`, 'data.head');
   for (const key of ['v', 'ping']) {
     const value = data[key];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return fail(ProtocolErrorCode.InvalidMessage, `data.${key} must be a non-negative number, got ${describeType(value)}`, `data.${key}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      return fail(ProtocolErrorCode.InvalidMessage, `data.${key} must be a non-negative number, got ${describeType(value)}`, `data.${key}`);
   }
-  if (typeof data['audit'] !== 'boolean') return fail(ProtocolErrorCode.InvalidMessage, `data.audit must be a boolean, got ${describeType(data['audit'])}`, 'data.audit');
-  if (!isRecord(data['filter'])) return fail(ProtocolErrorCode.InvalidMessage, `data.filter must be an object, got ${describeType(data['filter'])}`, 'data.filter');
+  if (typeof data['audit'] !== 'boolean')
+    return fail(ProtocolErrorCode.InvalidMessage, `data.audit must be a boolean, got ${describeType(data['audit'])}`, 'data.audit');
+  if (!isRecord(data['filter']))
+    return fail(ProtocolErrorCode.InvalidMessage, `data.filter must be an object, got ${describeType(data['filter'])}`, 'data.filter');
   return { ok: true, message: envelope as unknown as WelcomeMessage };
 }
 
@@ -125,12 +140,15 @@ function validateBatch(envelope: Envelope): ParseResult<BatchMessage> {
   if (bad) return bad;
   for (const key of ['from', 'to']) {
     const value = data[key];
-    if (value !== null && typeof value !== 'string') return fail(ProtocolErrorCode.InvalidMessage, `data.${key} must be a string or null, got ${describeType(value)}`, `data.${key}`);
+    if (value !== null && typeof value !== 'string')
+      return fail(ProtocolErrorCode.InvalidMessage, `data.${key} must be a string or null, got ${describeType(value)}`, `data.${key}`);
   }
   const replay = data['replay'];
-  if (replay !== undefined && typeof replay !== 'boolean') return fail(ProtocolErrorCode.InvalidMessage, `data.replay must be a boolean, got ${describeType(replay)}`, 'data.replay');
+  if (replay !== undefined && typeof replay !== 'boolean')
+    return fail(ProtocolErrorCode.InvalidMessage, `data.replay must be a boolean, got ${describeType(replay)}`, 'data.replay');
   const messages = data['messages'];
-  if (!Array.isArray(messages)) return fail(ProtocolErrorCode.InvalidMessage, `data.messages must be an array, got ${describeType(messages)}`, 'data.messages');
+  if (!Array.isArray(messages))
+    return fail(ProtocolErrorCode.InvalidMessage, `data.messages must be an array, got ${describeType(messages)}`, 'data.messages');
   for (let i = 0; i < messages.length; i++) {
     const item: unknown = messages[i];
     const type = isRecord(item) ? item['type'] : undefined;
@@ -142,7 +160,11 @@ function validateBatch(envelope: Envelope): ParseResult<BatchMessage> {
           ? validateAuditLog(item as Envelope)
           : fail(ProtocolErrorCode.InvalidMessage, 'type must be "system_log" or "audit_log"', 'type');
     if (!result.ok) {
-      return fail(ProtocolErrorCode.InvalidMessage, `data.messages[${i}]: ${result.error.message}`, `data.messages.${i}${result.error.path ? `.${result.error.path}` : ''}`);
+      return fail(
+        ProtocolErrorCode.InvalidMessage,
+        `data.messages[${i}]: ${result.error.message}`,
+        `data.messages.${i}${result.error.path ? `.${result.error.path}` : ''}`,
+      );
     }
   }
   return { ok: true, message: envelope as unknown as BatchMessage };
@@ -151,9 +173,11 @@ function validateBatch(envelope: Envelope): ParseResult<BatchMessage> {
 function validateSubscribed(envelope: Envelope): ParseResult<SubscribedMessage> {
   const data = envelope['data'];
   if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, `data must be an object, got ${describeType(data)}`, 'data');
-  if (!isRecord(data['filter'])) return fail(ProtocolErrorCode.InvalidMessage, `data.filter must be an object, got ${describeType(data['filter'])}`, 'data.filter');
+  if (!isRecord(data['filter']))
+    return fail(ProtocolErrorCode.InvalidMessage, `data.filter must be an object, got ${describeType(data['filter'])}`, 'data.filter');
   const at = data['at'];
-  if (at !== null && typeof at !== 'string') return fail(ProtocolErrorCode.InvalidMessage, `data.at must be a string or null, got ${describeType(at)}`, 'data.at');
+  if (at !== null && typeof at !== 'string')
+    return fail(ProtocolErrorCode.InvalidMessage, `data.at must be a string or null, got ${describeType(at)}`, 'data.at');
   return { ok: true, message: envelope as unknown as SubscribedMessage };
 }
 

@@ -64,10 +64,13 @@ export function parseEntry(id: string, fields: readonly string[]): BackplaneEntr
       case 'd':
         data = value;
         break;
+      default:
+        // A field this version does not know: skipped.
+        break;
     }
   }
   const parts = header?.split(US, 4);
-  const rest = parts && parts.length === 4 ? header!.slice(parts.join(US).length + 1) : undefined;
+  const rest = parts?.length === 4 ? header!.slice(parts.join(US).length + 1) : undefined;
   const type = parts?.[0];
   const time = Number(parts?.[1]);
   const level = Number(parts?.[2]);

@@ -200,7 +200,7 @@ export class StreamReader {
         const first = await writer.xrange(sub.key, '-', '+', 'COUNT', 1);
         const firstEntry = first[0] && readEntry(sub.stream, first[0][0], first[0][1], this.#report);
         const gap: Gap = { reason: 'epoch', from: sub.linkTo !== undefined ? sub.linkTo : sub.cursor, to: null, epoch };
-        if (firstEntry && firstEntry.epoch === epoch) sub.cursor = null;
+        if (firstEntry?.epoch === epoch) sub.cursor = null;
         sub.epoch = epoch;
         sub.linkTo = undefined;
         await this.#deliver(sub, { stream: sub.stream, epoch, gap, entries: [] });

@@ -4,7 +4,7 @@ import { isMainThread } from 'node:worker_threads';
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import { LogHub, type LogHubOptions } from './hub/log-hub.js';
 import type { Fields, LogEntry } from './logger/format.js';
-import { type AuditOptions, type IngestRecord, Logger, LoggerTree, mergeFields } from './logger/logger.js';
+import { type AuditOptions, type IngestRecord, type Logger, LoggerTree, mergeFields } from './logger/logger.js';
 import { createRedactor, type RedactOptions } from './redact/redactor.js';
 import { LogStreamEndpoint, type LogStreamEndpointOptions } from './transport/ws-endpoint.js';
 import { LogStore, type PersistenceOptions, type StoreEvents } from './persistence/store.js';
@@ -109,7 +109,10 @@ export class Logwire {
     this.#onError = onError;
     const persistence = options.persistence === undefined ? undefined : persistenceOptions(options.persistence);
     this.persistence = persistence === undefined ? undefined : new LogStore(persistence, onError, this.#storeEvents());
-    const recovered = this.persistence !== undefined && options.persistence?.recover !== false ? this.persistence.recover(options.historySize ?? 10_000) : undefined;
+    const recovered =
+      this.persistence !== undefined && options.persistence?.recover !== false
+        ? this.persistence.recover(options.historySize ?? 10_000)
+        : undefined;
     this.hub = new LogHub({ ...options, epoch: options.epoch ?? recovered?.epoch, onListenerError: options.onListenerError ?? onError });
     if (recovered !== undefined) this.hub.restore(recovered.messages);
     this.#backplane = options.backplane?.connect(this.hub, onError);
@@ -152,13 +155,18 @@ export class Logwire {
       auditRead: (read) =>
         read.refused === true
           ? this.#auditLogger.audit('audit_read_refused', { user: read.user === undefined ? null : read.user, filters: read.query })
-          : this.#auditLogger.audit('audit_read', { user: read.user === undefined ? null : read.user, filters: read.query, count: read.count }),
+          : this.#auditLogger.audit('audit_read', {
+              user: read.user === undefined ? null : read.user,
+              filters: read.query,
+              count: read.count,
+            }),
     };
   }
 
   /** The logger called `name` (dotted, hierarchical); the same object for the same name. */
   getLogger(name = ''): Logger {
-    if (typeof name !== 'string') throw new LogwireError(LogwireErrorCode.InvalidOption, `logger name must be a string, got ${typeof name}`);
+    if (typeof name !== 'string')
+      throw new LogwireError(LogwireErrorCode.InvalidOption, `logger name must be a string, got ${typeof name}`);
     return this.#tree.get(name);
   }
 
@@ -187,7 +195,10 @@ export class Logwire {
    */
   logAuditEvent(eventType: string, instanceId?: string | null, details?: Fields | null, extra?: Fields): void {
     try {
-      const metadata = mergeFields(typeof extra === 'object' && extra !== null ? extra : {}, { instance_id: instanceId ?? null, details: details ?? {} });
+      const metadata = mergeFields(typeof extra === 'object' && extra !== null ? extra : {}, {
+        instance_id: instanceId ?? null,
+        details: details ?? {},
+      });
       this.#tree.get('orchestrator.audit').audit(eventType, metadata);
     } catch (cause) {
       this.#tree.reportInternalError(cause);
@@ -209,7 +220,11 @@ export class Logwire {
   }
 
   /** Serves the log stream on its own port. Resolves with the endpoint and its address. */
-  async listen(port = 0, host = '127.0.0.1', options?: LogStreamEndpointOptions): Promise<{ endpoint: LogStreamEndpoint; address: AddressInfo }> {
+  async listen(
+    port = 0,
+    host = '127.0.0.1',
+    options?: LogStreamEndpointOptions,
+  ): Promise<{ endpoint: LogStreamEndpoint; address: AddressInfo }> {
     const endpoint = new LogStreamEndpoint(this.hub, options);
     this.#endpoints.add(endpoint);
     const address = await endpoint.listen(port, host);
@@ -285,7 +300,8 @@ function thresholds(level: LogwireOptions['level'], onError: (error: unknown) =>
       const equals = item.lastIndexOf('=');
       const prefix = equals === -1 ? '' : item.slice(0, equals).trim();
       const name = toLevelName(equals === -1 ? item : item.slice(equals + 1).trim());
-      if (name === undefined) onError(new TypeError(`LOG_LEVEL: ignoring "${item}"; levels are TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL`));
+      if (name === undefined)
+        onError(new TypeError(`LOG_LEVEL: ignoring "${item}"; levels are TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL`));
       else map.set(prefix, Level[name]);
     }
   }
@@ -300,7 +316,8 @@ function thresholds(level: LogwireOptions['level'], onError: (error: unknown) =>
 function categoryMap(categories: Record<string, string>): Map<string, string> {
   const map = new Map<string, string>();
   for (const [prefix, category] of Object.entries(categories)) {
-    if (typeof category !== 'string') throw new LogwireError(LogwireErrorCode.InvalidOption, `categories["${prefix}"] must be a string, got ${typeof category}`);
+    if (typeof category !== 'string')
+      throw new LogwireError(LogwireErrorCode.InvalidOption, `categories["${prefix}"] must be a string, got ${typeof category}`);
     map.set(prefix, category);
   }
   return map;
@@ -308,7 +325,11 @@ function categoryMap(categories: Record<string, string>): Map<string, string> {
 
 function levelOrThrow(name: string, option: string): number {
   const level = toLevelName(name);
-  if (level === undefined) throw new LogwireError(LogwireErrorCode.InvalidOption, `${option} must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL; got "${name}"`);
+  if (level === undefined)
+    throw new LogwireError(
+      LogwireErrorCode.InvalidOption,
+      `${option} must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL; got "${name}"`,
+    );
   return Level[level];
 }
 

@@ -97,7 +97,7 @@ class Session implements ReplaySession {
   welcome(welcome: WelcomeData): void {
     // The server withholds audit entries from this viewer: none may stay in this browser's store,
     // whoever received them (another principal, or everyone when no principal is given).
-    if (welcome.audit !== false || this.#closed) return;
+    if (welcome.audit || this.#closed) return;
     void this.#opened.then((buffer) => buffer?.purgeAudit());
   }
 

@@ -35,10 +35,12 @@ export function resolveOptions(options: ReplayBufferOptions): ResolvedOptions {
     ...Object.fromEntries(Object.entries(options).filter(([key, value]) => value !== undefined && key !== 'persistence')),
   };
   for (const key of ['maxEntries', 'maxBytes', 'flushEntries'] as const) {
-    if (!Number.isFinite(resolved[key]) || resolved[key] < 1) throw new TypeError(`ReplayBuffer option ${key} must be a number >= 1, got ${String(resolved[key])}`);
+    if (!Number.isFinite(resolved[key]) || resolved[key] < 1)
+      throw new TypeError(`ReplayBuffer option ${key} must be a number >= 1, got ${String(resolved[key])}`);
   }
   for (const key of ['flushDelay', 'openTimeout'] as const) {
-    if (!Number.isFinite(resolved[key]) || resolved[key] < 0) throw new TypeError(`ReplayBuffer option ${key} must be a number >= 0, got ${String(resolved[key])}`);
+    if (!Number.isFinite(resolved[key]) || resolved[key] < 0)
+      throw new TypeError(`ReplayBuffer option ${key} must be a number >= 0, got ${String(resolved[key])}`);
   }
   if (typeof resolved.name !== 'string' || resolved.name === '') throw new TypeError('ReplayBuffer option name must be a non-empty string');
   return resolved;
@@ -157,7 +159,12 @@ export function applyBatches(state: StreamState, batches: readonly ReplayBatch[]
       const stored = state.cursor;
       const storedId = stored === null ? undefined : parseId(stored.id);
       const newId = parseId(validCursor.id);
-      const older = stored !== null && stored.epoch === validCursor.epoch && storedId !== undefined && newId !== undefined && (newId.ms < storedId.ms || (newId.ms === storedId.ms && newId.seq < storedId.seq));
+      const older =
+        stored !== null &&
+        stored.epoch === validCursor.epoch &&
+        storedId !== undefined &&
+        newId !== undefined &&
+        (newId.ms < storedId.ms || (newId.ms === storedId.ms && newId.seq < storedId.seq));
       if (!older) state.cursor = validCursor;
     }
   }
@@ -165,7 +172,11 @@ export function applyBatches(state: StreamState, batches: readonly ReplayBatch[]
 }
 
 /** How many of the oldest entries to evict, given their sizes oldest first, to get under 90 % of the caps. */
-export function evictionCount(state: StreamState, options: ResolvedOptions, sizesOldestFirst: Iterable<number>): { count: number; bytes: number } {
+export function evictionCount(
+  state: StreamState,
+  options: ResolvedOptions,
+  sizesOldestFirst: Iterable<number>,
+): { count: number; bytes: number } {
   if (state.count <= options.maxEntries && state.bytes <= options.maxBytes) return { count: 0, bytes: 0 };
   // Evict down to 90 % so that eviction runs once per tenth of the capacity, not on every write.
   const targetCount = Math.floor(options.maxEntries * 0.9);
@@ -297,6 +308,8 @@ export abstract class BufferBase implements ReplayBuffer {
   }
 
   #enqueue(task: () => Promise<void>): void {
-    this.#queue = this.#queue.then(task).catch((cause: unknown) => this.warn(ReplayWarningCode.WriteFailed, 'a replay buffer operation failed', cause));
+    this.#queue = this.#queue
+      .then(task)
+      .catch((cause: unknown) => this.warn(ReplayWarningCode.WriteFailed, 'a replay buffer operation failed', cause));
   }
 }

@@ -12,10 +12,12 @@ export type {
   ReplayBuffer,
   ReplayBufferEvents,
   ReplayBufferOptions,
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the old name stays exported for existing imports
   ReplayMessage,
   ReplaySnapshot,
   ReplayWarning,
   StoredEntry,
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the old name stays exported for existing imports
   StreamCursor,
 } from './types.js';
 export { TabCoordinator, TabRole } from './multi-tab.js';

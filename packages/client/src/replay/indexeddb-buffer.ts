@@ -43,7 +43,7 @@ function toEntry(record: EntryRecord): StoredEntry {
 }
 
 function errorName(cause: unknown): string {
-  return typeof cause === 'object' && cause !== null && 'name' in cause ? String((cause as { name: unknown }).name) : '';
+  return typeof cause === 'object' && cause !== null && 'name' in cause ? String(cause.name) : '';
 }
 
 function describe(cause: unknown): string {
@@ -104,7 +104,10 @@ export class IndexedDbReplayBuffer extends BufferBase {
       const timer = setTimeout(() => {
         reject(new Error(`opening IndexedDB "${this.options.name}" took longer than ${timeout} ms (blocked by another tab?)`));
         // If it opens after all, nobody will use it: close it so it blocks nobody.
-        opening.then((late) => late.close(), () => undefined);
+        opening.then(
+          (late) => late.close(),
+          () => undefined,
+        );
       }, timeout);
       opening.then(
         (value) => {
@@ -153,9 +156,17 @@ export class IndexedDbReplayBuffer extends BufferBase {
       } catch (cause) {
         const name = errorName(cause);
         if (name === 'QuotaExceededError') {
-          if (attempt >= QUOTA_ATTEMPTS) return this.#fallBack(`the storage quota is still exceeded after evicting everything`, cause).write(groups, this.skipReporter());
+          if (attempt >= QUOTA_ATTEMPTS)
+            return this.#fallBack(`the storage quota is still exceeded after evicting everything`, cause).write(
+              groups,
+              this.skipReporter(),
+            );
           if (attempt === 1) {
-            this.warn(ReplayWarningCode.Quota, 'the storage quota was exceeded: evicting the oldest half of every stream, reopening, retrying', cause);
+            this.warn(
+              ReplayWarningCode.Quota,
+              'the storage quota was exceeded: evicting the oldest half of every stream, reopening, retrying',
+              cause,
+            );
             try {
               await this.#evictHalf(db);
             } catch {
@@ -167,7 +178,11 @@ export class IndexedDbReplayBuffer extends BufferBase {
             // Deleted rows do not free space at once (Chromium's LevelDB keeps them until it
             // compacts), so the sure way back under the quota is a new database. Entries and
             // cursors go together, so what remains stays consistent: the client resumes as if new.
-            this.warn(ReplayWarningCode.Quota, 'the storage quota is still exceeded: deleting the stored replay history and starting afresh', cause);
+            this.warn(
+              ReplayWarningCode.Quota,
+              'the storage quota is still exceeded: deleting the stored replay history and starting afresh',
+              cause,
+            );
             await this.#reopen();
             try {
               // Other tabs close their connections when asked (`blocking`); one that does not would
@@ -187,7 +202,11 @@ export class IndexedDbReplayBuffer extends BufferBase {
           await this.#reopen();
           continue;
         }
-        this.warn(ReplayWarningCode.WriteFailed, `a replay buffer write failed (${describe(cause)}); the batch is not stored and its cursor not advanced`, cause);
+        this.warn(
+          ReplayWarningCode.WriteFailed,
+          `a replay buffer write failed (${describe(cause)}); the batch is not stored and its cursor not advanced`,
+          cause,
+        );
         return [];
       }
     }

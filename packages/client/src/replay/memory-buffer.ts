@@ -1,4 +1,15 @@
-import { applyBatches, BufferBase, comparePositions, DEFAULT_REPLAY_LIMIT, emptyState, evictionCount, type ResolvedOptions, type SizedEntry, type SkipReporter, type StreamState } from './core.js';
+import {
+  applyBatches,
+  BufferBase,
+  comparePositions,
+  DEFAULT_REPLAY_LIMIT,
+  emptyState,
+  evictionCount,
+  type ResolvedOptions,
+  type SizedEntry,
+  type SkipReporter,
+  type StreamState,
+} from './core.js';
 import type { Cursor } from '@logwire/protocol';
 import type { CommittedBatch, Position, ReplayBatch, ReplaySnapshot, StoredEntry } from './types.js';
 import { Persistence } from './types.js';
@@ -28,13 +39,22 @@ export class MemoryStore {
       const before = s.state.tail;
       const added = applyBatches(s.state, batches, skip);
       s.entries.push(...added);
-      const evict = evictionCount(s.state, this.#options, s.entries.map((entry) => entry.size));
+      const evict = evictionCount(
+        s.state,
+        this.#options,
+        s.entries.map((entry) => entry.size),
+      );
       if (evict.count > 0) {
         s.entries.splice(0, evict.count);
         s.state.count -= evict.count;
         s.state.bytes -= evict.bytes;
       }
-      committed.push({ stream, after: before, entries: added.map(({ position, message }) => ({ position, message })), cursor: s.state.cursor });
+      committed.push({
+        stream,
+        after: before,
+        entries: added.map(({ position, message }) => ({ position, message })),
+        cursor: s.state.cursor,
+      });
     }
     return committed;
   }

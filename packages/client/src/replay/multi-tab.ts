@@ -100,13 +100,17 @@ export class TabCoordinator {
     this.#stream = stream;
     this.#name = options.name ?? `logwire:${stream}`;
     this.#catchUpLimit = Math.max(1, options.catchUpLimit ?? 5000);
-    const locks = options.locks === undefined ? (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks : options.locks ?? undefined;
-    const Channel = options.BroadcastChannel === undefined ? (globalThis as { BroadcastChannel?: typeof BroadcastChannel }).BroadcastChannel : options.BroadcastChannel ?? undefined;
+    const locks =
+      options.locks === undefined ? (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks : (options.locks ?? undefined);
+    const Channel =
+      options.BroadcastChannel === undefined
+        ? (globalThis as { BroadcastChannel?: typeof BroadcastChannel }).BroadcastChannel
+        : (options.BroadcastChannel ?? undefined);
     const shared = locks !== undefined && Channel !== undefined && buffer.persistence === Persistence.IndexedDB;
     this.mode = shared ? 'shared' : 'solo';
     this.#locks = shared ? locks : undefined;
     if (shared) {
-      this.#channel = new Channel!(this.#name);
+      this.#channel = new Channel(this.#name);
       this.#channel.onmessage = (event: MessageEvent<ChannelMessage>) => this.#onMessage(event.data);
     }
   }
@@ -136,7 +140,10 @@ export class TabCoordinator {
     if (this.#started || this.#closed) return;
     this.#started = true;
     this.#position = shown;
-    this.#offBuffer = [this.#buffer.on('commit', (batch) => this.#onOwnCommit(batch)), this.#buffer.on('reset', (reason) => this.#onOwnReset(reason))];
+    this.#offBuffer = [
+      this.#buffer.on('commit', (batch) => this.#onOwnCommit(batch)),
+      this.#buffer.on('reset', (reason) => this.#onOwnReset(reason)),
+    ];
     if (this.mode === 'solo') {
       this.#setRole(TabRole.Leader);
       return;

@@ -65,9 +65,11 @@ import type { ReplayBuffer, ReplayBufferOptions } from './types.js';
 export async function openReplayBuffer(options: ReplayBufferOptions = {}): Promise<ReplayBuffer> {
   const resolved = resolveOptions(options);
   const mode = options.persistence ?? 'auto';
-  if (mode !== 'auto' && mode !== 'memory') throw new TypeError(`ReplayBuffer option persistence must be 'auto' or 'memory', got ${String(mode)}`);
+  if (mode !== 'auto' && mode !== 'memory')
+    throw new TypeError(`ReplayBuffer option persistence must be 'auto' or 'memory', got ${String(mode)}`);
   if (mode === 'memory') return new MemoryReplayBuffer(resolved);
-  if ((globalThis as { indexedDB?: IDBFactory }).indexedDB === undefined) return new MemoryReplayBuffer(resolved, 'IndexedDB is not available in this environment');
+  if ((globalThis as { indexedDB?: IDBFactory }).indexedDB === undefined)
+    return new MemoryReplayBuffer(resolved, 'IndexedDB is not available in this environment');
   try {
     return await IndexedDbReplayBuffer.open(resolved);
   } catch (cause) {
@@ -77,6 +79,8 @@ export async function openReplayBuffer(options: ReplayBufferOptions = {}): Promi
 }
 
 /** A replay buffer in memory only, e.g. for tests or when nothing may touch the disk. */
-export function createMemoryReplayBuffer(options: Omit<ReplayBufferOptions, 'persistence' | 'name' | 'openTimeout' | 'durability'> = {}): ReplayBuffer {
+export function createMemoryReplayBuffer(
+  options: Omit<ReplayBufferOptions, 'persistence' | 'name' | 'openTimeout' | 'durability'> = {},
+): ReplayBuffer {
   return new MemoryReplayBuffer(resolveOptions(options));
 }

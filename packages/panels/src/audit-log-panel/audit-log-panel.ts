@@ -32,7 +32,12 @@ export class AuditLogPanel extends LogPanelBase<AuditLogMessage> {
     { title: 'Logger', name: 'logger', width: 'minmax(70px, 150px)', text: (m) => displayValue(m.data.logger) },
     { title: 'Action', name: 'action', width: 'minmax(70px, 150px)', text: (m) => displayValue(m.data.action ?? '') },
     { title: 'Message', name: 'message', width: 'minmax(120px, 1fr)', text: (m) => displayValue(m.data.message) },
-    { title: 'Metadata', name: 'metadata', width: 'minmax(120px, 1fr)', text: (m) => (m.data.metadata === undefined ? '' : compactJson(m.data.metadata)) },
+    {
+      title: 'Metadata',
+      name: 'metadata',
+      width: 'minmax(120px, 1fr)',
+      text: (m) => (m.data.metadata === undefined ? '' : compactJson(m.data.metadata)),
+    },
   ];
 
   constructor() {

@@ -147,7 +147,7 @@ export class HistoryLoader<M extends LogMessage> implements ReactiveController {
     const id = oldest.message.id;
     if (id !== undefined) {
       const last = this.#cursor;
-      return { cursor: last !== undefined && last.after === id ? last.cursor : id };
+      return { cursor: last?.after === id ? last.cursor : id };
     }
     const time = Date.parse(oldest.message.data.timestamp);
     return Number.isFinite(time) ? { until: time } : {};

@@ -49,7 +49,13 @@ export type HistoryResult<M extends LogMessage> =
   | { ok: false; status: number | undefined; message: string };
 
 /** The request URL: `<base>/<route>?limit=N[&cursor=ID | &until=MS]`, resolved against the page for a relative base. */
-export function historyUrl(base: string, route: 'system' | 'audit', limit: number, bound: HistoryBound, documentBase: string): string | undefined {
+export function historyUrl(
+  base: string,
+  route: 'system' | 'audit',
+  limit: number,
+  bound: HistoryBound,
+  documentBase: string,
+): string | undefined {
   try {
     const url = new URL(`${base.replace(/\/+$/, '')}/${route}`, documentBase);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
@@ -92,10 +98,19 @@ export async function fetchHistory<M extends LogMessage>(
   if (response.status === 403) return { ok: false, status: 403, message: 'Not allowed to read this history (403).' };
   if (!response.ok) {
     const detail = serverMessage(body);
-    return { ok: false, status: response.status, message: `Loading older entries failed (HTTP ${response.status})${detail === '' ? '.' : `: ${detail}`}` };
+    return {
+      ok: false,
+      status: response.status,
+      message: `Loading older entries failed (HTTP ${response.status})${detail === '' ? '.' : `: ${detail}`}`,
+    };
   }
   const page = body as { entries?: unknown; cursor?: unknown } | undefined;
-  if (typeof page !== 'object' || page === null || !Array.isArray(page.entries) || (page.cursor !== null && typeof page.cursor !== 'string')) {
+  if (
+    typeof page !== 'object' ||
+    page === null ||
+    !Array.isArray(page.entries) ||
+    (page.cursor !== null && typeof page.cursor !== 'string')
+  ) {
     return { ok: false, status: response.status, message: 'The history server answered with something that is not a page of log entries.' };
   }
   const messages: M[] = [];
@@ -105,7 +120,7 @@ export async function fetchHistory<M extends LogMessage>(
     if (message === undefined) skipped++;
     else messages.push(message);
   }
-  return { ok: true, messages, skipped, cursor: page.cursor as string | null };
+  return { ok: true, messages, skipped, cursor: page.cursor };
 }
 
 /**

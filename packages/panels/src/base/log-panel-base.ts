@@ -1,14 +1,14 @@
-import { html, LitElement, nothing, type CSSResultGroup, type PropertyValues, type TemplateResult } from 'lit';
+import { html, LitElement, type CSSResultGroup, type PropertyValues, type TemplateResult } from 'lit';
 import { ConnectionState, type LogStreamClient, type ReplayAttachment } from '@logwire/client';
 import type { GapData, LogMessage } from '@logwire/protocol';
 import { AnnouncerController } from './announcer-controller.js';
 import { coerceLevels, levelsConverter, notFalseConverter } from './properties.js';
 import { ClientBinding } from './client-binding.js';
 import { LogwireClearEvent, LogwireExportEvent, LogwireFollowChangeEvent, LogwirePauseChangeEvent } from './events.js';
-import { type CsvColumn, downloadText, ExportFormat, exportRows } from './export.js';
+import { type CsvColumn, downloadText, exportRows } from './export.js';
 import { type FieldFilter, LoggerFilter, passesFilters, Suggestions } from './filters.js';
 import { FlushScheduler } from './flush-scheduler.js';
-import { offsetOf, renderRange, totalHeight } from './fixed-row-geometry.js';
+import { renderRange } from './fixed-row-geometry.js';
 import { FollowController } from './follow-controller.js';
 import { formatTime } from './format.js';
 import { HistoryLoader } from './history-loader.js';
@@ -17,7 +17,7 @@ import { KeyboardController } from './keyboard-controller.js';
 import { PANEL_LEVELS } from './levels.js';
 import { panelStyles } from './log-panel-base.styles.js';
 import { type GapRow, type LogRow, RowStore } from './row-store.js';
-import { copyEntry, gapRowText, type PanelColumn, renderEmpty, renderRow } from './row-templates.js';
+import { copyEntry, gapRowText, type PanelColumn, renderList } from './row-templates.js';
 import { SelectionController } from './selection-controller.js';
 import { renderHistoryBar, renderNewButton, renderState, renderToolbar, type ToolbarContext } from './toolbar-templates.js';
 import { type CompiledSearch, compileSearch } from './search.js';
@@ -244,7 +244,11 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     move: (move) => this.#selection.move(move),
     toggleActive: () => this.#selection.toggleActive(),
   });
-  readonly #flusher = new FlushScheduler(this, () => this.#flush(), () => this.#store.hasIncoming);
+  readonly #flusher = new FlushScheduler(
+    this,
+    () => this.#flush(),
+    () => this.#store.hasIncoming,
+  );
   #search: CompiledSearch = { matcher: undefined, error: false };
   readonly #suggestions = new Suggestions();
   readonly #loggerFilter = new LoggerFilter();
@@ -346,25 +350,17 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
       toggle: (seq: number) => this.#selection.toggle(seq),
       copy: (row: LogRow<M>) => void copyEntry(this, row.message),
     };
-    const rows = view.slice(first, last).map((row) => renderRow(row, rowContext));
+    const list = renderList(this.heading, view, total, geometry, [first, last], this.#follow, rowContext);
     return html`
       <div class="base" part="base" style=${style} @keydown=${this.#keyboard.onKeyDown}>
         <header part="header">
           <h2 part="title">${this.heading}</h2>
           <span class="count" part="count" title="shown / held">${this.#store.viewLogs} / ${total}</span>
-          ${renderNewButton(this, this.bufferedCount, this.droppedWhilePaused, this.#follow.unseen)}
-          ${renderState(this._connection)}
+          ${renderNewButton(this, this.bufferedCount, this.droppedWhilePaused, this.#follow.unseen)} ${renderState(this._connection)}
         </header>
         ${renderToolbar(this, this.#toolbarContext())}
         <div class="columns" part="column-header" aria-hidden="true">${titles}</div>
-        ${renderHistoryBar(this.historySrc, this.#history.status, () => void this.loadOlder())}
-        <div class="viewport" part="list" role="log" aria-live="off" aria-label=${this.heading} tabindex="0"
-          @scroll=${this.#follow.onScroll} @wheel=${this.#follow.onWheel}>
-          ${renderEmpty(view.length, total)}
-          <div class="sizer" style="height: ${totalHeight(geometry)}px">
-            <div class="rows" style="transform: translateY(${offsetOf(geometry, first)}px)">${rows}</div>
-          </div>
-        </div>
+        ${renderHistoryBar(this.historySrc, this.#history.status, () => void this.loadOlder())} ${list}
         <div class="sr-only" part="announcer" role="status" aria-live="polite">${this.#announcer.text}</div>
       </div>
     `;

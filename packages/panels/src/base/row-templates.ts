@@ -4,6 +4,8 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { GapData, LogMessage } from '@logwire/protocol';
 import { LogwireCopyEvent } from './events.js';
+import { type Geometry, offsetOf, totalHeight } from './fixed-row-geometry.js';
+import type { FollowController } from './follow-controller.js';
 import { formatIso } from './format.js';
 import type { LogPanelBase } from './log-panel-base.js';
 import type { GapRow, LogRow, Row } from './row-store.js';
@@ -41,6 +43,38 @@ export interface RowContext<M extends LogMessage> {
   copy(row: LogRow<M>): void;
 }
 
+/**
+ * The virtualised list (`label` is its accessible name): a scroller holding a sizer as tall as
+ * every row of `view`, with only the rows `first` up to `last` rendered, moved to their offset.
+ * `held` is how many log entries the panel holds (for what an empty list says).
+ */
+export function renderList<M extends LogMessage>(
+  label: string,
+  view: readonly Row<M>[],
+  held: number,
+  geometry: Geometry,
+  [first, last]: readonly [first: number, last: number],
+  follow: Pick<FollowController, 'onScroll' | 'onWheel'>,
+  context: RowContext<M>,
+): TemplateResult {
+  const rows = view.slice(first, last).map((row) => renderRow(row, context));
+  return html`<div
+    class="viewport"
+    part="list"
+    role="log"
+    aria-live="off"
+    aria-label=${label}
+    tabindex="0"
+    @scroll=${follow.onScroll}
+    @wheel=${follow.onWheel}
+  >
+    ${renderEmpty(view.length, held)}
+    <div class="sizer" style="height: ${totalHeight(geometry)}px">
+      <div class="rows" style="transform: translateY(${offsetOf(geometry, first)}px)">${rows}</div>
+    </div>
+  </div>`;
+}
+
 /** What an empty list says: nothing arrived yet, or the filters hide everything. */
 export function renderEmpty(shown: number, held: number): TemplateResult | typeof nothing {
   if (shown > 0) return nothing;
@@ -56,6 +90,7 @@ export function renderRow<M extends LogMessage>(row: Row<M>, context: RowContext
     >`;
   }
   const expanded = row.seq === context.expandedSeq;
+  // eslint-disable-next-line lit-a11y/click-events-have-key-events -- Enter and the arrows are handled by the list's keyboard controller
   return html`<div
       class="row ${active ? 'active' : ''}"
       part="row"
@@ -88,6 +123,7 @@ function renderDetail<M extends LogMessage>(row: LogRow<M>, context: RowContext<
 /** A record as a tree of keys and values (objects and arrays as `<details>`, 8 levels deep). */
 export function renderTree(value: Record<string, unknown> | unknown[], matcher: Matcher | undefined, depth = 0): TemplateResult {
   const entries = Array.isArray(value) ? value.map((item, index) => [String(index), item] as const) : Object.entries(value);
+  // eslint-disable-next-line lit-a11y/no-redundant-role -- Safari drops the list role of a <ul> styled `list-style: none`
   return html`<ul role="list">
     ${entries.map(([key, item]) =>
       item !== null && typeof item === 'object' && depth < MAX_TREE_DEPTH

@@ -52,7 +52,9 @@ export class SelectionController<M extends LogMessage> implements ReactiveContro
   hostUpdated(): void {
     if (!this.#focusActive) return;
     this.#focusActive = false;
-    this.#host.renderRoot.querySelector<HTMLElement>(`.row[data-seq="${this.#activeSeq}"]`)?.focus({ preventScroll: true });
+    const seq = this.#activeSeq;
+    if (seq === undefined) return;
+    this.#host.renderRoot.querySelector<HTMLElement>(`.row[data-seq="${seq}"]`)?.focus({ preventScroll: true });
   }
 
   /** The list's geometry: the rows of the view, their heights and the expanded one. */

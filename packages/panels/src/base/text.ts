@@ -11,7 +11,9 @@ const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\
 
 /** Shows invisible and reordering characters as visible markers: ESC as `␛`, others as `⟨U+202E⟩`. */
 export function visible(text: string): string {
-  return text.replace(INVISIBLE, (char) => (char === '\u001b' ? '␛' : `⟨U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`));
+  return text.replace(INVISIBLE, (char) =>
+    char === '\u001b' ? '␛' : `⟨U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`,
+  );
 }
 
 /** Any value as display text: strings as they are, nothing for null or undefined, the rest as compact JSON. */
@@ -56,11 +58,12 @@ export function escapeInvisible(text: string): string {
 export function searchText(value: unknown): string {
   const parts: string[] = [];
   const walk = (node: unknown, depth: number): void => {
-    if (node === null || node === undefined) return;
-    if (typeof node !== 'object') {
+    if (typeof node === 'string' || typeof node === 'number' || typeof node === 'boolean' || typeof node === 'bigint') {
       parts.push(String(node));
       return;
     }
+    // Nothing to search in null, undefined, functions and symbols (JSON data has none of the last two).
+    if (typeof node !== 'object' || node === null) return;
     if (depth > 8) return;
     if (Array.isArray(node)) {
       for (const item of node) walk(item, depth + 1);

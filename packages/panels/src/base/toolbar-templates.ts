@@ -79,7 +79,8 @@ export function renderToolbar(host: ToolbarHost, context: ToolbarContext): Templ
           data-level=${level}
           aria-pressed=${on ? 'true' : 'false'}
           @click=${() => toggleLevel(level)}
-        >${level}</button>`;
+          >${level}</button
+        >`;
       })}
     </span>
     ${context.filters.map((filter) => renderFilter(host, filter, context.suggestions))}
@@ -99,7 +100,8 @@ export function renderToolbar(host: ToolbarHost, context: ToolbarContext): Templ
       aria-pressed=${host.searchMode === 'regex' ? 'true' : 'false'}
       title="Regular expression"
       @click=${() => (host.searchMode = host.searchMode === 'regex' ? 'text' : 'regex')}
-    >.*</button>
+      >.*</button
+    >
     <button
       class="highlight"
       part="highlight-toggle"
@@ -113,14 +115,20 @@ export function renderToolbar(host: ToolbarHost, context: ToolbarContext): Templ
     <button class="pause" part="pause-button" aria-pressed=${host.paused ? 'true' : 'false'} @click=${() => (host.paused = !host.paused)}
       >${host.paused ? 'Resume' : 'Pause'}</button
     >
-    <button class="follow" part="follow-button" aria-pressed=${host.follow ? 'true' : 'false'}
-      @click=${() => context.setFollow(!host.follow)}>Follow</button>
+    <button
+      class="follow"
+      part="follow-button"
+      aria-pressed=${host.follow ? 'true' : 'false'}
+      @click=${() => context.setFollow(!host.follow)}
+      >Follow</button
+    >
     ${host.clearable ? html`<button class="clear" part="clear-button" @click=${() => host.clear()}>Clear</button>` : nothing}
     <span class="export" part="export" role="group" aria-label="Export shown entries">
       ${Object.values(ExportFormat).map(
-        (format) => html`<button class="export-${format}" part="export-button" @click=${() => host.download(format)}
-          >${format.toUpperCase()}</button
-        >`,
+        (format) =>
+          html`<button class="export-${format}" part="export-button" @click=${() => host.download(format)}
+            >${format.toUpperCase()}</button
+          >`,
       )}
     </span>
   </div>`;
@@ -147,9 +155,14 @@ export function renderHistoryBar(src: string | undefined, status: HistoryStatus,
   const unavailable = state === HistoryState.Loading || state === HistoryState.End || state === HistoryState.Full;
   // aria-disabled rather than disabled, so a keyboard user's focus stays on the button.
   return html`<div class="history" part="history">
-    <button class="load-older" part="history-button" aria-disabled=${unavailable ? 'true' : 'false'} @click=${() => {
-      if (state !== HistoryState.End) load();
-    }}>
+    <button
+      class="load-older"
+      part="history-button"
+      aria-disabled=${unavailable ? 'true' : 'false'}
+      @click=${() => {
+        if (state !== HistoryState.End) load();
+      }}
+    >
       ${state === HistoryState.Loading ? 'Loading…' : 'Load older'}
     </button>
     <span class="history-status" part="history-status" role="status" data-state=${state}>${message}</span>

@@ -39,7 +39,12 @@ export class SystemLogPanel extends LogPanelBase<SystemLogMessage> {
     { title: 'Level', name: 'level', width: '68px', text: (m) => displayValue(m.data.level) },
     { title: 'Logger', name: 'logger', width: 'minmax(80px, 180px)', text: (m) => displayValue(m.data.logger) },
     { title: 'Module', name: 'module', width: 'minmax(50px, 100px)', text: (m) => displayValue(m.data.module) },
-    { title: 'Function:Line', name: 'site', width: 'minmax(70px, 140px)', text: (m) => `${displayValue(m.data.function)}:${displayValue(m.data.line)}` },
+    {
+      title: 'Function:Line',
+      name: 'site',
+      width: 'minmax(70px, 140px)',
+      text: (m) => `${displayValue(m.data.function)}:${displayValue(m.data.line)}`,
+    },
     { title: 'Message', name: 'message', width: 'minmax(160px, 1fr)', text: (m) => displayValue(m.data.message) },
   ];
 

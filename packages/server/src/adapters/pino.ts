@@ -1,6 +1,6 @@
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import type { Fields } from '../logger/format.js';
-import { define, type RecordSink, timeOf } from './shared.js';
+import { define, messageOf, type RecordSink, timeOf } from './shared.js';
 
 /** Options of {@link pinoDestination}. */
 export interface PinoDestinationOptions {
@@ -85,7 +85,7 @@ export function pinoDestination(sink: RecordSink, options: PinoDestinationOption
     sink.ingest({
       level,
       logger: typeof logger === 'string' ? logger : name,
-      message: typeof message === 'string' ? message : message === undefined ? '' : JSON.stringify(message),
+      message: messageOf(message),
       fields: count === 0 ? undefined : fields,
       time: timeOf(record[timeKey], arrived),
     });

@@ -1,5 +1,6 @@
 import type { Fields } from '../logger/format.js';
 import type { IngestRecord } from '../logger/logger.js';
+import { safeStringify } from '../logger/serialize.js';
 
 /** What the adapters feed: a {@link Logwire} instance or anything with its `ingest` method. */
 export interface RecordSink {
@@ -24,4 +25,15 @@ export function timeOf(value: unknown, fallback: number): number {
     if (!Number.isNaN(parsed)) return parsed;
   }
   return fallback;
+}
+
+/**
+ * A record's message as text: a string as it is, nothing for a missing one, a number, boolean or
+ * bigint as written, anything else as JSON (an object message reads `{"a":1}`, not `[object Object]`).
+ */
+export function messageOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined) return '';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return safeStringify(value);
 }

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import type { Fields } from '../logger/format.js';
-import { define, type RecordSink, timeOf } from './shared.js';
+import { define, messageOf, type RecordSink, timeOf } from './shared.js';
 
 /** Options of {@link winstonTransport}. */
 export interface WinstonTransportOptions {
@@ -96,7 +96,7 @@ export class LogwireWinstonTransport extends Writable {
     this.#sink.ingest({
       level,
       logger: typeof logger === 'string' ? logger : this.#name,
-      message: typeof message === 'string' ? message : message === undefined ? '' : String(message),
+      message: messageOf(message),
       fields: count === 0 ? undefined : fields,
       time: timeOf(record['timestamp'], Date.now()),
     });

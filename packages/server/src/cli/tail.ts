@@ -35,7 +35,7 @@ Options:
 `;
 
 /** Characters that must never reach a terminal raw: C0, DEL, C1, bidi controls, line/paragraph separators, BOM. */
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are escaped
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\\]/g;
 
 /** Escapes everything a terminal could interpret (and backslashes, so escapes stay unambiguous). */
@@ -50,10 +50,13 @@ export function escapeForTerminal(text: string): string {
   });
 }
 
+/** What {@link safeJson} escapes: {@link UNSAFE} but the backslash, which JSON escapes itself. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are escaped
+const UNSAFE_IN_JSON = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
 /** JSON text with every character that could drive a terminal escaped as \uXXXX (still valid JSON). */
 export function safeJson(value: unknown): string {
-  // eslint-disable-next-line no-control-regex
-  return JSON.stringify(value).replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(UNSAFE_IN_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 interface Parsed {
@@ -87,7 +90,8 @@ function parseArgs(args: string[]): Parsed | string {
       } else if (arg === '--logger') (filter.loggers ??= []).push(value());
       else if (arg === '--type') {
         const raw = value().toLowerCase();
-        const type: LogType | undefined = raw === 'system' || raw === 'system_log' ? 'system_log' : raw === 'audit' || raw === 'audit_log' ? 'audit_log' : undefined;
+        const type: LogType | undefined =
+          raw === 'system' || raw === 'system_log' ? 'system_log' : raw === 'audit' || raw === 'audit_log' ? 'audit_log' : undefined;
         if (type === undefined) return '--type must be system or audit';
         (filter.types ??= []).push(type);
       } else if (arg === '--text') filter.text = value();
@@ -117,19 +121,20 @@ const COLOURS: Record<string, string> = {
 };
 
 function formatText(message: LogMessage, colour: boolean): string {
-  const data = message.data as Record<string, unknown>;
+  // The protocol's parser checked that these fields are strings.
+  const { data } = message;
   const paint = (key: string, text: string) => (colour && COLOURS[key] !== undefined ? `${COLOURS[key]}${text}${RESET}` : text);
-  const level = escapeForTerminal(String(data['level'] ?? ''));
-  const time = escapeForTerminal(String(data['timestamp'] ?? ''));
-  const logger = escapeForTerminal(String(data['logger'] ?? ''));
-  const text = escapeForTerminal(String(data['message'] ?? ''));
+  const level = escapeForTerminal(data.level);
+  const time = escapeForTerminal(data.timestamp);
+  const logger = escapeForTerminal(data.logger);
+  const text = escapeForTerminal(data.message);
   if (message.type === 'audit_log') {
-    const action = escapeForTerminal(String(data['action'] ?? ''));
-    const metadata = data['metadata'] === undefined ? '' : ` ${escapeForTerminal(JSON.stringify(data['metadata']))}`;
+    const action = escapeForTerminal(message.data.action ?? '');
+    const metadata = message.data.metadata === undefined ? '' : ` ${escapeForTerminal(JSON.stringify(message.data.metadata))}`;
     return `${time} ${paint('AUDIT', 'AUDIT')} ${paint(level, level)} ${logger} ${action}: ${text}${metadata}\n`;
   }
   const extra: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(data)) {
+  for (const [key, value] of Object.entries(message.data)) {
     if (!['timestamp', 'level', 'logger', 'message', 'module', 'function', 'line'].includes(key)) extra[key] = value;
   }
   const fields = Object.keys(extra).length === 0 ? '' : ` ${escapeForTerminal(JSON.stringify(extra))}`;

@@ -79,14 +79,16 @@ export const command: Command = {
 
 function describe(result: VerifyResult, keyed: boolean): string {
   const names = result.fileNames;
-  const span = names.length === 0 ? '' : names.length === 1 ? ` (${names[0]})` : ` (${names[0]} … ${names[names.length - 1]})`;
+  const span = names.length === 0 ? '' : names.length === 1 ? ` (${names[0]!})` : ` (${names[0]!} … ${names[names.length - 1]!})`;
   const lines: string[] = [`verified ${result.dir}: ${names.length} trail file(s)${span}, ${result.records} line(s) checked`];
   if (result.problem !== undefined) {
     lines.push(`INVALID: ${result.problem.reason} at ${result.problem.file}:${result.problem.line}`, `  ${result.problem.message}`);
     lines.push(`${result.records} line(s) before it verified`);
     return lines.join('\n') + '\n';
   }
-  lines.push(`valid: ${result.records} line(s) in ${result.files} file(s), seq ${result.firstSeq ?? 0}..${result.lastSeq ?? 0}, anchored at ${result.anchoredAt ?? 'unknown'}`);
+  lines.push(
+    `valid: ${result.records} line(s) in ${result.files} file(s), seq ${result.firstSeq ?? 0}..${result.lastSeq ?? 0}, anchored at ${result.anchoredAt ?? 'unknown'}`,
+  );
   for (const loss of result.losses) {
     lines.push(
       `recorded loss: ${loss.lost} was ${loss.reason} while being written (lines after seq ${loss.throughSeq} up to the loss are gone); ` +
@@ -94,13 +96,20 @@ function describe(result: VerifyResult, keyed: boolean): string {
     );
   }
   if (result.tornTail !== undefined) {
-    lines.push(`torn tail: ${result.tornTail.file}:${result.tornTail.line} is an incomplete last line (${result.tornTail.bytes} bytes), left by a crash during a write; the writer cuts it off and records an audit_recovery entry at its next start`);
+    lines.push(
+      `torn tail: ${result.tornTail.file}:${result.tornTail.line} is an incomplete last line (${result.tornTail.bytes} bytes), left by a crash during a write; the writer cuts it off and records an audit_recovery entry at its next start`,
+    );
   }
   if (keyed) {
     lines.push(`checkpoints: ${result.checkpoints ?? 0} valid, newest covers seq ${result.checkpointSeq ?? 0}`);
-    if (result.unanchored > 0) lines.push(`tail_unanchored: the last ${result.unanchored} line(s) come after the newest checkpoint; removing them would not be detected`);
+    if (result.unanchored > 0)
+      lines.push(
+        `tail_unanchored: the last ${result.unanchored} line(s) come after the newest checkpoint; removing them would not be detected`,
+      );
   } else {
-    lines.push('tail_unanchored: no key given, so removing lines from the end or rewriting the whole trail cannot be detected (use --key-file)');
+    lines.push(
+      'tail_unanchored: no key given, so removing lines from the end or rewriting the whole trail cannot be detected (use --key-file)',
+    );
   }
   return lines.join('\n') + '\n';
 }

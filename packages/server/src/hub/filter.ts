@@ -8,8 +8,8 @@ export interface CompiledFilter {
   filter: NormalizedFilter;
   /** Whether the subscriber may receive `audit_log` at all. */
   audit: boolean;
-  /** True when the message passes. */
-  accepts(message: StreamMessage): boolean;
+  /** True when the message passes (a plain function: handed to `filter` and `recent` as it is). */
+  readonly accepts: (message: StreamMessage) => boolean;
   /** True when every message passes (lets the hot path skip the predicate). */
   all: boolean;
 }

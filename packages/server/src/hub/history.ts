@@ -33,7 +33,8 @@ export class History {
 
   constructor(maxItems: number, maxBytes: number) {
     if (!Number.isSafeInteger(maxItems) || maxItems < 1) throw new TypeError(`history size must be a positive integer, got ${maxItems}`);
-    if (!(maxBytes > 0) || !Number.isSafeInteger(maxBytes)) throw new TypeError(`history bytes must be a positive integer, got ${maxBytes}`);
+    if (!(maxBytes > 0) || !Number.isSafeInteger(maxBytes))
+      throw new TypeError(`history bytes must be a positive integer, got ${maxBytes}`);
     this.#capacity = maxItems;
     // Not zero-filled: pages are only touched (and count towards RSS) as history fills up.
     this.#bytes = Buffer.allocUnsafeSlow(maxBytes);

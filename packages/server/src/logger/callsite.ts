@@ -8,6 +8,12 @@ export interface Callsite {
 /** Placeholder used when capture is off or the stack cannot be read. */
 export const UNKNOWN_CALLSITE: Callsite = Object.freeze({ module: '', function: '', line: 0 });
 
+/**
+ * The public log function whose caller is the call site. It is never called: V8 cuts the stack
+ * at it, by identity.
+ */
+export type CallBoundary = (...args: never[]) => unknown;
+
 type StackHolder = { stack?: NodeJS.CallSite[] };
 type Prepare = (error: Error, sites: NodeJS.CallSite[]) => unknown;
 
@@ -24,8 +30,10 @@ const prepareStructured = (_error: Error, sites: NodeJS.CallSite[]): NodeJS.Call
  * `Error.prepareStackTrace` is installed (source-map-support, test runners), it is asked to format
  * the one frame, so line and module match what stack traces show; that path is slower.
  */
-export function captureCallsite(boundary: Function): Callsite {
+export function captureCallsite(boundary: CallBoundary): Callsite {
   const limit = Error.stackTraceLimit;
+  // A hook slot saved and put back as it is (bound, it would no longer be the same function).
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- read to be restored by identity, called without `this`
   const prepare = Error.prepareStackTrace as Prepare | undefined;
   const holder: StackHolder = {};
   let site: NodeJS.CallSite | undefined;
@@ -43,7 +51,8 @@ export function captureCallsite(boundary: Function): Callsite {
   if (site === undefined || typeof site !== 'object') return UNKNOWN_CALLSITE;
   try {
     // Not getMethodName(): it searches the receiver's properties and costs more than the capture.
-    const fn = site.getFunctionName() || '<anonymous>';
+    const name = site.getFunctionName();
+    const fn = name === null || name === '' ? '<anonymous>' : name;
     if (prepare !== undefined && mapsSources(prepare)) {
       const mapped = mappedPosition(prepare, site);
       if (mapped !== undefined) return { module: moduleName(mapped.file), function: fn, line: mapped.line };

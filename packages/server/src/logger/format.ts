@@ -56,13 +56,20 @@ function systemJson(
   category: string | undefined,
 ): string {
   let json =
-    '{"timestamp":"' + isoTime(time) +
-    '","level":"' + level +
-    '","logger":' + JSON.stringify(logger) +
-    ',"message":' + JSON.stringify(fitString(message, redactor)) +
-    ',"module":' + JSON.stringify(site.module) +
-    ',"function":' + JSON.stringify(site.function) +
-    ',"line":' + site.line;
+    '{"timestamp":"' +
+    isoTime(time) +
+    '","level":"' +
+    level +
+    '","logger":' +
+    JSON.stringify(logger) +
+    ',"message":' +
+    JSON.stringify(fitString(message, redactor)) +
+    ',"module":' +
+    JSON.stringify(site.module) +
+    ',"function":' +
+    JSON.stringify(site.function) +
+    ',"line":' +
+    site.line;
   if (category !== undefined) json += ',"category":' + JSON.stringify(category);
   if (fields !== undefined) {
     const reserved = category === undefined ? RESERVED : RESERVED_WITH_CATEGORY;
@@ -99,14 +106,22 @@ export function formatAuditData(
   redactor?: Redactor,
   maxRecordBytes = Number.POSITIVE_INFINITY,
 ): string {
-  return withRecordBudget(maxRecordBytes, () =>
-    '{"timestamp":"' + isoTime(time) +
-    '","level":"' + level +
-    '","logger":' + JSON.stringify(logger) +
-    ',"message":' + JSON.stringify(fitString(message, redactor)) +
-    ',"action":' + JSON.stringify(fitString(action)) +
-    ',"metadata":' + (metadata === undefined ? '{}' : metadataJson(metadata, redactor)) +
-    '}',
+  return withRecordBudget(
+    maxRecordBytes,
+    () =>
+      '{"timestamp":"' +
+      isoTime(time) +
+      '","level":"' +
+      level +
+      '","logger":' +
+      JSON.stringify(logger) +
+      ',"message":' +
+      JSON.stringify(fitString(message, redactor)) +
+      ',"action":' +
+      JSON.stringify(fitString(action)) +
+      ',"metadata":' +
+      (metadata === undefined ? '{}' : metadataJson(metadata, redactor)) +
+      '}',
   );
 }
 

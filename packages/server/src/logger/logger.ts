@@ -1,7 +1,7 @@
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { Redactor } from '../redact/redactor.js';
-import { type Callsite, captureCallsite, UNKNOWN_CALLSITE } from './callsite.js';
+import { type CallBoundary, type Callsite, captureCallsite, UNKNOWN_CALLSITE } from './callsite.js';
 import { hasAuditSegment, isAudit, isAuditRecord } from './classify.js';
 import { type Fields, type LogEntry, formatAuditData, formatSystemData, messageText } from './format.js';
 import { DEFAULT_MAX_RECORD_BYTES, MIN_MAX_RECORD_BYTES } from './record-size.js';
@@ -133,6 +133,7 @@ export class Logger {
   /** Logs at a level given by name (any case; `warn` and `fatal` are understood). Unknown names log at INFO. */
   log(level: LevelName | string, message: string | Fields | Error, fields?: string | Fields | Error): void {
     const name = (typeof level === 'string' ? toLevelName(level) : undefined) ?? 'INFO';
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the stack boundary: compared by identity, never called
     this.#emit(name, message, fields, this.log, this.isEnabled(name));
   }
 
@@ -156,7 +157,11 @@ export class Logger {
 
   /** A logger with the same name whose records all carry `bindings` (e.g. `{ instance_id }`). */
   child(bindings: Fields): Logger {
-    return new Logger(this.#tree, this.name, this.#bindings === undefined ? mergeFields({}, bindings) : mergeFields(this.#bindings, bindings));
+    return new Logger(
+      this.#tree,
+      this.name,
+      this.#bindings === undefined ? mergeFields({}, bindings) : mergeFields(this.#bindings, bindings),
+    );
   }
 
   /** Fields bound to this logger by {@link Logger.child}. */
@@ -188,7 +193,7 @@ export class Logger {
    * threshold (`enabled` false) the record goes on only when the audit rule claims it: the
    * arguments are read, but nothing is captured, merged or formatted.
    */
-  #emit(level: LevelName, a: unknown, b: unknown, boundary: Function, enabled: boolean): void {
+  #emit(level: LevelName, a: unknown, b: unknown, boundary: CallBoundary, enabled: boolean): void {
     let text = '';
     let kept = enabled;
     try {
@@ -232,7 +237,11 @@ export class Logger {
  *
  * @example auditLog(getLogger('audit.instance'), 'Instance spawned', { action: 'instance_spawn', metadata: { instance_id: 'abc123' } })
  */
-export function auditLog(logger: Logger, message: string, options: { action?: string; metadata?: Fields; level?: LevelName } & Fields = {}): void {
+export function auditLog(
+  logger: Logger,
+  message: string,
+  options: { action?: string; metadata?: Fields; level?: LevelName } & Fields = {},
+): void {
   try {
     const { action, metadata, level, ...extra } = options;
     const base = typeof metadata === 'object' && metadata !== null ? metadata : undefined;
@@ -306,7 +315,11 @@ export class LoggerTree {
   /** Sets the minimum level of the subtree under `prefix` (`''` for every logger). */
   setLevel(prefix: string, level: LevelName | string): void {
     const name = toLevelName(level);
-    if (name === undefined) throw new LogwireError(LogwireErrorCode.InvalidOption, `Unknown level "${level}": use one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL`);
+    if (name === undefined)
+      throw new LogwireError(
+        LogwireErrorCode.InvalidOption,
+        `Unknown level "${level}": use one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL`,
+      );
     this.settings.levels.set(prefix, Level[name]);
     this.version++;
   }
@@ -327,7 +340,15 @@ export class LoggerTree {
    * Classifies, formats, redacts and hands on one record. `site` is the call site, or the public
    * function whose caller is the call site (captured only for system records, only when enabled).
    */
-  write(level: LevelName, logger: string, message: string, fields: Fields | undefined, time: number, site: Callsite | Function | undefined, audit: boolean): void {
+  write(
+    level: LevelName,
+    logger: string,
+    message: string,
+    fields: Fields | undefined,
+    time: number,
+    site: Callsite | CallBoundary | undefined,
+    audit: boolean,
+  ): void {
     if (isAuditRecord(logger, message, audit || auditFlag(fields))) {
       const { action, metadata } = auditParts(fields, message);
       this.writeAudit(level, logger, message, action, metadata, time);
@@ -442,7 +463,7 @@ function auditFlag(fields: unknown, bindings?: Fields): boolean {
     if (isObject && (bindings === undefined || Object.prototype.propertyIsEnumerable.call(fields, 'audit'))) {
       return (fields as Fields)['audit'] === true;
     }
-    return bindings !== undefined && bindings['audit'] === true;
+    return bindings?.['audit'] === true;
   } catch {
     return false;
   }
@@ -454,11 +475,17 @@ function auditFlag(fields: unknown, bindings?: Fields): boolean {
  */
 export function mergeFields(base: Fields, over: Fields | undefined): Fields {
   const out: Fields = {};
-  for (const key of ownKeys(base)) define(out, key, readSafely(() => base[key]));
-  if (over !== undefined) for (const key of ownKeys(over)) define(out, key, readSafely(() => over[key]));
+  for (const key of ownKeys(base)) {
+    const value = readSafely(() => base[key]);
+    define(out, key, value);
+  }
+  if (over === undefined) return out;
+  for (const key of ownKeys(over)) {
+    const value = readSafely(() => over[key]);
+    define(out, key, value);
+  }
   return out;
 }
-
 
 // Assignment, except for `__proto__`, which must stay a plain own property (see adapters/shared.ts).
 function define(target: Fields, key: string, value: unknown): void {

@@ -95,7 +95,9 @@ export function fitValue(value: unknown, key: string): unknown {
     const room = Math.max(0, Math.floor(remaining / VALUE_COST));
     if (value.length > room) {
       cut = true;
-      return [...value.slice(0, room), TRUNCATION_MARK];
+      const kept: unknown[] = value.slice(0, room);
+      kept.push(TRUNCATION_MARK);
+      return kept;
     }
   }
   return undefined;

@@ -30,7 +30,12 @@ export function safeStringify(value: unknown, redactor?: Redactor, path?: readon
     // The copy is written from the same budget the failed attempt started with.
     restoreBudget(budget);
     try {
-      return JSON.stringify(toJsonSafe(value, 0, new WeakSet()), redactor === undefined ? undefined : redactor.hasPaths ? pathReplacer(redactor, path ?? []) : keyReplacer(redactor)) ?? 'null';
+      return (
+        JSON.stringify(
+          toJsonSafe(value, 0, new WeakSet()),
+          redactor === undefined ? undefined : redactor.hasPaths ? pathReplacer(redactor, path ?? []) : keyReplacer(redactor),
+        ) ?? 'null'
+      );
     } catch (cause) {
       // Only reachable for pathological values (e.g. a Proxy whose every trap throws at the top level).
       return JSON.stringify(`[Unserializable: ${errorText(cause)}]`);
@@ -88,12 +93,32 @@ function pathReplacer(redactor: Redactor, base: readonly string[]): Replacer {
 export function serializeError(error: Error, depth = 0, seen: WeakSet<object> = new WeakSet()): Record<string, unknown> {
   seen.add(error);
   const out: Record<string, unknown> = {};
-  define(out, 'name', readSafely(() => error.name));
-  define(out, 'message', readSafely(() => error.message));
-  define(out, 'stack', readSafely(() => error.stack));
+  define(
+    out,
+    'name',
+    readSafely(() => error.name),
+  );
+  define(
+    out,
+    'message',
+    readSafely(() => error.message),
+  );
+  define(
+    out,
+    'stack',
+    readSafely(() => error.stack),
+  );
   for (const key of ownKeys(error)) {
     if (key === 'name' || key === 'message' || key === 'stack') continue;
-    define(out, key, toJsonSafe(readSafely(() => (error as unknown as Record<string, unknown>)[key]), depth + 1, seen));
+    define(
+      out,
+      key,
+      toJsonSafe(
+        readSafely(() => (error as unknown as Record<string, unknown>)[key]),
+        depth + 1,
+        seen,
+      ),
+    );
   }
   const cause = readSafely(() => (error as { cause?: unknown }).cause);
   if (cause !== undefined && !('cause' in out)) define(out, 'cause', toJsonSafe(cause, depth + 1, seen));
@@ -117,9 +142,11 @@ export function toJsonSafe(value: unknown, depth: number, seen: WeakSet<object>)
     case 'function':
     case 'symbol':
       return null;
+    case 'object':
+      break;
   }
   if (value === null) return null;
-  const object = value as object;
+  const object = value;
   try {
     if (seen.has(object)) return '[Circular]';
     if (depth >= MAX_DEPTH) return '[Truncated]';
@@ -132,13 +159,14 @@ export function toJsonSafe(value: unknown, depth: number, seen: WeakSet<object>)
       return result;
     }
     if (Array.isArray(object)) {
-      const out = object.slice(0, MAX_KEYS).map((item) => toJsonSafe(readSafely(() => item), depth + 1, seen));
+      const out = object.slice(0, MAX_KEYS).map((item: unknown) => toJsonSafe(item, depth + 1, seen));
       seen.delete(object);
       return out;
     }
     const out: Record<string, unknown> = {};
     for (const key of ownKeys(object).slice(0, MAX_KEYS)) {
-      define(out, key, toJsonSafe(readSafely(() => (object as Record<string, unknown>)[key]), depth + 1, seen));
+      const item = readSafely(() => (object as Record<string, unknown>)[key]);
+      define(out, key, toJsonSafe(item, depth + 1, seen));
     }
     seen.delete(object);
     return out;

@@ -126,7 +126,9 @@ export class AppendFile {
     return new Promise((resolve) => {
       fs.fsync(fd, (error) => {
         if (error !== null && error.code !== 'EBADF') {
-          this.#events.onError(new LogwireError(LogwireErrorCode.Write, `fsync of ${this.path} failed: ${error.message}`, { cause: error }));
+          this.#events.onError(
+            new LogwireError(LogwireErrorCode.Write, `fsync of ${this.path} failed: ${error.message}`, { cause: error }),
+          );
           resolve(false);
           return;
         }
@@ -196,7 +198,13 @@ export class AppendFile {
     this.#lostSince = Date.now();
     const reason = error instanceof Error ? error.message : String(error);
     const hint = isMissing(error) ? 'the directory was removed' : 'check free space and permissions';
-    this.#events.onError(new LogwireError(LogwireErrorCode.Write, `Cannot write ${this.path} (${hint}): ${reason}. Records are dropped until writes succeed again.`, { cause: error }));
+    this.#events.onError(
+      new LogwireError(
+        LogwireErrorCode.Write,
+        `Cannot write ${this.path} (${hint}): ${reason}. Records are dropped until writes succeed again.`,
+        { cause: error },
+      ),
+    );
   }
 }
 

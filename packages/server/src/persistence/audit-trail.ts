@@ -98,14 +98,18 @@ export class AuditTrail {
       integrityKey: options.integrityKey,
     };
     if (!(Number.isInteger(this.#options.retentionDays) && this.#options.retentionDays >= 1)) {
-      throw new LogwireError(LogwireErrorCode.InvalidOption, `persistence.audit.retentionDays must be a whole number of days ≥ 1, got ${String(options.retentionDays)}`);
+      throw new LogwireError(
+        LogwireErrorCode.InvalidOption,
+        `persistence.audit.retentionDays must be a whole number of days ≥ 1, got ${String(options.retentionDays)}`,
+      );
     }
-    if (options.integrityKey !== undefined && options.integrityKey.length === 0) {
+    if (options.integrityKey?.length === 0) {
       throw new LogwireError(LogwireErrorCode.InvalidOption, 'persistence.audit.integrityKey must not be empty');
     }
     if (options.integrityKey !== undefined) {
       const events = { onError: (error: LogwireError) => this.#report(error) };
-      for (const where of [dir, ...(options.checkpointMirrors ?? [])]) this.#checkpointFiles.push(new AppendFile(path.join(where, CHECKPOINT_FILE), events));
+      for (const where of [dir, ...(options.checkpointMirrors ?? [])])
+        this.#checkpointFiles.push(new AppendFile(path.join(where, CHECKPOINT_FILE), events));
     }
     this.#tryRecover();
   }
@@ -159,7 +163,11 @@ export class AuditTrail {
         this.#lost += events.length;
       }
     } catch (error) {
-      this.#report(new LogwireError(LogwireErrorCode.Write, `audit trail append failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      this.#report(
+        new LogwireError(LogwireErrorCode.Write, `audit trail append failed: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        }),
+      );
     } finally {
       if (written) this.#ledger.written(range.to);
       else this.#ledger.drop(range.from, range.to);
@@ -239,7 +247,13 @@ export class AuditTrail {
     } catch (error) {
       if (!this.#recoveryFailed) {
         this.#recoveryFailed = true;
-        this.#report(new LogwireError(LogwireErrorCode.Write, `Cannot open the audit trail in ${this.dir} (audit events are dropped and counted until it can be opened): ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        this.#report(
+          new LogwireError(
+            LogwireErrorCode.Write,
+            `Cannot open the audit trail in ${this.dir} (audit events are dropped and counted until it can be opened): ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          ),
+        );
       }
       return false;
     }
@@ -278,7 +292,12 @@ export class AuditTrail {
     this.purgeExpired(now);
     if (truncated > 0) {
       this.#rollover(now);
-      this.#writeRecords([`"kind":"${TrailRecordKind.Recovery}","timestamp":"${iso(now)}","file":${JSON.stringify(tornFile)},"truncated_bytes":${truncated}`], now);
+      this.#writeRecords(
+        [
+          `"kind":"${TrailRecordKind.Recovery}","timestamp":"${iso(now)}","file":${JSON.stringify(tornFile)},"truncated_bytes":${truncated}`,
+        ],
+        now,
+      );
     }
   }
 
@@ -309,7 +328,10 @@ export class AuditTrail {
     const losses = this.#pendingLoss.length;
     const bodies = losses === 0 ? records : [...this.#pendingLoss, ...records];
     const all = needsOpen
-      ? [`"kind":"${TrailRecordKind.FileOpen}","timestamp":"${iso(now)}","file":"${this.#fileName}","previous_file":${JSON.stringify(this.#previousFile === this.#fileName ? null : this.#previousFile)}`, ...bodies]
+      ? [
+          `"kind":"${TrailRecordKind.FileOpen}","timestamp":"${iso(now)}","file":"${this.#fileName}","previous_file":${JSON.stringify(this.#previousFile === this.#fileName ? null : this.#previousFile)}`,
+          ...bodies,
+        ]
       : bodies;
     if (all.length === 0) return true;
     let seq = this.#seq;
@@ -468,4 +490,3 @@ export class AuditTrail {
     }
   }
 }
-

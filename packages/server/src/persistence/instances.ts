@@ -22,7 +22,11 @@ export const InstanceLogType = {
 /** One of {@link InstanceLogType}. */
 export type InstanceLogType = (typeof InstanceLogType)[keyof typeof InstanceLogType];
 
-const FILES: Record<InstanceLogType, string> = { instance: 'instance.log', communication: 'communication.jsonl', tmux_output: 'tmux_output.log' };
+const FILES: Record<InstanceLogType, string> = {
+  instance: 'instance.log',
+  communication: 'communication.jsonl',
+  tmux_output: 'tmux_output.log',
+};
 
 /** `metadata.json` of an instance, as the seeds write it. */
 export interface InstanceMetadata {
@@ -46,7 +50,10 @@ export function isValidInstanceId(id: unknown): id is string {
 
 function checkId(id: unknown): string {
   if (!isValidInstanceId(id)) {
-    throw new LogwireError(LogwireErrorCode.InvalidOption, `Invalid instance id ${JSON.stringify(String(id)).slice(0, 80)}: use 1-128 of A-Z a-z 0-9 _ - . (not starting with ".")`);
+    throw new LogwireError(
+      LogwireErrorCode.InvalidOption,
+      `Invalid instance id ${JSON.stringify(String(id)).slice(0, 80)}: use 1-128 of A-Z a-z 0-9 _ - . (not starting with ".")`,
+    );
   }
   return id;
 }
@@ -74,8 +81,20 @@ export class InstanceLogs {
     let logger = this.#loggers.get(checked);
     if (logger === undefined) {
       const directory = path.join(this.dir, checked);
-      this.#writeMetadata(directory, { instance_id: checked, instance_name: name ?? null, created_at: new Date().toISOString(), log_directory: directory });
-      logger = new InstanceLogger(checked, name ?? null, directory, this.#rotation, this.#onError, forward?.child({ instance_id: checked, instance_name: name ?? null }));
+      this.#writeMetadata(directory, {
+        instance_id: checked,
+        instance_name: name ?? null,
+        created_at: new Date().toISOString(),
+        log_directory: directory,
+      });
+      logger = new InstanceLogger(
+        checked,
+        name ?? null,
+        directory,
+        this.#rotation,
+        this.#onError,
+        forward?.child({ instance_id: checked, instance_name: name ?? null }),
+      );
       this.#loggers.set(checked, logger);
     }
     return logger;
@@ -89,11 +108,17 @@ export class InstanceLogs {
   getInstanceLogs(id: string, type: InstanceLogType = 'instance', tail = 100): string[] {
     const checked = checkId(id);
     const file = FILES[type];
-    if (file === undefined) throw new LogwireError(LogwireErrorCode.InvalidOption, `Unknown instance log type ${JSON.stringify(type)}: use instance, communication or tmux_output`);
-    if (!Number.isSafeInteger(tail) || tail < 0) throw new LogwireError(LogwireErrorCode.InvalidOption, `tail must be a whole number ≥ 0, got ${String(tail)}`);
+    if (file === undefined)
+      throw new LogwireError(
+        LogwireErrorCode.InvalidOption,
+        `Unknown instance log type ${JSON.stringify(type)}: use instance, communication or tmux_output`,
+      );
+    if (!Number.isSafeInteger(tail) || tail < 0)
+      throw new LogwireError(LogwireErrorCode.InvalidOption, `tail must be a whole number ≥ 0, got ${String(tail)}`);
     const lines: string[] = [];
     const base = path.join(this.dir, checked, file);
-    const files = type === 'instance' ? [base, ...Array.from({ length: this.#rotation.backups ?? 3 }, (_, index) => `${base}.${index + 1}`)] : [base];
+    const files =
+      type === 'instance' ? [base, ...Array.from({ length: this.#rotation.backups ?? 3 }, (_, index) => `${base}.${index + 1}`)] : [base];
     try {
       for (const candidate of files) {
         if (tail !== 0 && lines.length >= tail) break;
@@ -112,7 +137,11 @@ export class InstanceLogs {
   listLoggedInstances(): InstanceMetadata[] {
     let names: string[];
     try {
-      names = fs.readdirSync(this.dir, { withFileTypes: true }).filter((entry) => entry.isDirectory() && isValidInstanceId(entry.name)).map((entry) => entry.name).sort();
+      names = fs
+        .readdirSync(this.dir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && isValidInstanceId(entry.name))
+        .map((entry) => entry.name)
+        .sort();
     } catch (error) {
       if (!isMissing(error)) this.#onError(error);
       return [];
@@ -120,7 +149,8 @@ export class InstanceLogs {
     return names.map((id) => {
       try {
         const parsed = JSON.parse(fs.readFileSync(path.join(this.dir, id, 'metadata.json'), 'utf8')) as unknown;
-        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return { ...(parsed as InstanceMetadata), instance_id: id };
+        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+          return { ...(parsed as InstanceMetadata), instance_id: id };
       } catch {
         // Missing or broken metadata: the seeds fall back to the id alone.
       }
@@ -142,7 +172,13 @@ export class InstanceLogs {
       if (fs.existsSync(file)) return;
       fs.writeFileSync(file, JSON.stringify(metadata, null, 2) + '\n', { mode: 0o600 });
     } catch (error) {
-      this.#onError(new LogwireError(LogwireErrorCode.Write, `Cannot write metadata of instance in ${directory}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      this.#onError(
+        new LogwireError(
+          LogwireErrorCode.Write,
+          `Cannot write metadata of instance in ${directory}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        ),
+      );
     }
   }
 }
@@ -162,7 +198,14 @@ export class InstanceLogger {
   readonly #forward: Logger | undefined;
   readonly #onError: (error: unknown) => void;
 
-  constructor(id: string, name: string | null, directory: string, rotation: RotationOptions, onError: (error: unknown) => void, forward: Logger | undefined) {
+  constructor(
+    id: string,
+    name: string | null,
+    directory: string,
+    rotation: RotationOptions,
+    onError: (error: unknown) => void,
+    forward: Logger | undefined,
+  ) {
     this.instanceId = id;
     this.instanceName = name;
     this.directory = directory;
@@ -208,11 +251,17 @@ export class InstanceLogger {
    * A message exchanged with the instance, as one `communication.jsonl` object:
    * `{timestamp, event_type, direction, message_type, content, parent_id?, …extra}`.
    */
-  communication(direction: 'inbound' | 'outbound' | (string & {}), messageType: string, content: unknown, extra?: Fields & { parent_id?: string | null; event_type?: string }): void {
+  communication(
+    direction: 'inbound' | 'outbound' | (string & {}),
+    messageType: string,
+    content: unknown,
+    extra?: Fields & { parent_id?: string | null; event_type?: string },
+  ): void {
     try {
       const record: Fields = {
         timestamp: new Date().toISOString(),
-        event_type: extra?.event_type ?? (direction === 'outbound' ? 'message_sent' : direction === 'inbound' ? 'message_received' : 'communication'),
+        event_type:
+          extra?.event_type ?? (direction === 'outbound' ? 'message_sent' : direction === 'inbound' ? 'message_received' : 'communication'),
         direction,
         message_type: messageType,
         content,
@@ -244,7 +293,9 @@ export class InstanceLogger {
 
 /** Escapes CR, LF and the Unicode line separators so one record stays one line. */
 function oneLine(text: string): string {
-  return text.replace(/[\r\n\u2028\u2029]/g, (char) => (char === '\n' ? '\\n' : char === '\r' ? '\\r' : char === '\u2028' ? '\\u2028' : '\\u2029'));
+  return text.replace(/[\r\n\u2028\u2029]/g, (char) =>
+    char === '\n' ? '\\n' : char === '\r' ? '\\r' : char === '\u2028' ? '\\u2028' : '\\u2029',
+  );
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in UTC. */

@@ -9,7 +9,9 @@ import fs from 'node:fs';
  * escapes keeps the value and the validity of the line.
  */
 export function escapeLineSeparators(json: string): string {
-  return LINE_BREAKERS.test(json) ? json.replace(LINE_BREAKERS_ALL, (char) => '\\u' + char.charCodeAt(0).toString(16).padStart(4, '0')) : json;
+  return LINE_BREAKERS.test(json)
+    ? json.replace(LINE_BREAKERS_ALL, (char) => '\\u' + char.charCodeAt(0).toString(16).padStart(4, '0'))
+    : json;
 }
 
 const LINE_BREAKERS = /[\u0085\u2028\u2029]/;

@@ -56,7 +56,10 @@ function message(type: 'system_log' | 'audit_log', id: string, data: string): St
   }
   if (typeof fields !== 'object' || fields === null) return undefined;
   const parsedTime = typeof fields.timestamp === 'string' ? Date.parse(fields.timestamp) : NaN;
-  const level = typeof fields.level === 'string' && Object.prototype.hasOwnProperty.call(Level, fields.level) ? Level[fields.level as keyof typeof Level] : Level.INFO;
+  const level =
+    typeof fields.level === 'string' && Object.prototype.hasOwnProperty.call(Level, fields.level)
+      ? Level[fields.level as keyof typeof Level]
+      : Level.INFO;
   return {
     id,
     position,

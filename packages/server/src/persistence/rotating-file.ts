@@ -21,9 +21,9 @@ export interface RotationOptions {
  * rotate, so a batch can be split at a byte rather than a line boundary, and their issue
  * trackers list lost lines and stale targets after restarts (rotating-file-stream #99, pino-roll
  * #75 and #114); pino's sonic-boom (under pino-roll) also duplicates and tears lines when
- * `flush(cb)` runs inside its 'ready' handler (reproduced on 4.2.x and 5.0.0). Here every write is synchronous and whole-line, rotation happens only between
- * lines, and the current file is always `<file>`, so restart recovery and the query API read a
- * layout that cannot be mid-rotation.
+ * `flush(cb)` runs inside its 'ready' handler (reproduced on 4.2.x and 5.0.0). Here every write is
+ * synchronous and whole-line, rotation happens only between lines, and the current file is always
+ * `<file>`, so restart recovery and the query API read a layout that cannot be mid-rotation.
  */
 export class RotatingFile {
   readonly path: string;

@@ -71,7 +71,13 @@ function acquireLock(file: string, report: (error: unknown) => void): string | u
       return file;
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'EEXIST') {
-        report(new LogwireError(LogwireErrorCode.Write, `Cannot create lock file ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        report(
+          new LogwireError(
+            LogwireErrorCode.Write,
+            `Cannot create lock file ${file}: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          ),
+        );
         return undefined;
       }
     }
@@ -82,7 +88,10 @@ function acquireLock(file: string, report: (error: unknown) => void): string | u
       // Unreadable or just removed: try again.
     }
     if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-      throw new LogwireError(LogwireErrorCode.InvalidOption, `${path.dirname(file)} is in use by process ${holder}: give each process its own persistence.dir`);
+      throw new LogwireError(
+        LogwireErrorCode.InvalidOption,
+        `${path.dirname(file)} is in use by process ${holder}: give each process its own persistence.dir`,
+      );
     }
     try {
       fs.unlinkSync(file);
@@ -140,7 +149,8 @@ export class LogStore {
   constructor(options: PersistenceOptions, onError: (error: unknown) => void, events: StoreEvents = {}) {
     this.#events = events;
     this.#options = options;
-    if (typeof options?.dir !== 'string' || options.dir === '') throw new LogwireError(LogwireErrorCode.InvalidOption, 'persistence.dir must be a non-empty path');
+    if (typeof options?.dir !== 'string' || options.dir === '')
+      throw new LogwireError(LogwireErrorCode.InvalidOption, 'persistence.dir must be a non-empty path');
     this.dir = path.resolve(options.dir);
     this.auditDir = path.join(this.dir, 'audit');
     this.#onError = onError;
@@ -149,12 +159,21 @@ export class LogStore {
       ensureDir(this.dir);
     } catch (error) {
       // Reported, not thrown: the app keeps running and writes are retried.
-      report(new LogwireError(LogwireErrorCode.Write, `Cannot create log directory ${this.dir}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      report(
+        new LogwireError(
+          LogwireErrorCode.Write,
+          `Cannot create log directory ${this.dir}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        ),
+      );
     }
     this.#lock = acquireLock(path.join(this.dir, LOCK_FILE), report);
     this.system = new RotatingFile(path.join(this.dir, SYSTEM_LOG_FILE), options.system ?? {}, {
       onError: report,
-      onRecover: (lost) => report(new LogwireError(LogwireErrorCode.Write, `system.log is writable again; ${lost} system log lines were dropped while it was not`)),
+      onRecover: (lost) =>
+        report(
+          new LogwireError(LogwireErrorCode.Write, `system.log is writable again; ${lost} system log lines were dropped while it was not`),
+        ),
       // The directory may have gone with it: take the lock and store the epoch again.
       onLost: () => this.#restoreDirectory(),
     });
@@ -200,7 +219,13 @@ export class LogStore {
       }
       messages.push(...audit);
     } catch (error) {
-      this.#report(new LogwireError(LogwireErrorCode.Write, `Could not read history from ${this.dir}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      this.#report(
+        new LogwireError(
+          LogwireErrorCode.Write,
+          `Could not read history from ${this.dir}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        ),
+      );
     }
     messages.sort((a, b) => compareIds(a.position, b.position));
     return { epoch, messages: messages.slice(Math.max(0, messages.length - limit)) };
@@ -229,7 +254,11 @@ export class LogStore {
     let from: number | undefined;
     if (typeof since === 'string') {
       from = parseTime(since);
-      if (from === undefined) throw new LogwireError(LogwireErrorCode.InvalidOption, `since must be an ISO 8601 date or time, got ${JSON.stringify(since).slice(0, 60)}`);
+      if (from === undefined)
+        throw new LogwireError(
+          LogwireErrorCode.InvalidOption,
+          `since must be an ISO 8601 date or time, got ${JSON.stringify(since).slice(0, 60)}`,
+        );
     } else if (since !== undefined) {
       from = since instanceof Date ? since.getTime() : since;
     }
@@ -403,7 +432,13 @@ export class LogStore {
     } catch (error) {
       if (this.#epochFailed) return;
       this.#epochFailed = true;
-      this.#report(new LogwireError(LogwireErrorCode.Write, `Cannot store the stream epoch in ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      this.#report(
+        new LogwireError(
+          LogwireErrorCode.Write,
+          `Cannot store the stream epoch in ${file}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        ),
+      );
     }
   }
 
@@ -415,4 +450,3 @@ export class LogStore {
     }
   }
 }
-

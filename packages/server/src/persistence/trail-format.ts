@@ -96,7 +96,15 @@ export interface Checkpoint {
 
 /** HMAC of a checkpoint's fields, bound to its predecessor. */
 export function signCheckpoint(key: string | Uint8Array, checkpoint: Omit<Checkpoint, 'sig'>): string {
-  const text = ['logwire-checkpoint-v1', checkpoint.seq, checkpoint.hash, checkpoint.file, checkpoint.line, checkpoint.timestamp, checkpoint.prev_sig].join('\n');
+  const text = [
+    'logwire-checkpoint-v1',
+    checkpoint.seq,
+    checkpoint.hash,
+    checkpoint.file,
+    checkpoint.line,
+    checkpoint.timestamp,
+    checkpoint.prev_sig,
+  ].join('\n');
   return createHmac('sha256', key).update(text).digest('hex');
 }
 

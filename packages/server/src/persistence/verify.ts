@@ -134,7 +134,8 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
     result.checkpoints = loaded.count;
     result.checkpointSeq = checkpointSeq;
   }
-  if (names.length === 0) return fail({ reason: VerifyReason.NoTrail, file: auditDir, line: 0, message: `no audit-YYYYMMDD.jsonl files in ${auditDir}` });
+  if (names.length === 0)
+    return fail({ reason: VerifyReason.NoTrail, file: auditDir, line: 0, message: `no audit-YYYYMMDD.jsonl files in ${auditDir}` });
 
   const purged = new Set<string>();
   let anchor: { file: string; previousFile: string } | undefined;
@@ -163,7 +164,11 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
           pendingTorn = { line: raw.number, bytes: raw.bytes.length };
           continue;
         }
-        firstProblem = { reason: VerifyReason.CorruptLine, ...where, message: `${name}:${raw.number} has no newline but another file follows` };
+        firstProblem = {
+          reason: VerifyReason.CorruptLine,
+          ...where,
+          message: `${name}:${raw.number} has no newline but another file follows`,
+        };
         break outer;
       }
       const parsed = parseLine(raw.bytes);
@@ -174,13 +179,22 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
       const { record, ownHashOk } = parsed;
       const seq = record.seq;
       if (!ownHashOk) {
-        firstProblem = { reason: VerifyReason.HashMismatch, ...where, seq, message: `${name}:${raw.number} (seq ${seq}) was edited: its bytes no longer match its hash` };
+        firstProblem = {
+          reason: VerifyReason.HashMismatch,
+          ...where,
+          seq,
+          message: `${name}:${raw.number} (seq ${seq}) was edited: its bytes no longer match its hash`,
+        };
         break outer;
       }
       if (pendingGap !== undefined) {
         // The line after a forward jump decides: the missing seq right here means a swap.
         if (seq === pendingGap.expected) {
-          firstProblem = { ...pendingGap.problem, reason: VerifyReason.SeqOutOfOrder, message: `${name}:${pendingGap.problem.line} has seq ${pendingGap.problem.seq ?? ''} and the next line has seq ${seq}: lines were reordered` };
+          firstProblem = {
+            ...pendingGap.problem,
+            reason: VerifyReason.SeqOutOfOrder,
+            message: `${name}:${pendingGap.problem.line} has seq ${pendingGap.problem.seq ?? ''} and the next line has seq ${seq}: lines were reordered`,
+          };
         } else {
           firstProblem = pendingGap.problem;
         }
@@ -202,11 +216,21 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
       }
       if (raw.number === 1) {
         if (record.kind !== TrailRecordKind.FileOpen) {
-          firstProblem = { reason: VerifyReason.CorruptLine, ...where, seq, message: `${name}:1 is not the file_open record every trail file starts with` };
+          firstProblem = {
+            reason: VerifyReason.CorruptLine,
+            ...where,
+            seq,
+            message: `${name}:1 is not the file_open record every trail file starts with`,
+          };
           break outer;
         }
         if (record.file !== name) {
-          firstProblem = { reason: VerifyReason.FileMoved, ...where, seq, message: `${name} says it was written as ${String(record.file)}: the file was renamed or copied in` };
+          firstProblem = {
+            reason: VerifyReason.FileMoved,
+            ...where,
+            seq,
+            message: `${name} says it was written as ${String(record.file)}: the file was renamed or copied in`,
+          };
           break outer;
         }
         const previousFile = typeof record.previous_file === 'string' ? record.previous_file : null;
@@ -239,14 +263,30 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
         if (seq > expectedSeq) {
           pendingGap = {
             expected: expectedSeq,
-            problem: { reason: VerifyReason.SeqGap, ...where, seq, message: `${name}:${raw.number} has seq ${seq} where ${expectedSeq} was expected: ${seq - expectedSeq} line(s) deleted before it` },
+            problem: {
+              reason: VerifyReason.SeqGap,
+              ...where,
+              seq,
+              message: `${name}:${raw.number} has seq ${seq} where ${expectedSeq} was expected: ${seq - expectedSeq} line(s) deleted before it`,
+            },
           };
           continue;
         }
         firstProblem =
           seq === expectedSeq - 1 && lastFile === name
-            ? { reason: VerifyReason.SeqOutOfOrder, file: name, line: lastLine, seq, message: `${name}:${lastLine} and ${name}:${raw.number} both have seq ${seq}: one of them was inserted (the first is named)` }
-            : { reason: VerifyReason.SeqOutOfOrder, ...where, seq, message: `${name}:${raw.number} has seq ${seq} where ${expectedSeq} was expected: lines were reordered or inserted here` };
+            ? {
+                reason: VerifyReason.SeqOutOfOrder,
+                file: name,
+                line: lastLine,
+                seq,
+                message: `${name}:${lastLine} and ${name}:${raw.number} both have seq ${seq}: one of them was inserted (the first is named)`,
+              }
+            : {
+                reason: VerifyReason.SeqOutOfOrder,
+                ...where,
+                seq,
+                message: `${name}:${raw.number} has seq ${seq} where ${expectedSeq} was expected: lines were reordered or inserted here`,
+              };
         break outer;
       }
       if (openProblem === undefined && prevHash !== undefined && record.prev !== prevHash) {
@@ -287,7 +327,12 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
 
   if (anchor !== undefined) {
     if (!purged.has(anchor.previousFile)) {
-      return fail({ reason: VerifyReason.MissingFile, file: anchor.file, line: 1, message: `${anchor.previousFile} is missing: ${anchor.file} follows it and no retention_purge record explains its removal` });
+      return fail({
+        reason: VerifyReason.MissingFile,
+        file: anchor.file,
+        line: 1,
+        message: `${anchor.previousFile} is missing: ${anchor.file} follows it and no retention_purge record explains its removal`,
+      });
     }
     result.anchoredAt = 'retention_purge';
   }
@@ -304,7 +349,12 @@ export async function verifyAuditTrail(dir: string, options: VerifyOptions = {})
       });
     }
     if (checkpoints.size === 0 && result.records > 0) {
-      return fail({ reason: VerifyReason.CheckpointsMissing, file: CHECKPOINT_FILE, line: 0, message: 'a key was given but there are no checkpoints: they were deleted, or the trail was written without the key' });
+      return fail({
+        reason: VerifyReason.CheckpointsMissing,
+        file: CHECKPOINT_FILE,
+        line: 0,
+        message: 'a key was given but there are no checkpoints: they were deleted, or the trail was written without the key',
+      });
     }
     if (checkpointSeq > (result.lastSeq ?? 0)) {
       return fail({
@@ -384,10 +434,22 @@ async function loadCheckpoints(
       const { sig, ...unsigned } = checkpoint;
       const expected = signCheckpoint(key, unsigned);
       if (typeof sig !== 'string' || sig.length !== expected.length || !timingSafeEqual(Buffer.from(sig), Buffer.from(expected))) {
-        return { problem: { reason: VerifyReason.CheckpointInvalid, ...where, message: `${file}:${raw.number} has an invalid signature: the checkpoint was edited, or the key is wrong` } };
+        return {
+          problem: {
+            reason: VerifyReason.CheckpointInvalid,
+            ...where,
+            message: `${file}:${raw.number} has an invalid signature: the checkpoint was edited, or the key is wrong`,
+          },
+        };
       }
       if ((prevSig !== undefined && checkpoint.prev_sig !== prevSig) || checkpoint.seq <= lastSeq) {
-        return { problem: { reason: VerifyReason.CheckpointChainBroken, ...where, message: `${file}:${raw.number} does not follow the checkpoint before it: checkpoints were deleted or reordered` } };
+        return {
+          problem: {
+            reason: VerifyReason.CheckpointChainBroken,
+            ...where,
+            message: `${file}:${raw.number} does not follow the checkpoint before it: checkpoints were deleted or reordered`,
+          },
+        };
       }
       if (index === 0 && raw.number === 1) primaryStart = String(checkpoint.prev_sig);
       prevSig = sig;

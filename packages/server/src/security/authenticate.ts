@@ -41,7 +41,16 @@ export async function runAuthenticate(hook: Authenticate | undefined, request: I
   }
   if (result === true) return { ok: true, audit: true, user: undefined, principal: undefined };
   if (result === false || result === null || typeof result !== 'object') return { ok: false, status: 401 };
-  return { ok: true, audit: result.audit === undefined || result.audit === true, user: result.user, principal: principalOf(result) };
+  return { ok: true, audit: grantsAudit(result), user: result.user, principal: principalOf(result) };
+}
+
+/**
+ * Whether a grant allows `audit_log`: only when `audit` is left out or exactly `true`. A hook in
+ * JavaScript may answer anything; any other value (`false`, `0`, `'yes'`) withholds it.
+ */
+export function grantsAudit(grant: AuthGrant): boolean {
+  const audit: unknown = grant.audit;
+  return audit === undefined || audit === true;
 }
 
 /** The identity a grant names for the per-principal cap: `principal`, else a string or numeric `user`. */

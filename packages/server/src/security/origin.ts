@@ -32,7 +32,7 @@ export function originAllowed(request: IncomingMessage, policy: OriginPolicy | u
   if (origin === undefined) return policy !== 'same-origin' && policy.includes('null') && raw === 'null';
   if (policy === 'same-origin') {
     const host = request.headers.host;
-    return host !== undefined && new URL(origin).host === host.toLowerCase();
+    return new URL(origin).host === host?.toLowerCase();
   }
   return policy.some((allowed) => normalizeOrigin(allowed) === origin);
 }

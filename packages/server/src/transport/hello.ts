@@ -9,7 +9,7 @@ import {
 } from '@logwire/protocol';
 import { compileFilter } from '../hub/filter.js';
 import { positionOf } from '../hub/position.js';
-import type { AuthResult } from '../security/authenticate.js';
+import { type AuthResult, grantsAudit } from '../security/authenticate.js';
 import { visibleHead } from './audit-view.js';
 import { replayOlder } from './backplane-replay.js';
 import { pump } from './catch-up.js';
@@ -46,7 +46,7 @@ export async function hello(context: StreamContext, connection: Connection, mess
       drop(context, connection, CloseCode.Unauthorized, 'Unauthorized');
       return;
     }
-    if (typeof result === 'object' && result.audit !== undefined && result.audit !== true) connection.audit = false;
+    if (typeof result === 'object' && !grantsAudit(result)) connection.audit = false;
   }
   connection.mode = Mode.Extended;
   connection.filter = compileFilter((data.filter as NormalizedFilter | undefined) ?? ALL_FILTER, connection.audit);
@@ -79,7 +79,14 @@ async function resume(context: StreamContext, connection: Connection, message: H
       welcome(WelcomeMode.Fresh);
       const head = hub.delivered;
       const messages = plan.tail === 0 || head === undefined ? [] : hub.recent(plan.tail, connection.filter.accepts, head.position);
-      sendBatch(context, connection, null, visibleHead(hub, audit)?.id ?? null, messages.map((m) => m.frame), false);
+      sendBatch(
+        context,
+        connection,
+        null,
+        visibleHead(hub, audit)?.id ?? null,
+        messages.map((m) => m.frame),
+        false,
+      );
       connection.cursor = head;
       connection.live = true;
       return;

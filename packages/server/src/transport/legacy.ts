@@ -18,8 +18,12 @@ export function startLegacy(context: StreamContext, connection: Connection): voi
   const { filter } = connection;
   const replay = hub.recent(context.options.replayPerType, filter.all ? undefined : filter.accepts);
   if (replay.length > 0) {
-    sendFrames(context, connection, replay.map((message) => Buffer.from(message.frame)));
-    connection.sentUpTo = replay[replay.length - 1] as StreamMessage;
+    sendFrames(
+      context,
+      connection,
+      replay.map((message) => Buffer.from(message.frame)),
+    );
+    connection.sentUpTo = replay[replay.length - 1];
   }
 }
 

@@ -73,8 +73,18 @@ export class LogStreamEndpoint {
         // A failing tick must not stop the next one; per-connection failures are handled inside.
       }
     };
-    this.#timers.push(setInterval(guard(() => heartbeat(this.#context)), resolved.heartbeatInterval));
-    this.#timers.push(setInterval(guard(() => ping(this.#context)), resolved.pingInterval));
+    this.#timers.push(
+      setInterval(
+        guard(() => heartbeat(this.#context)),
+        resolved.heartbeatInterval,
+      ),
+    );
+    this.#timers.push(
+      setInterval(
+        guard(() => ping(this.#context)),
+        resolved.pingInterval,
+      ),
+    );
     for (const timer of this.#timers) timer.unref();
   }
 
@@ -284,7 +294,7 @@ function namesHello(data: unknown): boolean {
   let text: string;
   if (typeof data === 'string') text = data;
   else if (Buffer.isBuffer(data)) text = data.toString('utf8');
-  else if (Array.isArray(data) && data.every((part) => Buffer.isBuffer(part))) text = Buffer.concat(data as Buffer[]).toString('utf8');
+  else if (Array.isArray(data) && data.every((part) => Buffer.isBuffer(part))) text = Buffer.concat(data).toString('utf8');
   else if (data instanceof ArrayBuffer) text = Buffer.from(data).toString('utf8');
   else return false;
   try {
