@@ -6,7 +6,7 @@ import { createServer, type Server, Socket } from 'node:net';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogwire, type Logwire } from '@logwire/server';
-import { startReplayAppServer } from '../../bench/replay/app-server.mjs';
+import { startReplayAppServer } from '../helpers/replay-app-server.mjs';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
 import type * as Client from '@logwire/client';
 import { until } from '../helpers/wait.js';

@@ -311,6 +311,7 @@ describe('against odd servers', () => {
     await until(() => seed.connections() === 2 && w.client.state === 'live');
     seed.broadcast(JSON.stringify({ type: 'audit_log', id: '4-0', data: { timestamp: 't', level: 'INFO', logger: 'audit', message: 'a4' } }));
     await until(() => w.messages.length === 4);
+    // An absence needs elapsed time: a message shown twice would arrive right behind a4.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(texts(w.messages)).toEqual(['a1', 'a2', 'a3', 'a4']);
   });

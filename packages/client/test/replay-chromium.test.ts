@@ -5,7 +5,7 @@ import { build } from 'esbuild';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearerToken, createLogwire, type Logwire } from '@logwire/server';
-import { serveScriptPage, startReplayPageServer } from '../../../bench/replay/page-server.mjs';
+import { serveScriptPage, startReplayPageServer } from '../../../test/helpers/replay-page-server.mjs';
 import { CHROMIUM_ARGS, findChromium } from '../../../scripts/chromium.mjs';
 import { until } from '../../../test/helpers/wait.js';
 import type * as ClientModule from '../src/index.js';

@@ -5,7 +5,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogwire, type Logwire } from '../src/index.js';
-import { capture, waitUntil } from './logger-capture.js';
+import { until } from '../../../test/helpers/wait.js';
+import { capture } from './logger-capture.js';
 import { bundleForWorker } from './worker-bundle.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -39,7 +40,7 @@ describe('pino transport (runs in pino\'s worker thread)', () => {
     const closed = once(transport, 'close');
     transport.end();
     await closed;
-    await waitUntil(logwire, () => out.frames.length >= 3);
+    await until(() => out.frames.length >= 3, () => `3 frames (have ${out.frames.length})`);
     const [a, b, c] = out.frames;
     expect(a!.data).toMatchObject({ level: 'DEBUG', logger: 'api', message: 'login attempt', password: '[REDACTED]', route: '/login' });
     expect(b!.data).toMatchObject({ level: 'ERROR', logger: 'api.db', message: 'query failed', error: { message: 'pool exhausted' } });
@@ -59,7 +60,7 @@ describe('pino transport (runs in pino\'s worker thread)', () => {
     const closed = once(transport, 'close');
     transport.end();
     await closed;
-    await waitUntil(logwire, () => out.frames.length >= 1);
+    await until(() => out.frames.length >= 1, () => `1 frame (have ${out.frames.length})`);
     expect(out.frames[0]!.data).toMatchObject({ level: 'WARNING', logger: 'built', message: 'from the built transport', token: '[REDACTED]' });
   });
 });

@@ -2,7 +2,8 @@ import pino from 'pino';
 import winston from 'winston';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogwire, type Logwire, pinoDestination, pinoLevel, winstonLevel, winstonTransport } from '../src/index.js';
-import { capture, type Frame, waitUntil } from './logger-capture.js';
+import { until } from '../../../test/helpers/wait.js';
+import { capture, type Frame } from './logger-capture.js';
 
 const SYSTEM_KEYS = ['timestamp', 'level', 'logger', 'message', 'module', 'function', 'line'];
 let logwire: Logwire | undefined;
@@ -18,7 +19,7 @@ function setup(options: Parameters<typeof createLogwire>[0] = {}) {
 }
 
 async function framesAfterTurn(logwire: Logwire, out: { frames: Frame[] }, count: number): Promise<Frame[]> {
-  await waitUntil(logwire, () => out.frames.length >= count);
+  await until(() => out.frames.length >= count, () => `${count} frames (have ${out.frames.length})`);
   return out.frames.splice(0, out.frames.length);
 }
 

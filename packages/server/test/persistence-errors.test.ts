@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogwire, type Logwire, LogwireError, verifyAuditTrail } from '../src/index.js';
+import { until } from '../../../test/helpers/wait.js';
 
 const temps: string[] = [];
 const mounts: string[] = [];
@@ -22,14 +23,6 @@ afterEach(async () => {
   for (const mount of mounts.splice(0)) execFileSync('umount', [mount]);
   for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const codes = (errors: unknown[]): string[] => errors.map((error) => (error instanceof LogwireError ? error.code : String(error)));
 

@@ -5,6 +5,7 @@ import winston from 'winston';
 import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogwire, DEFAULT_REDACT_KEYS, type Logwire, LogwireError, pinoDestination, Redactor, winstonTransport } from '../src/index.js';
+import { until } from '../../../test/helpers/wait.js';
 import { capture } from './logger-capture.js';
 
 const R = '[REDACTED]';
@@ -204,16 +205,7 @@ describe('redaction (on by default)', () => {
     pino(pinoDestination(logwire)).info({ token: canary }, `pino password=${canary}`);
     winston.createLogger({ transports: [winstonTransport(logwire)] }).info(`winston secret=${canary}`, { access_token: canary });
     log.info('done');
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${raw.length} frames`)), 10_000);
-      const check = () => {
-        if (raw.some((frame) => frame.includes('"message":"done"'))) {
-          clearTimeout(timer);
-          resolve();
-        } else setTimeout(check, 10);
-      };
-      check();
-    });
+    await until(() => raw.some((frame) => frame.includes('"message":"done"')), () => `the frame "done" (have ${raw.length} frames)`);
     ws.close();
     expect(raw).toHaveLength(9);
     expect(hubText).toHaveLength(9);

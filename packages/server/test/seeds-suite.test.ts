@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditLog, createLogwire, defaultLogwire, getLogger, hasAuditSegment, isAuditRecord, type Logwire } from '../src/index.js';
+import { until } from '../../../test/helpers/wait.js';
 import { collect } from '../../../test/helpers/ws-collector.js';
 import { capture } from './logger-capture.js';
 
@@ -30,15 +31,6 @@ async function serve(lw: Logwire, options?: Parameters<Logwire['attach']>[1]): P
   return `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws/logs`;
 }
 
-/** Resolves once `check` holds, polling on timers (for state that has no event of its own). */
-async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('seeds TestLogStreamHandler', () => {
   it('seed 1 test_handler_initialization: the configured level is kept and a new endpoint has zero clients', async () => {
     const { logwire } = setup({ level: 'DEBUG' });
@@ -53,10 +45,10 @@ describe('seeds TestLogStreamHandler', () => {
     const url = await serve(logwire);
     const endpoint = logwire.attach(server!);
     const client = await collect(url);
-    await eventually(() => endpoint.clientCount === 1);
+    await until(() => endpoint.clientCount === 1, () => `1 client (have ${endpoint.clientCount})`);
     client.ws.close();
     await client.closed;
-    await eventually(() => endpoint.clientCount === 0);
+    await until(() => endpoint.clientCount === 0, () => `0 clients (have ${endpoint.clientCount})`);
   });
 
   it('seed 3 test_set_event_loop: there is no loop to hand over; records from timers and promises are delivered', async () => {
@@ -146,10 +138,10 @@ describe('seeds TestLogStreamHandler', () => {
     const endpoint = logwire.attach(server!);
     const good = await collect(url);
     const bad = await collect(url);
-    await eventually(() => endpoint.clientCount === 2);
+    await until(() => endpoint.clientCount === 2, () => `2 clients (have ${endpoint.clientCount})`);
     (bad.ws as unknown as { _socket: Socket })._socket.destroy();
     logwire.getLogger('x').info('after the failure');
-    await eventually(() => endpoint.clientCount === 1);
+    await until(() => endpoint.clientCount === 1, () => `1 client (have ${endpoint.clientCount})`);
     logwire.getLogger('x').info('still flowing');
     const frames = await good.waitFor(2);
     expect(frames.map((f) => (f['data'] as { message: string }).message)).toEqual(['after the failure', 'still flowing']);

@@ -1,4 +1,5 @@
 import { WebSocket, type ClientOptions } from 'ws';
+import { until } from '../../../test/helpers/wait.js';
 
 /** A parsed frame as received. */
 export type Frame = { type: string; id?: string; data: any; raw: string };
@@ -19,18 +20,15 @@ export interface RawClient {
 export async function connect(url: string, hello?: Record<string, unknown>, options?: ClientOptions & { protocols?: string[] }): Promise<RawClient> {
   const ws = new WebSocket(url, options?.protocols, options);
   const frames: Frame[] = [];
-  const waiters = new Set<() => void>();
   ws.on('message', (data) => {
     const raw = data.toString();
     const parsed = JSON.parse(raw) as Frame;
     parsed.raw = raw;
     frames.push(parsed);
-    for (const wake of [...waiters]) wake();
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.on('close', (code, reason) => {
       resolve({ code, reason: reason.toString() });
-      for (const wake of [...waiters]) wake();
     }),
   );
   await new Promise<void>((resolve, reject) => {
@@ -45,37 +43,8 @@ export async function connect(url: string, hello?: Record<string, unknown>, opti
     closed,
     send: (value) => ws.send(typeof value === 'string' ? value : JSON.stringify(value)),
     messages: () => frames.flatMap((frame) => (frame.type === 'batch' ? (frame.data.messages as Frame[]) : frame.type === 'system_log' || frame.type === 'audit_log' ? [frame] : [])),
-    until(check, timeoutMs = 10_000, what = 'condition') {
-      return new Promise((resolve, reject) => {
-        const test = () => {
-          if (check(frames)) {
-            waiters.delete(test);
-            clearTimeout(timer);
-            resolve(frames);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(test);
-          reject(new Error(`${what} not met within ${timeoutMs} ms; frames: ${frames.map((f) => f.raw.slice(0, 200)).join('\n')}`));
-        }, timeoutMs);
-        waiters.add(test);
-        test();
-      });
-    },
+    until: (check, timeoutMs = 10_000, what = 'condition') =>
+      until(() => check(frames) && frames, () => `${what}; frames: ${frames.map((f) => f.raw.slice(0, 200)).join('\n')}`, timeoutMs),
   };
   return client;
-}
-
-/** Resolves once `check()` holds, polling every 5 ms. */
-export async function waitUntil(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/** Lets the event loop run a full turn (so per-turn batches flush). */
-export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

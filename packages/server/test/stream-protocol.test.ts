@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { createLogwire, type Logwire, type LogwireOptions } from '../src/index.js';
 import type { LogStreamEndpointOptions } from '../src/transport/ws-endpoint.js';
-import { connect, type Frame, nextTurn, type RawClient } from './stream-helpers.js';
+import { until, turn } from '../../../test/helpers/wait.js';
+import { connect, type Frame, type RawClient } from './stream-helpers.js';
 
 let logwire: Logwire | undefined;
 const clients: RawClient[] = [];
@@ -161,7 +162,7 @@ describe('gaps', () => {
     const pad = 'y'.repeat(500);
     for (let round = 0; round < 40; round++) {
       for (let i = 0; i < 500; i++) log.info(`r${round}.${i} ${pad}`);
-      await new Promise((resolve) => setTimeout(resolve, 1));
+      await turn(); // the hub flushes and the endpoint writes between rounds
     }
     socket.resume();
     await slow.until(() => batches(slow).at(-1)?.data.to === all.at(-1) && batches(slow).at(-1)?.data.replay === undefined, 20_000, 'caught up');
@@ -307,11 +308,11 @@ describe('endpoint stats', () => {
     expect(endpoint.stats()).toEqual({ clients: 0, catchingUp: 0, maxBufferedBytes: 0 });
     const extended = await open(url, {});
     const legacy = await open(url);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await extended.until(() => batches(extended).length === 1, 10_000, 'the extended client to be live');
     expect(endpoint.stats()).toEqual({ clients: 2, catchingUp: 0, maxBufferedBytes: 0 });
     extended.ws.close();
     legacy.ws.close();
-    for (let i = 0; i < 100 && endpoint.stats().clients > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(() => endpoint.stats().clients === 0, () => `no clients (stats: ${JSON.stringify(endpoint.stats())})`);
     expect(endpoint.stats().clients).toBe(0);
   });
 });
@@ -322,7 +323,10 @@ describe('faults during a broadcast', () => {
     const extended = await Promise.all([open(url, {}), open(url, {}), open(url, {})]);
     const legacy = await Promise.all([open(url), open(url), open(url)]);
     await Promise.all(extended.map((client) => client.until(() => batches(client).length === 1)));
-    await new Promise((resolve) => setTimeout(resolve, 100)); // legacy clients past the hello window
+    // A client becomes legacy by the absence of a hello for helloTimeout (50 ms), which nothing on the
+    // wire signals: elapsed time is needed. The hello timers were set before this 100 ms timer, so
+    // they have all fired when it does.
+    await new Promise((resolve) => setTimeout(resolve, 100));
 
     // Fault injection inside the broadcast loop: the 2nd socket written in a turn throws from send,
     // the 4th has its TCP socket destroyed just before its write.
@@ -348,12 +352,12 @@ describe('faults during a broadcast', () => {
     const ids: string[] = [];
     const off = lw.hub.on((batch) => ids.push(...batch.map((m) => m.id)));
     const joiners: Promise<Awaited<ReturnType<typeof open>>>[] = [];
-    for (let turn = 0; turn < 20; turn++) {
+    for (let round = 0; round < 20; round++) {
       writesThisTurn = 0;
-      for (let i = 0; i < 10; i++) log.info(`t${turn}.${i}`);
+      for (let i = 0; i < 10; i++) log.info(`t${round}.${i}`);
       lw.hub.flush();
-      if (turn === 5) joiners.push(open(url, {}), open(url));
-      await nextTurn();
+      if (round === 5) joiners.push(open(url, {}), open(url));
+      await turn();
     }
     off();
     vi.restoreAllMocks();
@@ -362,8 +366,11 @@ describe('faults during a broadcast', () => {
 
     // Every original client still connected holds every id once, in order; at most the two
     // faulted ones are gone, and no one else was touched.
-    await new Promise((resolve) => setTimeout(resolve, 300));
     const originals = [...extended, ...legacy];
+    await until(
+      () => originals.every((client) => client.ws.readyState !== WebSocket.OPEN || client.messages().length >= ids.length),
+      'every original client to be closed or to hold every message',
+    );
     const open_ = originals.filter((client) => client.ws.readyState === WebSocket.OPEN);
     expect(open_.length).toBeGreaterThanOrEqual(originals.length - 2);
     for (const client of open_) {

@@ -51,6 +51,7 @@ describe('WebSocket endpoint (seed-compatible clients)', () => {
     await client.waitFor(5);
     log.info('after');
     const frames = await client.waitFor(6);
+    // An absence needs elapsed time: a repeated history frame would arrive right behind 'after'.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(frames.map((f) => (f['data'] as { message: string }).message)).toEqual(['before 0', 'before 1', 'before 2', 'before 3', 'before 4', 'after']);
     const ids = frames.map((f) => f['id'] as string);
