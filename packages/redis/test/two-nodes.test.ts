@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../../../test/helpers/wait.js';
+import { nextEvent, until } from '../../../test/helpers/wait.js';
 import { PrivateRedis, REDIS_URL, uniquePrefix, useSharedRedis } from './helpers.js';
 
 // Real processes: each node is a child process running test/fixtures/node-server.mjs against the
@@ -37,16 +37,11 @@ async function startNode(prefix: string, name: string, redisUrl = REDIS_URL): Pr
     child,
     port,
     stderr: () => stderr,
-    produce: (count, options = {}) =>
-      new Promise((resolve) => {
-        const onMessage = (m: { produced?: number }) => {
-          if (m.produced === undefined) return;
-          child.off('message', onMessage);
-          resolve();
-        };
-        child.on('message', onMessage);
-        child.send({ produce: count, ...options });
-      }),
+    produce: async (count, options = {}) => {
+      const produced = nextEvent<{ produced?: number }>(child, 'message', 60_000, (m) => m.produced !== undefined);
+      child.send({ produce: count, ...options });
+      await produced;
+    },
   };
 }
 
