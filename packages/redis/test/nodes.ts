@@ -17,7 +17,7 @@ export interface ServerNode {
   stderr(): string;
   /** Logs `count` records named `<name>-<tag><k>`; resolves once they are in Redis (unless `wait: false`). */
   produce(count: number, options?: { chunk?: number; everyMs?: number; tag?: string; wait?: boolean; pad?: number }): Promise<void>;
-  info(): Promise<{ metrics: BackplaneMetrics; errors: string[]; epoch: string; held: number; clients: number; rss: number }>;
+  info(): Promise<{ metrics: BackplaneMetrics; errors: string[]; epoch: string; held: number; clients: number }>;
   /** SIGKILL: no goodbye, nothing flushed. */
   kill(): Promise<void>;
 }
