@@ -72,7 +72,9 @@ const server = await startReplayPageServer();
 const browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
 try {
   const results = { closed: [], frozen: [] };
-  for (let round = 0; round < rounds; round++) for (const kind of Object.keys(results)) results[kind].push(await once(browser, server.origin, kind, round));
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of Object.keys(results)) results[kind].push(await once(browser, server.origin, kind, round));
+  }
   const fmt = (n) => n.toFixed(0);
   console.log(`Leader handover in Chromium, ${rounds} rounds (median, min–max):\n`);
   console.log('| Leader tab | No leader for (ms) |');

@@ -8,7 +8,8 @@ interface Started {
   url: string;
 }
 
-const log = (server: Started, messages: string[]) => executeServerCommand('logwire:log', { id: server.id, entries: messages.map((message) => ({ logger: 'browser.test', message })) });
+const log = (server: Started, messages: string[]) =>
+  executeServerCommand('logwire:log', { id: server.id, entries: messages.map((message) => ({ logger: 'browser.test', message })) });
 
 /** A client using the browser's own WebSocket, with every socket it opened (to break them on purpose). */
 function watch(url: string, options: LogStreamClientOptions = {}) {
@@ -19,7 +20,11 @@ function watch(url: string, options: LogStreamClientOptions = {}) {
       sockets.push(this);
     }
   }
-  const client = new LogStreamClient(url, { WebSocket: Tracked as unknown as WebSocketConstructor, reconnect: { baseDelay: 50, maxDelay: 200 }, ...options });
+  const client = new LogStreamClient(url, {
+    WebSocket: Tracked as unknown as WebSocketConstructor,
+    reconnect: { baseDelay: 50, maxDelay: 200 },
+    ...options,
+  });
   const messages: LogMessage[] = [];
   const gaps: GapData[] = [];
   const states: string[] = [];

@@ -30,6 +30,10 @@ export async function collect(url: string): Promise<Collector> {
     frames,
     closed,
     waitFor: (count, timeoutMs = 5000) =>
-      until(() => frames.length >= count && frames, () => `${count} frames (got ${frames.length})`, timeoutMs),
+      until(
+        () => frames.length >= count && frames,
+        () => `${count} frames (got ${frames.length})`,
+        timeoutMs,
+      ),
   };
 }

@@ -152,7 +152,17 @@ const items = (page: Page) => page.evaluate(() => (window as unknown as AppWindo
 const appState = (page: Page) =>
   page.evaluate(() => {
     const { app } = window as unknown as AppWindow;
-    return { opened: app.opened, restored: app.restored, paintedAt: app.paintedAt, paintedRows: app.paintedRows, openedBeforePaint: app.openedBeforePaint, state: app.client.state, role: app.client.role, persistence: app.client.persistence, roles: app.roles };
+    return {
+      opened: app.opened,
+      restored: app.restored,
+      paintedAt: app.paintedAt,
+      paintedRows: app.paintedRows,
+      openedBeforePaint: app.openedBeforePaint,
+      state: app.client.state,
+      role: app.client.role,
+      persistence: app.client.persistence,
+      roles: app.roles,
+    };
   });
 
 /** The stored cursor of a stream, read through a second buffer instance in the page. */
@@ -192,9 +202,17 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     await server.logMany(200);
 
     // The panel paints from IndexedDB while the socket is held.
-    await until(async () => (await appState(page)).paintedAt !== undefined && (await ids(page)).length === 1000, 'restored rows painted', 15_000);
+    await until(
+      async () => (await appState(page)).paintedAt !== undefined && (await ids(page)).length === 1000,
+      'restored rows painted',
+      15_000,
+    );
     const restored = await appState(page);
-    expect(restored.restored).toEqual({ entries: 1000, cursor: { epoch: server.logwire.hub.epoch, id: server.logged[4999] }, persistence: 'indexeddb' });
+    expect(restored.restored).toEqual({
+      entries: 1000,
+      cursor: { epoch: server.logwire.hub.epoch, id: server.logged[4999] },
+      persistence: 'indexeddb',
+    });
     expect(restored.opened).toBe(0);
     expect(restored.openedBeforePaint).toBe(0);
     expect(restored.paintedRows).toBeGreaterThan(0);
@@ -221,7 +239,11 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     // history (50) no longer reaches back to the client's cursor.
     server.relay.hold = true;
     server.relay.kill();
-    await until(async () => (await appState(page)).state === 'offline' || (await appState(page)).state === 'connecting', 'disconnected', 15_000);
+    await until(
+      async () => (await appState(page)).state === 'offline' || (await appState(page)).state === 'connecting',
+      'disconnected',
+      15_000,
+    );
     await server.logMany(100);
     server.relay.release();
     await until(async () => (await ids(page)).at(-1) === server.logged.at(-1), 'caught up after the gap', 15_000);
@@ -235,7 +257,11 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     server.relay.hold = true;
     await page.reload();
     await page.waitForFunction(() => (window as unknown as AppWindow).appReady === true);
-    await until(async () => (await appState(page)).restored !== undefined && (await items(page)).length === 61, 'restored with the gap', 15_000);
+    await until(
+      async () => (await appState(page)).restored !== undefined && (await items(page)).length === 61,
+      'restored with the gap',
+      15_000,
+    );
     expect(await items(page)).toEqual(before);
     expect((await appState(page)).opened).toBe(0);
     server.relay.release();
@@ -335,7 +361,11 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     await server.logMany(50);
     await page.reload();
     await page.waitForFunction(() => (window as unknown as AppWindow).appReady === true);
-    await until(async () => (await appState(page)).paintedAt !== undefined && (await ids(page)).length === 300, 'restored rows painted', 15_000);
+    await until(
+      async () => (await appState(page)).paintedAt !== undefined && (await ids(page)).length === 300,
+      'restored rows painted',
+      15_000,
+    );
     expect((await appState(page)).opened).toBe(0);
     expect((await appState(page)).openedBeforePaint).toBe(0);
     server.relay.release();

@@ -22,7 +22,7 @@ if (mode === 'load') {
     if (command.clients) process.send?.({ clients: endpoint.clientCount });
     if (command.produce === undefined) return;
     const pad = 'x'.repeat(120);
-    for (let n = 0; n < command.produce; ) {
+    for (let n = 0; n < command.produce;) {
       for (let i = 0; i < (command.perTurn ?? 500) && n < command.produce; i++, n++) log.info('load', { n, instance_id: 'abc123', pad });
       // Paces the load (about 125,000 records/s by default): a producer's rate, not a wait for anything.
       await new Promise((resolve) => setTimeout(resolve, command.pause ?? 4));

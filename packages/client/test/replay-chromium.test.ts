@@ -79,7 +79,11 @@ const startTab = async (name: string) => {
     const cursor = await buffer.cursor(stream);
     let next = cursor === null ? 0 : Math.max(0, Number(cursor.id.split('-')[0]) - 1000 + 1 - 5);
     timer = setInterval(() => {
-      const entries = Array.from({ length: 10 }, (_, i) => ({ type: 'system_log' as const, id: `${1000 + next + i}-0`, data: { timestamp: 't', level: 'INFO', logger: 'test', message: 'x', module: '', function: '', line: 0 } }));
+      const entries = Array.from({ length: 10 }, (_, i) => ({
+        type: 'system_log' as const,
+        id: `${1000 + next + i}-0`,
+        data: { timestamp: 't', level: 'INFO', logger: 'test', message: 'x', module: '', function: '', line: 0 },
+      }));
       next += 10;
       show(entries.map((entry) => entry.id));
       void buffer.append(stream, { entries, cursor: { epoch: 'e1', id: `${1000 + next - 1}-0` } });
@@ -91,7 +95,6 @@ const startTab = async (name: string) => {
 const roleOf = (page: Page) => page.evaluate(() => (window as unknown as TestWindow).tab?.roles.at(-1)?.[0]);
 const shownCount = (page: Page) => page.evaluate(() => (window as unknown as TestWindow).tab!.shown.length);
 
-
 describe('replay buffer in Chromium across reloads and tabs', () => {
   it('shows the newest 1,000 of 5,000 messages and the cursor after a reload, then resumes with no loss and no duplicates', async () => {
     const page = await openPage();
@@ -99,7 +102,11 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
       const { replay } = window as unknown as TestWindow;
       const buffer = await replay.openReplayBuffer({ name: 'reload' });
       const stream = replay.streamKey('ws://server/ws/logs', '');
-      const message = (n: number) => ({ type: 'system_log' as const, id: `${1000 + n}-0`, data: { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', logger: 'test', message: `m${n}`, module: '', function: '', line: 0 } });
+      const message = (n: number) => ({
+        type: 'system_log' as const,
+        id: `${1000 + n}-0`,
+        data: { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', logger: 'test', message: `m${n}`, module: '', function: '', line: 0 },
+      });
       for (let n = 0; n < 5000; n += 50) {
         const entries: Replay.ReplayMessage[] = Array.from({ length: 50 }, (_, i) => message(n + i));
         if (n === 4500) entries.unshift({ type: 'gap', data: { from: '5499-0', to: '5499-0', reason: 'dropped', count: 0 } });
@@ -117,7 +124,11 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
       const buffer = await replay.openReplayBuffer({ name: 'reload' });
       const stream = replay.streamKey('ws://server/ws/logs', '');
       const { cursor, entries } = await buffer.load(stream);
-      return { persistence: buffer.persistence, cursor, ids: entries.map((entry) => (entry.message.type === 'gap' ? 'gap' : entry.message.id)) };
+      return {
+        persistence: buffer.persistence,
+        cursor,
+        ids: entries.map((entry) => (entry.message.type === 'gap' ? 'gap' : entry.message.id)),
+      };
     });
     expect(painted.persistence).toBe('indexeddb');
     expect(painted.cursor).toEqual({ epoch: 'e1', id: '5999-0' });
@@ -128,8 +139,16 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
       const { replay } = window as unknown as TestWindow;
       const buffer = await replay.openReplayBuffer({ name: 'reload' });
       const stream = replay.streamKey('ws://server/ws/logs', '');
-      const message = (n: number) => ({ type: 'system_log' as const, id: `${1000 + n}-0`, data: { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', logger: 'test', message: `m${n}`, module: '', function: '', line: 0 } });
-      for (let n = 4980; n < 6000; n += 20) void buffer.append(stream, { entries: Array.from({ length: 20 }, (_, i) => message(n + i)), cursor: { epoch: 'e1', id: `${1000 + n + 19}-0` } });
+      const message = (n: number) => ({
+        type: 'system_log' as const,
+        id: `${1000 + n}-0`,
+        data: { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', logger: 'test', message: `m${n}`, module: '', function: '', line: 0 },
+      });
+      for (let n = 4980; n < 6000; n += 20)
+        void buffer.append(stream, {
+          entries: Array.from({ length: 20 }, (_, i) => message(n + i)),
+          cursor: { epoch: 'e1', id: `${1000 + n + 19}-0` },
+        });
       await buffer.flush();
       const { cursor, entries } = await buffer.load(stream, { limit: 100_000 });
       await buffer.clear();
@@ -152,7 +171,11 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
       buffer.on('commit', () => w.commits++);
       // A busy socket: 25 messages every few ms, never awaited, until the page goes away.
       setInterval(() => {
-        const entries = Array.from({ length: 25 }, (_, i) => ({ type: 'system_log' as const, id: `${1000 + n + i}-0`, data: { timestamp: 't', level: 'INFO', logger: 'test', message: 'x', module: '', function: '', line: 0 } }));
+        const entries = Array.from({ length: 25 }, (_, i) => ({
+          type: 'system_log' as const,
+          id: `${1000 + n + i}-0`,
+          data: { timestamp: 't', level: 'INFO', logger: 'test', message: 'x', module: '', function: '', line: 0 },
+        }));
         n += 25;
         void buffer.append(stream, { entries, cursor: { epoch: 'e1', id: `${1000 + n - 1}-0` } });
       }, 2);
@@ -245,7 +268,9 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
     expect(shownA).toEqual(shownB);
     const stored = await b.evaluate(async () => {
       const tab = (window as unknown as TestWindow).tab!;
-      const { entries } = await tab.buffer.load((window as unknown as TestWindow).replay.streamKey('ws://server/ws/logs', ''), { limit: 1_000_000 });
+      const { entries } = await tab.buffer.load((window as unknown as TestWindow).replay.streamKey('ws://server/ws/logs', ''), {
+        limit: 1_000_000,
+      });
       await tab.buffer.clear();
       return entries.map((entry) => (entry.message.type === 'gap' ? 'gap' : entry.message.id));
     });
@@ -272,13 +297,22 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
       // Incompressible text, so that the bytes really land on disk: about 16 MB in all.
       const text = () => Array.from({ length: 100 }, () => Math.random().toString(36).slice(2, 12)).join('');
       for (let n = 0; n < 8000; n += 100) {
-        const entries = Array.from({ length: 100 }, (_, i) => ({ type: 'system_log' as const, id: `${1000 + n + i}-0`, data: { timestamp: 't', level: 'INFO', logger: 'test', message: text() + text(), module: '', function: '', line: 0 } }));
+        const entries = Array.from({ length: 100 }, (_, i) => ({
+          type: 'system_log' as const,
+          id: `${1000 + n + i}-0`,
+          data: { timestamp: 't', level: 'INFO', logger: 'test', message: text() + text(), module: '', function: '', line: 0 },
+        }));
         await buffer.append(stream, { entries, cursor: { epoch: 'e1', id: `${1000 + n + 99}-0` } });
       }
       const { cursor, entries } = await buffer.load(stream, { limit: 1_000_000 });
       const persistence = buffer.persistence;
       await buffer.clear();
-      return { warnings: [...new Set(warnings)], persistence, cursor, ids: entries.map((entry) => (entry.message.type === 'gap' ? 'gap' : entry.message.id)) };
+      return {
+        warnings: [...new Set(warnings)],
+        persistence,
+        cursor,
+        ids: entries.map((entry) => (entry.message.type === 'gap' ? 'gap' : entry.message.id)),
+      };
     });
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: own.origin });
     await page.close();

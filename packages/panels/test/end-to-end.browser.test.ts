@@ -12,7 +12,8 @@ interface Started {
 }
 
 const text = (panel: Element, selector: string) => panel.shadowRoot?.querySelector(selector)?.textContent ?? '';
-const messages = (panel: Element) => [...(panel.shadowRoot?.querySelectorAll('[part="row"] .message') ?? [])].map((cell) => cell.textContent);
+const messages = (panel: Element) =>
+  [...(panel.shadowRoot?.querySelectorAll('[part="row"] .message') ?? [])].map((cell) => cell.textContent);
 
 describe('panels with a real server', () => {
   const started: Started[] = [];
@@ -32,7 +33,12 @@ describe('panels with a real server', () => {
     document.body.innerHTML = `<system-log-panel src="${server.url}" limit="100000" style="height: 400px"></system-log-panel>`;
     const panel = document.querySelector('system-log-panel') as SystemLogPanel;
     await until(() => text(panel, '[part="state"]') === 'Live', 'live');
-    await executeServerCommand('logwire:burst', { id: server.id, count: 5000, levels: ['INFO', 'WARNING', 'ERROR', 'CRITICAL'], prefix: 'line' });
+    await executeServerCommand('logwire:burst', {
+      id: server.id,
+      count: 5000,
+      levels: ['INFO', 'WARNING', 'ERROR', 'CRITICAL'],
+      prefix: 'line',
+    });
     await until(() => text(panel, '[part="count"]') === '5000 / 5000', 'all 5,000 counted');
     expect(panel.shadowRoot!.querySelectorAll('[part="row"]').length).to.be.at.most(300);
     await until(() => messages(panel).at(-1) === 'line 4999', 'newest line rendered');
@@ -77,15 +83,41 @@ describe('panels with a real server', () => {
   it('shows an inline gap marker from a gap frame and the offline state when the server goes away', async () => {
     const raw = await start('logwire:raw-start', {
       frames: [
-        { type: 'system_log', id: '1000-0', data: { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', logger: 'a', message: 'before', module: 'm', function: 'f', line: 1 } },
+        {
+          type: 'system_log',
+          id: '1000-0',
+          data: {
+            timestamp: '2026-01-01T00:00:00.000Z',
+            level: 'INFO',
+            logger: 'a',
+            message: 'before',
+            module: 'm',
+            function: 'f',
+            line: 1,
+          },
+        },
         { type: 'gap', data: { from: '1000-0', to: '1000-42', reason: 'dropped', count: 42 } },
-        { type: 'system_log', id: '1000-43', data: { timestamp: '2026-01-01T00:00:01.000Z', level: 'INFO', logger: 'a', message: 'after', module: 'm', function: 'f', line: 1 } },
+        {
+          type: 'system_log',
+          id: '1000-43',
+          data: {
+            timestamp: '2026-01-01T00:00:01.000Z',
+            level: 'INFO',
+            logger: 'a',
+            message: 'after',
+            module: 'm',
+            function: 'f',
+            line: 1,
+          },
+        },
       ],
     });
     document.body.innerHTML = `<system-log-panel src="${raw.url}" style="height: 300px"></system-log-panel>`;
     const panel = document.querySelector('system-log-panel') as SystemLogPanel;
     await until(() => messages(panel).length === 2, 'both lines');
-    const rows = [...panel.shadowRoot!.querySelectorAll('[part="row"], [part="gap"]')].map((row) => (row.getAttribute('part') === 'gap' ? row.textContent : row.querySelector('.message')!.textContent));
+    const rows = [...panel.shadowRoot!.querySelectorAll('[part="row"], [part="gap"]')].map((row) =>
+      row.getAttribute('part') === 'gap' ? row.textContent : row.querySelector('.message')!.textContent,
+    );
     expect(rows).to.deep.equal(['before', '~42 messages missing, dropped', 'after']);
     await executeServerCommand('logwire:stop', { id: raw.id });
     started.length = 0;

@@ -36,13 +36,33 @@ export function system(message: string, extra: Partial<SystemLogMessage['data']>
   clock += 1;
   return {
     type: 'system_log',
-    data: { timestamp: new Date(clock).toISOString(), level: 'INFO', logger: 'app.core', message, module: 'core', function: 'run', line: 42, ...extra },
+    data: {
+      timestamp: new Date(clock).toISOString(),
+      level: 'INFO',
+      logger: 'app.core',
+      message,
+      module: 'core',
+      function: 'run',
+      line: 42,
+      ...extra,
+    },
   };
 }
 
 export function audit(action: string, metadata: Record<string, unknown>, extra: Partial<AuditLogMessage['data']> = {}): AuditLogMessage {
   clock += 1;
-  return { type: 'audit_log', data: { timestamp: new Date(clock).toISOString(), level: 'INFO', logger: 'app.audit', message: `did ${action}`, action, metadata, ...extra } };
+  return {
+    type: 'audit_log',
+    data: {
+      timestamp: new Date(clock).toISOString(),
+      level: 'INFO',
+      logger: 'app.audit',
+      message: `did ${action}`,
+      action,
+      metadata,
+      ...extra,
+    },
+  };
 }
 
 // Animation frames are the test's to give: the runner opens pages in the background, where Chromium
@@ -82,7 +102,9 @@ export function shadow(panel: Element): ShadowRoot {
 
 /** The rendered log rows' cell texts, top to bottom. */
 export function rowCells(panel: Element): string[][] {
-  return [...shadow(panel).querySelectorAll('[part="row"]')].map((row) => [...row.querySelectorAll(':scope > span')].map((cell) => cell.textContent ?? ''));
+  return [...shadow(panel).querySelectorAll('[part="row"]')].map((row) =>
+    [...row.querySelectorAll(':scope > span')].map((cell) => cell.textContent ?? ''),
+  );
 }
 
 export function messages(panel: Element): string[] {

@@ -40,7 +40,11 @@ describe('FlushScheduler', () => {
 
   it('flushes once at the next frame, however often it is scheduled before it', () => {
     let flushes = 0;
-    const scheduler = new FlushScheduler(new Host(), () => flushes++, () => false);
+    const scheduler = new FlushScheduler(
+      new Host(),
+      () => flushes++,
+      () => false,
+    );
     scheduler.schedule();
     scheduler.schedule();
     scheduler.schedule();
@@ -55,7 +59,11 @@ describe('FlushScheduler', () => {
 
   it('flushes after 100 ms when no frame runs (a hidden tab), and not before', () => {
     let flushes = 0;
-    const scheduler = new FlushScheduler(new Host(), () => flushes++, () => false);
+    const scheduler = new FlushScheduler(
+      new Host(),
+      () => flushes++,
+      () => false,
+    );
     // No runFrame(): frames never come.
     scheduler.schedule();
     vi.advanceTimersByTime(99);
@@ -74,7 +82,11 @@ describe('FlushScheduler', () => {
     let flushes = 0;
     let pending = false;
     const host = new Host();
-    const scheduler = new FlushScheduler(host, () => flushes++, () => pending);
+    const scheduler = new FlushScheduler(
+      host,
+      () => flushes++,
+      () => pending,
+    );
     scheduler.schedule();
     scheduler.hostDisconnected();
     vi.advanceTimersByTime(1000);

@@ -17,7 +17,10 @@ const clients: LogStreamClient[] = [];
 let admin: Redis;
 
 function start(name: string): Promise<number> {
-  const child = spawn(process.execPath, [nodeScript], { env: { ...process.env, PORT: '0', NODE: name, PREFIX: prefix, REDIS_URL, DEMO_RATE: '50' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [nodeScript], {
+    env: { ...process.env, PORT: '0', NODE: name, PREFIX: prefix, REDIS_URL, DEMO_RATE: '50' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {
@@ -33,7 +36,8 @@ function start(name: string): Promise<number> {
 
 beforeAll(async () => {
   await requireRedis();
-  if (!existsSync(new URL('../dist/index.js', import.meta.url))) throw new Error('the demo runs the built packages: run `npm run build` first (npm test does)');
+  if (!existsSync(new URL('../dist/index.js', import.meta.url)))
+    throw new Error('the demo runs the built packages: run `npm run build` first (npm test does)');
   admin = new Redis(REDIS_URL);
 });
 
@@ -74,10 +78,14 @@ describe('demo/two-node', () => {
       const entries = await admin.xrange(`${prefix}{demo}:x`, '-', '+');
       return new Map(entries.map(([id, f]) => [id, f[f.indexOf('h') + 1]!.split('\x1f')[3]]));
     };
-    await until(async () => {
-      const nodes = await nodeOf();
-      return [...ids, legacy].every((seen) => new Set(seen.map((id) => nodes.get(id))).size === 2);
-    }, 'both pages to show records of both nodes', 30_000);
+    await until(
+      async () => {
+        const nodes = await nodeOf();
+        return [...ids, legacy].every((seen) => new Set(seen.map((id) => nodes.get(id))).size === 2);
+      },
+      'both pages to show records of both nodes',
+      30_000,
+    );
     // Every id is a Redis entry id, and both nodes deliver one stream: shared ids in the same order.
     const nodes = await nodeOf();
     const [a, b] = ids as [string[], string[]];
@@ -92,7 +100,11 @@ describe('demo/two-node', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<system-log-panel');
     expect((await fetch(`http://127.0.0.1:${portA}/logwire.bundle.js`)).status).toBe(200);
-    const metrics = (await (await fetch(`http://127.0.0.1:${portA}/metrics`)).json()) as { node: string; connected: boolean; appended: number };
+    const metrics = (await (await fetch(`http://127.0.0.1:${portA}/metrics`)).json()) as {
+      node: string;
+      connected: boolean;
+      appended: number;
+    };
     expect(metrics.node).toBe('node-a');
     expect(metrics.connected).toBe(true);
     expect(metrics.appended).toBeGreaterThan(0);

@@ -26,7 +26,10 @@ interface Node {
 
 async function startNode(prefix: string, name: string, redisUrl = REDIS_URL): Promise<Node> {
   let stderr = '';
-  const child = fork(fixture, [], { env: { ...process.env, PREFIX: prefix, NODE: name, REDIS_URL: redisUrl }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(fixture, [], {
+    env: { ...process.env, PREFIX: prefix, NODE: name, REDIS_URL: redisUrl },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
   children.push(child);
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {
@@ -56,7 +59,12 @@ async function connect(port: number, cursor?: { after: string; epoch?: string },
   const query = cursor ? `?after=${cursor.after}${cursor.epoch ? `&epoch=${cursor.epoch}` : ''}` : '';
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/logs${query}`);
   sockets.push(ws);
-  const client: Client = into ?? { frames: [], ids: () => client.frames.filter((f) => f.id).map((f) => f.id!), closed: Promise.resolve(), isClosed: false };
+  const client: Client = into ?? {
+    frames: [],
+    ids: () => client.frames.filter((f) => f.id).map((f) => f.id!),
+    closed: Promise.resolve(),
+    isClosed: false,
+  };
   client.isClosed = false;
   client.closed = new Promise((resolve) =>
     ws.once('close', () => {
@@ -82,11 +90,12 @@ async function streamIds(prefix: string): Promise<{ ids: string[]; messages: str
 }
 
 beforeAll(() => {
-  if (!existsSync(new URL('../dist/index.js', import.meta.url))) throw new Error('the node processes run the built package: run `npm run build` first (npm test does)');
+  if (!existsSync(new URL('../dist/index.js', import.meta.url)))
+    throw new Error('the node processes run the built package: run `npm run build` first (npm test does)');
 });
 
 describe('two server processes sharing one Redis stream', () => {
-  it('delivers every record of both nodes to every client on either node exactly once, in the stream\'s order', async () => {
+  it("delivers every record of both nodes to every client on either node exactly once, in the stream's order", async () => {
     const prefix = redis.prefix();
     const [a, b] = await Promise.all([startNode(prefix, 'A'), startNode(prefix, 'B')]);
     const clients = await Promise.all([connect(a.port), connect(a.port), connect(b.port), connect(b.port)]);

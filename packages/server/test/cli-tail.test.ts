@@ -47,7 +47,9 @@ describe('logwire tail', () => {
     await until(() => tail.out().split('\n').length >= 3, 'three lines of output');
     const [system, audit] = tail.out().split('\n');
     expect(system).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z WARNING  app: /);
-    expect(system).toContain('evil \\x1b[2J\\x1b]0;owned\\x07 line1\\r\\nFAKE 12:00:00 CRITICAL root: forged \\u{202e}gnp.exe \\x9b31m \\u{2028} end\\\\x1b');
+    expect(system).toContain(
+      'evil \\x1b[2J\\x1b]0;owned\\x07 line1\\r\\nFAKE 12:00:00 CRITICAL root: forged \\u{202e}gnp.exe \\x9b31m \\u{2028} end\\\\x1b',
+    );
     expect(system).toContain('{"note":"bell\\\\u0007"}');
     expect(audit).toMatch(/ AUDIT INFO orch\.audit wipe\\x1b\[31m: audit\\rmsg \{"who":"\\u{202e}admin"\}$/);
     expect(RAW_CONTROL.test(tail.out().replace(/\n/g, ''))).toBe(false);
@@ -110,7 +112,12 @@ describe('logwire tail', () => {
     await until(() => out.includes('"three"'), 'resumed output', 10_000);
     log.info('four');
     await until(() => out.includes('"four"'), 'the line "four"');
-    expect(out.trim().split('\n').map((line) => (JSON.parse(line) as { data: { message: string } }).data.message)).toEqual(['one', 'two', 'three', 'four']);
+    expect(
+      out
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { data: { message: string } }).data.message),
+    ).toEqual(['one', 'two', 'three', 'four']);
     expect(err).toContain('logwire tail: offline');
     controller.abort();
     expect(await done).toBe(0);

@@ -193,7 +193,10 @@ describe('checkpoints after an unclean exit', () => {
       expect(result).toMatchObject({ status: 'intact', checkpointSeq: 21, unanchored: 0 });
     }
     const text = fs.readFileSync(path.join(dir, 'audit', 'checkpoints.jsonl'), 'utf8');
-    const checkpoints = text.trim().split('\n').map((line) => JSON.parse(line) as { file: string; line: number });
+    const checkpoints = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { file: string; line: number });
     expect(checkpoints.every((checkpoint) => checkpoint.file !== '' && checkpoint.line > 0)).toBe(true);
   });
 

@@ -61,7 +61,10 @@ describe('fsync policy', () => {
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     }) as typeof fs.writeSync);
     logwire.audit('payment.approve', { amount: 20 });
-    await expect(logwire.persistence!.commit()).rejects.toMatchObject({ code: 'ERR_LOGWIRE_WRITE', message: expect.stringMatching(/1 audit event\(s\) could not be written/) });
+    await expect(logwire.persistence!.commit()).rejects.toMatchObject({
+      code: 'ERR_LOGWIRE_WRITE',
+      message: expect.stringMatching(/1 audit event\(s\) could not be written/),
+    });
     expect(codes(errors)).toEqual(['ERR_LOGWIRE_WRITE']);
   });
 });
@@ -95,7 +98,11 @@ describe('write failures', () => {
     await logwire.close();
     logwire = undefined;
 
-    const system = fs.readFileSync(path.join(dir, 'system.log'), 'utf8').slice(0, -1).split('\n').map((line) => JSON.parse(line));
+    const system = fs
+      .readFileSync(path.join(dir, 'system.log'), 'utf8')
+      .slice(0, -1)
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(system[0].message).toBe('after repair');
     const records = trailRecords(dir);
     const gap = records.find((record) => record['kind'] === 'gap');
@@ -149,7 +156,10 @@ describe('write failures', () => {
     expect(await verifyAuditTrail(dir)).toMatchObject({ status: 'intact' });
     const system = fs.readFileSync(path.join(dir, 'system.log'), 'utf8');
     expect(system.endsWith('\n')).toBe(true);
-    const messages = system.slice(0, -1).split('\n').map((line) => JSON.parse(line).message);
+    const messages = system
+      .slice(0, -1)
+      .split('\n')
+      .map((line) => JSON.parse(line).message);
     expect(messages.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => `before ${i}`));
     expect(messages.some((message: string) => message.startsWith('lost'))).toBe(false);
   });

@@ -78,13 +78,17 @@ describe('restart recovery', () => {
     const restored = logwire.hub.after({ ms: 0, seq: 0 });
     expect(restored.map((message) => message.id)).toEqual(before.map((message) => message.id));
     expect(restored.map((message) => JSON.parse(message.frame))).toEqual(before.map((message) => JSON.parse(message.frame)));
-    expect(restored.map((message) => [message.type, message.level, message.logger, message.time])).toEqual(before.map((message) => [message.type, message.level, message.logger, message.time]));
+    expect(restored.map((message) => [message.type, message.level, message.logger, message.time])).toEqual(
+      before.map((message) => [message.type, message.level, message.logger, message.time]),
+    );
 
     logwire.getLogger('app').info('after restart');
     logwire.hub.flush();
     const after = logwire.hub.after(cut.position);
     expect(after.map((message) => message.id)).toEqual([...before.slice(20).map((message) => message.id), logwire.hub.head!.id]);
-    expect(parseId(logwire.hub.head!.id)!.ms * 1e6 + parseId(logwire.hub.head!.id)!.seq).toBeGreaterThan(before[34]!.position.ms * 1e6 + before[34]!.position.seq);
+    expect(parseId(logwire.hub.head!.id)!.ms * 1e6 + parseId(logwire.hub.head!.id)!.seq).toBeGreaterThan(
+      before[34]!.position.ms * 1e6 + before[34]!.position.seq,
+    );
   });
 
   it('restores at most historySize messages, the newest of both files merged in id order', async () => {

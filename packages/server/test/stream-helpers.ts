@@ -17,7 +17,11 @@ export interface RawClient {
 }
 
 /** Connects a raw client; `hello` (if given) is sent as soon as the socket opens. */
-export async function connect(url: string, hello?: Record<string, unknown>, options?: ClientOptions & { protocols?: string[] }): Promise<RawClient> {
+export async function connect(
+  url: string,
+  hello?: Record<string, unknown>,
+  options?: ClientOptions & { protocols?: string[] },
+): Promise<RawClient> {
   const ws = new WebSocket(url, options?.protocols, options);
   const frames: Frame[] = [];
   ws.on('message', (data) => {
@@ -42,9 +46,20 @@ export async function connect(url: string, hello?: Record<string, unknown>, opti
     frames,
     closed,
     send: (value) => ws.send(typeof value === 'string' ? value : JSON.stringify(value)),
-    messages: () => frames.flatMap((frame) => (frame.type === 'batch' ? (frame.data.messages as Frame[]) : frame.type === 'system_log' || frame.type === 'audit_log' ? [frame] : [])),
+    messages: () =>
+      frames.flatMap((frame) =>
+        frame.type === 'batch'
+          ? (frame.data.messages as Frame[])
+          : frame.type === 'system_log' || frame.type === 'audit_log'
+            ? [frame]
+            : [],
+      ),
     until: (check, timeoutMs = 10_000, what = 'condition') =>
-      until(() => check(frames) && frames, () => `${what}; frames: ${frames.map((f) => f.raw.slice(0, 200)).join('\n')}`, timeoutMs),
+      until(
+        () => check(frames) && frames,
+        () => `${what}; frames: ${frames.map((f) => f.raw.slice(0, 200)).join('\n')}`,
+        timeoutMs,
+      ),
   };
   return client;
 }

@@ -50,7 +50,18 @@ describe('hello and welcome', () => {
     const client = await open(url, {});
     await client.until((f) => batches(client).length === 1);
     const [welcome, first] = client.frames;
-    expect(welcome).toMatchObject({ type: 'welcome', data: { v: 1, epoch: lw.hub.epoch, head: before[2], mode: 'fresh', ping: 25000, audit: true, filter: { types: ['system_log', 'audit_log'], level: 'TRACE', loggers: [], text: '' } } });
+    expect(welcome).toMatchObject({
+      type: 'welcome',
+      data: {
+        v: 1,
+        epoch: lw.hub.epoch,
+        head: before[2],
+        mode: 'fresh',
+        ping: 25000,
+        audit: true,
+        filter: { types: ['system_log', 'audit_log'], level: 'TRACE', loggers: [], text: '' },
+      },
+    });
     expect(first?.data).toMatchObject({ epoch: lw.hub.epoch, from: null, to: before[2] });
     expect(first?.data.replay).toBeUndefined();
     expect(texts(first?.data.messages)).toEqual(['old0', 'old1', 'old2']);
@@ -82,7 +93,9 @@ describe('hello and welcome', () => {
     await client.until((f) => f.length === 2);
     await logMany(lw, 'l', 2);
     await client.until((f) => f.length === 4);
-    expect(client.frames.map((f) => [f.type, Object.keys(f).filter((k) => k !== 'raw')])).toEqual(Array(4).fill(['system_log', ['type', 'id', 'data']]));
+    expect(client.frames.map((f) => [f.type, Object.keys(f).filter((k) => k !== 'raw')])).toEqual(
+      Array(4).fill(['system_log', ['type', 'id', 'data']]),
+    );
     expect(texts(client.frames)).toEqual(['h0', 'h1', 'l0', 'l1']);
   });
 
@@ -126,7 +139,10 @@ describe('gaps', () => {
     const client = await open(url, { cursor: { epoch: lw.hub.epoch, id: all[2] } });
     await client.until(() => batches(client).length === 1);
     expect(client.frames[0]?.data.mode).toBe('gap');
-    expect(client.frames[1]).toMatchObject({ type: 'gap', data: { from: all[2], to: all[6], reason: 'trimmed', count: 4, epoch: lw.hub.epoch } });
+    expect(client.frames[1]).toMatchObject({
+      type: 'gap',
+      data: { from: all[2], to: all[6], reason: 'trimmed', count: 4, epoch: lw.hub.epoch },
+    });
     expect(batches(client)[0]?.data).toMatchObject({ from: all[6], to: all[11] });
     expect(client.messages().map((m) => m.id)).toEqual(all.slice(7));
   });
@@ -136,7 +152,10 @@ describe('gaps', () => {
     const all = await logMany(lw, 'n', 2);
     const client = await open(url, { cursor: { epoch: 'previous', id: '1700000000000-5' } });
     await client.until(() => batches(client).length === 1);
-    expect(client.frames[1]).toMatchObject({ type: 'gap', data: { from: '1700000000000-5', to: null, reason: 'epoch', epoch: 'previous' } });
+    expect(client.frames[1]).toMatchObject({
+      type: 'gap',
+      data: { from: '1700000000000-5', to: null, reason: 'epoch', epoch: 'previous' },
+    });
     expect(batches(client)[0]?.data).toMatchObject({ epoch: lw.hub.epoch, from: null, to: all[1] });
     expect(client.messages().map((m) => m.id)).toEqual(all);
   });
@@ -165,15 +184,28 @@ describe('gaps', () => {
       await turn(); // the hub flushes and the endpoint writes between rounds
     }
     socket.resume();
-    await slow.until(() => batches(slow).at(-1)?.data.to === all.at(-1) && batches(slow).at(-1)?.data.replay === undefined, 20_000, 'caught up');
+    await slow.until(
+      () => batches(slow).at(-1)?.data.to === all.at(-1) && batches(slow).at(-1)?.data.replay === undefined,
+      20_000,
+      'caught up',
+    );
     const gaps = ofType(slow, 'gap');
     expect(gaps.length).toBeGreaterThanOrEqual(1);
     // Every gap is exact: it starts where the last batch ended and the next batch starts where it ends.
     for (const gap of gaps) {
       const index = slow.frames.indexOf(gap);
-      const before = slow.frames.slice(0, index).filter((f) => f.type === 'batch').at(-1)!;
+      const before = slow.frames
+        .slice(0, index)
+        .filter((f) => f.type === 'batch')
+        .at(-1)!;
       const after = slow.frames.slice(index + 1).find((f) => f.type === 'batch')!;
-      expect(gap.data).toEqual({ from: before.data.to, to: after.data.from, reason: 'dropped', count: all.indexOf(gap.data.to) - all.indexOf(gap.data.from), epoch: lw.hub.epoch });
+      expect(gap.data).toEqual({
+        from: before.data.to,
+        to: after.data.from,
+        reason: 'dropped',
+        count: all.indexOf(gap.data.to) - all.indexOf(gap.data.from),
+        epoch: lw.hub.epoch,
+      });
       expect(after.data.messages[0]?.id).toBe(all[all.indexOf(gap.data.to) + 1]);
     }
     // Nothing else is missing, and nothing came twice.
@@ -222,7 +254,10 @@ describe('server-side filters', () => {
     expect(batches(client)[1]?.data).toMatchObject({ from: null, to: skipped[2], messages: [] });
     client.send({ type: 'subscribe', data: { filter: { types: ['system_log'], level: 'info' } } });
     await client.until(() => ofType(client, 'subscribed').length === 1);
-    expect(ofType(client, 'subscribed')[0]?.data).toEqual({ filter: { types: ['system_log'], level: 'INFO', loggers: [], text: '' }, at: skipped[2] });
+    expect(ofType(client, 'subscribed')[0]?.data).toEqual({
+      filter: { types: ['system_log'], level: 'INFO', loggers: [], text: '' },
+      at: skipped[2],
+    });
     const shown = await logMany(lw, 'v', 2);
     await client.until(() => client.messages().length === 2);
     expect(batches(client)[2]?.data).toMatchObject({ from: skipped[2], to: shown[1] });
@@ -264,7 +299,11 @@ describe('batching', () => {
     const log = lw.getLogger('app');
     for (let i = 0; i < 600; i++) log.info(`m${i}`);
     await client.until(() => client.messages().length === 600);
-    expect(batches(client).slice(1).map((b) => b.data.messages.length)).toEqual([256, 256, 88]);
+    expect(
+      batches(client)
+        .slice(1)
+        .map((b) => b.data.messages.length),
+    ).toEqual([256, 256, 88]);
     log.info('alone');
     await client.until(() => client.messages().length === 601);
     expect(batches(client).at(-1)?.data.messages.length).toBe(1);
@@ -312,7 +351,10 @@ describe('endpoint stats', () => {
     expect(endpoint.stats()).toEqual({ clients: 2, catchingUp: 0, maxBufferedBytes: 0 });
     extended.ws.close();
     legacy.ws.close();
-    await until(() => endpoint.stats().clients === 0, () => `no clients (stats: ${JSON.stringify(endpoint.stats())})`);
+    await until(
+      () => endpoint.stats().clients === 0,
+      () => `no clients (stats: ${JSON.stringify(endpoint.stats())})`,
+    );
     expect(endpoint.stats().clients).toBe(0);
   });
 });

@@ -33,11 +33,14 @@ function runWorker(workerData: Record<string, unknown>): Promise<{ line: number 
 }
 
 describe('logs from worker_threads', () => {
-  it('reach the main thread\'s stream in order, redacted, with the worker\'s call site', async () => {
+  it("reach the main thread's stream in order, redacted, with the worker's call site", async () => {
     logwire = createLogwire();
     const out = capture(logwire);
     await runWorker({ jobs: 300 });
-    await until(() => out.frames.length >= 302, () => `302 frames (have ${out.frames.length})`);
+    await until(
+      () => out.frames.length >= 302,
+      () => `302 frames (have ${out.frames.length})`,
+    );
     const frames = out.frames;
     expect(frames).toHaveLength(302);
     expect(frames.slice(0, 300).map((f) => f.data['message'])).toEqual(Array.from({ length: 300 }, (_, i) => `job ${i} done`));
@@ -58,8 +61,14 @@ describe('logs from worker_threads', () => {
     const out = capture(logwire);
     const other = capture(defaultListener);
     await runWorker({ jobs: 1, channel: 'logwire:test-channel' });
-    await until(() => out.frames.length >= 1, () => `1 frame (have ${out.frames.length})`);
-    await until(() => other.frames.length >= 3, () => `3 frames (have ${other.frames.length})`);
+    await until(
+      () => out.frames.length >= 1,
+      () => `1 frame (have ${out.frames.length})`,
+    );
+    await until(
+      () => other.frames.length >= 3,
+      () => `3 frames (have ${other.frames.length})`,
+    );
     expect(out.frames.map((f) => [f.data['logger'], f.data['message']])).toEqual([['worker.own', 'on my channel']]);
     expect(other.frames.map((f) => f.data['logger'])).toEqual(['worker.jobs', 'worker.jobs', 'audit']);
     await defaultListener.close();
@@ -71,7 +80,10 @@ describe('logs from worker_threads', () => {
     const out = capture(logwire);
     const seen = capture(witness);
     await runWorker({ jobs: 2 });
-    await until(() => seen.frames.length >= 4, () => `4 frames (have ${seen.frames.length})`);
+    await until(
+      () => seen.frames.length >= 4,
+      () => `4 frames (have ${seen.frames.length})`,
+    );
     logwire.hub.flush();
     expect(out.frames).toHaveLength(0);
     await witness.close();
