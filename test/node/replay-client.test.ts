@@ -7,10 +7,10 @@ import {
   type GapData,
   LogStreamClient,
   replay,
-  type ReplayEntry,
   type ReplayHost,
   type ReplayRestored,
 } from '@logwire/client';
+import type { StreamEntry } from '@logwire/protocol';
 import { turn, until } from '../helpers/wait.js';
 
 let logwire: Logwire | undefined;
@@ -111,7 +111,7 @@ describe('LogStreamClient with replay in Node', () => {
         attach: (h) => {
           host = h;
           return {
-            record: (entries: readonly ReplayEntry[], cursor: Cursor | null) =>
+            record: (entries: readonly StreamEntry[], cursor: Cursor | null) =>
               records.push({ ids: entries.map((e) => (e.type === 'gap' ? 'gap' : (e.id as string))), cursor }),
             clear: () => Promise.resolve(),
             close: () => undefined,

@@ -137,7 +137,7 @@ async function startServer(options: { historySize?: number } = {}) {
       if (i % 250 === 249) await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  return { url: `ws://127.0.0.1:${port}/ws/logs`, logged, logMany, relay: relay!, logwire: logwire! };
+  return { url: `ws://127.0.0.1:${port}/ws/logs`, logged, logMany, relay: relay, logwire: logwire };
 }
 
 async function openApp(query: Record<string, string>, page?: Page): Promise<Page> {

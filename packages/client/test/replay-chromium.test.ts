@@ -10,6 +10,7 @@ import { CHROMIUM_ARGS, findChromium } from '../../../scripts/chromium.mjs';
 import { until } from '../../../test/helpers/wait.js';
 import type * as ClientModule from '../src/index.js';
 import type * as Replay from '../src/replay/index.js';
+import type { StreamEntry } from '@logwire/protocol';
 
 /** What the test pages put on `window`. */
 interface TestWindow {
@@ -108,7 +109,7 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
         data: { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', logger: 'test', message: `m${n}`, module: '', function: '', line: 0 },
       });
       for (let n = 0; n < 5000; n += 50) {
-        const entries: Replay.ReplayMessage[] = Array.from({ length: 50 }, (_, i) => message(n + i));
+        const entries: StreamEntry[] = Array.from({ length: 50 }, (_, i) => message(n + i));
         if (n === 4500) entries.unshift({ type: 'gap', data: { from: '5499-0', to: '5499-0', reason: 'dropped', count: 0 } });
         void buffer.append(stream, { entries, cursor: { epoch: 'e1', id: `${1000 + n + 49}-0` } });
       }
@@ -409,11 +410,11 @@ describe('replay buffer in Chromium: one browser, several principals', () => {
       (dbName) =>
         new Promise<number>((resolve, reject) => {
           const request = indexedDB.open(dbName);
-          request.onerror = () => reject(request.error);
+          request.onerror = () => reject(request.error ?? new Error('indexedDB.open failed'));
           request.onsuccess = () => {
             const db = request.result;
             const all = db.transaction('entries').objectStore('entries').getAll();
-            all.onerror = () => reject(all.error);
+            all.onerror = () => reject(all.error ?? new Error('getAll failed'));
             all.onsuccess = () => {
               db.close();
               resolve((all.result as Array<{ m: { type: string } }>).filter((record) => record.m.type === 'audit_log').length);

@@ -199,7 +199,7 @@ describe('replay buffer in Node', () => {
     const buffer = createMemoryReplayBuffer({ flushDelay: 10_000, maxEntries: 4 });
     const audit = (n: number): LogMessage => {
       const data = { timestamp: 't', level: 'INFO', logger: 'test', message: `a${n}`, action: 'read' };
-      return { type: 'audit_log', id: `${1000 + n}-0`, data } as LogMessage;
+      return { type: 'audit_log', id: `${1000 + n}-0`, data };
     };
     const admin = streamKey('ws://127.0.0.1:1/ws/logs', '', 'admin');
     const entries = [message(0), audit(1), gap('1001-0', '1003-0'), audit(4)];

@@ -162,7 +162,7 @@ describe('IndexedDB replay buffer', () => {
     const admin = streamKey('ws://127.0.0.1:1/ws/logs', '', 'admin');
     const audit = (n: number): LogMessage => {
       const data = { timestamp: 't', level: 'INFO', logger: 'test', message: `a${n}`, action: 'read' };
-      return { type: 'audit_log', id: `${1000 + n}-0`, data } as LogMessage;
+      return { type: 'audit_log', id: `${1000 + n}-0`, data };
     };
     const gap: GapMessage = { type: 'gap', data: { from: '1001-0', to: '1003-0', reason: 'trimmed' } };
     void buffer.append(stream, { entries: [message(0), audit(1), gap, audit(4)], cursor: { epoch: 'e1', id: '1004-0' } });

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import '@logwire/panels/define';
 import { until } from '../../../test/helpers/wait.js';
 import { LogStreamClient } from '@logwire/client';
-import type { AuditLogPanel, SystemLogPanel } from '@logwire/panels';
+import type { SystemLogPanel } from '@logwire/panels';
 
 interface Started {
   id: number;
@@ -18,7 +18,7 @@ const messages = (panel: Element) =>
 describe('panels with a real server', () => {
   const started: Started[] = [];
   const start = async (command = 'logwire:start', payload?: unknown): Promise<Started> => {
-    const server = (await executeServerCommand(command, payload)) as Started;
+    const server = await executeServerCommand<Started, unknown>(command, payload);
     started.push(server);
     return server;
   };
@@ -46,7 +46,7 @@ describe('panels with a real server', () => {
     panel.search = 'line 4';
     const expected = Array.from({ length: 5000 }, (_, i) => i).filter((i) => i % 4 === 2 && String(i).startsWith('4')).length;
     await until(() => text(panel, '[part="count"]') === `${expected} / 5000`, 'filtered count');
-    expect(messages(panel).every((message) => message!.startsWith('line 4'))).to.equal(true);
+    expect(messages(panel).every((message) => message.startsWith('line 4'))).to.equal(true);
     expect(messages(panel).at(-1)).to.equal('line 4998');
   });
 
@@ -61,7 +61,7 @@ describe('panels with a real server', () => {
     }
     const client = new LogStreamClient(server.url, { WebSocket: CountingWebSocket });
     const system = document.createElement('system-log-panel');
-    const audit = document.createElement('audit-log-panel') as AuditLogPanel;
+    const audit = document.createElement('audit-log-panel');
     system.client = client;
     audit.client = client;
     document.body.append(system, audit);

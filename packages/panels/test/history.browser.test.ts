@@ -40,7 +40,7 @@ async function scrollTo(panel: Element, top: number): Promise<void> {
 describe('panels: Load older from the query API', () => {
   const started: Started[] = [];
   const start = async (payload: unknown = {}): Promise<Started> => {
-    const server = (await executeServerCommand('logwire:history-start', payload)) as Started;
+    const server = await executeServerCommand<Started, unknown>('logwire:history-start', payload);
     started.push(server);
     return server;
   };
@@ -112,7 +112,7 @@ describe('panels: Load older from the query API', () => {
     expect(rendered(panel).slice(0, 3)).to.deep.equal(['line 0', 'line 1', 'line 2']);
 
     // Each request asked for what is strictly older than the oldest entry held, by its stream id.
-    const requests = (await executeServerCommand('logwire:history-requests', { id: server.id })) as string[];
+    const requests = await executeServerCommand<string[], unknown>('logwire:history-requests', { id: server.id });
     const ids = panel.entries.map((entry) => entry.id!);
     expect(requests).to.deep.equal([
       `/logs/system?limit=50&cursor=${ids[130]}`,
@@ -126,7 +126,7 @@ describe('panels: Load older from the query API', () => {
     // request is sent), so the state after the click proves that no request went out.
     await panel.updateComplete;
     expect(status(panel).dataset['state']).to.equal('end');
-    expect(((await executeServerCommand('logwire:history-requests', { id: server.id })) as string[]).length).to.equal(3);
+    expect((await executeServerCommand<string[], unknown>('logwire:history-requests', { id: server.id })).length).to.equal(3);
   });
 
   it('loaded entries and the live stream carry the same ids: what the stream replays later is not shown twice', async () => {
@@ -240,7 +240,7 @@ describe('panels: Load older from the query API', () => {
     expect(rendered(panel)).to.deep.equal(['ada logged in', '<img src=x onerror="window.__pwned=1">']);
     expect(root(panel).querySelector('img, b')).to.equal(null);
     expect((window as unknown as { __pwned?: number }).__pwned).to.equal(undefined);
-    const requests = (await executeServerCommand('logwire:history-requests', { id: server.id })) as string[];
+    const requests = await executeServerCommand<string[], unknown>('logwire:history-requests', { id: server.id });
     expect(requests).to.deep.equal(['/logs/audit?limit=100', '/logs/audit?limit=100']);
   });
 

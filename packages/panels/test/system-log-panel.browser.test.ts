@@ -407,7 +407,7 @@ describe('<system-log-panel>', () => {
     for (const state of ['connecting', 'live', 'catching-up', 'offline'] as const) {
       client.emit('state', state);
       await settle(panel);
-      labels.push(part(panel, 'state').textContent!);
+      labels.push(part(panel, 'state').textContent);
     }
     expect(labels).to.deep.equal(['Connecting…', 'Live', 'Catching up', 'Offline']);
 
@@ -478,7 +478,7 @@ describe('<system-log-panel>', () => {
     const value = [...part(panel, 'detail').querySelectorAll('li')]
       .find((li) => li.querySelector(':scope > .key')?.textContent === 'message')!
       .querySelector('.value')!;
-    expect(value.textContent!.length).to.equal(1 << 20);
+    expect(value.textContent.length).to.equal(1 << 20);
   });
 
   it('shows records with missing or odd fields without failing, and reads levels given as a string', async () => {

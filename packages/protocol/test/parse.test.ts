@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { encode, parse, ProtocolError, type ParseResult, type SystemLogMessage } from '../src/index.js';
+import { encode, parse, type ProtocolError, type ParseResult, type SystemLogMessage } from '../src/index.js';
 
 // The seeds' documented examples, verbatim.
 const seedSystem = {

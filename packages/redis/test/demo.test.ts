@@ -24,12 +24,12 @@ function start(name: string): Promise<number> {
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (match) resolve(Number(match[1]));
     });
-    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${out}`)));
   });
 }
@@ -45,12 +45,13 @@ afterAll(async () => {
   for (const ws of sockets) ws.terminate();
   for (const client of clients) client.close();
   await Promise.all(
-    children.map((child) => {
-      if (child.exitCode !== null) return undefined;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      return exited;
-    }),
+    children
+      .filter((child) => child.exitCode === null)
+      .map((child) => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        return exited;
+      }),
   );
   await deleteKeys(admin, prefix);
   await admin.quit();

@@ -169,7 +169,7 @@ export class PrivateRedis {
   /** Kills the server (SIGKILL: no goodbye to clients, all data gone). */
   async kill(): Promise<void> {
     const child = this.process;
-    if (!child || child.exitCode !== null) return;
+    if (child?.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;

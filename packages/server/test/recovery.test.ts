@@ -43,12 +43,12 @@ function serve(dir: string, env: Record<string, string>): Promise<Served> {
   children.add(child);
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const newline = out.indexOf('\n');
       if (newline !== -1) resolve({ child, ...(JSON.parse(out.slice(0, newline)) as Omit<Served, 'child'>) });
     });
-    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`child exited with ${code}: ${out}`)));
   });
 }
@@ -159,7 +159,7 @@ describe('durability', () => {
     let acked = 0;
     let buffer = '';
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         buffer += chunk.toString();
         const lines = buffer.split('\n');
         buffer = lines.pop()!;

@@ -1,8 +1,29 @@
 import { WebSocket, type ClientOptions } from 'ws';
 import { until } from '../../../test/helpers/wait.js';
 
-/** A parsed frame as received. */
-export type Frame = { type: string; id?: string; data: any; raw: string };
+/** A parsed frame as received (fields as the wire has them; what a frame lacks is undefined). */
+export interface Frame {
+  type: string;
+  id?: string;
+  data: FrameData;
+  raw: string;
+}
+
+/** The `data` of any server frame: the fields the tests read, and whatever else came. */
+export interface FrameData {
+  [field: string]: unknown;
+  messages: Frame[];
+  from?: string | null;
+  to?: string | null;
+  replay?: boolean;
+  message?: string;
+  mode?: string;
+  head?: string | null;
+  count?: number;
+  ts?: number;
+  code?: string;
+  audit?: boolean;
+}
 
 /** A raw `ws` client that records every frame, parsed, and can wait for conditions on them. */
 export interface RawClient {
@@ -48,11 +69,7 @@ export async function connect(
     send: (value) => ws.send(typeof value === 'string' ? value : JSON.stringify(value)),
     messages: () =>
       frames.flatMap((frame) =>
-        frame.type === 'batch'
-          ? (frame.data.messages as Frame[])
-          : frame.type === 'system_log' || frame.type === 'audit_log'
-            ? [frame]
-            : [],
+        frame.type === 'batch' ? frame.data.messages : frame.type === 'system_log' || frame.type === 'audit_log' ? [frame] : [],
       ),
     until: (check, timeoutMs = 10_000, what = 'condition') =>
       until(

@@ -48,7 +48,7 @@ describe('hello and welcome', () => {
     const { lw, url } = await start();
     const before = await logMany(lw, 'old', 3);
     const client = await open(url, {});
-    await client.until((f) => batches(client).length === 1);
+    await client.until(() => batches(client).length === 1);
     const [welcome, first] = client.frames;
     expect(welcome).toMatchObject({
       type: 'welcome',
@@ -64,7 +64,7 @@ describe('hello and welcome', () => {
     });
     expect(first?.data).toMatchObject({ epoch: lw.hub.epoch, from: null, to: before[2] });
     expect(first?.data.replay).toBeUndefined();
-    expect(texts(first?.data.messages)).toEqual(['old0', 'old1', 'old2']);
+    expect(texts(first!.data.messages)).toEqual(['old0', 'old1', 'old2']);
     const live = await logMany(lw, 'new', 2);
     await client.until(() => batches(client).length === 2);
     const second = batches(client)[1]!;
@@ -203,10 +203,10 @@ describe('gaps', () => {
         from: before.data.to,
         to: after.data.from,
         reason: 'dropped',
-        count: all.indexOf(gap.data.to) - all.indexOf(gap.data.from),
+        count: all.indexOf(gap.data.to!) - all.indexOf(gap.data.from!),
         epoch: lw.hub.epoch,
       });
-      expect(after.data.messages[0]?.id).toBe(all[all.indexOf(gap.data.to) + 1]);
+      expect(after.data.messages[0]?.id).toBe(all[all.indexOf(gap.data.to!) + 1]);
     }
     // Nothing else is missing, and nothing came twice.
     const received = slow.messages().map((m) => m.id);
@@ -289,7 +289,7 @@ describe('batching', () => {
     expect(serverSends[2]?.data).not.toBe(serverSends[0]?.data);
     expect(batches(a)[1]?.data.messages).toHaveLength(11);
     expect(batches(a)[1]?.raw).toBe(batches(b)[1]?.raw);
-    expect(texts(batches(c)[1]?.data.messages)).toEqual(['bad']);
+    expect(texts(batches(c)[1]!.data.messages)).toEqual(['bad']);
   });
 
   it('flushes at 256 messages within a turn, and delivers a lone message at once', async () => {

@@ -213,10 +213,10 @@ describe('audit activity hidden from a viewer without audit permission', () => {
     // An auditor sees the audit ids in the same places.
     const auditor = await open(url, {}, { headers: { 'x-role': 'auditor' } });
     await auditor.until((f) => f.length >= 2, 5000, 'welcome');
-    expect(auditIds.has(auditor.frames[0]?.data.head)).toBe(false);
+    expect(auditIds.has(auditor.frames[0]?.data.head as string)).toBe(false);
     audit(1);
     await auditor.until(() => auditor.frames.length >= 3, 5000, 'a live audit batch');
-    expect(auditIds.has(auditor.frames[2]?.data.to)).toBe(true);
+    expect(auditIds.has(auditor.frames[2]?.data.to as string)).toBe(true);
     for (const client of [fresh, resumed]) {
       for (const frame of client.frames) {
         for (const id of idsIn(frame.raw)) expect([frame.type, id, auditIds.has(id)]).toEqual([frame.type, id, false]);
