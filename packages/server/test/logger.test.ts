@@ -264,18 +264,18 @@ describe('Logger: names, levels, fields', () => {
     const log = logwire.getLogger('madrox.server');
     function startServer(): number {
       log.info('Server started');
-      return callerLine(); // same line on purpose
+      return callerLine() - 1; // the line of the call above
     }
     const line = startServer();
     class Spawner {
       spawnInstance(): number {
         log.warning('spawning');
-        return callerLine();
+        return callerLine() - 1;
       }
     }
     const methodLine = new Spawner().spawnInstance();
     log.log('ERROR', 'via log');
-    const logLine = callerLine();
+    const logLine = callerLine() - 1;
     const [a, b, c] = out.take();
     expect(a!.data).toMatchObject({ module: 'logger', function: 'startServer', line });
     expect(line).toBeGreaterThan(0);
