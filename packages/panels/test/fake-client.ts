@@ -65,11 +65,12 @@ export function audit(action: string, metadata: Record<string, unknown>, extra: 
   };
 }
 
-// Animation frames are the test's to give: the runner opens pages in the background, where Chromium
-// runs no frames, so the page's requestAnimationFrame is replaced by a queue that `settle()` runs.
-// A panel flushes what it received at the next frame (its 100 ms fallback timer stays real and is
-// cancelled by that frame), so a test says when the frame comes instead of waiting for the timer
-// (the fallback itself is covered by flush-scheduler.test.ts, with fake timers).
+// Animation frames are the test's to give: the page's requestAnimationFrame is replaced by a queue
+// that `settle()` runs, so a test never waits for a frame that a hidden page would not get. A panel
+// flushes what it received at the next frame (its 100 ms fallback timer stays real and is cancelled
+// by that frame), so a test says when the frame comes instead of waiting for the timer (the fallback
+// itself is covered by flush-scheduler.test.ts, with fake timers).
+const browserFrame = window.requestAnimationFrame.bind(window);
 const frames = new Map<number, FrameRequestCallback>();
 let lastFrame = 0;
 window.requestAnimationFrame = (callback: FrameRequestCallback): number => {
@@ -90,6 +91,10 @@ export function runFrame(): void {
 export async function settle(panel: HTMLElement & { updateComplete: Promise<boolean> }): Promise<void> {
   // Whatever the panel did on receiving (events, property changes) runs to its end first.
   while (!(await panel.updateComplete));
+  // A visible page renders: the browser's own frame delivers what it holds for one (the scroll
+  // event of a scrollTop set, resize observations) before the panel's frame runs, as in use. A
+  // hidden page gets no frames, so it is not waited for there.
+  if (document.visibilityState === 'visible') await new Promise((resolve) => browserFrame(resolve));
   runFrame();
   while (!(await panel.updateComplete));
   await turn();
