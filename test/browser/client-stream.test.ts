@@ -8,7 +8,8 @@ interface Started {
   url: string;
 }
 
-const log = (server: Started, messages: string[]) => executeServerCommand('logwire:log', { id: server.id, entries: messages.map((message) => ({ logger: 'browser.test', message })) });
+const log = (server: Started, messages: string[]) =>
+  executeServerCommand('logwire:log', { id: server.id, entries: messages.map((message) => ({ logger: 'browser.test', message })) });
 
 /** A client using the browser's own WebSocket, with every socket it opened (to break them on purpose). */
 function watch(url: string, options: LogStreamClientOptions = {}) {
@@ -19,7 +20,11 @@ function watch(url: string, options: LogStreamClientOptions = {}) {
       sockets.push(this);
     }
   }
-  const client = new LogStreamClient(url, { WebSocket: Tracked as unknown as WebSocketConstructor, reconnect: { baseDelay: 50, maxDelay: 200 }, ...options });
+  const client = new LogStreamClient(url, {
+    WebSocket: Tracked as unknown as WebSocketConstructor,
+    reconnect: { baseDelay: 50, maxDelay: 200 },
+    ...options,
+  });
   const messages: LogMessage[] = [];
   const gaps: GapData[] = [];
   const states: string[] = [];
@@ -39,7 +44,7 @@ describe('LogStreamClient in Chromium against a real server', () => {
   });
 
   it('connects with the extended protocol and receives live messages', async () => {
-    server = (await executeServerCommand('logwire:start')) as Started;
+    server = await executeServerCommand<Started, undefined>('logwire:start');
     const w = watch(server.url);
     clients.push(w.client);
     await until(() => w.client.state === 'live');
@@ -51,7 +56,7 @@ describe('LogStreamClient in Chromium against a real server', () => {
   });
 
   it('resumes after its socket drops: what was logged meanwhile arrives once, nothing twice', async () => {
-    server = (await executeServerCommand('logwire:start')) as Started;
+    server = await executeServerCommand<Started, undefined>('logwire:start');
     const w = watch(server.url);
     clients.push(w.client);
     await until(() => w.client.state === 'live');
@@ -72,7 +77,7 @@ describe('LogStreamClient in Chromium against a real server', () => {
   });
 
   it('reports a gap with the exact range when its cursor left the history', async () => {
-    server = (await executeServerCommand('logwire:start', { options: { historySize: 3 } })) as Started;
+    server = await executeServerCommand<Started, unknown>('logwire:start', { options: { historySize: 3 } });
     const observer = watch(server.url);
     const first = watch(server.url);
     clients.push(observer.client, first.client);
@@ -92,7 +97,7 @@ describe('LogStreamClient in Chromium against a real server', () => {
   });
 
   it('waits for the online event instead of retrying while the browser is offline', async () => {
-    server = (await executeServerCommand('logwire:start')) as Started;
+    server = await executeServerCommand<Started, undefined>('logwire:start');
     const w = watch(server.url);
     clients.push(w.client);
     await until(() => w.client.state === 'live');

@@ -4,6 +4,9 @@
 /** Default time a wait may take before it fails with a message naming what it waited for. */
 export const DEFAULT_WAIT_MS = 10_000;
 
+/** `T` without the values `until` treats as "not yet" (what its promise can never resolve with). */
+export type Truthy<T> = Exclude<T, false | 0 | 0n | '' | null | undefined>;
+
 /**
  * Resolves as soon as `check()` returns a truthy value (sync or async), with that value; rejects
  * with `timed out waiting for <what>` after `timeoutMs`. The condition is re-checked on every
@@ -15,7 +18,7 @@ export async function until<T>(
   check: () => T | Promise<T>,
   what: string | (() => string) = 'condition',
   timeoutMs = DEFAULT_WAIT_MS,
-): Promise<NonNullable<T>> {
+): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   const fail = (cause: string): Error =>
     new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}${cause}`);
@@ -23,7 +26,7 @@ export async function until<T>(
   for (;;) {
     try {
       const value = await beforeDeadline(check(), deadline);
-      if (value) return value;
+      if (value) return value as Truthy<T>;
       lastError = undefined;
     } catch (error) {
       if (error instanceof PendingAtDeadline) throw fail(' (the last check never settled)');

@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import { until } from './wait.js';
 
 /** A raw `ws` client that records every frame it receives, parsed as JSON. */
 export interface Collector {
@@ -13,10 +14,8 @@ export interface Collector {
 export async function collect(url: string): Promise<Collector> {
   const ws = new WebSocket(url);
   const frames: Record<string, unknown>[] = [];
-  const waiters = new Set<() => void>();
   ws.on('message', (data) => {
     frames.push(JSON.parse(data.toString()) as Record<string, unknown>);
-    for (const wake of waiters) wake();
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
@@ -30,22 +29,11 @@ export async function collect(url: string): Promise<Collector> {
     ws,
     frames,
     closed,
-    waitFor(count, timeoutMs = 5000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (frames.length >= count) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(frames);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`expected ${count} frames, got ${frames.length}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (count, timeoutMs = 5000) =>
+      until(
+        () => frames.length >= count && frames,
+        () => `${count} frames (got ${frames.length})`,
+        timeoutMs,
+      ),
   };
 }

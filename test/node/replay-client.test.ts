@@ -1,7 +1,16 @@
 // The stream client with a replay buffer in Node: the same API as in browsers, kept in memory.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogwire, type Logwire } from '@logwire/server';
-import { createMemoryReplayBuffer, type Cursor, type GapData, LogStreamClient, replay, type ReplayEntry, type ReplayHost, type ReplayRestored } from '@logwire/client';
+import {
+  createMemoryReplayBuffer,
+  type Cursor,
+  type GapData,
+  LogStreamClient,
+  replay,
+  type ReplayHost,
+  type ReplayRestored,
+} from '@logwire/client';
+import type { StreamEntry } from '@logwire/protocol';
 import { turn, until } from '../helpers/wait.js';
 
 let logwire: Logwire | undefined;
@@ -61,7 +70,11 @@ describe('LogStreamClient with replay in Node', () => {
     const b = track(second);
     await until(() => b.ids.length === 30, 'second client caught up', 10_000);
     // The newest 20 stored come first, before any connection state change, then the 10 missed.
-    expect(b.events.slice(0, 22)).toEqual([...Array.from({ length: 20 }, (_, i) => `message m${30 + i}`), 'restore 20', 'state connecting']);
+    expect(b.events.slice(0, 22)).toEqual([
+      ...Array.from({ length: 20 }, (_, i) => `message m${30 + i}`),
+      'restore 20',
+      'state connecting',
+    ]);
     expect(b.restored).toEqual([{ entries: 20, cursor: { epoch: logwire.hub.epoch, id: logged[49] }, persistence: 'memory' }]);
     expect(b.ids).toEqual(logged.slice(30, 60));
     expect(new Set(b.ids).size).toBe(30);
@@ -98,7 +111,8 @@ describe('LogStreamClient with replay in Node', () => {
         attach: (h) => {
           host = h;
           return {
-            record: (entries: readonly ReplayEntry[], cursor: Cursor | null) => records.push({ ids: entries.map((e) => (e.type === 'gap' ? 'gap' : (e.id as string))), cursor }),
+            record: (entries: readonly StreamEntry[], cursor: Cursor | null) =>
+              records.push({ ids: entries.map((e) => (e.type === 'gap' ? 'gap' : (e.id as string))), cursor }),
             clear: () => Promise.resolve(),
             close: () => undefined,
             persistence: 'memory',

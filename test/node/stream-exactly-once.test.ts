@@ -31,7 +31,10 @@ describe('exactly once, end to end', () => {
     }
     const received: string[] = [];
     const gaps: GapData[] = [];
-    client = new LogStreamClient(`ws://127.0.0.1:${address.port}/ws/logs`, { WebSocket: Tracked as unknown as WebSocketConstructor, reconnect: { baseDelay: 5, maxDelay: 20 } });
+    client = new LogStreamClient(`ws://127.0.0.1:${address.port}/ws/logs`, {
+      WebSocket: Tracked as unknown as WebSocketConstructor,
+      reconnect: { baseDelay: 5, maxDelay: 20 },
+    });
     client.on('message', (message) => received.push(message.id as string));
     client.on('gap', (gap) => gaps.push(gap));
     await until(() => client!.state === 'live', 'first connection', 10_000);
@@ -47,7 +50,11 @@ describe('exactly once, end to end', () => {
       await new Promise((resolve) => setImmediate(resolve));
       if (killAfter.has(c)) {
         // Kill an open socket (live or mid-replay), never one that is still connecting.
-        await until(() => sockets.at(-1)?.readyState === WebSocket.OPEN && (client!.state === 'live' || client!.state === 'catching-up'), 'an open socket to kill', 10_000);
+        await until(
+          () => sockets.at(-1)?.readyState === WebSocket.OPEN && (client!.state === 'live' || client!.state === 'catching-up'),
+          'an open socket to kill',
+          10_000,
+        );
         sockets.at(-1)!.terminate();
         kills++;
       }

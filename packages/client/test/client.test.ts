@@ -3,7 +3,15 @@ import { createServer as createTcpServer, connect as tcpConnect, type AddressInf
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createLogwire, type Logwire, type LogStreamEndpointOptions } from '@logwire/server';
-import { type ConnectionState, type GapData, type LogMessage, LogStreamClient, type LogStreamClientOptions, ReconnectPolicy, type WebSocketConstructor } from '../src/node.js';
+import {
+  type ConnectionState,
+  type GapData,
+  type LogMessage,
+  LogStreamClient,
+  type LogStreamClientOptions,
+  ReconnectPolicy,
+  type WebSocketConstructor,
+} from '../src/node.js';
 import { nextEvent, until } from '../../../test/helpers/wait.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -29,7 +37,11 @@ function watch(url: string, options: LogStreamClientOptions = {}) {
       this.on('close', (code) => closes.push(code));
     }
   }
-  const client = new LogStreamClient(url, { WebSocket: Tracked as unknown as WebSocketConstructor, reconnect: { baseDelay: 20, maxDelay: 100 }, ...options });
+  const client = new LogStreamClient(url, {
+    WebSocket: Tracked as unknown as WebSocketConstructor,
+    reconnect: { baseDelay: 20, maxDelay: 100 },
+    ...options,
+  });
   const messages: LogMessage[] = [];
   const gaps: GapData[] = [];
   const states: ConnectionState[] = [];
@@ -54,7 +66,9 @@ function logMany(lw: Logwire, prefix: string, count: number): string[] {
 const texts = (messages: LogMessage[]) => messages.map((m) => m.data.message);
 
 /** A server that speaks only the seeds' bare protocol, like the original Python one. */
-async function seedServer(history: string[]): Promise<{ url: string; wss: WebSocketServer; broadcast(frame: string): void; connections: () => number }> {
+async function seedServer(
+  history: string[],
+): Promise<{ url: string; wss: WebSocketServer; broadcast(frame: string): void; connections: () => number }> {
   const http = createHttpServer();
   const wss = new WebSocketServer({ server: http, path: '/ws/logs' });
   let connections = 0;
@@ -63,7 +77,14 @@ async function seedServer(history: string[]): Promise<{ url: string; wss: WebSoc
     for (const frame of history) ws.send(frame);
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => { for (const ws of wss.clients) ws.terminate(); wss.close(); http.close(() => resolve()); }));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+        http.close(() => resolve());
+      }),
+  );
   return {
     url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}/ws/logs`,
     wss,
@@ -76,7 +97,18 @@ async function seedServer(history: string[]): Promise<{ url: string; wss: WebSoc
 }
 
 const seedFrame = (i: number) =>
-  JSON.stringify({ type: 'system_log', data: { timestamp: `2025-10-13T09:27:24.${String(339163 + i).padStart(6, '0')}`, level: 'INFO', logger: 'orchestrator.server', message: `seed ${i}`, module: 'server', function: 'spawn_instance', line: 142 } });
+  JSON.stringify({
+    type: 'system_log',
+    data: {
+      timestamp: `2025-10-13T09:27:24.${String(339163 + i).padStart(6, '0')}`,
+      level: 'INFO',
+      logger: 'orchestrator.server',
+      message: `seed ${i}`,
+      module: 'server',
+      function: 'spawn_instance',
+      line: 142,
+    },
+  });
 
 describe('against a logwire server', () => {
   it('says hello, catches up, goes live, and resumes after a dropped socket without duplicates or gaps', async () => {
@@ -257,7 +289,10 @@ describe('against a server that speaks only the seeds protocol', () => {
 describe('filters against a server that cannot filter', () => {
   it('applies the filter itself, with the same rules (audit survives level, unknown levels pass)', async () => {
     const frame = (type: string, level: string, logger: string, message: string) =>
-      JSON.stringify({ type, data: { timestamp: '2025-10-13T09:27:24.339163', level, logger, message, module: 'm', function: 'f', line: 1 } });
+      JSON.stringify({
+        type,
+        data: { timestamp: '2025-10-13T09:27:24.339163', level, logger, message, module: 'm', function: 'f', line: 1 },
+      });
     const seed = await seedServer([
       frame('system_log', 'INFO', 'orchestrator.x', 'info hidden'),
       frame('system_log', 'ERROR', 'orchestrator.x', 'error shown'),
@@ -282,16 +317,68 @@ describe('against odd servers', () => {
   it('reports a discontinuity nobody announced as a diverged gap, and survives a malformed batch', async () => {
     const frames = [
       { type: 'welcome', data: { v: 1, epoch: 'e1', head: '10-0', mode: 'fresh', ping: 0, audit: true, filter: {} } },
-      { type: 'batch', data: { epoch: 'e1', from: null, to: '10-0', messages: [{ type: 'system_log', id: '10-0', data: { timestamp: 't', level: 'INFO', logger: 'a', message: 'one', module: '', function: '', line: 0 } }] } },
-      { type: 'batch', data: { epoch: 'e1', from: '10-0', to: '11-0', messages: [{ type: 'system_log', id: '11-0', data: { level: 3 } }] } },
-      { type: 'batch', data: { epoch: 'e1', from: '12-0', to: '13-0', messages: [{ type: 'system_log', id: '13-0', data: { timestamp: 't', level: 'INFO', logger: 'a', message: 'three', module: '', function: '', line: 0 } }] } },
-      { type: 'batch', data: { epoch: 'e1', from: '13-0', to: '14-0', messages: [{ type: 'system_log', id: '13-0', data: { timestamp: 't', level: 'INFO', logger: 'a', message: 'repeat', module: '', function: '', line: 0 } }] } },
+      {
+        type: 'batch',
+        data: {
+          epoch: 'e1',
+          from: null,
+          to: '10-0',
+          messages: [
+            {
+              type: 'system_log',
+              id: '10-0',
+              data: { timestamp: 't', level: 'INFO', logger: 'a', message: 'one', module: '', function: '', line: 0 },
+            },
+          ],
+        },
+      },
+      {
+        type: 'batch',
+        data: { epoch: 'e1', from: '10-0', to: '11-0', messages: [{ type: 'system_log', id: '11-0', data: { level: 3 } }] },
+      },
+      {
+        type: 'batch',
+        data: {
+          epoch: 'e1',
+          from: '12-0',
+          to: '13-0',
+          messages: [
+            {
+              type: 'system_log',
+              id: '13-0',
+              data: { timestamp: 't', level: 'INFO', logger: 'a', message: 'three', module: '', function: '', line: 0 },
+            },
+          ],
+        },
+      },
+      {
+        type: 'batch',
+        data: {
+          epoch: 'e1',
+          from: '13-0',
+          to: '14-0',
+          messages: [
+            {
+              type: 'system_log',
+              id: '13-0',
+              data: { timestamp: 't', level: 'INFO', logger: 'a', message: 'repeat', module: '', function: '', line: 0 },
+            },
+          ],
+        },
+      },
     ];
     const http = createHttpServer();
     const wss = new WebSocketServer({ server: http });
     wss.on('connection', (ws) => ws.once('message', () => frames.forEach((frame) => ws.send(JSON.stringify(frame)))));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => { for (const ws of wss.clients) ws.terminate(); wss.close(); http.close(() => resolve()); }));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const ws of wss.clients) ws.terminate();
+          wss.close();
+          http.close(() => resolve());
+        }),
+    );
     const w = watch(`ws://127.0.0.1:${(http.address() as AddressInfo).port}/`);
     // The last frame moves the cursor to 14-0: every frame has been handled then.
     await until(() => w.client.cursor?.id === '14-0', 'the last frame');
@@ -302,15 +389,24 @@ describe('against odd servers', () => {
   });
 
   it('falls back to legacy mode when a server with ids ignores the hello, without showing anything twice', async () => {
-    const history = [1, 2, 3].map((n) => JSON.stringify({ type: 'audit_log', id: `${n}-0`, data: { timestamp: 't', level: 'INFO', logger: 'audit', message: `a${n}`, action: 'x', metadata: {} } }));
+    const history = [1, 2, 3].map((n) =>
+      JSON.stringify({
+        type: 'audit_log',
+        id: `${n}-0`,
+        data: { timestamp: 't', level: 'INFO', logger: 'audit', message: `a${n}`, action: 'x', metadata: {} },
+      }),
+    );
     const seed = await seedServer(history);
     const w = watch(seed.url, { welcomeTimeout: 200 });
     await until(() => w.messages.length === 3);
     expect(w.client.protocol).toBe('legacy');
     for (const ws of seed.wss.clients) ws.terminate();
     await until(() => seed.connections() === 2 && w.client.state === 'live');
-    seed.broadcast(JSON.stringify({ type: 'audit_log', id: '4-0', data: { timestamp: 't', level: 'INFO', logger: 'audit', message: 'a4' } }));
+    seed.broadcast(
+      JSON.stringify({ type: 'audit_log', id: '4-0', data: { timestamp: 't', level: 'INFO', logger: 'audit', message: 'a4' } }),
+    );
     await until(() => w.messages.length === 4);
+    // An absence needs elapsed time: a message shown twice would arrive right behind a4.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(texts(w.messages)).toEqual(['a1', 'a2', 'a3', 'a4']);
   });

@@ -5,11 +5,12 @@ import { build } from 'esbuild';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearerToken, createLogwire, type Logwire } from '@logwire/server';
-import { serveScriptPage, startReplayPageServer } from '../../../bench/replay/page-server.mjs';
+import { serveScriptPage, startReplayPageServer } from '../../../test/helpers/replay-page-server.mjs';
 import { CHROMIUM_ARGS, findChromium } from '../../../scripts/chromium.mjs';
 import { until } from '../../../test/helpers/wait.js';
 import type * as ClientModule from '../src/index.js';
 import type * as Replay from '../src/replay/index.js';
+import type { StreamEntry } from '@logwire/protocol';
 
 /** What the test pages put on `window`. */
 interface TestWindow {
@@ -79,7 +80,11 @@ const startTab = async (name: string) => {
     const cursor = await buffer.cursor(stream);
     let next = cursor === null ? 0 : Math.max(0, Number(cursor.id.split('-')[0]) - 1000 + 1 - 5);
     timer = setInterval(() => {
-      const entries = Array.from({ length: 10 }, (_, i) => ({ type: 'system_log' as const, id: `${1000 + next + i}-0`, data: { timestamp: 't', level: 'INFO', logger: 'test', message: 'x', module: '', function: '', line: 0 } }));
+      const entries = Array.from({ length: 10 }, (_, i) => ({
+        type: 'system_log' as const,
+        id: `${1000 + next + i}-0`,
+        data: { timestamp: 't', level: 'INFO', logger: 'test', message: 'x', module: '', function: '', line: 0 },
+      }));
       next += 10;
       show(entries.map((entry) => entry.id));
       void buffer.append(stream, { entries, cursor: { epoch: 'e1', id: `${1000 + next - 1}-0` } });
@@ -91,7 +96,6 @@ const startTab = async (name: string) => {
 const roleOf = (page: Page) => page.evaluate(() => (window as unknown as TestWindow).tab?.roles.at(-1)?.[0]);
 const shownCount = (page: Page) => page.evaluate(() => (window as unknown as TestWindow).tab!.shown.length);
 
-
 describe('replay buffer in Chromium across reloads and tabs', () => {
   it('shows the newest 1,000 of 5,000 messages and the cursor after a reload, then resumes with no loss and no duplicates', async () => {
     const page = await openPage();
@@ -99,9 +103,13 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
       const { replay } = window as unknown as TestWindow;
       const buffer = await replay.openReplayBuffer({ name: 'reload' });
       const stream = replay.streamKey('ws://server/ws/logs', '');
-      const message = (n: number) => ({ type: 'system_log' as const, id: `${1000 + n}-0`, data: { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', logger: 'test', message: `m${n}`, module: '', function: '', line: 0 } });
+      const message = (n: number) => ({
+        type: 'system_log' as const,
+        id: `${1000 + n}-0`,
+        data: { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', logger: 'test', message: `m${n}`, module: '', function: '', line: 0 },
+      });
       for (let n = 0; n < 5000; n += 50) {
-        const entries: Replay.ReplayMessage[] = Array.from({ length: 50 }, (_, i) => message(n + i));
+        const entries: StreamEntry[] = Array.from({ length: 50 }, (_, i) => message(n + i));
         if (n === 4500) entries.unshift({ type: 'gap', data: { from: '5499-0', to: '5499-0', reason: 'dropped', count: 0 } });
         void buffer.append(stream, { entries, cursor: { epoch: 'e1', id: `${1000 + n + 49}-0` } });
       }
@@ -117,7 +125,11 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
       const buffer = await replay.openReplayBuffer({ name: 'reload' });
       const stream = replay.streamKey('ws://server/ws/logs', '');
       const { cursor, entries } = await buffer.load(stream);
-      return { persistence: buffer.persistence, cursor, ids: entries.map((entry) => (entry.message.type === 'gap' ? 'gap' : entry.message.id)) };
+      return {
+        persistence: buffer.persistence,
+        cursor,
+        ids: entries.map((entry) => (entry.message.type === 'gap' ? 'gap' : entry.message.id)),
+      };
     });
     expect(painted.persistence).toBe('indexeddb');
     expect(painted.cursor).toEqual({ epoch: 'e1', id: '5999-0' });
@@ -128,8 +140,16 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
       const { replay } = window as unknown as TestWindow;
       const buffer = await replay.openReplayBuffer({ name: 'reload' });
       const stream = replay.streamKey('ws://server/ws/logs', '');
-      const message = (n: number) => ({ type: 'system_log' as const, id: `${1000 + n}-0`, data: { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', logger: 'test', message: `m${n}`, module: '', function: '', line: 0 } });
-      for (let n = 4980; n < 6000; n += 20) void buffer.append(stream, { entries: Array.from({ length: 20 }, (_, i) => message(n + i)), cursor: { epoch: 'e1', id: `${1000 + n + 19}-0` } });
+      const message = (n: number) => ({
+        type: 'system_log' as const,
+        id: `${1000 + n}-0`,
+        data: { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', logger: 'test', message: `m${n}`, module: '', function: '', line: 0 },
+      });
+      for (let n = 4980; n < 6000; n += 20)
+        void buffer.append(stream, {
+          entries: Array.from({ length: 20 }, (_, i) => message(n + i)),
+          cursor: { epoch: 'e1', id: `${1000 + n + 19}-0` },
+        });
       await buffer.flush();
       const { cursor, entries } = await buffer.load(stream, { limit: 100_000 });
       await buffer.clear();
@@ -152,7 +172,11 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
       buffer.on('commit', () => w.commits++);
       // A busy socket: 25 messages every few ms, never awaited, until the page goes away.
       setInterval(() => {
-        const entries = Array.from({ length: 25 }, (_, i) => ({ type: 'system_log' as const, id: `${1000 + n + i}-0`, data: { timestamp: 't', level: 'INFO', logger: 'test', message: 'x', module: '', function: '', line: 0 } }));
+        const entries = Array.from({ length: 25 }, (_, i) => ({
+          type: 'system_log' as const,
+          id: `${1000 + n + i}-0`,
+          data: { timestamp: 't', level: 'INFO', logger: 'test', message: 'x', module: '', function: '', line: 0 },
+        }));
         n += 25;
         void buffer.append(stream, { entries, cursor: { epoch: 'e1', id: `${1000 + n - 1}-0` } });
       }, 2);
@@ -176,7 +200,7 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
     await page.close();
   }, 60_000);
 
-  it('hands the socket over within a second when the leader tab closes, and the follower shows every id once', async () => {
+  it('hands the socket over when the leader tab closes, and the follower shows every id once', async () => {
     const a = await openPage();
     await a.evaluate(startTab, 'tabs');
     await until(async () => (await roleOf(a)) === 'leader', 'tab a to be leader', 10_000);
@@ -187,13 +211,11 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
     await until(async () => (await roleOf(b)) === 'follower', 'tab b to be follower', 10_000);
     await until(async () => (await shownCount(b)) >= 1000, 'tab b to show 1000 ids', 20_000);
 
-    const closedAt = Date.now();
+    // How long the handover takes is measured by bench/replay/handover.mjs.
     await a.close();
     await until(async () => (await roleOf(b)) === 'leader', 'tab b to be leader', 5000);
     const roles = await b.evaluate(() => (window as unknown as TestWindow).tab!.roles);
     expect(roles.map(([role]) => role)).toEqual(['follower', 'leader']);
-    const handoverMs = roles[1]![1] - closedAt;
-    expect(handoverMs).toBeLessThan(1000);
 
     const atHandover = await shownCount(b);
     await until(async () => (await shownCount(b)) >= atHandover + 300, 'tab b to show 300 ids more than at the handover', 10_000);
@@ -212,7 +234,7 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
     await b.close();
   }, 90_000);
 
-  it('hands over within a second when the leader tab is frozen, and the frozen tab follows once it resumes', async () => {
+  it('hands over when the leader tab is frozen, and the frozen tab follows once it resumes', async () => {
     const a = await openPage();
     await a.evaluate(startTab, 'freeze');
     await until(async () => (await roleOf(a)) === 'leader', 'tab a to be leader', 10_000);
@@ -221,12 +243,12 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
     await b.evaluate(startTab, 'freeze');
     await until(async () => (await roleOf(b)) === 'follower', 'tab b to be follower', 10_000);
 
+    // How long the handover takes is measured by bench/replay/handover.mjs.
     const cdp = await a.createCDPSession();
-    const frozenAt = Date.now();
     await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
     await until(async () => (await roleOf(b)) === 'leader', 'tab b to be leader', 5000);
     const rolesB = await b.evaluate(() => (window as unknown as TestWindow).tab!.roles);
-    expect(rolesB.at(-1)![1] - frozenAt).toBeLessThan(1000);
+    expect(rolesB.map(([role]) => role)).toEqual(['follower', 'leader']);
 
     await cdp.send('Page.setWebLifecycleState', { state: 'active' });
     await until(async () => (await roleOf(a)) === 'follower', 'tab a to be follower', 5000);
@@ -247,7 +269,9 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
     expect(shownA).toEqual(shownB);
     const stored = await b.evaluate(async () => {
       const tab = (window as unknown as TestWindow).tab!;
-      const { entries } = await tab.buffer.load((window as unknown as TestWindow).replay.streamKey('ws://server/ws/logs', ''), { limit: 1_000_000 });
+      const { entries } = await tab.buffer.load((window as unknown as TestWindow).replay.streamKey('ws://server/ws/logs', ''), {
+        limit: 1_000_000,
+      });
       await tab.buffer.clear();
       return entries.map((entry) => (entry.message.type === 'gap' ? 'gap' : entry.message.id));
     });
@@ -274,13 +298,22 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
       // Incompressible text, so that the bytes really land on disk: about 16 MB in all.
       const text = () => Array.from({ length: 100 }, () => Math.random().toString(36).slice(2, 12)).join('');
       for (let n = 0; n < 8000; n += 100) {
-        const entries = Array.from({ length: 100 }, (_, i) => ({ type: 'system_log' as const, id: `${1000 + n + i}-0`, data: { timestamp: 't', level: 'INFO', logger: 'test', message: text() + text(), module: '', function: '', line: 0 } }));
+        const entries = Array.from({ length: 100 }, (_, i) => ({
+          type: 'system_log' as const,
+          id: `${1000 + n + i}-0`,
+          data: { timestamp: 't', level: 'INFO', logger: 'test', message: text() + text(), module: '', function: '', line: 0 },
+        }));
         await buffer.append(stream, { entries, cursor: { epoch: 'e1', id: `${1000 + n + 99}-0` } });
       }
       const { cursor, entries } = await buffer.load(stream, { limit: 1_000_000 });
       const persistence = buffer.persistence;
       await buffer.clear();
-      return { warnings: [...new Set(warnings)], persistence, cursor, ids: entries.map((entry) => (entry.message.type === 'gap' ? 'gap' : entry.message.id)) };
+      return {
+        warnings: [...new Set(warnings)],
+        persistence,
+        cursor,
+        ids: entries.map((entry) => (entry.message.type === 'gap' ? 'gap' : entry.message.id)),
+      };
     });
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: own.origin });
     await page.close();
@@ -377,11 +410,11 @@ describe('replay buffer in Chromium: one browser, several principals', () => {
       (dbName) =>
         new Promise<number>((resolve, reject) => {
           const request = indexedDB.open(dbName);
-          request.onerror = () => reject(request.error);
+          request.onerror = () => reject(request.error ?? new Error('indexedDB.open failed'));
           request.onsuccess = () => {
             const db = request.result;
             const all = db.transaction('entries').objectStore('entries').getAll();
-            all.onerror = () => reject(all.error);
+            all.onerror = () => reject(all.error ?? new Error('getAll failed'));
             all.onsuccess = () => {
               db.close();
               resolve((all.result as Array<{ m: { type: string } }>).filter((record) => record.m.type === 'audit_log').length);

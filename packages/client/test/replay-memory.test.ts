@@ -13,7 +13,19 @@ import {
 const stream = streamKey('ws://127.0.0.1:1/ws/logs', 'level>=INFO');
 
 function message(n: number, ms = 1000 + n): LogMessage {
-  return { type: 'system_log', id: `${ms}-0`, data: { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', logger: 'test', message: `m${String(n).padStart(5, '0')}`, module: '', function: '', line: 0 } };
+  return {
+    type: 'system_log',
+    id: `${ms}-0`,
+    data: {
+      timestamp: '2026-01-01T00:00:00.000Z',
+      level: 'INFO',
+      logger: 'test',
+      message: `m${String(n).padStart(5, '0')}`,
+      module: '',
+      function: '',
+      line: 0,
+    },
+  };
 }
 
 function gap(from: string | null, to: string | null, reason = 'trimmed'): GapMessage {
@@ -21,7 +33,11 @@ function gap(from: string | null, to: string | null, reason = 'trimmed'): GapMes
 }
 
 function ids(entries: { message: { type: string; id?: string; data: unknown } }[]): string[] {
-  return entries.map((entry) => (entry.message.type === 'gap' ? `gap:${(entry.message.data as { to: string | null }).to}` : (entry.message.id ?? `noid:${(entry.message.data as { message: string }).message}`)));
+  return entries.map((entry) =>
+    entry.message.type === 'gap'
+      ? `gap:${(entry.message.data as { to: string | null }).to}`
+      : (entry.message.id ?? `noid:${(entry.message.data as { message: string }).message}`),
+  );
 }
 
 describe('replay buffer in Node', () => {
@@ -35,7 +51,10 @@ describe('replay buffer in Node', () => {
   it('stores appended batches with their cursor and loads the newest N, oldest first', async () => {
     const buffer = createMemoryReplayBuffer();
     for (let n = 0; n < 30; n += 10) {
-      void buffer.append(stream, { entries: Array.from({ length: 10 }, (_, i) => message(n + i)), cursor: { epoch: 'e1', id: `${1000 + n + 9}-0` } });
+      void buffer.append(stream, {
+        entries: Array.from({ length: 10 }, (_, i) => message(n + i)),
+        cursor: { epoch: 'e1', id: `${1000 + n + 9}-0` },
+      });
     }
     await buffer.flush();
     const { cursor, entries } = await buffer.load(stream, { limit: 5 });
@@ -54,7 +73,10 @@ describe('replay buffer in Node', () => {
     const second = buffer.append(stream, { entries: [message(2)], cursor: { epoch: 'e', id: '1002-0' } });
     expect(commits).toHaveLength(0);
     // The 25th pending entry triggers the write without waiting for the delay.
-    const third = buffer.append(stream, { entries: Array.from({ length: 22 }, (_, i) => message(3 + i)), cursor: { epoch: 'e', id: '1024-0' } });
+    const third = buffer.append(stream, {
+      entries: Array.from({ length: 22 }, (_, i) => message(3 + i)),
+      cursor: { epoch: 'e', id: '1024-0' },
+    });
     await Promise.all([first, second, third]);
     expect(commits).toHaveLength(1);
     expect(commits[0]!.after).toBeNull();
@@ -76,14 +98,22 @@ describe('replay buffer in Node', () => {
   it('orders ids numerically, not as text', async () => {
     const buffer = createMemoryReplayBuffer();
     await buffer.append(stream, { entries: [message(0, 9), message(0, 10), message(0, 100)], cursor: { epoch: 'e', id: '100-0' } });
-    await buffer.append(stream, { entries: [{ ...message(0, 100), id: '100-2' }, { ...message(0, 100), id: '100-10' }] });
+    await buffer.append(stream, {
+      entries: [
+        { ...message(0, 100), id: '100-2' },
+        { ...message(0, 100), id: '100-10' },
+      ],
+    });
     expect(ids((await buffer.load(stream)).entries)).toEqual(['9-0', '10-0', '100-0', '100-2', '100-10']);
   });
 
   it('stores gap markers in order, drops a repeated identical gap, and sorts a new epoch after the old one', async () => {
     const buffer = createMemoryReplayBuffer();
     await buffer.append(stream, { entries: [message(0), message(1)], cursor: { epoch: 'e1', id: '1001-0' } });
-    await buffer.append(stream, { entries: [gap('1001-0', '1005-0'), gap('1001-0', '1005-0'), message(6)], cursor: { epoch: 'e1', id: '1006-0' } });
+    await buffer.append(stream, {
+      entries: [gap('1001-0', '1005-0'), gap('1001-0', '1005-0'), message(6)],
+      cursor: { epoch: 'e1', id: '1006-0' },
+    });
     // The server restarted: new epoch, and its ids happen to be smaller.
     await buffer.append(stream, { entries: [gap('1006-0', null, 'epoch')], cursor: { epoch: 'e1', id: '1006-0' } });
     await buffer.append(stream, { entries: [message(0, 50), message(0, 51)], cursor: { epoch: 'e2', id: '51-0' } });
@@ -103,7 +133,10 @@ describe('replay buffer in Node', () => {
 
   it('keeps messages without ids (legacy servers) in arrival order', async () => {
     const buffer = createMemoryReplayBuffer();
-    const legacy = (text: string): LogMessage => ({ type: 'audit_log', data: { timestamp: 't', level: 'INFO', logger: 'audit', message: text } });
+    const legacy = (text: string): LogMessage => ({
+      type: 'audit_log',
+      data: { timestamp: 't', level: 'INFO', logger: 'audit', message: text },
+    });
     await buffer.append(stream, { entries: [legacy('a'), legacy('b')] });
     await buffer.append(stream, { entries: [legacy('c')] });
     const { cursor, entries } = await buffer.load(stream);
@@ -126,7 +159,17 @@ describe('replay buffer in Node', () => {
     const size = JSON.stringify(message(0)).length;
     const buffer = createMemoryReplayBuffer({ maxBytes: size * 10 });
     await buffer.append(stream, { entries: Array.from({ length: 11 }, (_, i) => message(i)), cursor: { epoch: 'e', id: '1010-0' } });
-    expect(ids((await buffer.load(stream)).entries)).toEqual(['1002-0', '1003-0', '1004-0', '1005-0', '1006-0', '1007-0', '1008-0', '1009-0', '1010-0']);
+    expect(ids((await buffer.load(stream)).entries)).toEqual([
+      '1002-0',
+      '1003-0',
+      '1004-0',
+      '1005-0',
+      '1006-0',
+      '1007-0',
+      '1008-0',
+      '1009-0',
+      '1010-0',
+    ]);
   });
 
   it('reads the entries after a position, for a tab catching up', async () => {
@@ -156,7 +199,7 @@ describe('replay buffer in Node', () => {
     const buffer = createMemoryReplayBuffer({ flushDelay: 10_000, maxEntries: 4 });
     const audit = (n: number): LogMessage => {
       const data = { timestamp: 't', level: 'INFO', logger: 'test', message: `a${n}`, action: 'read' };
-      return { type: 'audit_log', id: `${1000 + n}-0`, data } as LogMessage;
+      return { type: 'audit_log', id: `${1000 + n}-0`, data };
     };
     const admin = streamKey('ws://127.0.0.1:1/ws/logs', '', 'admin');
     const entries = [message(0), audit(1), gap('1001-0', '1003-0'), audit(4)];
@@ -192,8 +235,12 @@ describe('replay buffer in Node', () => {
   });
 
   it('rejects invalid options with a TypeError that names the option', async () => {
-    expect(() => createMemoryReplayBuffer({ maxEntries: 0 })).toThrow(new TypeError('ReplayBuffer option maxEntries must be a number >= 1, got 0'));
-    await expect(openReplayBuffer({ persistence: 'disk' as 'auto' })).rejects.toThrow(new TypeError("ReplayBuffer option persistence must be 'auto' or 'memory', got disk"));
+    expect(() => createMemoryReplayBuffer({ maxEntries: 0 })).toThrow(
+      new TypeError('ReplayBuffer option maxEntries must be a number >= 1, got 0'),
+    );
+    await expect(openReplayBuffer({ persistence: 'disk' as 'auto' })).rejects.toThrow(
+      new TypeError("ReplayBuffer option persistence must be 'auto' or 'memory', got disk"),
+    );
   });
 
   it('ignores appends after close()', async () => {

@@ -21,7 +21,19 @@ async function open(name: string, options: Parameters<typeof openReplayBuffer>[0
 }
 
 function message(n: number): LogMessage {
-  return { type: 'system_log', id: `${1000 + n}-0`, data: { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', logger: 'test', message: `m${String(n).padStart(5, '0')}`, module: '', function: '', line: 0 } };
+  return {
+    type: 'system_log',
+    id: `${1000 + n}-0`,
+    data: {
+      timestamp: '2026-01-01T00:00:00.000Z',
+      level: 'INFO',
+      logger: 'test',
+      message: `m${String(n).padStart(5, '0')}`,
+      module: '',
+      function: '',
+      line: 0,
+    },
+  };
 }
 
 function batch(from: number, count: number, epoch = 'e1') {
@@ -99,7 +111,10 @@ describe('IndexedDB replay buffer', () => {
     const gap: GapMessage = { type: 'gap', data: { from: '1001-0', to: '1004-0', reason: 'trimmed', count: 3 } };
     void writer.append(stream, batch(0, 2));
     void writer.append(stream, { entries: [gap, message(5)], cursor: { epoch: 'e1', id: '1005-0' } });
-    void writer.append(stream, { entries: [{ type: 'gap', data: { from: '1005-0', to: null, reason: 'epoch' } }], cursor: { epoch: 'e1', id: '1005-0' } });
+    void writer.append(stream, {
+      entries: [{ type: 'gap', data: { from: '1005-0', to: null, reason: 'epoch' } }],
+      cursor: { epoch: 'e1', id: '1005-0' },
+    });
     void writer.append(stream, { entries: [{ ...message(0), id: '20-0' }], cursor: { epoch: 'e2', id: '20-0' } });
     await writer.close();
     const reader = await open(name);
@@ -147,7 +162,7 @@ describe('IndexedDB replay buffer', () => {
     const admin = streamKey('ws://127.0.0.1:1/ws/logs', '', 'admin');
     const audit = (n: number): LogMessage => {
       const data = { timestamp: 't', level: 'INFO', logger: 'test', message: `a${n}`, action: 'read' };
-      return { type: 'audit_log', id: `${1000 + n}-0`, data } as LogMessage;
+      return { type: 'audit_log', id: `${1000 + n}-0`, data };
     };
     const gap: GapMessage = { type: 'gap', data: { from: '1001-0', to: '1003-0', reason: 'trimmed' } };
     void buffer.append(stream, { entries: [message(0), audit(1), gap, audit(4)], cursor: { epoch: 'e1', id: '1004-0' } });

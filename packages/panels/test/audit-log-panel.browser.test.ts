@@ -24,18 +24,40 @@ describe('<audit-log-panel>', () => {
   it('shows the seed columns, only audit messages, and expands metadata into a tree', async () => {
     const { panel, client } = await mount();
     client.emit('message', system('not for the audit panel'));
-    client.emit('message', audit('instance_spawn', { instance_id: 'abc-123', details: { role: 'architect', tools: ['bash', 'git'] } }, { message: 'Instance spawned' }));
+    client.emit(
+      'message',
+      audit(
+        'instance_spawn',
+        { instance_id: 'abc-123', details: { role: 'architect', tools: ['bash', 'git'] } },
+        { message: 'Instance spawned' },
+      ),
+    );
     await settle(panel);
-    expect([...shadow(panel).querySelectorAll('[part="column-header"] span')].map((s) => s.textContent)).to.deep.equal(['Time', 'Level', 'Logger', 'Action', 'Message', 'Metadata']);
+    expect([...shadow(panel).querySelectorAll('[part="column-header"] span')].map((s) => s.textContent)).to.deep.equal([
+      'Time',
+      'Level',
+      'Logger',
+      'Action',
+      'Message',
+      'Metadata',
+    ]);
     expect(rowCells(panel).map((cells) => cells.slice(1))).to.deep.equal([
-      ['INFO', 'app.audit', 'instance_spawn', 'Instance spawned', '{"instance_id":"abc-123","details":{"role":"architect","tools":["bash","git"]}}'],
+      [
+        'INFO',
+        'app.audit',
+        'instance_spawn',
+        'Instance spawned',
+        '{"instance_id":"abc-123","details":{"role":"architect","tools":["bash","git"]}}',
+      ],
     ]);
     shadow(panel).querySelector<HTMLElement>('[part="row"]')!.click();
     await settle(panel);
     const detail = part(panel, 'detail');
     const summaries = [...detail.querySelectorAll('summary .key')].map((key) => key.textContent);
     expect(summaries).to.deep.equal(['metadata', 'details', 'tools']);
-    const leaf = (name: string) => [...detail.querySelectorAll('li')].find((li) => li.querySelector(':scope > .key')?.textContent === name)?.querySelector('.value')?.textContent;
+    const leaf = (name: string) =>
+      [...detail.querySelectorAll('li')].find((li) => li.querySelector(':scope > .key')?.textContent === name)?.querySelector('.value')
+        ?.textContent;
     expect(leaf('instance_id')).to.equal('abc-123');
     expect(leaf('role')).to.equal('architect');
     expect(leaf('1')).to.equal('git');

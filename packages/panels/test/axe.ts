@@ -22,5 +22,7 @@ export async function axeViolations(element: Element): Promise<string[]> {
     });
   }
   const results = await window.axe!.run(element, { resultTypes: ['violations'] });
-  return results.violations.map((violation) => `${violation.id} (${violation.impact}): ${violation.help} ${JSON.stringify(violation.nodes.map((node) => node.target))}`);
+  return results.violations.map(
+    (violation) => `${violation.id} (${violation.impact}): ${violation.help} ${JSON.stringify(violation.nodes.map((node) => node.target))}`,
+  );
 }

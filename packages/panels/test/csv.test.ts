@@ -39,6 +39,14 @@ describe('csvCell', () => {
   });
 
   it('writes CRLF lines with a header row', () => {
-    expect(toCsv(['a', 'b'], [['1', '=2'], ['x\u0007', '']])).toBe("a,b\r\n1,'=2\r\nx\\u0007,\r\n");
+    expect(
+      toCsv(
+        ['a', 'b'],
+        [
+          ['1', '=2'],
+          ['x\u0007', ''],
+        ],
+      ),
+    ).toBe("a,b\r\n1,'=2\r\nx\\u0007,\r\n");
   });
 });

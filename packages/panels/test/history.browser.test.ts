@@ -15,13 +15,16 @@ interface Started {
 
 const root = (panel: Element): ShadowRoot => panel.shadowRoot!;
 const text = (panel: Element, selector: string): string => root(panel).querySelector(selector)?.textContent?.trim() ?? '';
-const rendered = (panel: Element): string[] => [...root(panel).querySelectorAll('[part="row"] .message')].map((cell) => cell.textContent ?? '');
+const rendered = (panel: Element): string[] =>
+  [...root(panel).querySelectorAll('[part="row"] .message')].map((cell) => cell.textContent ?? '');
 const viewport = (panel: Element): HTMLElement => root(panel).querySelector<HTMLElement>('[part="list"]')!;
 const button = (panel: Element): HTMLButtonElement => root(panel).querySelector<HTMLButtonElement>('[part="history-button"]')!;
 const status = (panel: Element): HTMLElement => root(panel).querySelector<HTMLElement>('[part="history-status"]')!;
 const range = (from: number, to: number, prefix = 'line'): string[] => Array.from({ length: to - from }, (_, i) => `${prefix} ${from + i}`);
 const rowTop = (panel: Element, message: string): number => {
-  const row = [...root(panel).querySelectorAll<HTMLElement>('[part="row"]')].find((item) => item.querySelector('.message')?.textContent === message);
+  const row = [...root(panel).querySelectorAll<HTMLElement>('[part="row"]')].find(
+    (item) => item.querySelector('.message')?.textContent === message,
+  );
   if (row === undefined) throw new Error(`row "${message}" is not rendered`);
   return row.getBoundingClientRect().top - viewport(panel).getBoundingClientRect().top;
 };
@@ -37,7 +40,7 @@ async function scrollTo(panel: Element, top: number): Promise<void> {
 describe('panels: Load older from the query API', () => {
   const started: Started[] = [];
   const start = async (payload: unknown = {}): Promise<Started> => {
-    const server = (await executeServerCommand('logwire:history-start', payload)) as Started;
+    const server = await executeServerCommand<Started, unknown>('logwire:history-start', payload);
     started.push(server);
     return server;
   };
@@ -109,7 +112,7 @@ describe('panels: Load older from the query API', () => {
     expect(rendered(panel).slice(0, 3)).to.deep.equal(['line 0', 'line 1', 'line 2']);
 
     // Each request asked for what is strictly older than the oldest entry held, by its stream id.
-    const requests = (await executeServerCommand('logwire:history-requests', { id: server.id })) as string[];
+    const requests = await executeServerCommand<string[], unknown>('logwire:history-requests', { id: server.id });
     const ids = panel.entries.map((entry) => entry.id!);
     expect(requests).to.deep.equal([
       `/logs/system?limit=50&cursor=${ids[130]}`,
@@ -123,7 +126,7 @@ describe('panels: Load older from the query API', () => {
     // request is sent), so the state after the click proves that no request went out.
     await panel.updateComplete;
     expect(status(panel).dataset['state']).to.equal('end');
-    expect(((await executeServerCommand('logwire:history-requests', { id: server.id })) as string[]).length).to.equal(3);
+    expect((await executeServerCommand<string[], unknown>('logwire:history-requests', { id: server.id })).length).to.equal(3);
   });
 
   it('loaded entries and the live stream carry the same ids: what the stream replays later is not shown twice', async () => {
@@ -196,7 +199,9 @@ describe('panels: Load older from the query API', () => {
     release();
     await until(() => text(panel, '[part="count"]') === '25 / 25', 'the page arrived');
     await scrollTo(panel, 0);
-    const shown = [...root(panel).querySelectorAll('.row')].slice(0, 7).map((row) => (row.getAttribute('part') === 'gap' ? `gap: ${row.textContent}` : row.querySelector('.message')!.textContent));
+    const shown = [...root(panel).querySelectorAll('.row')]
+      .slice(0, 7)
+      .map((row) => (row.getAttribute('part') === 'gap' ? `gap: ${row.textContent}` : row.querySelector('.message')!.textContent));
     expect(shown).to.deep.equal([...range(15, 20), 'gap: Messages missing, limit', 'line 25']);
   });
 
@@ -206,7 +211,13 @@ describe('panels: Load older from the query API', () => {
       id: server.id,
       entries: [
         { audit: true, logger: 'app.audit', action: 'user.login', message: 'ada logged in', metadata: { user: 'ada' } },
-        { audit: true, logger: 'app.audit', action: 'user.logout', message: '<img src=x onerror="window.__pwned=1">', metadata: { user: '<b>bob</b>' } },
+        {
+          audit: true,
+          logger: 'app.audit',
+          action: 'user.logout',
+          message: '<img src=x onerror="window.__pwned=1">',
+          metadata: { user: '<b>bob</b>' },
+        },
       ],
     });
     await executeServerCommand('logwire:commit', { id: server.id });
@@ -222,13 +233,14 @@ describe('panels: Load older from the query API', () => {
     expect(events.map((event) => [event.state, event.status])).to.deep.equal([['error', 401]]);
     expect(rendered(panel)).to.deep.equal([]);
 
-    panel.historyFetch = (url, init) => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), Authorization: 'Bearer secret' } });
+    panel.historyFetch = (url, init) =>
+      fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), Authorization: 'Bearer secret' } });
     button(panel).click();
     await until(() => text(panel, '[part="count"]') === '2 / 2', 'loaded with credentials');
     expect(rendered(panel)).to.deep.equal(['ada logged in', '<img src=x onerror="window.__pwned=1">']);
     expect(root(panel).querySelector('img, b')).to.equal(null);
     expect((window as unknown as { __pwned?: number }).__pwned).to.equal(undefined);
-    const requests = (await executeServerCommand('logwire:history-requests', { id: server.id })) as string[];
+    const requests = await executeServerCommand<string[], unknown>('logwire:history-requests', { id: server.id });
     expect(requests).to.deep.equal(['/logs/audit?limit=100', '/logs/audit?limit=100']);
   });
 
@@ -251,7 +263,8 @@ describe('panels: Load older from the query API', () => {
       expect(await axeViolations(panel), theme).to.deep.equal([]);
     }
 
-    panel.historyFetch = async () => new Response(JSON.stringify({ error: 'bad_request', message: '<b>until</b> is bad' }), { status: 400 });
+    panel.historyFetch = async () =>
+      new Response(JSON.stringify({ error: 'bad_request', message: '<b>until</b> is bad' }), { status: 400 });
     await panel.loadOlder();
     await panel.updateComplete;
     expect(status(panel).textContent).to.equal('Loading older entries failed (HTTP 400): <b>until</b> is bad');

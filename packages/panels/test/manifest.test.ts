@@ -14,7 +14,8 @@ interface Declaration {
 }
 
 const manifest = JSON.parse(readFileSync(`${dir}custom-elements.json`, 'utf8')) as { modules: { declarations?: Declaration[] }[] };
-const element = (tag: string): Declaration => manifest.modules.flatMap((module) => module.declarations ?? []).find((declaration) => declaration.tagName === tag)!;
+const element = (tag: string): Declaration =>
+  manifest.modules.flatMap((module) => module.declarations ?? []).find((declaration) => declaration.tagName === tag)!;
 
 describe('custom-elements.json and the README tables', () => {
   it('is what the analyzer makes of the current sources (run npm run build after changing JSDoc)', () => {
@@ -23,9 +24,14 @@ describe('custom-elements.json and the README tables', () => {
     const copy = `${root}node_modules/.cache/logwire-cem-check`;
     rmSync(copy, { recursive: true, force: true });
     mkdirSync(copy, { recursive: true });
-    for (const item of ['src', 'package.json', 'custom-elements-manifest.config.mjs']) cpSync(`${dir}${item}`, `${copy}/${item}`, { recursive: true });
+    for (const item of ['src', 'package.json', 'custom-elements-manifest.config.mjs'])
+      cpSync(`${dir}${item}`, `${copy}/${item}`, { recursive: true });
     try {
-      execFileSync(process.execPath, [`${root}node_modules/@custom-elements-manifest/analyzer/cem.js`, 'analyze', '--config', 'custom-elements-manifest.config.mjs'], { cwd: copy, stdio: 'pipe' });
+      execFileSync(
+        process.execPath,
+        [`${root}node_modules/@custom-elements-manifest/analyzer/cem.js`, 'analyze', '--config', 'custom-elements-manifest.config.mjs'],
+        { cwd: copy, stdio: 'pipe' },
+      );
       expect(JSON.parse(readFileSync(`${copy}/custom-elements.json`, 'utf8'))).toEqual(manifest);
     } finally {
       rmSync(copy, { recursive: true, force: true });
@@ -35,13 +41,45 @@ describe('custom-elements.json and the README tables', () => {
   it('describes both panels with their attributes, events, parts and custom properties', () => {
     const system = element('system-log-panel');
     const audit = element('audit-log-panel');
-    const shared = ['src', 'limit', 'time-zone', 'theme', 'levels', 'logger-filter', 'search', 'search-mode', 'search-action', 'paused', 'follow', 'clearable', 'announce-interval', 'row-height', 'detail-height', 'history-src', 'history-page-size'];
+    const shared = [
+      'src',
+      'limit',
+      'time-zone',
+      'theme',
+      'levels',
+      'logger-filter',
+      'search',
+      'search-mode',
+      'search-action',
+      'paused',
+      'follow',
+      'clearable',
+      'announce-interval',
+      'row-height',
+      'detail-height',
+      'history-src',
+      'history-page-size',
+    ];
     expect(system.attributes!.map((a) => a.name).sort()).toEqual([...shared, 'module-filter'].sort());
     expect(audit.attributes!.map((a) => a.name).sort()).toEqual([...shared, 'action-filter'].sort());
     const events = ['logwire-follow-change', 'logwire-pause-change', 'logwire-clear', 'logwire-export', 'logwire-copy', 'logwire-history'];
     expect(system.events!.map((e) => e.name)).toEqual(events);
     expect(audit.events!.map((e) => e.name)).toEqual(events);
-    for (const part of ['base', 'header', 'list', 'row', 'gap', 'detail', 'search', 'state', 'count', 'history', 'history-button', 'history-status']) expect(system.cssParts!.map((p) => p.name)).toContain(part);
+    for (const part of [
+      'base',
+      'header',
+      'list',
+      'row',
+      'gap',
+      'detail',
+      'search',
+      'state',
+      'count',
+      'history',
+      'history-button',
+      'history-status',
+    ])
+      expect(system.cssParts!.map((p) => p.name)).toContain(part);
     expect(system.cssProperties!.every((p) => p.name.startsWith('--logwire-'))).toBe(true);
     expect(audit.cssProperties!.length).toBe(system.cssProperties!.length);
   });

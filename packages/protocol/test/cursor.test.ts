@@ -33,6 +33,6 @@ describe('parseCursor', () => {
     const ok = parseClientMessage(JSON.stringify({ type: 'hello', data: { v: 1, cursor: { epoch: 'e', id: '5-1', x: 1 } } }));
     expect(ok.ok && ok.message.type === 'hello' && ok.message.data.cursor).toEqual({ epoch: 'e', id: '5-1' });
     const bad = parseClientMessage(JSON.stringify({ type: 'hello', data: { v: 1, cursor: { epoch: 'e'.repeat(65), id: '5-1' } } }));
-    expect(bad.ok === false && bad.error.path).toBe('data.cursor');
+    expect(!bad.ok && bad.error.path).toBe('data.cursor');
   });
 });

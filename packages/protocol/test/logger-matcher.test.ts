@@ -14,7 +14,12 @@ describe('loggerMatcher', () => {
 
   it('excludes with ! and needs a positive match when there is one', () => {
     const matches = loggerMatcher(['orchestrator.*', '!orchestrator.health*']);
-    expect(['orchestrator.server', 'orchestrator.health', 'orchestrator.healthcheck', 'api'].map(matches)).toEqual([true, false, false, false]);
+    expect(['orchestrator.server', 'orchestrator.health', 'orchestrator.healthcheck', 'api'].map(matches)).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
     const onlyNegative = loggerMatcher(['!noisy.*']);
     expect(['noisy.x', 'quiet.x'].map(onlyNegative)).toEqual([false, true]);
   });

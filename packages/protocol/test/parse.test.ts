@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { encode, parse, ProtocolError, type ParseResult, type SystemLogMessage } from '../src/index.js';
+import { encode, parse, type ProtocolError, type ParseResult, type SystemLogMessage } from '../src/index.js';
 
 // The seeds' documented examples, verbatim.
 const seedSystem = {
@@ -54,7 +54,10 @@ describe('parse', () => {
   });
 
   it('accepts what legacy servers really send: microsecond local timestamps, no action or metadata, bare ping', () => {
-    const legacyAudit = { type: 'audit_log', data: { timestamp: '2025-10-13T09:27:24.339163', level: 'INFO', logger: 'orchestrator.audit', message: 'instance_spawn' } };
+    const legacyAudit = {
+      type: 'audit_log',
+      data: { timestamp: '2025-10-13T09:27:24.339163', level: 'INFO', logger: 'orchestrator.audit', message: 'instance_spawn' },
+    };
     expect(parse(JSON.stringify(legacyAudit)).ok).toBe(true);
     expect(parse(JSON.stringify({ ...legacyAudit, data: { ...legacyAudit.data, action: null } })).ok).toBe(true);
     expect(parse('{"type":"ping"}')).toEqual({ ok: true, message: { type: 'ping' } });
@@ -181,7 +184,7 @@ describe('parse', () => {
     it('on random text and mutated frames', () => {
       const valid = JSON.stringify(seedAudit);
       let seed = 7;
-      const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+      const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
       for (let i = 0; i < 5000; i++) {
         const chars = valid.split('');
         for (let k = 0; k < 1 + rand(4); k++) chars[rand(chars.length)] = String.fromCharCode(rand(0x10000));

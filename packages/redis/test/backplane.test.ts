@@ -40,7 +40,10 @@ describe('RedisBackplane append', () => {
   it('bounds the stream by length', async () => {
     const p = prefix();
     const bp = backplane(p, { retention: { maxLength: 50, exact: true } });
-    bp.append('logs', Array.from({ length: 120 }, (_, i) => record(`r${i}`)));
+    bp.append(
+      'logs',
+      Array.from({ length: 120 }, (_, i) => record(`r${i}`)),
+    );
     await bp.flush();
     const entries = await redis.admin.xrange(`${p}{logs}:x`, '-', '+');
     expect(entries.map(([, f]) => JSON.parse(f[f.indexOf('d') + 1]!).message)).toEqual(Array.from({ length: 50 }, (_, i) => `r${70 + i}`));
@@ -72,7 +75,10 @@ describe('RedisBackplane append', () => {
     // 'a' goes idle (its queue is released) while 'b' goes on; its next records must not be taken for re-sends.
     bp.append('b', [record('b-more')]);
     await bp.flush();
-    bp.append('a', Array.from({ length: 50 }, (_, i) => record(`a${100 + i}`)));
+    bp.append(
+      'a',
+      Array.from({ length: 50 }, (_, i) => record(`a${100 + i}`)),
+    );
     await bp.flush();
     expect(bp.metrics.duplicatesSkipped).toBe(0);
     const a = (await bp.range('a', { count: 1000 })).entries.map(label);
@@ -84,7 +90,9 @@ describe('RedisBackplane append', () => {
   it('never writes a re-sent batch twice: the producer high-water mark skips sequences already appended', async () => {
     const p = prefix();
     redis.admin.defineCommand('logwireAppendTest', { numberOfKeys: 3, lua: APPEND_LUA });
-    const call = (redis.admin as unknown as { logwireAppendTest: (...args: (string | number)[]) => Promise<[string, number, number, string, string]> }).logwireAppendTest.bind(redis.admin);
+    const call = (
+      redis.admin as unknown as { logwireAppendTest: (...args: (string | number)[]) => Promise<[string, number, number, string, string]> }
+    ).logwireAppendTest.bind(redis.admin);
     const keys = [`${p}{logs}:x`, `${p}{logs}:m`, `${p}{logs}:pr`];
     const head = ['producer-1', 'epoch111', 0, 0, '0', 60];
     const r = (seq: number) => ['system_log\x1f1\x1f20\x1fnode-a\x1fl', `{"message":"s${seq}"}`];
@@ -101,7 +109,13 @@ describe('RedisBackplane append', () => {
   it('keeps every field of a record, whatever its logger name contains', async () => {
     const p = prefix();
     const bp = backplane(p, { node: 'n\x1fode' });
-    const odd = { type: 'audit_log' as const, time: 1760000000123, level: 50, logger: 'a\x1fb\x1f\x1fc', data: '{"message":"m","action":"x","metadata":{}}' };
+    const odd = {
+      type: 'audit_log' as const,
+      time: 1760000000123,
+      level: 50,
+      logger: 'a\x1fb\x1f\x1fc',
+      data: '{"message":"m","action":"x","metadata":{}}',
+    };
     bp.append('logs', [odd]);
     await bp.flush();
     const [entry] = (await bp.range('logs')).entries;
@@ -121,10 +135,19 @@ describe('RedisBackplane append', () => {
     expect(errors).toEqual(Array(4).fill('ERR_LOGWIRE_REDIS_MALFORMED'));
   });
 
-  it('turns gaps into the wire protocol\'s gap message', () => {
-    expect(JSON.parse(toGapFrame({ reason: 'trimmed', from: '1-0', to: '5-2', epoch: 'e1' }))).toEqual({ type: 'gap', data: { from: '1-0', to: '5-2', reason: 'trimmed', epoch: 'e1' } });
-    expect(JSON.parse(toGapFrame({ reason: 'epoch', from: '9-0', to: null, epoch: 'e2' }))).toEqual({ type: 'gap', data: { from: '9-0', to: null, reason: 'epoch', epoch: 'e2' } });
-    expect(JSON.parse(toGapFrame({ reason: 'dropped', from: '3-0', to: '4-0', count: 15, node: 'a' }))).toEqual({ type: 'gap', data: { from: '3-0', to: '4-0', reason: 'dropped', count: 15 } });
+  it("turns gaps into the wire protocol's gap message", () => {
+    expect(JSON.parse(toGapFrame({ reason: 'trimmed', from: '1-0', to: '5-2', epoch: 'e1' }))).toEqual({
+      type: 'gap',
+      data: { from: '1-0', to: '5-2', reason: 'trimmed', epoch: 'e1' },
+    });
+    expect(JSON.parse(toGapFrame({ reason: 'epoch', from: '9-0', to: null, epoch: 'e2' }))).toEqual({
+      type: 'gap',
+      data: { from: '9-0', to: null, reason: 'epoch', epoch: 'e2' },
+    });
+    expect(JSON.parse(toGapFrame({ reason: 'dropped', from: '3-0', to: '4-0', count: 15, node: 'a' }))).toEqual({
+      type: 'gap',
+      data: { from: '3-0', to: '4-0', reason: 'dropped', count: 15 },
+    });
     const parsed = parse(toGapFrame({ reason: 'diverged', from: '9-0', to: '4-0', epoch: 'e1' }));
     expect(parsed.ok).toBe(true);
     // Byte for byte what the hub sends: keys in wire order, `node` left out.
@@ -144,7 +167,7 @@ describe('RedisBackplane append', () => {
 });
 
 describe('RedisBackplane fan-out and resume across nodes', () => {
-  it('delivers every node\'s records to every subscribed node, in stream order, with ids, links and epoch', async () => {
+  it("delivers every node's records to every subscribed node, in stream order, with ids, links and epoch", async () => {
     const p = prefix();
     const a = backplane(p, { node: 'a' });
     const b = backplane(p, { node: 'b' });
@@ -180,7 +203,10 @@ describe('RedisBackplane fan-out and resume across nodes', () => {
     const p = prefix();
     const a = backplane(p, { node: 'a' });
     const b = backplane(p, { node: 'b' });
-    a.append('logs', Array.from({ length: 250 }, (_, i) => record(`r${i}`)));
+    a.append(
+      'logs',
+      Array.from({ length: 250 }, (_, i) => record(`r${i}`)),
+    );
     await a.flush();
     const firstPage = await a.range('logs', { count: 100 });
     expect(firstPage.done).toBe(false);
@@ -202,7 +228,10 @@ describe('RedisBackplane fan-out and resume across nodes', () => {
     const p = prefix();
     const a = backplane(p);
     const b = backplane(p);
-    a.append('logs', Array.from({ length: 30 }, (_, i) => record(`r${i}`)));
+    a.append(
+      'logs',
+      Array.from({ length: 30 }, (_, i) => record(`r${i}`)),
+    );
     await a.flush();
     const page = await a.range('logs');
     const got: string[] = [];
@@ -214,7 +243,10 @@ describe('RedisBackplane fan-out and resume across nodes', () => {
   it('gives the newest entries of the current epoch, oldest first, for a node that starts or a client without a cursor', async () => {
     const p = prefix();
     const a = backplane(p);
-    a.append('logs', Array.from({ length: 30 }, (_, i) => record(`r${i}`)));
+    a.append(
+      'logs',
+      Array.from({ length: 30 }, (_, i) => record(`r${i}`)),
+    );
     await a.flush();
     const { epoch, entries } = await backplane(p).recent('logs', 5);
     expect(entries.map(label)).toEqual(['r25', 'r26', 'r27', 'r28', 'r29']);
@@ -237,7 +269,10 @@ describe('RedisBackplane fan-out and resume across nodes', () => {
       got.push(...batch.entries.map(label));
       inFlight -= batch.entries.length;
     });
-    a.append('logs', Array.from({ length: 2000 }, (_, i) => record(`r${i}`)));
+    a.append(
+      'logs',
+      Array.from({ length: 2000 }, (_, i) => record(`r${i}`)),
+    );
     await a.flush();
     await until(() => got.length === 2000, '2000 entries');
     expect(got).toEqual(Array.from({ length: 2000 }, (_, i) => `r${i}`));

@@ -6,7 +6,13 @@ import { parseEntry } from '../src/entry-codec.js';
 import type { BackplaneEntry } from '../src/index.js';
 
 /** An entry `id` linking to `prev`, in epoch `epoch`, carrying the message `id`. */
-function entry(id: string, prev: string | null, epoch = 'e1', type: 'system_log' | 'dropped' = 'system_log', data?: string): BackplaneEntry {
+function entry(
+  id: string,
+  prev: string | null,
+  epoch = 'e1',
+  type: 'system_log' | 'dropped' = 'system_log',
+  data?: string,
+): BackplaneEntry {
   const body = data ?? JSON.stringify({ message: id });
   return { id, prev, epoch, node: 'n', type: type as 'system_log', time: 1, level: 20, logger: 'l', data: body };
 }
@@ -191,7 +197,7 @@ describe('continuousPage (history pages)', () => {
 });
 
 describe('parseEntry (the entry codec)', () => {
-  it('turns Redis\'s 0-0 link into null, and a whole logger with separators back into the record', () => {
+  it("turns Redis's 0-0 link into null, and a whole logger with separators back into the record", () => {
     const fields = ['p', '0-0', 'e', 'e1', 'h', 'audit_log\x1f5\x1f50\x1fnode-a\x1fa\x1fb', 'd', '{}'];
     const record = { type: 'audit_log', time: 5, level: 50, logger: 'a\x1fb', data: '{}' };
     expect(parseEntry('1-0', fields)).toEqual({ id: '1-0', prev: null, epoch: 'e1', node: 'node-a', ...record });

@@ -15,7 +15,10 @@ function setup(options: RedisBackplaneOptions = {}) {
   const batches: ReadBatch[] = [];
   const keys = { x: `${prefix}{logs}:x`, m: `${prefix}{logs}:m`, pr: `${prefix}{logs}:pr` };
   const write = async (...labels: string[]) => {
-    writer.append('logs', labels.map((l) => record(l)));
+    writer.append(
+      'logs',
+      labels.map((l) => record(l)),
+    );
     await writer.flush();
   };
   const entries = () => batches.flatMap((b) => b.entries);
@@ -197,7 +200,10 @@ describe('continuity', () => {
     await t.reader.subscribe('logs', (b) => void t.batches.push(b));
     const dropped: number[] = [];
     t.writer.on('dropped', ({ count }) => dropped.push(count));
-    t.writer.append('logs', labels(0, 25).map((l) => record(l))); // 10 fit, 15 do not
+    t.writer.append(
+      'logs',
+      labels(0, 25).map((l) => record(l)),
+    ); // 10 fit, 15 do not
     await t.writer.flush();
     await t.write('later');
     await until(() => t.entries().length === 11, '11 entries');

@@ -17,23 +17,27 @@ const clients: LogStreamClient[] = [];
 let admin: Redis;
 
 function start(name: string): Promise<number> {
-  const child = spawn(process.execPath, [nodeScript], { env: { ...process.env, PORT: '0', NODE: name, PREFIX: prefix, REDIS_URL, DEMO_RATE: '50' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [nodeScript], {
+    env: { ...process.env, PORT: '0', NODE: name, PREFIX: prefix, REDIS_URL, DEMO_RATE: '50' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (match) resolve(Number(match[1]));
     });
-    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${out}`)));
   });
 }
 
 beforeAll(async () => {
   await requireRedis();
-  if (!existsSync(new URL('../dist/index.js', import.meta.url))) throw new Error('the demo runs the built packages: run `npm run build` first (npm test does)');
+  if (!existsSync(new URL('../dist/index.js', import.meta.url)))
+    throw new Error('the demo runs the built packages: run `npm run build` first (npm test does)');
   admin = new Redis(REDIS_URL);
 });
 
@@ -41,12 +45,13 @@ afterAll(async () => {
   for (const ws of sockets) ws.terminate();
   for (const client of clients) client.close();
   await Promise.all(
-    children.map((child) => {
-      if (child.exitCode !== null) return undefined;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      return exited;
-    }),
+    children
+      .filter((child) => child.exitCode === null)
+      .map((child) => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        return exited;
+      }),
   );
   await deleteKeys(admin, prefix);
   await admin.quit();
@@ -74,10 +79,14 @@ describe('demo/two-node', () => {
       const entries = await admin.xrange(`${prefix}{demo}:x`, '-', '+');
       return new Map(entries.map(([id, f]) => [id, f[f.indexOf('h') + 1]!.split('\x1f')[3]]));
     };
-    await until(async () => {
-      const nodes = await nodeOf();
-      return [...ids, legacy].every((seen) => new Set(seen.map((id) => nodes.get(id))).size === 2);
-    }, 'both pages to show records of both nodes', 30_000);
+    await until(
+      async () => {
+        const nodes = await nodeOf();
+        return [...ids, legacy].every((seen) => new Set(seen.map((id) => nodes.get(id))).size === 2);
+      },
+      'both pages to show records of both nodes',
+      30_000,
+    );
     // Every id is a Redis entry id, and both nodes deliver one stream: shared ids in the same order.
     const nodes = await nodeOf();
     const [a, b] = ids as [string[], string[]];
@@ -92,7 +101,11 @@ describe('demo/two-node', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<system-log-panel');
     expect((await fetch(`http://127.0.0.1:${portA}/logwire.bundle.js`)).status).toBe(200);
-    const metrics = (await (await fetch(`http://127.0.0.1:${portA}/metrics`)).json()) as { node: string; connected: boolean; appended: number };
+    const metrics = (await (await fetch(`http://127.0.0.1:${portA}/metrics`)).json()) as {
+      node: string;
+      connected: boolean;
+      appended: number;
+    };
     expect(metrics.node).toBe('node-a');
     expect(metrics.connected).toBe(true);
     expect(metrics.appended).toBeGreaterThan(0);

@@ -29,7 +29,9 @@ export function ping(port = 6379, host = '127.0.0.1', timeoutMs = 1000): Promise
 /** Fails the suite loudly when the shared Redis is not there: these tests need it, they never skip. */
 export async function requireRedis(): Promise<void> {
   if (!(await ping())) {
-    throw new Error('@logwire/redis tests need a Redis server on 127.0.0.1:6379 and none answered PING. Run `node scripts/ensure-redis.mjs` (starts or installs redis-server), then re-run the tests.');
+    throw new Error(
+      '@logwire/redis tests need a Redis server on 127.0.0.1:6379 and none answered PING. Run `node scripts/ensure-redis.mjs` (starts or installs redis-server), then re-run the tests.',
+    );
   }
 }
 
@@ -105,7 +107,15 @@ export function useSharedRedis(cleanup?: () => Promise<unknown> | void): SharedR
 
 /** A system_log record whose message carries `label`, timestamped now. */
 export function record(label: string, time = Date.now()): BackplaneRecord {
-  const data = JSON.stringify({ timestamp: new Date(time).toISOString(), level: 'INFO', logger: 'test.redis', message: label, module: '', function: '', line: 0 });
+  const data = JSON.stringify({
+    timestamp: new Date(time).toISOString(),
+    level: 'INFO',
+    logger: 'test.redis',
+    message: label,
+    module: '',
+    function: '',
+    line: 0,
+  });
   return { type: 'system_log', time, level: 20, logger: 'test.redis', data };
 }
 
@@ -148,15 +158,18 @@ export class PrivateRedis {
   }
 
   async restart(): Promise<void> {
-    const storage = this.dataDir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dataDir];
-    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...storage], { stdio: 'ignore' });
+    const storage =
+      this.dataDir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dataDir];
+    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...storage], {
+      stdio: 'ignore',
+    });
     await until(() => ping(this.port, '127.0.0.1', 200), `redis-server on port ${this.port}`);
   }
 
   /** Kills the server (SIGKILL: no goodbye to clients, all data gone). */
   async kill(): Promise<void> {
     const child = this.process;
-    if (!child || child.exitCode !== null) return;
+    if (child?.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;

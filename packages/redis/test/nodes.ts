@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type Cursor, type GapData, LogStreamClient, type WebSocketConstructor, type WelcomeData } from '@logwire/client';
 import { WebSocket } from 'ws';
 import type { BackplaneMetrics } from '../src/index.js';
-import { until } from '../../../test/helpers/wait.js';
+import { nextEvent, until } from '../../../test/helpers/wait.js';
 import { REDIS_URL } from './helpers.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/logwire-node.mjs', import.meta.url));
@@ -17,7 +17,7 @@ export interface ServerNode {
   stderr(): string;
   /** Logs `count` records named `<name>-<tag><k>`; resolves once they are in Redis (unless `wait: false`). */
   produce(count: number, options?: { chunk?: number; everyMs?: number; tag?: string; wait?: boolean; pad?: number }): Promise<void>;
-  info(): Promise<{ metrics: BackplaneMetrics; errors: string[]; epoch: string; held: number; clients: number; rss: number }>;
+  info(): Promise<{ metrics: BackplaneMetrics; errors: string[]; epoch: string; held: number; clients: number }>;
   /** SIGKILL: no goodbye, nothing flushed. */
   kill(): Promise<void>;
 }
@@ -34,16 +34,12 @@ export async function startServerNode(name: string, env: Record<string, string>)
     child.on('message', (m: { port?: number }) => m.port && resolve(m.port));
     child.once('exit', (code) => reject(new Error(`node ${name} exited with ${code}: ${stderr}`)));
   });
-  const request = <T>(message: object, key: string): Promise<T> =>
-    new Promise((resolve) => {
-      const onMessage = (m: Record<string, unknown>) => {
-        if (!(key in m)) return;
-        child.off('message', onMessage);
-        resolve(m as T);
-      };
-      child.on('message', onMessage);
-      child.send(message);
-    });
+  /** Sends `message` and resolves with the node's next answer that has `key`. */
+  const request = async <T>(message: object, key: string, timeoutMs = 60_000): Promise<T> => {
+    const answer = nextEvent<Record<string, unknown>>(child, 'message', timeoutMs, (m) => key in m);
+    child.send(message);
+    return (await answer) as T;
+  };
   return {
     name,
     child,

@@ -21,8 +21,20 @@ async function privateRedis(): Promise<PrivateRedis> {
   return server;
 }
 
-function node(server: PrivateRedis, prefix: string, name: string, options: ConstructorParameters<typeof RedisBackplane>[0] = {}): RedisBackplane {
-  const bp = new RedisBackplane({ redis: server.url, prefix, node: name, read: { blockMs: 200 }, reconnect: { minDelayMs: 20, maxDelayMs: 200 }, ...options });
+function node(
+  server: PrivateRedis,
+  prefix: string,
+  name: string,
+  options: ConstructorParameters<typeof RedisBackplane>[0] = {},
+): RedisBackplane {
+  const bp = new RedisBackplane({
+    redis: server.url,
+    prefix,
+    node: name,
+    read: { blockMs: 200 },
+    reconnect: { minDelayMs: 20, maxDelayMs: 200 },
+    ...options,
+  });
   cleanup.push(() => bp.close());
   return bp;
 }
@@ -44,7 +56,10 @@ describe('Redis unavailable or restarting', () => {
     await reader.subscribe('logs', (b) => void batches.push(b));
     const entries = () => batches.flatMap((b) => b.entries);
 
-    writer.append('logs', labels('a', 50).map((l) => record(l)));
+    writer.append(
+      'logs',
+      labels('a', 50).map((l) => record(l)),
+    );
     await writer.flush();
     await until(() => entries().length === 50, '50 entries before the outage');
 
@@ -69,7 +84,10 @@ describe('Redis unavailable or restarting', () => {
     expect(events).toEqual(['outage', 'recovered']);
     expect(writer.metrics.downSince).toBeUndefined();
     expect(writer.metrics.downMs).toBeGreaterThan(0);
-    writer.append('logs', labels('c', 10).map((l) => record(l)));
+    writer.append(
+      'logs',
+      labels('c', 10).map((l) => record(l)),
+    );
     await writer.flush();
 
     await until(() => entries().length === 160, 'all 160 entries at the reader');
@@ -78,7 +96,13 @@ describe('Redis unavailable or restarting', () => {
     const gaps = batches.flatMap((b) => (b.gap ? [b.gap] : []));
     expect(gaps.map((g) => g.reason)).toEqual(['epoch', 'dropped']);
     expect(gaps[1]!.count).toBe(50);
-    expect(new Set(entries().slice(50).map((e) => e.epoch)).size).toBe(1);
+    expect(
+      new Set(
+        entries()
+          .slice(50)
+          .map((e) => e.epoch),
+      ).size,
+    ).toBe(1);
     expect(entries()[50]!.epoch).not.toBe(entries()[0]!.epoch);
 
     // What Redis holds now: the backlog once, the marker, the later records.
@@ -103,7 +127,10 @@ describe('Redis unavailable or restarting', () => {
 
     let killed = 0;
     for (let i = 0; i < 60; i++) {
-      writer.append('logs', labels(`t${i}-`, 50).map((l) => record(l)));
+      writer.append(
+        'logs',
+        labels(`t${i}-`, 50).map((l) => record(l)),
+      );
       await turn();
       if (i % 6 === 5) {
         await until(() => writer.metrics.connected, 'reconnection');
@@ -135,14 +162,29 @@ describe('Redis unavailable or restarting', () => {
 
   it('bounds its memory by the backlog, in records and in bytes, however many streams it writes', async () => {
     const nowhere = `redis://127.0.0.1:${await freePort()}`; // nothing listens: a node cut off from Redis
-    const byCount = new RedisBackplane({ redis: nowhere, backlog: { maxRecords: 1000 }, reconnect: { minDelayMs: 50, maxDelayMs: 200 }, connectWaitMs: 100 });
-    const byBytes = new RedisBackplane({ redis: nowhere, backlog: { maxRecords: 100_000, maxBytes: 64 * 1024 }, reconnect: { minDelayMs: 50, maxDelayMs: 200 } });
-    cleanup.push(() => byCount.close(), () => byBytes.close());
+    const byCount = new RedisBackplane({
+      redis: nowhere,
+      backlog: { maxRecords: 1000 },
+      reconnect: { minDelayMs: 50, maxDelayMs: 200 },
+      connectWaitMs: 100,
+    });
+    const byBytes = new RedisBackplane({
+      redis: nowhere,
+      backlog: { maxRecords: 100_000, maxBytes: 64 * 1024 },
+      reconnect: { minDelayMs: 50, maxDelayMs: 200 },
+    });
+    cleanup.push(
+      () => byCount.close(),
+      () => byBytes.close(),
+    );
     const drops: string[] = [];
     byCount.on('dropped', ({ stream }) => drops.push(stream));
     const big = { ...record('x'), data: JSON.stringify({ message: 'x'.repeat(1000) }) };
     for (let s = 0; s < 500; s++) {
-      byCount.append(`stream-${s}`, labels(`s${s}-`, 20).map((l) => record(l)));
+      byCount.append(
+        `stream-${s}`,
+        labels(`s${s}-`, 20).map((l) => record(l)),
+      );
       byBytes.append(`stream-${s}`, [big, big]);
     }
     expect(byCount.metrics).toMatchObject({ backlogRecords: 1000, dropped: 9000, backlogPeak: 1000 });

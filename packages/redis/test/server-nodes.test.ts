@@ -13,7 +13,10 @@ const redis = useSharedRedis(stopAll);
 async function streamEntries(prefix: string): Promise<{ ids: string[]; labels: string[] }> {
   const raw = await redis.admin.xrange(`${prefix}{logs}:x`, '-', '+');
   const entries = raw.filter(([, fields]) => !fields[fields.indexOf('h') + 1]!.startsWith('dropped'));
-  return { ids: entries.map(([id]) => id), labels: entries.map(([, fields]) => (JSON.parse(fields[fields.indexOf('d') + 1]!) as { message: string }).message) };
+  return {
+    ids: entries.map(([id]) => id),
+    labels: entries.map(([, fields]) => (JSON.parse(fields[fields.indexOf('d') + 1]!) as { message: string }).message),
+  };
 }
 
 describe('logwire server nodes sharing a Redis stream', () => {
@@ -102,7 +105,13 @@ describe('logwire server nodes sharing a Redis stream', () => {
 
   it('keeps the memory of a node bounded: a fixed replay history, an empty backlog, and a client that stops reading is let go', async () => {
     const prefix = redis.prefix();
-    const limits = { HISTORY: '5000', MAXLEN: '5000', STALL_MS: '1500', HIGH_WATER: String(2 * 1024 * 1024), MAX_BUFFERED: String(8 * 1024 * 1024) };
+    const limits = {
+      HISTORY: '5000',
+      MAXLEN: '5000',
+      STALL_MS: '1500',
+      HIGH_WATER: String(2 * 1024 * 1024),
+      MAX_BUFFERED: String(8 * 1024 * 1024),
+    };
     const a = await startServerNode('a', { PREFIX: prefix, ...limits });
     const b = await startServerNode('b', { PREFIX: prefix, ...limits });
     const healthy = openClient(a.port);

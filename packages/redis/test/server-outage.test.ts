@@ -81,7 +81,9 @@ describe('server nodes while Redis is away', () => {
     for (const client of [onA, onB, late]) {
       await until(() => client.ids.length >= 60 && client.gaps.length === 1, 'the backlog and the drop on every client');
       expect(client.ids).toEqual(stream.ids);
-      expect(client.gaps).toEqual([{ from: stream.ids[59], to: stream.markers[0], reason: 'dropped', count: 30, epoch: client.welcomes[0]!.epoch }]);
+      expect(client.gaps).toEqual([
+        { from: stream.ids[59], to: stream.markers[0], reason: 'dropped', count: 30, epoch: client.welcomes[0]!.epoch },
+      ]);
     }
     await b.produce(5, { tag: 'later-' });
     await until(() => onA.ids.length === 65, 'records after the outage');

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../../../test/helpers/wait.js';
+import { nextEvent, until } from '../../../test/helpers/wait.js';
 import { PrivateRedis, REDIS_URL, uniquePrefix, useSharedRedis } from './helpers.js';
 
 // Real processes: each node is a child process running test/fixtures/node-server.mjs against the
@@ -26,7 +26,10 @@ interface Node {
 
 async function startNode(prefix: string, name: string, redisUrl = REDIS_URL): Promise<Node> {
   let stderr = '';
-  const child = fork(fixture, [], { env: { ...process.env, PREFIX: prefix, NODE: name, REDIS_URL: redisUrl }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(fixture, [], {
+    env: { ...process.env, PREFIX: prefix, NODE: name, REDIS_URL: redisUrl },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
   children.push(child);
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {
@@ -37,16 +40,11 @@ async function startNode(prefix: string, name: string, redisUrl = REDIS_URL): Pr
     child,
     port,
     stderr: () => stderr,
-    produce: (count, options = {}) =>
-      new Promise((resolve) => {
-        const onMessage = (m: { produced?: number }) => {
-          if (m.produced === undefined) return;
-          child.off('message', onMessage);
-          resolve();
-        };
-        child.on('message', onMessage);
-        child.send({ produce: count, ...options });
-      }),
+    produce: async (count, options = {}) => {
+      const produced = nextEvent<{ produced?: number }>(child, 'message', 60_000, (m) => m.produced !== undefined);
+      child.send({ produce: count, ...options });
+      await produced;
+    },
   };
 }
 
@@ -61,7 +59,12 @@ async function connect(port: number, cursor?: { after: string; epoch?: string },
   const query = cursor ? `?after=${cursor.after}${cursor.epoch ? `&epoch=${cursor.epoch}` : ''}` : '';
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/logs${query}`);
   sockets.push(ws);
-  const client: Client = into ?? { frames: [], ids: () => client.frames.filter((f) => f.id).map((f) => f.id!), closed: Promise.resolve(), isClosed: false };
+  const client: Client = into ?? {
+    frames: [],
+    ids: () => client.frames.filter((f) => f.id).map((f) => f.id!),
+    closed: Promise.resolve(),
+    isClosed: false,
+  };
   client.isClosed = false;
   client.closed = new Promise((resolve) =>
     ws.once('close', () => {
@@ -87,11 +90,12 @@ async function streamIds(prefix: string): Promise<{ ids: string[]; messages: str
 }
 
 beforeAll(() => {
-  if (!existsSync(new URL('../dist/index.js', import.meta.url))) throw new Error('the node processes run the built package: run `npm run build` first (npm test does)');
+  if (!existsSync(new URL('../dist/index.js', import.meta.url)))
+    throw new Error('the node processes run the built package: run `npm run build` first (npm test does)');
 });
 
 describe('two server processes sharing one Redis stream', () => {
-  it('delivers every record of both nodes to every client on either node exactly once, in the stream\'s order', async () => {
+  it("delivers every record of both nodes to every client on either node exactly once, in the stream's order", async () => {
     const prefix = redis.prefix();
     const [a, b] = await Promise.all([startNode(prefix, 'A'), startNode(prefix, 'B')]);
     const clients = await Promise.all([connect(a.port), connect(a.port), connect(b.port), connect(b.port)]);

@@ -5,7 +5,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogwire, type Logwire } from '../src/index.js';
-import { capture, waitUntil } from './logger-capture.js';
+import { until } from '../../../test/helpers/wait.js';
+import { capture } from './logger-capture.js';
 import { bundleForWorker } from './worker-bundle.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -26,8 +27,8 @@ afterEach(async () => {
   logwire = undefined;
 });
 
-describe('pino transport (runs in pino\'s worker thread)', () => {
-  it('delivers pino records, mapped and redacted in the transport thread, to the main thread\'s stream', async () => {
+describe("pino transport (runs in pino's worker thread)", () => {
+  it("delivers pino records, mapped and redacted in the transport thread, to the main thread's stream", async () => {
     logwire = createLogwire({ workers: 'logwire:pino-transport-test' });
     const out = capture(logwire);
     const transport = pino.transport({ target, options: { channel: 'logwire:pino-transport-test', name: 'api' } });
@@ -39,7 +40,10 @@ describe('pino transport (runs in pino\'s worker thread)', () => {
     const closed = once(transport, 'close');
     transport.end();
     await closed;
-    await waitUntil(logwire, () => out.frames.length >= 3);
+    await until(
+      () => out.frames.length >= 3,
+      () => `3 frames (have ${out.frames.length})`,
+    );
     const [a, b, c] = out.frames;
     expect(a!.data).toMatchObject({ level: 'DEBUG', logger: 'api', message: 'login attempt', password: '[REDACTED]', route: '/login' });
     expect(b!.data).toMatchObject({ level: 'ERROR', logger: 'api.db', message: 'query failed', error: { message: 'pool exhausted' } });
@@ -47,19 +51,30 @@ describe('pino transport (runs in pino\'s worker thread)', () => {
     expect(c!.data).toMatchObject({ logger: 'api', action: 'user.login', metadata: { user_id: 'u1' } });
   });
 
-  it('the built package exports PINO_TRANSPORT_TARGET, a module pino\'s worker can load (npm run build first)', async () => {
+  it("the built package exports PINO_TRANSPORT_TARGET, a module pino's worker can load (npm run build first)", async () => {
     const built = join(root, 'packages/server/dist/index.js');
     expect(existsSync(built), 'packages/server/dist is missing: run `npm run build`').toBe(true);
     const { PINO_TRANSPORT_TARGET } = (await import(pathToFileURL(built).href)) as { PINO_TRANSPORT_TARGET: string };
     expect(PINO_TRANSPORT_TARGET).toBe(pathToFileURL(join(root, 'packages/server/dist/adapters/pino-transport.js')).href);
     logwire = createLogwire({ workers: 'logwire:pino-transport-built' });
     const out = capture(logwire);
-    const transport = pino.transport({ target: PINO_TRANSPORT_TARGET, options: { channel: 'logwire:pino-transport-built', name: 'built' } });
+    const transport = pino.transport({
+      target: PINO_TRANSPORT_TARGET,
+      options: { channel: 'logwire:pino-transport-built', name: 'built' },
+    });
     pino(transport).warn({ token: 'abc' }, 'from the built transport');
     const closed = once(transport, 'close');
     transport.end();
     await closed;
-    await waitUntil(logwire, () => out.frames.length >= 1);
-    expect(out.frames[0]!.data).toMatchObject({ level: 'WARNING', logger: 'built', message: 'from the built transport', token: '[REDACTED]' });
+    await until(
+      () => out.frames.length >= 1,
+      () => `1 frame (have ${out.frames.length})`,
+    );
+    expect(out.frames[0]!.data).toMatchObject({
+      level: 'WARNING',
+      logger: 'built',
+      message: 'from the built transport',
+      token: '[REDACTED]',
+    });
   });
 });

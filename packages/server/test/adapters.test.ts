@@ -2,7 +2,8 @@ import pino from 'pino';
 import winston from 'winston';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogwire, type Logwire, pinoDestination, pinoLevel, winstonLevel, winstonTransport } from '../src/index.js';
-import { capture, type Frame, waitUntil } from './logger-capture.js';
+import { until } from '../../../test/helpers/wait.js';
+import { capture, type Frame } from './logger-capture.js';
 
 const SYSTEM_KEYS = ['timestamp', 'level', 'logger', 'message', 'module', 'function', 'line'];
 let logwire: Logwire | undefined;
@@ -18,12 +19,15 @@ function setup(options: Parameters<typeof createLogwire>[0] = {}) {
 }
 
 async function framesAfterTurn(logwire: Logwire, out: { frames: Frame[] }, count: number): Promise<Frame[]> {
-  await waitUntil(logwire, () => out.frames.length >= count);
+  await until(
+    () => out.frames.length >= count,
+    () => `${count} frames (have ${out.frames.length})`,
+  );
   return out.frames.splice(0, out.frames.length);
 }
 
 describe('pino destination', () => {
-  it('maps pino\'s numeric levels, msg, time, name and fields onto system_log', async () => {
+  it("maps pino's numeric levels, msg, time, name and fields onto system_log", async () => {
     const { logwire, out } = setup();
     const log = pino({ level: 'trace', name: 'orchestrator.server' }, pinoDestination(logwire));
     const before = Date.now();
@@ -38,13 +42,21 @@ describe('pino destination', () => {
     const started = frames[2]!;
     expect(started.type).toBe('system_log');
     expect(Object.keys(started.data)).toEqual([...SYSTEM_KEYS, 'instance_id', 'port']);
-    expect(started.data).toMatchObject({ logger: 'orchestrator.server', message: 'Server started', module: '', function: '', line: 0, instance_id: 'abc123', port: 8001 });
+    expect(started.data).toMatchObject({
+      logger: 'orchestrator.server',
+      message: 'Server started',
+      module: '',
+      function: '',
+      line: 0,
+      instance_id: 'abc123',
+      port: 8001,
+    });
     const at = Date.parse(started.data['timestamp'] as string);
     expect(at).toBeGreaterThanOrEqual(before);
     expect(at).toBeLessThanOrEqual(Date.now());
   });
 
-  it('turns pino\'s err into `error` (with stack), takes the logger from child bindings, drops pid/hostname', async () => {
+  it("turns pino's err into `error` (with stack), takes the logger from child bindings, drops pid/hostname", async () => {
     const { logwire, out } = setup();
     const log = pino(pinoDestination(logwire, { name: 'fallback' }));
     log.error(new Error('db down'), 'query failed');
@@ -59,14 +71,18 @@ describe('pino destination', () => {
     expect(c!.data['logger']).toBe('fallback');
   });
 
-  it('classifies audit lines by the seeds\' rules and redacts before the hub', async () => {
+  it("classifies audit lines by the seeds' rules and redacts before the hub", async () => {
     const { logwire, out } = setup();
     const log = pino({ name: 'orchestrator.audit' }, pinoDestination(logwire));
     log.info({ event_type: 'instance_spawn', instance_id: 'i1', details: { role: 'general' } }, 'instance_spawn');
     pino(pinoDestination(logwire)).info({ password: 'hunter2', headers: { Authorization: 'Bearer x' } }, 'login token=abc');
     const [a, b] = await framesAfterTurn(logwire, out, 2);
     expect(a!.type).toBe('audit_log');
-    expect(a!.data).toMatchObject({ logger: 'orchestrator.audit', action: 'instance_spawn', metadata: { instance_id: 'i1', details: { role: 'general' } } });
+    expect(a!.data).toMatchObject({
+      logger: 'orchestrator.audit',
+      action: 'instance_spawn',
+      metadata: { instance_id: 'i1', details: { role: 'general' } },
+    });
     expect(b!.data).toMatchObject({ message: 'login token=[REDACTED]', password: '[REDACTED]', headers: { Authorization: '[REDACTED]' } });
   });
 
@@ -84,7 +100,7 @@ describe('pino destination', () => {
     expect(out.frames).toHaveLength(0);
   });
 
-  it('queues lines and formats them at the end of the turn (the log call only stores pino\'s line)', async () => {
+  it("queues lines and formats them at the end of the turn (the log call only stores pino's line)", async () => {
     const { logwire, out } = setup();
     const destination = pinoDestination(logwire);
     const log = pino(destination);
@@ -106,7 +122,19 @@ describe('pino destination', () => {
 
   it('maps custom numeric levels to the nearest standard level below', () => {
     expect([5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 70].map(pinoLevel)).toEqual([
-      'TRACE', 'TRACE', 'TRACE', 'DEBUG', 'DEBUG', 'INFO', 'INFO', 'WARNING', 'WARNING', 'ERROR', 'ERROR', 'CRITICAL', 'CRITICAL',
+      'TRACE',
+      'TRACE',
+      'TRACE',
+      'DEBUG',
+      'DEBUG',
+      'INFO',
+      'INFO',
+      'WARNING',
+      'WARNING',
+      'ERROR',
+      'ERROR',
+      'CRITICAL',
+      'CRITICAL',
     ]);
     expect(pinoLevel('warn')).toBe('WARNING');
     expect(pinoLevel('bogus')).toBe('INFO');
@@ -114,9 +142,12 @@ describe('pino destination', () => {
 });
 
 describe('winston transport', () => {
-  it('maps winston\'s levels, message and meta onto system_log', async () => {
+  it("maps winston's levels, message and meta onto system_log", async () => {
     const { logwire, out } = setup();
-    const log = winston.createLogger({ level: 'silly', transports: [winstonTransport(logwire, { name: 'orchestrator.instance_manager' })] });
+    const log = winston.createLogger({
+      level: 'silly',
+      transports: [winstonTransport(logwire, { name: 'orchestrator.instance_manager' })],
+    });
     log.silly('s');
     log.debug('d');
     log.verbose('v');
@@ -128,10 +159,15 @@ describe('winston transport', () => {
     expect(frames.map((f) => f.data['level'])).toEqual(['TRACE', 'DEBUG', 'DEBUG', 'INFO', 'INFO', 'WARNING', 'ERROR']);
     const spawned = frames[4]!;
     expect(Object.keys(spawned.data)).toEqual([...SYSTEM_KEYS, 'instance_id', 'memory_mb']);
-    expect(spawned.data).toMatchObject({ logger: 'orchestrator.instance_manager', message: 'Instance spawned', instance_id: 'abc123', memory_mb: 512 });
+    expect(spawned.data).toMatchObject({
+      logger: 'orchestrator.instance_manager',
+      message: 'Instance spawned',
+      instance_id: 'abc123',
+      memory_mb: 512,
+    });
   });
 
-  it('takes the time from format.timestamp(), the logger from a child\'s `logger` field, and keeps splat values', async () => {
+  it("takes the time from format.timestamp(), the logger from a child's `logger` field, and keeps splat values", async () => {
     const { logwire, out } = setup();
     const log = winston.createLogger({
       format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.colorize()),
@@ -156,13 +192,20 @@ describe('winston transport', () => {
     winston.createLogger({ transports: [winstonTransport(logwire)] }).info('[AUDIT] key rotated', { api_key: 'k', action: 'key_rotate' });
     const [a, b] = await framesAfterTurn(logwire, out, 2);
     expect(a!.type).toBe('audit_log');
-    expect(a!.data).toMatchObject({ logger: 'audit.instance', message: 'Instance spawned', action: 'instance_spawn', metadata: { instance_id: 'test456' } });
+    expect(a!.data).toMatchObject({
+      logger: 'audit.instance',
+      message: 'Instance spawned',
+      action: 'instance_spawn',
+      metadata: { instance_id: 'test456' },
+    });
     expect(b!.data).toMatchObject({ action: 'key_rotate', metadata: { api_key: '[REDACTED]' } });
   });
 
   it('maps syslog and colourised level names', () => {
-    expect(['emerg', 'alert', 'crit', 'error', 'warning', 'notice', 'info', 'debug', '\u001b[31merror\u001b[39m', 'constructor', 42].map(winstonLevel)).toEqual([
-      'CRITICAL', 'CRITICAL', 'CRITICAL', 'ERROR', 'WARNING', 'INFO', 'INFO', 'DEBUG', 'ERROR', 'INFO', 'INFO',
-    ]);
+    expect(
+      ['emerg', 'alert', 'crit', 'error', 'warning', 'notice', 'info', 'debug', '\u001b[31merror\u001b[39m', 'constructor', 42].map(
+        winstonLevel,
+      ),
+    ).toEqual(['CRITICAL', 'CRITICAL', 'CRITICAL', 'ERROR', 'WARNING', 'INFO', 'INFO', 'DEBUG', 'ERROR', 'INFO', 'INFO']);
   });
 });

@@ -23,11 +23,21 @@ const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 2, 14, 12, 0, 0);
 
 /** Writes `count` audit events in bursts of `burst` (a checkpoint after each with a key). */
-async function writeTrail(dir: string, count: number, options: { key?: string; burst?: number; now?: () => number; retentionDays?: number; mirror?: string } = {}): Promise<void> {
+async function writeTrail(
+  dir: string,
+  count: number,
+  options: { key?: string; burst?: number; now?: () => number; retentionDays?: number; mirror?: string } = {},
+): Promise<void> {
   const logwire = createLogwire({
     persistence: {
       dir,
-      audit: { integrityKey: options.key, checkpointIntervalMs: 0, now: options.now ?? (() => NOW), retentionDays: options.retentionDays, checkpointMirrors: options.mirror === undefined ? undefined : [options.mirror] },
+      audit: {
+        integrityKey: options.key,
+        checkpointIntervalMs: 0,
+        now: options.now ?? (() => NOW),
+        retentionDays: options.retentionDays,
+        checkpointMirrors: options.mirror === undefined ? undefined : [options.mirror],
+      },
     },
   });
   const burst = options.burst ?? count;
@@ -68,12 +78,37 @@ describe('audit trail format', () => {
     expect(lines).toHaveLength(6);
     const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(records.map((record) => record['seq'])).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(records[0]).toMatchObject({ seq: 1, prev: '0'.repeat(64), kind: 'file_open', file: 'audit-20260314.jsonl', previous_file: null });
+    expect(records[0]).toMatchObject({
+      seq: 1,
+      prev: '0'.repeat(64),
+      kind: 'file_open',
+      file: 'audit-20260314.jsonl',
+      previous_file: null,
+    });
     for (let i = 1; i < lines.length; i++) expect(records[i]!['prev']).toBe(sha(lines[i - 1]!));
     for (const line of lines) expect(JSON.parse(line).hash).toBe(sha(line.slice(0, line.length - 75)));
     expect(records[1]).toMatchObject({ level: 'INFO', logger: 'audit', action: 'instance_spawn', metadata: { instance_id: 'i0', n: 0 } });
-    expect(Object.keys(records[1]!)).toEqual(['seq', 'prev', 'id', 'timestamp', 'level', 'logger', 'message', 'action', 'metadata', 'hash']);
-    expect(await verifyAuditTrail(dir)).toMatchObject({ status: 'intact', ok: true, records: 6, firstSeq: 1, lastSeq: 6, anchoredAt: 'genesis', unanchored: 6 });
+    expect(Object.keys(records[1]!)).toEqual([
+      'seq',
+      'prev',
+      'id',
+      'timestamp',
+      'level',
+      'logger',
+      'message',
+      'action',
+      'metadata',
+      'hash',
+    ]);
+    expect(await verifyAuditTrail(dir)).toMatchObject({
+      status: 'intact',
+      ok: true,
+      records: 6,
+      firstSeq: 1,
+      lastSeq: 6,
+      anchoredAt: 'genesis',
+      unanchored: 6,
+    });
   });
 
   it('starts a new file at UTC midnight, linked to the previous one, with seq continuing', async () => {
@@ -88,9 +123,19 @@ describe('audit trail format', () => {
 
     const first = readLines(trailFile(dir, '20260314')).map((line) => JSON.parse(line));
     const second = readLines(trailFile(dir, '20260315')).map((line) => JSON.parse(line));
-    expect(first.map((record) => record.action ?? record.kind)).toEqual(['file_open', 'before_midnight', 'before_midnight', 'before_midnight']);
+    expect(first.map((record) => record.action ?? record.kind)).toEqual([
+      'file_open',
+      'before_midnight',
+      'before_midnight',
+      'before_midnight',
+    ]);
     expect(second.map((record) => record.action ?? record.kind)).toEqual(['file_open', 'after_midnight', 'after_midnight']);
-    expect(second[0]).toMatchObject({ seq: 5, file: 'audit-20260315.jsonl', previous_file: 'audit-20260314.jsonl', prev: sha(readLines(trailFile(dir, '20260314'))[3]!) });
+    expect(second[0]).toMatchObject({
+      seq: 5,
+      file: 'audit-20260315.jsonl',
+      previous_file: 'audit-20260314.jsonl',
+      prev: sha(readLines(trailFile(dir, '20260314'))[3]!),
+    });
     expect(await verifyAuditTrail(dir)).toMatchObject({ status: 'intact', files: 2, records: 7 });
   });
 
@@ -133,7 +178,10 @@ describe('retention', () => {
 
     await writeTrail(dir, 1, { now: () => NOW, retentionDays: 30 });
 
-    const remaining = fs.readdirSync(audit).filter((name) => /^audit-\d{8}\.jsonl$/.test(name)).sort();
+    const remaining = fs
+      .readdirSync(audit)
+      .filter((name) => /^audit-\d{8}\.jsonl$/.test(name))
+      .sort();
     expect(remaining[0]).toBe('audit-20260101.jsonl'); // the symlink, untouched
     expect(remaining.slice(1)).toHaveLength(31);
     expect(remaining[1]).toBe('audit-20260212.jsonl');
@@ -141,7 +189,9 @@ describe('retention', () => {
     expect(fs.existsSync(path.join(audit, 'audit-20260101.jsonl.bak'))).toBe(true);
     expect(fs.existsSync(path.join(audit, 'notes.txt'))).toBe(true);
     expect(fs.readFileSync(outside, 'utf8')).toBe('not a trail\n');
-    const purge = readLines(trailFile(dir)).map((line) => JSON.parse(line)).find((record) => record.kind === 'retention_purge');
+    const purge = readLines(trailFile(dir))
+      .map((line) => JSON.parse(line))
+      .find((record) => record.kind === 'retention_purge');
     expect(purge.files).toHaveLength(10);
     expect(purge.files[0]).toBe('audit-20260202.jsonl');
     expect(purge.through_seq).toBe(20);
@@ -160,7 +210,10 @@ describe('retention', () => {
 });
 
 describe('verify: tampering', () => {
-  async function trail(count = 100, options: { key?: string; burst?: number } = {}): Promise<{ dir: string; file: string; lines: string[] }> {
+  async function trail(
+    count = 100,
+    options: { key?: string; burst?: number } = {},
+  ): Promise<{ dir: string; file: string; lines: string[] }> {
     const dir = tempDir();
     await writeTrail(dir, count, options);
     const file = trailFile(dir);
@@ -209,7 +262,12 @@ describe('verify: tampering', () => {
     const { dir, file } = await trail(10);
     fs.appendFileSync(file, '{"seq":12,"prev":"abc');
     const torn = await verifyAuditTrail(dir);
-    expect(torn).toMatchObject({ status: 'torn_tail', ok: true, records: 11, tornTail: { file: 'audit-20260314.jsonl', line: 12, bytes: 21 } });
+    expect(torn).toMatchObject({
+      status: 'torn_tail',
+      ok: true,
+      records: 11,
+      tornTail: { file: 'audit-20260314.jsonl', line: 12, bytes: 21 },
+    });
     expect(torn.problem).toBeUndefined();
 
     await writeTrail(dir, 1);
@@ -244,7 +302,12 @@ describe('verify: signed checkpoints', () => {
     await writeTrail(dir, 100, { key: KEY, burst: 25 });
     const checkpoints = readLines(path.join(dir, 'audit', 'checkpoints.jsonl')).map((line) => JSON.parse(line));
     expect(checkpoints.map((checkpoint) => checkpoint.seq)).toEqual([26, 51, 76, 101]);
-    expect(await verifyAuditTrail(dir, { key: KEY })).toMatchObject({ status: 'intact', checkpoints: 4, checkpointSeq: 101, unanchored: 0 });
+    expect(await verifyAuditTrail(dir, { key: KEY })).toMatchObject({
+      status: 'intact',
+      checkpoints: 4,
+      checkpointSeq: 101,
+      unanchored: 0,
+    });
   });
 
   it('persistence.verify() uses the configured key and mirrors', async () => {

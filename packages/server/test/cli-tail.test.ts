@@ -3,8 +3,8 @@ import { createServer as createTcpServer, connect as tcpConnect, type AddressInf
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { escapeForTerminal, runTail, safeJson } from '../src/cli/tail.js';
-import { createLogwire, type Logwire } from '../src/index.js';
-import { waitUntil } from './stream-helpers.js';
+import { createLogwire } from '../src/index.js';
+import { until } from '../../../test/helpers/wait.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -33,7 +33,7 @@ async function startTail(args: (url: string) => string[], options: { isTTY?: boo
     controller.abort();
     return done;
   });
-  await waitUntil(() => err.includes('logwire tail: live'), 10_000, 'tail live');
+  await until(() => err.includes('logwire tail: live'), 'tail live', 10_000);
   return { logwire, url, port: address.port, out: () => out, err: () => err, stop: () => controller.abort(), done };
 }
 
@@ -44,10 +44,12 @@ describe('logwire tail', () => {
     const tail = await startTail((url) => [url]);
     tail.logwire.getLogger('app').warning(hostile, { note: 'bell\u0007' });
     tail.logwire.getLogger('orch.audit').audit('wipe\u001b[31m', { who: '\u202eadmin' }, { message: 'audit\rmsg' });
-    await waitUntil(() => tail.out().split('\n').length >= 3);
+    await until(() => tail.out().split('\n').length >= 3, 'three lines of output');
     const [system, audit] = tail.out().split('\n');
-    expect(system).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z WARNING  app: /);
-    expect(system).toContain('evil \\x1b[2J\\x1b]0;owned\\x07 line1\\r\\nFAKE 12:00:00 CRITICAL root: forged \\u{202e}gnp.exe \\x9b31m \\u{2028} end\\\\x1b');
+    expect(system).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z WARNING {2}app: /);
+    expect(system).toContain(
+      'evil \\x1b[2J\\x1b]0;owned\\x07 line1\\r\\nFAKE 12:00:00 CRITICAL root: forged \\u{202e}gnp.exe \\x9b31m \\u{2028} end\\\\x1b',
+    );
     expect(system).toContain('{"note":"bell\\\\u0007"}');
     expect(audit).toMatch(/ AUDIT INFO orch\.audit wipe\\x1b\[31m: audit\\rmsg \{"who":"\\u{202e}admin"\}$/);
     expect(RAW_CONTROL.test(tail.out().replace(/\n/g, ''))).toBe(false);
@@ -59,7 +61,7 @@ describe('logwire tail', () => {
     tail.logwire.getLogger('orch.noise').error('hidden by logger');
     tail.logwire.getLogger('orch.db').error(hostile);
     tail.logwire.getLogger('orch.audit').audit('login', {}, { level: 'DEBUG' });
-    await waitUntil(() => tail.out().split('\n').length >= 3);
+    await until(() => tail.out().split('\n').length >= 3, 'three lines of output');
     const lines = tail.out().trim().split('\n');
     expect(lines).toHaveLength(2);
     const [error, audit] = lines.map((line) => JSON.parse(line) as { type: string; data: { message: string } });
@@ -71,7 +73,7 @@ describe('logwire tail', () => {
   it('colours levels on a terminal', async () => {
     const tail = await startTail((url) => [url], { isTTY: true });
     tail.logwire.getLogger('app').error('boom');
-    await waitUntil(() => tail.out().includes('boom'));
+    await until(() => tail.out().includes('boom'), 'the line with boom');
     expect(tail.out()).toContain('\u001b[31mERROR   \u001b[0m app: boom');
   });
 
@@ -100,17 +102,22 @@ describe('logwire tail', () => {
       controller.abort();
       return done;
     });
-    await waitUntil(() => err.includes('live'));
+    await until(() => err.includes('live'), 'tail live');
     const log = logwire.getLogger('app');
     log.info('one');
-    await waitUntil(() => out.includes('"one"'));
+    await until(() => out.includes('"one"'), 'the line "one"');
     for (const socket of live.splice(0)) socket.destroy();
     log.info('two');
     log.info('three');
-    await waitUntil(() => out.includes('"three"'), 10_000, 'resumed output');
+    await until(() => out.includes('"three"'), 'resumed output', 10_000);
     log.info('four');
-    await waitUntil(() => out.includes('"four"'));
-    expect(out.trim().split('\n').map((line) => (JSON.parse(line) as { data: { message: string } }).data.message)).toEqual(['one', 'two', 'three', 'four']);
+    await until(() => out.includes('"four"'), 'the line "four"');
+    expect(
+      out
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { data: { message: string } }).data.message),
+    ).toEqual(['one', 'two', 'three', 'four']);
     expect(err).toContain('logwire tail: offline');
     controller.abort();
     expect(await done).toBe(0);

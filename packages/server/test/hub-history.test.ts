@@ -5,7 +5,16 @@ import { LogHub, type StreamMessage } from '../src/index.js';
 function message(n: number, size: number): StreamMessage {
   const data = JSON.stringify({ n, text: 'é'.repeat(size) });
   const id = `${1000 + n}-0`;
-  return { id, position: { ms: 1000 + n, seq: 0 }, type: n % 7 === 0 ? 'audit_log' : 'system_log', time: 5000 + n, level: 20, logger: `l${n}`, data, frame: `{"type":"${n % 7 === 0 ? 'audit_log' : 'system_log'}","id":"${id}","data":${data}}` };
+  return {
+    id,
+    position: { ms: 1000 + n, seq: 0 },
+    type: n % 7 === 0 ? 'audit_log' : 'system_log',
+    time: 5000 + n,
+    level: 20,
+    logger: `l${n}`,
+    data,
+    frame: `{"type":"${n % 7 === 0 ? 'audit_log' : 'system_log'}","id":"${id}","data":${data}}`,
+  };
 }
 
 describe('History', () => {
@@ -49,7 +58,8 @@ describe('History', () => {
 describe('LogHub history', () => {
   it('picks the newest N of each type without letting a busy system stream push audit out', () => {
     const hub = new LogHub({ historySize: 1000 });
-    for (let n = 0; n < 600; n++) hub.publish({ type: n % 100 === 0 ? 'audit_log' : 'system_log', time: 1, level: 20, logger: 'x', data: `{"n":${n}}` });
+    for (let n = 0; n < 600; n++)
+      hub.publish({ type: n % 100 === 0 ? 'audit_log' : 'system_log', time: 1, level: 20, logger: 'x', data: `{"n":${n}}` });
     hub.flush();
     const recent = hub.recent(3);
     expect(recent.map((m) => [m.type, m.data])).toEqual([

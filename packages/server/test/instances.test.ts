@@ -48,14 +48,25 @@ describe('per-instance logs', () => {
     ]);
     const communication = store.getInstanceLogs('abc123-def456', 'communication', 0).map((line) => JSON.parse(line));
     expect(communication).toEqual([
-      expect.objectContaining({ event_type: 'message_sent', direction: 'outbound', message_type: 'question', content: 'What is 2+2?', message_id: 'msg-001' }),
+      expect.objectContaining({
+        event_type: 'message_sent',
+        direction: 'outbound',
+        message_type: 'question',
+        content: 'What is 2+2?',
+        message_id: 'msg-001',
+      }),
       expect.objectContaining({ event_type: 'message_received', direction: 'inbound', content: '4', tokens: 8, response_time: 2.333 }),
     ]);
     expect(store.getInstanceLogs('abc123-def456', 'tmux_output', 2)).toEqual(['Thinking...', '4']);
     expect(store.getInstanceLogs('abc123-def456', 'instance', 1)).toHaveLength(1);
     // Lifecycle records also reach the live stream, tagged with the instance.
     expect(frames.map((frame) => JSON.parse(frame).data)).toContainEqual(
-      expect.objectContaining({ logger: 'instance', message: 'Instance created with role: general, type: claude', instance_id: 'abc123-def456', instance_name: 'data-processor' }),
+      expect.objectContaining({
+        logger: 'instance',
+        message: 'Instance created with role: general, type: claude',
+        instance_id: 'abc123-def456',
+        instance_name: 'data-processor',
+      }),
     );
   });
 

@@ -21,24 +21,3 @@ export function capture(logwire: Logwire): { take(): Frame[]; frames: Frame[] } 
     },
   };
 }
-
-/** Resolves once `predicate` holds, checking after every hub batch; rejects after `timeoutMs`. */
-export function waitUntil(logwire: Logwire, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (predicate()) return resolve();
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error('condition not met in time'));
-    }, timeoutMs);
-    const off = logwire.hub.on(() => {
-      // Listeners run in registration order: check after the capture listener has stored the batch.
-      queueMicrotask(() => {
-        if (predicate()) {
-          clearTimeout(timer);
-          off();
-          resolve();
-        }
-      });
-    });
-  });
-}

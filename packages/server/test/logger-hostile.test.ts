@@ -29,8 +29,17 @@ describe('a log call never throws and still yields a record', () => {
     const { logwire, out } = setup();
     const circular: Record<string, unknown> = { name: 'loop' };
     circular['self'] = circular;
-    const getter = Object.defineProperty({}, 'boom', { enumerable: true, get: () => { throw new Error('getter exploded'); } });
-    const badJson = { toJSON: () => { throw new Error('toJSON exploded'); } };
+    const getter = Object.defineProperty({}, 'boom', {
+      enumerable: true,
+      get: () => {
+        throw new Error('getter exploded');
+      },
+    });
+    const badJson = {
+      toJSON: () => {
+        throw new Error('toJSON exploded');
+      },
+    };
     const { proxy, revoke } = Proxy.revocable({ a: 1 }, {});
     revoke();
     const log = logwire.getLogger('hostile');
@@ -42,10 +51,23 @@ describe('a log call never throws and still yields a record', () => {
     expect(() => log.info('proxy as fields', proxy as Record<string, unknown>)).not.toThrow();
     expect(() => log.info('getter as fields', getter)).not.toThrow();
     expect(() => log.audit('proxy metadata', proxy as Record<string, unknown>)).not.toThrow();
-    expect(() => logwire.logAuditEvent('proxy extra', 'i1', proxy as Record<string, unknown>, proxy as Record<string, unknown>)).not.toThrow();
+    expect(() =>
+      logwire.logAuditEvent('proxy extra', 'i1', proxy as Record<string, unknown>, proxy as Record<string, unknown>),
+    ).not.toThrow();
     expect(() => log.child({ n: 1 }).audit('string metadata', 'oops' as unknown as Record<string, unknown>)).not.toThrow();
     const frames = out.take();
-    expect(frames.map((f) => f.data['message'])).toEqual(['circular', 'bigint', 'getter', 'toJSON', 'proxy', 'proxy as fields', 'getter as fields', 'proxy metadata', 'proxy extra', 'string metadata']);
+    expect(frames.map((f) => f.data['message'])).toEqual([
+      'circular',
+      'bigint',
+      'getter',
+      'toJSON',
+      'proxy',
+      'proxy as fields',
+      'getter as fields',
+      'proxy metadata',
+      'proxy extra',
+      'string metadata',
+    ]);
     const [a, b, c, d, e, f, g, h, i, j] = frames.map((frame) => frame.data);
     expect(a!['circular']).toEqual({ name: 'loop', self: '[Circular]' });
     expect(b!['big']).toBe('1180591620717411303424');
@@ -63,7 +85,9 @@ describe('a log call never throws and still yields a record', () => {
   it('keeps hostile keys (__proto__, constructor, prototype) as data and pollutes nothing', () => {
     const { logwire, out } = setup();
     const before = prototypeSnapshot();
-    const hostile = JSON.parse('{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"polluted":"yes"},"ok":1}') as Record<string, unknown>;
+    const hostile = JSON.parse(
+      '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"polluted":"yes"},"ok":1}',
+    ) as Record<string, unknown>;
     const log = logwire.getLogger('hostile');
     log.info('keys', hostile);
     log.child(hostile).info('bound', hostile);
@@ -81,11 +105,23 @@ describe('a log call never throws and still yields a record', () => {
   });
 
   it('does not throw when the message itself is unprintable, or when onError throws', () => {
-    const { logwire, out } = setup({ onError: () => { throw new Error('reporter broken'); } });
-    const unprintable = { toString: () => { throw new Error('no'); } };
+    const { logwire, out } = setup({
+      onError: () => {
+        throw new Error('reporter broken');
+      },
+    });
+    const unprintable = {
+      toString: () => {
+        throw new Error('no');
+      },
+    };
     const log = logwire.getLogger('x');
     expect(() => log.log('INFO', unprintable as unknown as string)).not.toThrow();
-    expect(() => logwire.hub.on(() => { throw new Error('listener broken'); })).not.toThrow();
+    expect(() =>
+      logwire.hub.on(() => {
+        throw new Error('listener broken');
+      }),
+    ).not.toThrow();
     expect(() => log.info('after a broken listener')).not.toThrow();
     const messages = out.take().map((f) => f.data['message']);
     expect(messages).toEqual(['', 'after a broken listener']);

@@ -51,7 +51,15 @@ describe('Logger: names, levels, fields', () => {
     log.log('warn', 'via log()');
     const frames = out.take();
     expect(frames.map((f) => [f.data['level'], f.data['message']])).toEqual([
-      ['TRACE', 't'], ['DEBUG', 'd'], ['INFO', 'i'], ['WARNING', 'w'], ['WARNING', 'w2'], ['ERROR', 'e'], ['CRITICAL', 'c'], ['CRITICAL', 'f'], ['WARNING', 'via log()'],
+      ['TRACE', 't'],
+      ['DEBUG', 'd'],
+      ['INFO', 'i'],
+      ['WARNING', 'w'],
+      ['WARNING', 'w2'],
+      ['ERROR', 'e'],
+      ['CRITICAL', 'c'],
+      ['CRITICAL', 'f'],
+      ['WARNING', 'via log()'],
     ]);
     expect(logwire.hub.head?.level).toBe(30);
   });
@@ -68,7 +76,10 @@ describe('Logger: names, levels, fields', () => {
   });
 
   it('applies thresholds to whole subtrees, the longest configured prefix winning segment-wise', () => {
-    const { logwire, out } = setup({ callsite: false, level: { '': 'WARNING', 'orchestrator.tmux': 'DEBUG', 'orchestrator.tmux.noisy': 'ERROR' } });
+    const { logwire, out } = setup({
+      callsite: false,
+      level: { '': 'WARNING', 'orchestrator.tmux': 'DEBUG', 'orchestrator.tmux.noisy': 'ERROR' },
+    });
     logwire.getLogger('orchestrator.tmux').debug('tmux debug');
     logwire.getLogger('orchestrator.tmux.core').debug('core debug');
     logwire.getLogger('orchestrator.tmux.noisy.poller').warning('noisy warning');
@@ -114,7 +125,9 @@ describe('Logger: names, levels, fields', () => {
   it('formats a system_log exactly: seven seed fields first, extras at the top level', () => {
     const { logwire, out } = setup({ callsite: false });
     const before = Date.now();
-    logwire.getLogger('orchestrator.instance_manager').warning('High memory usage detected', { memory_mb: 512, instance_id: 'abc123', tags: ['a'], nested: { ok: true } });
+    logwire
+      .getLogger('orchestrator.instance_manager')
+      .warning('High memory usage detected', { memory_mb: 512, instance_id: 'abc123', tags: ['a'], nested: { ok: true } });
     const [frame] = out.take();
     expect(frame!.type).toBe('system_log');
     expect(Object.keys(frame!)).toEqual(['type', 'id', 'data']);
@@ -141,7 +154,9 @@ describe('Logger: names, levels, fields', () => {
 
   it('keeps an extra that clashes with a reserved name nested under `extra`, never overwriting', () => {
     const { logwire, out } = setup({ callsite: false });
-    logwire.getLogger('app').info('real message', { level: 'CRITICAL', message: 'spoofed', logger: 'root', timestamp: '1999', line: -1, extra: 'mine', kept: 1 });
+    logwire
+      .getLogger('app')
+      .info('real message', { level: 'CRITICAL', message: 'spoofed', logger: 'root', timestamp: '1999', line: -1, extra: 'mine', kept: 1 });
     const { data } = out.take()[0]!;
     expect(data['level']).toBe('INFO');
     expect(data['message']).toBe('real message');
@@ -176,7 +191,10 @@ describe('Logger: names, levels, fields', () => {
     expect(bare!.data['message']).toBe('query failed');
     expect((bare!.data['error'] as Record<string, unknown>)['code']).toBe('E_QUERY');
     const errors = (aggregate!.data['error'] as { errors: { name: string; message: string }[] }).errors;
-    expect(errors.map((e) => [e.name, e.message])).toEqual([['Error', 'one'], ['TypeError', 'two']]);
+    expect(errors.map((e) => [e.name, e.message])).toEqual([
+      ['Error', 'one'],
+      ['TypeError', 'two'],
+    ]);
   });
 
   it('accepts pino-style argument order: (fields, message) and (error, message)', () => {
@@ -214,7 +232,12 @@ describe('Logger: names, levels, fields', () => {
   it('adds `category` from a logger-prefix map (seed 003), "system" when nothing matches', () => {
     const { logwire, out } = setup({
       callsite: false,
-      categories: { 'code_monet.auth': 'auth', 'code_monet.agent': 'agent', 'code_monet.connections': 'websocket', 'code_monet.main': 'http' },
+      categories: {
+        'code_monet.auth': 'auth',
+        'code_monet.agent': 'agent',
+        'code_monet.connections': 'websocket',
+        'code_monet.main': 'http',
+      },
     });
     logwire.getLogger('code_monet.auth.routes').info('User signed in', { user_id: 42 });
     logwire.getLogger('code_monet.connections').info('ws open');
@@ -227,7 +250,7 @@ describe('Logger: names, levels, fields', () => {
     expect(logwire.getLogger('code_monet.agent.tools').category).toBe('agent');
   });
 
-  it('sends no `category` field when no categories are configured (the seeds\' wire shape)', () => {
+  it("sends no `category` field when no categories are configured (the seeds' wire shape)", () => {
     const { logwire, out } = setup({ callsite: false });
     logwire.getLogger('a').info('x', { category: 'mine' });
     const { data } = out.take()[0]!;
@@ -240,16 +263,19 @@ describe('Logger: names, levels, fields', () => {
     const { logwire, out } = setup();
     const log = logwire.getLogger('madrox.server');
     function startServer(): number {
-      log.info('Server started'); return callerLine(); // same line on purpose
+      log.info('Server started');
+      return callerLine() - 1; // the line of the call above
     }
     const line = startServer();
     class Spawner {
       spawnInstance(): number {
-        log.warning('spawning'); return callerLine();
+        log.warning('spawning');
+        return callerLine() - 1;
       }
     }
     const methodLine = new Spawner().spawnInstance();
-    log.log('ERROR', 'via log'); const logLine = callerLine();
+    log.log('ERROR', 'via log');
+    const logLine = callerLine() - 1;
     const [a, b, c] = out.take();
     expect(a!.data).toMatchObject({ module: 'logger', function: 'startServer', line });
     expect(line).toBeGreaterThan(0);
@@ -276,10 +302,20 @@ describe('Logger: names, levels, fields', () => {
 
   it('formats timestamps in UTC with milliseconds, also within one second and across seconds', () => {
     const { logwire, out } = setup({ callsite: false });
-    const times = [Date.UTC(2026, 0, 2, 3, 4, 5, 6), Date.UTC(2026, 0, 2, 3, 4, 5, 78), Date.UTC(2026, 0, 2, 3, 4, 5, 999), Date.UTC(2026, 0, 2, 3, 4, 6, 0), -1];
+    const times = [
+      Date.UTC(2026, 0, 2, 3, 4, 5, 6),
+      Date.UTC(2026, 0, 2, 3, 4, 5, 78),
+      Date.UTC(2026, 0, 2, 3, 4, 5, 999),
+      Date.UTC(2026, 0, 2, 3, 4, 6, 0),
+      -1,
+    ];
     for (const time of times) logwire.ingest({ level: 'INFO', logger: 'clock', message: 't', time });
     expect(out.take().map((f) => f.data['timestamp'])).toEqual([
-      '2026-01-02T03:04:05.006Z', '2026-01-02T03:04:05.078Z', '2026-01-02T03:04:05.999Z', '2026-01-02T03:04:06.000Z', '1969-12-31T23:59:59.999Z',
+      '2026-01-02T03:04:05.006Z',
+      '2026-01-02T03:04:05.078Z',
+      '2026-01-02T03:04:05.999Z',
+      '2026-01-02T03:04:06.000Z',
+      '1969-12-31T23:59:59.999Z',
     ]);
   });
 });

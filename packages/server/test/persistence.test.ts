@@ -63,7 +63,16 @@ describe('system.log', () => {
     const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(parsed.map((record) => record['message'])).toEqual(NASTY);
     expect(parsed.map((record) => record['field'])).toEqual(NASTY);
-    expect(Object.keys(parsed[0] as object).slice(0, 8)).toEqual(['id', 'timestamp', 'level', 'logger', 'message', 'module', 'function', 'line']);
+    expect(Object.keys(parsed[0] as object).slice(0, 8)).toEqual([
+      'id',
+      'timestamp',
+      'level',
+      'logger',
+      'message',
+      'module',
+      'function',
+      'line',
+    ]);
     expect(parsed[0]).toMatchObject({ level: 'INFO', logger: 'orchestrator.server' });
   });
 
@@ -74,7 +83,7 @@ describe('system.log', () => {
     const log = logwire.getLogger('load');
     const total = 20_000;
     // Many lines per event-loop turn, and turns in between, so batches of every size hit rotations.
-    for (let sent = 0; sent < total; ) {
+    for (let sent = 0; sent < total;) {
       const burst = Math.min(total - sent, 1 + (sent % 700));
       for (let i = 0; i < burst; i++, sent++) log.info(`record ${sent}`, { n: sent, pad: 'x'.repeat(sent % 97) });
       await new Promise((resolve) => setImmediate(resolve));
@@ -98,7 +107,12 @@ describe('system.log', () => {
     await logwire.close();
     logwire = undefined;
 
-    expect(fs.readdirSync(dir).filter((name) => name.startsWith('system.log')).sort()).toEqual(['system.log', 'system.log.1', 'system.log.2']);
+    expect(
+      fs
+        .readdirSync(dir)
+        .filter((name) => name.startsWith('system.log'))
+        .sort(),
+    ).toEqual(['system.log', 'system.log.1', 'system.log.2']);
     const numbers = systemLines(dir).map((line) => (JSON.parse(line) as { n: number }).n);
     expect(numbers[numbers.length - 1]).toBe(999);
     expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => 1000 - numbers.length + i));

@@ -199,10 +199,13 @@ describe('GET /logs/system and /logs/audit', () => {
     try {
       const port = (plain.address() as AddressInfo).port;
       const status = await new Promise<number>((resolve, reject) => {
-        httpRequest({ host: '127.0.0.1', port, path: '/logs/audit?action=user.login', headers: { authorization: 'Bearer auditor' } }, (r) => {
-          r.resume();
-          r.on('end', () => resolve(r.statusCode ?? 0));
-        })
+        httpRequest(
+          { host: '127.0.0.1', port, path: '/logs/audit?action=user.login', headers: { authorization: 'Bearer auditor' } },
+          (r) => {
+            r.resume();
+            r.on('end', () => resolve(r.statusCode ?? 0));
+          },
+        )
           .on('error', reject)
           .end();
       });

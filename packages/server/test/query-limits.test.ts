@@ -52,11 +52,18 @@ function release(): void {
 }
 
 async function serve(limits: QueryLimits): Promise<void> {
-  const handler = createQueryHandler({ dir, authenticate, limits: { ...limits, principal: (user, request) => {
-    const key = typeof user === 'string' ? user : `address ${request.socket.remoteAddress}`;
-    entered.push(key);
-    return key;
-  } } });
+  const handler = createQueryHandler({
+    dir,
+    authenticate,
+    limits: {
+      ...limits,
+      principal: (user, request) => {
+        const key = typeof user === 'string' ? user : `address ${request.socket.remoteAddress}`;
+        entered.push(key);
+        return key;
+      },
+    },
+  });
   closes = 0;
   server = createServer((req, res) => {
     res.on('close', () => closes++);

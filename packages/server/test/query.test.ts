@@ -30,7 +30,8 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const numbers = (page: { entries: { data: Record<string, unknown> }[] }): unknown[] => page.entries.map((entry) => entry.data['i'] ?? entry.data['metadata']);
+const numbers = (page: { entries: { data: Record<string, unknown> }[] }): unknown[] =>
+  page.entries.map((entry) => entry.data['i'] ?? entry.data['metadata']);
 
 describe('queryLogs', () => {
   it('returns the newest `limit` entries, newest last, across rotated files', () => {
@@ -68,7 +69,9 @@ describe('queryLogs', () => {
     expect(page.entries.map((entry) => entry.data['metadata'])).toEqual([{ instance_id: 'inst-28' }, { instance_id: 'inst-36' }]);
     expect(page.entries.map((entry) => entry.seq)).toEqual([9, 11]);
     expect(page.entries[0]).toMatchObject({ type: 'audit_log', data: { action: 'instance_terminate', logger: 'audit' } });
-    expect(queryLogs(dir, 'audit', { text: 'INST-12' }).entries.map((entry) => entry.data['metadata'])).toEqual([{ instance_id: 'inst-12' }]);
+    expect(queryLogs(dir, 'audit', { text: 'INST-12' }).entries.map((entry) => entry.data['metadata'])).toEqual([
+      { instance_id: 'inst-12' },
+    ]);
     expect(queryLogs(dir, 'audit', {}).entries).toHaveLength(10);
   });
 
@@ -95,7 +98,16 @@ describe('queryLogs', () => {
     try {
       const lines: string[] = [];
       for (let i = 0; i < 40_000; i++) {
-        lines.push(JSON.stringify({ id: `${T0 + i}-0`, timestamp: new Date(T0 + i).toISOString(), level: 'INFO', logger: 'bulk', message: `bulk ${i} ${'x'.repeat(120)}`, i }));
+        lines.push(
+          JSON.stringify({
+            id: `${T0 + i}-0`,
+            timestamp: new Date(T0 + i).toISOString(),
+            level: 'INFO',
+            logger: 'bulk',
+            message: `bulk ${i} ${'x'.repeat(120)}`,
+            i,
+          }),
+        );
       }
       fs.writeFileSync(path.join(big, 'system.log'), lines.join('\n') + '\n');
       const size = fs.statSync(path.join(big, 'system.log')).size;

@@ -43,12 +43,12 @@ function serve(dir: string, env: Record<string, string>): Promise<Served> {
   children.add(child);
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const newline = out.indexOf('\n');
       if (newline !== -1) resolve({ child, ...(JSON.parse(out.slice(0, newline)) as Omit<Served, 'child'>) });
     });
-    child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`child exited with ${code}: ${out}`)));
   });
 }
@@ -78,13 +78,17 @@ describe('restart recovery', () => {
     const restored = logwire.hub.after({ ms: 0, seq: 0 });
     expect(restored.map((message) => message.id)).toEqual(before.map((message) => message.id));
     expect(restored.map((message) => JSON.parse(message.frame))).toEqual(before.map((message) => JSON.parse(message.frame)));
-    expect(restored.map((message) => [message.type, message.level, message.logger, message.time])).toEqual(before.map((message) => [message.type, message.level, message.logger, message.time]));
+    expect(restored.map((message) => [message.type, message.level, message.logger, message.time])).toEqual(
+      before.map((message) => [message.type, message.level, message.logger, message.time]),
+    );
 
     logwire.getLogger('app').info('after restart');
     logwire.hub.flush();
     const after = logwire.hub.after(cut.position);
     expect(after.map((message) => message.id)).toEqual([...before.slice(20).map((message) => message.id), logwire.hub.head!.id]);
-    expect(parseId(logwire.hub.head!.id)!.ms * 1e6 + parseId(logwire.hub.head!.id)!.seq).toBeGreaterThan(before[34]!.position.ms * 1e6 + before[34]!.position.seq);
+    expect(parseId(logwire.hub.head!.id)!.ms * 1e6 + parseId(logwire.hub.head!.id)!.seq).toBeGreaterThan(
+      before[34]!.position.ms * 1e6 + before[34]!.position.seq,
+    );
   });
 
   it('restores at most historySize messages, the newest of both files merged in id order', async () => {
@@ -155,7 +159,7 @@ describe('durability', () => {
     let acked = 0;
     let buffer = '';
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         buffer += chunk.toString();
         const lines = buffer.split('\n');
         buffer = lines.pop()!;

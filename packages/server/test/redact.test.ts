@@ -4,7 +4,16 @@ import pino from 'pino';
 import winston from 'winston';
 import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogwire, DEFAULT_REDACT_KEYS, type Logwire, LogwireError, pinoDestination, Redactor, winstonTransport } from '../src/index.js';
+import {
+  createLogwire,
+  DEFAULT_REDACT_KEYS,
+  type Logwire,
+  LogwireError,
+  pinoDestination,
+  Redactor,
+  winstonTransport,
+} from '../src/index.js';
+import { until } from '../../../test/helpers/wait.js';
 import { capture } from './logger-capture.js';
 
 const R = '[REDACTED]';
@@ -49,19 +58,38 @@ describe('redaction (on by default)', () => {
       db_password: 'p4',
       headers: { Authorization: 'Bearer abc', cookie: 'sid=1', 'Set-Cookie': 'a=b', accept: 'json' },
       a: { b: { c: { d: { e: { f: { g: { password: 'deep8' } } } } } } },
-      users: [{ name: 'ann', creds: { password: 'x' } }, { name: 'bob', token: { value: 'whole object hidden' } }],
+      users: [
+        { name: 'ann', creds: { password: 'x' } },
+        { name: 'bob', token: { value: 'whole object hidden' } },
+      ],
       credentials: { user: 'u', pass: 'p' },
       tokens: 595,
       max_tokens: 4096,
       user_id: 42,
     });
     const { data } = out.take()[0]!;
-    for (const key of ['password', 'Password', 'PASSWORD', 'passWord', 'apiKey', 'x-api-key', 'API_KEY', 'access_token', 'refreshToken', 'client_secret', 'db_password', 'credentials']) {
+    for (const key of [
+      'password',
+      'Password',
+      'PASSWORD',
+      'passWord',
+      'apiKey',
+      'x-api-key',
+      'API_KEY',
+      'access_token',
+      'refreshToken',
+      'client_secret',
+      'db_password',
+      'credentials',
+    ]) {
       expect(data[key], key).toBe(R);
     }
     expect(data['headers']).toEqual({ Authorization: R, cookie: R, 'Set-Cookie': R, accept: 'json' });
     expect(data['a']).toEqual({ b: { c: { d: { e: { f: { g: { password: R } } } } } } });
-    expect(data['users']).toEqual([{ name: 'ann', creds: { password: R } }, { name: 'bob', token: R }]);
+    expect(data['users']).toEqual([
+      { name: 'ann', creds: { password: R } },
+      { name: 'bob', token: R },
+    ]);
     expect(data['tokens']).toBe(595);
     expect(data['max_tokens']).toBe(4096);
     expect(data['user_id']).toBe(42);
@@ -103,10 +131,21 @@ describe('redaction (on by default)', () => {
     const { logwire, out } = setup();
     const hash = 'a'.repeat(64);
     const uuid = '3f2b8c1e-8a4d-4f6b-9c1a-2b3c4d5e6f70';
-    logwire.getLogger('x').info('sent Bearer ' + 'Zm9vYmFyYmF6cXV4cXV1eA==' + ' upstream', { hash, prev_hash: hash, request_id: uuid, at: '2026-11-23T05:00:00.000Z' });
+    logwire.getLogger('x').info('sent Bearer ' + 'Zm9vYmFyYmF6cXV4cXV1eA==' + ' upstream', {
+      hash,
+      prev_hash: hash,
+      request_id: uuid,
+      at: '2026-11-23T05:00:00.000Z',
+    });
     logwire.getLogger('x').info('the bearer of bad news; token count is 5; tokens: 595; a basic functionality test');
     const [a, b] = out.take();
-    expect(a!.data).toMatchObject({ message: `sent Bearer ${R} upstream`, hash, prev_hash: hash, request_id: uuid, at: '2026-11-23T05:00:00.000Z' });
+    expect(a!.data).toMatchObject({
+      message: `sent Bearer ${R} upstream`,
+      hash,
+      prev_hash: hash,
+      request_id: uuid,
+      at: '2026-11-23T05:00:00.000Z',
+    });
     expect(b!.data['message']).toBe('the bearer of bad news; token count is 5; tokens: 595; a basic functionality test');
   });
 
@@ -115,13 +154,21 @@ describe('redaction (on by default)', () => {
     logwire.audit('user.login', { user_id: 'u1', details: { password: 'x', ip: '10.0.0.1' } }, { message: 'login token=abc' });
     logwire.logAuditEvent('api_key_rotated', 'inst-1', { api_key: 'old', new_api_key: 'new', by: 'admin' });
     const [a, b] = out.take();
-    expect(a!.data).toMatchObject({ message: `login token=${R}`, action: 'user.login', metadata: { user_id: 'u1', details: { password: R, ip: '10.0.0.1' } } });
+    expect(a!.data).toMatchObject({
+      message: `login token=${R}`,
+      action: 'user.login',
+      metadata: { user_id: 'u1', details: { password: R, ip: '10.0.0.1' } },
+    });
     expect(b!.data['metadata']).toEqual({ instance_id: 'inst-1', details: { api_key: R, new_api_key: R, by: 'admin' } });
   });
 
   it('redacts configured paths (case-insensitive, `*` for any key or index) and extra keys', () => {
     const { logwire, out } = setup({ redact: { paths: ['user.ssn', 'cards.*.number', 'metadata.details.card'], keys: ['email'] } });
-    logwire.getLogger('billing').info('charge', { user: { SSN: '123-45-6789', name: 'ann', Email: 'a@x.io' }, cards: [{ number: '4111', brand: 'visa' }, { number: '5500' }], ssn: 'top level is not the path' });
+    logwire.getLogger('billing').info('charge', {
+      user: { SSN: '123-45-6789', name: 'ann', Email: 'a@x.io' },
+      cards: [{ number: '4111', brand: 'visa' }, { number: '5500' }],
+      ssn: 'top level is not the path',
+    });
     logwire.audit('charge', { details: { card: '4111', amount: 5 } });
     const [a, b] = out.take();
     expect(a!.data['user']).toEqual({ SSN: R, name: 'ann', Email: R });
@@ -131,7 +178,9 @@ describe('redaction (on by default)', () => {
   });
 
   it('applies custom value patterns and a custom censor', () => {
-    const { logwire, out } = setup({ redact: { censor: '***', patterns: [/\b\d{4}-\d{4}-\d{4}-\d{4}\b/, { pattern: /(user=)\w+/i, replacement: '$1<hidden>' }] } });
+    const { logwire, out } = setup({
+      redact: { censor: '***', patterns: [/\b\d{4}-\d{4}-\d{4}-\d{4}\b/, { pattern: /(user=)\w+/i, replacement: '$1<hidden>' }] },
+    });
     logwire.getLogger('x').info('card 1234-5678-9012-3456 for USER=ann password=x', { password: 'y' });
     const { data } = out.take()[0]!;
     expect(data['message']).toBe('card *** for USER=<hidden> password=***');
@@ -152,7 +201,7 @@ describe('redaction (on by default)', () => {
     expect(data).toMatchObject({ message: 'password=visible', password: 'visible', headers: { authorization: 'Bearer x' } });
   });
 
-  it('never mutates the caller\'s objects, and redacts values that also need the slow path', () => {
+  it("never mutates the caller's objects, and redacts values that also need the slow path", () => {
     const { logwire, out } = setup();
     const circular: Record<string, unknown> = { password: 'p', name: 'n' };
     circular['self'] = circular;
@@ -178,7 +227,14 @@ describe('redaction (on by default)', () => {
 
   it('handles megabyte-sized hostile strings without catastrophic backtracking', () => {
     const redactor = new Redactor();
-    const inputs = ['ey' + 'a'.repeat(1 << 20), '-----BEGIN ' + 'A'.repeat(1 << 20), 'a-'.repeat(1 << 19) + '=x', 'eyJ-'.repeat(1 << 18), 'password="'.repeat(1 << 16), 'x://a:'.repeat(1 << 17)];
+    const inputs = [
+      'ey' + 'a'.repeat(1 << 20),
+      '-----BEGIN ' + 'A'.repeat(1 << 20),
+      'a-'.repeat(1 << 19) + '=x',
+      'eyJ-'.repeat(1 << 18),
+      'password="'.repeat(1 << 16),
+      'x://a:'.repeat(1 << 17),
+    ];
     for (const input of inputs) expect(typeof redactor.text(input)).toBe('string');
   });
 
@@ -204,16 +260,10 @@ describe('redaction (on by default)', () => {
     pino(pinoDestination(logwire)).info({ token: canary }, `pino password=${canary}`);
     winston.createLogger({ transports: [winstonTransport(logwire)] }).info(`winston secret=${canary}`, { access_token: canary });
     log.info('done');
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${raw.length} frames`)), 10_000);
-      const check = () => {
-        if (raw.some((frame) => frame.includes('"message":"done"'))) {
-          clearTimeout(timer);
-          resolve();
-        } else setTimeout(check, 10);
-      };
-      check();
-    });
+    await until(
+      () => raw.some((frame) => frame.includes('"message":"done"')),
+      () => `the frame "done" (have ${raw.length} frames)`,
+    );
     ws.close();
     expect(raw).toHaveLength(9);
     expect(hubText).toHaveLength(9);

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditLog, createLogwire, defaultLogwire, getLogger, hasAuditSegment, isAuditRecord, type Logwire } from '../src/index.js';
+import { until } from '../../../test/helpers/wait.js';
 import { collect } from '../../../test/helpers/ws-collector.js';
 import { capture } from './logger-capture.js';
 
@@ -30,15 +31,6 @@ async function serve(lw: Logwire, options?: Parameters<Logwire['attach']>[1]): P
   return `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws/logs`;
 }
 
-/** Resolves once `check` holds, polling on timers (for state that has no event of its own). */
-async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('seeds TestLogStreamHandler', () => {
   it('seed 1 test_handler_initialization: the configured level is kept and a new endpoint has zero clients', async () => {
     const { logwire } = setup({ level: 'DEBUG' });
@@ -53,16 +45,27 @@ describe('seeds TestLogStreamHandler', () => {
     const url = await serve(logwire);
     const endpoint = logwire.attach(server!);
     const client = await collect(url);
-    await eventually(() => endpoint.clientCount === 1);
+    await until(
+      () => endpoint.clientCount === 1,
+      () => `1 client (have ${endpoint.clientCount})`,
+    );
     client.ws.close();
     await client.closed;
-    await eventually(() => endpoint.clientCount === 0);
+    await until(
+      () => endpoint.clientCount === 0,
+      () => `0 clients (have ${endpoint.clientCount})`,
+    );
   });
 
   it('seed 3 test_set_event_loop: there is no loop to hand over; records from timers and promises are delivered', async () => {
     const { logwire, out } = setup({ callsite: false });
     const log = logwire.getLogger('madrox.server');
-    await new Promise<void>((resolve) => setTimeout(() => { log.info('from a timer'); resolve(); }, 1));
+    await new Promise<void>((resolve) =>
+      setTimeout(() => {
+        log.info('from a timer');
+        resolve();
+      }, 1),
+    );
     await Promise.resolve().then(() => log.info('from a promise'));
     expect(out.take().map((f) => f.data['message'])).toEqual(['from a timer', 'from a promise']);
   });
@@ -110,7 +113,13 @@ describe('seeds TestLogStreamHandler', () => {
     const [frame] = out.take();
     expect(frame!.type).toBe('system_log');
     expect(Object.keys(frame!.data)).toEqual(['timestamp', 'level', 'logger', 'message', 'module', 'function', 'line']);
-    expect(frame!.data).toMatchObject({ level: 'INFO', logger: 'madrox.server', message: 'Server started', module: 'seeds-suite', function: 'start_server' });
+    expect(frame!.data).toMatchObject({
+      level: 'INFO',
+      logger: 'madrox.server',
+      message: 'Server started',
+      module: 'seeds-suite',
+      function: 'start_server',
+    });
     expect(typeof frame!.data['line']).toBe('number');
     expect(frame!.data['line']).toBeGreaterThan(0);
     expect(frame!.data['timestamp']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
@@ -122,7 +131,14 @@ describe('seeds TestLogStreamHandler', () => {
     auditLog(logwire.getLogger('audit.instance'), 'Instance spawned', { action: 'instance_spawn', metadata });
     const [frame] = out.take();
     expect(frame!.type).toBe('audit_log');
-    expect(frame!.data).toEqual({ timestamp: expect.any(String), level: 'INFO', logger: 'audit.instance', message: 'Instance spawned', action: 'instance_spawn', metadata });
+    expect(frame!.data).toEqual({
+      timestamp: expect.any(String),
+      level: 'INFO',
+      logger: 'audit.instance',
+      message: 'Instance spawned',
+      action: 'instance_spawn',
+      metadata,
+    });
   });
 
   it('seed 10 test_async_broadcast: two clients each receive the message exactly once, identical', async () => {
@@ -146,10 +162,16 @@ describe('seeds TestLogStreamHandler', () => {
     const endpoint = logwire.attach(server!);
     const good = await collect(url);
     const bad = await collect(url);
-    await eventually(() => endpoint.clientCount === 2);
+    await until(
+      () => endpoint.clientCount === 2,
+      () => `2 clients (have ${endpoint.clientCount})`,
+    );
     (bad.ws as unknown as { _socket: Socket })._socket.destroy();
     logwire.getLogger('x').info('after the failure');
-    await eventually(() => endpoint.clientCount === 1);
+    await until(
+      () => endpoint.clientCount === 1,
+      () => `1 client (have ${endpoint.clientCount})`,
+    );
     logwire.getLogger('x').info('still flowing');
     const frames = await good.waitFor(2);
     expect(frames.map((f) => (f['data'] as { message: string }).message)).toEqual(['after the failure', 'still flowing']);
@@ -159,7 +181,7 @@ describe('seeds TestLogStreamHandler', () => {
 });
 
 describe('seeds TestAuditLogHelper', () => {
-  it('seed 12 test_audit_log_basic: one audit record with the flag\'s effect, action, metadata and message', () => {
+  it("seed 12 test_audit_log_basic: one audit record with the flag's effect, action, metadata and message", () => {
     const { logwire, out } = setup();
     auditLog(logwire.getLogger('test.audit'), 'Instance spawned', { action: 'instance_spawn', metadata: { instance_id: 'test123' } });
     const frames = out.take();
@@ -255,7 +277,10 @@ describe('seeds test_logging_manager.py (stream handler part)', () => {
     logwire.getLogger('orchestrator.core').info('sys');
     logwire.logAuditEvent('instance_spawn', 'abc');
     const frames = await client.waitFor(2);
-    expect(frames.map((f) => [f['type'], Object.keys(f)])).toEqual([['system_log', ['type', 'id', 'data']], ['audit_log', ['type', 'id', 'data']]]);
+    expect(frames.map((f) => [f['type'], Object.keys(f)])).toEqual([
+      ['system_log', ['type', 'id', 'data']],
+      ['audit_log', ['type', 'id', 'data']],
+    ]);
     client.ws.close();
   });
 

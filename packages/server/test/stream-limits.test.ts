@@ -7,7 +7,7 @@ import { bearerToken, createLogwire, type Logwire } from '../src/index.js';
 import type { LogStreamEndpointOptions } from '../src/transport/ws-endpoint.js';
 import { TokenBucket } from '../src/security/rate-limit.js';
 import { connect, type RawClient } from './stream-helpers.js';
-import { until } from '../../../test/helpers/wait.js';
+import { nextEvent, until } from '../../../test/helpers/wait.js';
 
 let logwire: Logwire | undefined;
 const sockets: WebSocket[] = [];
@@ -87,8 +87,9 @@ describe('connection caps', () => {
     const other = await openIdle(url, 2, { localAddress: '127.0.0.2' });
     expect(other.sort()).toEqual([1008, 'open']);
     const open0 = sockets.find((ws) => ws.readyState === WebSocket.OPEN) as WebSocket;
+    const closed = nextEvent(open0, 'close');
     open0.close();
-    await new Promise((resolve) => open0.once('close', resolve));
+    await closed;
     await until(async () => (await openIdle(url, 1, { localAddress: '127.0.0.2' }))[0] === 'open', 'a freed place', 5000);
   });
 });

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { createLogwire, type Logwire, type LogwireOptions } from '../src/index.js';
 import type { LogStreamEndpointOptions } from '../src/transport/ws-endpoint.js';
-import { connect, type Frame, nextTurn, type RawClient } from './stream-helpers.js';
+import { until, turn } from '../../../test/helpers/wait.js';
+import { connect, type Frame, type RawClient } from './stream-helpers.js';
 
 let logwire: Logwire | undefined;
 const clients: RawClient[] = [];
@@ -47,12 +48,23 @@ describe('hello and welcome', () => {
     const { lw, url } = await start();
     const before = await logMany(lw, 'old', 3);
     const client = await open(url, {});
-    await client.until((f) => batches(client).length === 1);
+    await client.until(() => batches(client).length === 1);
     const [welcome, first] = client.frames;
-    expect(welcome).toMatchObject({ type: 'welcome', data: { v: 1, epoch: lw.hub.epoch, head: before[2], mode: 'fresh', ping: 25000, audit: true, filter: { types: ['system_log', 'audit_log'], level: 'TRACE', loggers: [], text: '' } } });
+    expect(welcome).toMatchObject({
+      type: 'welcome',
+      data: {
+        v: 1,
+        epoch: lw.hub.epoch,
+        head: before[2],
+        mode: 'fresh',
+        ping: 25000,
+        audit: true,
+        filter: { types: ['system_log', 'audit_log'], level: 'TRACE', loggers: [], text: '' },
+      },
+    });
     expect(first?.data).toMatchObject({ epoch: lw.hub.epoch, from: null, to: before[2] });
     expect(first?.data.replay).toBeUndefined();
-    expect(texts(first?.data.messages)).toEqual(['old0', 'old1', 'old2']);
+    expect(texts(first!.data.messages)).toEqual(['old0', 'old1', 'old2']);
     const live = await logMany(lw, 'new', 2);
     await client.until(() => batches(client).length === 2);
     const second = batches(client)[1]!;
@@ -81,7 +93,9 @@ describe('hello and welcome', () => {
     await client.until((f) => f.length === 2);
     await logMany(lw, 'l', 2);
     await client.until((f) => f.length === 4);
-    expect(client.frames.map((f) => [f.type, Object.keys(f).filter((k) => k !== 'raw')])).toEqual(Array(4).fill(['system_log', ['type', 'id', 'data']]));
+    expect(client.frames.map((f) => [f.type, Object.keys(f).filter((k) => k !== 'raw')])).toEqual(
+      Array(4).fill(['system_log', ['type', 'id', 'data']]),
+    );
     expect(texts(client.frames)).toEqual(['h0', 'h1', 'l0', 'l1']);
   });
 
@@ -125,7 +139,10 @@ describe('gaps', () => {
     const client = await open(url, { cursor: { epoch: lw.hub.epoch, id: all[2] } });
     await client.until(() => batches(client).length === 1);
     expect(client.frames[0]?.data.mode).toBe('gap');
-    expect(client.frames[1]).toMatchObject({ type: 'gap', data: { from: all[2], to: all[6], reason: 'trimmed', count: 4, epoch: lw.hub.epoch } });
+    expect(client.frames[1]).toMatchObject({
+      type: 'gap',
+      data: { from: all[2], to: all[6], reason: 'trimmed', count: 4, epoch: lw.hub.epoch },
+    });
     expect(batches(client)[0]?.data).toMatchObject({ from: all[6], to: all[11] });
     expect(client.messages().map((m) => m.id)).toEqual(all.slice(7));
   });
@@ -135,7 +152,10 @@ describe('gaps', () => {
     const all = await logMany(lw, 'n', 2);
     const client = await open(url, { cursor: { epoch: 'previous', id: '1700000000000-5' } });
     await client.until(() => batches(client).length === 1);
-    expect(client.frames[1]).toMatchObject({ type: 'gap', data: { from: '1700000000000-5', to: null, reason: 'epoch', epoch: 'previous' } });
+    expect(client.frames[1]).toMatchObject({
+      type: 'gap',
+      data: { from: '1700000000000-5', to: null, reason: 'epoch', epoch: 'previous' },
+    });
     expect(batches(client)[0]?.data).toMatchObject({ epoch: lw.hub.epoch, from: null, to: all[1] });
     expect(client.messages().map((m) => m.id)).toEqual(all);
   });
@@ -161,19 +181,32 @@ describe('gaps', () => {
     const pad = 'y'.repeat(500);
     for (let round = 0; round < 40; round++) {
       for (let i = 0; i < 500; i++) log.info(`r${round}.${i} ${pad}`);
-      await new Promise((resolve) => setTimeout(resolve, 1));
+      await turn(); // the hub flushes and the endpoint writes between rounds
     }
     socket.resume();
-    await slow.until(() => batches(slow).at(-1)?.data.to === all.at(-1) && batches(slow).at(-1)?.data.replay === undefined, 20_000, 'caught up');
+    await slow.until(
+      () => batches(slow).at(-1)?.data.to === all.at(-1) && batches(slow).at(-1)?.data.replay === undefined,
+      20_000,
+      'caught up',
+    );
     const gaps = ofType(slow, 'gap');
     expect(gaps.length).toBeGreaterThanOrEqual(1);
     // Every gap is exact: it starts where the last batch ended and the next batch starts where it ends.
     for (const gap of gaps) {
       const index = slow.frames.indexOf(gap);
-      const before = slow.frames.slice(0, index).filter((f) => f.type === 'batch').at(-1)!;
+      const before = slow.frames
+        .slice(0, index)
+        .filter((f) => f.type === 'batch')
+        .at(-1)!;
       const after = slow.frames.slice(index + 1).find((f) => f.type === 'batch')!;
-      expect(gap.data).toEqual({ from: before.data.to, to: after.data.from, reason: 'dropped', count: all.indexOf(gap.data.to) - all.indexOf(gap.data.from), epoch: lw.hub.epoch });
-      expect(after.data.messages[0]?.id).toBe(all[all.indexOf(gap.data.to) + 1]);
+      expect(gap.data).toEqual({
+        from: before.data.to,
+        to: after.data.from,
+        reason: 'dropped',
+        count: all.indexOf(gap.data.to!) - all.indexOf(gap.data.from!),
+        epoch: lw.hub.epoch,
+      });
+      expect(after.data.messages[0]?.id).toBe(all[all.indexOf(gap.data.to!) + 1]);
     }
     // Nothing else is missing, and nothing came twice.
     const received = slow.messages().map((m) => m.id);
@@ -221,7 +254,10 @@ describe('server-side filters', () => {
     expect(batches(client)[1]?.data).toMatchObject({ from: null, to: skipped[2], messages: [] });
     client.send({ type: 'subscribe', data: { filter: { types: ['system_log'], level: 'info' } } });
     await client.until(() => ofType(client, 'subscribed').length === 1);
-    expect(ofType(client, 'subscribed')[0]?.data).toEqual({ filter: { types: ['system_log'], level: 'INFO', loggers: [], text: '' }, at: skipped[2] });
+    expect(ofType(client, 'subscribed')[0]?.data).toEqual({
+      filter: { types: ['system_log'], level: 'INFO', loggers: [], text: '' },
+      at: skipped[2],
+    });
     const shown = await logMany(lw, 'v', 2);
     await client.until(() => client.messages().length === 2);
     expect(batches(client)[2]?.data).toMatchObject({ from: skipped[2], to: shown[1] });
@@ -253,7 +289,7 @@ describe('batching', () => {
     expect(serverSends[2]?.data).not.toBe(serverSends[0]?.data);
     expect(batches(a)[1]?.data.messages).toHaveLength(11);
     expect(batches(a)[1]?.raw).toBe(batches(b)[1]?.raw);
-    expect(texts(batches(c)[1]?.data.messages)).toEqual(['bad']);
+    expect(texts(batches(c)[1]!.data.messages)).toEqual(['bad']);
   });
 
   it('flushes at 256 messages within a turn, and delivers a lone message at once', async () => {
@@ -263,7 +299,11 @@ describe('batching', () => {
     const log = lw.getLogger('app');
     for (let i = 0; i < 600; i++) log.info(`m${i}`);
     await client.until(() => client.messages().length === 600);
-    expect(batches(client).slice(1).map((b) => b.data.messages.length)).toEqual([256, 256, 88]);
+    expect(
+      batches(client)
+        .slice(1)
+        .map((b) => b.data.messages.length),
+    ).toEqual([256, 256, 88]);
     log.info('alone');
     await client.until(() => client.messages().length === 601);
     expect(batches(client).at(-1)?.data.messages.length).toBe(1);
@@ -307,11 +347,14 @@ describe('endpoint stats', () => {
     expect(endpoint.stats()).toEqual({ clients: 0, catchingUp: 0, maxBufferedBytes: 0 });
     const extended = await open(url, {});
     const legacy = await open(url);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await extended.until(() => batches(extended).length === 1, 10_000, 'the extended client to be live');
     expect(endpoint.stats()).toEqual({ clients: 2, catchingUp: 0, maxBufferedBytes: 0 });
     extended.ws.close();
     legacy.ws.close();
-    for (let i = 0; i < 100 && endpoint.stats().clients > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(
+      () => endpoint.stats().clients === 0,
+      () => `no clients (stats: ${JSON.stringify(endpoint.stats())})`,
+    );
     expect(endpoint.stats().clients).toBe(0);
   });
 });
@@ -322,7 +365,10 @@ describe('faults during a broadcast', () => {
     const extended = await Promise.all([open(url, {}), open(url, {}), open(url, {})]);
     const legacy = await Promise.all([open(url), open(url), open(url)]);
     await Promise.all(extended.map((client) => client.until(() => batches(client).length === 1)));
-    await new Promise((resolve) => setTimeout(resolve, 100)); // legacy clients past the hello window
+    // A client becomes legacy by the absence of a hello for helloTimeout (50 ms), which nothing on the
+    // wire signals: elapsed time is needed. The hello timers were set before this 100 ms timer, so
+    // they have all fired when it does.
+    await new Promise((resolve) => setTimeout(resolve, 100));
 
     // Fault injection inside the broadcast loop: the 2nd socket written in a turn throws from send,
     // the 4th has its TCP socket destroyed just before its write.
@@ -348,12 +394,12 @@ describe('faults during a broadcast', () => {
     const ids: string[] = [];
     const off = lw.hub.on((batch) => ids.push(...batch.map((m) => m.id)));
     const joiners: Promise<Awaited<ReturnType<typeof open>>>[] = [];
-    for (let turn = 0; turn < 20; turn++) {
+    for (let round = 0; round < 20; round++) {
       writesThisTurn = 0;
-      for (let i = 0; i < 10; i++) log.info(`t${turn}.${i}`);
+      for (let i = 0; i < 10; i++) log.info(`t${round}.${i}`);
       lw.hub.flush();
-      if (turn === 5) joiners.push(open(url, {}), open(url));
-      await nextTurn();
+      if (round === 5) joiners.push(open(url, {}), open(url));
+      await turn();
     }
     off();
     vi.restoreAllMocks();
@@ -362,8 +408,11 @@ describe('faults during a broadcast', () => {
 
     // Every original client still connected holds every id once, in order; at most the two
     // faulted ones are gone, and no one else was touched.
-    await new Promise((resolve) => setTimeout(resolve, 300));
     const originals = [...extended, ...legacy];
+    await until(
+      () => originals.every((client) => client.ws.readyState !== WebSocket.OPEN || client.messages().length >= ids.length),
+      'every original client to be closed or to hold every message',
+    );
     const open_ = originals.filter((client) => client.ws.readyState === WebSocket.OPEN);
     expect(open_.length).toBeGreaterThanOrEqual(originals.length - 2);
     for (const client of open_) {

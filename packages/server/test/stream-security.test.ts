@@ -35,7 +35,13 @@ function rawUpgrade(port: number, headers: Record<string, string>): Promise<{ st
       port,
       host: '127.0.0.1',
       path: '/ws/logs',
-      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        ...headers,
+      },
     });
     req.on('upgrade', (res, socket) => {
       socket.destroy();
@@ -62,10 +68,17 @@ function logBoth(lw: Logwire, n: number): void {
 describe('authenticate on the upgrade', () => {
   it('answers 401 before the upgrade and sends no frame when the hook refuses', async () => {
     const seen: (string | undefined)[] = [];
-    const { port } = await start({ authenticate: (request) => { seen.push(bearerToken(request)); return bearerToken(request) === 's3cret'; } });
+    const { port } = await start({
+      authenticate: (request) => {
+        seen.push(bearerToken(request));
+        return bearerToken(request) === 's3cret';
+      },
+    });
     const refused = await rawUpgrade(port, {});
     expect(refused).toEqual({ status: 401, body: '' });
-    const wrong = await rawUpgrade(port, { 'sec-websocket-protocol': `logwire.v1, logwire.bearer.${Buffer.from('nope').toString('base64url')}` });
+    const wrong = await rawUpgrade(port, {
+      'sec-websocket-protocol': `logwire.v1, logwire.bearer.${Buffer.from('nope').toString('base64url')}`,
+    });
     expect(wrong.status).toBe(401);
     expect(seen).toEqual([undefined, 'nope']);
   });
@@ -102,9 +115,17 @@ describe('authenticate on the upgrade', () => {
 describe('Origin allow-list', () => {
   it('answers 403 to every origin not exactly allowed (cross-site WebSocket hijacking)', async () => {
     const { port } = await start({ allowedOrigins: ['https://app.example.com'] });
-    const hostile = ['https://evil.example', 'null', 'https://app.example.com.evil.example', 'https://evil-app.example.com', 'http://app.example.com', 'https://app.example.com:8443'];
+    const hostile = [
+      'https://evil.example',
+      'null',
+      'https://app.example.com.evil.example',
+      'https://evil-app.example.com',
+      'http://app.example.com',
+      'https://app.example.com:8443',
+    ];
     for (const origin of hostile) expect([origin, (await rawUpgrade(port, { origin })).status]).toEqual([origin, 403]);
-    for (const origin of ['HTTPS://APP.EXAMPLE.COM', 'https://app.example.com:443']) expect([origin, (await rawUpgrade(port, { origin })).status]).toEqual([origin, 101]);
+    for (const origin of ['HTTPS://APP.EXAMPLE.COM', 'https://app.example.com:443'])
+      expect([origin, (await rawUpgrade(port, { origin })).status]).toEqual([origin, 101]);
     expect((await rawUpgrade(port, {})).status).toBe(101);
   });
 
@@ -131,7 +152,8 @@ describe('audit permission', () => {
     await until(() => legacy.frames.length >= 3 && auditor.messages().length === 6, 'the legacy replay and the auditor tail');
     logBoth(lw, 300);
     await auditor.until(() => auditor.messages().length === 606);
-    for (const client of [legacy, fresh, resumed]) await client.until(() => client.messages().filter((m) => m.type === 'system_log').length >= 300);
+    for (const client of [legacy, fresh, resumed])
+      await client.until(() => client.messages().filter((m) => m.type === 'system_log').length >= 300);
     for (const client of [legacy, fresh, resumed]) {
       expect(client.frames.some((frame) => frame.raw.includes('audit_log') || frame.raw.includes('secret_action'))).toBe(false);
     }
@@ -191,10 +213,10 @@ describe('audit activity hidden from a viewer without audit permission', () => {
     // An auditor sees the audit ids in the same places.
     const auditor = await open(url, {}, { headers: { 'x-role': 'auditor' } });
     await auditor.until((f) => f.length >= 2, 5000, 'welcome');
-    expect(auditIds.has(auditor.frames[0]?.data.head)).toBe(false);
+    expect(auditIds.has(auditor.frames[0]?.data.head as string)).toBe(false);
     audit(1);
     await auditor.until(() => auditor.frames.length >= 3, 5000, 'a live audit batch');
-    expect(auditIds.has(auditor.frames[2]?.data.to)).toBe(true);
+    expect(auditIds.has(auditor.frames[2]?.data.to as string)).toBe(true);
     for (const client of [fresh, resumed]) {
       for (const frame of client.frames) {
         for (const id of idsIn(frame.raw)) expect([frame.type, id, auditIds.has(id)]).toEqual([frame.type, id, false]);
@@ -260,11 +282,23 @@ describe('hostile client input', () => {
     legacy.ws.send(Buffer.from([0xff, 0x00, 0xfe]));
     const extended = await open(url, {});
     await extended.until((f) => f[0]?.type === 'welcome');
-    const junk = ['{', '[]', 'null', '{"type":"hello","data":{"v":1}}', '{"type":"subscribe","data":{"filter":{"loggers":' + JSON.stringify(Array(1000).fill('*')) + '}}}', '{"type":"__proto__","data":{"filter":{}}}', '{"type":"subscribe","data":{"filter":{"__proto__":{"types":["x"]}}}}'];
+    const junk = [
+      '{',
+      '[]',
+      'null',
+      '{"type":"hello","data":{"v":1}}',
+      '{"type":"subscribe","data":{"filter":{"loggers":' + JSON.stringify(Array(1000).fill('*')) + '}}}',
+      '{"type":"__proto__","data":{"filter":{}}}',
+      '{"type":"subscribe","data":{"filter":{"__proto__":{"types":["x"]}}}}',
+    ];
     for (const frame of junk) extended.ws.send(frame);
     extended.ws.send(Buffer.from([0xc3, 0x28]), { binary: true });
     // Every frame but the harmless subscribe (an own "__proto__" key is just ignored) is refused.
-    await extended.until((f) => f.filter((frame) => frame.type === 'error').length === 7 && f.some((frame) => frame.type === 'subscribed'), 5000, 'answers');
+    await extended.until(
+      (f) => f.filter((frame) => frame.type === 'error').length === 7 && f.some((frame) => frame.type === 'subscribed'),
+      5000,
+      'answers',
+    );
     lw.getLogger('app').info('still streaming');
     await extended.until(() => extended.messages().some((m) => m.data.message === 'still streaming'));
     await legacy.until((f) => f.some((frame) => frame.data?.message === 'still streaming'));

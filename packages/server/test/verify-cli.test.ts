@@ -65,7 +65,10 @@ describe('logwire verify', () => {
     expect(text.code).toBe(1);
     expect(text.out).toContain('INVALID: hash_mismatch at audit-20260314.jsonl:41');
     const json = await run([dir, '--json']);
-    expect(JSON.parse(json.out)).toMatchObject({ status: 'tampered', problem: { reason: 'hash_mismatch', file: 'audit-20260314.jsonl', line: 41, seq: 41 } });
+    expect(JSON.parse(json.out)).toMatchObject({
+      status: 'tampered',
+      problem: { reason: 'hash_mismatch', file: 'audit-20260314.jsonl', line: 41, seq: 41 },
+    });
   });
 
   it('exits 3 for a torn last line', async () => {

@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogwire, type Logwire } from '../src/index.js';
-import { capture, waitUntil } from './logger-capture.js';
+import { until } from '../../../test/helpers/wait.js';
+import { capture } from './logger-capture.js';
 import { bundleForWorker } from './worker-bundle.js';
 
 let dir: string;
@@ -32,11 +33,14 @@ function runWorker(workerData: Record<string, unknown>): Promise<{ line: number 
 }
 
 describe('logs from worker_threads', () => {
-  it('reach the main thread\'s stream in order, redacted, with the worker\'s call site', async () => {
+  it("reach the main thread's stream in order, redacted, with the worker's call site", async () => {
     logwire = createLogwire();
     const out = capture(logwire);
     await runWorker({ jobs: 300 });
-    await waitUntil(logwire, () => out.frames.length >= 302);
+    await until(
+      () => out.frames.length >= 302,
+      () => `302 frames (have ${out.frames.length})`,
+    );
     const frames = out.frames;
     expect(frames).toHaveLength(302);
     expect(frames.slice(0, 300).map((f) => f.data['message'])).toEqual(Array.from({ length: 300 }, (_, i) => `job ${i} done`));
@@ -57,8 +61,14 @@ describe('logs from worker_threads', () => {
     const out = capture(logwire);
     const other = capture(defaultListener);
     await runWorker({ jobs: 1, channel: 'logwire:test-channel' });
-    await waitUntil(logwire, () => out.frames.length >= 1);
-    await waitUntil(defaultListener, () => other.frames.length >= 3);
+    await until(
+      () => out.frames.length >= 1,
+      () => `1 frame (have ${out.frames.length})`,
+    );
+    await until(
+      () => other.frames.length >= 3,
+      () => `3 frames (have ${other.frames.length})`,
+    );
     expect(out.frames.map((f) => [f.data['logger'], f.data['message']])).toEqual([['worker.own', 'on my channel']]);
     expect(other.frames.map((f) => f.data['logger'])).toEqual(['worker.jobs', 'worker.jobs', 'audit']);
     await defaultListener.close();
@@ -70,7 +80,10 @@ describe('logs from worker_threads', () => {
     const out = capture(logwire);
     const seen = capture(witness);
     await runWorker({ jobs: 2 });
-    await waitUntil(witness, () => seen.frames.length >= 4);
+    await until(
+      () => seen.frames.length >= 4,
+      () => `4 frames (have ${seen.frames.length})`,
+    );
     logwire.hub.flush();
     expect(out.frames).toHaveLength(0);
     await witness.close();

@@ -1,3 +1,0 @@
-// Moved to test/helpers/replay-app-server.mjs, which tests and bench/replay import. This old path
-// only re-exports it; remove it once nothing imports it.
-export * from '../../test/helpers/replay-app-server.mjs';

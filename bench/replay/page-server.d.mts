@@ -1,1 +1,0 @@
-export * from '../../test/helpers/replay-page-server.mjs';
