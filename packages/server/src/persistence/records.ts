@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Level, parseId, type StreamId } from '@logwire/protocol';
+import { Level, logFrame, parseId, type StreamId } from '@logwire/protocol';
 import type { StreamMessage } from '../hub/log-hub.js';
 import { HASH_SUFFIX_LENGTH } from './trail-format.js';
 
@@ -68,6 +68,6 @@ function message(type: 'system_log' | 'audit_log', id: string, data: string): St
     level,
     logger: typeof fields.logger === 'string' ? fields.logger : '',
     data,
-    frame: '{"type":"' + type + '","id":"' + id + '","data":' + data + '}',
+    frame: logFrame(type, id, data),
   };
 }
