@@ -167,6 +167,15 @@ describe('winston transport', () => {
     });
   });
 
+  it('writes a message that is not a string as JSON, not as [object Object]', async () => {
+    const { logwire, out } = setup();
+    const log = winston.createLogger({ transports: [winstonTransport(logwire)] });
+    log.log({ level: 'info', message: { a: 1 } as unknown as string });
+    log.log({ level: 'info', message: 42 as unknown as string });
+    const frames = await framesAfterTurn(logwire, out, 2);
+    expect(frames.map((f) => f.data['message'])).toEqual(['{"a":1}', '42']);
+  });
+
   it("takes the time from format.timestamp(), the logger from a child's `logger` field, and keeps splat values", async () => {
     const { logwire, out } = setup();
     const log = winston.createLogger({
