@@ -15,7 +15,7 @@ import {
   type WelcomeData,
 } from '@logwire/protocol';
 import { fatalClose, reconnectDelay } from './close-codes.js';
-import { ClientErrorCode, LogStreamClientError } from './errors.js';
+import { ClientErrorCode, describeCause, LogStreamClientError } from './errors.js';
 import { Heartbeat } from './heartbeat.js';
 import { frameFingerprints } from './legacy-dedupe.js';
 import { checkedFilter, localFilter } from './local-filter.js';
@@ -213,7 +213,7 @@ export class LogStreamClient {
       const token = this.#options.token;
       socket = token === undefined ? new Ctor(this.url) : new Ctor(this.url, bearerProtocols(token));
     } catch (cause) {
-      this.#fail(ClientErrorCode.Socket, `could not open ${this.url}: ${describe(cause)}`, { cause });
+      this.#fail(ClientErrorCode.Socket, `could not open ${this.url}: ${describeCause(cause)}`, { cause });
       this.#scheduleReconnect();
       return;
     }
@@ -438,7 +438,7 @@ export class LogStreamClient {
     try {
       this.#socket?.send(JSON.stringify(message));
     } catch (cause) {
-      this.#fail(ClientErrorCode.Socket, `could not send to ${this.url}: ${describe(cause)}`, { cause });
+      this.#fail(ClientErrorCode.Socket, `could not send to ${this.url}: ${describeCause(cause)}`, { cause });
     }
   }
 
@@ -494,8 +494,4 @@ export class LogStreamClient {
   #fail(code: ClientErrorCode, message: string, options?: { cause?: unknown }): void {
     this.#events.emit('error', new LogStreamClientError(code, message, options));
   }
-}
-
-function describe(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
 }

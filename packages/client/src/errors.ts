@@ -31,3 +31,8 @@ export class LogStreamClientError extends Error {
     this.code = code;
   }
 }
+
+/** The message of a thrown value, for an error event's text. */
+export function describeCause(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
