@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogwire, type Logwire, verifyAuditTrail } from '../src/index.js';
 import { until } from '../../../test/helpers/wait.js';
+import { trailRecords } from './trail-records.js';
 
 // What commit() promises, and what happens when the files go away under a running writer.
 
@@ -32,16 +33,6 @@ afterEach(async () => {
 });
 
 const messages = (errors: unknown[]): string[] => errors.map((error) => (error instanceof Error ? error.message : String(error)));
-
-function trailRecords(dir: string): Record<string, unknown>[] {
-  const audit = path.join(dir, 'audit');
-  return fs
-    .readdirSync(audit)
-    .filter((name) => /^audit-\d{8}\.jsonl$/.test(name))
-    .sort()
-    .flatMap((name) => fs.readFileSync(path.join(audit, name), 'utf8').slice(0, -1).split('\n'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
 describe('persistence directory removed while running', () => {
   it('reports it, recreates the directory, records the loss in the trail, and commit() rejects for the lost events', async () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogwire, type Logwire, LogwireError, verifyAuditTrail } from '../src/index.js';
 import { until } from '../../../test/helpers/wait.js';
+import { trailRecords } from './trail-records.js';
 
 const temps: string[] = [];
 const mounts: string[] = [];
@@ -25,16 +26,6 @@ afterEach(async () => {
 });
 
 const codes = (errors: unknown[]): string[] => errors.map((error) => (error instanceof LogwireError ? error.code : String(error)));
-
-function trailRecords(dir: string): Record<string, unknown>[] {
-  const audit = path.join(dir, 'audit');
-  return fs
-    .readdirSync(audit)
-    .filter((name) => /^audit-\d{8}\.jsonl$/.test(name))
-    .sort()
-    .flatMap((name) => fs.readFileSync(path.join(audit, name), 'utf8').slice(0, -1).split('\n'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
 describe('fsync policy', () => {
   it('fsyncs audit lines in the background after a write, without being asked', async () => {
