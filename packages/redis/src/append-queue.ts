@@ -18,24 +18,14 @@ import { encodeHeader, isRecord, MARKER_TYPE } from './entry-codec.js';
 import { RedisBackplaneErrorCode } from './errors.js';
 import { type BackplaneEmitter, type ErrorReporter, message } from './events.js';
 import type { KeyOf } from './keys.js';
+import type { ResolvedOptions } from './options.js';
 import type { BackplaneMetrics, BackplaneRecord } from './types.js';
 
-export interface AppendQueueOptions {
-  /** Retention: entries kept per stream (0: no bound). */
-  maxLength: number;
-  /** Retention: age in ms after which entries are trimmed (0: no bound). */
-  maxAgeMs: number;
-  /** Trim exactly (`=`) instead of by whole radix-tree nodes (`~`). */
-  exact: boolean;
-  backlogRecords: number;
-  backlogBytes: number;
-  /** Records per append call. */
-  batchRecords: number;
-  /** Bytes per append call. */
-  batchBytes: number;
-  /** Seconds a producer's high-water mark outlives its last append. */
-  producerTtl: number;
-}
+/** The options the queue reads (see options.ts). */
+export type AppendQueueOptions = Pick<
+  ResolvedOptions,
+  'maxLength' | 'maxAgeMs' | 'exact' | 'backlogRecords' | 'backlogBytes' | 'batchRecords' | 'batchBytes' | 'producerTtl'
+>;
 
 /** Who appends: the node name stored in each entry and the producer id of the high-water marks. */
 export interface Producer {

@@ -52,17 +52,23 @@ export interface RedisBackplaneOptions {
 
 /** The numeric options with their defaults applied. */
 export interface ResolvedOptions {
+  /** Retention: entries kept per stream (0: no bound). */
   maxLength: number;
+  /** Retention: age in ms after which entries are trimmed (0: no bound). */
   maxAgeMs: number;
+  /** Trim exactly (`=`) instead of by whole radix-tree nodes (`~`). */
   exact: boolean;
   backlogRecords: number;
   backlogBytes: number;
+  /** Records per append call. */
   batchRecords: number;
+  /** Bytes per append call. */
   batchBytes: number;
   count: number;
   blockMs: number;
   minDelayMs: number;
   maxDelayMs: number;
+  /** Seconds a producer's high-water mark outlives its last append. */
   producerTtl: number;
   connectWaitMs: number;
 }

@@ -56,14 +56,7 @@ function systemJson(
   category: string | undefined,
 ): string {
   let json =
-    '{"timestamp":"' +
-    isoTime(time) +
-    '","level":"' +
-    level +
-    '","logger":' +
-    JSON.stringify(logger) +
-    ',"message":' +
-    JSON.stringify(fitString(message, redactor)) +
+    recordHead(time, level, logger, message, redactor) +
     ',"module":' +
     JSON.stringify(site.module) +
     ',"function":' +
@@ -109,14 +102,7 @@ export function formatAuditData(
   return withRecordBudget(
     maxRecordBytes,
     () =>
-      '{"timestamp":"' +
-      isoTime(time) +
-      '","level":"' +
-      level +
-      '","logger":' +
-      JSON.stringify(logger) +
-      ',"message":' +
-      JSON.stringify(fitString(message, redactor)) +
+      recordHead(time, level, logger, message, redactor) +
       ',"action":' +
       JSON.stringify(fitString(action)) +
       ',"metadata":' +
@@ -177,4 +163,18 @@ export function messageText(message: unknown): string {
   } catch {
     return '[Unprintable message]';
   }
+}
+
+/** The fields every record's `data` starts with: `{"timestamp":…,"level":…,"logger":…,"message":…` (no closing brace). */
+function recordHead(time: number, level: LevelName, logger: string, message: string, redactor: Redactor | undefined): string {
+  return (
+    '{"timestamp":"' +
+    isoTime(time) +
+    '","level":"' +
+    level +
+    '","logger":' +
+    JSON.stringify(logger) +
+    ',"message":' +
+    JSON.stringify(fitString(message, redactor))
+  );
 }
