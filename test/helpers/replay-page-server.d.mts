@@ -6,3 +6,5 @@ export function serveScriptPage(
   script: Uint8Array | string,
   page: string,
 ): Promise<{ origin: string; close: () => Promise<void> }>;
+/** Bundles a module of the repository (path from its root) from source into one ES module, for a page. */
+export function bundleSource(entry: string): Promise<Uint8Array>;

@@ -13,8 +13,13 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>replay</title>
 
 /** Starts the server; resolves with its origin and a `close()`. */
 export async function startReplayPageServer() {
+  return serveScriptPage('/replay.js', await bundleSource('packages/client/src/replay/index.ts'), PAGE);
+}
+
+/** Bundles a module of the repository (path from its root) from source into one ES module, for a page. */
+export async function bundleSource(entry) {
   const bundle = await build({
-    entryPoints: [`${root}packages/client/src/replay/index.ts`],
+    entryPoints: [`${root}${entry}`],
     alias: { '@logwire/protocol': `${root}packages/protocol/src/index.ts` },
     bundle: true,
     format: 'esm',
@@ -22,7 +27,7 @@ export async function startReplayPageServer() {
     write: false,
     logLevel: 'silent',
   });
-  return serveScriptPage('/replay.js', bundle.outputFiles[0].contents, PAGE);
+  return bundle.outputFiles[0].contents;
 }
 
 /**

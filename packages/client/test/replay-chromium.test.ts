@@ -1,11 +1,9 @@
 // The replay buffer across real page reloads and real tabs: Node drives headless Chromium
 // (puppeteer-core) on pages of one origin that load the replay module from source.
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearerToken, createLogwire, type Logwire } from '@logwire/server';
-import { serveScriptPage, startReplayPageServer } from '../../../test/helpers/replay-page-server.mjs';
+import { bundleSource, serveScriptPage, startReplayPageServer } from '../../../test/helpers/replay-page-server.mjs';
 import { CHROMIUM_ARGS, findChromium } from '../../../scripts/chromium.mjs';
 import { until } from '../../../test/helpers/wait.js';
 import type * as ClientModule from '../src/index.js';
@@ -337,24 +335,14 @@ describe('replay buffer in Chromium: one browser, several principals', () => {
     libReady?: boolean;
     session?: { client: ClientModule.LogStreamClient; seen: string[]; audit: boolean[]; roles: string[] };
   }
-  const root = fileURLToPath(new URL('../../..', import.meta.url));
   let pages: Awaited<ReturnType<typeof serveScriptPage>>;
   let logwire: Logwire;
   let url: string;
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: [`${root}packages/client/src/index.ts`],
-      alias: { '@logwire/protocol': `${root}packages/protocol/src/index.ts` },
-      bundle: true,
-      format: 'esm',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    });
     const page = `<!doctype html><meta charset="utf-8"><title>client</title>
 <script type="module">import * as lib from '/client.js'; window.lib = lib; window.libReady = true;</script>`;
-    pages = await serveScriptPage('/client.js', bundle.outputFiles[0]!.contents, page);
+    pages = await serveScriptPage('/client.js', await bundleSource('packages/client/src/index.ts'), page);
     logwire = createLogwire({ callsite: false });
     // The token names the user: the admin may read audit entries, the viewer may not.
     const authenticate = (request: Parameters<typeof bearerToken>[0]) => {
