@@ -78,6 +78,8 @@ beforeAll(() => {
       if (!dep.startsWith('@logwire/')) thirdParty.add(dep);
     }
   }
+  // What an app using the type-only modules @logwire/panels/react and /vue has installed.
+  for (const dep of ['@types/react', 'vue']) thirdParty.add(dep);
   for (const dep of thirdParty) {
     mkdirSync(join(app, 'node_modules', dep, '..'), { recursive: true });
     symlinkSync(join(root, 'node_modules', dep), join(app, 'node_modules', dep), 'dir');
@@ -137,4 +139,33 @@ process.stdout.write(JSON.stringify(out));
       expect(required[`@logwire/${name}`], name).toEqual(imported[`@logwire/${name}`]);
     }
   });
+
+  it('ships the React and Vue element typings as modules a TypeScript app imports from the tarball', () => {
+    const panels = packed.find((pack) => pack.name === '@logwire/panels')!.files.map((file) => file.path);
+    expect(panels).toEqual(expect.arrayContaining(['dist/react.d.ts', 'dist/vue.d.ts']));
+    writeFileSync(
+      join(app, 'usage.tsx'),
+      `import type {} from '@logwire/panels/react';
+import type {} from '@logwire/panels/vue';
+import type { GlobalComponents } from 'vue';
+export const system = <system-log-panel time-zone="utc" module-filter="db" />;
+export const audit: InstanceType<GlobalComponents['audit-log-panel']>['$props'] = { actionFilter: 'login' };
+// @ts-expect-error limit is a number
+export const badLimit = <audit-log-panel limit="many" />;
+`,
+    );
+    const compilerOptions = { strict: true, noEmit: true, jsx: 'react-jsx', module: 'ESNext', moduleResolution: 'Bundler' };
+    const tsconfig = {
+      compilerOptions: { ...compilerOptions, target: 'ES2022', lib: ['ES2023', 'DOM'], types: [], skipLibCheck: true },
+      files: ['usage.tsx'],
+    };
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig));
+    let output = '';
+    try {
+      run(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', app], app);
+    } catch (error) {
+      output = String((error as { stdout?: string }).stdout ?? error);
+    }
+    expect(output).toBe('');
+  }, 30_000);
 });
