@@ -3,7 +3,7 @@
 // Runs against the built dist/ (`npm test` builds first). `npm install --offline` cannot resolve the packages'
 // third-party dependencies from this machine's npm cache, so the temporary project links those to the
 // repository's node_modules instead; the @logwire packages themselves are the extracted tarballs.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,16 @@ describe('packaging: the packed packages as an app installs them', () => {
     expect(bin).toEqual({ logwire: 'dist/cli/main.js' });
     expect(readFileSync(join(server, bin!.logwire!), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(run(process.execPath, [join(server, bin!.logwire!), '--help'], app)).toContain('Usage: logwire');
+  });
+
+  it('npm warns about nothing in any package.json when publishing (dry run, offline)', () => {
+    const publish = spawnSync('npm', ['publish', '--dry-run', '--offline', '--workspaces'], { cwd: root, encoding: 'utf8' });
+    expect(publish.status, publish.stderr).toBe(0);
+    // Without registry credentials npm always adds that it would need a login; every other warning is about the package.
+    const warnings = publish.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('npm warn') && !line.includes('requires you to be logged in'));
+    expect(warnings).toEqual([]);
   });
 
   it('require() from a CommonJS app and import from an ES module give every package with the same exports', () => {
