@@ -1,7 +1,8 @@
 // custom-elements.json from the JSDoc of the panels (`npm run manifest`, part of `npm run build`).
 export default {
   globs: ['src/**/*.ts'],
-  exclude: ['src/bundle.ts'],
+  // The type-only framework modules (react.ts, vue.ts) declare no elements of their own.
+  exclude: ['src/bundle.ts', 'src/react.ts', 'src/vue.ts'],
   outdir: '.',
   litelement: true,
   plugins: [
