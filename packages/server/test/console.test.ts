@@ -94,6 +94,14 @@ describe('console output, pretty', () => {
     }
   });
 
+  it('shows a field named __proto__ like any other', async () => {
+    const out = collector();
+    logwire = createLogwire({ console: { stream: out.stream, format: 'pretty', colour: false }, callsite: false });
+    logwire.getLogger('app').info('odd', JSON.parse('{"__proto__":{"polluted":1},"after":2}') as Record<string, unknown>);
+    const [line] = await written(out);
+    expect(line).toMatch(/ app odd __proto__=\{"polluted":1\} after=2$/);
+  });
+
   it('escapeControls leaves printable text alone', () => {
     expect(escapeControls('plain ünïcødé 日本 → ok')).toBe('plain ünïcødé 日本 → ok');
   });
@@ -161,6 +169,18 @@ describe('console option', () => {
     await logwire.close();
     logwire = createLogwire({ console: false });
     expect(logwire.console).toBeUndefined();
+  });
+
+  it('lets go of the stream when closed: instances do not pile listeners on it', async () => {
+    const out = collector();
+    const before = out.stream.listenerCount('error');
+    for (let i = 0; i < 20; i++) {
+      const instance = createLogwire({ console: out.stream, workers: false });
+      instance.getLogger('app').info(`instance ${i}`);
+      await instance.close();
+    }
+    expect(out.stream.listenerCount('error')).toBe(before);
+    expect(out.text().split('\n')).toHaveLength(21);
   });
 
   it('rejects a malformed option with a clear error', () => {

@@ -10,6 +10,7 @@ export interface ConsoleStream {
   write(chunk: string): boolean;
   once(event: 'drain', listener: () => void): unknown;
   on(event: 'error', listener: (error: unknown) => void): unknown;
+  off?(event: 'error', listener: (error: unknown) => void): unknown;
   isTTY?: boolean;
 }
 
@@ -128,17 +129,19 @@ export class ConsoleSink {
   #dropped = 0;
   #broken = false;
   #closed = false;
+  readonly #streamFailed: (error: unknown) => void;
 
   constructor(settings: ResolvedConsole, onError: (error: unknown) => void) {
     this.#settings = settings;
     this.#onError = onError;
-    settings.stream.on('error', (error) => {
+    this.#streamFailed = (error) => {
       if (this.#broken) return;
       this.#broken = true;
       this.#lines = [];
       this.#bytes = 0;
       onError(new LogwireError(LogwireErrorCode.Write, 'console output stopped: the stream failed', { cause: error }));
-    });
+    };
+    settings.stream.on('error', this.#streamFailed);
     if (!exitHooked) {
       exitHooked = true;
       process.once('exit', () => {
@@ -209,6 +212,7 @@ export class ConsoleSink {
       this.#settings.stream.once('drain', () => {
         this.#waiting = false;
         this.flush();
+        if (this.#closed && !this.#waiting) this.#release();
       });
     }
   }
@@ -217,7 +221,13 @@ export class ConsoleSink {
   close(): void {
     this.flush();
     this.#closed = true;
-    if (!this.#waiting) live.delete(this);
+    if (!this.#waiting) this.#release();
+  }
+
+  /** Once closed and written out: lets go of the stream (many instances must not pile listeners on stdout). */
+  #release(): void {
+    live.delete(this);
+    this.#settings.stream.off?.('error', this.#streamFailed);
   }
 
   #line(entry: LogEntry): string {

@@ -23,7 +23,7 @@ export function escapeControls(text: string): string {
  * `\u` escapes: the same JSON value, safe to show on a terminal. C0 controls are already escaped
  * in any JSON text that JSON.stringify made.
  */
- 
+
 const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 export function escapeJsonControls(json: string): string {
@@ -67,16 +67,17 @@ export function prettyLine(entry: LogEntry, colour: boolean): string {
     paint('35', escapeControls(entry.logger)) +
     ' ' +
     escapeControls(message);
-  let fields: Record<string, unknown> = {};
+  // Entries, not an object: a field named `__proto__` (JSON.parse makes it an own property) is shown like any other.
+  let fields: [string, unknown][];
   if (entry.type === 'audit_log') {
     line += ' ' + paint('1', 'AUDIT') + ' ' + field('action', data['action'], paint);
-    const metadata = data['metadata'];
-    if (typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata)) fields = metadata as Record<string, unknown>;
-    for (const [key, value] of Object.entries(data)) if (!AUDIT_HEAD.has(key)) line += ' ' + field(key, value, paint);
+    const metadata = Object.hasOwn(data, 'metadata') ? data['metadata'] : undefined;
+    fields = typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) ? Object.entries(metadata) : [];
+    fields.push(...Object.entries(data).filter(([key]) => !AUDIT_HEAD.has(key)));
   } else {
-    for (const [key, value] of Object.entries(data)) if (!SYSTEM_HEAD.has(key)) fields[key] = value;
+    fields = Object.entries(data).filter(([key]) => !SYSTEM_HEAD.has(key));
   }
-  for (const [key, value] of Object.entries(fields)) line += ' ' + field(key, value, paint);
+  for (const [key, value] of fields) line += ' ' + field(key, value, paint);
   return line;
 }
 
