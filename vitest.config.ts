@@ -8,6 +8,9 @@ export default defineConfig({
     // `*.browser.test.ts` files run in Chromium under @web/test-runner, not here.
     exclude: [...configDefaults.exclude, '**/*.browser.test.ts'],
     environment: 'node',
+    // stdout is not a TTY under vitest, so every instance would print JSON lines; the console
+    // tests set the option explicitly (and unset this to test the default).
+    env: { LOGWIRE_CONSOLE: 'off' },
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

@@ -38,7 +38,7 @@ async function child(variant) {
         : () => log.info('user.login', { action: 'user.login', metadata: fields });
   } else {
     const { createLogwire } = await import('../packages/server/dist/index.js');
-    const logwire = createLogwire({ callsite: variant === 'logwire-callsite', level: 'INFO' });
+    const logwire = createLogwire({ callsite: variant === 'logwire-callsite', level: 'INFO', console: false });
     const log = logwire.getLogger('app.auth');
     call = variant === 'logwire-audit' ? () => log.audit('user.login', fields) : () => log.info('user logged in successfully', fields);
   }

@@ -55,7 +55,9 @@ let logwire;
 try {
   // A page that opens gets the newest 100 entries of each type from the stream; older ones come
   // from the files through "Load older".
-  logwire = createLogwire({ level: { '': 'DEBUG' }, persistence: { dir } });
+  // Records also print to the terminal, readable (`pretty`) even when piped; LOGWIRE_CONSOLE=off|json
+  // overrides, NO_COLOR turns the colours off.
+  logwire = createLogwire({ level: { '': 'DEBUG' }, persistence: { dir }, console: process.env.LOGWIRE_CONSOLE ? undefined : 'pretty' });
 } catch (error) {
   // E.g. another demo is writing LOGWIRE_DIR (the directory is locked), or it cannot be created.
   console.error(`Cannot write logs to ${dir}: ${error.message}`);

@@ -47,7 +47,7 @@ if (mode === 'ws-tick') {
   };
 } else {
   const { createLogwire } = await import('../../packages/server/dist/index.js');
-  const logwire = createLogwire({ callsite: false });
+  const logwire = createLogwire({ callsite: false, console: false });
   logwire.attach(http, { maxConnections: 10_000, maxConnectionsPerAddress: 10_000 });
   const log = logwire.getLogger('bench.latency');
   emit = (i) => log.info(`record ${i}`, { ts: now() });

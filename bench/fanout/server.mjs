@@ -41,7 +41,7 @@ if (mode === 'ws-batch') {
   finish = () => io.emit('log', { type: 'system_log', data: { message: END } });
 } else if (mode === 'logwire' || mode === 'legacy') {
   const { createLogwire } = await import('../../packages/server/dist/index.js');
-  const logwire = createLogwire({ callsite: false, level: 'INFO' });
+  const logwire = createLogwire({ callsite: false, level: 'INFO', console: false });
   const endpoint = logwire.attach(http, { maxConnections: 10_000, maxConnectionsPerAddress: 10_000 });
   behind = () => {
     const stats = endpoint.stats();

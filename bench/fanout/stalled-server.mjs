@@ -25,7 +25,7 @@ if (mode === 'ws-nopolicy') {
   };
 } else {
   const { createLogwire } = await import('../../packages/server/dist/index.js');
-  const logwire = createLogwire({ callsite: false });
+  const logwire = createLogwire({ callsite: false, console: false });
   logwire.attach(http);
   const log = logwire.getLogger('orchestrator.instance_manager');
   emit = (i) => log.info(makeData(i).message, { instance_id: '97847539' });

@@ -23,7 +23,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>bench</title>
 <style>html,body{margin:0;height:100%} system-log-panel{height:700px;width:1200px}</style>
 <script type="module" src="/logwire.bundle.js"></script>`;
 
-const logwire = createLogwire({ callsite: false, level: { '': 'DEBUG' } });
+const logwire = createLogwire({ callsite: false, level: { '': 'DEBUG' }, console: false });
 const http = createServer((request, response) => {
   if (request.url === '/logwire.bundle.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
   else response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);

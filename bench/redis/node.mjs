@@ -19,6 +19,7 @@ const backplane = PREFIX
 const logwire = createLogwire({
   backplane,
   callsite: false,
+  console: false,
   workers: false,
   redact: false,
   historySize: 10_000,

@@ -140,7 +140,7 @@ async function paint() {
 
 // The wired dashboard: returns the reload timings of `rounds` reloads.
 async function dashboard(browser) {
-  const logwire = createLogwire({ callsite: false, historySize: 20_000 });
+  const logwire = createLogwire({ callsite: false, historySize: 20_000, console: false });
   const { address } = await logwire.listen(0, '127.0.0.1');
   const app = await startReplayAppServer();
   const url = `ws://127.0.0.1:${address.port}/ws/logs`;

@@ -18,7 +18,7 @@ import { createLogwire, createQueryHandler } from '../../packages/server/dist/in
 // test page (which the runner serves from another port).
 async function startWithHistory(payload) {
   const dir = mkdtempSync(join(tmpdir(), 'logwire-panels-history-'));
-  const logwire = createLogwire({ callsite: true, ...(payload?.options ?? {}), persistence: { dir } });
+  const logwire = createLogwire({ callsite: true, console: false, ...(payload?.options ?? {}), persistence: { dir } });
   const token = payload?.token;
   const authenticate = token === undefined ? undefined : (request) => request.headers.authorization === `Bearer ${token}`;
   const handler = createQueryHandler({ dir, authenticate });
@@ -66,7 +66,7 @@ export function logServerPlugin() {
     name: 'logwire-server',
     async executeCommand({ command, payload }) {
       if (command === 'logwire:start') {
-        const logwire = createLogwire({ callsite: true, ...(payload?.options ?? {}) });
+        const logwire = createLogwire({ callsite: true, console: false, ...(payload?.options ?? {}) });
         const { address } = await logwire.listen(0, '127.0.0.1', payload?.endpoint);
         const id = next++;
         servers.set(id, logwire);

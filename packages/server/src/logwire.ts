@@ -11,6 +11,7 @@ import { LogStore, type PersistenceOptions, type StoreEvents } from './persisten
 import { DEFAULT_WORKER_CHANNEL, receiveFromWorkers, WorkerForwarder } from './worker/bridge.js';
 import { LogwireError, LogwireErrorCode } from './errors.js';
 import type { BackplaneLink, LogwireBackplane } from './hub/backplane.js';
+import { type ConsoleOption, ConsoleSink, resolveConsole } from './console/console-sink.js';
 
 /** Options of {@link createLogwire}. */
 export interface LogwireOptions extends LogHubOptions {
@@ -71,6 +72,14 @@ export interface LogwireOptions extends LogHubOptions {
    * files but the replay history comes from the backplane.
    */
   backplane?: LogwireBackplane;
+  /**
+   * Terminal output of every record this instance logs or receives from worker threads:
+   * `'pretty'`, `'json'` (one record per line: the wire's `data`, with `"type":"audit_log"` first
+   * for audit records), `false`, a Writable (json), or `{ stream, format, colour, maxBufferBytes }`.
+   * Never blocks a log call; see docs/server.md. Ignored when forwarding to the main thread.
+   * @default process.env.LOGWIRE_CONSOLE, else 'pretty' when stdout is a TTY, else 'json'
+   */
+  console?: ConsoleOption;
 }
 
 /**
@@ -96,6 +105,8 @@ export class Logwire {
   readonly #stopWorkers: (() => void) | undefined;
   readonly #backplane: BackplaneLink | undefined;
   readonly #onError: (error: unknown) => void;
+  /** The terminal output (see the `console` option), or `undefined` when it is off. */
+  readonly console: ConsoleSink | undefined;
   /** Settles once the backplane (if any) reads the stream; immediately without one. Never rejects. */
   readonly ready: Promise<void>;
 
@@ -130,6 +141,9 @@ export class Logwire {
       defaultCategory: options.defaultCategory ?? 'system',
       maxRecordBytes: options.maxRecordBytes,
     };
+    // A forwarding instance's records are printed by the main thread's sink, whole lines only.
+    const consoleSettings = forwarder === undefined ? resolveConsole(options.console, process.env, onError) : undefined;
+    this.console = consoleSettings === undefined ? undefined : new ConsoleSink(consoleSettings, onError);
     const sink = forwarder === undefined ? (entry: LogEntry) => this.#publish(entry) : (entry: LogEntry) => forwarder.push(entry);
     this.#tree = new LoggerTree(settings, sink, onError);
     this.#auditLogger = this.#tree.get('audit');
@@ -145,6 +159,7 @@ export class Logwire {
 
   #publish(entry: LogEntry): void {
     if (entry.type === 'audit_log') this.#auditLogged++;
+    this.console?.push(entry);
     this.hub.publish(entry);
   }
 
@@ -236,6 +251,7 @@ export class Logwire {
     if (defaultInstance === this) defaultInstance = undefined;
     this.#stopWorkers?.();
     this.#forwarder?.close();
+    this.console?.close();
     this.hub.flush();
     await Promise.all([...this.#endpoints].map((endpoint) => endpoint.close()));
     this.#endpoints.clear();

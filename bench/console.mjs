@@ -1,0 +1,82 @@
+// Console output cost, ns per log call as the caller pays it plus CPU per call (the end-of-turn
+// writes included): logwire with console json to /dev/null vs console off vs pino to /dev/null,
+// for a system line with three extra fields. Each variant runs in a fresh process per round.
+//
+//   node bench/console.mjs [rounds=3]         (needs `npm run build` first)
+import { createWriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { fmt, fmtRange, machine, runChild, summary, table } from './lib.mjs';
+
+const VARIANTS = ['pino', 'logwire-off', 'logwire-json', 'logwire-pretty'];
+const N = 100_000;
+const WARMUP = 20_000;
+const CHUNK = 100;
+
+async function child(variant) {
+  const fields = { requestId: 'req-7f3a9c', userId: 42, route: '/api/login' };
+  let call;
+  if (variant === 'pino') {
+    const { default: pino } = await import('pino');
+    const log = pino(pino.destination({ dest: '/dev/null', sync: false })).child({ name: 'app.auth' });
+    call = () => log.info(fields, 'user logged in successfully');
+  } else {
+    const { createLogwire } = await import('../packages/server/dist/index.js');
+    const stream = createWriteStream('/dev/null');
+    const console = variant === 'logwire-off' ? false : { stream, format: variant === 'logwire-json' ? 'json' : 'pretty', colour: true };
+    const logwire = createLogwire({ callsite: false, level: 'INFO', console, workers: false });
+    const log = logwire.getLogger('app.auth');
+    call = () => log.info('user logged in successfully', fields);
+  }
+  const runChunk = () => {
+    for (let i = 0; i < CHUNK; i++) call();
+  };
+  let spent = 0n;
+  // Chunks with the event loop turning between them, so the end-of-turn writes happen (and cost CPU).
+  const loop = (count) =>
+    new Promise((resolve) => {
+      let done = 0;
+      const step = () => {
+        const start = process.hrtime.bigint();
+        runChunk();
+        spent += process.hrtime.bigint() - start;
+        done += CHUNK;
+        if (done >= count) resolve();
+        else setImmediate(step);
+      };
+      step();
+    });
+  await loop(WARMUP);
+  spent = 0n;
+  const cpu0 = process.cpuUsage();
+  await loop(N);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(JSON.stringify({ variant, syncNs: Number(spent) / N, cpuNs: ((cpu.user + cpu.system) * 1000) / N }) + '\n');
+}
+
+export async function measureConsole(rounds = 3) {
+  const script = fileURLToPath(import.meta.url);
+  const results = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const variant of VARIANTS) results[variant].push(await runChild(script, ['--child', variant], { timeoutMs: 60_000 }));
+  }
+  return VARIANTS.map((variant) => ({
+    variant,
+    ns: summary(results[variant].map((r) => r.syncNs)),
+    cpu: summary(results[variant].map((r) => r.cpuNs)),
+  }));
+}
+
+if (process.argv[2] === '--child') {
+  await child(process.argv[3]);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
+  const rounds = Number(process.argv[2] ?? 3);
+  console.log(machine());
+  console.log(`### Console output (ns per call, median of ${rounds} rounds; CPU includes the writes)\n`);
+  console.log(
+    table(
+      ['variant', 'sync ns/call', 'min–max', 'CPU ns/call'],
+      (await measureConsole(rounds)).map(({ variant, ns, cpu }) => [variant, fmt(ns.median), fmtRange(ns), fmt(cpu.median)]),
+    ),
+  );
+}
