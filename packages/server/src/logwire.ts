@@ -11,6 +11,15 @@ import { LogStore, type PersistenceOptions, type StoreEvents } from './persisten
 import { DEFAULT_WORKER_CHANNEL, receiveFromWorkers, WorkerForwarder } from './worker/bridge.js';
 import { LogwireError, LogwireErrorCode } from './errors.js';
 import type { BackplaneLink, LogwireBackplane } from './hub/backplane.js';
+import { type RequestContext, requestContext } from './context/request-context.js';
+import {
+  createHttpMiddleware,
+  type HttpMiddleware,
+  type RequestLoggerOptions,
+  type RequestSink,
+  RequestTracker,
+} from './http/request-logger.js';
+import { createFastifyPlugin, type FastifyRequestLogger } from './http/fastify.js';
 
 /** Options of {@link createLogwire}. */
 export interface LogwireOptions extends LogHubOptions {
@@ -229,6 +238,25 @@ export class Logwire {
     this.#endpoints.add(endpoint);
     const address = await endpoint.listen(port, host);
     return { endpoint, address };
+  }
+
+  /** The request context: fields every record logged inside `context.run(fields, fn)` carries. See docs/guides/request-logging.md. */
+  readonly context: RequestContext = requestContext;
+  #fastify: FastifyRequestLogger | undefined;
+
+  /** A request-logging middleware for node:http, Express and Connect: one record per request on logger `http`. */
+  http(options?: RequestLoggerOptions): HttpMiddleware {
+    return createHttpMiddleware(new RequestTracker(this.#requestSink(), options));
+  }
+
+  /** The Fastify request-logging plugin: `app.register(logwire.fastify, options)`. */
+  get fastify(): FastifyRequestLogger {
+    this.#fastify ??= createFastifyPlugin(this.#requestSink());
+    return this.#fastify;
+  }
+
+  #requestSink(): RequestSink {
+    return { logger: this.getLogger('http'), ingest: (record) => this.ingest(record), onError: this.#onError };
   }
 
   /** Flushes pending messages and closes every endpoint. */

@@ -1,6 +1,7 @@
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { Redactor } from '../redact/redactor.js';
+import { withContext } from '../context/request-context.js';
 import { type CallBoundary, type Callsite, captureCallsite, UNKNOWN_CALLSITE } from './callsite.js';
 import { hasAuditSegment, isAudit, isAuditRecord } from './classify.js';
 import { type Fields, type LogEntry, formatAuditData, formatSystemData, messageText } from './format.js';
@@ -354,6 +355,7 @@ export class LoggerTree {
       this.writeAudit(level, logger, message, action, metadata, time);
       return;
     }
+    fields = withContext(fields);
     let callsite = UNKNOWN_CALLSITE;
     if (typeof site === 'function') {
       if (this.settings.callsite) callsite = captureCallsite(site);
@@ -370,7 +372,8 @@ export class LoggerTree {
 
   /** Formats and hands on one audit record. */
   writeAudit(level: LevelName, logger: string, message: string, action: string, metadata: Fields | undefined, time: number): void {
-    const data = formatAuditData(time, level, logger, message, action, metadata, this.settings.redactor, this.#maxRecordBytes);
+    const details = withContext(metadata);
+    const data = formatAuditData(time, level, logger, message, action, details, this.settings.redactor, this.#maxRecordBytes);
     this.sink({ type: 'audit_log', time, level: Level[level], logger, data });
   }
 
