@@ -57,9 +57,36 @@ describe('logwire.http() on node:http', () => {
       trace_id: null,
       query: { token: '[REDACTED]', page: '2' },
     });
+    const keys = Object.keys(record!);
+    expect(keys.slice(keys.indexOf('line') + 1)).toEqual([
+      'category',
+      'method',
+      'path',
+      'route',
+      'status_code',
+      'response_time_ms',
+      'bytes_sent',
+      'client_ip',
+      'user_agent',
+      'referrer',
+      'user_id',
+      'request_id',
+      'trace_id',
+      'query',
+    ]);
     expect(record!['response_time_ms']).toBeTypeOf('number');
     expect(record!['error']).toBeUndefined();
     expect(JSON.stringify(record)).not.toContain('s3cr3t');
+  });
+
+  it('takes trace_id from the context the request arrives in', async () => {
+    const { lw, records } = setup();
+    const log = lw.http();
+    const server = createServer((req, res) => lw.context.run({ trace_id: 'trace-1' }, () => log(req, res, () => res.end())));
+    const base = await serve(server);
+    await send(base);
+    const [record] = await records.wait(1);
+    expect(record).toMatchObject({ trace_id: 'trace-1' });
   });
 
   it('logs the path without the query string unless `query` is set', async () => {

@@ -7,7 +7,7 @@ import { mergeFields } from '../logger/logger.js';
  * `trace_id`, or any other). One store per process: every logwire instance reads the same context,
  * so a request entered by one instance's middleware is seen by loggers of another.
  */
-const store = new AsyncLocalStorage<Readonly<Fields>>();
+const store = new AsyncLocalStorage<Readonly<Fields> | undefined>();
 
 /**
  * The request context: fields bound to an asynchronous call tree (AsyncLocalStorage), so every
@@ -42,4 +42,9 @@ export const requestContext = new RequestContext();
 export function withContext(fields: Fields | undefined): Fields | undefined {
   const bound = store.getStore();
   return bound === undefined ? fields : mergeFields(bound, fields);
+}
+
+/** Runs `fn` outside any context: the request record lists its own fields, in the schema's order. */
+export function outsideContext<T>(fn: () => T): T {
+  return store.run(undefined, fn);
 }

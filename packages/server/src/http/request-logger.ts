@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { LevelName } from '@logwire/protocol';
-import { requestContext } from '../context/request-context.js';
+import { outsideContext, requestContext } from '../context/request-context.js';
 import type { Fields } from '../logger/format.js';
 import type { IngestRecord, Logger } from '../logger/logger.js';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
@@ -157,7 +157,7 @@ export class RequestTracker {
       else if (state.error !== undefined) fields['error'] = state.error;
       if (this.#options.slowMs !== undefined && elapsed >= this.#options.slowMs) fields['slow'] = true;
       const message = `${req.method ?? ''} ${path} ${aborted ? 'aborted' : String(status)}`;
-      this.#sink.ingest({ level, logger: this.#sink.logger.name, message, fields });
+      outsideContext(() => this.#sink.ingest({ level, logger: this.#sink.logger.name, message, fields }));
     } catch (error) {
       this.#sink.onError(error);
     } finally {
