@@ -12,6 +12,7 @@ import { DEFAULT_WORKER_CHANNEL, receiveFromWorkers, WorkerForwarder } from './w
 import { LogwireError, LogwireErrorCode } from './errors.js';
 import type { BackplaneLink, LogwireBackplane } from './hub/backplane.js';
 import { type RequestContext, requestContext } from './context/request-context.js';
+import { TraceIdFormat } from './context/trace.js';
 import {
   createHttpMiddleware,
   type HttpMiddleware,
@@ -80,6 +81,12 @@ export interface LogwireOptions extends LogHubOptions {
    * files but the replay history comes from the backplane.
    */
   backplane?: LogwireBackplane;
+  /**
+   * How `trace_id` is written when `@opentelemetry/api` is installed and a span is active (records
+   * then carry `trace_id` and `span_id`): `'w3c'` (32 hex digits) or `'xray'` (`1-5f84c7a1-…`).
+   * @default 'w3c'
+   */
+  traceIdFormat?: TraceIdFormat;
 }
 
 /**
@@ -138,6 +145,7 @@ export class Logwire {
       categories: options.categories === undefined ? undefined : categoryMap(options.categories),
       defaultCategory: options.defaultCategory ?? 'system',
       maxRecordBytes: options.maxRecordBytes,
+      traceIdFormat: traceIdFormat(options.traceIdFormat),
     };
     const sink = forwarder === undefined ? (entry: LogEntry) => this.#publish(entry) : (entry: LogEntry) => forwarder.push(entry);
     this.#tree = new LoggerTree(settings, sink, onError);
@@ -256,7 +264,8 @@ export class Logwire {
   }
 
   #requestSink(): RequestSink {
-    return { logger: this.getLogger('http'), ingest: (record) => this.ingest(record), onError: this.#onError };
+    const traceIdFormat = this.#tree.settings.traceIdFormat;
+    return { logger: this.getLogger('http'), ingest: (record) => this.ingest(record), onError: this.#onError, traceIdFormat };
   }
 
   /** Flushes pending messages and closes every endpoint. */
@@ -339,6 +348,11 @@ function thresholds(level: LogwireOptions['level'], onError: (error: unknown) =>
     for (const [prefix, name] of Object.entries(level)) map.set(prefix, levelOrThrow(name, `level["${prefix}"]`));
   }
   return map;
+}
+
+function traceIdFormat(format: TraceIdFormat | undefined): TraceIdFormat | undefined {
+  if (format === undefined || format === TraceIdFormat.W3c || format === TraceIdFormat.Xray) return format;
+  throw new LogwireError(LogwireErrorCode.InvalidOption, `traceIdFormat must be 'w3c' or 'xray', got ${String(format)}`);
 }
 
 function categoryMap(categories: Record<string, string>): Map<string, string> {

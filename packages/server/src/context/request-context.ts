@@ -1,6 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Fields } from '../logger/format.js';
 import { mergeFields } from '../logger/logger.js';
+import { activeTrace, type TraceIdFormat } from './trace.js';
+
+export type { TraceIdFormat } from './trace.js';
 
 /**
  * Fields every record logged inside {@link RequestContext.run} carries (`request_id`, `user_id`,
@@ -36,12 +39,15 @@ export class RequestContext {
 export const requestContext = new RequestContext();
 
 /**
- * `fields` with the current context's fields underneath (explicit fields win); `fields` itself
- * when no context is active, so a log call outside any request pays one `getStore()`.
+ * `fields` with the current context's fields underneath (explicit fields win), and under those the
+ * active OpenTelemetry span's `trace_id` and `span_id`; `fields` itself when there is neither, so
+ * a log call outside any request or span pays one `getStore()` and one active-span check.
  */
-export function withContext(fields: Fields | undefined): Fields | undefined {
+export function withContext(fields: Fields | undefined, traceIdFormat?: TraceIdFormat): Fields | undefined {
   const bound = store.getStore();
-  return bound === undefined ? fields : mergeFields(bound, fields);
+  const span = activeTrace(traceIdFormat);
+  if (span === undefined) return bound === undefined ? fields : mergeFields(bound, fields);
+  return mergeFields(bound === undefined ? span : mergeFields(span, bound), fields);
 }
 
 /** Runs `fn` outside any context: the request record lists its own fields, in the schema's order. */

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { LevelName } from '@logwire/protocol';
 import { outsideContext, requestContext } from '../context/request-context.js';
+import { activeTrace, type TraceIdFormat } from '../context/trace.js';
 import type { Fields } from '../logger/format.js';
 import type { IngestRecord, Logger } from '../logger/logger.js';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
@@ -60,6 +61,8 @@ export interface RequestSink {
   logger: Logger;
   ingest(record: IngestRecord): void;
   onError(error: unknown): void;
+  /** How a `trace_id` taken from an active OpenTelemetry span is written. */
+  traceIdFormat?: TraceIdFormat | undefined;
 }
 
 /** Starts and finishes the records of requests; shared by the node:http middleware and the Fastify plugin. */
@@ -92,7 +95,7 @@ export class RequestTracker {
     const context: Fields = { request_id: requestId };
     const userId = this.#user(req);
     if (userId !== null) context['user_id'] = userId;
-    const traceId = requestContext.get()?.['trace_id'];
+    const traceId = requestContext.get()?.['trace_id'] ?? activeTrace(this.#sink.traceIdFormat)?.trace_id;
     if (typeof traceId === 'string') context['trace_id'] = traceId;
     const state: RequestState = { start: performance.now(), requestId, context, route: undefined, error: undefined, bytes: 0, done: false };
     tracked.set(req, state);
