@@ -1,4 +1,5 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { PassThrough } from 'node:stream';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -283,5 +284,29 @@ describe('logwire.fastify in Fastify 5', () => {
       ['inside', 'fastify-1'],
       ['posted', 'post-1'],
     ]);
+  });
+
+  it('writes one record for a streamed reply the client aborts, with the bytes sent so far', async () => {
+    const { lw, records } = setup();
+    const app = Fastify();
+    await app.register(lw.fastify);
+    app.get('/stream', async (_request, reply) => {
+      const body = new PassThrough();
+      body.write('first,');
+      return reply.type('text/plain').send(body); // never ends: the client goes away
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    cleanups.push(() => app.close());
+    const address = app.server.address();
+    const req = httpRequest(`http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/stream`);
+    req.on('error', () => undefined);
+    req.end();
+    const res = await nextEvent<IncomingMessage>(req, 'response');
+    await nextEvent(res, 'data');
+    req.destroy();
+    const [record] = await records.wait(1);
+    expect(record).toMatchObject({ route: '/stream', status_code: 200, level: 'WARNING', message: 'GET /stream aborted' });
+    expect(record!['bytes_sent']).toBe(6);
+    expect(record!['error']).toMatch(/^aborted/);
   });
 });
