@@ -1,5 +1,13 @@
 export { Logwire, audit, createLogwire, defaultLogwire, getLogger, logAuditEvent, setDefaultLogwire } from './logwire.js';
 export type { LogwireOptions } from './logwire.js';
+export { RequestContext } from './context/request-context.js';
+export { TraceIdFormat } from './context/trace.js';
+export type { TraceIds } from './context/trace.js';
+export { RequestTracker } from './http/request-logger.js';
+export type { HttpMiddleware, RequestLoggerOptions, RequestSink, RequestState } from './http/request-logger.js';
+export type { FastifyHooks, FastifyRequestLogger } from './http/fastify.js';
+export { MAX_REQUEST_ID_LENGTH, requestIdFrom } from './http/request-id.js';
+export { clientIp } from './http/client-ip.js';
 export { Logger, auditLog } from './logger/logger.js';
 export type { AuditOptions, IngestRecord } from './logger/logger.js';
 export { AuditAction } from './logger/audit-actions.js';

@@ -12,6 +12,16 @@ import { DEFAULT_WORKER_CHANNEL, receiveFromWorkers, WorkerForwarder } from './w
 import { LogwireError, LogwireErrorCode } from './errors.js';
 import type { BackplaneLink, LogwireBackplane } from './hub/backplane.js';
 import { type ConsoleOption, ConsoleSink, resolveConsole } from './console/console-sink.js';
+import { type RequestContext, requestContext } from './context/request-context.js';
+import { TraceIdFormat } from './context/trace.js';
+import {
+  createHttpMiddleware,
+  type HttpMiddleware,
+  type RequestLoggerOptions,
+  type RequestSink,
+  RequestTracker,
+} from './http/request-logger.js';
+import { createFastifyPlugin, type FastifyRequestLogger } from './http/fastify.js';
 
 /** Options of {@link createLogwire}. */
 export interface LogwireOptions extends LogHubOptions {
@@ -80,6 +90,12 @@ export interface LogwireOptions extends LogHubOptions {
    * @default process.env.LOGWIRE_CONSOLE, else 'pretty' when stdout is a TTY, else 'json'
    */
   console?: ConsoleOption;
+  /**
+   * How `trace_id` is written when `@opentelemetry/api` is installed and a span is active (records
+   * then carry `trace_id` and `span_id`): `'w3c'` (32 hex digits) or `'xray'` (`1-5f84c7a1-…`).
+   * @default 'w3c'
+   */
+  traceIdFormat?: TraceIdFormat;
 }
 
 /**
@@ -140,6 +156,7 @@ export class Logwire {
       categories: options.categories === undefined ? undefined : categoryMap(options.categories),
       defaultCategory: options.defaultCategory ?? 'system',
       maxRecordBytes: options.maxRecordBytes,
+      traceIdFormat: traceIdFormat(options.traceIdFormat),
     };
     // A forwarding instance's records are printed by the main thread's sink, whole lines only.
     const consoleSettings = forwarder === undefined ? resolveConsole(options.console, process.env, onError) : undefined;
@@ -246,6 +263,26 @@ export class Logwire {
     return { endpoint, address };
   }
 
+  /** The request context: fields every record logged inside `context.run(fields, fn)` carries. See docs/guides/request-logging.md. */
+  readonly context: RequestContext = requestContext;
+  #fastify: FastifyRequestLogger | undefined;
+
+  /** A request-logging middleware for node:http, Express and Connect: one record per request on logger `http`. */
+  http(options?: RequestLoggerOptions): HttpMiddleware {
+    return createHttpMiddleware(new RequestTracker(this.#requestSink(), options));
+  }
+
+  /** The Fastify request-logging plugin: `app.register(logwire.fastify, options)`. */
+  get fastify(): FastifyRequestLogger {
+    this.#fastify ??= createFastifyPlugin(this.#requestSink());
+    return this.#fastify;
+  }
+
+  #requestSink(): RequestSink {
+    const traceIdFormat = this.#tree.settings.traceIdFormat;
+    return { logger: this.getLogger('http'), ingest: (record) => this.ingest(record), onError: this.#onError, traceIdFormat };
+  }
+
   /** Flushes pending messages and closes every endpoint. */
   async close(): Promise<void> {
     if (defaultInstance === this) defaultInstance = undefined;
@@ -327,6 +364,11 @@ function thresholds(level: LogwireOptions['level'], onError: (error: unknown) =>
     for (const [prefix, name] of Object.entries(level)) map.set(prefix, levelOrThrow(name, `level["${prefix}"]`));
   }
   return map;
+}
+
+function traceIdFormat(format: TraceIdFormat | undefined): TraceIdFormat | undefined {
+  if (format === undefined || format === TraceIdFormat.W3c || format === TraceIdFormat.Xray) return format;
+  throw new LogwireError(LogwireErrorCode.InvalidOption, `traceIdFormat must be 'w3c' or 'xray', got ${String(format)}`);
 }
 
 function categoryMap(categories: Record<string, string>): Map<string, string> {

@@ -1,6 +1,7 @@
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { Redactor } from '../redact/redactor.js';
+import { type TraceIdFormat, withContext } from '../context/request-context.js';
 import { type CallBoundary, type Callsite, captureCallsite, UNKNOWN_CALLSITE } from './callsite.js';
 import { hasAuditSegment, isAudit, isAuditRecord } from './classify.js';
 import { type Fields, type LogEntry, formatAuditData, formatSystemData, messageText } from './format.js';
@@ -56,6 +57,8 @@ export interface LoggerSettings {
    * marked (record-size.ts). `undefined` means the default, 64 KiB.
    */
   maxRecordBytes?: number | undefined;
+  /** How `trace_id` from an active OpenTelemetry span is written. @default 'w3c' */
+  traceIdFormat?: TraceIdFormat | undefined;
 }
 
 /** A record from another source (pino, winston, a worker), already split into its parts. */
@@ -354,6 +357,7 @@ export class LoggerTree {
       this.writeAudit(level, logger, message, action, metadata, time);
       return;
     }
+    fields = withContext(fields, this.settings.traceIdFormat);
     let callsite = UNKNOWN_CALLSITE;
     if (typeof site === 'function') {
       if (this.settings.callsite) callsite = captureCallsite(site);
@@ -370,7 +374,8 @@ export class LoggerTree {
 
   /** Formats and hands on one audit record. */
   writeAudit(level: LevelName, logger: string, message: string, action: string, metadata: Fields | undefined, time: number): void {
-    const data = formatAuditData(time, level, logger, message, action, metadata, this.settings.redactor, this.#maxRecordBytes);
+    const details = withContext(metadata, this.settings.traceIdFormat);
+    const data = formatAuditData(time, level, logger, message, action, details, this.settings.redactor, this.#maxRecordBytes);
     this.sink({ type: 'audit_log', time, level: Level[level], logger, data });
   }
 

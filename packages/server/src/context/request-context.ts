@@ -1,0 +1,56 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Fields } from '../logger/format.js';
+import { mergeFields } from '../logger/logger.js';
+import { activeTrace, type TraceIdFormat } from './trace.js';
+
+export type { TraceIdFormat } from './trace.js';
+
+/**
+ * Fields every record logged inside {@link RequestContext.run} carries (`request_id`, `user_id`,
+ * `trace_id`, or any other). One store per process: every logwire instance reads the same context,
+ * so a request entered by one instance's middleware is seen by loggers of another.
+ */
+const store = new AsyncLocalStorage<Readonly<Fields> | undefined>();
+
+/**
+ * The request context: fields bound to an asynchronous call tree (AsyncLocalStorage), so every
+ * system record logged inside carries them as top-level fields, and every audit record inside
+ * its `metadata`. Explicit fields of a log call win over the context's.
+ */
+export class RequestContext {
+  /**
+   * Runs `fn` with `fields` added to the current context (a nested `run` keeps the outer fields
+   * it does not override) and returns what `fn` returns. The context follows `await`, timers,
+   * promises and callbacks started inside `fn`.
+   */
+  run<T>(fields: Fields, fn: () => T): T {
+    const outer = store.getStore();
+    const inner = Object.freeze(mergeFields(outer ?? {}, fields));
+    return store.run(inner, fn);
+  }
+
+  /** The fields of the current context, or `undefined` outside any {@link RequestContext.run}. */
+  get(): Readonly<Fields> | undefined {
+    return store.getStore();
+  }
+}
+
+/** The process-wide request context behind `logwire.context`. */
+export const requestContext = new RequestContext();
+
+/**
+ * `fields` with the current context's fields underneath (explicit fields win), and under those the
+ * active OpenTelemetry span's `trace_id` and `span_id`; `fields` itself when there is neither, so
+ * a log call outside any request or span pays one `getStore()` and one active-span check.
+ */
+export function withContext(fields: Fields | undefined, traceIdFormat?: TraceIdFormat): Fields | undefined {
+  const bound = store.getStore();
+  const span = activeTrace(traceIdFormat);
+  if (span === undefined) return bound === undefined ? fields : mergeFields(bound, fields);
+  return mergeFields(bound === undefined ? span : mergeFields(span, bound), fields);
+}
+
+/** Runs `fn` outside any context: the request record lists its own fields, in the schema's order. */
+export function outsideContext<T>(fn: () => T): T {
+  return store.run(undefined, fn);
+}

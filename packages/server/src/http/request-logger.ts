@@ -1,0 +1,263 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { LevelName } from '@logwire/protocol';
+import { outsideContext, requestContext } from '../context/request-context.js';
+import { activeTrace, type TraceIdFormat } from '../context/trace.js';
+import type { Fields } from '../logger/format.js';
+import type { IngestRecord, Logger } from '../logger/logger.js';
+import { LogwireError, LogwireErrorCode } from '../errors.js';
+import { clientIp } from './client-ip.js';
+import { requestIdFrom } from './request-id.js';
+
+/** Options of `logwire.http()` and of the `logwire.fastify` plugin. */
+export interface RequestLoggerOptions {
+  /**
+   * Take `client_ip` from `Forwarded` / `X-Forwarded-For` (the client-most address). Only set it
+   * behind a proxy that overwrites these headers: anyone else can forge them. @default false
+   */
+  trustProxy?: boolean | undefined;
+  /** The user of a request (`user_id`), e.g. `(req) => req.user?.id`. Asked on entry and again when the request ends. */
+  user?: ((req: IncomingMessage) => string | number | null | undefined) | undefined;
+  /** The record's level. @default 5xx ERROR, 4xx WARNING, else INFO (an aborted request at least WARNING) */
+  level?: ((status: number, req: IncomingMessage) => LevelName) | undefined;
+  /** Requests not logged: exact paths (without query, e.g. `['/health', '/ws/logs']`) or a predicate. */
+  ignore?: readonly string[] | ((req: IncomingMessage) => boolean) | undefined;
+  /** Requests taking at least this many milliseconds get `slow: true`. @default undefined (never) */
+  slowMs?: number | undefined;
+  /** Log the query string as a `query` object (its values pass through redaction like any field). @default false */
+  query?: boolean | undefined;
+}
+
+/** `logwire.http()`: a middleware for node:http, Express and Connect. */
+export interface HttpMiddleware {
+  /** Tracks the request and runs `next` (if given) inside its request context. */
+  (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
+  /** A request listener for `http.createServer(...)` that runs `handler` inside the request's context. */
+  wrap(handler: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void;
+  /** An Express error handler (`app.use(log.errorHandler)` after the routes) that puts the error on the request's record. */
+  errorHandler: (error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+}
+
+/** Query parameters kept at most in `query`: a hostile query string cannot make the record big. */
+const MAX_QUERY_PARAMS = 64;
+
+/** Requests already tracked (by any instance): a request is logged once, whichever middleware sees it first. */
+const tracked = new WeakMap<IncomingMessage, RequestState>();
+
+/** What is known about one request while it runs. */
+export interface RequestState {
+  readonly start: number;
+  readonly requestId: string;
+  /** The fields of the request context the middleware entered. */
+  readonly context: Fields;
+  route: string | undefined;
+  error: unknown;
+  bytes: number;
+  done: boolean;
+}
+
+/** The pieces of a logwire instance a request logger needs. */
+export interface RequestSink {
+  logger: Logger;
+  ingest(record: IngestRecord): void;
+  onError(error: unknown): void;
+  /** How a `trace_id` taken from an active OpenTelemetry span is written. */
+  traceIdFormat?: TraceIdFormat | undefined;
+}
+
+/** Starts and finishes the records of requests; shared by the node:http middleware and the Fastify plugin. */
+export class RequestTracker {
+  readonly #sink: RequestSink;
+  readonly #options: RequestLoggerOptions;
+  readonly #ignorePaths: ReadonlySet<string> | undefined;
+
+  constructor(sink: RequestSink, options: RequestLoggerOptions = {}) {
+    const slow = options.slowMs;
+    if (slow !== undefined && (typeof slow !== 'number' || !(slow >= 0)))
+      throw new LogwireError(LogwireErrorCode.InvalidOption, `slowMs must be a number of at least 0, got ${String(slow)}`);
+    this.#sink = sink;
+    this.#options = options;
+    this.#ignorePaths = Array.isArray(options.ignore) ? new Set(options.ignore as readonly string[]) : undefined;
+  }
+
+  /** The state of a request already tracked. */
+  stateOf(req: IncomingMessage): RequestState | undefined {
+    return tracked.get(req);
+  }
+
+  /**
+   * Starts tracking `req` (records it when `res` finishes or closes) and echoes its request id.
+   * `undefined` when the request is ignored or already tracked (then nothing is added).
+   */
+  start(req: IncomingMessage, res: ServerResponse): RequestState | undefined {
+    if (tracked.has(req) || this.#ignored(req)) return undefined;
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    const context: Fields = { request_id: requestId };
+    const userId = this.#user(req);
+    if (userId !== null) context['user_id'] = userId;
+    const traceId = requestContext.get()?.['trace_id'] ?? activeTrace(this.#sink.traceIdFormat)?.trace_id;
+    if (typeof traceId === 'string') context['trace_id'] = traceId;
+    const state: RequestState = { start: performance.now(), requestId, context, route: undefined, error: undefined, bytes: 0, done: false };
+    tracked.set(req, state);
+    if (!res.headersSent) res.setHeader('X-Request-Id', requestId);
+    countBytes(res, state);
+    res.once('finish', () => this.#finish(req, res, state, false));
+    res.once('close', () => this.#finish(req, res, state, !res.writableFinished));
+    return state;
+  }
+
+  #ignored(req: IncomingMessage): boolean {
+    const ignore = this.#options.ignore;
+    if (ignore === undefined) return false;
+    if (this.#ignorePaths !== undefined) return this.#ignorePaths.has(pathOf(req));
+    try {
+      return Boolean((ignore as (req: IncomingMessage) => boolean)(req));
+    } catch (error) {
+      this.#sink.onError(error);
+      return false;
+    }
+  }
+
+  #user(req: IncomingMessage): string | number | null {
+    const user = this.#options.user;
+    if (user === undefined) return null;
+    try {
+      const id = user(req);
+      return typeof id === 'string' || typeof id === 'number' ? id : null;
+    } catch (error) {
+      this.#sink.onError(error);
+      return null;
+    }
+  }
+
+  #finish(req: IncomingMessage, res: ServerResponse, state: RequestState, aborted: boolean): void {
+    if (state.done) return;
+    state.done = true;
+    try {
+      const status = res.statusCode;
+      const level = this.#level(status, req, aborted);
+      if (!this.#sink.logger.isEnabled(level)) return;
+      const elapsed = Math.round((performance.now() - state.start) * 1000) / 1000;
+      const path = pathOf(req);
+      const fields: Fields = {
+        category: 'http',
+        method: req.method ?? '',
+        path,
+        route: routeOf(req) ?? state.route ?? null,
+        status_code: aborted && !res.headersSent ? null : status,
+        response_time_ms: elapsed,
+        bytes_sent: state.bytes,
+        client_ip: clientIp(req, this.#options.trustProxy === true),
+        user_agent: header(req, 'user-agent'),
+        referrer: header(req, 'referer'),
+        user_id: this.#user(req) ?? state.context['user_id'] ?? null,
+        request_id: state.requestId,
+        trace_id: state.context['trace_id'] ?? null,
+      };
+      if (this.#sink.logger.category !== undefined) delete fields['category'];
+      if (this.#options.query === true) fields['query'] = queryOf(req);
+      if (aborted) fields['error'] = 'aborted: the connection closed before the response finished';
+      else if (state.error !== undefined) fields['error'] = state.error;
+      if (this.#options.slowMs !== undefined && elapsed >= this.#options.slowMs) fields['slow'] = true;
+      const message = `${req.method ?? ''} ${path} ${aborted ? 'aborted' : String(status)}`;
+      outsideContext(() => this.#sink.ingest({ level, logger: this.#sink.logger.name, message, fields }));
+    } catch (error) {
+      this.#sink.onError(error);
+    } finally {
+      tracked.delete(req);
+    }
+  }
+
+  #level(status: number, req: IncomingMessage, aborted: boolean): LevelName {
+    const custom = this.#options.level;
+    if (custom !== undefined) {
+      try {
+        return custom(status, req);
+      } catch (error) {
+        this.#sink.onError(error);
+      }
+    }
+    if (status >= 500) return 'ERROR';
+    return status >= 400 || aborted ? 'WARNING' : 'INFO';
+  }
+}
+
+/** The middleware of `logwire.http(options)`. */
+export function createHttpMiddleware(tracker: RequestTracker): HttpMiddleware {
+  const middleware = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void => {
+    const state = tracker.start(req, res);
+    if (next === undefined) return;
+    if (state === undefined) {
+      next();
+      return;
+    }
+    try {
+      requestContext.run(state.context, next);
+    } catch (error) {
+      state.error = error;
+      throw error;
+    }
+  };
+  const wrap: HttpMiddleware['wrap'] = (handler) => (req, res) => middleware(req, res, () => handler(req, res));
+  const errorHandler: HttpMiddleware['errorHandler'] = (error, req, _res, next) => {
+    const state = tracker.stateOf(req);
+    if (state !== undefined) state.error = error;
+    next(error);
+  };
+  return Object.assign(middleware, { wrap, errorHandler });
+}
+
+/** Counts the body bytes handed to `res.write` and `res.end` (streamed responses included). */
+function countBytes(res: ServerResponse, state: RequestState): void {
+  const write = res.write.bind(res);
+  const end = res.end.bind(res);
+  res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]): boolean {
+    state.bytes += byteLength(chunk, rest[0]);
+    return Reflect.apply(write, this, [chunk, ...rest]) as boolean;
+  } as ServerResponse['write'];
+  res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]): ServerResponse {
+    if (!this.writableEnded) state.bytes += byteLength(chunk, rest[0]);
+    return Reflect.apply(end, this, [chunk, ...rest]) as ServerResponse;
+  } as ServerResponse['end'];
+}
+
+function byteLength(chunk: unknown, encoding: unknown): number {
+  if (typeof chunk === 'string') return Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+  if (chunk instanceof Uint8Array) return chunk.byteLength;
+  return 0;
+}
+
+/** The request's full URL as received (Express keeps it in `originalUrl` when routers strip prefixes). */
+function urlOf(req: IncomingMessage): string {
+  const original = (req as { originalUrl?: unknown }).originalUrl;
+  return typeof original === 'string' ? original : (req.url ?? '');
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = urlOf(req);
+  const question = url.indexOf('?');
+  return question === -1 ? url : url.slice(0, question);
+}
+
+function queryOf(req: IncomingMessage): Fields {
+  const url = urlOf(req);
+  const question = url.indexOf('?');
+  if (question === -1) return {};
+  const entries: [string, string][] = [];
+  for (const entry of new URLSearchParams(url.slice(question + 1))) {
+    if (entries.length === MAX_QUERY_PARAMS) break;
+    entries.push(entry);
+  }
+  return Object.fromEntries(entries);
+}
+
+/** The route pattern Express matched (`/users/:id`), when there is one. */
+function routeOf(req: IncomingMessage): string | undefined {
+  const route = (req as { route?: { path?: unknown } }).route;
+  return typeof route?.path === 'string' ? route.path : undefined;
+}
+
+function header(req: IncomingMessage, name: string): string | null {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : null;
+}
