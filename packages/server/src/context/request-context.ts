@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Fields } from '../logger/format.js';
-import { mergeFields } from '../logger/logger.js';
+import { mergeFields } from '../logger/fields.js';
 import { activeTrace, type TraceIdFormat } from './trace.js';
 
 export type { TraceIdFormat } from './trace.js';
