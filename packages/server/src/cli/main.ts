@@ -2,7 +2,7 @@
 /**
  * `npx logwire <command>`: each command lives in its own module under src/cli and is listed here.
  */
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 /** A CLI command: gets its arguments, resolves with the exit code. */
 export type Command = { summary: string; run: (args: string[]) => Promise<number> };
@@ -23,9 +23,13 @@ function usage(): string {
   );
 }
 
-/** The version in the server package's package.json (two levels up from src/cli and from dist/cli). */
+/**
+ * The version in the server package's package.json, found by the package's own name (its `exports`
+ * list `./package.json`): works from dist/cli, from src/cli and from the repository's bundled CLI.
+ */
 function version(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  const load = createRequire(import.meta.url);
+  const manifest = load('@logwire/server/package.json') as { version?: unknown };
   return String(manifest.version);
 }
 
