@@ -70,8 +70,8 @@ export class ClientBinding implements ReactiveController {
       target.on('message', (message) => this.#listeners.message(message)),
       target.on('gap', (gap) => this.#listeners.gap(gap)),
       target.on('state', (state) => {
-        if (state === 'offline') this.#failures++;
-        else if (state === 'live' || state === 'catching-up') this.#failures = 0;
+        // Counts drops to offline; connecting keeps the count, any other state ends the run.
+        if (state !== 'connecting') this.#failures = state === 'offline' ? this.#failures + 1 : 0;
         this.#listeners.state(state);
       }),
     ];

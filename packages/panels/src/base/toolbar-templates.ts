@@ -44,8 +44,7 @@ const STATE_LABELS: Record<ConnectionState, string> = {
 
 /** The connection state pill; `unreachable` (the stream's URL) once the panel failed to reach it a few times. */
 export function renderState(state: ConnectionState, unreachable?: string): TemplateResult {
-  const label =
-    unreachable === undefined ? STATE_LABELS[state] : `Cannot reach ${unreachable}: check the URL, authentication and allowed origins`;
+  const label = unreachable ? `Cannot reach ${unreachable}: check the URL, authentication and allowed origins` : STATE_LABELS[state];
   return html`<span class="state" part="state" data-state=${state}>${label}</span>`;
 }
 
