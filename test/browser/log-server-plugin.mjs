@@ -43,7 +43,9 @@ async function startWithHistory(payload) {
     requests.push(request.url);
     handler(request, response);
   });
-  logwire.attach(server);
+  // The runner serves the test page from another port, so the page is another origin: the stream
+  // refuses other origins by default and admits them here only through the explicit '*' opt-in.
+  logwire.attach(server, { allowedOrigins: '*' });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
   return {
@@ -67,7 +69,8 @@ export function logServerPlugin() {
     async executeCommand({ command, payload }) {
       if (command === 'logwire:start') {
         const logwire = createLogwire({ callsite: true, console: false, ...(payload?.options ?? {}) });
-        const { address } = await logwire.listen(0, '127.0.0.1', payload?.endpoint);
+        // The test page is served from another port (another origin): the explicit '*' opt-in admits it.
+        const { address } = await logwire.listen(0, '127.0.0.1', { allowedOrigins: '*', ...(payload?.endpoint ?? {}) });
         const id = next++;
         servers.set(id, logwire);
         return { id, url: `ws://127.0.0.1:${address.port}/ws/logs` };

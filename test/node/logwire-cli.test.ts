@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -22,6 +23,8 @@ describe('npx logwire in the repository root', () => {
     const tail = npxLogwire('tail', '--help');
     expect(tail.status).toBe(0);
     expect(tail.stdout).toContain('Usage: logwire tail <url> [options]');
+    const manifest = JSON.parse(readFileSync(`${root}packages/server/package.json`, 'utf8')) as { version: string };
+    expect(npxLogwire('--version').stdout).toBe(`${manifest.version}\n`);
   }, 30_000);
 
   it('passes on the exit code of a command', () => {

@@ -121,7 +121,8 @@ afterEach(async () => {
 /** A real server behind a relay; `logged` collects every id the server published, in order. */
 async function startServer(options: { historySize?: number } = {}) {
   logwire = createLogwire({ callsite: false, ...options });
-  const { address } = await logwire.listen(0, '127.0.0.1');
+  // The dashboard page comes from another port (another origin): the stream admits it only with the explicit opt-in.
+  const { address } = await logwire.listen(0, '127.0.0.1', { allowedOrigins: '*' });
   relay = new Relay(address.port);
   const port = await relay.listen();
   const logged: string[] = [];

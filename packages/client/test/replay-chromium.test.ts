@@ -349,7 +349,8 @@ describe('replay buffer in Chromium: one browser, several principals', () => {
       const token = bearerToken(request);
       return token === 'admin' ? { audit: true, user: 'admin' } : token === 'viewer' ? { audit: false, user: 'viewer' } : false;
     };
-    const { address } = await logwire.listen(0, '127.0.0.1', { authenticate });
+    // The page comes from another port (another origin): the stream admits it only with the explicit opt-in.
+    const { address } = await logwire.listen(0, '127.0.0.1', { authenticate, allowedOrigins: '*' });
     url = `ws://127.0.0.1:${address.port}/ws/logs`;
   });
 

@@ -8,6 +8,7 @@ type Listener = (value: never) => void;
 
 export class FakeClient {
   state: ConnectionState = 'live';
+  readonly url = 'ws://logs.example/ws/logs';
   readonly #listeners = new Map<string, Set<Listener>>();
 
   on(event: string, callback: Listener): () => void {

@@ -389,6 +389,22 @@ describe('<system-log-panel>', () => {
     expect(part(panel, 'empty').textContent).to.equal('No logs yet');
   });
 
+  it('says it cannot reach the stream after three failed attempts, and Live again once it connects', async () => {
+    const { panel, client } = await mount();
+    const label = async (...states: ('connecting' | 'live' | 'offline')[]): Promise<string | null> => {
+      for (const state of states) client.emit('state', state);
+      await settle(panel);
+      return part(panel, 'state').textContent;
+    };
+    expect(await label('connecting', 'offline', 'connecting', 'offline')).to.equal('Offline');
+    const cannot = 'Cannot reach ws://logs.example/ws/logs: check the URL, authentication and allowed origins';
+    expect(await label('connecting', 'offline')).to.equal(cannot);
+    expect(await label('connecting')).to.equal('Connecting…');
+    expect(await label('offline')).to.equal(cannot);
+    expect(await label('connecting', 'live')).to.equal('Live');
+    expect(await label('offline')).to.equal('Offline');
+  });
+
   it('shows local or UTC time, the connection state and inline gap markers', async () => {
     const { panel, client } = await mount((p) => p.setAttribute('time-zone', 'utc'));
     client.emit('message', {

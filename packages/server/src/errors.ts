@@ -3,6 +3,10 @@ export const LogwireErrorCode = {
   InvalidOption: 'ERR_LOGWIRE_INVALID_OPTION',
   Closed: 'ERR_LOGWIRE_CLOSED',
   Write: 'ERR_LOGWIRE_WRITE',
+  /** A warning: a stream endpoint was attached without an `authenticate` hook, so anyone who reaches it may read the logs. */
+  NoAuthenticate: 'ERR_LOGWIRE_NO_AUTHENTICATE',
+  /** An `authenticate` hook threw; the request was refused with HTTP 500. */
+  Authenticate: 'ERR_LOGWIRE_AUTHENTICATE',
 } as const;
 
 /** One of the stable error codes of `@logwire/server`. */

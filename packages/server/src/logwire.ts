@@ -246,7 +246,7 @@ export class Logwire {
   attach(server: HttpServer, options?: LogStreamEndpointOptions): LogStreamEndpoint {
     const existing = this.#attached.get(server);
     if (existing !== undefined && this.#endpoints.has(existing)) return existing;
-    const endpoint = new LogStreamEndpoint(this.hub, options).attach(server);
+    const endpoint = new LogStreamEndpoint(this.hub, this.#endpointOptions(options)).attach(server);
     this.#endpoints.add(endpoint);
     this.#attached.set(server, endpoint);
     return endpoint;
@@ -258,7 +258,7 @@ export class Logwire {
     host = '127.0.0.1',
     options?: LogStreamEndpointOptions,
   ): Promise<{ endpoint: LogStreamEndpoint; address: AddressInfo }> {
-    const endpoint = new LogStreamEndpoint(this.hub, options);
+    const endpoint = new LogStreamEndpoint(this.hub, this.#endpointOptions(options));
     this.#endpoints.add(endpoint);
     const address = await endpoint.listen(port, host);
     return { endpoint, address };
@@ -282,6 +282,19 @@ export class Logwire {
   #requestSink(): RequestSink {
     const traceIdFormat = this.#tree.settings.traceIdFormat;
     return { logger: this.getLogger('http'), ingest: (record) => this.ingest(record), onError: this.#onError, traceIdFormat };
+  }
+
+  /**
+   * Endpoint options with the instance's reporting: the endpoint's own `onError` or else the
+   * instance's, and each reported `authenticate` failure also as an ERROR record on `logwire.auth`.
+   */
+  #endpointOptions(options: LogStreamEndpointOptions | undefined): LogStreamEndpointOptions {
+    const report = options?.onError ?? this.#onError;
+    const onError = (error: LogwireError): void => {
+      report(error);
+      if (error.code === LogwireErrorCode.Authenticate) this.#tree.get('logwire.auth').error(error.message, { code: error.code });
+    };
+    return { ...options, onError };
   }
 
   /** Flushes pending messages and closes every endpoint. */

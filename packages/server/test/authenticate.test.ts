@@ -31,6 +31,6 @@ describe('runAuthenticate', () => {
     const throwing = (): never => {
       throw new Error('token store down');
     };
-    expect(await runAuthenticate(throwing, request)).toEqual({ ok: false, status: 500 });
+    expect(await runAuthenticate(throwing, request)).toMatchObject({ ok: false, status: 500, error: new Error('token store down') });
   });
 });

@@ -20,6 +20,9 @@ export interface BindingListeners {
   state(state: ConnectionState): void;
 }
 
+/** Consecutive drops to `offline` without reaching the stream after which the panel says it cannot reach it. */
+export const UNREACHABLE_AFTER = 3;
+
 /** The client a panel listens to; see the module comment. */
 export class ClientBinding implements ReactiveController {
   readonly #host: BindingHost;
@@ -29,11 +32,21 @@ export class ClientBinding implements ReactiveController {
   #ownClientSrc: string | undefined;
   #ownClientReplay: ReplayAttachment | undefined;
   #unbind: (() => void)[] = [];
+  /** Times the bound client went offline since it was last live (or bound). */
+  #failures = 0;
 
   constructor(host: BindingHost, listeners: BindingListeners) {
     this.#host = host;
     this.#listeners = listeners;
     host.addController(this);
+  }
+
+  /**
+   * The bound client's URL once it went offline {@link UNREACHABLE_AFTER} times in a row without
+   * reaching the stream (a wrong URL, refused credentials or Origin: browsers do not tell which).
+   */
+  get unreachable(): string | undefined {
+    return this.#bound?.state === 'offline' && this.#failures >= UNREACHABLE_AFTER ? this.#bound.url : undefined;
   }
 
   hostConnected(): void {
@@ -51,11 +64,16 @@ export class ClientBinding implements ReactiveController {
     this.#unbindClient();
     if (target === undefined) return;
     this.#bound = target;
+    this.#failures = 0;
     this.#listeners.state(target.state);
     this.#unbind = [
       target.on('message', (message) => this.#listeners.message(message)),
       target.on('gap', (gap) => this.#listeners.gap(gap)),
-      target.on('state', (state) => this.#listeners.state(state)),
+      target.on('state', (state) => {
+        // Counts drops to offline; connecting keeps the count, any other state ends the run.
+        if (state !== 'connecting') this.#failures = state === 'offline' ? this.#failures + 1 : 0;
+        this.#listeners.state(state);
+      }),
     ];
   }
 

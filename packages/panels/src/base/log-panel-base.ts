@@ -356,7 +356,8 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
         <header part="header">
           <h2 part="title">${this.heading}</h2>
           <span class="count" part="count" title="shown / held">${this.#store.viewLogs} / ${total}</span>
-          ${renderNewButton(this, this.bufferedCount, this.droppedWhilePaused, this.#follow.unseen)} ${renderState(this._connection)}
+          ${renderNewButton(this, this.bufferedCount, this.droppedWhilePaused, this.#follow.unseen)}
+          ${renderState(this._connection, this.#binding.unreachable)}
         </header>
         ${renderToolbar(this, this.#toolbarContext())}
         <div class="columns" part="column-header" aria-hidden="true">${titles}</div>

@@ -42,9 +42,10 @@ const STATE_LABELS: Record<ConnectionState, string> = {
   closed: 'Closed',
 };
 
-/** The connection state pill. */
-export function renderState(state: ConnectionState): TemplateResult {
-  return html`<span class="state" part="state" data-state=${state}>${STATE_LABELS[state]}</span>`;
+/** The connection state pill; `unreachable` (the stream's URL) once the panel failed to reach it a few times. */
+export function renderState(state: ConnectionState, unreachable?: string): TemplateResult {
+  const label = unreachable ? `Cannot reach ${unreachable}: check the URL, authentication and allowed origins` : STATE_LABELS[state];
+  return html`<span class="state" part="state" data-state=${state}>${label}</span>`;
 }
 
 /** The header's "N new" button: entries buffered while paused, or shown below while not following. */

@@ -2,18 +2,35 @@
 /**
  * `npx logwire <command>`: each command lives in its own module under src/cli and is listed here.
  */
+import { createRequire } from 'node:module';
 
 /** A CLI command: gets its arguments, resolves with the exit code. */
 export type Command = { summary: string; run: (args: string[]) => Promise<number> };
 
-const commands: Record<string, () => Promise<Command>> = {
-  tail: () => import('./tail.js').then((module) => module.tailCommand),
-  verify: async () => (await import('./verify.js')).command,
+/** Each command: its one-line summary (for `--help`, without loading it) and its module. */
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  tail: { summary: 'follow a log stream in the terminal', load: () => import('./tail.js').then((module) => module.tailCommand) },
+  verify: { summary: 'verify the hash-chained audit trail', load: async () => (await import('./verify.js')).command },
 };
 
 function usage(): string {
-  const lines = Object.keys(commands).map((name) => `  logwire ${name}`);
-  return `Usage: logwire <command> [options]\n\nCommands:\n${lines.join('\n') || '  (none)'}\n\nRun "logwire <command> --help" for a command's options.\n`;
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const lines = Object.entries(commands).map(([name, { summary }]) => `  logwire ${name.padEnd(width)}  ${summary}`);
+  return (
+    `Usage: logwire <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n` +
+    `Options:\n  -h, --help     this help\n  -v, --version  the version of @logwire/server\n\n` +
+    `Run "logwire <command> --help" for a command's options.\n`
+  );
+}
+
+/**
+ * The version in the server package's package.json, found by the package's own name (its `exports`
+ * list `./package.json`): works from dist/cli, from src/cli and from the repository's bundled CLI.
+ */
+function version(): string {
+  const load = createRequire(import.meta.url);
+  const manifest = load('@logwire/server/package.json') as { version?: unknown };
+  return String(manifest.version);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -22,7 +39,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return name === undefined ? 2 : 0;
   }
-  const load = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const load = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name]?.load : undefined;
   if (load === undefined) {
     process.stderr.write(`logwire: unknown command "${name}"\n\n${usage()}`);
     return 2;

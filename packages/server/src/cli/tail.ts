@@ -31,6 +31,10 @@ Options:
   --text <text>      only messages containing this text (case-insensitive)
   --json             one JSON object per line instead of text
   --color, --no-color  force colours on or off (default: on for a terminal, off with NO_COLOR)
+  --token-env <NAME>  send the token in environment variable NAME (as the logwire.bearer.<base64url>
+                     subprotocol, which the server's bearerToken() reads); never on the command line
+  --header 'Name: value'  send this HTTP header with the upgrade; repeatable
+  --cookie 'a=b'     send this cookie with the upgrade; repeatable (joined with "; ")
   -h, --help         this help
 `;
 
@@ -64,6 +68,30 @@ interface Parsed {
   filter: Filter;
   json: boolean;
   color: boolean | undefined;
+  tokenEnv: string | undefined;
+  headers: Record<string, string>;
+}
+
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
+/** Headers the WebSocket handshake sets itself: overriding them would break the upgrade. */
+const RESERVED_HEADERS = new Set(['connection', 'upgrade', 'host', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol']);
+
+/** Adds a `Name: value` header (or a cookie) to `headers`; returns an error message for a malformed one. */
+function addHeader(headers: Record<string, string>, raw: string, option: string): string | undefined {
+  const colon = raw.indexOf(':');
+  const name = option === '--cookie' ? 'cookie' : raw.slice(0, colon).trim();
+  const value = option === '--cookie' ? raw.trim() : raw.slice(colon + 1).trim();
+  if (option === '--header' && (colon === -1 || !HEADER_NAME.test(name))) return `${option} must look like 'Name: value'`;
+  // eslint-disable-next-line no-control-regex -- a header value may hold no control character (no CR/LF injection)
+  if (value === '' || value.length > 8192 || /[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) {
+    return `${option} needs a value of 1 to 8192 characters without control characters`;
+  }
+  const key = name.toLowerCase();
+  if (RESERVED_HEADERS.has(key)) return `${option} cannot set ${name}: the WebSocket handshake sets it`;
+  const previous = headers[key];
+  headers[key] = previous === undefined ? value : `${previous}${key === 'cookie' ? '; ' : ', '}${value}`;
+  return undefined;
 }
 
 function parseArgs(args: string[]): Parsed | string {
@@ -71,6 +99,8 @@ function parseArgs(args: string[]): Parsed | string {
   const filter: Filter = {};
   let json = false;
   let color: boolean | undefined;
+  let tokenEnv: string | undefined;
+  const headers: Record<string, string> = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     const value = () => {
@@ -95,7 +125,11 @@ function parseArgs(args: string[]): Parsed | string {
         if (type === undefined) return '--type must be system or audit';
         (filter.types ??= []).push(type);
       } else if (arg === '--text') filter.text = value();
-      else if (arg.startsWith('-')) return `unknown option ${arg}`;
+      else if (arg === '--token-env') tokenEnv = value();
+      else if (arg === '--header' || arg === '--cookie') {
+        const problem = addHeader(headers, value(), arg);
+        if (problem !== undefined) return problem;
+      } else if (arg.startsWith('-')) return `unknown option ${arg}`;
       else if (url === undefined) url = arg;
       else return `unexpected argument ${arg}`;
     } catch (error) {
@@ -106,7 +140,7 @@ function parseArgs(args: string[]): Parsed | string {
   // The protocol's own check: what the server and the client's fallback filter will accept.
   const checked = normalizeFilter(filter);
   if (!checked.ok) return `${checked.path === 'filter.text' ? '--text' : '--logger'}: ${checked.message}`;
-  return { url, filter, json, color };
+  return { url, filter, json, color, tokenEnv, headers };
 }
 
 const RESET = '\u001b[0m';
@@ -159,9 +193,19 @@ export async function runTail(args: string[], io: TailIo): Promise<number> {
   }
   const env = io.env ?? {};
   const colour = parsed.color ?? (io.stdout.isTTY === true && (env['NO_COLOR'] === undefined || env['NO_COLOR'] === ''));
+  let token: string | undefined;
+  if (parsed.tokenEnv !== undefined) {
+    token = env[parsed.tokenEnv];
+    if (token === undefined || token === '') {
+      io.stderr.write(`logwire tail: --token-env ${escapeForTerminal(parsed.tokenEnv)}: that environment variable is not set or empty\n`);
+      return 2;
+    }
+  }
   let client: LogStreamClient;
+  let refusal: string | undefined;
   try {
-    client = new LogStreamClient(parsed.url, { WebSocket: WebSocket as unknown as WebSocketConstructor, filter: parsed.filter });
+    const socket = withHeaders(parsed.headers);
+    client = new LogStreamClient(parsed.url, { WebSocket: socket, filter: parsed.filter, token });
   } catch (error) {
     io.stderr.write(`logwire tail: ${escapeForTerminal((error as Error).message)}\n`);
     return 2;
@@ -169,7 +213,10 @@ export async function runTail(args: string[], io: TailIo): Promise<number> {
   client.on('message', (message) => io.stdout.write(parsed.json ? `${safeJson(message)}\n` : formatText(message, colour)));
   client.on('gap', (gap) => io.stdout.write(parsed.json ? `${safeJson({ type: 'gap', data: gap })}\n` : formatGap(gap)));
   client.on('state', (state) => io.stderr.write(`logwire tail: ${state}\n`));
-  client.on('error', (error) => io.stderr.write(`logwire tail: ${escapeForTerminal(error.message)}\n`));
+  client.on('error', (error) => {
+    io.stderr.write(`logwire tail: ${escapeForTerminal(error.message)}\n`);
+    refusal = /refused the connection for good: (HTTP \d{3}|close \d+)/.exec(error.message)?.[1] ?? refusal;
+  });
   return new Promise<number>((resolve) => {
     let stopped = false;
     const stop = () => {
@@ -181,9 +228,32 @@ export async function runTail(args: string[], io: TailIo): Promise<number> {
     io.signal?.addEventListener('abort', stop, { once: true });
     client.on('state', (state) => {
       // Closed without being asked: the server refused us for good (auth, version, forbidden).
-      if (state === 'closed' && !stopped) resolve(1);
+      if (state === 'closed' && !stopped) {
+        io.stderr.write(`logwire tail: ${refusalHint(refusal)}\n`);
+        resolve(1);
+      }
     });
   });
+}
+
+/** What to tell the user when the server refused the stream for good. */
+function refusalHint(refusal: string | undefined): string {
+  if (refusal === 'HTTP 401' || refusal === 'close 4001') {
+    return `the server refused the credentials (${refusal}): check --token-env, --header and --cookie`;
+  }
+  if (refusal === 'HTTP 403') return 'the server refused this client (HTTP 403): check its allowedOrigins and --header';
+  return `the server refused the stream${refusal === undefined ? '' : ` (${refusal})`}`;
+}
+
+/** The `ws` WebSocket, sending `headers` with every upgrade (Node clients can set headers; browsers cannot). */
+function withHeaders(headers: Record<string, string>): WebSocketConstructor {
+  if (Object.keys(headers).length === 0) return WebSocket as unknown as WebSocketConstructor;
+  class HeaderWebSocket extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, { headers });
+    }
+  }
+  return HeaderWebSocket as unknown as WebSocketConstructor;
 }
 
 /** The `tail` command for the CLI dispatcher. */

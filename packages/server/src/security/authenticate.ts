@@ -28,16 +28,19 @@ export interface AuthGrant {
 export type Authenticate = (request: IncomingMessage) => AuthResult | Promise<AuthResult>;
 
 /** The outcome of running a hook: admitted with permissions, or refused with an HTTP status. */
-export type AuthOutcome = { ok: true; audit: boolean; user: unknown; principal: string | undefined } | { ok: false; status: 401 | 500 };
+export type AuthOutcome =
+  | { ok: true; audit: boolean; user: unknown; principal: string | undefined }
+  | { ok: false; status: 401 }
+  | { ok: false; status: 500; error: unknown };
 
-/** Runs `hook` (or admits everyone when there is none); a hook that throws refuses with 500. */
+/** Runs `hook` (or admits everyone when there is none); a hook that throws refuses with 500 and carries what it threw. */
 export async function runAuthenticate(hook: Authenticate | undefined, request: IncomingMessage): Promise<AuthOutcome> {
   if (hook === undefined) return { ok: true, audit: true, user: undefined, principal: undefined };
   let result: AuthResult;
   try {
     result = await hook(request);
-  } catch {
-    return { ok: false, status: 500 };
+  } catch (error) {
+    return { ok: false, status: 500, error };
   }
   if (result === true) return { ok: true, audit: true, user: undefined, principal: undefined };
   if (result === false || result === null || typeof result !== 'object') return { ok: false, status: 401 };

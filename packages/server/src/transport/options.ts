@@ -65,13 +65,24 @@ export interface LogStreamEndpointOptions {
   authenticate?: Authenticate;
   /** Checks the `auth` token of a `hello` (after the upgrade): refused → close 4001. @default not checked */
   authenticateHello?: (token: string | undefined, request: IncomingMessage) => AuthResult | Promise<AuthResult>;
-  /** Origins allowed to connect (exact, normalised), or `'same-origin'`; others get HTTP 403. @default any */
+  /**
+   * Origins whose pages may connect: a list (exact, normalised), `'same-origin'` (the `Origin`'s
+   * host:port is the request's `Host`), or `'*'` for any origin (an explicit opt-in, e.g. for a
+   * dashboard served from another port); others get HTTP 403. @default 'same-origin'
+   */
   allowedOrigins?: OriginPolicy;
-  /** Whether a request without `Origin` (a non-browser client) is allowed when `allowedOrigins` is set. @default true */
+  /** Whether a request without `Origin` (a non-browser client such as `logwire tail`) is allowed. @default true */
   allowMissingOrigin?: boolean;
+  /**
+   * Receives what the endpoint reports: `ERR_LOGWIRE_NO_AUTHENTICATE` once when it is attached
+   * without `authenticate`, and `ERR_LOGWIRE_AUTHENTICATE` when the `authenticate` hook throws (once per
+   * distinct message, at most 100). `createLogwire`'s `attach()`/`listen()` pass the instance's `onError`.
+   * @default none
+   */
+  onError?: (error: LogwireError) => void;
 }
 
-type Hooks = 'authenticate' | 'authenticateHello' | 'allowedOrigins' | 'clientAddress';
+type Hooks = 'authenticate' | 'authenticateHello' | 'allowedOrigins' | 'clientAddress' | 'onError';
 
 /** The options with every default filled in. */
 export type ResolvedOptions = Required<Omit<LogStreamEndpointOptions, Hooks>> & Pick<LogStreamEndpointOptions, Hooks>;
@@ -95,7 +106,7 @@ const POSITIVE = [
   'lowWaterMark',
   'maxBufferedBytes',
 ] as const;
-const FUNCTIONS = ['authenticate', 'authenticateHello', 'clientAddress'] as const;
+const FUNCTIONS = ['authenticate', 'authenticateHello', 'clientAddress', 'onError'] as const;
 
 /**
  * Fills in the defaults (an option given as `undefined` takes its default) and checks every value;
@@ -129,8 +140,8 @@ export function resolveOptions(options: LogStreamEndpointOptions = {}): Resolved
   }
   const origins = resolved.allowedOrigins;
   const originList = Array.isArray(origins) && origins.every((origin) => typeof origin === 'string');
-  if (origins !== undefined && origins !== 'same-origin' && !originList) {
-    invalid(`allowedOrigins must be an array of origins or 'same-origin', got ${describe(origins)}`);
+  if (origins !== undefined && origins !== 'same-origin' && origins !== '*' && !originList) {
+    invalid(`allowedOrigins must be an array of origins, 'same-origin' or '*', got ${describe(origins)}`);
   }
   if (typeof resolved.allowMissingOrigin !== 'boolean') {
     invalid(`allowMissingOrigin must be a boolean, got ${describe(resolved.allowMissingOrigin)}`);

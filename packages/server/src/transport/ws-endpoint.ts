@@ -8,6 +8,7 @@ import { compileFilter, filterKey } from '../hub/filter.js';
 import type { LogHub } from '../hub/log-hub.js';
 import { type Admission, CapRefusal, ConnectionCaps } from '../security/connection-caps.js';
 import { LOGWIRE_SUBPROTOCOL, runAuthenticate } from '../security/authenticate.js';
+import { AuthReports } from '../security/auth-reports.js';
 import { originAllowed } from '../security/origin.js';
 import { TokenBucket } from '../security/rate-limit.js';
 import { broadcast, forwardHubGap } from './broadcast.js';
@@ -41,6 +42,7 @@ export class LogStreamEndpoint {
   readonly #paths: Set<string>;
   readonly #wss: WebSocketServer;
   readonly #caps: ConnectionCaps;
+  readonly #auth: AuthReports;
   readonly #detach: (() => void)[] = [];
   readonly #timers: ReturnType<typeof setInterval>[] = [];
   #ownServer: HttpServer | undefined;
@@ -56,6 +58,7 @@ export class LogStreamEndpoint {
       perPrincipal: resolved.maxConnectionsPerPrincipal,
     });
     this.#paths = new Set([resolved.path, ...resolved.aliases]);
+    this.#auth = new AuthReports(resolved.onError);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: resolved.maxPayload,
@@ -114,9 +117,11 @@ export class LogStreamEndpoint {
 
   /**
    * Serves the endpoint on an existing HTTP server (plain `http`, Express's `app.listen()` result,
-   * Fastify's `fastify.server`). Upgrades for other paths are left to other handlers.
+   * Fastify's `fastify.server`). Upgrades for other paths are left to other handlers. Without an
+   * `authenticate` hook, reports one `ERR_LOGWIRE_NO_AUTHENTICATE` warning to `onError`.
    */
   attach(server: HttpServer): this {
+    if (this.#options.authenticate === undefined) this.#auth.unauthenticated(`log stream ${[...this.#paths].join(', ')}`);
     const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
       if (this.handleUpgrade(request, socket, head)) return;
       // Nobody else will answer this upgrade: refuse it instead of leaving the socket hanging.
@@ -151,6 +156,7 @@ export class LogStreamEndpoint {
       .then((outcome) => {
         if (socket.destroyed) return;
         if (!outcome.ok) {
+          if (outcome.status === 500) this.#auth.hookFailed(outcome.error);
           rejectUpgrade(socket, outcome.status, outcome.status === 401 ? 'Unauthorized' : 'Internal Server Error');
           return;
         }
