@@ -185,6 +185,7 @@ export class Logwire {
   #storeEvents(): StoreEvents {
     return {
       instanceEvents: () => this.getLogger('instance'),
+      queryError: this.#reportingAuth(this.#onError),
       auditRead: (read) =>
         read.refused === true
           ? this.#auditLogger.audit('audit_read_refused', { user: read.user === undefined ? null : read.user, filters: read.query })
@@ -289,12 +290,15 @@ export class Logwire {
    * instance's, and each reported `authenticate` failure also as an ERROR record on `logwire.auth`.
    */
   #endpointOptions(options: LogStreamEndpointOptions | undefined): LogStreamEndpointOptions {
-    const report = options?.onError ?? this.#onError;
-    const onError = (error: LogwireError): void => {
+    return { ...options, onError: this.#reportingAuth(options?.onError ?? this.#onError) };
+  }
+
+  /** `report`, plus each reported `authenticate` failure as an ERROR record on `logwire.auth`. */
+  #reportingAuth(report: (error: LogwireError) => void): (error: LogwireError) => void {
+    return (error) => {
       report(error);
       if (error.code === LogwireErrorCode.Authenticate) this.#tree.get('logwire.auth').error(error.message, { code: error.code });
     };
-    return { ...options, onError };
   }
 
   /** Flushes pending messages and closes every endpoint. */

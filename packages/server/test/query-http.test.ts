@@ -251,3 +251,51 @@ describe('GET /logs/system and /logs/audit', () => {
     }
   });
 });
+
+describe('a throwing authenticate hook on the query API', () => {
+  it('answers 500, reports each distinct message once to onError and as an ERROR record on logwire.auth', async () => {
+    const errors: unknown[] = [];
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'logwire-http-auth-'));
+    const logwire = createLogwire({ persistence: { dir: own }, onError: (error) => errors.push(error) });
+    const records: string[] = [];
+    logwire.hub.on((batch) => {
+      for (const message of batch) if (message.logger === 'logwire.auth') records.push(message.data);
+    });
+    const handler = logwire.persistence!.queryHandler({
+      authenticate: (req) => {
+        throw new Error(`token store down (${req.headers.authorization === 'Bearer b' ? 'b' : 'a'})`);
+      },
+    });
+    const app = createServer((req, res) => handler(req, res));
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const port = (app.address() as AddressInfo).port;
+    try {
+      for (const token of ['a', 'a', 'b']) {
+        const status = await new Promise<number>((resolve, reject) => {
+          const req = httpRequest(
+            { host: '127.0.0.1', port, path: '/logs/system', headers: { authorization: `Bearer ${token}` } },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          );
+          req.once('error', reject);
+          req.end();
+        });
+        expect(status).toBe(500);
+      }
+      logwire.hub.flush();
+      const reported = errors.filter((error) => (error as { code?: string }).code === 'ERR_LOGWIRE_AUTHENTICATE');
+      expect(reported.map((error) => (error as Error).message)).toEqual([
+        'authenticate hook threw: Error: token store down (a)',
+        'authenticate hook threw: Error: token store down (b)',
+      ]);
+      expect(records).toHaveLength(2);
+      expect(JSON.parse(records[0]!)).toMatchObject({ level: 'ERROR', message: 'authenticate hook threw: Error: token store down (a)' });
+    } finally {
+      await new Promise((resolve) => app.close(resolve));
+      await logwire.close();
+      fs.rmSync(own, { recursive: true, force: true });
+    }
+  });
+});

@@ -34,6 +34,8 @@ export interface StoreEvents {
   instanceEvents?: () => Logger;
   /** Default `onAuditRead` of {@link LogStore.queryHandler}: records an answered audit query. */
   auditRead?: (read: AuditRead) => void;
+  /** Default `onError` of {@link LogStore.queryHandler}: what a throwing `authenticate` hook threw. */
+  queryError?: (error: LogwireError) => void;
 }
 
 /** How `commit()` learns which audit events the caller may own, and where they become durable. */
@@ -273,7 +275,8 @@ export class LogStore {
    * for lack of audit permission as an `audit_read_refused` event (who, which filters).
    */
   queryHandler(options: Omit<QueryHandlerOptions, 'dir'> = {}): QueryHandler {
-    return createQueryHandler({ ...options, dir: this.dir, onAuditRead: options.onAuditRead ?? this.#events.auditRead });
+    const onAuditRead = options.onAuditRead ?? this.#events.auditRead;
+    return createQueryHandler({ ...options, dir: this.dir, onAuditRead, onError: options.onError ?? this.#events.queryError });
   }
 
   /** Verifies this directory's audit trail with the configured key and checkpoint mirrors; see {@link verifyAuditTrail}. */

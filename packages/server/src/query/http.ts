@@ -2,6 +2,7 @@
 // concurrency limits (429), and the answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LogwireError } from '../errors.js';
+import { AuthReports } from '../security/auth-reports.js';
 import { type Authenticate, runAuthenticate } from '../security/authenticate.js';
 import { originAllowed, type OriginPolicy } from '../security/origin.js';
 import type { LogKind, LogQuery, QueryPage } from './filter.js';
@@ -32,6 +33,11 @@ export interface QueryHandlerOptions {
    * permission (`refused: true`, `count: 0`), e.g. to audit the read itself.
    */
   onAuditRead?: ((read: AuditRead) => void) | undefined;
+  /**
+   * Told what the `authenticate` hook threw (the request got 500): each distinct message once, at
+   * most 100, as the stream endpoint reports them (code `ERR_LOGWIRE_AUTHENTICATE`).
+   */
+  onError?: ((error: LogwireError) => void) | undefined;
 }
 
 /** An audit query, answered or refused, as {@link QueryHandlerOptions.onAuditRead} sees it. */
@@ -50,6 +56,7 @@ interface Context {
   options: QueryHandlerOptions;
   limits: ResolvedLimits;
   gate: QueryGate;
+  auth: AuthReports;
 }
 
 /**
@@ -68,7 +75,8 @@ interface Context {
 export function createQueryHandler(options: QueryHandlerOptions): QueryHandler {
   const prefix = (options.prefix ?? '/logs').replace(/\/+$/, '');
   const limits = resolveLimits(options.limits);
-  const context: Context = { options, limits, gate: new QueryGate(limits.maxConcurrent, limits.maxConcurrentPerPrincipal) };
+  const gate = new QueryGate(limits.maxConcurrent, limits.maxConcurrentPerPrincipal);
+  const context: Context = { options, limits, gate, auth: new AuthReports(options.onError) };
   return (request, response, next) => {
     const url = request.url ?? '/';
     const rawPath = url.split('?', 1)[0] as string;
@@ -105,6 +113,7 @@ async function serve(kind: LogKind, url: string, request: IncomingMessage, respo
   }
   const auth = await runAuthenticate(options.authenticate, request);
   if (!auth.ok) {
+    if (auth.status === 500) context.auth.hookFailed(auth.error);
     const unauthorized = auth.status === 401;
     const message = unauthorized ? 'authentication required' : 'authentication failed';
     send(response, auth.status, { error: unauthorized ? 'unauthorized' : 'internal', message });
