@@ -19,11 +19,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 //   Node types, react-jsx); JavaScript blocks are checked as JavaScript (checkJs, implicit any allowed).
 // - Execution: a block runs in a child process (cwd: a fresh temp folder, LOGWIRE_CONSOLE=off,
 //   PORT=0) unless it is browser code (imports @logwire/client or @logwire/panels, uses the DOM or
-//   the global WebSocket, or is tsx/jsx), uses Redis (see TYPE_CHECK_ONLY) or carries the marker `no-run` on its fence line
-//   (```ts no-run). The child binds every server to port 0 whatever port the snippet names, imports
-//   the snippet and passes when the import settles (top-level awaits included) and one more turn of
-//   the event loop passes without an uncaught error or unhandled rejection; it then exits 0 even if
-//   servers are still listening. A timeout fails the test.
+//   the global WebSocket, or is tsx/jsx), uses Redis (see TYPE_CHECK_ONLY) or carries the marker
+//   `no-run` on its fence line (```ts no-run). The child binds every server to port 0 whatever
+//   port the snippet names, imports the snippet and passes when the import settles (top-level
+//   awaits included), every server it started is listening, and one more turn of the event loop
+//   passes without an uncaught error or unhandled rejection; it then exits 0 even if servers are
+//   still listening. A timeout fails the test.
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FENCE = /^(`{3,})(ts|typescript|tsx|js|javascript|jsx|mjs)\b([^\n]*)$/;
@@ -128,14 +129,19 @@ for (const snippet of SNIPPETS) {
 
 // Runs in the child before the snippet: every listen() binds port 0, so fixed ports in the docs
 // neither collide with each other nor with the machine.
+// It then waits for every server it started to emit 'listening' (a failed listen is an uncaught
+// 'error' and ends the child with exit code 1).
 const PRELOAD = `import net from 'node:net';
 const listen = net.Server.prototype.listen;
+const listening = [];
 net.Server.prototype.listen = function (...args) {
   if (typeof args[0] === 'number' || typeof args[0] === 'string' && /^\\d+$/.test(args[0])) args[0] = 0;
   else if (args[0] !== null && typeof args[0] === 'object' && 'port' in args[0]) args[0] = { ...args[0], port: 0 };
+  if (!this.listening) listening.push(new Promise((resolve) => this.once('listening', resolve)));
   return listen.apply(this, args);
 };
 await import(process.argv[2]);
+await Promise.all(listening);
 setImmediate(() => process.exit(0));
 `;
 writeFileSync(path.join(TEMP, 'run-snippet.mjs'), PRELOAD);
