@@ -6,7 +6,9 @@ import { measureRequestLogging, renderRequestLogging } from './request-logging.m
 
 /** Both sections as markdown, with the rounds `npm run bench` was given (each bench caps its own time). */
 export async function peersSection(rounds) {
-  const http = renderRequestLogging(await measureRequestLogging(rounds));
-  const consoleOut = renderConsolePretty(await measureConsolePretty(Math.min(rounds, 3)));
+  // run.mjs reads `--only peers` without `--rounds` as NaN rounds: fall back to the default then.
+  const n = Number.isInteger(rounds) && rounds > 0 ? rounds : 5;
+  const http = renderRequestLogging(await measureRequestLogging(n));
+  const consoleOut = renderConsolePretty(await measureConsolePretty(Math.min(n, 3)));
   return `${http}\n\n${consoleOut}`;
 }
