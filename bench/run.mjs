@@ -26,6 +26,7 @@ const benches = [
   { name: 'replay', run: () => measureReplay(), render: renderReplay },
   { name: 'redis', run: () => measureRedis(), render: renderRedis },
   { name: 'bundle', run: () => measureBundle(), render: renderBundle },
+  { name: 'peers', run: () => import('./logging-peers.mjs').then((m) => m.peersSection(rounds)), render: String },
 ];
 
 const started = new Date();
