@@ -14,7 +14,7 @@ import { measureStalled, renderStalled } from './stalled.mjs';
 import { measurePanels, measureRedis, measureReplay, renderPanels, renderRedis, renderReplay } from './external.mjs';
 
 const args = process.argv.slice(2);
-const rounds = Number(args[args.indexOf('--rounds') + 1] || 5);
+const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : 5;
 const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1].split(',')) : undefined;
 
 const benches = [
