@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fmt, fmtRange, machine, summary, table } from './lib.mjs';
+import { fmt, fmtRange, machine, summary, table, timeCalls } from './lib.mjs';
 
 const PAIRS = [
   ['logwire-pretty', 'pino-pretty'],
@@ -40,29 +40,12 @@ async function child(variant) {
     const log = createLogwire({ callsite: false, level: 'INFO', console, workers: false }).getLogger('app.auth');
     call = () => log.info('user logged in successfully', fields);
   }
-  let spent = 0n;
-  // Chunks with the event loop turning between them, so the end-of-turn writes happen (and cost CPU).
-  const loop = (count) =>
-    new Promise((resolve) => {
-      let done = 0;
-      const step = () => {
-        const start = process.hrtime.bigint();
-        for (let i = 0; i < CHUNK; i++) call();
-        spent += process.hrtime.bigint() - start;
-        done += CHUNK;
-        if (done >= count) resolve();
-        else setImmediate(step);
-      };
-      step();
-    });
-  await loop(WARMUP);
-  spent = 0n;
-  const cpu0 = process.cpuUsage();
-  await loop(N);
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  const cpu = process.cpuUsage(cpu0);
+  const runChunk = () => {
+    for (let i = 0; i < CHUNK; i++) call();
+  };
+  const result = await timeCalls({ warmup: WARMUP, count: N, chunk: CHUNK, runChunk, cpuAfterSettle: true });
   // The result goes to fd 3: stdout is /dev/null and is what the stdout variants write to.
-  writeSync(3, JSON.stringify({ syncNs: Number(spent) / N, cpuNs: ((cpu.user + cpu.system) * 1000) / N }) + '\n');
+  writeSync(3, JSON.stringify(result) + '\n');
 }
 
 function runVariant(script, variant) {

@@ -5,7 +5,7 @@
 //   node bench/console.mjs [rounds=3]         (needs `npm run build` first)
 import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fmt, fmtRange, machine, runChild, summary, table } from './lib.mjs';
+import { fmt, fmtRange, machine, runChild, summary, table, timeCalls } from './lib.mjs';
 
 const VARIANTS = ['pino', 'logwire-off', 'logwire-json', 'logwire-pretty'];
 const N = 100_000;
@@ -30,28 +30,9 @@ async function child(variant) {
   const runChunk = () => {
     for (let i = 0; i < CHUNK; i++) call();
   };
-  let spent = 0n;
   // Chunks with the event loop turning between them, so the end-of-turn writes happen (and cost CPU).
-  const loop = (count) =>
-    new Promise((resolve) => {
-      let done = 0;
-      const step = () => {
-        const start = process.hrtime.bigint();
-        runChunk();
-        spent += process.hrtime.bigint() - start;
-        done += CHUNK;
-        if (done >= count) resolve();
-        else setImmediate(step);
-      };
-      step();
-    });
-  await loop(WARMUP);
-  spent = 0n;
-  const cpu0 = process.cpuUsage();
-  await loop(N);
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  const cpu = process.cpuUsage(cpu0);
-  process.stdout.write(JSON.stringify({ variant, syncNs: Number(spent) / N, cpuNs: ((cpu.user + cpu.system) * 1000) / N }) + '\n');
+  const result = await timeCalls({ warmup: WARMUP, count: N, chunk: CHUNK, runChunk, cpuAfterSettle: true });
+  process.stdout.write(JSON.stringify({ variant, ...result }) + '\n');
 }
 
 export async function measureConsole(rounds = 3) {

@@ -72,3 +72,34 @@ export function lines(child) {
   reader.on('line', (line) => (waiters.length ? waiters.shift()(line) : queue.push(line)));
   return () => new Promise((resolve) => (queue.length ? resolve(queue.shift()) : waiters.push(resolve)));
 }
+
+/**
+ * Times a log call: `runChunk()` makes `chunk` calls; it runs in turns (setImmediate between
+ * chunks, so per-turn flushes happen as in an app) for `warmup` calls, then for `count` measured
+ * ones. Returns ns per call of synchronous time and of process CPU. With `cpuAfterSettle`, CPU is
+ * read after a 50 ms pause, so it includes what the calls deferred to later turns (writes).
+ */
+export async function timeCalls({ warmup, count, chunk, runChunk, cpuAfterSettle = false }) {
+  let spent = 0n;
+  const loop = (calls) =>
+    new Promise((resolve) => {
+      let done = 0;
+      const step = () => {
+        const start = process.hrtime.bigint();
+        runChunk();
+        spent += process.hrtime.bigint() - start;
+        done += chunk;
+        if (done >= calls) resolve();
+        else setImmediate(step);
+      };
+      step();
+    });
+  await loop(warmup);
+  spent = 0n;
+  const cpu0 = process.cpuUsage();
+  await loop(count);
+  let cpu = process.cpuUsage(cpu0);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  if (cpuAfterSettle) cpu = process.cpuUsage(cpu0);
+  return { syncNs: Number(spent) / count, cpuNs: ((cpu.user + cpu.system) * 1000) / count };
+}

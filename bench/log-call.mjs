@@ -5,7 +5,7 @@
 //
 //   node bench/log-call.mjs [rounds=5]         (needs `npm run build` first)
 import { fileURLToPath } from 'node:url';
-import { fmt, fmtRange, machine, median, runChild, summary, table } from './lib.mjs';
+import { fmt, fmtRange, machine, median, runChild, summary, table, timeCalls } from './lib.mjs';
 
 const VARIANTS = ['pino', 'winston', 'logwire', 'logwire-callsite', 'pino-audit', 'winston-audit', 'logwire-audit'];
 const N = 200_000;
@@ -48,27 +48,8 @@ async function child(variant) {
   const runChunk = () => {
     for (let i = 0; i < CHUNK; i++) call();
   };
-  let spent = 0n;
-  const loop = (count) =>
-    new Promise((resolve) => {
-      let done = 0;
-      const step = () => {
-        const start = process.hrtime.bigint();
-        deep(20, runChunk);
-        spent += process.hrtime.bigint() - start;
-        done += CHUNK;
-        if (done >= count) resolve();
-        else setImmediate(step);
-      };
-      step();
-    });
-  await loop(WARMUP);
-  spent = 0n;
-  const cpu0 = process.cpuUsage();
-  await loop(N);
-  const cpu = process.cpuUsage(cpu0);
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  console.log(JSON.stringify({ variant, syncNs: Number(spent) / N, cpuNs: ((cpu.user + cpu.system) * 1000) / N }));
+  const result = await timeCalls({ warmup: WARMUP, count: N, chunk: CHUNK, runChunk: () => deep(20, runChunk) });
+  console.log(JSON.stringify({ variant, ...result }));
 }
 
 export async function measureLogCall(rounds = 5) {
