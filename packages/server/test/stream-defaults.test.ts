@@ -8,6 +8,7 @@ import { createLogwire, createQueryHandler, type Logwire, LogStreamEndpoint } fr
 import type { LogStreamEndpointOptions } from '../src/transport/ws-endpoint.js';
 import { MAX_DISTINCT_AUTH_ERRORS } from '../src/security/auth-reports.js';
 import { until } from '../../../test/helpers/wait.js';
+import { rawUpgrade } from './stream-helpers.js';
 
 let logwire: Logwire | undefined;
 const servers: Server[] = [];
@@ -33,31 +34,8 @@ async function start(
 }
 
 /** Sends a raw upgrade request (any Origin and Host) and resolves with the HTTP status that came back. */
-function upgradeStatus(port: number, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({
-      port,
-      host: '127.0.0.1',
-      path: '/ws/logs',
-      headers: {
-        connection: 'Upgrade',
-        upgrade: 'websocket',
-        'sec-websocket-version': '13',
-        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-        ...headers,
-      },
-    });
-    req.on('upgrade', (res, socket) => {
-      socket.destroy();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function upgradeStatus(port: number, headers: Record<string, string>): Promise<number> {
+  return (await rawUpgrade(port, headers)).status;
 }
 
 describe('Origin default: the server own origin only', () => {

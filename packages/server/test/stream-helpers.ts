@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { WebSocket, type ClientOptions } from 'ws';
 import { until } from '../../../test/helpers/wait.js';
 
@@ -79,4 +80,33 @@ export async function connect(
       ),
   };
   return client;
+}
+
+/** Sends a raw upgrade request and returns the status line and every byte that came back. */
+export function rawUpgrade(port: number, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({
+      port,
+      host: '127.0.0.1',
+      path: '/ws/logs',
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        ...headers,
+      },
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, body: '' });
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString('latin1')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -1,9 +1,9 @@
-import { type IncomingMessage, request as httpRequest } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { bearerToken, createLogwire, type Logwire } from '../src/index.js';
 import type { LogStreamEndpointOptions } from '../src/transport/ws-endpoint.js';
-import { connect, type RawClient } from './stream-helpers.js';
+import { connect, type RawClient, rawUpgrade } from './stream-helpers.js';
 import { until } from '../../../test/helpers/wait.js';
 
 let logwire: Logwire | undefined;
@@ -26,35 +26,6 @@ async function open(url: string, hello?: Record<string, unknown>, options?: Para
   const client = await connect(url, hello, options);
   clients.push(client);
   return client;
-}
-
-/** Sends a raw upgrade request and returns the status line and every byte that came back. */
-function rawUpgrade(port: number, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({
-      port,
-      host: '127.0.0.1',
-      path: '/ws/logs',
-      headers: {
-        connection: 'Upgrade',
-        upgrade: 'websocket',
-        'sec-websocket-version': '13',
-        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-        ...headers,
-      },
-    });
-    req.on('upgrade', (res, socket) => {
-      socket.destroy();
-      resolve({ status: res.statusCode ?? 0, body: '' });
-    });
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString('latin1')));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 function logBoth(lw: Logwire, n: number): void {
