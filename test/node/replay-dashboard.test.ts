@@ -316,7 +316,7 @@ describe('replay buffer in the dashboard (Chromium, real server)', () => {
     expect(roles.map(([role]) => role)).toEqual(['follower', 'leader']);
     // The closed tab's socket may still be in its closing handshake for a few ms when the new
     // leader's opens; from then on there is exactly one.
-    await until(() => server.relay.open === 1, 'the old socket gone', 5000);
+    await until(() => server.relay.open === 1, 'the old socket gone', 20_000);
     server.relay.resetPeak();
     await server.logMany(300);
     await until(async () => (await ids(b)).at(-1) === server.logged.at(-1), 'B shows the newest', 15_000);

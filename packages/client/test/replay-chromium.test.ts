@@ -211,7 +211,7 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
 
     // How long the handover takes is measured by bench/replay/handover.mjs.
     await a.close();
-    await until(async () => (await roleOf(b)) === 'leader', 'tab b to be leader', 5000);
+    await until(async () => (await roleOf(b)) === 'leader', 'tab b to be leader', 20_000);
     const roles = await b.evaluate(() => (window as unknown as TestWindow).tab!.roles);
     expect(roles.map(([role]) => role)).toEqual(['follower', 'leader']);
 
@@ -244,12 +244,12 @@ describe('replay buffer in Chromium across reloads and tabs', () => {
     // How long the handover takes is measured by bench/replay/handover.mjs.
     const cdp = await a.createCDPSession();
     await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
-    await until(async () => (await roleOf(b)) === 'leader', 'tab b to be leader', 5000);
+    await until(async () => (await roleOf(b)) === 'leader', 'tab b to be leader', 20_000);
     const rolesB = await b.evaluate(() => (window as unknown as TestWindow).tab!.roles);
     expect(rolesB.map(([role]) => role)).toEqual(['follower', 'leader']);
 
     await cdp.send('Page.setWebLifecycleState', { state: 'active' });
-    await until(async () => (await roleOf(a)) === 'follower', 'tab a to be follower', 5000);
+    await until(async () => (await roleOf(a)) === 'follower', 'tab a to be follower', 20_000);
     const atResume = await shownCount(b);
     await until(async () => (await shownCount(b)) >= atResume + 300, 'tab b to show 300 ids more than when tab a resumed', 10_000);
     await b.evaluate(() => (window as unknown as TestWindow).tab!.stop());
