@@ -1,15 +1,18 @@
 // Request-logging overhead per request: a plain node:http server with a trivial handler, without
-// logging (baseline), with pino-http and with logwire.http(), console output of both to /dev/null.
-// The server runs in one child process, the load (keep-alive agent, CONCURRENCY requests in flight,
-// a fixed count) in another; variants are interleaved round by round and each round is a fresh
-// pair of processes. Overhead per request = 1/rps(variant) − 1/rps(baseline).
+// logging (baseline), with pino-http and with logwire.http(), each with its default settings and
+// its console output on stdout, which is /dev/null (as `node app > /dev/null`: pino writes its
+// lines with sonic-boom, logwire with its console sink, both on fd 1). The server runs in one
+// child process, the load (keep-alive agent, CONCURRENCY requests in flight, a fixed count) in
+// another; variants are interleaved round by round and each round is a fresh pair of processes.
+// Overhead per request = 1/rps(variant) − 1/rps(baseline); CPU overhead = the server's CPU per
+// request minus the baseline's (the steadier figure on a shared machine).
 //
 //   node bench/request-logging.mjs [rounds=5]   (needs `npm run build` first; stops early after ~45 s)
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { fmt, fmtRange, lines, machine, median, runChild, summary, table } from './lib.mjs';
+import { fmt, fmtRange, machine, median, runChild, summary, table } from './lib.mjs';
 
 const VARIANTS = ['baseline', 'pino-http', 'logwire'];
 const CONCURRENCY = 16;
@@ -27,18 +30,19 @@ async function server(variant) {
   if (variant === 'pino-http') {
     const { default: pino } = await import('pino');
     const { default: pinoHttp } = await import('pino-http');
-    const logger = pinoHttp({ logger: pino(pino.destination({ dest: '/dev/null', sync: false })) });
+    const logger = pinoHttp({ logger: pino() });
     listener = (req, res) => {
       logger(req, res);
       handler(req, res);
     };
   } else if (variant === 'logwire') {
     const { createLogwire } = await import('../packages/server/dist/index.js');
-    const logwire = createLogwire({ console: createWriteStream('/dev/null'), callsite: false, workers: false });
+    const logwire = createLogwire();
     listener = logwire.http().wrap(handler);
   }
   const srv = http.createServer({ keepAliveTimeout: 60_000 }, listener);
-  srv.listen(0, '127.0.0.1', () => process.stdout.write(`${srv.address().port}\n`));
+  // stdout is the log output: the port goes to the parent over the IPC channel.
+  srv.listen(0, '127.0.0.1', () => process.send(srv.address().port));
 }
 
 async function load(port) {
@@ -76,13 +80,18 @@ async function load(port) {
 }
 
 async function round(script, variant) {
-  const child = spawn(process.execPath, [script, '--server', variant], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const devNull = openSync('/dev/null', 'w');
+  const child = spawn(process.execPath, [script, '--server', variant], { stdio: ['ignore', devNull, 'inherit', 'ipc'] });
   try {
-    const port = Number(await lines(child)());
+    const port = await new Promise((resolve) => {
+      child.once('message', resolve);
+      child.once('exit', () => resolve(undefined));
+    });
     if (!port) throw new Error(`${variant}: the server child printed no port`);
     return await runChild(script, ['--load', String(port)], { timeoutMs: 60_000 });
   } finally {
     child.kill();
+    closeSync(devNull);
   }
 }
 

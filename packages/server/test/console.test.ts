@@ -132,10 +132,12 @@ describe('console output, json', () => {
     expect(JSON.parse(line!)).toMatchObject({ type: 'audit_log', logger: 'audit', action: 'login', metadata: { user: 'ada' } });
   });
 
-  it('writes the characters JSON leaves raw (C1, bidi, separators) as \\u escapes: the same JSON value', async () => {
+  it.each([
+    ['C1, bidi and separators', 'a\u009b2J\u202eb\u2028c\u001b'],
+    ['DEL in otherwise plain ASCII', 'plain\u007f ascii'],
+  ])('writes the characters JSON leaves raw (%s) as \\u escapes: the same JSON value', async (_name, hostile) => {
     const out = collector();
     logwire = createLogwire({ console: out.stream });
-    const hostile = 'a\u009b2J\u202eb\u2028c\u001b';
     logwire.getLogger('app').info(hostile);
     const [line] = await written(out);
     expect(line).not.toMatch(CONTROL);

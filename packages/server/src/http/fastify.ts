@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { requestContext } from '../context/request-context.js';
+import { runOwned } from '../context/request-context.js';
 import { RequestTracker, type RequestLoggerOptions, type RequestSink } from './request-logger.js';
 
 /** The parts of a Fastify request the plugin reads (typed here so the server package needs no Fastify types). */
@@ -48,12 +48,12 @@ export function createFastifyPlugin(sink: RequestSink): FastifyRequestLogger {
         return;
       }
       state.route = request.routeOptions?.url;
-      requestContext.run(state.context, () => next());
+      runOwned(state.context, () => next());
     });
     instance.addHook('preHandler', (request, _reply, next) => {
       const state = tracker.stateOf(request.raw);
       if (state === undefined) next();
-      else requestContext.run(state.context, () => next());
+      else runOwned(state.context, () => next());
     });
     instance.addHook('onError', (request, _reply, error, next) => {
       const state = tracker.stateOf(request.raw);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { LevelName } from '@logwire/protocol';
-import { outsideContext, requestContext } from '../context/request-context.js';
+import { outsideContext, requestContext, runOwned } from '../context/request-context.js';
 import { activeTrace, type TraceIdFormat } from '../context/trace.js';
 import type { Fields } from '../logger/format.js';
 import type { IngestRecord, Logger } from '../logger/logger.js';
@@ -41,8 +41,13 @@ export interface HttpMiddleware {
 /** Query parameters kept at most in `query`: a hostile query string cannot make the record big. */
 const MAX_QUERY_PARAMS = 64;
 
-/** Requests already tracked (by any instance): a request is logged once, whichever middleware sees it first. */
-const tracked = new WeakMap<IncomingMessage, RequestState>();
+/**
+ * Where a tracked request keeps its state, on the request and on its response: a request is
+ * logged once, whichever middleware (of any instance, or of another copy of this module) sees it
+ * first. A property instead of a WeakMap, and module-level listeners and write wrappers instead of
+ * closures per request, keep the per-request cost to a few property stores (bench/request-logging.mjs).
+ */
+const STATE = Symbol.for('logwire.request');
 
 /** What is known about one request while it runs. */
 export interface RequestState {
@@ -54,6 +59,29 @@ export interface RequestState {
   error: unknown;
   bytes: number;
   done: boolean;
+}
+
+/** A request's state plus what the shared listeners need to finish it. */
+class Tracking implements RequestState {
+  route: string | undefined = undefined;
+  error: unknown = undefined;
+  bytes = 0;
+  done = false;
+
+  constructor(
+    readonly start: number,
+    readonly requestId: string,
+    readonly context: Fields,
+    readonly tracker: RequestTracker,
+    readonly req: IncomingMessage,
+    /** The response's own `write` and `end`, called by the counting wrappers. */
+    readonly write: ServerResponse['write'],
+    readonly end: ServerResponse['end'],
+  ) {}
+}
+
+interface Marked {
+  [STATE]?: Tracking | undefined;
 }
 
 /** The pieces of a logwire instance a request logger needs. */
@@ -82,7 +110,7 @@ export class RequestTracker {
 
   /** The state of a request already tracked. */
   stateOf(req: IncomingMessage): RequestState | undefined {
-    return tracked.get(req);
+    return (req as Marked)[STATE];
   }
 
   /**
@@ -90,20 +118,40 @@ export class RequestTracker {
    * `undefined` when the request is ignored or already tracked (then nothing is added).
    */
   start(req: IncomingMessage, res: ServerResponse): RequestState | undefined {
-    if (tracked.has(req) || this.#ignored(req)) return undefined;
+    if ((req as Marked)[STATE] !== undefined || this.#ignored(req)) return undefined;
     const requestId = requestIdFrom(req.headers['x-request-id']);
     const context: Fields = { request_id: requestId };
     const userId = this.#user(req);
     if (userId !== null) context['user_id'] = userId;
     const traceId = requestContext.get()?.['trace_id'] ?? activeTrace(this.#sink.traceIdFormat)?.trace_id;
     if (typeof traceId === 'string') context['trace_id'] = traceId;
-    const state: RequestState = { start: performance.now(), requestId, context, route: undefined, error: undefined, bytes: 0, done: false };
-    tracked.set(req, state);
+    // Kept unbound on purpose: the counting wrappers call them with the response as `this`.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const state = new Tracking(performance.now(), requestId, context, this, req, res.write, res.end);
+    (req as Marked)[STATE] = state;
+    (res as Marked)[STATE] = state;
     if (!res.headersSent) res.setHeader('X-Request-Id', requestId);
-    countBytes(res, state);
-    res.once('finish', () => this.#finish(req, res, state, false));
-    res.once('close', () => this.#finish(req, res, state, !res.writableFinished));
+    res.write = countingWrite;
+    res.end = countingEnd;
+    res.on('finish', responseFinished);
+    res.on('close', responseClosed);
     return state;
+  }
+
+  /** Writes the record of a request that ended (once, whichever of `finish` and `close` comes first). */
+  finish(res: ServerResponse, state: Tracking, aborted: boolean): void {
+    if (state.done) return;
+    state.done = true;
+    const req = state.req;
+    try {
+      this.#record(req, res, state, aborted);
+    } catch (error) {
+      this.#sink.onError(error);
+    } finally {
+      (req as Marked)[STATE] = undefined;
+      res.off('finish', responseFinished);
+      res.off('close', responseClosed);
+    }
   }
 
   #ignored(req: IncomingMessage): boolean {
@@ -130,42 +178,34 @@ export class RequestTracker {
     }
   }
 
-  #finish(req: IncomingMessage, res: ServerResponse, state: RequestState, aborted: boolean): void {
-    if (state.done) return;
-    state.done = true;
-    try {
-      const status = res.statusCode;
-      const level = this.#level(status, req, aborted);
-      if (!this.#sink.logger.isEnabled(level)) return;
-      const elapsed = Math.round((performance.now() - state.start) * 1000) / 1000;
-      const path = pathOf(req);
-      const fields: Fields = {
-        category: 'http',
-        method: req.method ?? '',
-        path,
-        route: routeOf(req) ?? state.route ?? null,
-        status_code: aborted && !res.headersSent ? null : status,
-        response_time_ms: elapsed,
-        bytes_sent: state.bytes,
-        client_ip: clientIp(req, this.#options.trustProxy === true),
-        user_agent: header(req, 'user-agent'),
-        referrer: header(req, 'referer'),
-        user_id: this.#user(req) ?? state.context['user_id'] ?? null,
-        request_id: state.requestId,
-        trace_id: state.context['trace_id'] ?? null,
-      };
-      if (this.#sink.logger.category !== undefined) delete fields['category'];
-      if (this.#options.query === true) fields['query'] = queryOf(req);
-      if (aborted) fields['error'] = 'aborted: the connection closed before the response finished';
-      else if (state.error !== undefined) fields['error'] = state.error;
-      if (this.#options.slowMs !== undefined && elapsed >= this.#options.slowMs) fields['slow'] = true;
-      const message = `${req.method ?? ''} ${path} ${aborted ? 'aborted' : String(status)}`;
-      outsideContext(() => this.#sink.ingest({ level, logger: this.#sink.logger.name, message, fields }));
-    } catch (error) {
-      this.#sink.onError(error);
-    } finally {
-      tracked.delete(req);
-    }
+  #record(req: IncomingMessage, res: ServerResponse, state: Tracking, aborted: boolean): void {
+    const status = res.statusCode;
+    const level = this.#level(status, req, aborted);
+    if (!this.#sink.logger.isEnabled(level)) return;
+    const elapsed = Math.round((performance.now() - state.start) * 1000) / 1000;
+    const path = pathOf(req);
+    const fields: Fields = {
+      category: 'http',
+      method: req.method ?? '',
+      path,
+      route: routeOf(req) ?? state.route ?? null,
+      status_code: aborted && !res.headersSent ? null : status,
+      response_time_ms: elapsed,
+      bytes_sent: state.bytes,
+      client_ip: clientIp(req, this.#options.trustProxy === true),
+      user_agent: header(req, 'user-agent'),
+      referrer: header(req, 'referer'),
+      user_id: this.#user(req) ?? state.context['user_id'] ?? null,
+      request_id: state.requestId,
+      trace_id: state.context['trace_id'] ?? null,
+    };
+    if (this.#sink.logger.category !== undefined) delete fields['category'];
+    if (this.#options.query === true) fields['query'] = queryOf(req);
+    if (aborted) fields['error'] = 'aborted: the connection closed before the response finished';
+    else if (state.error !== undefined) fields['error'] = state.error;
+    if (this.#options.slowMs !== undefined && elapsed >= this.#options.slowMs) fields['slow'] = true;
+    const message = `${req.method ?? ''} ${path} ${aborted ? 'aborted' : String(status)}`;
+    outsideContext(() => this.#sink.ingest({ level, logger: this.#sink.logger.name, message, fields }));
   }
 
   #level(status: number, req: IncomingMessage, aborted: boolean): LevelName {
@@ -192,7 +232,7 @@ export function createHttpMiddleware(tracker: RequestTracker): HttpMiddleware {
       return;
     }
     try {
-      requestContext.run(state.context, next);
+      runOwned(state.context, next);
     } catch (error) {
       state.error = error;
       throw error;
@@ -207,19 +247,31 @@ export function createHttpMiddleware(tracker: RequestTracker): HttpMiddleware {
   return Object.assign(middleware, { wrap, errorHandler });
 }
 
-/** Counts the body bytes handed to `res.write` and `res.end` (streamed responses included). */
-function countBytes(res: ServerResponse, state: RequestState): void {
-  const write = res.write.bind(res);
-  const end = res.end.bind(res);
-  res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]): boolean {
-    state.bytes += byteLength(chunk, rest[0]);
-    return Reflect.apply(write, this, [chunk, ...rest]) as boolean;
-  } as ServerResponse['write'];
-  res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]): ServerResponse {
-    if (!this.writableEnded) state.bytes += byteLength(chunk, rest[0]);
-    return Reflect.apply(end, this, [chunk, ...rest]) as ServerResponse;
-  } as ServerResponse['end'];
+/** `finish`: the response was handed to the operating system whole. */
+function responseFinished(this: ServerResponse): void {
+  const state = (this as Marked)[STATE];
+  state?.tracker.finish(this, state, false);
 }
+
+/** `close`: the connection ended; aborted unless the response had finished. */
+function responseClosed(this: ServerResponse): void {
+  const state = (this as Marked)[STATE];
+  state?.tracker.finish(this, state, !this.writableFinished);
+}
+
+/** `res.write` of a tracked response: counts the body bytes (streamed responses included). */
+const countingWrite = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]): boolean {
+  const state = (this as Marked)[STATE] as Tracking;
+  state.bytes += byteLength(chunk, rest[0]);
+  return Reflect.apply(state.write, this, [chunk, ...rest]) as boolean;
+} as ServerResponse['write'];
+
+/** `res.end` of a tracked response: counts the last body bytes. */
+const countingEnd = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]): ServerResponse {
+  const state = (this as Marked)[STATE] as Tracking;
+  if (!this.writableEnded) state.bytes += byteLength(chunk, rest[0]);
+  return Reflect.apply(state.end, this, [chunk, ...rest]) as ServerResponse;
+} as ServerResponse['end'];
 
 function byteLength(chunk: unknown, encoding: unknown): number {
   if (typeof chunk === 'string') return Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
