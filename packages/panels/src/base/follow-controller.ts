@@ -134,6 +134,15 @@ export class FollowController implements ReactiveController {
     this.#anchor = { seq, delta: this.#scrollTop - offsetOf(geometry, index) };
   }
 
+  /**
+   * Keeps the row at `index` (`seq`) where it is on screen through the next update (e.g. while the
+   * filters around it change); following stops.
+   */
+  hold(index: number, seq: number): void {
+    this.#host.follow = false;
+    this.#anchor = { seq, delta: this.#scrollTop - offsetOf(this.#list.geometry(), index) };
+  }
+
   /** Forgets the scroll position (after a clear). */
   reset(): void {
     this.#scrollTop = 0;
