@@ -208,7 +208,7 @@ export abstract class LogPanelProperties extends LitElement {
     this.clearable = true;
     this.announceInterval = 2000;
     this.rowHeight = 20;
-    this.detailHeight = 800;
+    this.detailHeight = 1000;
     this.historySrc = undefined;
     this.historyFetch = undefined;
     this.historyPageSize = 100;
