@@ -72,13 +72,13 @@ describe('wrapped messages', () => {
     expect(last.querySelector('.message')!.textContent).to.equal(text(99_999));
     expect(Math.abs(last.getBoundingClientRect().bottom - list.bottom)).to.be.below(2);
     // A long message takes several lines.
-    const long = rows(panel).find((row) => row.querySelector('.message')!.textContent!.length > 200)!;
+    const long = rows(panel).find((row) => row.querySelector('.message')!.textContent.length > 200)!;
     expect(long.getBoundingClientRect().height).to.be.at.least(3 * panel.rowHeight);
 
     // Scrolled to the middle: rows there, still stacked, still at most 300.
     await scrollTo(panel, part(panel, 'list').scrollHeight / 2);
     expect(panel.follow).to.equal(false);
-    const shown = rows(panel).map((row) => Number(/entry (\d+)/.exec(row.querySelector('.message')!.textContent!)![1]));
+    const shown = rows(panel).map((row) => Number(/entry (\d+)/.exec(row.querySelector('.message')!.textContent)![1]));
     expect(shown.length).to.be.at.most(300);
     expect(shown[0]).to.be.greaterThan(20_000);
     expect(shown.at(-1)).to.be.below(80_000);
