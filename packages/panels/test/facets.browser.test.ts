@@ -111,7 +111,7 @@ describe('facets', () => {
       { field: 'level', value: 'INFO', exclude: true },
     ]);
     expect(part(panel, 'count').textContent).to.equal('6 / 30');
-    const chips = [...shadow(panel).querySelectorAll('[part="value-filter"]')].map((chip) => chip.textContent!.replace(/\s+/g, ' ').trim());
+    const chips = [...shadow(panel).querySelectorAll('[part="value-filter"]')].map((chip) => chip.textContent.replace(/\s+/g, ' ').trim());
     expect(chips).to.deep.equal(['logger = svc.1×', 'level ≠ INFO×']);
     button(panel, '[part="value-filter"] .remove-filter').click();
     await settle(panel);

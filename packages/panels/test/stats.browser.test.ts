@@ -19,7 +19,7 @@ async function mount(setup: (panel: SystemLogPanel) => void = () => {}): Promise
 }
 
 const number = (panel: SystemLogPanel, level: string): number =>
-  Number(shadow(panel).querySelector(`[part="stats"] .bucket[data-level="${level}"] .number`)!.textContent!.replace(/,/g, ''));
+  Number(shadow(panel).querySelector(`[part="stats"] .bucket[data-level="${level}"] .number`)!.textContent.replace(/,/g, ''));
 
 afterEach(() => document.body.replaceChildren());
 
