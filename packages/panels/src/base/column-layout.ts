@@ -98,8 +98,8 @@ export function fieldColumn<M extends LogMessage>(path: string, fallback?: strin
 
 /**
  * The columns to show at `available` px (the panel's inner width): the chosen ones minus the
- * hidden ones; below 600 px only the primary ones; then secondary ones from the right, and at
- * last the time, until the message keeps its share. Widths are the user's or the defaults.
+ * hidden ones; below 600 px only the primary ones; then secondary ones from the right until the
+ * message keeps its share, and primary ones from the right while it would get under 100 px. Widths are the user's or the defaults.
  */
 export function layoutColumns<M extends LogMessage>(
   chosen: readonly PanelColumn<M>[],
