@@ -4,7 +4,7 @@ import { AnnouncerController } from './announcer-controller.js';
 import { coerceLevels, coerceNames } from './properties.js';
 import { ClientBinding } from './client-binding.js';
 import { ColumnController } from './column-controller.js';
-import { CELL_GAP, chooseColumns, type ColumnLayout, fieldText, MESSAGE, type PanelColumn, ROW_PADDING } from './column-layout.js';
+import { chooseColumns, type ColumnLayout, fieldText, MESSAGE, type PanelColumn } from './column-layout.js';
 import { renderColumnHeader } from './column-templates.js';
 import { LogwireClearEvent, LogwireExportEvent, LogwireFollowChangeEvent, LogwirePauseChangeEvent } from './events.js';
 import { type CsvColumn, downloadText, exportRows } from './export.js';
@@ -30,7 +30,6 @@ import { renderHistoryBar, renderNewButton, renderState, renderToolbar, type Too
 import { type CompiledSearch, compileSearch } from './search.js';
 import { searchText, visible } from './text.js';
 import { chooseValue, passesValueFilters } from './value-filters.js';
-import { measureCharWidth, rowEstimate } from './wrap-heights.js';
 
 export { PANEL_LEVELS, type PanelLevel } from './levels.js';
 export { SearchAction, SearchMode } from './search.js';
@@ -122,7 +121,12 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
     indexOfSeq: (seq) => this.#store.indexOfSeq(seq),
     captureAnchor: () => this.#follow.captureAnchor(),
   });
-  readonly #selection: SelectionController<M> = new SelectionController<M>(this, this.#store, this.#follow, () => this.#shape());
+  readonly #selection: SelectionController<M> = new SelectionController<M>(this, this.#store, this.#follow, () =>
+    this.#measure.shape(
+      (this.#layout ??= this.#columnsController.layout(this.#chosenColumns())),
+      this.#columnsController.width || this.clientWidth,
+    ),
+  );
   readonly #columnsController = new ColumnController(this);
   readonly #navigation = new SearchNavigation<M>({
     view: () => this.#store.view,
@@ -154,7 +158,6 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
   /** Changes with every search (the key of the rows' cached `hit`). */
   #searchKey = 0;
   #layout: ColumnLayout<M> | undefined;
-  #charWidth = 0;
   readonly #suggestions = new Suggestions();
   readonly #loggerFilter = new LoggerFilter();
 
@@ -422,24 +425,6 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
 
   #chosenColumns(): PanelColumn<M>[] {
     return chooseColumns(this.columns.length > 0 ? this.columns : this.defaultColumns, this.builtinColumns, this.fieldFallback);
-  }
-
-  // The detail view's height and, while messages wrap, the rows' own heights (estimated from the
-  // message column's width in characters until measured).
-  #shape(): { detailHeight: number; heights: ReturnType<RowMeasureController<M>['heights']> } {
-    const detailHeight = this.#measure.detailHeight;
-    if (!this.wrap) return { detailHeight, heights: undefined };
-    const layout = (this.#layout ??= this.#columnsController.layout(this.#chosenColumns()));
-    let used = ROW_PADDING + CELL_GAP * Math.max(0, layout.shown.length - 1);
-    for (const width of Object.values(layout.widths)) used += width;
-    const messageWidth = Math.max(40, (this.#columnsController.width || this.clientWidth) - used);
-    const perLine = messageWidth / (this.#charWidth ||= measureCharWidth(this));
-    const estimate = rowEstimate(
-      layout.shown.find((column) => column.name === MESSAGE),
-      perLine,
-      this.rowHeight,
-    );
-    return { detailHeight, heights: this.#measure.heights(`${Math.round(messageWidth)}|${this.rowHeight}|${perLine}`, estimate) };
   }
 
   #hit(row: LogRow<M>): boolean {

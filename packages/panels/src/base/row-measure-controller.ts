@@ -5,12 +5,13 @@
 // is kept where it is and the list renders again with the right offsets.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { LogMessage } from '@logwire/protocol';
+import { CELL_GAP, type ColumnLayout, MESSAGE, ROW_PADDING } from './column-layout.js';
 import type { RowHeights } from './fixed-row-geometry.js';
 import type { Row } from './row-store.js';
-import { WrapHeights } from './wrap-heights.js';
+import { measureCharWidth, rowEstimate, WrapHeights } from './wrap-heights.js';
 
 /** What the controller needs of its panel. */
-export interface MeasureHost extends ReactiveControllerHost {
+export interface MeasureHost extends ReactiveControllerHost, Element {
   readonly wrap: boolean;
   readonly rowHeight: number;
   readonly detailHeight: number;
@@ -34,6 +35,7 @@ export class RowMeasureController<M extends LogMessage> implements ReactiveContr
   readonly #list: MeasureList<M>;
   readonly #heights = new WrapHeights<M>();
   #detail = 0;
+  #charWidth = 0;
 
   constructor(host: MeasureHost, list: MeasureList<M>) {
     this.#host = host;
@@ -44,6 +46,26 @@ export class RowMeasureController<M extends LogMessage> implements ReactiveContr
   /** Height of the detail view: as last measured, else a first guess within `detail-height`. */
   get detailHeight(): number {
     return this.#detail > 0 ? this.#detail : Math.min(FIRST_DETAIL_HEIGHT, this.#host.detailHeight);
+  }
+
+  /**
+   * The detail view's height and, while messages wrap, the rows' own heights, estimated from the
+   * message column's width in characters (`available`: the panel's width) until measured.
+   */
+  shape(layout: ColumnLayout<M>, available: number): { detailHeight: number; heights: RowHeights | undefined } {
+    const detailHeight = this.detailHeight;
+    if (!this.#host.wrap) return { detailHeight, heights: undefined };
+    let used = ROW_PADDING + CELL_GAP * Math.max(0, layout.shown.length - 1);
+    for (const width of Object.values(layout.widths)) used += width;
+    const messageWidth = Math.max(40, available - used);
+    const perLine = messageWidth / (this.#charWidth ||= measureCharWidth(this.#host));
+    const rowHeight = this.#host.rowHeight;
+    const estimate = rowEstimate(
+      layout.shown.find((column) => column.name === MESSAGE),
+      perLine,
+      rowHeight,
+    );
+    return { detailHeight, heights: this.heights(`${Math.round(messageWidth)}|${rowHeight}|${perLine}`, estimate) };
   }
 
   /**
