@@ -15,6 +15,8 @@ export class FacetCounts<M extends LogMessage> {
   #fields: readonly string[] = [];
   #counts = new Map<string, Map<string, number>>();
   #version = 0;
+  /** The last `top` of each field, with the version it was computed at (the strip asks every frame). */
+  readonly #tops = new Map<string, { version: number; n: number; top: { values: FacetValue[]; distinct: number } }>();
 
   /** `read`: a field's display text in an entry. */
   constructor(read: (row: Row<M> & { kind: 'log' }, field: string) => string) {
@@ -41,6 +43,7 @@ export class FacetCounts<M extends LogMessage> {
   /** Counts everything again over `rows`. */
   recount(rows: readonly Row<M>[]): void {
     this.#counts = new Map(this.#fields.map((field) => [field, new Map<string, number>()]));
+    this.#version++;
     for (const row of rows) this.add(row);
   }
 
@@ -66,6 +69,8 @@ export class FacetCounts<M extends LogMessage> {
 
   /** The `n` most frequent values of `field`, most first (ties by value), and how many values there are. */
   top(field: string, n: number): { values: FacetValue[]; distinct: number } {
+    const cached = this.#tops.get(field);
+    if (cached?.version === this.#version && cached.n === n) return cached.top;
     const counts = this.#counts.get(field);
     if (counts === undefined) return { values: [], distinct: 0 };
     // One pass keeping the best n (n is small), not a sort of every distinct value.
@@ -77,7 +82,9 @@ export class FacetCounts<M extends LogMessage> {
       best.splice(at, 0, entry);
       if (best.length > n) best.pop();
     }
-    return { values: best, distinct: counts.size };
+    const top = { values: best, distinct: counts.size };
+    this.#tops.set(field, { version: this.#version, n, top });
+    return top;
   }
 
   #change(row: Row<M>, delta: number): void {

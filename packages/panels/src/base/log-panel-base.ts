@@ -223,7 +223,8 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
 
   protected override render(): TemplateResult {
     const view = this.#store.view;
-    const layout = (this.#layout = this.#columnsController.layout(this.#chosenColumns()));
+    const chosen = this.#chosenColumns();
+    const layout = (this.#layout = this.#columnsController.layout(chosen));
     const geometry = this.#selection.geometry();
     const [first, last] = renderRange(geometry, this.#follow.renderTop(), this.#follow.viewportHeight, OVERSCAN, MAX_RENDERED_ROWS);
     const room = Math.max(80, this.#follow.viewportHeight - this.rowHeight);
@@ -245,7 +246,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
           choose: (field, value, exclude) => this.#chooseValue(field, value, exclude),
           remove: (filter) => (this.valueFilters = this.valueFilters.filter((item) => item !== filter)),
         })}
-        ${renderColumnHeader(layout, this.#chosenColumns(), this.#columnsController)}
+        ${renderColumnHeader(layout, chosen, this.#columnsController)}
         ${renderHistoryBar(this.historySrc, this.#history.status, () => void this.loadOlder())} ${list}
         <div class="sr-only" part="announcer" role="status" aria-live="polite">${this.#announcer.text}</div>
       </div>
