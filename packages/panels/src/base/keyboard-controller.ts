@@ -59,7 +59,8 @@ export class KeyboardController implements ReactiveController {
     // F3 / Shift+F3 anywhere, Enter / Shift+Enter in the search input: next / previous match.
     const inSearch = tag === 'INPUT' && target?.classList.contains('search') === true;
     if (event.key === 'F3' || (inSearch && event.key === 'Enter')) {
-      if (this.#actions.findNext(event.shiftKey ? -1 : 1) || event.key === 'F3') event.preventDefault();
+      // Without a search the key keeps its usual meaning (the browser's find next, the input's Enter).
+      if (this.#actions.findNext(event.shiftKey ? -1 : 1)) event.preventDefault();
       return;
     }
     if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') {
