@@ -68,7 +68,7 @@ describe('demo page', () => {
     // Each panel's stats strip counts what arrives, per level.
     const stat = (selector: string) =>
       page.evaluate(
-        (sel) => Number(document.querySelector('system-log-panel')!.shadowRoot!.querySelector(sel)!.textContent!.replace(/,/g, '')),
+        (sel) => Number(document.querySelector('system-log-panel')!.shadowRoot!.querySelector(sel)!.textContent.replace(/,/g, '')),
         selector,
       );
     await waitForValue(
