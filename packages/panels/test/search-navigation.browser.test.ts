@@ -111,8 +111,10 @@ describe('search navigation', () => {
     find('line 2850').click();
     await settle(panel);
     await settle(panel);
-    const top = find('line 2850').getBoundingClientRect().top;
-    expect(top).to.be.greaterThan(part(panel, 'list').getBoundingClientRect().top);
+    // Where the entry is in the list (the toolbar above may reflow when the filters change).
+    const inList = (row: HTMLElement): number => row.getBoundingClientRect().top - part(panel, 'list').getBoundingClientRect().top;
+    const top = inList(find('line 2850'));
+    expect(top).to.be.greaterThan(0);
     button(panel, '[part="context-button"]').click();
     await settle(panel);
     await settle(panel);
@@ -121,7 +123,7 @@ describe('search navigation', () => {
     expect(part(panel, 'count').textContent).to.equal('3000 / 3000');
     expect(panel.follow).to.equal(false);
     const again = find('line 2850');
-    expect(again.getBoundingClientRect().top).to.be.closeTo(top, 1);
+    expect(inList(again)).to.be.closeTo(top, 1);
     expect(again.classList.contains('active')).to.equal(true);
     // Its neighbours, hidden before, are around it now.
     expect(messages(panel)).to.include.members(['line 2849', 'line 2851']);

@@ -97,7 +97,12 @@ export class FollowController implements ReactiveController {
       viewport.scrollTop = target;
       this.#scrollTop = viewport.scrollTop;
     }
-    if (this.live) this.#lastSetTop = viewport.scrollTop;
+    if (this.live) {
+      this.#lastSetTop = viewport.scrollTop;
+      // The list can get shorter under the bottom (a detail view measured smaller than first
+      // assumed): the browser clamps scrollTop itself, and a hidden page gets no scroll event.
+      this.#scrollTop = viewport.scrollTop;
+    }
   }
 
   /** The scroll position to render at: the bottom while following, else where the user is (clamped). */
