@@ -3,6 +3,7 @@
 //      (limit 100,000) for a few seconds; frame times are recorded with requestAnimationFrame and
 //      long tasks with PerformanceObserver.
 //   1b. the same rate from an in-page source, without the socket.
+//   1c, 1d. both again with `wrap` on (every 10th message is a long one, a few lines when wrapped).
 //   2. scroll: with 100,000 entries held, the list is scrolled a few hundred px every frame.
 //   3. memory: JS heap after a forced GC, before and after 100,000 entries are held.
 // Prints a table. Options: --rate=5000 --seconds=10. Numbers depend on the machine; nothing here
@@ -38,6 +39,9 @@ const browser = await puppeteer.launch({
   args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc'],
 });
 
+/** A long message (about 300 characters, several lines when wrapped). */
+const LONG = (n) => `request ${n} failed after retries: ${'upstream timed out while reading the response body; '.repeat(5)}giving up`;
+
 // Logs RATE lines per second in 10 ms ticks, with the extra fields a real service adds.
 function generate(seconds) {
   const logger = logwire.getLogger('bench.service');
@@ -48,7 +52,7 @@ function generate(seconds) {
     const tick = setInterval(() => {
       const due = Math.floor(((Date.now() - started) / 1000) * RATE);
       for (; sent < due; sent++)
-        logger.log(levels[sent % levels.length], `request ${sent} handled in ${sent % 97} ms`, {
+        logger.log(levels[sent % levels.length], sent % 10 === 0 ? LONG(sent) : `request ${sent} handled in ${sent % 97} ms`, {
           request_id: `r-${sent}`,
           status: 200,
           bytes: sent % 4096,
@@ -85,89 +89,117 @@ async function openPanel() {
 }
 
 // 1. Ingest over a real WebSocket.
-const ingestPage = await openPanel();
-await ingestPage.evaluate((url) => {
-  const panel = document.createElement('system-log-panel');
-  panel.setAttribute('limit', '100000');
-  panel.setAttribute('src', url);
-  document.body.append(panel);
-}, `ws://127.0.0.1:${http.address().port}/ws/logs`);
-await ingestPage.waitForFunction(
-  () => document.querySelector('system-log-panel').shadowRoot?.querySelector('[part="state"]')?.textContent === 'Live',
-);
-await ingestPage.evaluate(() => {
-  window.__frames = [];
-  window.__longTasks = [];
-  new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((entry) => entry.duration))).observe({
-    type: 'longtask',
+async function ingestOverSocket(wrap) {
+  const ingestPage = await openPanel();
+  await ingestPage.evaluate(
+    (url, wrap) => {
+      const panel = document.createElement('system-log-panel');
+      panel.setAttribute('limit', '100000');
+      panel.wrap = wrap;
+      panel.setAttribute('src', url);
+      document.body.append(panel);
+    },
+    `ws://127.0.0.1:${http.address().port}/ws/logs`,
+    wrap,
+  );
+  await ingestPage.waitForFunction(
+    () => document.querySelector('system-log-panel').shadowRoot?.querySelector('[part="state"]')?.textContent === 'Live',
+  );
+  await ingestPage.evaluate(() => {
+    window.__frames = [];
+    window.__longTasks = [];
+    new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((entry) => entry.duration))).observe({
+      type: 'longtask',
+    });
+    let last = performance.now();
+    const loop = (now) => {
+      window.__frames.push(now - last);
+      last = now;
+      if (!window.__stop) requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
   });
-  let last = performance.now();
-  const loop = (now) => {
-    window.__frames.push(now - last);
-    last = now;
-    if (!window.__stop) requestAnimationFrame(loop);
-  };
-  requestAnimationFrame(loop);
-});
-const sent = await generate(SECONDS);
-await ingestPage.waitForFunction(
-  (count) => document.querySelector('system-log-panel').entries.length >= Math.min(count, 100000),
-  { timeout: 30_000 },
-  sent,
-);
-const ingest = await ingestPage.evaluate(() => {
-  window.__stop = true;
-  const panel = document.querySelector('system-log-panel');
-  return {
-    frames: window.__frames.slice(2),
-    longTasks: window.__longTasks,
-    held: panel.entries.length,
-    rows: panel.shadowRoot.querySelectorAll('[part="row"]').length,
-  };
-});
-await ingestPage.close();
+  const sent = await generate(SECONDS);
+  await ingestPage.waitForFunction(
+    (count) => document.querySelector('system-log-panel').entries.length >= Math.min(count, 100000),
+    { timeout: 30_000 },
+    sent,
+  );
+  const ingest = await ingestPage.evaluate(() => {
+    window.__stop = true;
+    const panel = document.querySelector('system-log-panel');
+    return {
+      frames: window.__frames.slice(2),
+      longTasks: window.__longTasks,
+      held: panel.entries.length,
+      rows: panel.shadowRoot.querySelectorAll('[part="row"]').length,
+    };
+  });
+  await ingestPage.close();
+  return { ...ingest, sent };
+}
 
 // 1b. The same rate from an in-page source (no socket), to separate the panel's own rendering cost
 // from the cost of receiving one WebSocket message per line.
-const localPage = await openPanel();
-const local = await localPage.evaluate(
-  async (rate, seconds) => {
-    const listeners = new Map();
-    const source = { state: 'live', on: (event, callback) => (listeners.set(event, callback), () => listeners.delete(event)) };
-    const panel = document.createElement('system-log-panel');
-    panel.setAttribute('limit', '100000');
-    panel.client = source;
-    document.body.append(panel);
-    const frames = [];
-    const longTasks = [];
-    new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((entry) => entry.duration))).observe({ type: 'longtask' });
-    const levels = ['INFO', 'INFO', 'INFO', 'DEBUG', 'WARNING', 'ERROR'];
-    let sent = 0;
-    const started = performance.now();
-    const timer = setInterval(() => {
-      const due = Math.floor(((performance.now() - started) / 1000) * rate);
-      for (; sent < due; sent++) {
-        const text = `{"type":"system_log","data":{"timestamp":"${new Date().toISOString()}","level":"${levels[sent % 6]}","logger":"bench.service","message":"request ${sent}","module":"handler","function":"handle","line":1,"request_id":"r-${sent}"}}`;
-        listeners.get('message')?.(JSON.parse(text));
-      }
-    }, 10);
-    let last = performance.now();
-    await new Promise((resolve) => {
-      const loop = (now) => {
-        frames.push(now - last);
-        last = now;
-        if (now - started < seconds * 1000) requestAnimationFrame(loop);
-        else resolve();
+async function ingestInPage(wrap) {
+  const localPage = await openPanel();
+  const local = await localPage.evaluate(
+    async (rate, seconds, wrap) => {
+      const listeners = new Map();
+      const source = { state: 'live', on: (event, callback) => (listeners.set(event, callback), () => listeners.delete(event)) };
+      const panel = document.createElement('system-log-panel');
+      panel.setAttribute('limit', '100000');
+      panel.wrap = wrap;
+      panel.client = source;
+      document.body.append(panel);
+      const frames = [];
+      const longTasks = [];
+      new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((entry) => entry.duration))).observe({ type: 'longtask' });
+      const levels = ['INFO', 'INFO', 'INFO', 'DEBUG', 'WARNING', 'ERROR'];
+      let sent = 0;
+      const started = performance.now();
+      const timer = setInterval(() => {
+        const due = Math.floor(((performance.now() - started) / 1000) * rate);
+        for (; sent < due; sent++) {
+          const message =
+            sent % 10 === 0
+              ? `request ${sent} failed after retries: ${'upstream timed out while reading the response body; '.repeat(5)}giving up`
+              : `request ${sent}`;
+          const text = `{"type":"system_log","data":{"timestamp":"${new Date().toISOString()}","level":"${levels[sent % 6]}","logger":"bench.service","message":"${message}","module":"handler","function":"handle","line":1,"request_id":"r-${sent}"}}`;
+          listeners.get('message')?.(JSON.parse(text));
+        }
+      }, 10);
+      let last = performance.now();
+      await new Promise((resolve) => {
+        const loop = (now) => {
+          frames.push(now - last);
+          last = now;
+          if (now - started < seconds * 1000) requestAnimationFrame(loop);
+          else resolve();
+        };
+        requestAnimationFrame(loop);
+      });
+      clearInterval(timer);
+      return {
+        frames: frames.slice(2),
+        longTasks,
+        held: panel.entries.length,
+        rows: panel.shadowRoot.querySelectorAll('[part="row"]').length,
       };
-      requestAnimationFrame(loop);
-    });
-    clearInterval(timer);
-    return { frames: frames.slice(2), longTasks, held: panel.entries.length };
-  },
-  RATE,
-  SECONDS,
-);
-await localPage.close();
+    },
+    RATE,
+    SECONDS,
+    wrap,
+  );
+  await localPage.close();
+  return local;
+}
+
+const ingest = await ingestOverSocket(false);
+const local = await ingestInPage(false);
+const ingestWrap = await ingestOverSocket(true);
+const localWrap = await ingestInPage(true);
+const sent = ingest.sent;
 
 // 2 and 3. 100,000 entries held: memory, then scrolling through them.
 const memoryPage = await openPanel();
@@ -234,8 +266,24 @@ http.close();
 
 const ingestStats = frameStats(ingest.frames);
 const localStats = frameStats(local.frames);
+const scenario = (name, result) => {
+  const stats = frameStats(result.frames);
+  return [
+    name,
+    stats.frames,
+    stats.fps.toFixed(0),
+    ms(stats.p50),
+    ms(stats.p95),
+    ms(stats.p99),
+    ms(stats.max),
+    stats.over33,
+    result.longTasks.length,
+  ];
+};
 const scrollStats = frameStats(scroll.frames);
-const ms = (value) => value.toFixed(1);
+function ms(value) {
+  return value.toFixed(1);
+}
 const rows = [
   ['scenario', 'frames', 'fps', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'frames > 33 ms', 'long tasks'],
   [
@@ -260,6 +308,8 @@ const rows = [
     localStats.over33,
     local.longTasks.length,
   ],
+  scenario(`ingest ${RATE}/s, wrap on`, ingestWrap),
+  scenario(`ingest ${RATE}/s in-page, wrap on`, localWrap),
   [
     'scroll 100k held, 400 px/frame',
     scrollStats.frames,
@@ -281,7 +331,12 @@ console.log(line(rows[0]));
 console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
 for (const row of rows.slice(1)) console.log(line(row));
 console.log('');
-console.log(`ingest: sent ${sent}, held ${ingest.held}, rendered rows ${ingest.rows}`);
+console.log(
+  `ingest: sent ${sent}, held ${ingest.held}, rendered rows ${ingest.rows}; wrap on: held ${ingestWrap.held}, rendered rows ${ingestWrap.rows}`,
+);
+console.log(
+  `wrap on / off, same run: p95 frame ${(frameStats(ingestWrap.frames).p95 / Math.max(0.1, ingestStats.p95)).toFixed(2)}× over the socket, ${(frameStats(localWrap.frames).p95 / Math.max(0.1, localStats.p95)).toFixed(2)}× in-page`,
+);
 console.log(`scroll: most rows rendered at once ${scroll.maxRows}`);
 console.log(
   `memory: JS heap ${(before / 1048576).toFixed(1)} MB empty → ${(after / 1048576).toFixed(1)} MB with 100,000 entries = ${((after - before) / 1048576).toFixed(1)} MB per 100k (${Math.round((after - before) / 100_000)} bytes/entry)`,

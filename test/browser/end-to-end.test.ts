@@ -28,7 +28,8 @@ describe('one log line end to end', () => {
   });
 
   it('renders a system line and an audit line in the panels', async () => {
-    document.body.innerHTML = `<system-log-panel src="${server.url}"></system-log-panel><audit-log-panel src="${server.url}"></audit-log-panel>`;
+    // Wide enough for every default column (narrower panels leave secondary columns to the detail view).
+    document.body.innerHTML = `<system-log-panel style="width: 1200px" src="${server.url}"></system-log-panel><audit-log-panel style="width: 1200px" src="${server.url}"></audit-log-panel>`;
     const system = document.querySelector('system-log-panel') as SystemLogPanel;
     const audit = document.querySelector('audit-log-panel') as AuditLogPanel;
     const state = (panel: Element) => panel.shadowRoot?.querySelector('[part="state"]')?.textContent;

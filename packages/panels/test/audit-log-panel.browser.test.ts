@@ -33,7 +33,7 @@ describe('<audit-log-panel>', () => {
       ),
     );
     await settle(panel);
-    expect([...shadow(panel).querySelectorAll('[part="column-header"] span')].map((s) => s.textContent)).to.deep.equal([
+    expect([...shadow(panel).querySelectorAll('[part="column-header"] .column-title .title')].map((s) => s.textContent)).to.deep.equal([
       'Time',
       'Level',
       'Logger',

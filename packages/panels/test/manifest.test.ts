@@ -59,6 +59,11 @@ describe('custom-elements.json and the README tables', () => {
       'detail-height',
       'history-src',
       'history-page-size',
+      'columns',
+      'persist-key',
+      'wrap',
+      'facets',
+      'stats',
     ];
     expect(system.attributes!.map((a) => a.name).sort()).toEqual([...shared, 'module-filter'].sort());
     expect(audit.attributes!.map((a) => a.name).sort()).toEqual([...shared, 'action-filter'].sort());
@@ -78,6 +83,15 @@ describe('custom-elements.json and the README tables', () => {
       'history',
       'history-button',
       'history-status',
+      'column-header',
+      'column-resizer',
+      'column-menu',
+      'facets',
+      'facet-value',
+      'match-count',
+      'stats',
+      'wrap-toggle',
+      'context-button',
     ])
       expect(system.cssParts!.map((p) => p.name)).toContain(part);
     expect(system.cssProperties!.every((p) => p.name.startsWith('--logwire-'))).toBe(true);

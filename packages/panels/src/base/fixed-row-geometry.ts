@@ -1,10 +1,19 @@
 // Geometry of the virtualised list: every row has one fixed height, and at most one row is expanded
-// with a detail view of a fixed height below it, so offsets and indexes are arithmetic. The view is
-// anchored to an entry's `seq` (which eviction never changes), not to an index.
+// with a detail view below it (its height measured), so offsets and indexes are arithmetic. While
+// messages wrap, rows have heights of their own, given by a height index (wrap-heights.ts), and the
+// same functions read it instead. The view is anchored to an entry's `seq` (which eviction never
+// changes), not to an index.
 //
 // Written here rather than with @lit-labs/virtualizer: under constant appends plus FIFO eviction
 // at the top, that virtualizer has leaked ResizeObservers, overlapped rows and drifted the
 // viewport (Clever Cloud's cc-logs hit each of these and moved away from it).
+
+/** Rows of heights of their own: the top of a row (the detail view left out), its height, the row at an offset. */
+export interface RowHeights {
+  top(index: number): number;
+  height(index: number): number;
+  indexAt(offset: number): number;
+}
 
 /** The list's shape: how many rows, their height, and the expanded row (index, or -1). */
 export interface Geometry {
@@ -13,7 +22,12 @@ export interface Geometry {
   detailHeight: number;
   /** Index of the expanded row, or -1. */
   expanded: number;
+  /** The rows' own heights (while messages wrap); without it every row is `rowHeight` high. */
+  heights?: RowHeights | undefined;
 }
+
+const rowTop = (geometry: Geometry, index: number): number => geometry.heights?.top(index) ?? index * geometry.rowHeight;
+const heightOf = (geometry: Geometry, index: number): number => geometry.heights?.height(index) ?? geometry.rowHeight;
 
 /** An entry and how far the top of the viewport is below the top of its row. */
 export interface Anchor {
@@ -23,21 +37,24 @@ export interface Anchor {
 
 /** Height of the whole list. */
 export function totalHeight(geometry: Geometry): number {
-  return geometry.count * geometry.rowHeight + (geometry.expanded >= 0 ? geometry.detailHeight : 0);
+  return rowTop(geometry, geometry.count) + (geometry.expanded >= 0 ? geometry.detailHeight : 0);
 }
 
 /** Offset of the top of the row at `index`. */
 export function offsetOf(geometry: Geometry, index: number): number {
-  return index * geometry.rowHeight + (geometry.expanded >= 0 && index > geometry.expanded ? geometry.detailHeight : 0);
+  return rowTop(geometry, index) + (geometry.expanded >= 0 && index > geometry.expanded ? geometry.detailHeight : 0);
 }
 
 /** Index of the row at `offset` (clamped to the list). */
 export function indexAt(geometry: Geometry, offset: number): number {
-  const { rowHeight: height, expanded, detailHeight } = geometry;
+  const { rowHeight: height, expanded, detailHeight, heights } = geometry;
+  const below = expanded < 0 ? Infinity : rowTop(geometry, expanded + 1);
   let index: number;
-  if (expanded < 0 || offset < (expanded + 1) * height) index = Math.floor(offset / height);
-  else if (offset < (expanded + 1) * height + detailHeight) index = expanded;
-  else index = Math.floor((offset - detailHeight) / height);
+  if (offset >= below && offset < below + detailHeight) index = expanded;
+  else {
+    const rowsOffset = offset >= below ? offset - detailHeight : offset;
+    index = heights === undefined ? Math.floor(rowsOffset / height) : heights.indexAt(rowsOffset);
+  }
   return Math.max(0, Math.min(index, geometry.count - 1));
 }
 
@@ -50,6 +67,10 @@ export function renderRange(
   maxRows: number,
 ): [first: number, last: number] {
   const first = Math.max(0, indexAt(geometry, scrollTop) - overscan);
+  if (geometry.heights !== undefined) {
+    const last = indexAt(geometry, scrollTop + viewportHeight) + overscan + 1;
+    return [first, Math.min(geometry.count, first + maxRows, last)];
+  }
   const count = Math.min(maxRows, Math.ceil(viewportHeight / geometry.rowHeight) + 2 * overscan + 1);
   return [first, Math.min(geometry.count, first + count)];
 }
@@ -72,6 +93,8 @@ export function resolveAnchor(geometry: Geometry, anchor: Anchor, index: number,
 export function scrollIntoView(geometry: Geometry, index: number, scrollTop: number, viewportHeight: number): number {
   const top = offsetOf(geometry, index);
   if (top < scrollTop) return top;
-  if (top + geometry.rowHeight > scrollTop + viewportHeight) return top + geometry.rowHeight - viewportHeight;
+  const height = heightOf(geometry, index);
+  // A row taller than the viewport shows its top.
+  if (top + height > scrollTop + viewportHeight) return Math.min(top, top + height - viewportHeight);
   return scrollTop;
 }

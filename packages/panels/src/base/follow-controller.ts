@@ -97,7 +97,12 @@ export class FollowController implements ReactiveController {
       viewport.scrollTop = target;
       this.#scrollTop = viewport.scrollTop;
     }
-    if (this.live) this.#lastSetTop = viewport.scrollTop;
+    if (this.live) {
+      this.#lastSetTop = viewport.scrollTop;
+      // The list can get shorter under the bottom (a detail view measured smaller than first
+      // assumed): the browser clamps scrollTop itself, and a hidden page gets no scroll event.
+      this.#scrollTop = viewport.scrollTop;
+    }
   }
 
   /** The scroll position to render at: the bottom while following, else where the user is (clamped). */
@@ -132,6 +137,15 @@ export class FollowController implements ReactiveController {
     const geometry = this.#list.geometry();
     this.#scrollTop = scrollIntoView(geometry, index, this.#scrollTop, this.viewportHeight);
     this.#anchor = { seq, delta: this.#scrollTop - offsetOf(geometry, index) };
+  }
+
+  /**
+   * Keeps the row at `index` (`seq`) where it is on screen through the next update (e.g. while the
+   * filters around it change); following stops.
+   */
+  hold(index: number, seq: number): void {
+    this.#host.follow = false;
+    this.#anchor = { seq, delta: this.#scrollTop - offsetOf(this.#list.geometry(), index) };
   }
 
   /** Forgets the scroll position (after a clear). */

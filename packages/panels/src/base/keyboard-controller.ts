@@ -20,6 +20,8 @@ export interface KeyboardActions {
   move(move: Move): boolean;
   /** Expands or collapses the active row; returns false when the list is empty (the key then does nothing). */
   toggleActive(): boolean;
+  /** Moves to the next (1) or previous (-1) search match; returns false without a search. */
+  findNext(direction: 1 | -1): boolean;
 }
 
 // The navigation keys of a list (WAI-ARIA APG, "Keyboard Navigation Inside Components"):
@@ -54,6 +56,13 @@ export class KeyboardController implements ReactiveController {
   readonly onKeyDown = (event: KeyboardEvent): void => {
     const target = event.composedPath()[0] as HTMLElement | undefined;
     const tag = target?.tagName ?? '';
+    // F3 / Shift+F3 anywhere, Enter / Shift+Enter in the search input: next / previous match.
+    const inSearch = tag === 'INPUT' && target?.classList.contains('search') === true;
+    if (event.key === 'F3' || (inSearch && event.key === 'Enter')) {
+      // Without a search the key keeps its usual meaning (the browser's find next, the input's Enter).
+      if (this.#actions.findNext(event.shiftKey ? -1 : 1)) event.preventDefault();
+      return;
+    }
     if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') {
       // Escape in an input returns to the list (the keys of the input itself stay the input's).
       if (event.key === 'Escape' && target !== undefined) this.#actions.focusList();

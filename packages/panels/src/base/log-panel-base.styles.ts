@@ -1,4 +1,5 @@
 import { css } from 'lit';
+import { panelStripStyles } from './panel-strips.styles.js';
 
 // Every colour is a `--logwire-*` custom property with a light default; the dark defaults apply
 // with `theme="dark"`, or with `theme="auto"` (the default) when the system prefers dark.
@@ -24,6 +25,7 @@ const light = css`
   --_gap-bg: var(--logwire-gap-background, #fff7ed);
   --_gap-fg: var(--logwire-gap-color, #9a3412);
   --_control-bg: var(--logwire-control-background, #ffffff);
+  --_current: var(--logwire-current-match-color, #b45309);
 `;
 
 const dark = css`
@@ -48,9 +50,10 @@ const dark = css`
   --_gap-bg: var(--logwire-gap-background, #3b2414);
   --_gap-fg: var(--logwire-gap-color, #fdba74);
   --_control-bg: var(--logwire-control-background, #11141b);
+  --_current: var(--logwire-current-match-color, #fbbf24);
 `;
 
-export const panelStyles = css`
+export const panelBaseStyles = css`
   :host {
     ${light}
     display: flex;
@@ -178,15 +181,17 @@ export const panelStyles = css`
   .spacer-flex {
     flex: 1;
   }
+  /* Left padding 10px, right 26px (room for the column menu); column-layout.ts counts on both. */
   .columns,
   .row {
     display: grid;
     grid-template-columns: var(--columns);
     gap: 8px;
-    padding: 0 10px;
+    padding: 0 26px 0 10px;
     white-space: nowrap;
   }
   .columns {
+    position: relative;
     font-weight: 600;
     border-bottom: 1px solid var(--_border);
     color: var(--_muted);
@@ -226,9 +231,25 @@ export const panelStyles = css`
     background: var(--_row-active);
   }
   .row > span {
+    min-width: 0;
     overflow: hidden;
     text-overflow: ellipsis;
     unicode-bidi: isolate;
+  }
+  /* Wrapped messages: rows as high as their message, measured after rendering (row-measure-controller.ts). */
+  .rows.wrap .row {
+    height: auto;
+    min-height: var(--row-height);
+    contain: layout paint style;
+    align-items: start;
+  }
+  .rows.wrap .row > .message {
+    white-space: pre-wrap;
+    overflow-wrap: anywhere;
+  }
+  .row.current-match {
+    outline: 2px solid var(--_current);
+    outline-offset: -2px;
   }
   .row.gap {
     display: block;
@@ -256,9 +277,10 @@ export const panelStyles = css`
     color: var(--_mark-fg);
     border-radius: 2px;
   }
+  /* As high as its content, up to detail-height and the list's height; beyond that it scrolls. */
   .detail {
     box-sizing: border-box;
-    height: var(--detail-height);
+    max-height: min(var(--detail-height), var(--detail-room));
     overflow: auto;
     padding: 4px 10px 6px 28px;
     border-bottom: 1px solid var(--_border);
@@ -282,10 +304,20 @@ export const panelStyles = css`
   .detail summary {
     cursor: pointer;
   }
-  .detail .copy {
+  .detail-actions {
     float: right;
     position: sticky;
     top: 0;
+    display: flex;
+    gap: 4px;
+  }
+  .value-actions {
+    margin-left: 6px;
+    white-space: nowrap;
+  }
+  .value-actions button {
+    padding: 0 4px;
+    line-height: 1.2;
   }
   .history {
     display: flex;
@@ -327,3 +359,6 @@ export const panelStyles = css`
     }
   }
 `;
+
+/** Every style of the panels: the base ones and those of the header's column controls and the strips. */
+export const panelStyles = [panelBaseStyles, panelStripStyles];

@@ -1,47 +1,58 @@
-import { html, LitElement, type CSSResultGroup, type PropertyValues, type TemplateResult } from 'lit';
-import { ConnectionState, type LogStreamClient, type ReplayAttachment } from '@logwire/client';
+import { html, nothing, type CSSResultGroup, type PropertyValues, type TemplateResult } from 'lit';
 import type { GapData, LogMessage } from '@logwire/protocol';
 import { AnnouncerController } from './announcer-controller.js';
-import { coerceLevels, levelsConverter, notFalseConverter } from './properties.js';
+import { coerceLevels, coerceNames } from './properties.js';
 import { ClientBinding } from './client-binding.js';
+import { ColumnController } from './column-controller.js';
+import { chooseColumns, type ColumnLayout, fieldText, MESSAGE, type PanelColumn } from './column-layout.js';
+import { renderColumnHeader } from './column-templates.js';
 import { LogwireClearEvent, LogwireExportEvent, LogwireFollowChangeEvent, LogwirePauseChangeEvent } from './events.js';
 import { type CsvColumn, downloadText, exportRows } from './export.js';
+import { FacetCounts } from './facet-counts.js';
+import { renderFacets } from './facet-templates.js';
 import { type FieldFilter, LoggerFilter, passesFilters, Suggestions } from './filters.js';
 import { FlushScheduler } from './flush-scheduler.js';
-import { renderRange } from './fixed-row-geometry.js';
+import { indexAt, renderRange } from './fixed-row-geometry.js';
 import { FollowController } from './follow-controller.js';
 import { formatTime } from './format.js';
 import { HistoryLoader } from './history-loader.js';
-import type { HistoryFetch } from './history.js';
 import { KeyboardController } from './keyboard-controller.js';
-import { PANEL_LEVELS } from './levels.js';
+import { levelOf, PANEL_LEVELS } from './levels.js';
 import { panelStyles } from './log-panel-base.styles.js';
+import { LogPanelProperties } from './log-panel-properties.js';
+import { RowMeasureController } from './row-measure-controller.js';
 import { type GapRow, type LogRow, RowStore } from './row-store.js';
-import { copyEntry, gapRowText, type PanelColumn, renderList } from './row-templates.js';
+import { copyEntry, gapRowText, renderList, type RowContext } from './row-templates.js';
+import { SearchNavigation } from './search-navigation.js';
 import { SelectionController } from './selection-controller.js';
+import { StatsController } from './stats-controller.js';
 import { renderHistoryBar, renderNewButton, renderState, renderToolbar, type ToolbarContext } from './toolbar-templates.js';
 import { type CompiledSearch, compileSearch } from './search.js';
 import { searchText, visible } from './text.js';
+import { chooseValue, passesValueFilters } from './value-filters.js';
 
 export { PANEL_LEVELS, type PanelLevel } from './levels.js';
 export { SearchAction, SearchMode } from './search.js';
 export { ExportFormat } from './export.js';
 export { Theme } from './properties.js';
-export type { PanelColumn } from './row-templates.js';
+export type { PanelColumn } from './column-layout.js';
+export type { ValueFilter } from './value-filters.js';
 
 /** The logger filter every panel has, rendered like the panels' own field filters. */
 const LOGGER_FILTER: FieldFilter = { field: 'logger', label: 'Logger', property: 'loggerFilter' };
 /** The properties that change which rows are shown (besides the panels' field filters). */
-const FILTER_PROPERTIES = ['levels', 'loggerFilter', 'search', 'searchMode', 'searchAction'];
+const FILTER_PROPERTIES = ['levels', 'loggerFilter', 'search', 'searchMode', 'searchAction', 'valueFilters'];
 const MAX_RENDERED_ROWS = 300;
 const OVERSCAN = 8;
 
 /**
  * Behaviour shared by the system and audit panels: binding to a client (given, or made from
- * `src`), a bounded buffer of one message type with inline gap markers, a virtualised list,
- * filters and search, pause and follow, export, keyboard navigation and announcements. Subclasses
- * add the columns, their field filters and the tag. Each behaviour has a module of its own (see
- * the imports); this class holds the properties, wires the modules together and renders.
+ * `src`), a bounded buffer of one message type with inline gap markers, a virtualised list
+ * (fixed-height rows, or wrapped messages with measured heights), columns, filters, facets and
+ * search, pause and follow, export, keyboard navigation, stats and announcements. Subclasses add
+ * the built-in columns, their field filters and the tag. Each behaviour has a module of its own
+ * (see the imports); this class wires the modules together and renders. The properties are
+ * declared in {@link LogPanelProperties}.
  *
  * @fires logwire-follow-change - Following the newest entry turned on or off ({@link LogwireFollowChangeEvent}).
  * @fires logwire-pause-change - The panel was paused or resumed ({@link LogwirePauseChangeEvent}).
@@ -49,156 +60,20 @@ const OVERSCAN = 8;
  * @fires logwire-export - An export is about to download; cancelable ({@link LogwireExportEvent}).
  * @fires logwire-copy - An entry was copied as JSON ({@link LogwireCopyEvent}).
  * @fires logwire-history - A "Load older" finished: entries added, start of history reached, or an error ({@link LogwireHistoryEvent}).
- *
- * @csspart base - The wrapper of everything inside the panel.
- * @csspart header - The title bar.
- * @csspart title - The panel title.
- * @csspart count - The count of entries shown / held.
- * @csspart new-button - The "N new" button shown while paused.
- * @csspart state - The connection state pill.
- * @csspart toolbar - The filters and actions bar.
- * @csspart levels - The group of level toggles.
- * @csspart level-toggle - One level toggle button.
- * @csspart filter - A filter input (logger, and the panel's own fields: module or action).
- * @csspart search - The search input.
- * @csspart regex-toggle - The regular-expression toggle.
- * @csspart highlight-toggle - The highlight-instead-of-filter toggle.
- * @csspart pause-button - The pause / resume button.
- * @csspart follow-button - The follow toggle.
- * @csspart clear-button - The clear button.
- * @csspart export - The group of export buttons.
- * @csspart export-button - One export button (JSON, NDJSON, CSV).
- * @csspart column-header - The row of column titles.
- * @csspart history - The bar above the list with the "Load older" button (only with `history-src`).
- * @csspart history-button - The "Load older" button.
- * @csspart history-status - The history load's status: loading, loaded, no older entries, or the error.
- * @csspart list - The scrolling list (`role="log"`).
- * @csspart row - One log entry.
- * @csspart gap - An inline marker for missing messages.
- * @csspart match - A search match inside a cell.
- * @csspart detail - The expanded view of one entry.
- * @csspart copy-button - The copy button in the expanded view.
- * @csspart empty - The message shown while no entry is shown.
- * @csspart announcer - The visually hidden live region for screen readers.
- *
- * @cssprop --logwire-font - Font of the panel.
- * @cssprop --logwire-color - Text colour.
- * @cssprop --logwire-background - Background colour.
- * @cssprop --logwire-border-color - Border and separator colour.
- * @cssprop --logwire-header-background - Background of the title bar, toolbar and detail view.
- * @cssprop --logwire-muted-color - Colour of secondary text (time, module, debug levels).
- * @cssprop --logwire-warning-color - Colour of WARNING levels.
- * @cssprop --logwire-error-color - Colour of ERROR and CRITICAL levels.
- * @cssprop --logwire-accent-color - Focus rings, pressed toggles, the "N new" button.
- * @cssprop --logwire-live-background - Background of the state pill when live.
- * @cssprop --logwire-live-color - Text of the state pill when live.
- * @cssprop --logwire-offline-background - Background of the state pill when offline.
- * @cssprop --logwire-offline-color - Text of the state pill when offline.
- * @cssprop --logwire-pending-background - Background of the state pill while connecting or catching up.
- * @cssprop --logwire-pending-color - Text of the state pill while connecting or catching up.
- * @cssprop --logwire-match-background - Background of search matches.
- * @cssprop --logwire-match-color - Text of search matches.
- * @cssprop --logwire-row-hover-background - Background of the row under the pointer.
- * @cssprop --logwire-row-active-background - Background of the focused or expanded row.
- * @cssprop --logwire-gap-background - Background of gap markers.
- * @cssprop --logwire-gap-color - Text of gap markers.
- * @cssprop --logwire-control-background - Background of inputs and buttons.
- * @cssprop --logwire-radius - Corner radius of the panel.
  */
-export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
+export abstract class LogPanelBase<M extends LogMessage> extends LogPanelProperties {
   static override styles: CSSResultGroup = panelStyles;
-
-  static override properties = {
-    src: { type: String },
-    client: { attribute: false },
-    replay: { attribute: false },
-    limit: { type: Number },
-    timeZone: { attribute: 'time-zone' },
-    theme: { reflect: true },
-    levels: { converter: levelsConverter },
-    loggerFilter: { attribute: 'logger-filter' },
-    search: {},
-    searchMode: { attribute: 'search-mode' },
-    searchAction: { attribute: 'search-action' },
-    paused: { type: Boolean, reflect: true },
-    follow: { converter: notFalseConverter },
-    clearable: { converter: notFalseConverter },
-    announceInterval: { type: Number, attribute: 'announce-interval' },
-    rowHeight: { type: Number, attribute: 'row-height' },
-    detailHeight: { type: Number, attribute: 'detail-height' },
-    historySrc: { attribute: 'history-src' },
-    historyFetch: { attribute: false },
-    historyPageSize: { type: Number, attribute: 'history-page-size' },
-    _connection: { state: true },
-    _revision: { state: true },
-  };
-
-  /** WebSocket URL of a log stream; the panel opens its own connection. Ignored when `client` is set. */
-  declare src: string | undefined;
-  /** A shared client (e.g. one for both panels, one socket); takes precedence over `src`. */
-  declare client: LogStreamClient | undefined;
-  /**
-   * Replay buffer for the panel's own client (from `src`): `panel.replay = replay()` (from
-   * `@logwire/client`) paints what the last visit received before the socket opens, resumes from
-   * the stored cursor and shares one socket among tabs. Set it before `src`; ignored with `client`.
-   */
-  declare replay: ReplayAttachment | undefined;
-  /** Most entries held (gap markers included); the oldest go first. Also bounds what is buffered while paused. */
-  declare limit: number;
-  /** Show times in `local` time or `utc`. */
-  declare timeZone: 'local' | 'utc';
-  /** `auto` (follows `prefers-color-scheme`), `light` or `dark`. */
-  declare theme: 'auto' | 'light' | 'dark';
-  /** Levels shown (attribute: comma-separated, e.g. `levels="WARNING,ERROR,CRITICAL"`); `UNKNOWN` covers levels outside the six. */
-  declare levels: readonly string[];
-  /**
-   * Shows only entries whose logger matches these patterns (space- or comma-separated; `*` any run of
-   * characters, `?` one, case-sensitive; `!` excludes). A term without `*` or `?` matches anywhere in
-   * the name: `db` is read as `*db*`.
-   */
-  declare loggerFilter: string;
-  /** Search text, matched against every field including metadata keys and values. */
-  declare search: string;
-  /** `text` (case-insensitive substring) or `regex` (case-insensitive regular expression). */
-  declare searchMode: 'text' | 'regex';
-  /** `filter` hides entries that do not match; `highlight` keeps them and marks the matches. */
-  declare searchAction: 'filter' | 'highlight';
-  /**
-   * While paused, new entries are buffered and counted as "N new". The buffer holds at most `limit`
-   * entries: beyond that the oldest buffered ones are dropped, and a gap marker says how many.
-   */
-  declare paused: boolean;
-  /** Keep the newest entry in view. Turns off when the user scrolls up, on again at the bottom. */
-  declare follow: boolean;
-  /** Show the Clear button (attribute `clearable="false"` hides it). */
-  declare clearable: boolean;
-  /** Least time between screen-reader announcements of new entries, in ms. */
-  declare announceInterval: number;
-  /** Height of one row in px (rows are virtualised at a fixed height). */
-  declare rowHeight: number;
-  /** Height of an expanded entry's detail view in px. */
-  declare detailHeight: number;
-  /**
-   * Base URL of the query API (e.g. `https://host/logs`, or `/logs` on the page's origin). When set,
-   * a "Load older" button above the list fetches the entries older than the oldest one held from
-   * `<history-src>/system` (system panel) or `<history-src>/audit` (audit panel).
-   */
-  declare historySrc: string | undefined;
-  /** The `fetch` used for history requests, e.g. one that adds an `Authorization` header. Default: the global `fetch`. */
-  declare historyFetch: HistoryFetch | undefined;
-  /** Entries fetched per "Load older" (1 … 1000). */
-  declare historyPageSize: number;
-  declare protected _connection: ConnectionState;
-  declare protected _revision: number;
 
   /** The message type this panel shows. */
   protected abstract readonly messageType: M['type'];
   /** Panel title. */
   protected abstract readonly heading: string;
-  /** The columns, in order. */
-  protected abstract readonly columns: readonly PanelColumn<M>[];
-  /** Header names and values of one entry in CSV exports. */
-  protected abstract csvColumns(): readonly CsvColumn<M>[];
+  /** The built-in columns (`columns` chooses among them by name). */
+  protected abstract readonly builtinColumns: readonly PanelColumn<M>[];
+  /** The names of the columns shown when `columns` is empty. */
+  protected abstract readonly defaultColumns: readonly string[];
+  /** A field of the data in which field columns also look (the audit panel's `metadata`). */
+  protected readonly fieldFallback: string | undefined = undefined;
   /** The panel's own field filters (module, action, …), rendered after the logger filter. */
   protected readonly fieldFilters: readonly FieldFilter[] = [];
 
@@ -206,9 +81,13 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     matches: (row) => this.#matches(row),
     readingHistory: () => !this.follow || this.paused,
     loadingHistory: () => this.#history.loading,
-    added: (message) => this.#noteValues(message),
-    evicted: () => this.#history.evicted(),
+    added: (message, row) => this.#noteValues(message, row),
+    evicted: (removed) => {
+      for (const row of removed) this.#facets.remove(row);
+      this.#history.evicted();
+    },
   });
+  readonly #facets = new FacetCounts<M>((row, field) => this.#fieldText(row, field));
   readonly #follow = new FollowController(this, {
     geometry: () => this.#selection.geometry(),
     seqAt: (index) => this.#store.view[index]?.seq,
@@ -224,6 +103,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   readonly #binding = new ClientBinding(this, {
     message: (message) => {
       if (message.type !== this.messageType) return;
+      this.#stats.note(levelOf(message.data.level));
       this.#syncPause();
       if (this.#store.push(message as M)) this.#flusher.schedule();
     },
@@ -236,13 +116,38 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
       this._connection = state;
     },
   });
-  readonly #selection: SelectionController<M> = new SelectionController<M>(this, this.#store, this.#follow);
+  readonly #measure: RowMeasureController<M> = new RowMeasureController<M>(this, {
+    view: () => this.#store.view,
+    indexOfSeq: (seq) => this.#store.indexOfSeq(seq),
+    captureAnchor: () => this.#follow.captureAnchor(),
+  });
+  readonly #selection: SelectionController<M> = new SelectionController<M>(this, this.#store, this.#follow, () =>
+    this.#measure.shape(
+      (this.#layout ??= this.#columnsController.layout(this.#chosenColumns())),
+      this.#columnsController.width || this.clientWidth,
+    ),
+  );
+  readonly #columnsController = new ColumnController(this);
+  readonly #navigation = new SearchNavigation<M>({
+    view: () => this.#store.view,
+    indexOfSeq: (seq) => this.#store.indexOfSeq(seq),
+    hit: (row) => this.#hit(row),
+    topIndex: () => indexAt(this.#selection.geometry(), this.#follow.scrollTop),
+    reveal: (index, seq) => {
+      this.follow = false;
+      this.#selection.activate(seq);
+      this.#follow.reveal(index, seq);
+      this.requestUpdate();
+    },
+  });
+  readonly #stats = new StatsController(this);
   readonly #keyboard = new KeyboardController(this, {
     focusSearch: () => this.renderRoot.querySelector<HTMLInputElement>('.search')?.focus(),
     focusList: () => this.renderRoot.querySelector<HTMLElement>('.viewport')?.focus(),
     togglePause: () => (this.paused = !this.paused),
     move: (move) => this.#selection.move(move),
     toggleActive: () => this.#selection.toggleActive(),
+    findNext: (direction) => this.findNext(direction),
   });
   readonly #flusher = new FlushScheduler(
     this,
@@ -250,33 +155,11 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     () => this.#store.hasIncoming,
   );
   #search: CompiledSearch = { matcher: undefined, error: false };
+  /** Changes with every search (the key of the rows' cached `hit`). */
+  #searchKey = 0;
+  #layout: ColumnLayout<M> | undefined;
   readonly #suggestions = new Suggestions();
   readonly #loggerFilter = new LoggerFilter();
-
-  constructor() {
-    super();
-    this.src = undefined;
-    this.client = undefined;
-    this.limit = 10_000;
-    this.timeZone = 'local';
-    this.theme = 'auto';
-    this.levels = [...PANEL_LEVELS];
-    this.loggerFilter = '';
-    this.search = '';
-    this.searchMode = 'text';
-    this.searchAction = 'filter';
-    this.paused = false;
-    this.follow = true;
-    this.clearable = true;
-    this.announceInterval = 2000;
-    this.rowHeight = 20;
-    this.detailHeight = 200;
-    this.historySrc = undefined;
-    this.historyFetch = undefined;
-    this.historyPageSize = 100;
-    this._connection = ConnectionState.Offline;
-    this._revision = 0;
-  }
 
   /** The log messages held, oldest first (not the ones buffered while paused). */
   get entries(): readonly M[] {
@@ -302,7 +185,15 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     if (this.isConnected && (changed.has('client') || changed.has('src') || changed.has('replay'))) this.#binding.bind();
     // A string set from script (`panel.levels = 'ERROR,CRITICAL'`) is read like the attribute.
     if (changed.has('levels') && !Array.isArray(this.levels)) this.levels = coerceLevels(this.levels);
-    if (changed.has('search') || changed.has('searchMode')) this.#search = compileSearch(this.search, this.searchMode);
+    if (changed.has('columns') && !Array.isArray(this.columns)) this.columns = coerceNames(this.columns);
+    if (changed.has('facets') && !Array.isArray(this.facets)) this.facets = coerceNames(this.facets);
+    if (!Array.isArray(this.valueFilters)) this.valueFilters = [];
+    if (changed.has('facets')) this.#facets.setFields(this.facets, this.#store.rows);
+    if (changed.has('search') || changed.has('searchMode')) {
+      this.#search = compileSearch(this.search, this.searchMode);
+      this.#searchKey++;
+      this.#navigation.reset();
+    }
     // Another source: its start of history is not the old one's.
     if (changed.has('historySrc') && changed.get('historySrc') !== undefined) this.#history.reset();
     if (changed.has('limit')) {
@@ -332,25 +223,14 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
 
   protected override render(): TemplateResult {
     const view = this.#store.view;
+    const chosen = this.#chosenColumns();
+    const layout = (this.#layout = this.#columnsController.layout(chosen));
     const geometry = this.#selection.geometry();
     const [first, last] = renderRange(geometry, this.#follow.renderTop(), this.#follow.viewportHeight, OVERSCAN, MAX_RENDERED_ROWS);
-    const columns = this.columns.map((column) => column.width).join(' ');
-    const titles = this.columns.map((column) => html`<span>${column.title}</span>`);
-    const style = `--columns: ${columns}; --row-height: ${this.rowHeight}px; --detail-height: ${this.detailHeight}px`;
+    const room = Math.max(80, this.#follow.viewportHeight - this.rowHeight);
+    const style = `--columns: ${layout.template}; --row-height: ${this.rowHeight}px; --detail-height: ${this.detailHeight}px; --detail-room: ${room}px`;
     const total = this.#store.totalLogs;
-    const rowContext = {
-      panel: this,
-      columns: this.columns,
-      zone: this.#zone(),
-      matcher: this.#search.matcher,
-      activeSeq: this.#selection.activeSeq,
-      expandedSeq: this.#selection.expandedSeq,
-      gapText: (row: GapRow) => gapRowText(row, (gap) => this.gapText(gap)),
-      detailFields: (message: M) => this.detailFields(message),
-      toggle: (seq: number) => this.#selection.toggle(seq),
-      copy: (row: LogRow<M>) => void copyEntry(this, row.message),
-    };
-    const list = renderList(this.heading, view, total, geometry, [first, last], this.#follow, rowContext);
+    const list = renderList(this.heading, view, total, geometry, [first, last], this.#follow, this.#rowContext(layout));
     return html`
       <div class="base" part="base" style=${style} @keydown=${this.#keyboard.onKeyDown}>
         <header part="header">
@@ -359,12 +239,28 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
           ${renderNewButton(this, this.bufferedCount, this.droppedWhilePaused, this.#follow.unseen)}
           ${renderState(this._connection, this.#binding.unreachable)}
         </header>
-        ${renderToolbar(this, this.#toolbarContext())}
-        <div class="columns" part="column-header" aria-hidden="true">${titles}</div>
+        ${renderToolbar(this, this.#toolbarContext())} ${this.stats ? this.#stats.render() : nothing}
+        ${renderFacets({
+          counts: this.#facets,
+          filters: this.valueFilters,
+          choose: (field, value, exclude) => this.#chooseValue(field, value, exclude),
+          remove: (filter) => (this.valueFilters = this.valueFilters.filter((item) => item !== filter)),
+        })}
+        ${renderColumnHeader(layout, chosen, this.#columnsController)}
         ${renderHistoryBar(this.historySrc, this.#history.status, () => void this.loadOlder())} ${list}
         <div class="sr-only" part="announcer" role="status" aria-live="polite">${this.#announcer.text}</div>
       </div>
     `;
+  }
+
+  /** More buttons of an entry's detail view (subclasses add theirs; the base has Copy JSON and Show in context). */
+  protected detailActions(_row: LogRow<M>): readonly TemplateResult[] {
+    return [];
+  }
+
+  /** A mark at the start of an entry's message cell (none by default). */
+  protected rowMark(_row: LogRow<M>): TemplateResult | typeof nothing {
+    return nothing;
   }
 
   /** What the detail view shows: every field of the entry (extra fields, metadata). */
@@ -390,6 +286,9 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   /** Removes every entry (and what is buffered while paused). */
   clear(): void {
     const removed = this.#store.clear();
+    this.#facets.clear();
+    this.#stats.reset();
+    this.#navigation.reset();
     this.#selection.clear();
     this.#follow.reset();
     this.#history.reset();
@@ -421,11 +320,44 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     return this.#history.load();
   }
 
-  /** The entries that pass the filters, with gap markers, as `json`, `ndjson` or `csv` text. */
+  /**
+   * The entries that pass the filters, with gap markers, as `json`, `ndjson` or `csv` text. CSV has
+   * the chosen columns the user did not hide (also those collapsed for lack of width).
+   */
   exportAs(format: 'json' | 'ndjson' | 'csv'): string {
     this.#flush();
     const gapText = (row: GapRow): string => gapRowText(row, (gap) => this.gapText(gap));
-    return exportRows(this.#store.view, format, { csvColumns: this.csvColumns(), gapText });
+    const csvColumns: CsvColumn<M>[] = [];
+    for (const column of this.#chosenColumns()) {
+      if (column.name === MESSAGE || !this.#columnsController.hidden(column.name)) csvColumns.push(...column.csv);
+    }
+    return exportRows(this.#store.view, format, { csvColumns, gapText });
+  }
+
+  /** How many held entries have each value of a field counted by `facets` (empty for other fields). */
+  facetCounts(field: string): ReadonlyMap<string, number> {
+    return this.#facets.counts(field);
+  }
+
+  /**
+   * Moves to the next (`1`) or previous (`-1`) entry matching the search, scrolls it into view and
+   * marks it (`aria-current`). Returns false without a search or a match.
+   */
+  findNext(direction: 1 | -1 = 1): boolean {
+    if (this.#search.matcher === undefined) return false;
+    return this.#navigation.step(direction);
+  }
+
+  /**
+   * Clears the filters (levels, logger and field filters, value filters; a filtering search turns
+   * into highlighting) while keeping the entry where it is on screen, and makes it the active row.
+   * Returns false when the entry is not shown.
+   */
+  showInContext(message: M): boolean {
+    const row = this.#store.view.find((item) => item.kind === 'log' && item.message === message);
+    if (row === undefined) return false;
+    this.#showInContext(row.seq);
+    return true;
   }
 
   /** Exports the filtered view and downloads it as a file, unless a `logwire-export` listener cancels. */
@@ -466,9 +398,69 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     return result;
   }
 
-  #noteValues(message: M): void {
+  #noteValues(message: M, row: LogRow<M>): void {
     const data = message.data as Record<string, unknown>;
     for (const { field } of [LOGGER_FILTER, ...this.fieldFilters]) this.#suggestions.remember(field, data[field]);
+    this.#facets.add(row);
+  }
+
+  #showInContext(seq: number): void {
+    const index = this.#store.indexOfSeq(seq);
+    if (this.#store.view[index]?.seq !== seq) return;
+    this.#follow.hold(index, seq);
+    this.#selection.activate(seq);
+    this.levels = [...PANEL_LEVELS];
+    this.loggerFilter = '';
+    for (const { property } of this.fieldFilters) (this as unknown as Record<string, unknown>)[property] = '';
+    this.valueFilters = [];
+    if (this.search !== '') this.searchAction = 'highlight';
+  }
+
+  #chooseValue(field: string, value: string, exclude: boolean): void {
+    this.valueFilters = chooseValue(this.valueFilters, field, value, exclude);
+  }
+
+  #fieldText(row: LogRow<M>, field: string): string {
+    return field === 'level' ? row.level : fieldText(row.message, field, this.fieldFallback);
+  }
+
+  #chosenColumns(): PanelColumn<M>[] {
+    return chooseColumns(this.columns.length > 0 ? this.columns : this.defaultColumns, this.builtinColumns, this.fieldFallback);
+  }
+
+  #hit(row: LogRow<M>): boolean {
+    const matcher = this.#search.matcher;
+    if (matcher === undefined) return false;
+    if (row.hitKey !== this.#searchKey) {
+      row.hitKey = this.#searchKey;
+      row.hit = matcher.test(this.#haystack(row));
+    }
+    return row.hit!;
+  }
+
+  #haystack(row: LogRow<M>): string {
+    return (row.haystack ??= `${searchText(row.message.data)}\n${this.formatTime(row.message.data.timestamp).toLowerCase()}`);
+  }
+
+  #rowContext(layout: ColumnLayout<M>): RowContext<M> {
+    return {
+      columns: layout.shown,
+      builtin: new Set(this.builtinColumns.map((column) => column.name)),
+      zone: this.#zone(),
+      matcher: this.#search.matcher,
+      activeSeq: this.#selection.activeSeq,
+      expandedSeq: this.#selection.expandedSeq,
+      currentSeq: this.#navigation.current,
+      wrap: this.wrap,
+      gapText: (row) => gapRowText(row, (gap) => this.gapText(gap)),
+      detailFields: (message) => this.detailFields(message),
+      toggle: (seq) => this.#selection.toggle(seq),
+      copy: (row) => void copyEntry(this, row.message),
+      showInContext: (seq) => this.#showInContext(seq),
+      chooseValue: (field, value, exclude) => this.#chooseValue(field, value, exclude),
+      detailActions: (row) => this.detailActions(row),
+      rowMark: (row) => this.rowMark(row),
+    };
   }
 
   #toolbarContext(): ToolbarContext {
@@ -478,15 +470,15 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
       filters: [LOGGER_FILTER, ...this.fieldFilters],
       suggestions: this.#suggestions,
       setFollow: (follow) => this.#setFollow(follow),
+      matches: this.#search.matcher === undefined ? undefined : this.#navigation.count(this.#searchKey),
+      findNext: (direction) => void this.findNext(direction),
     };
   }
 
   #matches(row: LogRow<M>): boolean {
     if (!passesFilters(this, this.#loggerFilter, this.fieldFilters, row.level, row.message.data as Record<string, unknown>)) return false;
-    const matcher = this.#search.matcher;
-    if (matcher === undefined || this.searchAction !== 'filter') return true;
-    row.haystack ??= `${searchText(row.message.data)}\n${this.formatTime(row.message.data.timestamp).toLowerCase()}`;
-    return matcher.test(row.haystack);
+    if (!passesValueFilters(this.valueFilters, (field) => this.#fieldText(row, field))) return false;
+    return this.#search.matcher === undefined || this.searchAction !== 'filter' || this.#hit(row);
   }
 
   #setFollow(follow: boolean): void {

@@ -26,3 +26,15 @@ export const notFalseConverter = {
 export const Theme = { Auto: 'auto', Light: 'light', Dark: 'dark' } as const;
 /** One of the themes. */
 export type Theme = (typeof Theme)[keyof typeof Theme];
+
+/** A list of names (`columns`, `facets`): space- or comma-separated in the attribute. */
+export const columnsConverter = {
+  fromAttribute: (value: string | null): string[] => (value === null ? [] : [...new Set(value.split(/[\s,]+/).filter(Boolean))]),
+  toAttribute: (value: readonly string[]): string => value.join(' '),
+};
+
+/** A list of names set from script as a string (`panel.columns = 'time message'`), read like the attribute. */
+export const coerceNames = (value: unknown): string[] =>
+  Array.isArray(value)
+    ? value.filter((name): name is string => typeof name === 'string')
+    : columnsConverter.fromAttribute(typeof value === 'string' ? value : null);

@@ -17,6 +17,9 @@ export interface LogRow<M extends LogMessage> {
   level: PanelLevel;
   /** Lower-cased text of every field, built the first time a search needs it. */
   haystack?: string;
+  /** Whether the search with key `hitKey` matches (cached for counting and stepping through matches). */
+  hit?: boolean;
+  hitKey?: number;
   /** Loaded from `historySrc` rather than received live. */
   history?: true;
 }
@@ -41,10 +44,10 @@ export interface RowStoreHooks<M extends LogMessage> {
   readingHistory(): boolean;
   /** Whether a page of history is on its way. */
   loadingHistory(): boolean;
-  /** A log entry joined the rows (e.g. to remember its values for filter suggestions). */
-  added?(message: M): void;
-  /** The oldest rows were evicted. */
-  evicted?(): void;
+  /** A log entry joined the rows (e.g. to remember its values for filter suggestions, to count them). */
+  added?(message: M, row: LogRow<M>): void;
+  /** The oldest rows were evicted (`removed`, oldest first). */
+  evicted?(removed: readonly Row<M>[]): void;
 }
 
 /** What one flush added to the view: log entries shown, and how many of those are errors. */
@@ -222,7 +225,7 @@ export class RowStore<M extends LogMessage> {
       if (row.kind === 'log') {
         this.#totalLogs++;
         if (row.level === 'UNKNOWN') this.#sawUnknown = true;
-        this.#hooks.added?.(row.message);
+        this.#hooks.added?.(row.message, row);
       }
       if (this.#matches(row)) {
         this.#view.push(row);
@@ -269,7 +272,7 @@ export class RowStore<M extends LogMessage> {
       cut++;
     }
     if (cut > 0) this.#view.splice(0, cut);
-    this.#hooks.evicted?.();
+    this.#hooks.evicted?.(removed);
   }
 
   /** Recomputes the view after a filter changed. */
@@ -307,7 +310,7 @@ export class RowStore<M extends LogMessage> {
       this.#historyHeld++;
       if (message.id !== undefined) this.#historyIds.add(message.id);
       if (row.level === 'UNKNOWN') this.#sawUnknown = true;
-      this.#hooks.added?.(message);
+      this.#hooks.added?.(message, row);
       if (this.#matches(row)) {
         shown.push(row);
         shownLogs++;

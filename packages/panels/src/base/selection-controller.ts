@@ -2,7 +2,7 @@
 // row (at most one, with its detail view). Both are kept by `seq`, so eviction never moves them.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { LogMessage } from '@logwire/protocol';
-import { indexAt, type Geometry } from './fixed-row-geometry.js';
+import { indexAt, type Geometry, type RowHeights } from './fixed-row-geometry.js';
 import type { FollowController } from './follow-controller.js';
 import { Move } from './keyboard-controller.js';
 import type { RowStore } from './row-store.js';
@@ -11,7 +11,6 @@ import type { RowStore } from './row-store.js';
 export interface SelectionHost extends ReactiveControllerHost {
   follow: boolean;
   readonly rowHeight: number;
-  readonly detailHeight: number;
   readonly renderRoot: HTMLElement | DocumentFragment;
 }
 
@@ -31,13 +30,21 @@ export class SelectionController<M extends LogMessage> implements ReactiveContro
   readonly #follow: FollowController;
   #activeSeq: number | undefined;
   #expandedSeq: number | undefined;
+  readonly #shape: () => { detailHeight: number; heights: RowHeights | undefined };
   /** Focus the active row after the next render (it may not be rendered yet). */
   #focusActive = false;
 
-  constructor(host: SelectionHost, store: RowStore<M>, follow: FollowController) {
+  /** `shape`: the detail view's height and, while messages wrap, the rows' own heights. */
+  constructor(
+    host: SelectionHost,
+    store: RowStore<M>,
+    follow: FollowController,
+    shape: () => { detailHeight: number; heights: RowHeights | undefined },
+  ) {
     this.#host = host;
     this.#store = store;
     this.#follow = follow;
+    this.#shape = shape;
     host.addController(this);
   }
 
@@ -59,8 +66,14 @@ export class SelectionController<M extends LogMessage> implements ReactiveContro
 
   /** The list's geometry: the rows of the view, their heights and the expanded one. */
   geometry(): Geometry {
-    const { rowHeight, detailHeight } = this.#host;
-    return { count: this.#store.view.length, rowHeight, detailHeight, expanded: this.#indexOf(this.#expandedSeq) };
+    const { detailHeight, heights } = this.#shape();
+    return {
+      count: this.#store.view.length,
+      rowHeight: this.#host.rowHeight,
+      detailHeight,
+      expanded: this.#indexOf(this.#expandedSeq),
+      heights,
+    };
   }
 
   /** Expands the row (collapses it if it is the expanded one) and makes it the active one. */
@@ -86,6 +99,11 @@ export class SelectionController<M extends LogMessage> implements ReactiveContro
     const fallback = indexAt(this.geometry(), this.#follow.scrollTop);
     this.#activate(nextIndex(move, this.#indexOf(this.#activeSeq), length, page, fallback));
     return true;
+  }
+
+  /** Makes the row with `seq` the active one (without focusing it). */
+  activate(seq: number): void {
+    this.#activeSeq = seq;
   }
 
   /** Forgets both rows (after a clear). */

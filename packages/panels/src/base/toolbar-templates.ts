@@ -16,6 +16,7 @@ export interface ToolbarHost {
   searchAction: 'filter' | 'highlight';
   paused: boolean;
   follow: boolean;
+  wrap: boolean;
   readonly clearable: boolean;
   clear(): void;
   download(format: ExportFormat): void;
@@ -31,6 +32,10 @@ export interface ToolbarContext {
   /** Values seen per field, for the filters' suggestions. */
   suggestions: Suggestions;
   setFollow(follow: boolean): void;
+  /** With a search: how many entries match and the current one (1-based, 0 for none). */
+  matches: { count: number; position: number } | undefined;
+  /** Moves to the next (1) or previous (-1) match. */
+  findNext(direction: 1 | -1): void;
 }
 
 /** Connection state labels shown in the pill. */
@@ -112,7 +117,11 @@ export function renderToolbar(host: ToolbarHost, context: ToolbarContext): Templ
     >
       Highlight
     </button>
+    ${renderMatches(context)}
     <span class="spacer-flex"></span>
+    <button class="wrap-toggle" part="wrap-toggle" aria-pressed=${host.wrap ? 'true' : 'false'} @click=${() => (host.wrap = !host.wrap)}
+      >Wrap</button
+    >
     <button class="pause" part="pause-button" aria-pressed=${host.paused ? 'true' : 'false'} @click=${() => (host.paused = !host.paused)}
       >${host.paused ? 'Resume' : 'Pause'}</button
     >
@@ -133,6 +142,21 @@ export function renderToolbar(host: ToolbarHost, context: ToolbarContext): Templ
       )}
     </span>
   </div>`;
+}
+
+// The number of matches and the buttons that step through them (with a search only).
+function renderMatches(context: ToolbarContext): TemplateResult | typeof nothing {
+  const matches = context.matches;
+  if (matches === undefined) return nothing;
+  const text =
+    matches.position > 0 ? `${matches.position} / ${matches.count}` : `${matches.count} ${matches.count === 1 ? 'match' : 'matches'}`;
+  return html`<span class="matches" role="group" aria-label="Search matches">
+    <span class="match-count" part="match-count">${text}</span>
+    <button class="previous-match" part="match-button" aria-label="Previous match (Shift+Enter)" @click=${() => context.findNext(-1)}
+      >↑</button
+    >
+    <button class="next-match" part="match-button" aria-label="Next match (Enter)" @click=${() => context.findNext(1)}>↓</button>
+  </span>`;
 }
 
 // One text input per filter, with the values seen so far as suggestions.

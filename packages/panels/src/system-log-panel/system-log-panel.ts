@@ -16,7 +16,8 @@ function extraFields(data: SystemLogData): Record<string, unknown> {
 
 /**
  * Live view of a log stream's `system_log` messages: time, level, logger, module, function:line
- * and message, newest at the bottom. A row expands to show every field, extra fields included.
+ * and message (built-in columns `time`, `level`, `logger`, `module`, `site`, `message`), newest at
+ * the bottom. A row expands to show every field, extra fields included.
  *
  * The events, parts and CSS custom properties are those of {@link LogPanelBase}.
  */
@@ -34,36 +35,64 @@ export class SystemLogPanel extends LogPanelBase<SystemLogMessage> {
   protected readonly messageType = 'system_log';
   protected override readonly fieldFilters: readonly FieldFilter[] = [{ field: 'module', label: 'Module', property: 'moduleFilter' }];
   protected readonly heading = 'System Logs';
-  protected readonly columns: readonly PanelColumn<SystemLogMessage>[] = [
-    { title: 'Time', name: 'time', width: '90px', text: (m) => this.formatTime(m.data.timestamp) },
-    { title: 'Level', name: 'level', width: '68px', text: (m) => displayValue(m.data.level) },
-    { title: 'Logger', name: 'logger', width: 'minmax(80px, 180px)', text: (m) => displayValue(m.data.logger) },
-    { title: 'Module', name: 'module', width: 'minmax(50px, 100px)', text: (m) => displayValue(m.data.module) },
+  protected readonly defaultColumns = ['time', 'level', 'logger', 'module', 'site', 'message'];
+  protected readonly builtinColumns: readonly PanelColumn<SystemLogMessage>[] = [
+    {
+      title: 'Time',
+      name: 'time',
+      width: 96,
+      primary: true,
+      text: (m) => this.formatTime(m.data.timestamp),
+      csv: [['timestamp', (m) => displayValue(m.data.timestamp)]],
+    },
+    {
+      title: 'Level',
+      name: 'level',
+      width: 72,
+      primary: true,
+      text: (m) => displayValue(m.data.level),
+      csv: [['level', (m) => displayValue(m.data.level)]],
+    },
+    {
+      title: 'Logger',
+      name: 'logger',
+      width: 180,
+      text: (m) => displayValue(m.data.logger),
+      csv: [['logger', (m) => displayValue(m.data.logger)]],
+    },
+    {
+      title: 'Module',
+      name: 'module',
+      width: 100,
+      text: (m) => displayValue(m.data.module),
+      csv: [['module', (m) => displayValue(m.data.module)]],
+    },
     {
       title: 'Function:Line',
       name: 'site',
-      width: 'minmax(70px, 140px)',
+      width: 140,
       text: (m) => `${displayValue(m.data.function)}:${displayValue(m.data.line)}`,
+      csv: [
+        ['function', (m) => displayValue(m.data.function)],
+        ['line', (m) => displayValue(m.data.line)],
+      ],
     },
-    { title: 'Message', name: 'message', width: 'minmax(160px, 1fr)', text: (m) => displayValue(m.data.message) },
+    {
+      title: 'Message',
+      name: 'message',
+      width: 0,
+      text: (m) => displayValue(m.data.message),
+      // The extra fields go with the message in CSV, so an export keeps them whatever the columns.
+      csv: [
+        ['message', (m) => displayValue(m.data.message)],
+        ['fields', (m) => compactJson(extraFields(m.data))],
+      ],
+    },
   ];
 
   constructor() {
     super();
     this.moduleFilter = '';
-  }
-
-  protected csvColumns(): readonly [string, (message: SystemLogMessage) => string][] {
-    return [
-      ['timestamp', (m) => displayValue(m.data.timestamp)],
-      ['level', (m) => displayValue(m.data.level)],
-      ['logger', (m) => displayValue(m.data.logger)],
-      ['module', (m) => displayValue(m.data.module)],
-      ['function', (m) => displayValue(m.data.function)],
-      ['line', (m) => displayValue(m.data.line)],
-      ['message', (m) => displayValue(m.data.message)],
-      ['fields', (m) => compactJson(extraFields(m.data))],
-    ];
   }
 }
 
