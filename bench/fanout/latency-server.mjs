@@ -1,9 +1,12 @@
 // Latency benchmark server: makes `rate` log calls per second for `seconds`, each carrying the
-// wall-clock time of the call (`ts`, ms with fractions), then an end marker.
+// wall-clock time of the call (`ts`, ms with fractions), then an end marker. Prints its port, waits
+// for "go" on stdin, prints `{made, cpuMs, loopDelayP99Ms, …}` after the end marker, and stays up
+// (clients may still be reading) until the orchestrator kills it or `LIFETIME_MS` passes.
 //   node latency-server.mjs <mode> <rate> <seconds>
 // mode: logwire (log calls → hub → endpoint), ws-tick (bare ws: records queued and flushed once
 // per event-loop turn as one frame — the anchor).
 import { createServer } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { END } from './records.mjs';
 
@@ -12,8 +15,10 @@ const rate = Number(rateText);
 const seconds = Number(secondsText);
 const http = createServer();
 const now = () => performance.timeOrigin + performance.now();
+const LIFETIME_MS = seconds * 1000 + 300_000;
 let emit;
 let finish;
+let stats = () => ({});
 
 if (mode === 'ws-tick') {
   const { WebSocketServer } = await import('ws');
@@ -48,7 +53,17 @@ if (mode === 'ws-tick') {
 } else {
   const { createLogwire } = await import('../../packages/server/dist/index.js');
   const logwire = createLogwire({ callsite: false, console: false });
-  logwire.attach(http, { maxConnections: 10_000, maxConnectionsPerAddress: 10_000 });
+  const endpoint = logwire.attach(http, { maxConnections: 10_000, maxConnectionsPerAddress: 10_000 });
+  // How often clients left the live path (paced catch-up), sampled every 5 ms.
+  let catchingUpMax = 0;
+  let catchingUpSamples = 0;
+  const sampler = setInterval(() => {
+    const { catchingUp } = endpoint.stats();
+    catchingUpMax = Math.max(catchingUpMax, catchingUp);
+    if (catchingUp > 0) catchingUpSamples++;
+  }, 5);
+  sampler.unref();
+  stats = () => ({ catchingUpMax, catchingUpMs: catchingUpSamples * 5 });
   const log = logwire.getLogger('bench.latency');
   emit = (i) => log.info(`record ${i}`, { ts: now() });
   finish = () => log.info(END);
@@ -56,7 +71,11 @@ if (mode === 'ws-tick') {
 
 await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
 console.log(String(http.address().port));
+setTimeout(() => process.exit(0), LIFETIME_MS);
 createInterface({ input: process.stdin }).once('line', () => {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const cpu0 = process.cpuUsage();
   const start = now();
   let made = 0;
   const total = rate * seconds;
@@ -68,8 +87,10 @@ createInterface({ input: process.stdin }).once('line', () => {
       clearInterval(timer);
       setTimeout(() => {
         finish();
-        console.log(JSON.stringify({ made }));
-        setTimeout(() => process.exit(0), 2000);
+        delay.disable();
+        const cpu = process.cpuUsage(cpu0);
+        const loopDelayP99Ms = delay.percentile(99) / 1e6;
+        console.log(JSON.stringify({ made, cpuMs: (cpu.user + cpu.system) / 1000, loopDelayP99Ms, ...stats() }));
       }, 200);
     }
   }, 1);

@@ -1,6 +1,7 @@
 // Fan-out benchmark server: produces records as fast as the slowest client drains them for a
 // fixed time, then sends an end marker. Prints its port, waits for "go" on stdin, prints a JSON
-// summary at the end.
+// summary at the end, and stays up (clients may still be reading) until the orchestrator kills it
+// or five minutes have passed.
 //   node server.mjs <mode> <seconds>
 // mode: ws-batch (raw ws, 100 records per pre-encoded Buffer frame: the practical ceiling),
 //       sio-msg (socket.io, io.emit per record: what most apps do),
@@ -59,6 +60,7 @@ if (mode === 'ws-batch') {
 
 await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
 console.log(String(http.address().port));
+setTimeout(() => process.exit(0), seconds * 1000 + 300_000);
 
 createInterface({ input: process.stdin }).once('line', () => {
   const start = Date.now();
@@ -69,7 +71,6 @@ createInterface({ input: process.stdin }).once('line', () => {
       finish();
       const cpu = process.cpuUsage(cpu0);
       console.log(JSON.stringify({ start, sent: i, cpuNs: (cpu.user + cpu.system) * 1000 }));
-      setTimeout(() => process.exit(0), 3000);
       return;
     }
     if (behind()) {

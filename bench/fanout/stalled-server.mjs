@@ -51,7 +51,8 @@ createInterface({ input: process.stdin }).once('line', () => {
       peak = Math.max(peak, process.memoryUsage().rss);
       finish();
       console.log(JSON.stringify({ made, growthMb: (peak - baseline) / 2 ** 20 }));
-      setTimeout(() => process.exit(0), 1000);
+      // Stay up for the reading client until the orchestrator ends this process (at most a minute).
+      setTimeout(() => process.exit(0), 60_000);
     }
   }, 1);
 });
