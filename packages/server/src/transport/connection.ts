@@ -8,6 +8,7 @@ import type { Position } from '../hub/position.js';
 import type { TokenBucket } from '../security/rate-limit.js';
 import { CLOSE_GRACE_MS, CloseCode, type Mode } from './constants.js';
 import type { ResolvedOptions } from './options.js';
+import type { ReplayPages } from './replay-pages.js';
 
 /** One client socket and where it stands in the stream. */
 export interface Connection {
@@ -44,11 +45,12 @@ export interface Connection {
   closed: boolean;
 }
 
-/** What the endpoint's phases share: the hub, the options and the open connections. */
+/** What the endpoint's phases share: the hub, the options, the open connections and the encoded replay pages. */
 export interface StreamContext {
   readonly hub: LogHub;
   readonly options: ResolvedOptions;
   readonly connections: Set<Connection>;
+  readonly pages: ReplayPages;
 }
 
 /** A connection in its initial state (pending: no hello yet). */
@@ -103,6 +105,12 @@ export function sendBatch(
 ): void {
   connection.shown = to;
   sendRaw(context, connection, Buffer.from(batchFrame(context.hub.epoch, from, to, frames, replay)), callback);
+}
+
+/** Sends an already encoded batch (shared with other clients) that ends at `to`; the client now stands there. */
+export function sendEncoded(context: StreamContext, connection: Connection, to: string | null, bytes: Buffer, callback?: () => void): void {
+  connection.shown = to;
+  sendRaw(context, connection, bytes, callback);
 }
 
 /** Sends a gap; the next batch starts from its `to`. */
