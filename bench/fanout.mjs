@@ -2,29 +2,32 @@
 // logwire vs a raw `ws` broadcast of pre-encoded 100-record frames (the practical ceiling) vs
 // socket.io emitting each record (what most apps do). Modes are interleaved per round; ratios are
 // per round, then the median is taken.
-//   node bench/fanout.mjs [rounds=3] [clients=1,10,100,1000]
+//   node bench/fanout.mjs [rounds=3] [clients=1,10,100,1000] [--cpu-prof DIR]
+//   FANOUT_MODES=logwire,hub-direct,ws-batch node bench/fanout.mjs …   (other modes; see fanout/server.mjs)
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fmt, fmtRange, killAll, lines, machine, summary, table, within } from './lib.mjs';
 
 const here = fileURLToPath(new URL('./fanout/', import.meta.url));
-const MODES = ['logwire', 'ws-batch', 'sio-msg'];
+const MODES = process.env.FANOUT_MODES ? process.env.FANOUT_MODES.split(',') : ['logwire', 'ws-batch', 'sio-msg'];
 const SECONDS = 3;
 
 const CONNECT_MS = 60_000;
 /** Time allowed after the producer stops for every client to read the end marker. */
 const DRAIN_MS = 60_000;
 
-async function once(mode, clients) {
-  const server = spawn(process.execPath, [`${here}server.mjs`, mode, String(SECONDS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+async function once(mode, clients, cpuProf) {
+  const profile = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`, `--cpu-prof-name=${mode}-${clients}-${Date.now()}.cpuprofile`] : [];
+  const server = spawn(process.execPath, [...profile, `${here}server.mjs`, mode, String(SECONDS)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const children = [];
   try {
     const serverLine = lines(server);
     const port = await within(serverLine(), CONNECT_MS);
     if (port === undefined) return failed('server did not start');
-    const url = mode === 'sio-msg' ? `ws://127.0.0.1:${port}` : `ws://127.0.0.1:${port}${mode === 'ws-batch' ? '' : '/ws/logs'}`;
+    const url =
+      mode === 'sio-msg' || mode === 'ws-batch' || mode === 'hub-direct' ? `ws://127.0.0.1:${port}` : `ws://127.0.0.1:${port}/ws/logs`;
     const processes = clients === 1 ? 1 : 2;
-    const clientMode = mode === 'sio-msg' ? 'sio' : mode === 'ws-batch' ? 'ws' : mode;
+    const clientMode = mode === 'sio-msg' ? 'sio' : mode === 'ws-batch' || mode === 'hub-direct' ? 'ws' : mode;
     const deadline = CONNECT_MS + SECONDS * 1000 + DRAIN_MS;
     for (let p = 0; p < processes; p++) {
       const n = Math.floor(clients / processes) + (p < clients % processes ? 1 : 0);
@@ -36,7 +39,7 @@ async function once(mode, clients) {
     server.stdin.write('go\n');
     const summaryLine = await within(serverLine(), SECONDS * 1000 + CONNECT_MS);
     if (summaryLine === undefined) return failed('server gave no summary');
-    const { start, sent, cpuNs } = JSON.parse(summaryLine);
+    const { start, sent, cpuNs, replayPagesEncoded, replayPagesShared } = JSON.parse(summaryLine);
     const results = (await Promise.all(readers.map((read) => within(read(), deadline + 5_000)))).map((line) =>
       line === undefined ? { received: 0, endAt: 0, timeout: true } : JSON.parse(line),
     );
@@ -51,6 +54,7 @@ async function once(mode, clients) {
       nsPerDelivery: cpuNs / received,
       received,
       expected: sent * clients,
+      replayPages: replayPagesEncoded === undefined ? undefined : { encoded: replayPagesEncoded, shared: replayPagesShared },
       partial: problems.length ? problems.join('; ') : undefined,
     };
   } finally {
@@ -62,12 +66,12 @@ function failed(reason) {
   return { perSecond: NaN, nsPerDelivery: NaN, received: 0, expected: NaN, partial: reason };
 }
 
-export async function measureFanout(rounds = 3, clientCounts = [1, 10, 100, 1000]) {
+export async function measureFanout(rounds = 3, clientCounts = [1, 10, 100, 1000], { cpuProf } = {}) {
   const results = {};
   for (const clients of clientCounts) {
     results[clients] = Object.fromEntries(MODES.map((m) => [m, []]));
     for (let round = 0; round < rounds; round++) {
-      for (const mode of MODES) results[clients][mode].push(await once(mode, clients));
+      for (const mode of MODES) results[clients][mode].push(await once(mode, clients, cpuProf));
     }
   }
   return { results, rounds, clientCounts };
@@ -131,8 +135,10 @@ export function renderFanout({ results, rounds, clientCounts }) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const rounds = Number(process.argv[2] ?? 3);
-  const clients = (process.argv[3] ?? '1,10,100,1000').split(',').map(Number);
+  const args = process.argv.slice(2);
+  const cpuProf = args.includes('--cpu-prof') ? args.splice(args.indexOf('--cpu-prof'), 2)[1] : undefined;
+  const rounds = Number(args[0] ?? 3);
+  const clients = (args[1] ?? '1,10,100,1000').split(',').map(Number);
   console.log(machine());
-  console.log(renderFanout(await measureFanout(rounds, clients)));
+  console.log(renderFanout(await measureFanout(rounds, clients, { cpuProf })));
 }

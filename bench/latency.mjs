@@ -4,7 +4,7 @@
 // every record's stamp on arrival). Modes alternate within each round; goals are ratios of the
 // same round, then the median over rounds. Every run has a time limit: a client that is dropped,
 // or has not seen the end marker by then, makes that run "partial" (reported, never waited for).
-//   node bench/latency.mjs [rounds=3] [seconds=5] [--cases 1000x10,10000x100] [--cpu-prof DIR]
+//   node bench/latency.mjs [rounds=3] [seconds=5] [--cases 1000x10,10000x100] [--processes 2] [--parse] [--cpu-prof DIR]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bucketValue } from './fanout/records.mjs';
@@ -18,12 +18,11 @@ const CASES = [
   { rate: 10000, clients: 100, goal: 'p50', limit: 2 },
 ];
 const MODES = ['logwire', 'ws-tick'];
-const CLIENT_PROCESSES = 2;
 /** Time allowed after the last record for every client to read the end marker. */
 const DRAIN_MS = 30_000;
 const CONNECT_MS = 30_000;
 
-async function once(mode, rate, clients, seconds, cpuProf) {
+async function once(mode, rate, clients, seconds, { cpuProf, processes, read }) {
   const serverArgs = [`${here}latency-server.mjs`, mode, String(rate), String(seconds)];
   if (cpuProf)
     serverArgs.unshift('--cpu-prof', `--cpu-prof-dir=${cpuProf}`, `--cpu-prof-name=${mode}-${rate}x${clients}-${Date.now()}.cpuprofile`);
@@ -35,9 +34,9 @@ async function once(mode, rate, clients, seconds, cpuProf) {
     if (port === undefined) return failed('server did not start');
     const url = `ws://127.0.0.1:${port}${mode === 'logwire' ? '/ws/logs' : ''}`;
     const deadline = CONNECT_MS + seconds * 1000 + DRAIN_MS;
-    for (let p = 0; p < CLIENT_PROCESSES; p++) {
-      const count = Math.floor(clients / CLIENT_PROCESSES) + (p < clients % CLIENT_PROCESSES ? 1 : 0);
-      const args = [`${here}latency-clients.mjs`, mode === 'logwire' ? 'hello' : 'plain', url, String(count), String(deadline)];
+    for (let p = 0; p < processes; p++) {
+      const count = Math.floor(clients / processes) + (p < clients % processes ? 1 : 0);
+      const args = [`${here}latency-clients.mjs`, mode === 'logwire' ? 'hello' : 'plain', url, String(count), String(deadline), read];
       children.push(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] }));
     }
     const readers = children.map(lines);
@@ -60,6 +59,9 @@ function failed(reason) {
 function merge(results, server, clients) {
   const counts = new Map();
   let n = 0;
+  let frames = 0;
+  let bytes = 0;
+  let gaps = 0;
   const problems = [];
   for (const line of results) {
     if (line === undefined) {
@@ -68,13 +70,16 @@ function merge(results, server, clients) {
     }
     const r = JSON.parse(line);
     n += r.n;
+    frames += r.frames;
+    bytes += r.bytes;
+    gaps += r.gaps;
     for (const [bucket, count] of r.histogram) counts.set(bucket, (counts.get(bucket) ?? 0) + count);
     if (r.timedOut) problems.push(`${r.n === 0 ? 'no' : 'not all'} clients saw the end by the deadline`);
     if (r.closedEarly) problems.push(`${r.closedEarly} closed early (codes ${JSON.stringify(r.closeCodes)})`);
     if (r.failed) problems.push(`${r.failed} failed to connect`);
   }
   const expected = server === undefined ? NaN : server.made * clients;
-  if (!(n >= expected)) problems.push(`${fmt(n)} of ${fmt(expected)} records received`);
+  if (!(n >= expected)) problems.push(`${fmt(n)} of ${fmt(expected)} records received${gaps ? ` (${fmt(gaps)} gaps reported)` : ''}`);
   const sorted = [...counts].sort((a, b) => a[0] - b[0]);
   const quantile = (q) => {
     let seen = 0;
@@ -89,23 +94,27 @@ function merge(results, server, clients) {
     p99: quantile(0.99),
     n,
     expected,
+    frames,
+    bytes,
     cpuMs: server?.cpuMs,
     loopDelayP99Ms: server?.loopDelayP99Ms,
     catchingUpMs: server?.catchingUpMs,
+    replayPagesEncoded: server?.replayPagesEncoded,
+    replayPagesShared: server?.replayPagesShared,
     partial: problems.length ? [...new Set(problems)].join('; ') : undefined,
   };
 }
 
-export async function measureLatency(rounds = 3, seconds = 5, { cases = CASES, cpuProf } = {}) {
+export async function measureLatency(rounds = 3, seconds = 5, { cases = CASES, cpuProf, processes = 2, read = 'scan' } = {}) {
   const results = cases.map((c) => ({ ...c, modes: Object.fromEntries(MODES.map((m) => [m, []])) }));
   for (let round = 0; round < rounds; round++) {
     for (const c of results) {
       // Alternate which server goes first, so neither always runs on a cooler machine.
       const order = round % 2 === 0 ? MODES : [...MODES].reverse();
-      for (const mode of order) c.modes[mode].push(await once(mode, c.rate, c.clients, seconds, cpuProf));
+      for (const mode of order) c.modes[mode].push(await once(mode, c.rate, c.clients, seconds, { cpuProf, processes, read }));
     }
   }
-  return { results, rounds, seconds };
+  return { results, rounds, seconds, processes, read };
 }
 
 /** The issue-16 latency goals, each as the median over rounds of logwire ÷ ws-tick in the same round. */
@@ -126,7 +135,7 @@ export function latencyGoals({ results }) {
 }
 
 export function renderLatency(measured) {
-  const { results, rounds, seconds } = measured;
+  const { results, rounds, seconds, processes, read } = measured;
   const rows = [];
   const notes = [];
   for (const c of results) {
@@ -149,7 +158,7 @@ export function renderLatency(measured) {
       const paced = runs.filter((r) => r.catchingUpMs > 0);
       if (paced.length) {
         notes.push(
-          `- ${mode} at ${fmt(c.rate)}/s × ${c.clients}: clients were off the live path (paced catch-up) for ${paced.map((r) => `${r.catchingUpMs} ms`).join(', ')} in ${paced.length} of ${runs.length} runs.`,
+          `- ${mode} at ${fmt(c.rate)}/s × ${c.clients}: clients were off the live path (paced catch-up) for ${paced.map((r) => `${r.catchingUpMs} ms`).join(', ')} in ${paced.length} of ${runs.length} runs; replay pages encoded / shared: ${paced.map((r) => `${fmt(r.replayPagesEncoded)} / ${fmt(r.replayPagesShared)}`).join(', ')}.`,
         );
       }
     }
@@ -160,7 +169,7 @@ export function renderLatency(measured) {
     '',
     table(['load', 'server', 'p50 ms', 'p99 ms', 'server CPU ms', 'loop delay p99 ms', 'runs'], rows),
     '',
-    '`ws-tick` is a bare `ws` server that builds the same envelope per call, queues it and sends one pre-encoded frame per event-loop turn to every client: the anchor for a per-turn flush. Both servers stamp the wall-clock time at the log call; the same clients (two processes) read every record’s stamp on arrival. Server CPU covers the run and the time after it until the end marker is sent.',
+    `\`ws-tick\` is a bare \`ws\` server that builds the same envelope per call, queues it and sends one pre-encoded frame per event-loop turn to every client: the anchor for a per-turn flush. Both servers stamp the wall-clock time at the log call; the same clients (${processes} process${processes === 1 ? '' : 'es'}) ${read === 'parse' ? 'JSON.parse every frame and take every record’s stamp' : 'read every record’s stamp on arrival (a byte scan; `--parse` JSON.parses every frame instead)'}. Server CPU covers the run and the time after it until the end marker is sent. logwire runs with its defaults except a history that holds the whole run (\`historySize\`), so a client that falls behind is caught up rather than told of a gap, as the anchor buffers without limit.`,
     ...(notes.length ? ['', ...notes] : []),
     '',
     ...goals.map(
@@ -174,6 +183,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const option = (name) => (args.includes(name) ? args.splice(args.indexOf(name), 2)[1] : undefined);
   const casesText = option('--cases');
   const cpuProf = option('--cpu-prof');
+  const processes = Number(option('--processes') ?? 2);
+  const read = args.includes('--parse') ? (args.splice(args.indexOf('--parse'), 1), 'parse') : 'scan';
   const cases =
     casesText === undefined
       ? CASES
@@ -182,5 +193,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           return CASES.find((c) => c.rate === rate && c.clients === clients) ?? { rate, clients };
         });
   console.log(machine());
-  console.log(renderLatency(await measureLatency(Number(args[0] ?? 3), Number(args[1] ?? 5), { cases, cpuProf })));
+  console.log(renderLatency(await measureLatency(Number(args[0] ?? 3), Number(args[1] ?? 5), { cases, cpuProf, processes, read })));
 }

@@ -96,9 +96,18 @@ export function within(promise, ms, fallback = undefined) {
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
-/** Kills child processes (SIGKILL) that are still running; safe to call twice. */
+/**
+ * Stops child processes that are still running: SIGTERM (a benchmark server exits on it, so a
+ * `--cpu-prof` profile gets written), then SIGKILL for any still there a few seconds later.
+ */
 export function killAll(...children) {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill('SIGTERM');
+    setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }, 3000).unref();
+  }
 }
 
 /**

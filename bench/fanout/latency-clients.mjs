@@ -1,24 +1,29 @@
 // Latency clients: for every record every client receives, receipt time − the record's `ts`.
-//   node latency-clients.mjs <hello|plain> <url> <count> <deadline ms>
+//   node latency-clients.mjs <hello|plain> <url> <count> <deadline ms> [scan|parse]
 // Each frame is read once as it arrives and every `"ts":` in it is taken (a byte scan rather than
 // JSON.parse, the same for every server: at 10,000 records/s × 100 clients, parsing a million
-// records a second in two processes measures the clients, not the server). Prints "ready" once all
+// records a second in two processes measures the clients, not the server); `parse` JSON.parses
+// every frame first, as a dashboard does. Prints "ready" once all
 // sockets are open, then one JSON line: counts, and the latency histogram (buckets 0.5 % wide,
 // sparse: see `bucketOf` in ../latency.mjs) so the orchestrator can merge processes. A client whose socket closes before the end marker, or
 // that has not seen it by the deadline, is reported, never waited for.
 import WebSocket from 'ws';
 import { bucketOf, END } from './records.mjs';
 
-const [mode, url, countText, deadlineText] = process.argv.slice(2);
+const [mode, url, countText, deadlineText, read = 'scan'] = process.argv.slice(2);
 const count = Number(countText);
 const histogram = new Map();
 let n = 0;
+let frames = 0;
+let bytes = 0;
 let ended = 0;
 let closedEarly = 0;
 let failed = 0;
 const closeCodes = {};
 const now = () => performance.timeOrigin + performance.now();
 const TS = Buffer.from('"ts":');
+const GAP = Buffer.from('"type":"gap"');
+let gaps = 0;
 const endBytes = Buffer.from(END);
 
 function record(latency) {
@@ -27,8 +32,23 @@ function record(latency) {
   n++;
 }
 
+function collect(value, at) {
+  if (Array.isArray(value)) for (const item of value) collect(item, at);
+  else if (value !== null && typeof value === 'object') {
+    if (typeof value.ts === 'number') record(at - value.ts);
+    else for (const key of ['data', 'messages']) if (value[key] !== null && typeof value[key] === 'object') collect(value[key], at);
+  }
+}
+
 function onFrame(buf) {
   const at = now();
+  frames++;
+  bytes += buf.length;
+  if (buf.indexOf(GAP) !== -1) gaps++;
+  if (read === 'parse') {
+    collect(JSON.parse(buf.toString()), at);
+    return;
+  }
   for (let i = buf.indexOf(TS); i !== -1; i = buf.indexOf(TS, i + TS.length)) {
     let end = i + TS.length;
     while (end < buf.length && buf[end] !== 0x2c && buf[end] !== 0x7d) end++;
@@ -80,7 +100,7 @@ function finish(timedOut) {
   if (finished) return;
   finished = true;
   const histogramPairs = [...histogram].sort((a, b) => a[0] - b[0]);
-  const line = JSON.stringify({ n, ended, closedEarly, failed, timedOut, closeCodes, histogram: histogramPairs });
+  const line = JSON.stringify({ n, frames, bytes, gaps, ended, closedEarly, failed, timedOut, closeCodes, histogram: histogramPairs });
   // Exit once the line is out: a pipe may take it in several writes.
   process.stdout.write(`${line}\n`, () => process.exit(0));
 }

@@ -14,6 +14,8 @@ const [mode, rateText, secondsText] = process.argv.slice(2);
 const rate = Number(rateText);
 const seconds = Number(secondsText);
 const http = createServer();
+// Exit normally when the orchestrator is done, so a --cpu-prof profile is written.
+process.on('SIGTERM', () => process.exit(0));
 const now = () => performance.timeOrigin + performance.now();
 const LIFETIME_MS = seconds * 1000 + 300_000;
 let emit;
@@ -52,7 +54,10 @@ if (mode === 'ws-tick') {
   };
 } else {
   const { createLogwire } = await import('../../packages/server/dist/index.js');
-  const logwire = createLogwire({ callsite: false, console: false });
+  // The history holds the whole run, so a client that falls behind is caught up from it rather
+  // than told of a gap: the anchor buffers without limit, and only records both deliver compare.
+  const total = rate * seconds + 1000;
+  const logwire = createLogwire({ callsite: false, console: false, historySize: total, historyBytes: total * 512 });
   const endpoint = logwire.attach(http, { maxConnections: 10_000, maxConnectionsPerAddress: 10_000 });
   // How often clients left the live path (paced catch-up), sampled every 5 ms.
   let catchingUpMax = 0;
@@ -63,7 +68,10 @@ if (mode === 'ws-tick') {
     if (catchingUp > 0) catchingUpSamples++;
   }, 5);
   sampler.unref();
-  stats = () => ({ catchingUpMax, catchingUpMs: catchingUpSamples * 5 });
+  stats = () => {
+    const { replayPagesEncoded, replayPagesShared } = endpoint.stats();
+    return { catchingUpMax, catchingUpMs: catchingUpSamples * 5, replayPagesEncoded, replayPagesShared };
+  };
   const log = logwire.getLogger('bench.latency');
   emit = (i) => log.info(`record ${i}`, { ts: now() });
   finish = () => log.info(END);

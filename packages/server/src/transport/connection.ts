@@ -72,6 +72,9 @@ export function newConnection(
   };
 }
 
+/** `ws.send` options of every frame: text (browsers receive binary frames as slow Blobs), one shared object. */
+export const TEXT_FRAME = { binary: false } as const;
+
 /** Sends bytes as one text frame, unless the client is too far behind (→ 4008); `callback` runs once written. */
 export function sendRaw(context: StreamContext, connection: Connection, bytes: Buffer, callback?: () => void): void {
   const { ws } = connection;
@@ -81,7 +84,7 @@ export function sendRaw(context: StreamContext, connection: Connection, bytes: B
     return;
   }
   try {
-    ws.send(bytes, { binary: false }, callback === undefined ? undefined : (error) => (error ? undefined : callback()));
+    ws.send(bytes, TEXT_FRAME, callback === undefined ? undefined : (error) => (error ? undefined : callback()));
   } catch {
     forget(connection);
     ws.terminate();
