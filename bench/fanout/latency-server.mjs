@@ -4,7 +4,7 @@
 // (clients may still be reading) until the orchestrator kills it or `LIFETIME_MS` passes.
 //   node latency-server.mjs <mode> <rate> <seconds>
 // mode: logwire (log calls → hub → endpoint), ws-tick (bare ws: records queued and flushed once
-// per event-loop turn as one frame — the anchor).
+// per event-loop turn as one batch frame of the same shape — the anchor).
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -23,31 +23,41 @@ let finish;
 let stats = () => ({});
 
 if (mode === 'ws-tick') {
+  // The same frames as logwire sends (a stream id per record, one batch per turn with epoch and
+  // from/to, built with the protocol's own encoders), so both put the same bytes on the wire and
+  // only the servers differ.
   const { WebSocketServer } = await import('ws');
+  const { batchFrame, logFrame } = await import('../../packages/protocol/dist/index.js');
   const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+  const epoch = 'anchor01';
   let pending = [];
+  let from = null;
+  let lastMs = 0;
+  let seq = 0;
+  let to = null;
   const flush = () => {
-    const frame = Buffer.from('[' + pending.join(',') + ']');
+    const frame = Buffer.from(batchFrame(epoch, from, to, pending));
     pending = [];
+    from = to;
     for (const ws of wss.clients) ws.send(frame, { binary: false });
   };
   emit = (i) => {
     if (pending.length === 0) setImmediate(flush);
-    pending.push(
-      JSON.stringify({
-        type: 'system_log',
-        data: {
-          timestamp: new Date().toISOString(),
-          level: 'INFO',
-          logger: 'bench.latency',
-          message: `record ${i}`,
-          module: 'bench',
-          function: 'emit',
-          line: 1,
-          ts: now(),
-        },
-      }),
-    );
+    const ms = Date.now();
+    seq = ms === lastMs ? seq + 1 : 0;
+    lastMs = ms;
+    to = `${ms}-${seq}`;
+    const data = JSON.stringify({
+      timestamp: new Date(ms).toISOString(),
+      level: 'INFO',
+      logger: 'bench.latency',
+      message: `record ${i}`,
+      module: '',
+      function: '',
+      line: 0,
+      ts: now(),
+    });
+    pending.push(logFrame('system_log', to, data));
   };
   finish = () => {
     for (const ws of wss.clients) ws.send(JSON.stringify({ message: END }));
