@@ -28,15 +28,19 @@ export function runChild(script, args = [], { timeoutMs = 300_000, env = {} } = 
   });
 }
 
+/** Median of the finite values (a partial run's NaN is left out); NaN when there are none. */
 export function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** `{ median, min, max }` of a list of numbers. */
+/** `{ median, min, max }` of the finite values of a list (NaN for each when there are none). */
 export function summary(values) {
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return { median: NaN, min: NaN, max: NaN };
+  return { median: median(finite), min: Math.min(...finite), max: Math.max(...finite) };
 }
 
 export function fmt(value, digits = 0) {
@@ -64,13 +68,46 @@ export function table(header, rows) {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** Reads a child's stdout line by line: each call of the returned function resolves with the next line. */
+/**
+ * Reads a child's stdout line by line: each call of the returned function resolves with the next
+ * line, or with `undefined` once the child's output has ended (it exited or crashed), so a reader
+ * never waits for a line that cannot come.
+ */
 export function lines(child) {
   const reader = createInterface({ input: child.stdout });
   const queue = [];
   const waiters = [];
+  let ended = false;
   reader.on('line', (line) => (waiters.length ? waiters.shift()(line) : queue.push(line)));
-  return () => new Promise((resolve) => (queue.length ? resolve(queue.shift()) : waiters.push(resolve)));
+  reader.on('close', () => {
+    ended = true;
+    for (const wake of waiters.splice(0)) wake(undefined);
+  });
+  return () => new Promise((resolve) => (queue.length ? resolve(queue.shift()) : ended ? resolve(undefined) : waiters.push(resolve)));
+}
+
+/** Resolves with `promise`'s value, or with `fallback` once `ms` have passed (the timer never keeps the process alive). */
+export function within(promise, ms, fallback = undefined) {
+  let timer;
+  const limit = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Stops child processes that are still running: SIGTERM (a benchmark server exits on it, so a
+ * `--cpu-prof` profile gets written), then SIGKILL for any still there a few seconds later.
+ */
+export function killAll(...children) {
+  for (const child of children) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill('SIGTERM');
+    setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }, 3000).unref();
+  }
 }
 
 /**

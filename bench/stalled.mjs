@@ -3,7 +3,7 @@
 //   node bench/stalled.mjs [rounds=3] [seconds=20]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { fmt, fmtRange, lines, machine, summary, table } from './lib.mjs';
+import { fmt, fmtRange, killAll, lines, machine, summary, table, within } from './lib.mjs';
 
 const here = fileURLToPath(new URL('./fanout/', import.meta.url));
 const RATE = 10_000;
@@ -13,21 +13,33 @@ async function once(mode, seconds) {
   const server = spawn(process.execPath, ['--expose-gc', `${here}stalled-server.mjs`, mode, String(RATE), String(seconds)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const serverLine = lines(server);
-  const port = await serverLine();
-  const client = spawn(
-    process.execPath,
-    [`${here}stalled-clients.mjs`, mode === 'logwire' ? 'hello' : 'plain', `ws://127.0.0.1:${port}${mode === 'logwire' ? '/ws/logs' : ''}`],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const clientLine = lines(client);
-  await clientLine();
-  server.stdin.write('go\n');
-  const { made, growthMb } = JSON.parse(await serverLine());
-  const { received } = JSON.parse(await clientLine());
-  server.kill();
-  client.kill();
-  return { growthMb, made, received };
+  let client;
+  try {
+    const serverLine = lines(server);
+    const port = await within(serverLine(), 30_000);
+    if (port === undefined) return { growthMb: NaN, made: 0, received: 0, partial: 'server did not start' };
+    const path = mode === 'logwire' ? '/ws/logs' : '';
+    const deadline = seconds * 1000 + 60_000;
+    client = spawn(
+      process.execPath,
+      [`${here}stalled-clients.mjs`, mode === 'logwire' ? 'hello' : 'plain', `ws://127.0.0.1:${port}${path}`, String(deadline)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const clientLine = lines(client);
+    if ((await within(clientLine(), 30_000)) !== 'ready')
+      return { growthMb: NaN, made: 0, received: 0, partial: 'clients did not connect' };
+    server.stdin.write('go\n');
+    const serverSummary = await within(serverLine(), seconds * 1000 + 30_000);
+    if (serverSummary === undefined) return { growthMb: NaN, made: 0, received: 0, partial: 'server gave no summary' };
+    const { made, growthMb } = JSON.parse(serverSummary);
+    const clientSummary = await within(clientLine(), deadline + 5_000);
+    const { received, timeout } = clientSummary === undefined ? { received: 0, timeout: true } : JSON.parse(clientSummary);
+    return { growthMb, made, received, partial: timeout ? 'the reading client did not see the end by the deadline' : undefined };
+  } finally {
+    killAll(server, ...(client ? [client] : []));
+  }
 }
 
 export async function measureStalled(rounds = 3, seconds = 20) {
@@ -48,7 +60,7 @@ export function renderStalled({ results, rounds, seconds }) {
         mode,
         fmt(growth(mode).median, 1),
         fmtRange(growth(mode), 1),
-        results[mode].map((r) => `${fmt(r.received)} / ${fmt(r.made)}`).join(', '),
+        results[mode].map((r) => `${fmt(r.received)} / ${fmt(r.made)}${r.partial ? ` (partial: ${r.partial})` : ''}`).join(', '),
       ]),
     ),
     '',

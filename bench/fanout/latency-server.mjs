@@ -1,9 +1,12 @@
 // Latency benchmark server: makes `rate` log calls per second for `seconds`, each carrying the
-// wall-clock time of the call (`ts`, ms with fractions), then an end marker.
+// wall-clock time of the call (`ts`, ms with fractions), then an end marker. Prints its port, waits
+// for "go" on stdin, prints `{made, cpuMs, loopDelayP99Ms, …}` after the end marker, and stays up
+// (clients may still be reading) until the orchestrator kills it or `LIFETIME_MS` passes.
 //   node latency-server.mjs <mode> <rate> <seconds>
 // mode: logwire (log calls → hub → endpoint), ws-tick (bare ws: records queued and flushed once
-// per event-loop turn as one frame — the anchor).
+// per event-loop turn as one batch frame of the same shape — the anchor).
 import { createServer } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { END } from './records.mjs';
 
@@ -11,44 +14,74 @@ const [mode, rateText, secondsText] = process.argv.slice(2);
 const rate = Number(rateText);
 const seconds = Number(secondsText);
 const http = createServer();
+// Exit normally when the orchestrator is done, so a --cpu-prof profile is written.
+process.on('SIGTERM', () => process.exit(0));
 const now = () => performance.timeOrigin + performance.now();
+const LIFETIME_MS = seconds * 1000 + 300_000;
 let emit;
 let finish;
+let stats = () => ({});
 
 if (mode === 'ws-tick') {
+  // The same frames as logwire sends (a stream id per record, one batch per turn with epoch and
+  // from/to, built with the protocol's own encoders), so both put the same bytes on the wire and
+  // only the servers differ.
   const { WebSocketServer } = await import('ws');
+  const { batchFrame, logFrame } = await import('../../packages/protocol/dist/index.js');
   const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+  const epoch = 'anchor01';
   let pending = [];
+  let from = null;
+  let lastMs = 0;
+  let seq = 0;
+  let to = null;
   const flush = () => {
-    const frame = Buffer.from('[' + pending.join(',') + ']');
+    const frame = Buffer.from(batchFrame(epoch, from, to, pending));
     pending = [];
+    from = to;
     for (const ws of wss.clients) ws.send(frame, { binary: false });
   };
   emit = (i) => {
     if (pending.length === 0) setImmediate(flush);
-    pending.push(
-      JSON.stringify({
-        type: 'system_log',
-        data: {
-          timestamp: new Date().toISOString(),
-          level: 'INFO',
-          logger: 'bench.latency',
-          message: `record ${i}`,
-          module: 'bench',
-          function: 'emit',
-          line: 1,
-          ts: now(),
-        },
-      }),
-    );
+    const ms = Date.now();
+    seq = ms === lastMs ? seq + 1 : 0;
+    lastMs = ms;
+    to = `${ms}-${seq}`;
+    const data = JSON.stringify({
+      timestamp: new Date(ms).toISOString(),
+      level: 'INFO',
+      logger: 'bench.latency',
+      message: `record ${i}`,
+      module: '',
+      function: '',
+      line: 0,
+      ts: now(),
+    });
+    pending.push(logFrame('system_log', to, data));
   };
   finish = () => {
     for (const ws of wss.clients) ws.send(JSON.stringify({ message: END }));
   };
 } else {
   const { createLogwire } = await import('../../packages/server/dist/index.js');
-  const logwire = createLogwire({ callsite: false, console: false });
-  logwire.attach(http, { maxConnections: 10_000, maxConnectionsPerAddress: 10_000 });
+  // The history holds the whole run, so a client that falls behind is caught up from it rather
+  // than told of a gap: the anchor buffers without limit, and only records both deliver compare.
+  const total = rate * seconds + 1000;
+  const logwire = createLogwire({ callsite: false, console: false, historySize: total, historyBytes: total * 512 });
+  const endpoint = logwire.attach(http, { maxConnections: 10_000, maxConnectionsPerAddress: 10_000 });
+  // How often clients left the live path (paced catch-up), sampled every 5 ms.
+  let catchingUpMax = 0;
+  let catchingUpSamples = 0;
+  const sampler = setInterval(() => {
+    const { catchingUp } = endpoint.stats();
+    catchingUpMax = Math.max(catchingUpMax, catchingUp);
+    if (catchingUp > 0) catchingUpSamples++;
+  }, 5);
+  sampler.unref();
+  stats = () => {
+    const { replayPagesEncoded, replayPagesShared } = endpoint.stats();
+    return { catchingUpMax, catchingUpMs: catchingUpSamples * 5, replayPagesEncoded, replayPagesShared };
+  };
   const log = logwire.getLogger('bench.latency');
   emit = (i) => log.info(`record ${i}`, { ts: now() });
   finish = () => log.info(END);
@@ -56,7 +89,11 @@ if (mode === 'ws-tick') {
 
 await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
 console.log(String(http.address().port));
+setTimeout(() => process.exit(0), LIFETIME_MS);
 createInterface({ input: process.stdin }).once('line', () => {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const cpu0 = process.cpuUsage();
   const start = now();
   let made = 0;
   const total = rate * seconds;
@@ -68,8 +105,10 @@ createInterface({ input: process.stdin }).once('line', () => {
       clearInterval(timer);
       setTimeout(() => {
         finish();
-        console.log(JSON.stringify({ made }));
-        setTimeout(() => process.exit(0), 2000);
+        delay.disable();
+        const cpu = process.cpuUsage(cpu0);
+        const loopDelayP99Ms = delay.percentile(99) / 1e6;
+        console.log(JSON.stringify({ made, cpuMs: (cpu.user + cpu.system) / 1000, loopDelayP99Ms, ...stats() }));
       }, 200);
     }
   }, 1);

@@ -1,10 +1,13 @@
 // Fan-out benchmark server: produces records as fast as the slowest client drains them for a
 // fixed time, then sends an end marker. Prints its port, waits for "go" on stdin, prints a JSON
-// summary at the end.
+// summary at the end, and stays up (clients may still be reading) until the orchestrator kills it
+// or five minutes have passed.
 //   node server.mjs <mode> <seconds>
 // mode: ws-batch (raw ws, 100 records per pre-encoded Buffer frame: the practical ceiling),
 //       sio-msg (socket.io, io.emit per record: what most apps do),
-//       logwire (the logwire server: log calls → hub → endpoint).
+//       logwire (the logwire server: log calls → hub → endpoint),
+//       hub-direct (diagnostic: logwire's log calls and hub, each batch sent with a bare ws broadcast,
+//       so the endpoint's own cost is the difference to logwire).
 import { createServer } from 'node:http';
 import { createInterface } from 'node:readline';
 import { END, makeData } from './records.mjs';
@@ -14,9 +17,12 @@ const seconds = Number(secondsText);
 const PER_TURN = 100;
 const HIGH_WATER = 256 * 1024;
 const http = createServer();
+// Exit normally when the orchestrator is done, so a --cpu-prof profile is written.
+process.on('SIGTERM', () => process.exit(0));
 let behind; // () => true while some client has not read what it was sent
 let produce; // (i) => void, one turn's worth
 let finish; // () => void, sends the end marker
+let extra = () => ({}); // more fields for the summary
 
 if (mode === 'ws-batch') {
   const { WebSocketServer } = await import('ws');
@@ -39,6 +45,30 @@ if (mode === 'ws-batch') {
     for (let k = 0; k < PER_TURN; k++) io.emit('log', { type: 'system_log', data: makeData(i + k) });
   };
   finish = () => io.emit('log', { type: 'system_log', data: { message: END } });
+} else if (mode === 'hub-direct') {
+  const { WebSocketServer } = await import('ws');
+  const { batchFrame } = await import('../../packages/protocol/dist/index.js');
+  const { createLogwire } = await import('../../packages/server/dist/index.js');
+  const logwire = createLogwire({ callsite: false, level: 'INFO', console: false });
+  const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+  behind = () => [...wss.clients].some((ws) => ws.bufferedAmount > HIGH_WATER);
+  logwire.hub.on((batch) => {
+    const frame = Buffer.from(
+      batchFrame(
+        'e',
+        null,
+        null,
+        batch.map((m) => m.frame),
+      ),
+    );
+    for (const ws of wss.clients) ws.send(frame, { binary: false });
+  });
+  const log = logwire.getLogger('orchestrator.instance_manager');
+  produce = (i) => {
+    for (let k = 0; k < PER_TURN; k++)
+      log.info(`Sent message msg-${i + k} to instance 97847539-c28b-4976-9d6c-56f7e274ec81`, { instance_id: '97847539' });
+  };
+  finish = () => log.info(END);
 } else if (mode === 'logwire' || mode === 'legacy') {
   const { createLogwire } = await import('../../packages/server/dist/index.js');
   const logwire = createLogwire({ callsite: false, level: 'INFO', console: false });
@@ -46,6 +76,10 @@ if (mode === 'ws-batch') {
   behind = () => {
     const stats = endpoint.stats();
     return stats.maxBufferedBytes > HIGH_WATER || stats.catchingUp > 0;
+  };
+  extra = () => {
+    const { replayPagesEncoded, replayPagesShared } = endpoint.stats();
+    return { replayPagesEncoded, replayPagesShared };
   };
   const log = logwire.getLogger('orchestrator.instance_manager');
   produce = (i) => {
@@ -59,6 +93,7 @@ if (mode === 'ws-batch') {
 
 await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
 console.log(String(http.address().port));
+setTimeout(() => process.exit(0), seconds * 1000 + 300_000);
 
 createInterface({ input: process.stdin }).once('line', () => {
   const start = Date.now();
@@ -68,8 +103,7 @@ createInterface({ input: process.stdin }).once('line', () => {
     if (Date.now() - start >= seconds * 1000) {
       finish();
       const cpu = process.cpuUsage(cpu0);
-      console.log(JSON.stringify({ start, sent: i, cpuNs: (cpu.user + cpu.system) * 1000 }));
-      setTimeout(() => process.exit(0), 3000);
+      console.log(JSON.stringify({ start, sent: i, cpuNs: (cpu.user + cpu.system) * 1000, ...extra() }));
       return;
     }
     if (behind()) {

@@ -9,6 +9,8 @@ const [mode, rateText, secondsText] = process.argv.slice(2);
 const rate = Number(rateText);
 const seconds = Number(secondsText);
 const http = createServer();
+// Exit normally when the orchestrator is done, so a --cpu-prof profile is written.
+process.on('SIGTERM', () => process.exit(0));
 let emit;
 let finish;
 
@@ -51,7 +53,8 @@ createInterface({ input: process.stdin }).once('line', () => {
       peak = Math.max(peak, process.memoryUsage().rss);
       finish();
       console.log(JSON.stringify({ made, growthMb: (peak - baseline) / 2 ** 20 }));
-      setTimeout(() => process.exit(0), 1000);
+      // Stay up for the reading client until the orchestrator ends this process (at most a minute).
+      setTimeout(() => process.exit(0), 60_000);
     }
   }, 1);
 });

@@ -55,6 +55,47 @@ describe('History', () => {
   });
 });
 
+describe('History logger names', () => {
+  it('reads back repeated, non-ASCII, long and ever-new logger names exactly', () => {
+    const history = new History(2000, 1 << 20);
+    const names = ['app', 'café.ünïcode', 'x'.repeat(300), 'app'];
+    const pushed: StreamMessage[] = [];
+    for (let n = 0; n < 1000; n++) {
+      const logger = n % 2 === 0 ? (names[n % names.length] as string) : `fresh.${n}`;
+      const m = { ...message(n, 3), logger };
+      history.push(m, n, () => undefined);
+      pushed.push(m);
+    }
+    expect(Array.from({ length: history.length }, (_, i) => history.at(i)!.logger)).toEqual(pushed.map((m) => m.logger));
+  });
+});
+
+describe('LogHub replay pages', () => {
+  it('ends pages just before ordinals that are multiples of the page size, and at `upTo`', () => {
+    const hub = new LogHub({ historySize: 100 });
+    const ids: string[] = [];
+    for (let n = 0; n < 23; n++) {
+      const data = JSON.stringify({ message: `m${n}` });
+      ids.push(hub.publish({ type: 'system_log', time: 0, level: 20, logger: 'app', data })!.id);
+    }
+    hub.flush();
+    const end = (after: number | undefined, upTo?: number) =>
+      hub.pageEnd(
+        after === undefined ? undefined : hub.after(undefined)[after]!.position,
+        10,
+        upTo === undefined ? undefined : hub.after(undefined)[upTo]!.position,
+      );
+    expect(end(undefined)?.id).toBe(ids[9]);
+    expect(end(3)?.id).toBe(ids[9]);
+    expect(end(9)?.id).toBe(ids[19]);
+    expect(end(12)?.id).toBe(ids[19]);
+    expect(end(12, 15)?.id).toBe(ids[15]);
+    expect(end(19)?.id).toBe(ids[22]);
+    expect(end(19)?.ordinal).toBe(22);
+    expect(end(22)).toBeUndefined();
+  });
+});
+
 describe('LogHub history', () => {
   it('picks the newest N of each type without letting a busy system stream push audit out', () => {
     const hub = new LogHub({ historySize: 1000 });

@@ -18,8 +18,14 @@ export class EvictionLog {
   readonly #seq: Float64Array;
   readonly #ordinal: Float64Array;
   #count = 0;
-  #last: Evicted | undefined;
-  #lastSystem: Evicted | undefined;
+  // The newest eviction (and newest `system_log` one) as numbers: recorded for every message that
+  // leaves a full history, so no object is made until someone asks.
+  #lastMs = NaN;
+  #lastSeq = 0;
+  #lastOrdinal = 0;
+  #systemMs = NaN;
+  #systemSeq = 0;
+  #systemOrdinal = 0;
 
   constructor(window: number) {
     this.#ms = new Float64Array(window);
@@ -29,12 +35,12 @@ export class EvictionLog {
 
   /** The newest evicted message, if any. */
   get last(): Evicted | undefined {
-    return this.#last;
+    return Number.isNaN(this.#lastMs) ? undefined : { id: { ms: this.#lastMs, seq: this.#lastSeq }, ordinal: this.#lastOrdinal };
   }
 
   /** The newest evicted `system_log`, if any. */
   get lastSystem(): Evicted | undefined {
-    return this.#lastSystem;
+    return Number.isNaN(this.#systemMs) ? undefined : { id: { ms: this.#systemMs, seq: this.#systemSeq }, ordinal: this.#systemOrdinal };
   }
 
   /** Records an eviction; evictions arrive in id order. */
@@ -44,8 +50,14 @@ export class EvictionLog {
     this.#seq[at] = id.seq;
     this.#ordinal[at] = ordinal;
     this.#count++;
-    this.#last = { id, ordinal };
-    if (type === 'system_log') this.#lastSystem = this.#last;
+    this.#lastMs = id.ms;
+    this.#lastSeq = id.seq;
+    this.#lastOrdinal = ordinal;
+    if (type === 'system_log') {
+      this.#systemMs = id.ms;
+      this.#systemSeq = id.seq;
+      this.#systemOrdinal = ordinal;
+    }
   };
 
   /** The ordinal of a recently evicted id (binary search of the ring), or `undefined` when it is not there. */
@@ -69,7 +81,7 @@ export class EvictionLog {
   /** Forgets every eviction (a new epoch). */
   clear(): void {
     this.#count = 0;
-    this.#last = undefined;
-    this.#lastSystem = undefined;
+    this.#lastMs = NaN;
+    this.#systemMs = NaN;
   }
 }

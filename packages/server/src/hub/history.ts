@@ -3,6 +3,9 @@ import type { StreamMessage } from './log-hub.js';
 
 const TYPES: readonly LogType[] = ['system_log', 'audit_log'];
 
+/** Logger names whose bytes are kept, and their longest length in bytes (a hostile stream of distinct names only empties the cache). */
+const LOGGER_CACHE = 256;
+
 /** Told about each message that leaves the history: its id, ordinal and type. */
 export type OnEvict = (id: StreamId, ordinal: number, type: LogType) => void;
 
@@ -26,6 +29,7 @@ export class History {
   readonly #dataLength: Uint32Array;
   readonly #level: Uint8Array;
   readonly #type: Uint8Array;
+  readonly #loggers = new Map<string, Buffer>();
   #first = 0;
   #length = 0;
   /** Where the next record's bytes go. */
@@ -58,7 +62,8 @@ export class History {
    * ordinal and type). A message larger than the whole byte budget is not kept (it is reported evicted).
    */
   push(message: StreamMessage, ordinal: number, onEvict: OnEvict): void {
-    const loggerLength = Buffer.byteLength(message.logger);
+    const logger = this.#loggerBytes(message.logger);
+    const loggerLength = logger.length;
     const dataLength = Buffer.byteLength(message.data);
     const size = loggerLength + dataLength;
     if (size > this.#bytes.length) {
@@ -68,7 +73,7 @@ export class History {
     if (this.#length === this.#capacity) this.#evict(onEvict);
     const start = this.#allocate(size, onEvict);
     const slot = (this.#first + this.#length) % this.#capacity;
-    this.#bytes.write(message.logger, start, loggerLength, 'utf8');
+    logger.copy(this.#bytes, start);
     this.#bytes.write(message.data, start + loggerLength, dataLength, 'utf8');
     this.#ms[slot] = message.position.ms;
     this.#seq[slot] = message.position.seq;
@@ -81,6 +86,22 @@ export class History {
     this.#type[slot] = message.type === 'audit_log' ? 1 : 0;
     this.#length++;
     this.#head = start + size;
+  }
+
+  /**
+   * A logger name as UTF-8: a service has few loggers, so their bytes are kept (up to
+   * {@link LOGGER_CACHE} names of at most as many bytes) and copied, rather than measured and
+   * encoded for every message.
+   */
+  #loggerBytes(name: string): Buffer {
+    let bytes = this.#loggers.get(name);
+    if (bytes === undefined) {
+      bytes = Buffer.from(name, 'utf8');
+      if (bytes.length > LOGGER_CACHE) return bytes;
+      if (this.#loggers.size >= LOGGER_CACHE) this.#loggers.clear();
+      this.#loggers.set(name, bytes);
+    }
+    return bytes;
   }
 
   /** Id of the item at `index` (0 = oldest). */

@@ -364,6 +364,25 @@ export class LogHub implements BackplaneHub {
     return out;
   }
 
+  /**
+   * The last message of the replay page that follows `after` (and ends at `upTo` at the latest),
+   * found without decoding any: pages hold at most `size` messages and end just before an ordinal
+   * that is a multiple of `size`, so readers that start at different places line up on the same
+   * pages after their first one (and can share them). `undefined` when nothing follows.
+   */
+  pageEnd(after: StreamId | undefined, size: number, upTo?: StreamId): Position | undefined {
+    const start = after === undefined ? 0 : this.#history.indexAfter(after);
+    const first = this.#history.ordinalAt(start);
+    if (first === undefined) return undefined;
+    // Held ordinals are consecutive (only a message too large to keep skips one), so an ordinal
+    // boundary is an index boundary; where it is not, the page is merely shorter.
+    let end = Math.min(this.#history.length, start + size - (first % size));
+    if (upTo !== undefined) end = Math.min(end, this.#history.indexAfter(upTo));
+    if (end <= start) return undefined;
+    const position = this.#history.idAt(end - 1) as StreamId;
+    return { id: formatId(position), position, ordinal: this.#history.ordinalAt(end - 1) };
+  }
+
   /** How many messages come after `after` up to and including `upTo` (both must be held, or `after` just evicted). */
   countBetween(after: StreamId, upTo: StreamId): number | undefined {
     const from = this.#ordinalOf(after);

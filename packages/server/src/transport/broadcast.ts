@@ -5,7 +5,7 @@ import { type Position, parsePosition } from '../hub/position.js';
 import { visibleEnd, visibleGap } from './audit-view.js';
 import { pump, waitForDrain } from './catch-up.js';
 import { CloseCode, Mode } from './constants.js';
-import { type Connection, drop, sendGap, sendRaw, type StreamContext } from './connection.js';
+import { type Connection, drop, forget, sendGap, type StreamContext, TEXT_FRAME } from './connection.js';
 import { broadcastLegacy } from './legacy.js';
 
 // The live path: every batch the hub delivers (the messages of one event-loop turn) goes to every
@@ -71,14 +71,26 @@ function sendLive(
     connection.cursor = last;
     return;
   }
-  if (ws.bufferedAmount > context.options.highWaterMark) {
+  const buffered = ws.bufferedAmount;
+  if (buffered > context.options.highWaterMark) {
     // Slow consumer: stop live pushes; it is caught up from history as its socket drains.
     connection.live = false;
     connection.catchUpReason = GapReason.Dropped;
     waitForDrain(context, connection);
     return;
   }
-  sendRaw(context, connection, bytes);
+  if (buffered > context.options.maxBufferedBytes) {
+    // Only with a high-water mark set above the hard cap (sendRaw's rule, checked here once).
+    drop(context, connection, CloseCode.SlowConsumer, 'Too far behind; reconnect to resume');
+    return;
+  }
+  try {
+    ws.send(bytes, TEXT_FRAME);
+  } catch {
+    forget(connection);
+    ws.terminate();
+    return;
+  }
   connection.cursor = last;
   connection.shown = shown;
 }

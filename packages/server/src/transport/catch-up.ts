@@ -1,9 +1,8 @@
 import { compareIds, formatId } from '@logwire/protocol';
-import type { StreamMessage } from '../hub/log-hub.js';
 import { positionOf } from '../hub/position.js';
-import { visibleEnd, visibleGap, visibleHead } from './audit-view.js';
+import { visibleGap, visibleHead } from './audit-view.js';
 import { CloseCode, DRAIN_POLL_MS, Mode } from './constants.js';
-import { clearStall, type Connection, drop, safely, sendBatch, sendGap, type StreamContext } from './connection.js';
+import { clearStall, type Connection, drop, safely, sendBatch, sendEncoded, sendGap, type StreamContext } from './connection.js';
 
 // Paced catch-up of extended clients (docs/protocol.md, "Slow consumers"): a client that is not
 // live is sent the history after its cursor one page at a time, each page once the previous one
@@ -50,30 +49,27 @@ export function pump(context: StreamContext, connection: Connection): void {
     held = hub.gapFrom(held.resume, true);
   }
   const upTo = held !== undefined && compareIds(held.at, head.position) < 0 ? held.at : head.position;
-  const page = hub.after(connection.cursor?.position, context.options.replayPage, upTo);
-  if (page.length === 0) {
+  const after = connection.cursor;
+  const last = hub.pageEnd(after?.position, context.options.replayPage, upTo);
+  if (last === undefined) {
     // Nothing held after the cursor (history emptied under us): continue from the head.
     sendBatch(context, connection, connection.shown, visibleHead(hub, audit)?.id ?? null, [], false);
     connection.cursor = head;
     connection.live = true;
     return;
   }
-  const last = page[page.length - 1] as StreamMessage;
   const done = compareIds(last.position, head.position) >= 0;
-  const frames: string[] = [];
-  const { filter } = connection;
-  for (const message of page) if (filter.all || filter.accepts(message)) frames.push(message.frame);
-  const from = connection.shown;
-  const to = visibleEnd(page, audit);
-  connection.cursor = last;
+  // Encoded once for every reader at this place with this filter (replay-pages.ts).
+  const page = context.pages.page(hub, { filter: connection.filter, from: connection.shown, after, last, done });
+  connection.cursor = page.last;
   if (done) {
-    sendBatch(context, connection, from, to ?? from, frames, false);
+    sendEncoded(context, connection, page.to, page.bytes as Buffer);
     connection.live = true;
     clearStall(connection);
     return;
   }
   connection.pumping = true;
-  if (to === undefined) {
+  if (page.bytes === undefined) {
     // A page of audit messages for a client that may not know they exist: say nothing, read on.
     setImmediate(() => {
       connection.pumping = false;
@@ -82,7 +78,7 @@ export function pump(context: StreamContext, connection: Connection): void {
     return;
   }
   armStall(context, connection);
-  sendBatch(context, connection, from, to, frames, true, () => {
+  sendEncoded(context, connection, page.to, page.bytes, () => {
     connection.pumping = false;
     progress(context, connection);
     safely(context, connection, () => pump(context, connection));

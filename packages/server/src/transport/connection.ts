@@ -8,6 +8,7 @@ import type { Position } from '../hub/position.js';
 import type { TokenBucket } from '../security/rate-limit.js';
 import { CLOSE_GRACE_MS, CloseCode, type Mode } from './constants.js';
 import type { ResolvedOptions } from './options.js';
+import type { ReplayPages } from './replay-pages.js';
 
 /** One client socket and where it stands in the stream. */
 export interface Connection {
@@ -44,11 +45,12 @@ export interface Connection {
   closed: boolean;
 }
 
-/** What the endpoint's phases share: the hub, the options and the open connections. */
+/** What the endpoint's phases share: the hub, the options, the open connections and the encoded replay pages. */
 export interface StreamContext {
   readonly hub: LogHub;
   readonly options: ResolvedOptions;
   readonly connections: Set<Connection>;
+  readonly pages: ReplayPages;
 }
 
 /** A connection in its initial state (pending: no hello yet). */
@@ -70,6 +72,9 @@ export function newConnection(
   };
 }
 
+/** `ws.send` options of every frame: text (browsers receive binary frames as slow Blobs), one shared object. */
+export const TEXT_FRAME = { binary: false } as const;
+
 /** Sends bytes as one text frame, unless the client is too far behind (→ 4008); `callback` runs once written. */
 export function sendRaw(context: StreamContext, connection: Connection, bytes: Buffer, callback?: () => void): void {
   const { ws } = connection;
@@ -79,7 +84,7 @@ export function sendRaw(context: StreamContext, connection: Connection, bytes: B
     return;
   }
   try {
-    ws.send(bytes, { binary: false }, callback === undefined ? undefined : (error) => (error ? undefined : callback()));
+    ws.send(bytes, TEXT_FRAME, callback === undefined ? undefined : (error) => (error ? undefined : callback()));
   } catch {
     forget(connection);
     ws.terminate();
@@ -103,6 +108,12 @@ export function sendBatch(
 ): void {
   connection.shown = to;
   sendRaw(context, connection, Buffer.from(batchFrame(context.hub.epoch, from, to, frames, replay)), callback);
+}
+
+/** Sends an already encoded batch (shared with other clients) that ends at `to`; the client now stands there. */
+export function sendEncoded(context: StreamContext, connection: Connection, to: string | null, bytes: Buffer, callback?: () => void): void {
+  connection.shown = to;
+  sendRaw(context, connection, bytes, callback);
 }
 
 /** Sends a gap; the next batch starts from its `to`. */

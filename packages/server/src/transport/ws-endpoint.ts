@@ -17,6 +17,7 @@ import { type Connection, drop, forget, newConnection, safely, sendControl, type
 import { heartbeat, ping } from './heartbeat.js';
 import { ALL_FILTER, hello } from './hello.js';
 import { startLegacy } from './legacy.js';
+import { ReplayPages } from './replay-pages.js';
 import { type LogStreamEndpointOptions, type ResolvedOptions, resolveOptions } from './options.js';
 
 export { CloseCode, isFatalClose } from './constants.js';
@@ -51,7 +52,7 @@ export class LogStreamEndpoint {
   constructor(hub: LogHub, options?: LogStreamEndpointOptions) {
     const resolved = resolveOptions(options);
     this.#options = resolved;
-    this.#context = { hub, options: resolved, connections: new Set() };
+    this.#context = { hub, options: resolved, connections: new Set(), pages: new ReplayPages() };
     this.#caps = new ConnectionCaps({
       total: resolved.maxConnections,
       perAddress: resolved.maxConnectionsPerAddress,
@@ -98,16 +99,25 @@ export class LogStreamEndpoint {
 
   /**
    * A snapshot for metrics and load shedding: open connections, how many are catching up (not
-   * receiving live pushes), and the largest number of bytes any client has not read yet.
+   * receiving live pushes), the largest number of bytes any client has not read yet, and how many
+   * replay pages were encoded and how many were sent again from those (clients at the same place
+   * share them).
    */
-  stats(): { clients: number; catchingUp: number; maxBufferedBytes: number } {
+  stats(): { clients: number; catchingUp: number; maxBufferedBytes: number; replayPagesEncoded: number; replayPagesShared: number } {
     let catchingUp = 0;
     let maxBufferedBytes = 0;
     for (const connection of this.#context.connections) {
       if (connection.mode === Mode.Extended && !connection.live) catchingUp++;
       maxBufferedBytes = Math.max(maxBufferedBytes, connection.ws.bufferedAmount);
     }
-    return { clients: this.#context.connections.size, catchingUp, maxBufferedBytes };
+    const { pages } = this.#context;
+    return {
+      clients: this.#context.connections.size,
+      catchingUp,
+      maxBufferedBytes,
+      replayPagesEncoded: pages.encoded,
+      replayPagesShared: pages.shared,
+    };
   }
 
   /** The paths this endpoint answers. */
@@ -199,6 +209,7 @@ export class LogStreamEndpoint {
       connection.ws.close(CloseCode.GoingAway, 'Server shutting down');
     }
     this.#context.connections.clear();
+    this.#context.pages.clear();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     const server = this.#ownServer;
     if (server !== undefined) {
