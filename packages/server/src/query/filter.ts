@@ -19,8 +19,7 @@ import {
   toLevelName,
 } from '@logwire/protocol';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
-import type { StreamMessage } from '../hub/log-hub.js';
-import { auditMessage, systemMessage } from '../persistence/records.js';
+import { parseStoredLine, type StoredLine } from './stored-line.js';
 
 /** Which file set a query reads. */
 export type LogKind = 'system' | 'audit';
@@ -172,6 +171,9 @@ function structuredFilter(query: LogQuery, invalid: (message: string) => never):
  */
 const RAW_SEARCHABLE = /^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/;
 
+/** Characters whose lower case is ASCII while their upper-case folding (what `/…/i` uses) is not. */
+const EXOTIC_CASE = /[\u0130\u212a]/;
+
 const ID_IN_PREFIX = /"id":"(\d+-\d+)"/;
 
 /**
@@ -201,6 +203,7 @@ export class PageBuilder {
   #examined: StreamId | undefined;
   /** The text filter when a line that does not hold it as written cannot match it (see RAW_SEARCHABLE). */
   readonly #rawText: string | undefined;
+  readonly #textPattern: RegExp | undefined;
 
   /** With `sink`, every matching entry goes to it and the page never fills (for counting). */
   constructor(filter: CompiledFilter, sink?: (entry: QueryEntry) => void) {
@@ -209,6 +212,7 @@ export class PageBuilder {
     this.#cheap = filter.before !== undefined || filter.keys.length > 0 || Number.isFinite(filter.until);
     this.#rawText = filter.text !== undefined && RAW_SEARCHABLE.test(filter.text) ? filter.text : undefined;
     this.#cheap ||= this.#rawText !== undefined;
+    if (this.#rawText !== undefined) this.#textPattern = new RegExp(this.#rawText.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'), 'i');
   }
 
   /** Position of the oldest line examined so far (undefined before the first one after the cursor). */
@@ -226,13 +230,13 @@ export class PageBuilder {
         this.#examined = id;
         return true;
       }
-      if (!filter.keys.every((key) => line.includes(key)) || (this.#rawText !== undefined && !line.toLowerCase().includes(this.#rawText))) {
+      if (!filter.keys.every((key) => line.includes(key)) || (this.#rawText !== undefined && !this.#mayHoldText(line))) {
         if (id.ms < filter.since) return this.reachedSince();
         this.#examined = id;
         return true;
       }
     }
-    const message = filter.kind === 'system' ? systemMessage(line) : auditMessage(line);
+    const message = parseStoredLine(filter.kind, line);
     if (message === undefined) return true;
     if (filter.before !== undefined && compareIds(message.position, filter.before) >= 0) return true;
     if (message.position.ms < filter.since) return this.reachedSince();
@@ -263,23 +267,29 @@ export class PageBuilder {
     return { entries, cursor: null };
   }
 
+  /**
+   * Whether a line may hold the raw text filter, case-insensitively: a regular expression with the
+   * `i` flag scans without making a lower-cased copy of every line. It folds case as toUpperCase
+   * does, so a line with one of the two characters that lower-case to ASCII but not from it
+   * (U+0130 İ → i̇, U+212A Kelvin → k) is checked as the filter itself checks, lower-cased.
+   */
+  #mayHoldText(line: string): boolean {
+    if ((this.#textPattern as RegExp).test(line)) return true;
+    return EXOTIC_CASE.test(line) && line.toLowerCase().includes(this.#rawText as string);
+  }
+
   /** Tells the builder the reading went past `since` (no older line can match); returns false. */
   reachedSince(): false {
     this.#passedSince = true;
     return false;
   }
 
-  #accepts(message: StreamMessage, line: string): QueryEntry | undefined {
+  #accepts(message: StoredLine, line: string): QueryEntry | undefined {
     const filter = this.#filter;
     if (message.position.ms > filter.until) return undefined;
     if (message.level < filter.level) return undefined;
     if (filter.logger !== '' && message.logger !== filter.logger && !message.logger.startsWith(filter.logger + '.')) return undefined;
-    let data: Record<string, unknown>;
-    try {
-      data = JSON.parse(message.data) as Record<string, unknown>;
-    } catch {
-      return undefined;
-    }
+    const data = message.data;
     if (filter.action !== undefined && data['action'] !== filter.action) return undefined;
     if (filter.text !== undefined && !matchesText(data, filter.text)) return undefined;
     if (filter.structured !== undefined && !filter.structured({ type: message.type, level: undefined, logger: message.logger, data })) {
