@@ -27,7 +27,8 @@ export function boundsIndexPath(logFile: string): string {
 }
 /** Entries kept: more than the rotated files any configuration keeps (the reader lists at most 999). */
 const MAX_ENTRIES = 1000;
-/** Bytes read at each end of a file to find its first or last id. */
+/** Bytes read at each end of a file to find its first or last id: a few lines first, then more. */
+const SMALL_EDGE_BYTES = 1 << 12;
 const EDGE_BYTES = 1 << 16;
 const ID = /"id":"(\d+)-\d+"/;
 
@@ -81,21 +82,29 @@ function readIndex(index: string): Entry[] {
   }
 }
 
-/** The first id's time in the first chunk and the last id's time in the last chunk; undefined when either has none. */
+/**
+ * The first id's time near the start and the last id's time near the end of the file; undefined
+ * when either has none. Reads 4 KiB at each end first (a few lines), 64 KiB when that holds no id:
+ * small reads keep the garbage of many concurrent queries small.
+ */
 function readBounds(file: string, size: number): FileBounds | undefined {
   if (size === 0) return undefined;
   const fd = fs.openSync(file, 'r');
   try {
-    const length = Math.min(EDGE_BYTES, size);
-    const buffer = Buffer.allocUnsafe(length);
-    const head = buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, length, 0));
-    const first = ID.exec(head)?.[1];
-    const tail = buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, length, size - length));
-    // The last line that starts inside the chunk and holds an id (a torn last line may not).
-    const lines = tail.split('\n');
+    let first: string | undefined;
     let last: string | undefined;
-    const whole = size <= length ? 0 : 1;
-    for (let i = lines.length - 1; i >= whole && last === undefined; i--) last = ID.exec(lines[i] as string)?.[1];
+    for (const edge of [SMALL_EDGE_BYTES, EDGE_BYTES]) {
+      const length = Math.min(edge, size);
+      const buffer = Buffer.allocUnsafe(length);
+      first ??= ID.exec(buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, length, 0)))?.[1];
+      if (last === undefined) {
+        // The last line that starts inside the chunk and holds an id (a torn last line may not).
+        const lines = buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, length, size - length)).split('\n');
+        const whole = size <= length ? 0 : 1;
+        for (let i = lines.length - 1; i >= whole && last === undefined; i--) last = ID.exec(lines[i] as string)?.[1];
+      }
+      if ((first !== undefined && last !== undefined) || length === size) break;
+    }
     if (first === undefined || last === undefined) return undefined;
     return { first: Number(first), last: Number(last) };
   } finally {

@@ -86,20 +86,28 @@ export async function firstLineId(file: string, chunkBytes = READ_CHUNK_BYTES): 
   const handle = await open(file);
   if (handle === undefined) return undefined;
   try {
-    const chunk = Buffer.allocUnsafe(chunkBytes);
-    const { bytesRead } = await handle.read(chunk, 0, chunkBytes, 0);
-    let start = 0;
-    for (;;) {
-      const end = chunk.indexOf(NEWLINE, start);
-      if (end === -1 || end >= bytesRead) return undefined;
-      const id = lineId(chunk.toString('utf8', start, Math.min(end, start + 200)));
-      if (id !== undefined) return id;
-      start = end + 1;
+    // A few lines first (many concurrent queries call this per file and page), a chunk when they hold no id.
+    for (const length of chunkBytes > FIRST_TRY_BYTES ? [FIRST_TRY_BYTES, chunkBytes] : [chunkBytes]) {
+      const chunk = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(chunk, 0, length, 0);
+      let start = 0;
+      for (;;) {
+        const end = chunk.indexOf(NEWLINE, start);
+        if (end === -1 || end >= bytesRead) break;
+        const id = lineId(chunk.toString('utf8', start, Math.min(end, start + 200)));
+        if (id !== undefined) return id;
+        start = end + 1;
+      }
+      if (bytesRead < length) return undefined;
     }
+    return undefined;
   } finally {
     await handle.close();
   }
 }
+
+/** Bytes {@link firstLineId} reads first. */
+const FIRST_TRY_BYTES = 1 << 12;
 
 async function open(file: string): Promise<FileHandle | undefined> {
   try {
