@@ -61,13 +61,14 @@ export async function* readSlicesBackward(file: string, chunkBytes = READ_CHUNK_
       }
       seenLastNewline = true;
       [pieces, pendingBytes, oversized] = [[], 0, false];
-      let end = last;
-      while (end > 0) {
-        const start = chunk.lastIndexOf(NEWLINE, end - 1);
-        if (start === -1) break;
-        if (end > start + 1) lines.push(chunk.toString('utf8', start + 1, end));
-        end = start;
+      // The complete lines of the chunk decoded at once and split: one string copy per chunk, the
+      // lines slices of it, instead of one decode per line (less garbage with many queries running).
+      const first = chunk.indexOf(NEWLINE);
+      if (first < last) {
+        const complete = chunk.toString('utf8', first + 1, last).split('\n');
+        for (let i = complete.length - 1; i >= 0; i--) if ((complete[i] as string).length > 0) lines.push(complete[i] as string);
       }
+      const end = first;
       if (end > 0) [pieces, pendingBytes] = [[Buffer.from(chunk.subarray(0, end))], end];
       yield { lines, bytes: length };
     }
