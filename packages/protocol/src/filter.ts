@@ -1,3 +1,4 @@
+import { type FieldConstraint, MAX_FIELD_CONSTRAINTS, normalizeFieldConstraint } from './field-filter.js';
 import { compileGlob, hasWildcard } from './glob.js';
 import { isLevelName, LEVEL_NAMES } from './levels.js';
 import type { LogType } from './messages.js';
@@ -13,6 +14,10 @@ export interface NormalizedFilter {
   level: (typeof LEVEL_NAMES)[number];
   loggers: string[];
   text: string;
+  /** Values of `data.category`, any of which passes; present only when not empty. */
+  categories?: string[];
+  /** Field constraints, all of which must hold; present only when not empty. */
+  fields?: FieldConstraint[];
 }
 
 /** The outcome of {@link normalizeFilter}. */
@@ -71,7 +76,36 @@ export function normalizeFilter(input: unknown): FilterResult {
       return { ok: false, message: `filter.text must be a string of at most ${MAX_FILTER_STRING} characters`, path: 'filter.text' };
     text = raw;
   }
-  return { ok: true, filter: { types, level, loggers, text } };
+  const filter: NormalizedFilter = { types, level, loggers, text };
+  if (record['categories'] !== undefined) {
+    const raw = record['categories'];
+    const fine =
+      Array.isArray(raw) && raw.length <= MAX_FILTER_PATTERNS && raw.every((c) => typeof c === 'string' && c.length > 0 && c.length <= 64);
+    if (!fine)
+      return {
+        ok: false,
+        message: `filter.categories must be an array of at most ${MAX_FILTER_PATTERNS} names of 1 to 64 characters`,
+        path: 'filter.categories',
+      };
+    if (raw.length > 0) filter.categories = [...new Set(raw as string[])].sort();
+  }
+  if (record['fields'] !== undefined) {
+    const raw = record['fields'];
+    if (!Array.isArray(raw) || raw.length > MAX_FIELD_CONSTRAINTS)
+      return {
+        ok: false,
+        message: `filter.fields must be an array of at most ${MAX_FIELD_CONSTRAINTS} field constraints`,
+        path: 'filter.fields',
+      };
+    const fields: FieldConstraint[] = [];
+    for (const [index, item] of raw.entries()) {
+      const result = normalizeFieldConstraint(item, MAX_FILTER_STRING);
+      if (!result.ok) return { ok: false, message: `filter.fields[${index}]: ${result.message}`, path: `filter.fields.${index}` };
+      fields.push(result.constraint);
+    }
+    if (fields.length > 0) filter.fields = fields;
+  }
+  return { ok: true, filter };
 }
 
 /**

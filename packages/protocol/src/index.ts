@@ -37,6 +37,18 @@ export { compareIds, formatId, parseId } from './stream-id.js';
 export type { StreamId } from './stream-id.js';
 export { MAX_FILTER_PATTERNS, MAX_FILTER_STRING, loggerMatcher, loggerPatternFromInput, normalizeFilter } from './filter.js';
 export { compileGlob, globMatches, hasWildcard } from './glob.js';
+export {
+  MAX_FIELD_CONSTRAINTS,
+  MAX_FIELD_VALUES,
+  MAX_PATH_DEPTH,
+  checkFieldPath,
+  fieldValue,
+  fieldsMatcher,
+  normalizeFieldConstraint,
+  parseFieldExpression,
+  requiredKeys,
+} from './field-filter.js';
+export type { FieldConstraint, FieldOp, FieldResult } from './field-filter.js';
 export { filterSubject, messageMatcher } from './message-filter.js';
 export type { FilterSubject, MessageMatcher, MessageMatcherOptions } from './message-filter.js';
 export { CloseCode, closeRefusal, isFatalClose, Refusal, statusRefusal } from './close-codes.js';

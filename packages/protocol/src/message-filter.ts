@@ -1,3 +1,4 @@
+import { fieldsMatcher, requiredKeys } from './field-filter.js';
 import { loggerMatcher, type NormalizedFilter } from './filter.js';
 import { Level, levelValue } from './levels.js';
 import type { LogMessage } from './messages.js';
@@ -37,7 +38,10 @@ export interface MessageMatcherOptions {
  *   removes `audit_log`**;
  * - its logger passes the logger patterns ({@link loggerMatcher});
  * - `text` is empty or a case-insensitive substring of the JSON text of `data` (data that cannot be
- *   stringified passes).
+ *   stringified passes);
+ * - `categories` is absent or holds `data.category`, and every constraint of `fields` holds
+ *   ({@link fieldsMatcher}); data given as text is parsed only for messages that pass the rest
+ *   and hold every key the constraints need (data that cannot be parsed fails).
  */
 export function messageMatcher(filter: NormalizedFilter, options?: MessageMatcherOptions): MessageMatcher {
   const system = filter.types.includes('system_log');
@@ -45,7 +49,8 @@ export function messageMatcher(filter: NormalizedFilter, options?: MessageMatche
   const minLevel = Level[filter.level];
   const loggerPasses = loggerMatcher(filter.loggers);
   const text = filter.text.toLowerCase();
-  const all = system && audit && minLevel <= Level.TRACE && filter.loggers.length === 0 && text === '';
+  const structured = structuredMatcher(filter);
+  const all = system && audit && minLevel <= Level.TRACE && filter.loggers.length === 0 && text === '' && structured === undefined;
   const matches = (message: FilterSubject): boolean => {
     if (message.type === 'audit_log') {
       if (!audit) return false;
@@ -53,7 +58,8 @@ export function messageMatcher(filter: NormalizedFilter, options?: MessageMatche
       if (!system || (message.level !== undefined && message.level < minLevel)) return false;
     } else return false;
     if (!loggerPasses(message.logger)) return false;
-    return text === '' || dataContains(message.data, text);
+    if (text !== '' && !dataContains(message.data, text)) return false;
+    return structured === undefined || structured(message.data);
   };
   return Object.assign(matches, { all });
 }
@@ -69,6 +75,33 @@ export function filterSubject(message: LogMessage): FilterSubject {
     level: typeof level === 'string' ? levelValue(level) : undefined,
     logger: String(message.data.logger),
     data: message.data,
+  };
+}
+
+/** The `categories` and `fields` parts of a filter as one predicate over `data`, or undefined when it has neither. */
+function structuredMatcher(filter: NormalizedFilter): ((data: string | object) => boolean) | undefined {
+  const categories = filter.categories ?? [];
+  const fields = filter.fields ?? [];
+  if (categories.length === 0 && fields.length === 0) return undefined;
+  const fieldsPass = fieldsMatcher(fields);
+  const keys = requiredKeys(fields);
+  if (categories.length > 0) keys.push('"category":');
+  return (data) => {
+    let object: unknown = data;
+    if (typeof data === 'string') {
+      if (!keys.every((key) => data.includes(key))) return false;
+      try {
+        object = JSON.parse(data);
+      } catch {
+        return false;
+      }
+    }
+    if (typeof object !== 'object' || object === null) return false;
+    if (categories.length > 0) {
+      const category = Object.hasOwn(object, 'category') ? (object as { category?: unknown }).category : undefined;
+      if (typeof category !== 'string' || !categories.includes(category)) return false;
+    }
+    return fieldsPass(object);
   };
 }
 

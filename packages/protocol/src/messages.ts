@@ -1,5 +1,6 @@
 import type { Cursor } from './cursor.js';
 import type { LevelName } from './levels.js';
+import type { FieldConstraint } from './field-filter.js';
 
 /**
  * A level as received: one of the six names from a logwire server, but a legacy server may send
@@ -138,6 +139,10 @@ export interface Filter {
   loggers?: string[];
   /** Case-insensitive substring of the JSON text of `data`. */
   text?: string;
+  /** Values of `data.category`, any of which passes (exact match). */
+  categories?: string[];
+  /** Field constraints on dotted paths of `data`, all of which must hold. */
+  fields?: FieldConstraint[];
 }
 
 /** How a `welcome` answers a cursor. */

@@ -52,5 +52,7 @@ export type { VerifyOptions, VerifyProblem, VerifyResult } from './persistence/v
 export { MAX_QUERY_LIMIT, queryLogs, queryLogsAsync } from './query/query.js';
 export type { LogKind, LogQuery, QueryBudget, QueryEntry, QueryPage } from './query/query.js';
 export { createQueryHandler } from './query/http.js';
+export { auditEventCounts, logStats } from './query/aggregate.js';
+export type { AuditEventCounts, CountWindow, HourCounts, LogStats } from './query/aggregate.js';
 export type { AuditRead, QueryHandler, QueryHandlerOptions } from './query/http.js';
 export type { QueryLimits } from './query/limits.js';

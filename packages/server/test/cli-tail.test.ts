@@ -70,6 +70,23 @@ describe('logwire tail', () => {
     expect(RAW_CONTROL.test(tail.out().replace(/\n/g, ''))).toBe(false);
   });
 
+  it('passes --field to the server subscription, and checks --field and --category', async () => {
+    const tail = await startTail((url) => [url, '--json', '--field', 'status_code>=500', '--field', 'user_id=42']);
+    tail.logwire.getLogger('http').info('other user', { status_code: 503, user_id: 7 });
+    tail.logwire.getLogger('http').info('fine', { status_code: 200, user_id: 42 });
+    tail.logwire.getLogger('http').error('the one', { status_code: 503, user_id: 42 });
+    tail.logwire.audit('user.login', { user_id: 42 });
+    await until(() => tail.out().includes('the one'), 'the matching line');
+    const lines = tail.out().trim().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { data: { message: string } }).data.message)).toEqual(['the one']);
+    let err = '';
+    const io = { stdout: { write: () => true }, stderr: { write: (text: string) => (err += text) }, env: {} };
+    expect(await runTail([tail.url, '--field', 'a.__proto__=1'], io)).toBe(2);
+    expect(err).toContain('logwire tail: --field field path "a.__proto__" names "__proto__", which is not allowed');
+    expect(await runTail([tail.url, '--category', ''], io)).toBe(2);
+    expect(err).toContain('logwire tail: --category: filter.categories must be an array of at most 64 names of 1 to 64 characters');
+  });
+
   it('colours levels on a terminal', async () => {
     const tail = await startTail((url) => [url], { isTTY: true });
     tail.logwire.getLogger('app').error('boom');

@@ -3,6 +3,7 @@
  * `npx logwire <command>`: each command lives in its own module under src/cli and is listed here.
  */
 import { createRequire } from 'node:module';
+import type { QueryCommandName } from './query.js';
 
 /** A CLI command: gets its arguments, resolves with the exit code. */
 export type Command = { summary: string; run: (args: string[]) => Promise<number> };
@@ -11,7 +12,23 @@ export type Command = { summary: string; run: (args: string[]) => Promise<number
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   tail: { summary: 'follow a log stream in the terminal', load: () => import('./tail.js').then((module) => module.tailCommand) },
   verify: { summary: 'verify the hash-chained audit trail', load: async () => (await import('./verify.js')).command },
+  ...queryCommands({
+    query: 'print the log entries that match, from a directory or a server',
+    errors: 'print recent errors (level ERROR and above)',
+    search: 'print entries holding a text: logwire search <text>',
+    user: "print one user's entries: logwire user <id>",
+    stats: 'count entries by level, category and hour',
+  }),
 };
+
+/** The query commands, each loading ./query.js when run. */
+function queryCommands(summaries: Record<QueryCommandName, string>): Record<string, { summary: string; load: () => Promise<Command> }> {
+  const out: Record<string, { summary: string; load: () => Promise<Command> }> = {};
+  for (const [name, summary] of Object.entries(summaries) as [QueryCommandName, string][]) {
+    out[name] = { summary, load: async () => (await import('./query.js')).queryCommand(name, summary) };
+  }
+  return out;
+}
 
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));

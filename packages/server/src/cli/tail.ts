@@ -5,7 +5,16 @@
  * content drive the terminal: control characters, ANSI escapes and bidi overrides are printed escaped.
  */
 import { LogStreamClient, type WebSocketConstructor } from '@logwire/client';
-import { type Filter, type GapData, LEVEL_NAMES, type LogMessage, type LogType, normalizeFilter, toLevelName } from '@logwire/protocol';
+import {
+  type Filter,
+  type GapData,
+  LEVEL_NAMES,
+  type LogMessage,
+  type LogType,
+  normalizeFilter,
+  parseFieldExpression,
+  toLevelName,
+} from '@logwire/protocol';
 import { WebSocket } from 'ws';
 import type { Command } from './main.js';
 
@@ -29,6 +38,9 @@ Options:
                      "?" one, the rest itself (case-sensitive, whole name); "!glob" excludes
   --type <type>      system or audit; repeatable (default: both)
   --text <text>      only messages containing this text (case-insensitive)
+  --category <name>  only messages of this category; repeatable (any of them)
+  --field <expr>     field constraint, repeatable (all must hold): user_id=42, status_code>=500,
+                     method=GET,POST, path=/api/*, metadata.instance_id=abc, user_id (exists)
   --json             one JSON object per line instead of text
   --color, --no-color  force colours on or off (default: on for a terminal, off with NO_COLOR)
   --token-env <NAME>  send the token in environment variable NAME (as the logwire.bearer.<base64url>
@@ -125,7 +137,12 @@ function parseArgs(args: string[]): Parsed | string {
         if (type === undefined) return '--type must be system or audit';
         (filter.types ??= []).push(type);
       } else if (arg === '--text') filter.text = value();
-      else if (arg === '--token-env') tokenEnv = value();
+      else if (arg === '--category') (filter.categories ??= []).push(value());
+      else if (arg === '--field') {
+        const field = parseFieldExpression(value());
+        if (!field.ok) return `--field ${field.message}`;
+        (filter.fields ??= []).push(field.constraint);
+      } else if (arg === '--token-env') tokenEnv = value();
       else if (arg === '--header' || arg === '--cookie') {
         const problem = addHeader(headers, value(), arg);
         if (problem !== undefined) return problem;
@@ -139,9 +156,12 @@ function parseArgs(args: string[]): Parsed | string {
   if (url === undefined) return 'missing <url>';
   // The protocol's own check: what the server and the client's fallback filter will accept.
   const checked = normalizeFilter(filter);
-  if (!checked.ok) return `${checked.path === 'filter.text' ? '--text' : '--logger'}: ${checked.message}`;
+  if (!checked.ok) return `${OPTION_OF[checked.path.split('.')[1] ?? ''] ?? '--logger'}: ${checked.message}`;
   return { url, filter, json, color, tokenEnv, headers };
 }
+
+/** The option behind each filter field, for messages. */
+const OPTION_OF: Record<string, string> = { text: '--text', categories: '--category', fields: '--field', loggers: '--logger' };
 
 const RESET = '\u001b[0m';
 const COLOURS: Record<string, string> = {

@@ -12,6 +12,12 @@ export interface RotationOptions {
   backups?: number;
 }
 
+/** {@link AppendFileEvents} plus the moment a file is about to be renamed to `<file>.1`. */
+export interface RotatingFileEvents extends AppendFileEvents {
+  /** `file` is complete and closed, and is about to become `<file>.1`. */
+  onRotate?: (file: string) => void;
+}
+
 /**
  * A line file with size rotation: `<file>`, `<file>.1` … `<file>.<backups>`, as Python's
  * RotatingFileHandler names them (the layout the seeds use).
@@ -30,10 +36,10 @@ export class RotatingFile {
   readonly maxBytes: number;
   readonly backups: number;
   readonly #file: AppendFile;
-  readonly #events: AppendFileEvents;
+  readonly #events: RotatingFileEvents;
   #checkedAt = 0;
 
-  constructor(file: string, options: RotationOptions, events: AppendFileEvents) {
+  constructor(file: string, options: RotationOptions, events: RotatingFileEvents) {
     this.path = file;
     this.maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
     this.backups = options.backups ?? 5;
@@ -107,6 +113,7 @@ export class RotatingFile {
   /** Renames `<file>` to `<file>.1` (shifting older backups, deleting the oldest) and starts a new file. */
   rotate(): void {
     this.#file.close();
+    this.#events.onRotate?.(this.path);
     try {
       for (let index = this.backups; index >= 1; index--) {
         const from = index === 1 ? this.path : `${this.path}.${index - 1}`;

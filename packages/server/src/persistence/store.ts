@@ -10,6 +10,7 @@ import { type AuditRead, createQueryHandler, parseTime, type QueryHandler, type 
 import { type LogKind, type LogQuery, MAX_QUERY_LIMIT, type QueryPage, queryLogs } from '../query/query.js';
 import { type InstanceLogger, type InstanceLogType, InstanceLogs, type InstanceMetadata } from './instances.js';
 import { ensureDir, escapeLineSeparators, readLinesBackwardSync } from './lines.js';
+import { recordFileBounds } from './file-bounds.js';
 import { RotatingFile, type RotationOptions } from './rotating-file.js';
 import { verifyAuditTrail, type VerifyResult } from './verify.js';
 import { auditMessage, SYSTEM_LOG_FILE, systemFiles, systemMessage } from './records.js';
@@ -178,6 +179,8 @@ export class LogStore {
         ),
       // The directory may have gone with it: take the lock and store the epoch again.
       onLost: () => this.#restoreDirectory(),
+      // Time bounds beside the rotated files let time-bounded queries skip the others.
+      onRotate: recordFileBounds,
     });
     this.audit = new AuditTrail(this.auditDir, options.audit ?? {}, report, () => this.#restoreDirectory());
     this.instances = new InstanceLogs(path.join(this.dir, 'instances'), options.instances ?? {}, report);

@@ -3,18 +3,23 @@
 // (synchronously or in yielding slices) lives in ./query.ts and ./read-backward.ts.
 import {
   compareIds,
+  type FieldConstraint,
+  type FilterSubject,
   formatId,
   Level,
   type LevelName,
+  messageMatcher,
+  normalizeFilter,
+  parseFieldExpression,
   parseId,
+  requiredKeys,
   type QueryEntry,
   type QueryPage,
   type StreamId,
   toLevelName,
 } from '@logwire/protocol';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
-import type { StreamMessage } from '../hub/log-hub.js';
-import { auditMessage, systemMessage } from '../persistence/records.js';
+import { parseStoredLine, type StoredLine } from './stored-line.js';
 
 /** Which file set a query reads. */
 export type LogKind = 'system' | 'audit';
@@ -37,6 +42,20 @@ export interface LogQuery {
   text?: string | undefined;
   /** Continue an earlier query: only entries older than this cursor (from `QueryPage.cursor`). */
   cursor?: string | undefined;
+  /** Only entries of the last `hours` hours (instead of `since`; fractions allowed, at most 10 years). */
+  hours?: number | undefined;
+  /** `data.category` equal to this one, or to any of these. */
+  category?: string | readonly string[] | undefined;
+  /**
+   * Field constraints, all of which must hold: the protocol's `FieldConstraint` objects or their
+   * text form (`user_id=42`, `status_code>=500`, `metadata.instance_id=abc`, `user_id` for exists).
+   */
+  fields?: readonly (FieldConstraint | string)[] | undefined;
+  /**
+   * `since` is a default window (the HTTP API's last 24 hours), not the caller's own: a page that
+   * reaches it still gets a cursor, so paging on goes further back.
+   */
+  defaultWindow?: boolean | undefined;
 }
 
 /**
@@ -62,6 +81,12 @@ export interface CompiledFilter {
   action: string | undefined;
   text: string | undefined;
   before: StreamId | undefined;
+  /** The protocol's predicate for `category` and `fields` over parsed data; undefined without them. */
+  structured: ((subject: FilterSubject) => boolean) | undefined;
+  /** JSON key text (`"user_id":`) a line must hold to match `category`/`fields` (a cheap test before parsing). */
+  keys: string[];
+  /** See {@link LogQuery.defaultWindow}. */
+  defaultWindow: boolean;
 }
 
 /** Validates a query; throws {@link LogwireError} `ERR_LOGWIRE_INVALID_OPTION` saying what is wrong. */
@@ -75,7 +100,13 @@ export function compileQuery(kind: LogKind, query: LogQuery): CompiledFilter {
     if (typeof ms !== 'number' || !Number.isFinite(ms)) return invalid(`${name} must be a valid time`);
     return ms;
   };
-  const since = time(query.since, 'since', -Infinity);
+  let since = time(query.since, 'since', -Infinity);
+  if (query.hours !== undefined) {
+    const hours = query.hours;
+    if (typeof hours !== 'number' || !(hours > 0) || hours > 87_600) invalid('hours must be a number of hours from above 0 to 87600');
+    if (query.since !== undefined) invalid('give since or hours, not both');
+    since = Date.now() - hours * 3_600_000;
+  }
   const until = time(query.until, 'until', Infinity);
   if (since > until) invalid('since must not be after until');
   const limit = query.limit ?? 100;
@@ -105,7 +136,32 @@ export function compileQuery(kind: LogKind, query: LogQuery): CompiledFilter {
     if (before === undefined) invalid('cursor must be a cursor returned by an earlier query');
   }
   const needle = text === undefined || text === '' ? undefined : text.toLowerCase();
-  return { kind, since, until, limit, level, logger: logger ?? '', action, text: needle, before };
+  const structured = structuredFilter(query, invalid);
+  const compiled = { kind, since, until, limit, level, logger: logger ?? '', action, text: needle, before };
+  return { ...compiled, ...structured, defaultWindow: query.defaultWindow === true && Number.isFinite(since) };
+}
+
+/** `category` and `fields` through the protocol's filter: the stream's own rules and messages. */
+function structuredFilter(query: LogQuery, invalid: (message: string) => never): Pick<CompiledFilter, 'structured' | 'keys'> {
+  const { category, fields } = query;
+  if (category === undefined && (fields === undefined || fields.length === 0)) return { structured: undefined, keys: [] };
+  const categories = category === undefined ? undefined : typeof category === 'string' ? [category] : [...category];
+  const constraints: unknown[] = [];
+  for (const field of fields ?? []) {
+    if (typeof field !== 'string') {
+      constraints.push(field);
+      continue;
+    }
+    const parsed = parseFieldExpression(field, MAX_TEXT_LENGTH);
+    if (!parsed.ok) invalid(`field ${parsed.message}`);
+    else constraints.push(parsed.constraint);
+  }
+  const normalized = normalizeFilter({ categories, fields: constraints });
+  if (!normalized.ok) return invalid(normalized.message.replace(/^filter\.categories/, 'category').replace(/^filter\./, ''));
+  const matches = messageMatcher(normalized.filter);
+  const keys = requiredKeys(normalized.filter.fields ?? []);
+  if (categories !== undefined) keys.push('"category":');
+  return { structured: matches, keys };
 }
 
 /**
@@ -114,6 +170,9 @@ export function compileQuery(kind: LogKind, query: LogQuery): CompiledFilter {
  * characters alike: a line without it (lower-cased) cannot match, and is skipped unparsed.
  */
 const RAW_SEARCHABLE = /^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/** Characters whose lower case is ASCII while their upper-case folding (what `/…/i` uses) is not. */
+const EXOTIC_CASE = /[\u0130\u212a]/;
 
 const ID_IN_PREFIX = /"id":"(\d+-\d+)"/;
 
@@ -136,14 +195,24 @@ export function lineId(line: string): StreamId | undefined {
 export class PageBuilder {
   readonly #filter: CompiledFilter;
   readonly #found: QueryEntry[] = [];
+  readonly #sink: ((entry: QueryEntry) => void) | undefined;
   #more = false;
+  #passedSince = false;
+  /** Whether the line's id alone may settle it (cursor, until, required keys, raw text): read before parsing. */
+  readonly #cheap: boolean;
   #examined: StreamId | undefined;
   /** The text filter when a line that does not hold it as written cannot match it (see RAW_SEARCHABLE). */
   readonly #rawText: string | undefined;
+  readonly #textPattern: RegExp | undefined;
 
-  constructor(filter: CompiledFilter) {
+  /** With `sink`, every matching entry goes to it and the page never fills (for counting). */
+  constructor(filter: CompiledFilter, sink?: (entry: QueryEntry) => void) {
     this.#filter = filter;
+    this.#sink = sink;
+    this.#cheap = filter.before !== undefined || filter.keys.length > 0 || Number.isFinite(filter.until);
     this.#rawText = filter.text !== undefined && RAW_SEARCHABLE.test(filter.text) ? filter.text : undefined;
+    this.#cheap ||= this.#rawText !== undefined;
+    if (this.#rawText !== undefined) this.#textPattern = new RegExp(this.#rawText.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'), 'i');
   }
 
   /** Position of the oldest line examined so far (undefined before the first one after the cursor). */
@@ -154,21 +223,26 @@ export class PageBuilder {
   /** Looks at one line; false when no older line can belong to the page. */
   visit(line: string): boolean {
     const filter = this.#filter;
-    if (filter.before !== undefined || this.#rawText !== undefined) {
+    if (this.#cheap) {
       const id = lineId(line);
       if (id === undefined || (filter.before !== undefined && compareIds(id, filter.before) >= 0)) return true;
-      if (this.#rawText !== undefined && !line.toLowerCase().includes(this.#rawText)) {
-        if (id.ms < filter.since) return false;
+      if (id.ms > filter.until && id.ms >= filter.since) {
+        this.#examined = id;
+        return true;
+      }
+      if (!filter.keys.every((key) => line.includes(key)) || (this.#rawText !== undefined && !this.#mayHoldText(line))) {
+        if (id.ms < filter.since) return this.reachedSince();
         this.#examined = id;
         return true;
       }
     }
-    const message = filter.kind === 'system' ? systemMessage(line) : auditMessage(line);
+    const message = parseStoredLine(filter.kind, line);
     if (message === undefined) return true;
     if (filter.before !== undefined && compareIds(message.position, filter.before) >= 0) return true;
-    if (message.position.ms < filter.since) return false;
+    if (message.position.ms < filter.since) return this.reachedSince();
     const entry = this.#accepts(message, line);
-    if (entry !== undefined) {
+    if (entry !== undefined && this.#sink !== undefined) this.#sink(entry);
+    else if (entry !== undefined) {
       if (this.#found.length === filter.limit) {
         this.#more = true;
         return false;
@@ -186,22 +260,41 @@ export class PageBuilder {
   page(complete: boolean): QueryPage {
     const entries = [...this.#found].reverse();
     if (!complete && this.#examined !== undefined) return { entries, cursor: formatId(this.#examined) };
-    return { entries, cursor: this.#more && entries.length > 0 ? (entries[0] as QueryEntry).id : null };
+    if (this.#more && entries.length > 0) return { entries, cursor: (entries[0] as QueryEntry).id };
+    // Older lines exist beyond a default window: the cursor goes on from the window's start.
+    if (this.#passedSince && this.#filter.defaultWindow)
+      return { entries, cursor: formatId({ ms: Math.floor(this.#filter.since), seq: 0 }) };
+    return { entries, cursor: null };
   }
 
-  #accepts(message: StreamMessage, line: string): QueryEntry | undefined {
+  /**
+   * Whether a line may hold the raw text filter, case-insensitively: a regular expression with the
+   * `i` flag scans without making a lower-cased copy of every line. It folds case as toUpperCase
+   * does, so a line with one of the two characters that lower-case to ASCII but not from it
+   * (U+0130 İ → i̇, U+212A Kelvin → k) is checked as the filter itself checks, lower-cased.
+   */
+  #mayHoldText(line: string): boolean {
+    if ((this.#textPattern as RegExp).test(line)) return true;
+    return EXOTIC_CASE.test(line) && line.toLowerCase().includes(this.#rawText as string);
+  }
+
+  /** Tells the builder the reading went past `since` (no older line can match); returns false. */
+  reachedSince(): false {
+    this.#passedSince = true;
+    return false;
+  }
+
+  #accepts(message: StoredLine, line: string): QueryEntry | undefined {
     const filter = this.#filter;
     if (message.position.ms > filter.until) return undefined;
     if (message.level < filter.level) return undefined;
     if (filter.logger !== '' && message.logger !== filter.logger && !message.logger.startsWith(filter.logger + '.')) return undefined;
-    let data: Record<string, unknown>;
-    try {
-      data = JSON.parse(message.data) as Record<string, unknown>;
-    } catch {
-      return undefined;
-    }
+    const data = message.data;
     if (filter.action !== undefined && data['action'] !== filter.action) return undefined;
     if (filter.text !== undefined && !matchesText(data, filter.text)) return undefined;
+    if (filter.structured !== undefined && !filter.structured({ type: message.type, level: undefined, logger: message.logger, data })) {
+      return undefined;
+    }
     const entry: QueryEntry = { type: message.type, id: message.id, data };
     if (filter.kind === 'audit') entry.seq = Number(/^\{"seq":(\d+)/.exec(line)?.[1]);
     return entry;

@@ -1,14 +1,13 @@
-// GET /logs/system and /logs/audit: routing, Origin check for cookie requests, authentication,
-// concurrency limits (429), and the answer.
+// GET /logs/system, /logs/audit and the routes of ./routes.ts: routing, Origin check for cookie
+// requests, authentication, concurrency limits (429), and the answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LogwireError } from '../errors.js';
 import { AuthReports } from '../security/auth-reports.js';
 import { type Authenticate, runAuthenticate } from '../security/authenticate.js';
 import { originAllowed, type OriginPolicy } from '../security/origin.js';
-import type { LogKind, LogQuery, QueryPage } from './filter.js';
+import type { LogQuery } from './filter.js';
 import { QueryGate, type QueryLimits, type ResolvedLimits, resolveLimits } from './limits.js';
-import { parseQuery } from './params.js';
-import { queryLogsAsync } from './query.js';
+import { type QueryRoute, ROUTES } from './routes.js';
 
 export { parseQuery, parseTime } from './params.js';
 
@@ -60,10 +59,12 @@ interface Context {
 }
 
 /**
- * Serves `GET <prefix>/system` and `GET <prefix>/audit`: the query API over the log files, as
- * JSON `{ entries, cursor }`. A request with a `Cookie` from an `Origin` outside `allowedOrigins`
- * → 403. Behind `authenticate`: refused → 401 (500 if the hook throws); a client without audit
- * permission → 403 on the audit route. Invalid parameters → 400 with `{ error, message }`. More
+ * Serves `GET <prefix>/system` and `GET <prefix>/audit` (the query API over the log files, as
+ * JSON `{ entries, cursor }`), `GET <prefix>/errors`, `GET <prefix>/search?q=` (pages of the same
+ * shape), `GET <prefix>/stats` and `GET <prefix>/events` (counts; see ./routes.ts). A request
+ * with a `Cookie` from an `Origin` outside `allowedOrigins` → 403. Behind `authenticate`: refused
+ * → 401 (500 if the hook throws); a client without audit permission → 403 on the audit and events
+ * routes. Invalid parameters → 400 with `{ error, message }`. More
  * queries at once than `limits` allow → 429 with `Retry-After`. Other paths go to `next`
  * (Express) or get 404 (plain `http`). Queries read in slices that yield to the event loop and
  * stop at their budget with a cursor to continue.
@@ -80,16 +81,21 @@ export function createQueryHandler(options: QueryHandlerOptions): QueryHandler {
   return (request, response, next) => {
     const url = request.url ?? '/';
     const rawPath = url.split('?', 1)[0] as string;
-    let kind: LogKind | undefined;
-    if (rawPath === `${prefix}/system` || rawPath === `${prefix}/system/`) kind = 'system';
-    else if (rawPath === `${prefix}/audit` || rawPath === `${prefix}/audit/`) kind = 'audit';
-    if (kind === undefined) {
+    const name = rawPath.startsWith(prefix + '/') ? rawPath.slice(prefix.length + 1).replace(/\/$/, '') : '';
+    const route = Object.hasOwn(ROUTES, name) ? ROUTES[name] : undefined;
+    if (route === undefined) {
       if (rawPath.startsWith(prefix + '/') && /\.\.|%2e|%2f|%5c|\\|%00/i.test(rawPath)) {
         send(response, 400, { error: 'bad_request', message: 'invalid path' });
         return;
       }
       if (next !== undefined) next();
-      else send(response, 404, { error: 'not_found', message: `use GET ${prefix}/system or GET ${prefix}/audit` });
+      else
+        send(response, 404, {
+          error: 'not_found',
+          message: `use GET ${Object.keys(ROUTES)
+            .map((known) => `${prefix}/${known}`)
+            .join(', ')}`,
+        });
       return;
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -97,14 +103,14 @@ export function createQueryHandler(options: QueryHandlerOptions): QueryHandler {
       send(response, 405, { error: 'method_not_allowed', message: 'use GET' });
       return;
     }
-    void serve(kind, url, request, response, context).catch((error: unknown) => {
+    void serve(route, url, request, response, context).catch((error: unknown) => {
       if (!response.headersSent) send(response, 500, { error: 'internal', message: 'the query failed' });
       else response.destroy(error instanceof Error ? error : undefined);
     });
   };
 }
 
-async function serve(kind: LogKind, url: string, request: IncomingMessage, response: ServerResponse, context: Context): Promise<void> {
+async function serve(route: QueryRoute, url: string, request: IncomingMessage, response: ServerResponse, context: Context): Promise<void> {
   const { options, limits } = context;
   // Browsers attach cookies to cross-site requests; a bearer token they cannot attach.
   if (request.headers.cookie !== undefined && !originAllowed(request, options.allowedOrigins ?? 'same-origin', true)) {
@@ -119,8 +125,8 @@ async function serve(kind: LogKind, url: string, request: IncomingMessage, respo
     send(response, auth.status, { error: unauthorized ? 'unauthorized' : 'internal', message });
     return;
   }
-  const parsed = parseQuery(url, kind);
-  if (kind === 'audit' && !auth.audit) {
+  const parsed = route.parse(url);
+  if (route.kind === 'audit' && !auth.audit) {
     reportAuditRead(options, { user: auth.user, query: typeof parsed === 'string' ? {} : parsed, count: 0, refused: true });
     send(response, 403, { error: 'forbidden', message: 'this client may not read the audit trail' });
     return;
@@ -145,10 +151,10 @@ async function serve(kind: LogKind, url: string, request: IncomingMessage, respo
   response.once('finish', leave);
   const gone = new AbortController();
   response.once('close', () => gone.abort());
-  let page: QueryPage;
+  let answer: { body: unknown; count: number };
   try {
     const budget = { maxBytes: limits.maxBytesPerQuery, maxMs: limits.maxMsPerQuery, signal: gone.signal };
-    page = await queryLogsAsync(options.dir, kind, parsed, budget);
+    answer = await route.run(options.dir, parsed, budget);
   } catch (error) {
     leave();
     if (error instanceof LogwireError) {
@@ -158,8 +164,8 @@ async function serve(kind: LogKind, url: string, request: IncomingMessage, respo
     throw error;
   }
   if (response.destroyed) return;
-  if (kind === 'audit') reportAuditRead(options, { user: auth.user, query: parsed, count: page.entries.length });
-  send(response, 200, page, request.method === 'HEAD');
+  if (route.kind === 'audit') reportAuditRead(options, { user: auth.user, query: parsed, count: answer.count });
+  send(response, 200, answer.body, request.method === 'HEAD');
 }
 
 function reportAuditRead(options: QueryHandlerOptions, read: AuditRead): void {

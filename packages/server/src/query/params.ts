@@ -1,11 +1,25 @@
-// The query string of GET /logs/system and /logs/audit: parameters → LogQuery, with a message
-// saying what is wrong for anything invalid.
+// The query string of the GET /logs/* routes: parameters → LogQuery, with a message saying what is
+// wrong for anything invalid.
 import { type LogKind, type LogQuery, MAX_QUERY_LIMIT } from './filter.js';
 
-const PARAMS = new Set(['since', 'until', 'limit', 'level', 'logger', 'action', 'text', 'cursor']);
+const PARAMS = new Set(['since', 'until', 'hours', 'limit', 'level', 'logger', 'category', 'action', 'text', 'cursor']);
 
-/** Turns the query string into a {@link LogQuery}, or a message saying what is wrong. */
-export function parseQuery(url: string, kind: LogKind): LogQuery | string {
+/** Hours a query without `since`, `until`, `hours` or `cursor` looks back (as the original `/logs` API). */
+export const DEFAULT_QUERY_HOURS = 24;
+
+/** Prefix of a field constraint parameter: `field.user_id=42`, `field.status_code>=500`. */
+const FIELD = 'field.';
+
+/**
+ * Turns the query string into a {@link LogQuery}, or a message saying what is wrong. `extra`
+ * names route-specific parameters (such as `q`), returned in `extras`.
+ */
+export function parseQuery(
+  url: string,
+  kind: LogKind,
+  extra: readonly string[] = [],
+  extras: Record<string, string> = {},
+): LogQuery | string {
   let params: URLSearchParams;
   try {
     params = new URL(url, 'http://localhost').searchParams;
@@ -14,11 +28,23 @@ export function parseQuery(url: string, kind: LogKind): LogQuery | string {
   }
   const query: LogQuery = {};
   const seen = new Set<string>();
+  const fields: string[] = [];
   for (const [name, value] of params) {
-    if (!PARAMS.has(name)) return `unknown parameter "${name.slice(0, 40)}": use ${[...PARAMS].join(', ')}`;
+    if (value.includes('\0') || name.includes('\0')) return `parameter "${name.slice(0, 40)}" contains a NUL character`;
+    if (name.startsWith(FIELD)) {
+      // `field.status_code>=500` arrives as the name `field.status_code>` and the value `500`.
+      fields.push(name.slice(FIELD.length) + (value === '' ? '' : '=' + value));
+      continue;
+    }
+    if (!PARAMS.has(name) && !extra.includes(name)) {
+      return `unknown parameter "${name.slice(0, 40)}": use ${[...PARAMS, ...extra].join(', ')} or field.<path>=<value>`;
+    }
     if (seen.has(name)) return `parameter "${name}" given more than once`;
     seen.add(name);
-    if (value.includes('\0')) return `parameter "${name}" contains a NUL character`;
+    if (extra.includes(name)) {
+      extras[name] = value;
+      continue;
+    }
     switch (name) {
       case 'since':
       case 'until': {
@@ -41,6 +67,14 @@ export function parseQuery(url: string, kind: LogKind): LogQuery | string {
         if (kind !== 'audit') return 'action filters audit entries only';
         query.action = value;
         break;
+      case 'hours':
+        if (!/^\d{1,6}(\.\d{1,6})?$/.test(value) || !(Number(value) > 0))
+          return 'hours must be a number of hours above 0, such as 1, 24 or 0.5';
+        query.hours = Number(value);
+        break;
+      case 'category':
+        query.category = value.split(',').map((category) => category.trim());
+        break;
       case 'logger':
       case 'text':
       case 'cursor':
@@ -48,7 +82,18 @@ export function parseQuery(url: string, kind: LogKind): LogQuery | string {
         break;
     }
   }
+  if (fields.length > 0) query.fields = fields;
   return query;
+}
+
+/**
+ * The query as the routes run it: without `since`, `until`, `hours` or `cursor`, it covers the
+ * last {@link DEFAULT_QUERY_HOURS} hours, and its page gets a cursor to go on further back when
+ * older lines exist.
+ */
+export function withDefaultWindow(query: LogQuery): LogQuery {
+  if (query.since !== undefined || query.until !== undefined || query.hours !== undefined || query.cursor !== undefined) return query;
+  return { ...query, since: Date.now() - DEFAULT_QUERY_HOURS * 3_600_000, defaultWindow: true };
 }
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { compareIds } from '@logwire/protocol';
 import { listTrailFiles } from '../persistence/audit-trail.js';
+import { boundsReader } from '../persistence/file-bounds.js';
 import { readLinesBackwardSync } from '../persistence/lines.js';
-import { systemFiles } from '../persistence/records.js';
-import { compileQuery, type LogKind, type LogQuery, PageBuilder, type QueryPage } from './filter.js';
+import { SYSTEM_LOG_FILE, systemFiles } from '../persistence/records.js';
+import { type CompiledFilter, compileQuery, type LogKind, type LogQuery, PageBuilder, type QueryPage } from './filter.js';
 import { firstLineId, READ_CHUNK_BYTES, readSlicesBackward } from './read-backward.js';
 import { sharedScheduler, SLICE_MS } from './scheduler.js';
 
@@ -21,8 +22,9 @@ export { type LogKind, type LogQuery, MAX_QUERY_LIMIT, MAX_TEXT_LENGTH, type Que
  * Throws {@link LogwireError} `ERR_LOGWIRE_INVALID_OPTION` for invalid filters.
  */
 export function queryLogs(dir: string, kind: LogKind, query: LogQuery = {}): QueryPage {
-  const builder = new PageBuilder(compileQuery(kind, query));
-  for (const file of logFiles(dir, kind)) {
+  const filter = compileQuery(kind, query);
+  const builder = new PageBuilder(filter);
+  for (const file of windowFiles(dir, filter, builder)) {
     let stopped = false;
     readLinesBackwardSync(file, (line) => {
       stopped = !builder.visit(line);
@@ -63,27 +65,36 @@ export const DEFAULT_QUERY_MS = 1000;
  */
 export async function queryLogsAsync(dir: string, kind: LogKind, query: LogQuery = {}, budget: QueryBudget = {}): Promise<QueryPage> {
   const filter = compileQuery(kind, query);
+  const builder = new PageBuilder(filter);
+  return builder.page(await scanLogs(dir, filter, builder, budget));
+}
+
+/**
+ * Feeds the lines of the files that overlap the filter's time window to `builder`, newest first,
+ * in slices that yield to the event loop, until the builder is done (true) or the budget is spent
+ * (false: the builder's `examined` is where to continue).
+ */
+export async function scanLogs(dir: string, filter: CompiledFilter, builder: PageBuilder, budget: QueryBudget = {}): Promise<boolean> {
   const maxBytes = budget.maxBytes ?? DEFAULT_QUERY_BYTES;
   const maxMs = budget.maxMs ?? DEFAULT_QUERY_MS;
-  const builder = new PageBuilder(filter);
   const started = performance.now();
   let bytes = 0;
-  for (const file of logFiles(dir, kind)) {
+  for (const file of windowFiles(dir, filter, builder)) {
     if (filter.before !== undefined) {
       const first = await firstLineId(file);
       if (first !== undefined && compareIds(first, filter.before) >= 0) continue;
     }
     for await (const slice of readSlicesBackward(file, READ_CHUNK_BYTES)) {
-      if (!(await visitInSlices(builder, slice.lines))) return builder.page(true);
+      if (!(await visitInSlices(builder, slice.lines))) return true;
       budget.onSlice?.();
       if (builder.examined !== undefined) {
         bytes += slice.bytes;
-        if (bytes >= maxBytes || performance.now() - started >= maxMs || budget.signal?.aborted === true) return builder.page(false);
+        if (bytes >= maxBytes || performance.now() - started >= maxMs || budget.signal?.aborted === true) return false;
       }
       await nextTurn();
     }
   }
-  return builder.page(true);
+  return true;
 }
 
 /**
@@ -105,6 +116,27 @@ async function visitInSlices(builder: PageBuilder, lines: readonly string[]): Pr
     }
   }
   return true;
+}
+
+/**
+ * The files a query reads, newest first: with a time window, only those whose span of ids (see
+ * ../persistence/file-bounds.ts) overlaps it. A file older than `since` ends the list (every
+ * older file is older still), and tells the builder it passed `since`.
+ */
+function* windowFiles(dir: string, filter: CompiledFilter, builder: PageBuilder): Generator<string> {
+  const windowed = Number.isFinite(filter.since) || Number.isFinite(filter.until);
+  const bounds = windowed && filter.kind === 'system' ? boundsReader(path.join(dir, SYSTEM_LOG_FILE)) : undefined;
+  for (const file of logFiles(dir, filter.kind)) {
+    if (windowed) {
+      const span = bounds === undefined ? boundsReader(file)(file) : bounds(file);
+      if (span !== undefined && span.first > filter.until) continue;
+      if (span !== undefined && span.last < filter.since) {
+        builder.reachedSince();
+        return;
+      }
+    }
+    yield file;
+  }
 }
 
 /** The files a query reads, newest first. */

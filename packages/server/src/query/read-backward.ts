@@ -61,13 +61,14 @@ export async function* readSlicesBackward(file: string, chunkBytes = READ_CHUNK_
       }
       seenLastNewline = true;
       [pieces, pendingBytes, oversized] = [[], 0, false];
-      let end = last;
-      while (end > 0) {
-        const start = chunk.lastIndexOf(NEWLINE, end - 1);
-        if (start === -1) break;
-        if (end > start + 1) lines.push(chunk.toString('utf8', start + 1, end));
-        end = start;
+      // The complete lines of the chunk decoded at once and split: one string copy per chunk, the
+      // lines slices of it, instead of one decode per line (less garbage with many queries running).
+      const first = chunk.indexOf(NEWLINE);
+      if (first < last) {
+        const complete = chunk.toString('utf8', first + 1, last).split('\n');
+        for (let i = complete.length - 1; i >= 0; i--) if ((complete[i] as string).length > 0) lines.push(complete[i] as string);
       }
+      const end = first;
       if (end > 0) [pieces, pendingBytes] = [[Buffer.from(chunk.subarray(0, end))], end];
       yield { lines, bytes: length };
     }
@@ -86,20 +87,28 @@ export async function firstLineId(file: string, chunkBytes = READ_CHUNK_BYTES): 
   const handle = await open(file);
   if (handle === undefined) return undefined;
   try {
-    const chunk = Buffer.allocUnsafe(chunkBytes);
-    const { bytesRead } = await handle.read(chunk, 0, chunkBytes, 0);
-    let start = 0;
-    for (;;) {
-      const end = chunk.indexOf(NEWLINE, start);
-      if (end === -1 || end >= bytesRead) return undefined;
-      const id = lineId(chunk.toString('utf8', start, Math.min(end, start + 200)));
-      if (id !== undefined) return id;
-      start = end + 1;
+    // A few lines first (many concurrent queries call this per file and page), a chunk when they hold no id.
+    for (const length of chunkBytes > FIRST_TRY_BYTES ? [FIRST_TRY_BYTES, chunkBytes] : [chunkBytes]) {
+      const chunk = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(chunk, 0, length, 0);
+      let start = 0;
+      for (;;) {
+        const end = chunk.indexOf(NEWLINE, start);
+        if (end === -1 || end >= bytesRead) break;
+        const id = lineId(chunk.toString('utf8', start, Math.min(end, start + 200)));
+        if (id !== undefined) return id;
+        start = end + 1;
+      }
+      if (bytesRead < length) return undefined;
     }
+    return undefined;
   } finally {
     await handle.close();
   }
 }
+
+/** Bytes {@link firstLineId} reads first. */
+const FIRST_TRY_BYTES = 1 << 12;
 
 async function open(file: string): Promise<FileHandle | undefined> {
   try {
