@@ -80,3 +80,41 @@ if not e then
 end
 return e
 `;
+
+/**
+ * Reads the entries after a position in one reply of two strings, for the live reader: one
+ * `XRANGE` packed in Redis, so the client decodes two values per reply instead of ten per entry
+ * (id, field array, four names, four values), which is where a node reading through ioredis spends
+ * most of its time. The entries themselves are unchanged.
+ *
+ * KEYS: stream. ARGV: the position to read after (an id; `0-0` for the start), the most entries.
+ * Returns { lengths, blob }: `lengths` lists, per entry, the byte lengths of its id and of its
+ * `p`, `e`, `h` and `d` fields (`-1` for a field the entry lacks), comma-separated; `blob` is those
+ * values concatenated in that order.
+ */
+export const READ_LUA = `
+local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', tonumber(ARGV[2]))
+local lengths, parts = {}, {}
+for i = 1, #entries do
+  local id, f = entries[i][1], entries[i][2]
+  local p, e, h, d
+  for j = 1, #f - 1, 2 do
+    local name = f[j]
+    if name == 'p' then p = f[j + 1]
+    elseif name == 'e' then e = f[j + 1]
+    elseif name == 'h' then h = f[j + 1]
+    elseif name == 'd' then d = f[j + 1] end
+  end
+  lengths[#lengths + 1] = #id
+  parts[#parts + 1] = id
+  for _, value in ipairs({ p or false, e or false, h or false, d or false }) do
+    if value then
+      lengths[#lengths + 1] = #value
+      parts[#parts + 1] = value
+    else
+      lengths[#lengths + 1] = -1
+    end
+  end
+end
+return { table.concat(lengths, ','), table.concat(parts) }
+`;
