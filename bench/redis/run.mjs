@@ -41,6 +41,7 @@ async function inMemory(count) {
   return {
     appended: (count / Math.max(appended.appendedMs, delivered.deliveredMs)) * 1000,
     delivered: (count / delivered.deliveredMs) * 1000,
+    cpuPerRecord: delivered.cpuUs / count,
     batches: 0,
     rss: appended.rss,
     held: appended.held,
@@ -85,6 +86,8 @@ async function throughRedis(nodes, perNode) {
   return {
     appended: (total / appendMs) * 1000,
     delivered: Math.min(...delivered.map((d) => (total / d.deliveredMs) * 1000)),
+    // Each node delivers every node's records: its CPU per delivered record (the largest).
+    cpuPerRecord: Math.max(...delivered.map((d) => d.cpuUs / total)),
     batches: appended.reduce((sum, a) => sum + a.batches, 0),
     rss: Math.max(...appended.map((a) => a.rss)),
     held: Math.max(...appended.map((a) => a.held)),
@@ -102,7 +105,7 @@ async function bare(count, packed = false) {
   clearTimeout(timer);
   const { rate } = JSON.parse(out.trim().split('\n').pop() ?? '{}');
   if (!Number.isFinite(rate)) throw new Error(`bare XADD + XREAD loop failed: ${out.slice(-300)}`);
-  return { appended: rate, delivered: rate, batches: 0, rss: 0, held: 0 };
+  return { appended: rate, delivered: rate, cpuPerRecord: NaN, batches: 0, rss: 0, held: 0 };
 }
 
 const variants = [
@@ -129,6 +132,7 @@ const rows = variants.map((variant, i) => ({
   // Per-round ratios: to the no-backplane node (0) and to the bare ceiling (1) of the same round.
   vsSolo: summary(results[i].map((r, round) => r.delivered / results[0][round].delivered)),
   vsBare: summary(results[i].map((r, round) => r.delivered / results[1][round].delivered)),
+  cpu: summary(results[i].map((r) => r.cpuPerRecord)),
 }));
 await admin.quit();
 
@@ -145,13 +149,15 @@ console.log(
   `${RECORDS.toLocaleString('en-US')} records per node (an INFO call with 4 fields), median of ${ROUNDS} rounds (min–max), variants interleaved per round. Redis ${redisVersion} on 127.0.0.1; ${m.cpu}; Node ${m.node}.`,
 );
 console.log(
-  "Appended = records/s logged and confirmed by Redis, all nodes together (no backplane: logged and delivered). Delivered = records/s the slowest node hands to its WebSocket fan-out (each node delivers every node's records). The ceiling is a bare ioredis loop, one process: pipelined `XADD * d <json>` (one entry per record) and `XREAD COUNT 1000 BLOCK` parsing every entry. Ratios are per round, delivered ÷ delivered. Held = messages in a node's replay history (historySize 10 000); RSS = largest node process after the run.\n",
+  "Appended = records/s logged and confirmed by Redis, all nodes together (no backplane: logged and delivered). Delivered = records/s the slowest node hands to its WebSocket fan-out (each node delivers every node's records). The ceiling is a bare ioredis loop, one process: pipelined `XADD * d <json>` (one entry per record) and `XREAD COUNT 1000 BLOCK` parsing every entry. Ratios are per round, delivered ÷ delivered. Node CPU = the node process's CPU time (all its threads) from the start until it delivered every record, ÷ records it delivered: on a shared machine it moves far less than records/s. Held = messages in a node's replay history (historySize 10 000); RSS = largest node process after the run.\n",
 );
-console.log('| setup | appended records/s | delivered records/s per node | ÷ no backplane | ÷ bare ceiling | held | RSS MiB |');
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+console.log(
+  '| setup | appended records/s | delivered records/s per node | ÷ no backplane | ÷ bare ceiling | node CPU µs per delivered record | held | RSS MiB |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const row of rows)
   console.log(
-    `| ${row.name} | ${range(row.appended)} | ${range(row.delivered)} | ${ratio(row.vsSolo)} | ${ratio(row.vsBare)} | ${row.held || '—'} | ${row.rss ? (row.rss / 1048576).toFixed(0) : '—'} |`,
+    `| ${row.name} | ${range(row.appended)} | ${range(row.delivered)} | ${ratio(row.vsSolo)} | ${ratio(row.vsBare)} | ${Number.isNaN(row.cpu.median) ? '—' : `${row.cpu.median.toFixed(1)} (${row.cpu.min.toFixed(1)}–${row.cpu.max.toFixed(1)})`} | ${row.held || '—'} | ${row.rss ? (row.rss / 1048576).toFixed(0) : '—'} |`,
   );
 const goals = [
   { goal: 'one node via Redis delivers ≥ 0.5× the no-backplane node', value: rows[2].vsSolo.median },

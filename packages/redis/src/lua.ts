@@ -15,8 +15,11 @@
  * KEYS: stream, meta, producers.
  * ARGV: producer id, candidate epoch (used only when a new epoch starts), max length (0 = none),
  * max age in ms (0 = none), exact trimming ('1') or approximate ('0'), producer-mark TTL in
- * seconds, the producer sequence of the first record (the batch's sequences are contiguous), then
- * per record: header (`type US time US level US node US logger`, US = \x1f) and data.
+ * seconds, the producer sequence of the first record (the batch's sequences are contiguous), the
+ * byte lengths of each record's header and data (comma-separated, two per record), and the records
+ * packed in one string: per record its header (`type US time US level US node US logger`,
+ * US = \x1f), then its data. Packed, a batch is two arguments instead of two per record, which is
+ * what the client spends its time on when it encodes the call.
  *
  * Returns { epoch, appended, skipped, first id or '', last id or '' }.
  */
@@ -35,15 +38,25 @@ end
 if not last then last = '0-0' end
 local appended, skipped, first = 0, 0, ''
 local seq = tonumber(ARGV[7]) - 1
-for i = 8, #ARGV, 2 do
-  seq = seq + 1
-  if seq > hw then
-    last = redis.call('XADD', x, '*', 'p', last, 'e', epoch, 'h', ARGV[i], 'd', ARGV[i + 1])
-    if first == '' then first = last end
-    hw = seq
-    appended = appended + 1
+local blob, at, header = ARGV[9], 1, nil
+for length in string.gmatch(ARGV[8], '%d+') do
+  if header == nil then
+    header = tonumber(length)
   else
-    skipped = skipped + 1
+    local data = tonumber(length)
+    seq = seq + 1
+    if seq > hw then
+      local h = string.sub(blob, at, at + header - 1)
+      local d = string.sub(blob, at + header, at + header + data - 1)
+      last = redis.call('XADD', x, '*', 'p', last, 'e', epoch, 'h', h, 'd', d)
+      if first == '' then first = last end
+      hw = seq
+      appended = appended + 1
+    else
+      skipped = skipped + 1
+    end
+    at = at + header + data
+    header = nil
   end
 end
 if appended > 0 then
