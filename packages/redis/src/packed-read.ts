@@ -2,18 +2,19 @@
  * The live reader's packed reads: the entries after a position, read with the read script
  * (`READ_LUA` in `lua.ts`), which returns them as two values, a list of byte lengths and one blob,
  * instead of ten values per entry. Each entry is then parsed exactly like one read by `XREAD`
- * (`readEntry` in `entry-codec.ts`): the same fields, so a foreign entry is reported and skipped
- * the same way.
+ * (`entryOf` in `entry-codec.ts`, from the same four fields), so a foreign entry is reported and
+ * skipped the same way.
  */
 import type { ReadItem } from './continuity.js';
-import { readEntry } from './entry-codec.js';
+import { entryOf, reportForeign } from './entry-codec.js';
 import { RedisBackplaneErrorCode } from './errors.js';
 import type { ErrorReporter } from './events.js';
 
 /** The read script's command with Buffer replies (lengths are in bytes), as defined on the reader. */
 export type ReadCommand = (stream: string, after: string, count: number) => Promise<unknown>;
 
-const FIELDS = ['p', 'e', 'h', 'd'] as const;
+/** Fields per entry in the reply: `p`, `e`, `h`, `d`, in that order. */
+const FIELDS = 4;
 
 /**
  * The entries of one read script reply, in stream order, as `XREAD` would give them; `undefined`
@@ -26,20 +27,22 @@ export function unpackEntries(stream: string, reply: unknown, report: ErrorRepor
   const text = lengthsRaw.toString('latin1');
   if (text === '') return items;
   const lengths = text.split(',').map(Number);
-  if (lengths.length % (FIELDS.length + 1) !== 0) return malformed(stream, report);
+  if (lengths.length % (FIELDS + 1) !== 0) return malformed(stream, report);
   let at = 0;
-  for (let i = 0; i < lengths.length; i += FIELDS.length + 1) {
+  for (let i = 0; i < lengths.length; i += FIELDS + 1) {
     const idLength = lengths[i]!;
     if (!(idLength > 0 && idLength <= blob.length - at)) return malformed(stream, report);
     const id = blob.toString('latin1', at, (at += idLength));
-    const fields: string[] = [];
-    for (let f = 0; f < FIELDS.length; f++) {
+    const values: Array<string | undefined> = [undefined, undefined, undefined, undefined];
+    for (let f = 0; f < FIELDS; f++) {
       const length = lengths[i + 1 + f]!;
       if (length === -1) continue;
       if (!(length >= 0 && length <= blob.length - at)) return malformed(stream, report);
-      fields.push(FIELDS[f]!, blob.toString('utf8', at, (at += length)));
+      values[f] = blob.toString('utf8', at, (at += length));
     }
-    items.push({ id, entry: readEntry(stream, id, fields, report) });
+    const entry = entryOf(id, values[0], values[1], values[2], values[3]);
+    if (!entry) reportForeign(stream, id, report);
+    items.push({ id, entry });
   }
   return at === blob.length ? items : malformed(stream, report);
 }

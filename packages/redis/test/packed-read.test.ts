@@ -32,6 +32,9 @@ describe('packed reads', () => {
     await redis.xadd(key, '*', 'foreign', 'entry'); // not written by the append script
     await redis.xadd(key, '*', 'x', 'unknown first', 'p', '2-0', 'e', 'ep', 'h', header('日本'), 'd', '{"n":1}', 'z', 'after');
     await redis.xadd(key, '*', 'p', '3-0', 'e', 'ep', 'd', 'no header');
+    await redis.xadd(key, '*', 'p', '4-0', 'e', 'ep', 'h', 'system_log\x1f5\x1f20\x1fnode-only', 'd', '{}'); // no logger part
+    await redis.xadd(key, '*', 'p', '5-0', 'e', 'ep', 'h', 'other_type\x1f5\x1f20\x1fn\x1fl', 'd', '{}');
+    await redis.xadd(key, '*', 'p', '6-0', 'e', 'ep', 'h', 'system_log\x1fnot a time\x1f20\x1fn\x1fl', 'd', '{}');
     const reports: string[] = [];
     const report = (_code: string, text: string) => reports.push(text);
 
@@ -42,15 +45,16 @@ describe('packed reads', () => {
     }));
     const packed = unpackEntries(key, await read(key, '0-0', 100), report);
     expect(packed).toEqual(viaXread);
-    expect(packed!.map((item) => item.entry === undefined)).toEqual([false, false, true, false, true]);
+    expect(packed!.map((item) => item.entry === undefined)).toEqual([false, false, true, false, true, false, true, true]);
+    expect(packed![5]!.entry).toMatchObject({ node: 'node-only', logger: '' });
     expect(packed![0]!.entry!.data).toBe('{"message":"ünïcødé ✓ 🚀"}');
     expect(packed![1]!.entry!.logger).toBe('a\x1fb');
-    expect(reports).toHaveLength(2); // the two foreign entries, reported as XREAD's would be
+    expect(reports).toHaveLength(4); // the foreign entries, reported as XREAD's would be
 
     // After a position, at most `count`, and nothing past the end.
     const after = unpackEntries(key, await read(key, packed![1]!.id, 2), report);
     expect(after!.map((item) => item.id)).toEqual([packed![2]!.id, packed![3]!.id]);
-    expect(unpackEntries(key, await read(key, packed![4]!.id, 10), report)).toEqual([]);
+    expect(unpackEntries(key, await read(key, packed![7]!.id, 10), report)).toEqual([]);
     expect(unpackEntries(`${key}:none`, await read(`${key}:none`, '0-0', 10), report)).toEqual([]);
     await redis.del(key);
   });
