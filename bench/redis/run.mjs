@@ -41,6 +41,7 @@ async function inMemory(count) {
   return {
     appended: (count / Math.max(appended.appendedMs, delivered.deliveredMs)) * 1000,
     delivered: (count / delivered.deliveredMs) * 1000,
+    cpuPerRecord: delivered.cpuUs / count,
     batches: 0,
     rss: appended.rss,
     held: appended.held,
@@ -85,32 +86,54 @@ async function throughRedis(nodes, perNode) {
   return {
     appended: (total / appendMs) * 1000,
     delivered: Math.min(...delivered.map((d) => (total / d.deliveredMs) * 1000)),
+    // Each node delivers every node's records: its CPU per delivered record (the largest).
+    cpuPerRecord: Math.max(...delivered.map((d) => d.cpuUs / total)),
     batches: appended.reduce((sum, a) => sum + a.batches, 0),
     rss: Math.max(...appended.map((a) => a.rss)),
     held: Math.max(...appended.map((a) => a.held)),
   };
 }
 
+/** The ceiling: bare pipelined XADD + XREAD, no logwire code (bare.mjs), in its own process like a node. */
+async function bare(count, packed = false) {
+  const args = ['--records', String(count), ...(packed ? ['--packed'] : [])];
+  const child = fork(fileURLToPath(new URL('./bare.mjs', import.meta.url)), args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  await new Promise((resolve) => child.on('exit', resolve));
+  clearTimeout(timer);
+  const { rate } = JSON.parse(out.trim().split('\n').pop() ?? '{}');
+  if (!Number.isFinite(rate)) throw new Error(`bare XADD + XREAD loop failed: ${out.slice(-300)}`);
+  return { appended: rate, delivered: rate, cpuPerRecord: NaN, batches: 0, rss: 0, held: 0 };
+}
+
 const variants = [
   { name: '1 server node, no backplane (no Redis)', run: () => inMemory(RECORDS) },
+  { name: 'ceiling: bare pipelined XADD + XREAD loop (no logwire)', run: () => bare(RECORDS) },
   { name: '1 server node via Redis', run: () => throughRedis(1, RECORDS) },
   { name: '2 server nodes via Redis (each logs N, delivers 2N)', run: () => throughRedis(2, RECORDS) },
+  { name: 'for reference: bare loop, one entry per turn (a JSON array of its records)', run: () => bare(RECORDS, true) },
 ];
 
-const rows = [];
-for (const variant of variants) {
-  const results = [];
-  for (let round = 0; round < ROUNDS; round++) results.push(await variant.run());
-  rows.push({
-    name: variant.name,
-    appended: summary(results.map((r) => r.appended)),
-    delivered: summary(results.map((r) => r.delivered)),
-    batches: results[0].batches,
-    rss: Math.max(...results.map((r) => r.rss)),
-    held: Math.max(...results.map((r) => r.held)),
-  });
-  process.stderr.write(`bench redis: ${variant.name} done\n`);
+// Rounds interleave the variants, so each round's ratios compare runs made under the same load.
+const results = variants.map(() => []);
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [i, variant] of variants.entries()) results[i].push(await variant.run());
+  process.stderr.write(`bench redis: round ${round + 1} of ${ROUNDS} done\n`);
 }
+const rows = variants.map((variant, i) => ({
+  name: variant.name,
+  appended: summary(results[i].map((r) => r.appended)),
+  delivered: summary(results[i].map((r) => r.delivered)),
+  batches: results[i][0].batches,
+  rss: Math.max(...results[i].map((r) => r.rss)),
+  held: Math.max(...results[i].map((r) => r.held)),
+  // Per-round ratios: to the no-backplane node (0) and to the bare ceiling (1) of the same round.
+  vsSolo: summary(results[i].map((r, round) => r.delivered / results[0][round].delivered)),
+  vsBare: summary(results[i].map((r, round) => r.delivered / results[1][round].delivered)),
+  cpu: summary(results[i].map((r) => r.cpuPerRecord)),
+}));
 await admin.quit();
 
 const m = machine();
@@ -119,18 +142,27 @@ const redisVersion =
     .execFileSync('redis-server', ['--version'])
     .toString()
     .match(/v=(\S+)/)?.[1] ?? '?';
-const base = rows[0].appended.median;
 const range = (s) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+const ratio = (s) => `${s.median.toFixed(2)}x (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
 console.log(`\n## Redis backplane throughput\n`);
 console.log(
-  `${RECORDS.toLocaleString('en-US')} records per node (an INFO call with 4 fields), median of ${ROUNDS} rounds (min–max). Redis ${redisVersion} on 127.0.0.1; ${m.cpu}; Node ${m.node}.`,
+  `${RECORDS.toLocaleString('en-US')} records per node (an INFO call with 4 fields), median of ${ROUNDS} rounds (min–max), variants interleaved per round. Redis ${redisVersion} on 127.0.0.1; ${m.cpu}; Node ${m.node}.`,
 );
 console.log(
-  "Appended = records/s logged and confirmed by Redis, all nodes together (no backplane: logged and delivered). Delivered = records/s the slowest node hands to its WebSocket fan-out (each node delivers every node's records). Held = messages in a node's replay history (historySize 10 000); RSS = largest node process after the run.\n",
+  "Appended = records/s logged and confirmed by Redis, all nodes together (no backplane: logged and delivered). Delivered = records/s the slowest node hands to its WebSocket fan-out (each node delivers every node's records). The ceiling is a bare ioredis loop, one process: pipelined `XADD * d <json>` (one entry per record) and `XREAD COUNT 1000 BLOCK` parsing every entry. Ratios are per round, delivered ÷ delivered. Node CPU = the node process's CPU time (all its threads) from the start until it delivered every record, ÷ records it delivered: on a shared machine it moves far less than records/s. Held = messages in a node's replay history (historySize 10 000); RSS = largest node process after the run.\n",
 );
-console.log('| setup | appended records/s | delivered records/s per node | appended vs no backplane | held | RSS MiB |');
-console.log('| --- | --- | --- | --- | --- | --- |');
+console.log(
+  '| setup | appended records/s | delivered records/s per node | ÷ no backplane | ÷ bare ceiling | node CPU µs per delivered record | held | RSS MiB |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const row of rows)
   console.log(
-    `| ${row.name} | ${range(row.appended)} | ${range(row.delivered)} | ${(row.appended.median / base).toFixed(2)}x | ${row.held} | ${(row.rss / 1048576).toFixed(0)} |`,
+    `| ${row.name} | ${range(row.appended)} | ${range(row.delivered)} | ${ratio(row.vsSolo)} | ${ratio(row.vsBare)} | ${Number.isNaN(row.cpu.median) ? '—' : `${row.cpu.median.toFixed(1)} (${row.cpu.min.toFixed(1)}–${row.cpu.max.toFixed(1)})`} | ${row.held || '—'} | ${row.rss ? (row.rss / 1048576).toFixed(0) : '—'} |`,
   );
+const goals = [
+  { goal: 'one node via Redis delivers ≥ 0.5× the no-backplane node', value: rows[2].vsSolo.median },
+  { goal: 'each of two nodes via Redis delivers ≥ 0.5× the no-backplane node', value: rows[3].vsSolo.median },
+  { goal: 'one node via Redis delivers ≥ 0.5× the bare XADD + XREAD ceiling', value: rows[2].vsBare.median },
+];
+console.log('');
+for (const g of goals) console.log(`- ${g.value >= 0.5 ? 'met' : '**not met**'}: ${g.goal} — measured ${g.value.toFixed(2)}×`);

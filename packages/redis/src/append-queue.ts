@@ -259,14 +259,21 @@ export class AppendQueue {
     const trim = [o.maxLength, o.maxAgeMs, o.exact ? '1' : '0'];
     // Only the first record's sequence is sent: a batch's sequences are contiguous.
     const args: Array<string | number> = [this.#producer.producer, candidateEpoch, ...trim, o.producerTtl, items[head]!.seq];
+    // The records go packed: byte lengths, then headers and data in one string (see lua.ts).
+    let lengths = '';
+    let packed = '';
     let bytes = 0;
     while (head + job.taken < items.length && job.taken < o.batchRecords) {
       const item = items[head + job.taken]!;
       if (job.taken > 0 && bytes + item.bytes > o.batchBytes) break;
-      args.push(encodeHeader(item.record, this.#producer.node), item.record.data);
+      const header = encodeHeader(item.record, this.#producer.node);
+      const data = item.record.data;
+      lengths += (job.taken > 0 ? ',' : '') + Buffer.byteLength(header) + ',' + Buffer.byteLength(data);
+      packed += header + data;
       bytes += item.bytes;
       job.taken++;
     }
+    args.push(lengths, packed);
     pipeline.logwireAppend(this.#keyOf(job.stream, 'x'), this.#keyOf(job.stream, 'm'), this.#keyOf(job.stream, 'pr'), ...args);
   }
 

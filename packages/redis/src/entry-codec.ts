@@ -69,15 +69,36 @@ export function parseEntry(id: string, fields: readonly string[]): BackplaneEntr
         break;
     }
   }
-  const parts = header?.split(US, 4);
-  const rest = parts?.length === 4 ? header!.slice(parts.join(US).length + 1) : undefined;
-  const type = parts?.[0];
-  const time = Number(parts?.[1]);
-  const level = Number(parts?.[2]);
-  const known = type === 'system_log' || type === 'audit_log' || type === MARKER_TYPE;
-  if (!known || prev === undefined || epoch === undefined || data === undefined || rest === undefined) return undefined;
+  return entryOf(id, prev, epoch, header, data);
+}
+
+/**
+ * The entry of stream id `id` from its four fields (`p`, `e`, `h`, `d`), or `undefined` when one is
+ * missing or the header is not one the append script writes.
+ */
+export function entryOf(
+  id: string,
+  prev: string | undefined,
+  epoch: string | undefined,
+  header: string | undefined,
+  data: string | undefined,
+): BackplaneEntry | undefined {
+  if (prev === undefined || epoch === undefined || header === undefined || data === undefined) return undefined;
+  // type US time US level US node US logger: the logger is last and kept whole.
+  const a = header.indexOf(US);
+  const b = a < 0 ? -1 : header.indexOf(US, a + 1);
+  const c = b < 0 ? -1 : header.indexOf(US, b + 1);
+  if (c < 0) return undefined;
+  const d = header.indexOf(US, c + 1);
+  const type = header.slice(0, a);
+  if (type !== 'system_log' && type !== 'audit_log' && type !== MARKER_TYPE) return undefined;
+  const time = Number(header.slice(a + 1, b));
+  const level = Number(header.slice(b + 1, c));
   if (!Number.isFinite(time) || !Number.isFinite(level)) return undefined;
-  return { id, prev: fromRedisId(prev), epoch, node: parts![3]!, type: type as BackplaneEntry['type'], time, level, logger: rest, data };
+  // A header without the logger part (never written by the append script) reads as logger ''.
+  const node = d < 0 ? header.slice(c + 1) : header.slice(c + 1, d);
+  const logger = d < 0 ? '' : header.slice(d + 1);
+  return { id, prev: fromRedisId(prev), epoch, node, type: type as BackplaneEntry['type'], time, level, logger, data };
 }
 
 /** Whether `entry` is a drop marker, not a message. */
@@ -96,6 +117,11 @@ export function isRecord(value: unknown): value is BackplaneRecord {
 /** {@link parseEntry}, reporting a foreign entry (`ERR_LOGWIRE_REDIS_MALFORMED`) before it is skipped. */
 export function readEntry(stream: string, id: string, fields: readonly string[], report: ErrorReporter): BackplaneEntry | undefined {
   const entry = parseEntry(id, fields);
-  if (!entry) report(RedisBackplaneErrorCode.Malformed, `entry ${id} of ${stream} lacks logwire fields; skipped`);
+  if (!entry) reportForeign(stream, id, report);
   return entry;
+}
+
+/** Reports a foreign entry (`ERR_LOGWIRE_REDIS_MALFORMED`), which is then skipped. */
+export function reportForeign(stream: string, id: string, report: ErrorReporter): void {
+  report(RedisBackplaneErrorCode.Malformed, `entry ${id} of ${stream} lacks logwire fields; skipped`);
 }

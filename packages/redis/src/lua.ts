@@ -15,8 +15,11 @@
  * KEYS: stream, meta, producers.
  * ARGV: producer id, candidate epoch (used only when a new epoch starts), max length (0 = none),
  * max age in ms (0 = none), exact trimming ('1') or approximate ('0'), producer-mark TTL in
- * seconds, the producer sequence of the first record (the batch's sequences are contiguous), then
- * per record: header (`type US time US level US node US logger`, US = \x1f) and data.
+ * seconds, the producer sequence of the first record (the batch's sequences are contiguous), the
+ * byte lengths of each record's header and data (comma-separated, two per record), and the records
+ * packed in one string: per record its header (`type US time US level US node US logger`,
+ * US = \x1f), then its data. Packed, a batch is two arguments instead of two per record, which is
+ * what the client spends its time on when it encodes the call.
  *
  * Returns { epoch, appended, skipped, first id or '', last id or '' }.
  */
@@ -35,15 +38,25 @@ end
 if not last then last = '0-0' end
 local appended, skipped, first = 0, 0, ''
 local seq = tonumber(ARGV[7]) - 1
-for i = 8, #ARGV, 2 do
-  seq = seq + 1
-  if seq > hw then
-    last = redis.call('XADD', x, '*', 'p', last, 'e', epoch, 'h', ARGV[i], 'd', ARGV[i + 1])
-    if first == '' then first = last end
-    hw = seq
-    appended = appended + 1
+local blob, at, header = ARGV[9], 1, nil
+for length in string.gmatch(ARGV[8], '%d+') do
+  if header == nil then
+    header = tonumber(length)
   else
-    skipped = skipped + 1
+    local data = tonumber(length)
+    seq = seq + 1
+    if seq > hw then
+      local h = string.sub(blob, at, at + header - 1)
+      local d = string.sub(blob, at + header, at + header + data - 1)
+      last = redis.call('XADD', x, '*', 'p', last, 'e', epoch, 'h', h, 'd', d)
+      if first == '' then first = last end
+      hw = seq
+      appended = appended + 1
+    else
+      skipped = skipped + 1
+    end
+    at = at + header + data
+    header = nil
   end
 end
 if appended > 0 then
@@ -79,4 +92,42 @@ if not e then
   redis.call('HSET', KEYS[1], 'e', e, 'last', '0-0', 'created', tostring(now[1] * 1000 + math.floor(now[2] / 1000)))
 end
 return e
+`;
+
+/**
+ * Reads the entries after a position in one reply of two strings, for the live reader: one
+ * `XRANGE` packed in Redis, so the client decodes two values per reply instead of ten per entry
+ * (id, field array, four names, four values), which is where a node reading through ioredis spends
+ * most of its time. The entries themselves are unchanged.
+ *
+ * KEYS: stream. ARGV: the position to read after (an id; `0-0` for the start), the most entries.
+ * Returns { lengths, blob }: `lengths` lists, per entry, the byte lengths of its id and of its
+ * `p`, `e`, `h` and `d` fields (`-1` for a field the entry lacks), comma-separated; `blob` is those
+ * values concatenated in that order.
+ */
+export const READ_LUA = `
+local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', tonumber(ARGV[2]))
+local lengths, parts = {}, {}
+for i = 1, #entries do
+  local id, f = entries[i][1], entries[i][2]
+  local p, e, h, d
+  for j = 1, #f - 1, 2 do
+    local name = f[j]
+    if name == 'p' then p = f[j + 1]
+    elseif name == 'e' then e = f[j + 1]
+    elseif name == 'h' then h = f[j + 1]
+    elseif name == 'd' then d = f[j + 1] end
+  end
+  lengths[#lengths + 1] = #id
+  parts[#parts + 1] = id
+  for _, value in ipairs({ p or false, e or false, h or false, d or false }) do
+    if value then
+      lengths[#lengths + 1] = #value
+      parts[#parts + 1] = value
+    else
+      lengths[#lengths + 1] = -1
+    end
+  end
+end
+return { table.concat(lengths, ','), table.concat(parts) }
 `;

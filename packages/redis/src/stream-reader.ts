@@ -6,12 +6,13 @@
  * recreated with ids below a reader's position would never show up in XREAD.
  */
 import type { Connection, SharedParts } from './connection.js';
-import { checkLinks, type ReadPosition } from './continuity.js';
+import { checkLinks, type ReadItem, type ReadPosition } from './continuity.js';
 import { readEntry, toReadPosition } from './entry-codec.js';
 import { RedisBackplaneErrorCode } from './errors.js';
 import { type BackplaneEmitter, type ErrorReporter, message } from './events.js';
 import { cursorOf, type StreamHead } from './history-reader.js';
 import type { KeyOf } from './keys.js';
+import { type ReadCommand, unpackEntries } from './packed-read.js';
 import type { BackplaneGapReason, BackplaneMetrics, BatchHandler, Gap, ReadBatch } from './types.js';
 
 export interface StreamReaderOptions {
@@ -155,10 +156,18 @@ export class StreamReader {
       }
       const subs = [...this.#subs.values()];
       let reply: XReadReply;
+      let waiting: ReadItem[][] | undefined;
       try {
         const positions = subs.map((s) => toReadPosition(s.cursor));
+        // What is already waiting comes packed (packed-read.ts); only when nothing is, the loop
+        // blocks in XREAD (a packed reply that did not add up is read again that way too).
+        const packed = await this.#readPacked(subs, positions);
+        if (packed.every((items) => items !== undefined) && packed.some((items) => items.length > 0)) waiting = packed;
         const streams = ['STREAMS', ...subs.map((s) => s.key), ...positions];
-        reply = (await reader.call('XREAD', 'COUNT', this.#options.count, 'BLOCK', this.#options.blockMs, ...streams)) as XReadReply;
+        reply =
+          waiting === undefined
+            ? ((await reader.call('XREAD', 'COUNT', this.#options.count, 'BLOCK', this.#options.blockMs, ...streams)) as XReadReply)
+            : null;
         failures = 0;
       } catch (error) {
         if (connection.closed) return;
@@ -171,6 +180,10 @@ export class StreamReader {
         }
         continue;
       }
+      if (waiting !== undefined) {
+        await this.#deliverItems(subs, waiting);
+        continue;
+      }
       if (reply === null) {
         await this.#probeEpochs(subs);
         continue;
@@ -181,6 +194,23 @@ export class StreamReader {
         const items = raw.map(([id, fields]) => ({ id, entry: readEntry(sub.stream, id, fields, this.#report) }));
         for (const batch of checkLinks(sub, sub.stream, items)) await this.#deliver(sub, batch);
       }
+    }
+  }
+
+  /** The entries waiting after each subscription's position, one read script call per stream. */
+  async #readPacked(subs: Subscription[], positions: string[]): Promise<Array<ReadItem[] | undefined>> {
+    const read = (this.#connection.reader as unknown as { logwireReadBuffer: ReadCommand }).logwireReadBuffer;
+    const replies = await Promise.all(subs.map((s, i) => read.call(this.#connection.reader, s.key, positions[i]!, this.#options.count)));
+    return replies.map((reply, i) => unpackEntries(subs[i]!.stream, reply, this.#report));
+  }
+
+  /** Checks and delivers each subscription's packed entries, as an XREAD reply's are. */
+  async #deliverItems(subs: Subscription[], packed: ReadItem[][]): Promise<void> {
+    for (const [i, sub] of subs.entries()) {
+      const items = packed[i]!;
+      // A subscription ended while the read was in flight: its entries go nowhere.
+      if (items.length === 0 || this.#subs.get(sub.stream) !== sub) continue;
+      for (const batch of checkLinks(sub, sub.stream, items)) await this.#deliver(sub, batch);
     }
   }
 

@@ -95,18 +95,28 @@ describe('RedisBackplane append', () => {
     ).logwireAppendTest.bind(redis.admin);
     const keys = [`${p}{logs}:x`, `${p}{logs}:m`, `${p}{logs}:pr`];
     const head = ['producer-1', 'epoch111', 0, 0, '0', 60];
-    const r = (seq: number) => ['system_log\x1f1\x1f20\x1fnode-a\x1fl', `{"message":"s${seq}"}`];
-    const first = await call(...keys, ...head, 1, ...r(1), ...r(2), ...r(3));
+    // Records packed as the append queue sends them: byte lengths, then header and data of each.
+    const records = (...seqs: number[]) => {
+      const pairs = seqs.map((seq) => ['system_log\x1f1\x1f20\x1fnode-a\x1fl', `{"message":"s${seq}"}`]);
+      return [
+        pairs
+          .flat()
+          .map((part) => Buffer.byteLength(part))
+          .join(','),
+        pairs.flat().join(''),
+      ];
+    };
+    const first = await call(...keys, ...head, 1, ...records(1, 2, 3));
     expect(first.slice(0, 3)).toEqual(['epoch111', 3, 0]);
     // The reply was "lost": the node sends the same batch again, plus one new record.
-    const again = await call(...keys, ...head, 1, ...r(1), ...r(2), ...r(3), ...r(4));
+    const again = await call(...keys, ...head, 1, ...records(1, 2, 3, 4));
     expect(again.slice(0, 3)).toEqual(['epoch111', 1, 3]);
     const messages = (await redis.admin.xrange(keys[0]!, '-', '+')).map(([, f]) => f[f.indexOf('d') + 1]);
     expect(messages).toEqual(['{"message":"s1"}', '{"message":"s2"}', '{"message":"s3"}', '{"message":"s4"}']);
     expect(await redis.admin.ttl(keys[2]!)).toBeGreaterThan(0);
   });
 
-  it('keeps every field of a record, whatever its logger name contains', async () => {
+  it('keeps every field of a record, whatever its logger name and data contain (separators, multi-byte text)', async () => {
     const p = prefix();
     const bp = backplane(p, { node: 'n\x1fode' });
     const odd = {
@@ -116,10 +126,14 @@ describe('RedisBackplane append', () => {
       logger: 'a\x1fb\x1f\x1fc',
       data: '{"message":"m","action":"x","metadata":{}}',
     };
-    bp.append('logs', [odd]);
+    const wide = { type: 'system_log' as const, time: 1760000000124, level: 20, logger: 'journal.été', data: '{"message":"ünïcødé ✓ 🚀"}' };
+    const empty = { type: 'system_log' as const, time: 1760000000125, level: 20, logger: '', data: '' };
+    bp.append('logs', [odd, wide, empty]);
     await bp.flush();
-    const [entry] = (await bp.range('logs')).entries;
-    expect(entry).toMatchObject({ ...odd, prev: null, node: 'n_ode' });
+    const entries = (await bp.range('logs')).entries;
+    expect(entries[0]).toMatchObject({ ...odd, prev: null, node: 'n_ode' });
+    expect(entries[1]).toMatchObject({ ...wide, prev: entries[0]!.id });
+    expect(entries[2]).toMatchObject({ ...empty, prev: entries[1]!.id });
   });
 
   it('ignores records that are not records instead of throwing', async () => {
