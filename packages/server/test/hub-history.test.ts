@@ -3,7 +3,8 @@ import { History } from '../src/hub/history.js';
 import { LogHub, type StreamMessage } from '../src/index.js';
 
 function message(n: number, size: number): StreamMessage {
-  const data = JSON.stringify({ n, text: 'é'.repeat(size) });
+  // One, two, three and four UTF-8 bytes per character, so both ways of storing data are taken.
+  const data = JSON.stringify({ n, text: ['a', 'é', '日', '😀'][n % 4]!.repeat(size) });
   const id = `${1000 + n}-0`;
   return {
     id,

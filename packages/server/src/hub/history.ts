@@ -64,17 +64,28 @@ export class History {
   push(message: StreamMessage, ordinal: number, onEvict: OnEvict): void {
     const logger = this.#loggerBytes(message.logger);
     const loggerLength = logger.length;
-    const dataLength = Buffer.byteLength(message.data);
-    const size = loggerLength + dataLength;
-    if (size > this.#bytes.length) {
-      onEvict(message.position, ordinal, message.type);
-      return;
+    const data = message.data;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: when that much room is free without evicting
+    // for space, the data is encoded once, straight into place, instead of measured and then
+    // encoded. (Evicting the oldest to respect the count only frees more room.)
+    let start = this.#free(loggerLength + 3 * data.length);
+    let dataLength: number;
+    if (start !== -1) {
+      if (this.#length === this.#capacity) this.#evict(onEvict);
+      dataLength = this.#bytes.write(data, start + loggerLength, 3 * data.length, 'utf8');
+    } else {
+      dataLength = Buffer.byteLength(data);
+      if (loggerLength + dataLength > this.#bytes.length) {
+        onEvict(message.position, ordinal, message.type);
+        return;
+      }
+      if (this.#length === this.#capacity) this.#evict(onEvict);
+      start = this.#allocate(loggerLength + dataLength, onEvict);
+      this.#bytes.write(data, start + loggerLength, dataLength, 'utf8');
     }
-    if (this.#length === this.#capacity) this.#evict(onEvict);
-    const start = this.#allocate(size, onEvict);
+    const size = loggerLength + dataLength;
     const slot = (this.#first + this.#length) % this.#capacity;
     logger.copy(this.#bytes, start);
-    this.#bytes.write(message.data, start + loggerLength, dataLength, 'utf8');
     this.#ms[slot] = message.position.ms;
     this.#seq[slot] = message.position.seq;
     this.#time[slot] = message.time;
@@ -166,6 +177,19 @@ export class History {
     this.#first = (this.#first + 1) % this.#capacity;
     this.#length--;
     if (this.#length === 0) this.#head = 0;
+  }
+
+  /** Where `size` contiguous free bytes start without evicting anything, or -1. */
+  #free(size: number): number {
+    const total = this.#bytes.length;
+    if (this.#length === 0) return size <= total ? 0 : -1;
+    const oldest = this.#start[this.#first] as number;
+    if (this.#head > oldest) {
+      if (total - this.#head >= size) return this.#head;
+      return oldest >= size ? 0 : -1;
+    }
+    if (this.#head < oldest && oldest - this.#head >= size) return this.#head;
+    return -1;
   }
 
   /** Finds `size` contiguous free bytes in the ring, evicting the oldest records as needed. */

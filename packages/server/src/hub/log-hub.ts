@@ -89,6 +89,8 @@ export class LogHub implements BackplaneHub {
   #truncatedStart = false;
   #ordinal = 0;
   #pending: StreamMessage[] = [];
+  /** How many of the pending messages are already in the history (see {@link LogHub.#store}). */
+  #stored = 0;
   #pendingBytes = 0;
   #scheduled: ReturnType<typeof setImmediate> | undefined;
   /** The newest message accepted or restored. */
@@ -242,7 +244,6 @@ export class LogHub implements BackplaneHub {
   #accept(message: StreamMessage): StreamMessage {
     const ordinal = this.#ordinal++;
     message.ordinal = ordinal;
-    this.#history.push(message, ordinal, this.#evicted.record);
     this.#head = this.#last = message;
     this.#pending.push(message);
     this.#pendingBytes += message.frame.length;
@@ -259,6 +260,7 @@ export class LogHub implements BackplaneHub {
    * delivering them again, and continues the id sequence after the last one.
    */
   restore(messages: readonly StreamMessage[]): void {
+    this.#store();
     for (const message of messages) {
       if (this.#last !== undefined && compareIds(message.position, this.#last.position) <= 0) continue;
       // Storage may hold only the newest part of the epoch: what came before is unknown here.
@@ -277,8 +279,10 @@ export class LogHub implements BackplaneHub {
       this.#scheduled = undefined;
     }
     if (this.#pending.length === 0) return;
+    this.#store();
     const batch = this.#pending;
     this.#pending = [];
+    this.#stored = 0;
     this.#pendingBytes = 0;
     const previous = this.#delivered;
     const previousSystem = this.#deliveredSystem;
@@ -296,6 +300,20 @@ export class LogHub implements BackplaneHub {
         this.#options.onListenerError?.(error);
       }
     }
+  }
+
+  /**
+   * Copies the pending messages not yet stored into the history. A log call only assigns the id and
+   * queues its message; the copy into the history (its UTF-8 encoding) happens here, once per batch
+   * at the latest, before any delivery or any read of the history, so nothing reads it incomplete.
+   */
+  #store(): void {
+    const pending = this.#pending;
+    for (let i = this.#stored; i < pending.length; i++) {
+      const message = pending[i] as StreamMessage;
+      this.#history.push(message, message.ordinal as number, this.#evicted.record);
+    }
+    this.#stored = pending.length;
   }
 
   /** Registers a batch listener; returns the function that removes it. */
@@ -321,11 +339,13 @@ export class LogHub implements BackplaneHub {
 
   /** Messages held for replay. */
   get historyLength(): number {
+    this.#store();
     return this.#history.length;
   }
 
   /** The oldest message still held in memory. */
   get oldest(): StreamMessage | undefined {
+    this.#store();
     return this.#history.at(0);
   }
 
@@ -335,6 +355,7 @@ export class LogHub implements BackplaneHub {
    * `accept` narrows which messages count; `upTo` ignores anything newer.
    */
   recent(perType: number, accept?: (message: StreamMessage) => boolean, upTo?: StreamId): StreamMessage[] {
+    this.#store();
     const picked: StreamMessage[] = [];
     let system = 0;
     let audit = 0;
@@ -355,6 +376,7 @@ export class LogHub implements BackplaneHub {
 
   /** Messages held in memory with an id after `after` (and not after `upTo`), oldest first, at most `limit`. */
   after(after: StreamId | undefined, limit = Infinity, upTo?: StreamId): StreamMessage[] {
+    this.#store();
     const start = after === undefined ? 0 : this.#history.indexAfter(after);
     const out: StreamMessage[] = [];
     for (let i = start; i < this.#history.length && out.length < limit; i++) {
@@ -371,6 +393,7 @@ export class LogHub implements BackplaneHub {
    * pages after their first one (and can share them). `undefined` when nothing follows.
    */
   pageEnd(after: StreamId | undefined, size: number, upTo?: StreamId): Position | undefined {
+    this.#store();
     const start = after === undefined ? 0 : this.#history.indexAfter(after);
     const first = this.#history.ordinalAt(start);
     if (first === undefined) return undefined;
@@ -385,6 +408,7 @@ export class LogHub implements BackplaneHub {
 
   /** How many messages come after `after` up to and including `upTo` (both must be held, or `after` just evicted). */
   countBetween(after: StreamId, upTo: StreamId): number | undefined {
+    this.#store();
     const from = this.#ordinalOf(after);
     const to = this.#ordinalOf(upTo);
     return from === undefined || to === undefined ? undefined : Math.max(0, to - from);
@@ -397,6 +421,7 @@ export class LogHub implements BackplaneHub {
    * told (it would count audit messages).
    */
   missingAfter(cursor: StreamId | undefined, cursorOrdinal?: number, audit = true): Missing | undefined {
+    this.#store();
     const oldest = this.#history.idAt(0);
     const evicted = this.#evicted.last;
     const visible = audit ? evicted : this.#evicted.lastSystem;
@@ -418,6 +443,7 @@ export class LogHub implements BackplaneHub {
   }
 
   #ordinalOf(id: StreamId): number | undefined {
+    this.#store();
     const index = this.#history.indexAfter(id, true);
     const held = this.#history.idAt(index);
     if (held !== undefined && compareIds(held, id) === 0) return this.#history.ordinalAt(index);
