@@ -4,6 +4,7 @@ import { positionOf } from '../hub/position.js';
 import { visibleEnd, visibleGap, visibleHead } from './audit-view.js';
 import { CloseCode, DRAIN_POLL_MS, Mode } from './constants.js';
 import { clearStall, type Connection, drop, safely, sendBatch, sendGap, type StreamContext } from './connection.js';
+import { extendedFrame } from './audit-chain.js';
 
 // Paced catch-up of extended clients (docs/protocol.md, "Slow consumers"): a client that is not
 // live is sent the history after its cursor one page at a time, each page once the previous one
@@ -62,7 +63,7 @@ export function pump(context: StreamContext, connection: Connection): void {
   const done = compareIds(last.position, head.position) >= 0;
   const frames: string[] = [];
   const { filter } = connection;
-  for (const message of page) if (filter.all || filter.accepts(message)) frames.push(message.frame);
+  for (const message of page) if (filter.all || filter.accepts(message)) frames.push(extendedFrame(context, message));
   const from = connection.shown;
   const to = visibleEnd(page, audit);
   connection.cursor = last;

@@ -18,6 +18,7 @@ import { heartbeat, ping } from './heartbeat.js';
 import { ALL_FILTER, hello } from './hello.js';
 import { startLegacy } from './legacy.js';
 import { type LogStreamEndpointOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { forwardCheckpoints } from './audit-chain.js';
 
 export { CloseCode, isFatalClose } from './constants.js';
 export type { LogStreamEndpointOptions } from './options.js';
@@ -69,6 +70,7 @@ export class LogStreamEndpoint {
     });
     this.#detach.push(hub.on((batch, previous, previousSystem) => broadcast(this.#context, batch, previous, previousSystem)));
     this.#detach.push(hub.onGap((gap) => forwardHubGap(this.#context, gap)));
+    this.#detach.push(forwardCheckpoints(this.#context));
     const guard = (work: () => void) => () => {
       try {
         work();
