@@ -4,13 +4,25 @@ import type { FieldFilter } from '../base/filters.js';
 import { LogPanelBase, type PanelColumn } from '../base/log-panel-base.js';
 import { compactJson, displayValue } from '../base/text.js';
 import { auditLogPanelStyles } from './audit-log-panel.styles.js';
+import { LogwireCheckpointEvent } from '../base/checkpoint-event.js';
+import { ChainStatus } from './chain-status.js';
 
 /**
  * Live view of a log stream's `audit_log` messages: time, level, logger, action, message and
  * metadata, newest at the bottom. A row expands to show the metadata as a tree. An audit trail is
  * read-only by default: there is no Clear button unless `clearable` is set.
  *
- * The events, parts and CSS custom properties are those of {@link LogPanelBase}.
+ * With a server that keeps the hash-chained audit trail, every entry's place in the chain is
+ * verified in the browser (./chain-verifier.ts): the header says "Chain verified through #N", or
+ * "Chain broken at #N" with the broken rows marked (`data-mark="chain-break"`).
+ *
+ * The events, parts and CSS custom properties are those of {@link LogPanelBase}, and:
+ *
+ * @fires logwire-chain - The chain verification changed state or moved on ({@link LogwireChainEvent}).
+ * @fires logwire-checkpoint - The stream sent a signed checkpoint ({@link LogwireCheckpointEvent}).
+ * @csspart chain-status - The chain verification status in the header.
+ * @csspart row-marked - A row whose chain verification failed (also has `data-mark="chain-break"`).
+ * @cssprop --logwire-chain-break-background - Background of a row whose chain verification failed.
  */
 export class AuditLogPanel extends LogPanelBase<AuditLogMessage> {
   static override styles: CSSResultGroup = [LogPanelBase.styles, auditLogPanelStyles];
@@ -40,10 +52,20 @@ export class AuditLogPanel extends LogPanelBase<AuditLogMessage> {
     },
   ];
 
+  /** The chain verification of the entries held (see ./chain-status.ts). */
+  readonly chain: ChainStatus = new ChainStatus(this);
+  protected override readonly extras = this.chain;
+
   constructor() {
     super();
     this.actionFilter = '';
     this.clearable = false;
+    this.addEventListener(LogwireCheckpointEvent.eventName, (event) => this.chain.verifier.addCheckpoint(event.checkpoint));
+  }
+
+  protected override detailFields(message: AuditLogMessage): Record<string, unknown> {
+    const chain = this.chain.detail(message);
+    return chain === undefined ? super.detailFields(message) : { ...super.detailFields(message), chain };
   }
 
   protected csvColumns(): readonly [string, (message: AuditLogMessage) => string][] {

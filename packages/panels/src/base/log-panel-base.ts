@@ -13,6 +13,7 @@ import { FollowController } from './follow-controller.js';
 import { formatTime } from './format.js';
 import { HistoryLoader } from './history-loader.js';
 import type { HistoryFetch } from './history.js';
+import type { PanelExtras } from './panel-extras.js';
 import { KeyboardController } from './keyboard-controller.js';
 import { PANEL_LEVELS } from './levels.js';
 import { panelStyles } from './log-panel-base.styles.js';
@@ -190,6 +191,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   declare historyPageSize: number;
   declare protected _connection: ConnectionState;
   declare protected _revision: number;
+  /** What a subclass adds (see PanelExtras). */ declare protected extras?: PanelExtras<M>;
 
   /** The message type this panel shows. */
   protected abstract readonly messageType: M['type'];
@@ -349,6 +351,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
       detailFields: (message: M) => this.detailFields(message),
       toggle: (seq: number) => this.#selection.toggle(seq),
       copy: (row: LogRow<M>) => void copyEntry(this, row.message),
+      mark: (row: LogRow<M>) => this.extras?.mark(row.message),
     };
     const list = renderList(this.heading, view, total, geometry, [first, last], this.#follow, rowContext);
     return html`
@@ -356,7 +359,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
         <header part="header">
           <h2 part="title">${this.heading}</h2>
           <span class="count" part="count" title="shown / held">${this.#store.viewLogs} / ${total}</span>
-          ${renderNewButton(this, this.bufferedCount, this.droppedWhilePaused, this.#follow.unseen)}
+          ${renderNewButton(this, this.bufferedCount, this.droppedWhilePaused, this.#follow.unseen)} ${this.extras?.header()}
           ${renderState(this._connection, this.#binding.unreachable)}
         </header>
         ${renderToolbar(this, this.#toolbarContext())}
@@ -467,6 +470,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
   }
 
   #noteValues(message: M): void {
+    this.extras?.added(message);
     const data = message.data as Record<string, unknown>;
     for (const { field } of [LOGGER_FILTER, ...this.fieldFilters]) this.#suggestions.remember(field, data[field]);
   }

@@ -41,6 +41,8 @@ export interface RowContext<M extends LogMessage> {
   detailFields(message: M): Record<string, unknown>;
   toggle(seq: number): void;
   copy(row: LogRow<M>): void;
+  /** A subclass's mark on the row (see PanelExtras.mark). */
+  mark?(row: LogRow<M>): string | undefined;
 }
 
 /**
@@ -90,12 +92,14 @@ export function renderRow<M extends LogMessage>(row: Row<M>, context: RowContext
     >`;
   }
   const expanded = row.seq === context.expandedSeq;
+  const mark = context.mark?.(row);
   // eslint-disable-next-line lit-a11y/click-events-have-key-events -- Enter and the arrows are handled by the list's keyboard controller
   return html`<div
       class="row ${active ? 'active' : ''}"
-      part="row"
+      part=${mark === undefined ? 'row' : 'row row-marked'}
       role="button"
       data-seq=${row.seq}
+      data-mark=${mark ?? nothing}
       data-level=${row.level}
       tabindex=${active ? '0' : '-1'}
       aria-expanded=${expanded ? 'true' : 'false'}
