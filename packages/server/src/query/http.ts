@@ -1,7 +1,8 @@
 // GET /logs/system and /logs/audit: routing, Origin check for cookie requests, authentication,
 // concurrency limits (429), and the answer.
+import { type AroundPage, parseAround, queryAround } from './around.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LogwireError } from '../errors.js';
+import { LogwireError, LogwireErrorCode } from '../errors.js';
 import { AuthReports } from '../security/auth-reports.js';
 import { type Authenticate, runAuthenticate } from '../security/authenticate.js';
 import { originAllowed, type OriginPolicy } from '../security/origin.js';
@@ -145,10 +146,13 @@ async function serve(kind: LogKind, url: string, request: IncomingMessage, respo
   response.once('finish', leave);
   const gone = new AbortController();
   response.once('close', () => gone.abort());
-  let page: QueryPage;
+  let page: QueryPage | AroundPage;
   try {
     const budget = { maxBytes: limits.maxBytesPerQuery, maxMs: limits.maxMsPerQuery, signal: gone.signal };
-    page = await queryLogsAsync(options.dir, kind, parsed, budget);
+    const around = parseAround(url);
+    if (typeof around === 'string') throw new LogwireError(LogwireErrorCode.InvalidOption, around);
+    page =
+      around === undefined ? await queryLogsAsync(options.dir, kind, parsed, budget) : await queryAround(options.dir, kind, around, budget);
   } catch (error) {
     leave();
     if (error instanceof LogwireError) {
@@ -159,6 +163,14 @@ async function serve(kind: LogKind, url: string, request: IncomingMessage, respo
   }
   if (response.destroyed) return;
   if (kind === 'audit') reportAuditRead(options, { user: auth.user, query: parsed, count: page.entries.length });
+  const missing = (page as Partial<AroundPage>).found === false ? (page as AroundPage) : undefined;
+  if (missing !== undefined) {
+    const why = missing.incomplete
+      ? 'could not be reached within the query budget'
+      : 'is not in the files: no longer kept, or never written here';
+    send(response, 404, { error: 'not_found', message: `entry ${missing.around} ${why}`, around: missing.around, found: false });
+    return;
+  }
   send(response, 200, page, request.method === 'HEAD');
 }
 

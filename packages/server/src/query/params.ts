@@ -3,6 +3,8 @@
 import { type LogKind, type LogQuery, MAX_QUERY_LIMIT } from './filter.js';
 
 const PARAMS = new Set(['since', 'until', 'limit', 'level', 'logger', 'action', 'text', 'cursor']);
+/** Parameters of an `around` query (./around.ts), which parses them itself. */
+const AROUND = new Set(['around', 'before', 'after']);
 
 /** Turns the query string into a {@link LogQuery}, or a message saying what is wrong. */
 export function parseQuery(url: string, kind: LogKind): LogQuery | string {
@@ -15,6 +17,7 @@ export function parseQuery(url: string, kind: LogKind): LogQuery | string {
   const query: LogQuery = {};
   const seen = new Set<string>();
   for (const [name, value] of params) {
+    if (AROUND.has(name)) continue;
     if (!PARAMS.has(name)) return `unknown parameter "${name.slice(0, 40)}": use ${[...PARAMS].join(', ')}`;
     if (seen.has(name)) return `parameter "${name}" given more than once`;
     seen.add(name);
