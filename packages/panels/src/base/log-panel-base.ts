@@ -14,6 +14,7 @@ import { formatTime } from './format.js';
 import { HistoryLoader } from './history-loader.js';
 import type { HistoryFetch } from './history.js';
 import type { PanelExtras } from './panel-extras.js';
+import { EntryLinks, linkStyles } from './entry-link.js';
 import { KeyboardController } from './keyboard-controller.js';
 import { PANEL_LEVELS } from './levels.js';
 import { panelStyles } from './log-panel-base.styles.js';
@@ -107,7 +108,7 @@ const OVERSCAN = 8;
  * @cssprop --logwire-radius - Corner radius of the panel.
  */
 export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
-  static override styles: CSSResultGroup = panelStyles;
+  static override styles: CSSResultGroup = [panelStyles, linkStyles];
 
   static override properties = {
     src: { type: String },
@@ -223,6 +224,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     flush: () => this.#flush(),
     prepend: (messages, disjoint) => this.#prepend(messages, disjoint),
   });
+  readonly #links = new EntryLinks<M>(this, this.#store, this.#prepend.bind(this), () => this.messageType);
   readonly #binding = new ClientBinding(this, {
     message: (message) => {
       if (message.type !== this.messageType) return;
@@ -343,7 +345,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
     const rowContext = {
       panel: this,
       columns: this.columns,
-      zone: this.#zone(),
+      zone: this.timeZone === 'utc' ? ('utc' as const) : ('local' as const),
       matcher: this.#search.matcher,
       activeSeq: this.#selection.activeSeq,
       expandedSeq: this.#selection.expandedSeq,
@@ -351,7 +353,8 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
       detailFields: (message: M) => this.detailFields(message),
       toggle: (seq: number) => this.#selection.toggle(seq),
       copy: (row: LogRow<M>) => void copyEntry(this, row.message),
-      mark: (row: LogRow<M>) => this.extras?.mark(row.message),
+      mark: (row: LogRow<M>) => this.extras?.mark(row.message) ?? this.#links.mark(row.message),
+      link: this.#links.available ? (row: LogRow<M>) => void this.#links.copy(row.message) : undefined,
     };
     const list = renderList(this.heading, view, total, geometry, [first, last], this.#follow, rowContext);
     return html`
@@ -360,7 +363,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
           <h2 part="title">${this.heading}</h2>
           <span class="count" part="count" title="shown / held">${this.#store.viewLogs} / ${total}</span>
           ${renderNewButton(this, this.bufferedCount, this.droppedWhilePaused, this.#follow.unseen)} ${this.extras?.header()}
-          ${renderState(this._connection, this.#binding.unreachable)}
+          ${this.#links.notice()} ${renderState(this._connection, this.#binding.unreachable)}
         </header>
         ${renderToolbar(this, this.#toolbarContext())}
         <div class="columns" part="column-header" aria-hidden="true">${titles}</div>
@@ -383,11 +386,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LitElement {
 
   /** Time cell text in the panel's time zone. */
   protected formatTime(timestamp: string): string {
-    return formatTime(timestamp, this.#zone());
-  }
-
-  #zone(): 'local' | 'utc' {
-    return this.timeZone === 'utc' ? 'utc' : 'local';
+    return formatTime(timestamp, this.timeZone === 'utc' ? 'utc' : 'local');
   }
 
   /** Removes every entry (and what is buffered while paused). */

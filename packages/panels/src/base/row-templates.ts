@@ -43,6 +43,8 @@ export interface RowContext<M extends LogMessage> {
   copy(row: LogRow<M>): void;
   /** A subclass's mark on the row (see PanelExtras.mark). */
   mark?(row: LogRow<M>): string | undefined;
+  /** Copies a link to the entry (only with `url-state` and `history-src`, see entry-link.ts). */
+  link?: ((row: LogRow<M>) => void) | undefined;
 }
 
 /**
@@ -120,6 +122,11 @@ export function renderRow<M extends LogMessage>(row: Row<M>, context: RowContext
 function renderDetail<M extends LogMessage>(row: LogRow<M>, context: RowContext<M>): TemplateResult {
   return html`<div class="detail" part="detail">
     <button class="copy" part="copy-button" @click=${() => context.copy(row)}>Copy JSON</button>
+    ${
+      context.link === undefined || row.message.id === undefined
+        ? nothing
+        : html`<button class="copy" part="link-button" @click=${() => context.link?.(row)}>Copy link</button>`
+    }
     ${renderTree(context.detailFields(row.message), context.matcher)}
   </div>`;
 }
