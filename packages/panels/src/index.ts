@@ -18,3 +18,4 @@ export { LogwireCheckpointEvent } from './base/checkpoint-event.js';
 export { ChainStatus, LogwireChainEvent } from './audit-log-panel/chain-status.js';
 export { BreakReason, ChainState, ChainVerifier } from './audit-log-panel/chain-verifier.js';
 export type { ChainBreak, ChainSummary } from './audit-log-panel/chain-verifier.js';
+export { LogwireLinkEvent } from './base/entry-link.js';

@@ -4,7 +4,7 @@
 import { executeServerCommand } from '@web/test-runner-commands';
 import { expect } from 'chai';
 import '@logwire/panels/define';
-import type { AuditLogPanel, LogwireLinkEvent, SystemLogPanel } from '@logwire/panels';
+import type { LogwireLinkEvent } from '@logwire/panels';
 import { until } from '../../../test/helpers/wait.js';
 import { axeViolations } from './axe.js';
 
@@ -55,7 +55,7 @@ describe('panels: url-state and links', () => {
 
     // A second panel opened at this URL (a reload, a shared address) shows the same view.
     panel.remove();
-    const again = document.createElement('system-log-panel') as SystemLogPanel;
+    const again = document.createElement('system-log-panel');
     again.setAttribute('url-state', '');
     document.body.append(again);
     await again.updateComplete;
@@ -126,7 +126,7 @@ describe('panels: url-state and links', () => {
   it('says when the linked entry is no longer kept', async () => {
     const server = await start();
     history.replaceState(null, '', `${cleanUrl}${cleanUrl.includes('?') ? '&' : '?'}audit.entry=1-0`);
-    const panel = document.createElement('audit-log-panel') as AuditLogPanel;
+    const panel = document.createElement('audit-log-panel');
     panel.setAttribute('url-state', '');
     panel.historySrc = server.history;
     panel.src = server.url;
