@@ -23,6 +23,12 @@ export const auditLogPanelStyles = css`
     background: var(--_offline-bg);
     color: var(--_offline-fg);
   }
+  .bundle-notice {
+    color: var(--_pending-fg);
+    background: var(--_pending-bg);
+    padding: 1px 8px;
+    border-radius: 999px;
+  }
   .row[data-mark='chain-break'],
   .row[data-mark='chain-break'] > span {
     background: var(--logwire-chain-break-background, var(--_offline-bg));

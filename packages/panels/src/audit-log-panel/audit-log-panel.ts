@@ -6,6 +6,7 @@ import { compactJson, displayValue } from '../base/text.js';
 import { auditLogPanelStyles } from './audit-log-panel.styles.js';
 import { LogwireCheckpointEvent } from '../base/checkpoint-event.js';
 import { ChainStatus } from './chain-status.js';
+import { bundleText, downloadBundle, openBundle } from './bundle.js';
 
 /**
  * Live view of a log stream's `audit_log` messages: time, level, logger, action, message and
@@ -61,6 +62,34 @@ export class AuditLogPanel extends LogPanelBase<AuditLogMessage> {
     this.actionFilter = '';
     this.clearable = false;
     this.addEventListener(LogwireCheckpointEvent.eventName, (event) => this.chain.verifier.addCheckpoint(event.checkpoint));
+    this.chain.onExport = () => this.downloadBundle();
+    // A bundle file dropped on the panel is shown offline, verified (./bundle.ts).
+    this.addEventListener('dragover', (event) => event.preventDefault());
+    this.addEventListener('drop', (event) => {
+      const file = event.dataTransfer?.files[0];
+      if (file === undefined) return;
+      event.preventDefault();
+      void file.text().then((text) => this.openBundle(text));
+    });
+  }
+
+  /** The verifiable incident bundle of what the panel shows (entries, gaps, filters, chain fields, newest checkpoint) as JSON text. */
+  exportBundle(): string {
+    return bundleText(this, this.chain.verifier.latestCheckpoint);
+  }
+
+  /** Downloads {@link exportBundle} as a file. */
+  downloadBundle(): void {
+    downloadBundle(this, this.chain.verifier.latestCheckpoint);
+  }
+
+  /** Shows a bundle (its JSON text) offline, verified; returns what is wrong with it, or undefined. */
+  openBundle(text: string): string | undefined {
+    const problem = openBundle(this, text);
+    if (problem === undefined) this.chain.reset();
+    this.chain.bundleNotice = problem === undefined ? 'Showing an exported bundle (offline)' : `Not a bundle: ${problem}`;
+    this.requestUpdate();
+    return problem;
   }
 
   protected override detailFields(message: AuditLogMessage): Record<string, unknown> {

@@ -2,7 +2,7 @@
 // to the ChainVerifier, checkpoints from the stream too; the header says "Chain verified through
 // #N" or "Chain broken at #N", and the broken rows carry `data-mark="chain-break"`. Fires
 // `logwire-chain` when what the header says changes.
-import { html, type TemplateResult } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 import type { AuditLogMessage } from '@logwire/protocol';
 import type { PanelExtras } from '../base/panel-extras.js';
 import { BreakReason, ChainState, type ChainSummary, ChainVerifier } from './chain-verifier.js';
@@ -25,7 +25,12 @@ export interface ChainStatusHost extends EventTarget {
 
 /** See the module comment. */
 export class ChainStatus implements PanelExtras<AuditLogMessage> {
-  readonly verifier: ChainVerifier;
+  /** The verifier of the entries held (a new one after a bundle is opened). */
+  verifier: ChainVerifier;
+  /** What the header says about a bundle: the one shown, or why a dropped file was not. */
+  bundleNotice = '';
+  /** Called by the "Export bundle" button. */
+  onExport: (() => void) | undefined;
   readonly #host: ChainStatusHost;
   #said = '';
 
@@ -45,8 +50,23 @@ export class ChainStatus implements PanelExtras<AuditLogMessage> {
   header(): TemplateResult | undefined {
     const summary = this.verifier.summary();
     const text = statusText(summary);
-    if (text === '') return undefined;
-    return html`<span class="chain" part="chain-status" data-state=${summary.state} title=${statusDetail(summary)}>${text}</span>`;
+    const notice = this.bundleNotice === '' ? nothing : html`<span class="bundle-notice" part="bundle-status">${this.bundleNotice}</span>`;
+    const status =
+      text === ''
+        ? nothing
+        : html`<span class="chain" part="chain-status" data-state=${summary.state} title=${statusDetail(summary)}>${text}</span>`;
+    const button =
+      summary.checked === 0
+        ? nothing
+        : html`<button class="bundle" part="bundle-button" @click=${() => this.onExport?.()}>Export bundle</button>`;
+    return html`${notice} ${status} ${button}`;
+  }
+
+  /** Starts again with no entry verified (the entries were replaced, e.g. by a bundle). */
+  reset(): void {
+    this.verifier = new ChainVerifier(() => this.#changed());
+    this.#said = '';
+    this.#host.requestUpdate();
   }
 
   /** What the detail view adds for an entry: its place in the chain and the verdict. */

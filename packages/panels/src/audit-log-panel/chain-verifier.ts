@@ -138,6 +138,13 @@ export class ChainVerifier {
     while (this.#working !== undefined) await this.#working;
   }
 
+  /** The newest checkpoint received (the one an incident bundle carries). */
+  get latestCheckpoint(): CheckpointData | undefined {
+    let newest: CheckpointData | undefined;
+    for (const checkpoint of this.#checkpoints.values()) if (newest === undefined || checkpoint.seq > newest.seq) newest = checkpoint;
+    return newest;
+  }
+
   /** Whether the entry with stream id `id` failed verification. */
   isBroken(id: string | undefined): boolean {
     return id !== undefined && this.#brokenIds.has(id);
