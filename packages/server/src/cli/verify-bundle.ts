@@ -40,7 +40,7 @@ export function verifyBundle(bundle: IncidentBundle, key?: string | Uint8Array):
       result.gaps++;
       continue;
     }
-    const chain = item.type === 'audit_log' ? (item).chain : undefined;
+    const chain = item.type === 'audit_log' ? item.chain : undefined;
     if (chain === undefined || item.id === undefined) {
       result.unchained++;
       continue;
