@@ -5,7 +5,10 @@
 // frames such as `gap` exactly). `logwire:history-start` starts one with persistence in a fresh
 // temp dir and serves the query API (`/logs/system`, `/logs/audit`, with CORS for the test page)
 // and the WebSocket on one HTTP server; `token` makes the query API require `Bearer <token>`.
-// `logwire:commit` waits until everything logged so far is in the files. It imports the built
+// `logwire:commit` waits until everything logged so far is in the files. `audit` (history-start)
+// sets the audit trail's options (an integrity key: signed checkpoints); `logwire:audit-burst` logs
+// N numbered audit events; `logwire:proxy-start` puts a rewriting WebSocket proxy in front of a
+// server (./tamper-proxy.mjs) and `logwire:proxy-drop` cuts its connections. It imports the built
 // server (npm test builds before the browser run).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -13,12 +16,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { createLogwire, createQueryHandler } from '../../packages/server/dist/index.js';
+import { startTamperProxy } from './tamper-proxy.mjs';
 
 // The query API on one HTTP server with the WebSocket, answering cross-origin requests from the
 // test page (which the runner serves from another port).
 async function startWithHistory(payload) {
   const dir = mkdtempSync(join(tmpdir(), 'logwire-panels-history-'));
-  const logwire = createLogwire({ callsite: true, console: false, ...(payload?.options ?? {}), persistence: { dir } });
+  const logwire = createLogwire({
+    callsite: true,
+    console: false,
+    ...(payload?.options ?? {}),
+    persistence: { dir, audit: payload?.audit },
+  });
   const token = payload?.token;
   const authenticate = token === undefined ? undefined : (request) => request.headers.authorization === `Bearer ${token}`;
   const handler = createQueryHandler({ dir, authenticate });
@@ -108,6 +117,24 @@ export function logServerPlugin() {
         const logger = logwire.getLogger(payload.logger ?? 'burst');
         const levels = payload.levels ?? ['INFO'];
         for (let i = 0; i < payload.count; i++) logger.log(levels[i % levels.length], `${payload.prefix ?? 'burst'} ${i}`, { i });
+        return true;
+      }
+      if (command === 'logwire:audit-burst') {
+        const logwire = servers.get(payload.id)?.logwire;
+        if (!logwire) throw new Error(`no logwire server with history ${payload.id}`);
+        const logger = logwire.getLogger(payload.logger ?? 'security');
+        const from = payload.from ?? 0;
+        for (let i = from; i < from + payload.count; i++) logger.audit('transfer', { i, amount: 100 + i }, { message: `transfer ${i}` });
+        return true;
+      }
+      if (command === 'logwire:proxy-start') {
+        const proxy = await startTamperProxy(payload.target, payload.replace ?? []);
+        const id = next++;
+        servers.set(id, proxy);
+        return { id, url: proxy.url };
+      }
+      if (command === 'logwire:proxy-drop') {
+        servers.get(payload.id)?.drop();
         return true;
       }
       if (command === 'logwire:raw-start') {

@@ -303,6 +303,9 @@ export class LogStreamClient {
       case 'gap':
         this.#gap(message.data);
         return;
+      case 'checkpoint':
+        this.#events.emit('checkpoint', message.data);
+        return;
       case 'subscribed':
         return;
       case 'error':

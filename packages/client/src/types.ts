@@ -1,6 +1,6 @@
 // The public shapes of the stream client: the WebSocket it needs, its connection states, its
 // events and its options.
-import type { Cursor, Filter, GapData, LogMessage, WelcomeData } from '@logwire/protocol';
+import type { CheckpointData, Cursor, Filter, GapData, LogMessage, WelcomeData } from '@logwire/protocol';
 import type { LogStreamClientError } from './errors.js';
 import type { ReconnectOptions } from './reconnect-policy.js';
 import type { ReplayAttachment, ReplayRestored } from './replay/types.js';
@@ -56,6 +56,8 @@ export interface LogStreamEvents {
   state: (state: ConnectionState) => void;
   /** Something went wrong that the client handled (bad frame, socket error, refusal). */
   error: (error: LogStreamClientError) => void;
+  /** A signed checkpoint of the server's audit trail was written (extended protocol, audit permission). */
+  checkpoint: (checkpoint: CheckpointData) => void;
   /** An extended-protocol server answered the hello. */
   welcome: (welcome: WelcomeData) => void;
   /**

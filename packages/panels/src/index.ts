@@ -14,3 +14,8 @@ export {
 export { HistoryState } from './base/history.js';
 export type { HistoryFetch } from './base/history.js';
 export { csvCell, toCsv } from './base/csv.js';
+export { LogwireCheckpointEvent } from './base/checkpoint-event.js';
+export { ChainStatus, LogwireChainEvent } from './audit-log-panel/chain-status.js';
+export { BreakReason, ChainState, ChainVerifier } from './audit-log-panel/chain-verifier.js';
+export type { ChainBreak, ChainSummary } from './audit-log-panel/chain-verifier.js';
+export { LogwireLinkEvent } from './base/entry-link.js';

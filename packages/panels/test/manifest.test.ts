@@ -69,7 +69,9 @@ describe('custom-elements.json and the README tables', () => {
     expect(audit.attributes!.map((a) => a.name).sort()).toEqual([...shared, 'action-filter'].sort());
     const events = ['logwire-follow-change', 'logwire-pause-change', 'logwire-clear', 'logwire-export', 'logwire-copy', 'logwire-history'];
     expect(system.events!.map((e) => e.name)).toEqual(events);
-    expect(audit.events!.map((e) => e.name)).toEqual(events);
+    // The audit panel adds its chain verification's events, part and custom property.
+    expect(audit.events!.map((e) => e.name)).toEqual(['logwire-chain', 'logwire-checkpoint', ...events]);
+    expect(audit.cssParts!.map((p) => p.name)).toContain('chain-status');
     for (const part of [
       'base',
       'header',
@@ -95,7 +97,10 @@ describe('custom-elements.json and the README tables', () => {
     ])
       expect(system.cssParts!.map((p) => p.name)).toContain(part);
     expect(system.cssProperties!.every((p) => p.name.startsWith('--logwire-'))).toBe(true);
-    expect(audit.cssProperties!.length).toBe(system.cssProperties!.length);
+    expect(audit.cssProperties!.map((p) => p.name)).toEqual([
+      '--logwire-chain-break-background',
+      ...system.cssProperties!.map((p) => p.name),
+    ]);
   });
 
   it('has README tables that match the manifest', () => {

@@ -2,10 +2,13 @@ export { Level, LEVEL_NAMES, isLevelName, levelValue, toLevelName } from './leve
 export type { LevelName } from './levels.js';
 export { AUDIT_LOG_FIELDS, GapReason, PROTOCOL_VERSION, SYSTEM_LOG_FIELDS, WelcomeMode } from './messages.js';
 export type {
+  AuditChain,
   AuditLogData,
   AuditLogMessage,
   BatchData,
   BatchMessage,
+  CheckpointData,
+  CheckpointMessage,
   ClientMessage,
   EpochGap,
   ErrorMessage,
@@ -53,9 +56,21 @@ export { filterSubject, messageMatcher } from './message-filter.js';
 export type { FilterSubject, MessageMatcher, MessageMatcherOptions } from './message-filter.js';
 export { CloseCode, closeRefusal, isFatalClose, Refusal, statusRefusal } from './close-codes.js';
 export { batchFrame, gapFrame, logFrame, pingFrame } from './frames.js';
+export {
+  chainJson,
+  chainLine,
+  chainLinePrefix,
+  checkChain,
+  checkpointFrame,
+  chainedLogFrame,
+  isCheckpointData,
+  MAX_CHAIN_RECORDS,
+} from './chain.js';
 export { MAX_EPOCH_LENGTH, parseCursor } from './cursor.js';
 export type { Cursor } from './cursor.js';
 export type { QueryEntry, QueryPage } from './query.js';
 export type { FilterResult, NormalizedFilter } from './filter.js';
 export { parseClientMessage, validateClientMessage } from './client-messages.js';
 export type { ClientParseResult } from './client-messages.js';
+export { BUNDLE_FORMAT, BUNDLE_VERSION, parseBundle } from './bundle.js';
+export type { BundleItem, BundleParse, IncidentBundle } from './bundle.js';

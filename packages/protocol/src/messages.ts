@@ -54,11 +54,56 @@ export interface SystemLogMessage {
   data: SystemLogData;
 }
 
+/**
+ * Where an audit event sits in the server's hash-chained audit trail (extended protocol only, and
+ * only when the server keeps the trail). The trail line of the event is
+ * `{"seq":<seq>,"prev":"<prev>","id":"<id>",<data members>,"hash":"<hash>"}`: `hash` is SHA-256 of
+ * the line up to `,"hash":`, `prev` is SHA-256 of the whole previous line (see docs/protocol.md).
+ */
+export interface AuditChain {
+  /** Line number in the trail, from 1, across files. */
+  seq: number;
+  /** SHA-256 (hex) of the exact bytes of line `seq - 1`. */
+  prev: string;
+  /** SHA-256 (hex) of this line up to (not including) `,"hash":`. */
+  hash: string;
+  /**
+   * The exact lines of trail records that are not audit events (file opened, gap, loss) written
+   * right before this event, oldest first, so the chain can be followed through them.
+   */
+  records?: string[];
+}
+
 /** An audit event. `id` is the server-assigned stream position (absent from legacy servers). */
 export interface AuditLogMessage {
   type: 'audit_log';
   id?: string;
   data: AuditLogData;
+  /** Its place in the hash-chained trail (extended protocol, servers that keep the trail). */
+  chain?: AuditChain;
+}
+
+/**
+ * A signed checkpoint of the audit trail, as the server wrote it to `checkpoints.jsonl`: line `seq`
+ * hashes to `hash`. `sig` is HMAC-SHA256 with the app's integrity key, which a browser never has.
+ */
+export interface CheckpointData {
+  seq: number;
+  /** SHA-256 (hex) of the exact bytes of line `seq`. */
+  hash: string;
+  /** Trail file holding line `seq`, and its line number there. */
+  file: string;
+  line: number;
+  timestamp: string;
+  /** `sig` of the previous checkpoint ('' for the first). */
+  prev_sig: string;
+  sig: string;
+}
+
+/** A signed checkpoint, sent to extended clients that may read audit events as it is written. */
+export interface CheckpointMessage {
+  type: 'checkpoint';
+  data: CheckpointData;
 }
 
 /** Either kind of log message. */
@@ -212,7 +257,8 @@ export interface ErrorMessage {
 /**
  * Every message a server may send; `parse` dispatches on `type` through one validator per member.
  */
-export type ServerMessage = LogMessage | PingMessage | GapMessage | WelcomeMessage | BatchMessage | SubscribedMessage | ErrorMessage;
+export type ServerMessage =
+  LogMessage | PingMessage | GapMessage | WelcomeMessage | BatchMessage | SubscribedMessage | ErrorMessage | CheckpointMessage;
 
 /** The `data` of a client's `hello`. */
 export interface HelloData {

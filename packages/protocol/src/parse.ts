@@ -1,7 +1,9 @@
+import { checkChain, isCheckpointData } from './chain.js';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
 import type {
   AuditLogMessage,
   BatchMessage,
+  CheckpointMessage,
   ErrorMessage,
   GapMessage,
   PingMessage,
@@ -111,6 +113,7 @@ const validators = new Map<ServerMessageType | string, Validator>([
   ['batch', validateBatch],
   ['subscribed', validateSubscribed],
   ['error', validateError],
+  ['checkpoint', validateCheckpoint],
 ]);
 
 function validateWelcome(envelope: Envelope): ParseResult<WelcomeMessage> {
@@ -224,7 +227,14 @@ function validateAuditLog(envelope: Envelope): ParseResult<AuditLogMessage> {
   if (metadata !== undefined && !isRecord(metadata)) {
     return fail(ProtocolErrorCode.InvalidMessage, `data.metadata must be an object, got ${describeType(metadata)}`, 'data.metadata');
   }
+  const chain = checkChain(envelope['chain']);
+  if (chain !== undefined) return fail(ProtocolErrorCode.InvalidMessage, chain, 'chain');
   return { ok: true, message: envelope as unknown as AuditLogMessage };
+}
+
+function validateCheckpoint(envelope: Envelope): ParseResult<CheckpointMessage> {
+  if (!isCheckpointData(envelope['data'])) return fail(ProtocolErrorCode.InvalidMessage, 'data must be a signed checkpoint', 'data');
+  return { ok: true, message: envelope as unknown as CheckpointMessage };
 }
 
 function validatePing(envelope: Envelope): ParseResult<PingMessage> {

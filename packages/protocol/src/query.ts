@@ -1,4 +1,4 @@
-import type { LogType } from './messages.js';
+import type { AuditChain, LogType } from './messages.js';
 
 /**
  * One entry of a query API answer, shaped like the stream's messages: `{type, id, data}`; audit
@@ -10,6 +10,8 @@ export interface QueryEntry {
   /** Position in the audit trail (audit entries only). */
   seq?: number;
   data: Record<string, unknown>;
+  /** Its place in the hash-chained trail (audit entries only), as on the stream. */
+  chain?: AuditChain;
 }
 
 /**

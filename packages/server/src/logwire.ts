@@ -290,7 +290,7 @@ export class Logwire {
    * instance's, and each reported `authenticate` failure also as an ERROR record on `logwire.auth`.
    */
   #endpointOptions(options: LogStreamEndpointOptions | undefined): LogStreamEndpointOptions {
-    return { ...options, onError: this.#reportingAuth(options?.onError ?? this.#onError) };
+    return { chains: this.persistence?.chains, ...options, onError: this.#reportingAuth(options?.onError ?? this.#onError) };
   }
 
   /** `report`, plus each reported `authenticate` failure as an ERROR record on `logwire.auth`. */

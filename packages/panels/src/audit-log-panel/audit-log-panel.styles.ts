@@ -8,4 +8,30 @@ export const auditLogPanelStyles = css`
   .metadata {
     color: var(--_muted);
   }
+  .chain {
+    padding: 1px 8px;
+    border-radius: 999px;
+    white-space: nowrap;
+    background: var(--_pending-bg);
+    color: var(--_pending-fg);
+  }
+  .chain[data-state='verified'] {
+    background: var(--_live-bg);
+    color: var(--_live-fg);
+  }
+  .chain[data-state='broken'] {
+    background: var(--_offline-bg);
+    color: var(--_offline-fg);
+  }
+  .bundle-notice {
+    color: var(--_pending-fg);
+    background: var(--_pending-bg);
+    padding: 1px 8px;
+    border-radius: 999px;
+  }
+  .row[data-mark='chain-break'],
+  .row[data-mark='chain-break'] > span {
+    background: var(--logwire-chain-break-background, var(--_offline-bg));
+    color: var(--_offline-fg);
+  }
 `;

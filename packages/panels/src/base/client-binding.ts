@@ -4,9 +4,10 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { type ConnectionState, LogStreamClient, type ReplayAttachment } from '@logwire/client';
 import type { GapData, LogMessage } from '@logwire/protocol';
+import { LogwireCheckpointEvent } from './checkpoint-event.js';
 
 /** What the binding needs of its panel. */
-export interface BindingHost extends ReactiveControllerHost {
+export interface BindingHost extends ReactiveControllerHost, EventTarget {
   readonly client: LogStreamClient | undefined;
   readonly src: string | undefined;
   readonly replay: ReplayAttachment | undefined;
@@ -69,6 +70,7 @@ export class ClientBinding implements ReactiveController {
     this.#unbind = [
       target.on('message', (message) => this.#listeners.message(message)),
       target.on('gap', (gap) => this.#listeners.gap(gap)),
+      target.on('checkpoint', (checkpoint) => this.#host.dispatchEvent(new LogwireCheckpointEvent(checkpoint))),
       target.on('state', (state) => {
         // Counts drops to offline; connecting keeps the count, any other state ends the run.
         if (state !== 'connecting') this.#failures = state === 'offline' ? this.#failures + 1 : 0;

@@ -124,13 +124,16 @@ export async function fetchHistory<M extends LogMessage>(
 }
 
 /**
- * A query entry as the stream would have sent it: `{type, id, data}`. The API adds the audit
- * trail's `seq`, which the stream does not carry, so it is left out. Undefined when invalid.
+ * A query entry as the stream would have sent it: `{type, id, data}`, and `chain` for audit
+ * entries. The API's `seq` (also in `chain`) is left out. Undefined when invalid.
  */
 export function toMessage<M extends LogMessage>(entry: unknown, type: M['type']): M | undefined {
   if (typeof entry !== 'object' || entry === null) return undefined;
-  const { type: entryType, id, data } = entry as Record<string, unknown>;
+  const { type: entryType, id, data, chain } = entry as Record<string, unknown>;
   if (entryType !== type || typeof id !== 'string' || parseId(id) === undefined) return undefined;
-  const result = validate({ type: entryType, id, data });
+  // Audit entries keep their place in the hash-chained trail, so loaded pages are verified too.
+  const result = validate(
+    chain === undefined || type !== 'audit_log' ? { type: entryType, id, data } : { type: entryType, id, data, chain },
+  );
   return result.ok ? (result.message as M) : undefined;
 }

@@ -16,6 +16,8 @@ import { indexAt, renderRange } from './fixed-row-geometry.js';
 import { FollowController } from './follow-controller.js';
 import { formatTime } from './format.js';
 import { HistoryLoader } from './history-loader.js';
+import type { PanelExtras } from './panel-extras.js';
+import { EntryLinks, linkStyles } from './entry-link.js';
 import { KeyboardController } from './keyboard-controller.js';
 import { levelOf, PANEL_LEVELS } from './levels.js';
 import { panelStyles } from './log-panel-base.styles.js';
@@ -62,7 +64,10 @@ const OVERSCAN = 8;
  * @fires logwire-history - A "Load older" finished: entries added, start of history reached, or an error ({@link LogwireHistoryEvent}).
  */
 export abstract class LogPanelBase<M extends LogMessage> extends LogPanelProperties {
-  static override styles: CSSResultGroup = panelStyles;
+  static override styles: CSSResultGroup = [panelStyles, linkStyles];
+
+  /** What a subclass adds (see PanelExtras). */
+  declare protected extras?: PanelExtras<M>;
 
   /** The message type this panel shows. */
   protected abstract readonly messageType: M['type'];
@@ -100,6 +105,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
     flush: () => this.#flush(),
     prepend: (messages, disjoint) => this.#prepend(messages, disjoint),
   });
+  readonly #links = new EntryLinks<M>(this, this.#store, this.#prepend.bind(this), () => this.messageType);
   readonly #binding = new ClientBinding(this, {
     message: (message) => {
       if (message.type !== this.messageType) return;
@@ -236,8 +242,8 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
         <header part="header">
           <h2 part="title">${this.heading}</h2>
           <span class="count" part="count" title="shown / held">${this.#store.viewLogs} / ${total}</span>
-          ${renderNewButton(this, this.bufferedCount, this.droppedWhilePaused, this.#follow.unseen)}
-          ${renderState(this._connection, this.#binding.unreachable)}
+          ${renderNewButton(this, this.bufferedCount, this.droppedWhilePaused, this.#follow.unseen)} ${this.extras?.header()}
+          ${this.#links.notice()} ${renderState(this._connection, this.#binding.unreachable)}
         </header>
         ${renderToolbar(this, this.#toolbarContext())} ${this.stats ? this.#stats.render() : nothing}
         ${renderFacets({
@@ -399,6 +405,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
   }
 
   #noteValues(message: M, row: LogRow<M>): void {
+    this.extras?.added(message);
     const data = message.data as Record<string, unknown>;
     for (const { field } of [LOGGER_FILTER, ...this.fieldFilters]) this.#suggestions.remember(field, data[field]);
     this.#facets.add(row);
@@ -460,6 +467,8 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
       chooseValue: (field, value, exclude) => this.#chooseValue(field, value, exclude),
       detailActions: (row) => this.detailActions(row),
       rowMark: (row) => this.rowMark(row),
+      mark: (row) => this.extras?.mark(row.message) ?? this.#links.mark(row.message),
+      link: this.#links.available ? (row) => void this.#links.copy(row.message) : undefined,
     };
   }
 

@@ -48,6 +48,10 @@ export interface RowContext<M extends LogMessage> {
   detailActions?(row: LogRow<M>): readonly TemplateResult[];
   /** A mark shown at the start of a row's message cell (e.g. a verification state). */
   rowMark?(row: LogRow<M>): TemplateResult | typeof nothing;
+  /** A subclass's mark on the row as a word (see PanelExtras.mark): the row's `data-mark` and part `row-marked`. */
+  mark?(row: LogRow<M>): string | undefined;
+  /** Copies a link to the entry (only with `url-state` and `history-src`, see entry-link.ts). */
+  link?: ((row: LogRow<M>) => void) | undefined;
 }
 
 /**
@@ -99,12 +103,14 @@ export function renderRow<M extends LogMessage>(row: Row<M>, context: RowContext
   }
   const expanded = row.seq === context.expandedSeq;
   const current = row.seq === context.currentSeq;
+  const mark = context.mark?.(row);
   // eslint-disable-next-line lit-a11y/click-events-have-key-events -- Enter and the arrows are handled by the list's keyboard controller
   return html`<div
       class="row ${active ? 'active' : ''} ${current ? 'current-match' : ''}"
-      part="row"
+      part=${mark === undefined ? 'row' : 'row row-marked'}
       role="button"
       data-seq=${row.seq}
+      data-mark=${mark ?? nothing}
       data-level=${row.level}
       tabindex=${active ? '0' : '-1'}
       aria-expanded=${expanded ? 'true' : 'false'}
@@ -137,6 +143,11 @@ function renderDetail<M extends LogMessage>(row: LogRow<M>, context: RowContext<
     <span class="detail-actions">
       <button class="copy" part="copy-button" @click=${() => context.copy(row)}>Copy JSON</button>
       <button class="show-in-context" part="context-button" @click=${() => context.showInContext(row.seq)}>Show in context</button>
+      ${
+        context.link === undefined || row.message.id === undefined
+          ? nothing
+          : html`<button class="copy" part="link-button" @click=${() => context.link?.(row)}>Copy link</button>`
+      }
       ${context.detailActions?.(row) ?? nothing}
     </span>
     ${renderTree(context.detailFields(row.message), context.matcher, 0, '', context.chooseValue)}

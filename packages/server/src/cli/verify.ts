@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import type { Command } from './main.js';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
 import { verifyAuditTrail, type VerifyResult } from '../persistence/verify.js';
+import { runVerifyBundle } from './verify-bundle.js';
 
 const HELP = `Usage: logwire verify <dir> [options]
+       logwire verify --bundle <file> [--key-file <path> | --key-env <name>] [--json]
 
 Checks the hash-chained audit trail in <dir>: the persistence directory (its audit/ folder is
 read) or a directory holding the audit-YYYYMMDD.jsonl files. A persistence directory that also
@@ -14,6 +16,7 @@ Options:
                          also checks the signed checkpoints
   --key-env <name>       environment variable holding the key (default: LOGWIRE_AUDIT_KEY, if set)
   --checkpoints <path>   a further checkpoint location (directory or file); repeatable
+  --bundle <file>        check an incident bundle exported by a panel instead of a trail
   --json                 print the result as JSON
   -h, --help             show this help
 
@@ -30,6 +33,7 @@ export const command: Command = {
     let keyFile: string | undefined;
     let keyEnv: string | undefined;
     let json = false;
+    let bundle: string | undefined;
     const checkpoints: string[] = [];
     for (let index = 0; index < args.length; index++) {
       const arg = args[index] as string;
@@ -40,6 +44,7 @@ export const command: Command = {
       } else if (arg === '--json') json = true;
       else if (arg === '--key-file') keyFile = value();
       else if (arg === '--key-env') keyEnv = value();
+      else if (arg === '--bundle') bundle = value() ?? '';
       else if (arg === '--checkpoints') {
         const where = value();
         if (where !== undefined) checkpoints.push(where);
@@ -47,8 +52,8 @@ export const command: Command = {
       else if (dir === undefined) dir = arg;
       else return usage(`unexpected argument ${arg}`);
     }
-    if (dir === undefined) return usage('missing <dir>');
-    if (!fs.existsSync(dir)) return usage(`${dir} does not exist`);
+    if (bundle === undefined && dir === undefined) return usage('missing <dir>');
+    if (dir !== undefined && !fs.existsSync(dir)) return usage(`${dir} does not exist`);
     let key: string | Buffer | undefined;
     if (keyFile !== undefined) {
       try {
@@ -65,6 +70,9 @@ export const command: Command = {
       if (fromEnv !== undefined && fromEnv !== '') key = fromEnv;
       else if (keyEnv !== undefined) return usage(`environment variable ${keyEnv} is not set`);
     }
+    if (bundle !== undefined)
+      return bundle === '' || dir !== undefined ? usage('--bundle takes one file and no <dir>') : runVerifyBundle(bundle, key, json);
+    if (dir === undefined) return usage('missing <dir>');
     let result: VerifyResult;
     try {
       result = await verifyAuditTrail(dir, { key, checkpoints });

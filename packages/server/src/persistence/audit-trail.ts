@@ -13,6 +13,7 @@ import {
   signCheckpoint,
   trailFileName,
   TrailRecordKind,
+  type TrailObserver,
 } from './trail-format.js';
 import { countLines, cutTornTail, iso, lastRecord, listTrailFiles, previousName } from './trail-files.js';
 import { deleteExpiredTrailFiles } from './trail-retention.js';
@@ -59,6 +60,8 @@ export class AuditTrail {
   readonly #checkpointFiles: AppendFile[] = [];
   readonly #onError: (error: LogwireError) => void;
   readonly #onLost: (() => void) | undefined;
+  /** Told every line and checkpoint written (the stream's chain fields, see chain-links.ts). */
+  observer: TrailObserver | undefined;
   #file: AppendFile | undefined;
   #fileName = '';
   #lineInFile = 0;
@@ -350,6 +353,7 @@ export class AuditTrail {
     this.#seqFile = this.#fileName;
     this.#seqLine = this.#lineInFile;
     this.#pendingLoss.splice(0, losses);
+    this.observer?.written(text);
     this.#scheduleSync();
     return true;
   }
@@ -480,6 +484,7 @@ export class AuditTrail {
     this.#lastSig = checkpoint.sig;
     this.#checkpointedSeq = this.#seq;
     this.#lastCheckpointAt = now;
+    this.observer?.wroteCheckpoint(checkpoint);
   }
 
   #report(error: LogwireError): void {

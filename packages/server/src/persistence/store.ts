@@ -14,6 +14,8 @@ import { recordFileBounds } from './file-bounds.js';
 import { RotatingFile, type RotationOptions } from './rotating-file.js';
 import { verifyAuditTrail, type VerifyResult } from './verify.js';
 import { auditMessage, SYSTEM_LOG_FILE, systemFiles, systemMessage } from './records.js';
+import { ChainLinks } from './chain-links.js';
+import { CHECKPOINT_FILE } from './trail-format.js';
 
 /** Options of file persistence (`createLogwire({ persistence: { dir } })`). */
 export interface PersistenceOptions {
@@ -133,6 +135,8 @@ export class LogStore {
   readonly auditDir: string;
   readonly system: RotatingFile;
   readonly audit: AuditTrail;
+  /** The audit events' chain fields and the checkpoints, for the stream (see chain-links.ts). */
+  readonly chains = new ChainLinks(10_000);
   /** Per-instance logs under `<dir>/instances/`. */
   readonly instances: InstanceLogs;
   readonly #onError: (error: unknown) => void;
@@ -183,6 +187,8 @@ export class LogStore {
       onRotate: recordFileBounds,
     });
     this.audit = new AuditTrail(this.auditDir, options.audit ?? {}, report, () => this.#restoreDirectory());
+    this.audit.observer = this.chains;
+    this.chains.loadCheckpoint(path.join(this.auditDir, CHECKPOINT_FILE));
     this.instances = new InstanceLogs(path.join(this.dir, 'instances'), options.instances ?? {}, report);
   }
 
@@ -214,14 +220,18 @@ export class LogStore {
         });
       }
       const audit: StreamMessage[] = [];
+      const lines: string[] = [];
       for (const name of listTrailFiles(this.auditDir).reverse()) {
         if (audit.length >= limit) break;
         readLinesBackwardSync(path.join(this.auditDir, name), (line) => {
           const message = auditMessage(line);
+          lines.push(line);
           if (message !== undefined) audit.push(message);
           return audit.length < limit;
         });
       }
+      // Replays after a restart send the same chain fields as the live stream did.
+      for (let index = lines.length - 1; index >= 0; index--) this.chains.line(lines[index] as string);
       messages.push(...audit);
     } catch (error) {
       this.#report(
@@ -300,6 +310,7 @@ export class LogStore {
   attach(hub: LogHub, commits?: CommitSource): () => void {
     this.#epoch = hub.epoch;
     this.#hub = hub;
+    this.chains.capacity = hub.historySize;
     this.#commitSource = commits;
     this.#storeEpoch(hub.epoch);
     const off = hub.on((batch) => this.write(batch));

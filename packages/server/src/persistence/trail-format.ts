@@ -120,3 +120,9 @@ export function checkpointLine(checkpoint: Checkpoint): string {
     sig: checkpoint.sig,
   });
 }
+
+/** Told what the trail writes: its lines (text of whole lines, each ending in a newline) and its checkpoints. */
+export interface TrailObserver {
+  written(text: string): void;
+  wroteCheckpoint(checkpoint: Checkpoint): void;
+}

@@ -1,6 +1,7 @@
 // The filters of a query and the page they build: what a query asks for, how a filter is checked
 // against one line of a log file, and how the page and its cursor come out. Reading the files
 // (synchronously or in yielding slices) lives in ./query.ts and ./read-backward.ts.
+import { auditChainFields } from './chain-fields.js';
 import {
   compareIds,
   type FieldConstraint,
@@ -296,7 +297,7 @@ export class PageBuilder {
       return undefined;
     }
     const entry: QueryEntry = { type: message.type, id: message.id, data };
-    if (filter.kind === 'audit') entry.seq = Number(/^\{"seq":(\d+)/.exec(line)?.[1]);
+    if (filter.kind === 'audit') Object.assign(entry, auditChainFields(line));
     return entry;
   }
 }

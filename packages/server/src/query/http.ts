@@ -1,10 +1,11 @@
 // GET /logs/system, /logs/audit and the routes of ./routes.ts: routing, Origin check for cookie
 // requests, authentication, concurrency limits (429), and the answer.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LogwireError } from '../errors.js';
+import { LogwireError, LogwireErrorCode } from '../errors.js';
 import { AuthReports } from '../security/auth-reports.js';
 import { type Authenticate, runAuthenticate } from '../security/authenticate.js';
 import { originAllowed, type OriginPolicy } from '../security/origin.js';
+import { type AroundPage, parseAround, queryAround } from './around.js';
 import type { LogQuery } from './filter.js';
 import { QueryGate, type QueryLimits, type ResolvedLimits, resolveLimits } from './limits.js';
 import { type QueryRoute, ROUTES } from './routes.js';
@@ -152,9 +153,18 @@ async function serve(route: QueryRoute, url: string, request: IncomingMessage, r
   const gone = new AbortController();
   response.once('close', () => gone.abort());
   let answer: { body: unknown; count: number };
+  let missing: AroundPage | undefined;
   try {
     const budget = { maxBytes: limits.maxBytesPerQuery, maxMs: limits.maxMsPerQuery, signal: gone.signal };
-    answer = await route.run(options.dir, parsed, budget);
+    // `around=<id>` (./around.ts) on the system and audit routes: one entry in its context.
+    const around = route.around === true ? parseAround(url) : undefined;
+    if (typeof around === 'string') throw new LogwireError(LogwireErrorCode.InvalidOption, around);
+    if (around === undefined) answer = await route.run(options.dir, parsed, budget);
+    else {
+      const page = await queryAround(options.dir, route.kind, around, budget);
+      answer = { body: page, count: page.entries.length };
+      if (!page.found) missing = page;
+    }
   } catch (error) {
     leave();
     if (error instanceof LogwireError) {
@@ -165,6 +175,13 @@ async function serve(route: QueryRoute, url: string, request: IncomingMessage, r
   }
   if (response.destroyed) return;
   if (route.kind === 'audit') reportAuditRead(options, { user: auth.user, query: parsed, count: answer.count });
+  if (missing !== undefined) {
+    const why = missing.incomplete
+      ? 'could not be reached within the query budget'
+      : 'is not in the files: no longer kept, or never written here';
+    send(response, 404, { error: 'not_found', message: `entry ${missing.around} ${why}`, around: missing.around, found: false });
+    return;
+  }
   send(response, 200, answer.body, request.method === 'HEAD');
 }
 

@@ -6,11 +6,16 @@ import type { LogKind, LogQuery } from './filter.js';
 import { parseQuery, withDefaultWindow } from './params.js';
 import { type QueryBudget, queryLogsAsync } from './query.js';
 
+/** Parameters of `around=<id>&before=N&after=N`, which ./around.ts reads itself. */
+const AROUND_PARAMS = ['around', 'before', 'after'];
+
 /** One route: the files it reads (`audit` needs audit permission), its parameters and its answer. */
 export interface QueryRoute {
   kind: LogKind;
   /** The query string → a query, or a message saying what is wrong (answered with 400). */
   parse: (url: string) => LogQuery | string;
+  /** Whether the route also answers `around=<id>&before=N&after=N` (./around.ts). */
+  around?: true;
   /** The JSON answer and how many entries it holds (for `onAuditRead`). */
   run: (dir: string, query: LogQuery, budget: QueryBudget) => Promise<{ body: unknown; count: number }>;
 }
@@ -30,8 +35,18 @@ async function page(dir: string, kind: LogKind, query: LogQuery, budget: QueryBu
  * covers the last 24 hours when given no time bound or cursor (see `withDefaultWindow`).
  */
 export const ROUTES: Readonly<Record<string, QueryRoute>> = {
-  system: { kind: 'system', parse: (url) => parseQuery(url, 'system'), run: (dir, query, budget) => page(dir, 'system', query, budget) },
-  audit: { kind: 'audit', parse: (url) => parseQuery(url, 'audit'), run: (dir, query, budget) => page(dir, 'audit', query, budget) },
+  system: {
+    kind: 'system',
+    around: true,
+    parse: (url) => parseQuery(url, 'system', AROUND_PARAMS),
+    run: (dir, query, budget) => page(dir, 'system', query, budget),
+  },
+  audit: {
+    kind: 'audit',
+    around: true,
+    parse: (url) => parseQuery(url, 'audit', AROUND_PARAMS),
+    run: (dir, query, budget) => page(dir, 'audit', query, budget),
+  },
   errors: {
     kind: 'system',
     parse: (url) => {

@@ -4,6 +4,7 @@ import { visibleEnd, visibleGap } from './audit-view.js';
 import { armStall } from './catch-up.js';
 import { CloseCode } from './constants.js';
 import { clearStall, type Connection, drop, sendBatch, sendGap, type StreamContext } from './connection.js';
+import { extendedFrame } from './audit-chain.js';
 
 // Resuming from a cursor older than this node's history: with a backplane (docs/scaling.md) the
 // shared stream may still hold it, so it is replayed from there, page by page, each page once the
@@ -52,7 +53,7 @@ export async function replayOlder(
     const to = audit ? after : (visibleEnd(page.messages, false) ?? from);
     const frames: string[] = [];
     const { filter } = connection;
-    for (const message of page.messages) if (filter.all || filter.accepts(message)) frames.push(message.frame);
+    for (const message of page.messages) if (filter.all || filter.accepts(message)) frames.push(extendedFrame(context, message));
     if (from !== to || frames.length > 0) {
       armStall(context, connection);
       const written = await new Promise<boolean>((resolve) => {

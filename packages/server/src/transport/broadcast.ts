@@ -7,6 +7,7 @@ import { pump, waitForDrain } from './catch-up.js';
 import { CloseCode, Mode } from './constants.js';
 import { type Connection, drop, forget, sendGap, type StreamContext, TEXT_FRAME } from './connection.js';
 import { broadcastLegacy } from './legacy.js';
+import { extendedFrame } from './audit-chain.js';
 
 // The live path: every batch the hub delivers (the messages of one event-loop turn) goes to every
 // live client. Clients are grouped by filter; each group's batch is filtered and encoded once and
@@ -42,7 +43,7 @@ export function broadcast(
     let bytes: Buffer | undefined;
     if (range.to !== undefined) {
       const frames: string[] = [];
-      for (const message of batch) if (filter.all || filter.accepts(message)) frames.push(message.frame);
+      for (const message of batch) if (filter.all || filter.accepts(message)) frames.push(extendedFrame(context, message));
       bytes = Buffer.from(batchFrame(context.hub.epoch, range.from, range.to, frames, false));
     }
     for (const connection of group) sendLive(context, connection, previous, last, range.to ?? connection.shown, bytes);

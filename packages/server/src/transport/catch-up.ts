@@ -1,8 +1,10 @@
 import { compareIds, formatId } from '@logwire/protocol';
+import type { StreamMessage } from '../hub/log-hub.js';
 import { positionOf } from '../hub/position.js';
 import { visibleGap, visibleHead } from './audit-view.js';
 import { CloseCode, DRAIN_POLL_MS, Mode } from './constants.js';
 import { clearStall, type Connection, drop, safely, sendBatch, sendEncoded, sendGap, type StreamContext } from './connection.js';
+import { extendedFrame } from './audit-chain.js';
 
 // Paced catch-up of extended clients (docs/protocol.md, "Slow consumers"): a client that is not
 // live is sent the history after its cursor one page at a time, each page once the previous one
@@ -59,8 +61,10 @@ export function pump(context: StreamContext, connection: Connection): void {
     return;
   }
   const done = compareIds(last.position, head.position) >= 0;
-  // Encoded once for every reader at this place with this filter (replay-pages.ts).
-  const page = context.pages.page(hub, { filter: connection.filter, from: connection.shown, after, last, done });
+  // Encoded once for every reader at this place with this filter (replay-pages.ts); audit events
+  // carry their chain fields, as on the live path (audit-chain.ts).
+  const frame = (message: StreamMessage): string => extendedFrame(context, message);
+  const page = context.pages.page(hub, { filter: connection.filter, from: connection.shown, after, last, done, frame });
   connection.cursor = page.last;
   if (done) {
     sendEncoded(context, connection, page.to, page.bytes as Buffer);

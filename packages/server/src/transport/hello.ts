@@ -16,6 +16,7 @@ import { pump } from './catch-up.js';
 import { CloseCode, Mode } from './constants.js';
 import { type Connection, drop, sendBatch, sendControl, sendGap, type StreamContext } from './connection.js';
 import { planReplay, planResume, type ReplayPlan } from './resume-plan.js';
+import { extendedFrame, sendLatestCheckpoint } from './audit-chain.js';
 
 // The extended protocol's handshake (docs/protocol.md, "hello", "welcome", "Resume"): check the
 // version and the hello's token, send `welcome`, then carry out the resume plan.
@@ -71,6 +72,7 @@ async function resume(context: StreamContext, connection: Connection, message: H
       audit,
       filter: connection.filter.filter,
     });
+    sendLatestCheckpoint(context, connection);
   };
   const plan = planResume(hub, message.data, audit, options);
   connection.shown = message.data.cursor?.id ?? null;
@@ -84,7 +86,7 @@ async function resume(context: StreamContext, connection: Connection, message: H
         connection,
         null,
         visibleHead(hub, audit)?.id ?? null,
-        messages.map((m) => m.frame),
+        messages.map((m) => extendedFrame(context, m)),
         false,
       );
       connection.cursor = head;

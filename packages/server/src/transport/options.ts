@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { Authenticate, AuthResult } from '../security/authenticate.js';
 import type { OriginPolicy } from '../security/origin.js';
+import type { AuditChainSource } from './audit-chain.js';
 import { DEFAULTS } from './constants.js';
 
 /** Options of `LogStreamEndpoint`. An option given as `undefined` takes its default. */
@@ -80,9 +81,14 @@ export interface LogStreamEndpointOptions {
    * @default none
    */
   onError?: (error: LogwireError) => void;
+  /**
+   * The audit trail's chain fields and checkpoints, sent to extended clients (`createLogwire` passes
+   * them when it keeps the trail; see docs/protocol.md). @default none
+   */
+  chains?: AuditChainSource;
 }
 
-type Hooks = 'authenticate' | 'authenticateHello' | 'allowedOrigins' | 'clientAddress' | 'onError';
+type Hooks = 'authenticate' | 'authenticateHello' | 'allowedOrigins' | 'clientAddress' | 'onError' | 'chains';
 
 /** The options with every default filled in. */
 export type ResolvedOptions = Required<Omit<LogStreamEndpointOptions, Hooks>> & Pick<LogStreamEndpointOptions, Hooks>;

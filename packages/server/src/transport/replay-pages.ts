@@ -1,6 +1,6 @@
 import { batchFrame } from '@logwire/protocol';
 import type { CompiledFilter } from '../hub/filter.js';
-import type { LogHub } from '../hub/log-hub.js';
+import type { LogHub, StreamMessage } from '../hub/log-hub.js';
 import type { Position } from '../hub/position.js';
 import { visibleEnd } from './audit-view.js';
 
@@ -37,6 +37,8 @@ export interface PageRequest {
   last: Position;
   /** Whether this page reaches the head: its batch is then sent without `replay` (the reader goes live). */
   done: boolean;
+  /** The frame of a message as this kind of reader gets it (the same for every reader of a page). */
+  frame: (message: StreamMessage) => string;
 }
 
 /** The shared replay pages of one endpoint. */
@@ -50,7 +52,7 @@ export class ReplayPages {
 
   /** The page `request` names, encoded now or taken from the cache. */
   page(hub: LogHub, request: PageRequest): ReplayPage {
-    const { filter, from, after, last, done } = request;
+    const { filter, from, after, last, done, frame } = request;
     // A cursor past a backplane gap has the gap's id but continues at another position: both count.
     const start = after === undefined ? '' : `${after.id}@${after.position.ms}-${after.position.seq}`;
     const key = `${hub.epoch}\u0000${filter.key}\u0000${from ?? ''}\u0000${start}\u0000${last.id}\u0000${done ? 1 : 0}`;
@@ -65,7 +67,7 @@ export class ReplayPages {
     this.encoded++;
     const messages = hub.after(after?.position, Infinity, last.position);
     const frames: string[] = [];
-    for (const message of messages) if (filter.all || filter.accepts(message)) frames.push(message.frame);
+    for (const message of messages) if (filter.all || filter.accepts(message)) frames.push(frame(message));
     const end = visibleEnd(messages, filter.audit);
     // The last page is always sent, as it tells the reader it is live (`to` stays at `from` when
     // the page holds nothing the reader may know of).

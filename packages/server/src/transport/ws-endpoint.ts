@@ -19,6 +19,7 @@ import { ALL_FILTER, hello } from './hello.js';
 import { startLegacy } from './legacy.js';
 import { ReplayPages } from './replay-pages.js';
 import { type LogStreamEndpointOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { forwardCheckpoints } from './audit-chain.js';
 
 export { CloseCode, isFatalClose } from './constants.js';
 export type { LogStreamEndpointOptions } from './options.js';
@@ -70,6 +71,7 @@ export class LogStreamEndpoint {
     });
     this.#detach.push(hub.on((batch, previous, previousSystem) => broadcast(this.#context, batch, previous, previousSystem)));
     this.#detach.push(hub.onGap((gap) => forwardHubGap(this.#context, gap)));
+    this.#detach.push(forwardCheckpoints(this.#context));
     const guard = (work: () => void) => () => {
       try {
         work();
