@@ -423,6 +423,7 @@ function persistenceOptions(options: PersistenceOptions): PersistenceOptions {
   if (copy.system !== undefined) copy.system = definedOnly(copy.system);
   if (copy.instances !== undefined) copy.instances = definedOnly(copy.instances);
   if (copy.audit !== undefined) copy.audit = definedOnly(copy.audit);
+  if (copy.errors !== undefined && copy.errors !== true) copy.errors = definedOnly(copy.errors);
   return copy;
 }
 

@@ -7,7 +7,7 @@ import type { Logger } from '../logger/logger.js';
 import { safeStringify } from '../logger/serialize.js';
 import { AppendFile } from './append-file.js';
 import { ensureDir, escapeLineSeparators, isMissing, readLinesBackwardSync } from './lines.js';
-import { RotatingFile, type RotationOptions } from './rotating-file.js';
+import { RotatingFile, rotatedFiles, type RotationOptions } from './rotating-file.js';
 
 /** The per-instance files `getInstanceLogs` reads. */
 export const InstanceLogType = {
@@ -67,7 +67,8 @@ export class InstanceLogs {
 
   constructor(dir: string, rotation: RotationOptions, onError: (error: unknown) => void) {
     this.dir = dir;
-    this.#rotation = { maxBytes: rotation.maxBytes ?? 5 * 1024 * 1024, backups: rotation.backups ?? 3 };
+    const { maxBytes, backups, daily, compress, maxAgeDays } = rotation;
+    this.#rotation = { maxBytes: maxBytes ?? 5 * 1024 * 1024, backups: backups ?? 3, daily, compress, maxAgeDays };
     this.#onError = onError;
   }
 
@@ -117,8 +118,7 @@ export class InstanceLogs {
       throw new LogwireError(LogwireErrorCode.InvalidOption, `tail must be a whole number ≥ 0, got ${String(tail)}`);
     const lines: string[] = [];
     const base = path.join(this.dir, checked, file);
-    const files =
-      type === 'instance' ? [base, ...Array.from({ length: this.#rotation.backups ?? 3 }, (_, index) => `${base}.${index + 1}`)] : [base];
+    const files = type === 'instance' ? rotatedFiles(base, this.#rotation.backups ?? 3) : [base];
     try {
       for (const candidate of files) {
         if (tail !== 0 && lines.length >= tail) break;
@@ -156,6 +156,11 @@ export class InstanceLogs {
       }
       return { instance_id: id };
     });
+  }
+
+  /** Ids of the instances with a logger open in this process (their directories are never pruned). */
+  openIds(): ReadonlySet<string> {
+    return new Set(this.#loggers.keys());
   }
 
   /** Closes every instance's files. */
