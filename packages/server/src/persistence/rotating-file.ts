@@ -151,19 +151,21 @@ export class RotatingFile {
   rotate(): void {
     this.#file.close();
     try {
-      // Beyond the count: every rotation numbered `backups` or more (a crash may have left gaps or extras).
-      for (const entry of listLogFiles(this.path)) {
-        if (entry.index >= this.backups && entry.index > 0) fs.rmSync(entry.path, { force: true });
+      // Oldest first, each one up by one; those that would go beyond `backups` are deleted. Only the
+      // rotations that exist are touched (a crash may have left gaps).
+      for (const entry of listLogFiles(this.path).reverse()) {
+        if (entry.index === 0) continue;
+        const plain = `${this.path}.${entry.index}`;
+        // A plain copy beside a complete `.gz` (a crash during compression) is redundant.
+        if (entry.compressed) fs.rmSync(plain, { force: true });
+        if (entry.index >= this.backups) fs.rmSync(entry.path, { force: true });
+        else fs.renameSync(entry.path, `${this.path}.${entry.index + 1}${entry.compressed ? GZIP_SUFFIX : ''}`);
       }
-      for (let index = this.backups; index >= 1; index--) {
-        const from = index === 1 ? this.path : `${this.path}.${index - 1}`;
-        const to = `${this.path}.${index}`;
-        for (const suffix of index === 1 ? [''] : ['', GZIP_SUFFIX]) {
-          try {
-            fs.renameSync(from + suffix, to + suffix);
-          } catch (error) {
-            if (!isMissing(error)) throw error;
-          }
+      if (this.backups > 0) {
+        try {
+          fs.renameSync(this.path, `${this.path}.1`);
+        } catch (error) {
+          if (!isMissing(error)) throw error;
         }
       }
       if (this.backups === 0) fs.rmSync(this.path, { force: true });
