@@ -5,7 +5,6 @@ import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { Fields } from '../logger/format.js';
 import type { Logger } from '../logger/logger.js';
 import { safeStringify } from '../logger/serialize.js';
-import { AppendFile } from './append-file.js';
 import { ensureDir, escapeLineSeparators, isMissing, readLinesBackwardSync } from './lines.js';
 import { RotatingFile, rotatedFiles, type RotationOptions } from './rotating-file.js';
 
@@ -118,7 +117,7 @@ export class InstanceLogs {
       throw new LogwireError(LogwireErrorCode.InvalidOption, `tail must be a whole number ≥ 0, got ${String(tail)}`);
     const lines: string[] = [];
     const base = path.join(this.dir, checked, file);
-    const files = type === 'instance' ? rotatedFiles(base, this.#rotation.backups ?? 3) : [base];
+    const files = rotatedFiles(base, this.#rotation.backups ?? 3);
     try {
       for (const candidate of files) {
         if (tail !== 0 && lines.length >= tail) break;
@@ -198,8 +197,8 @@ export class InstanceLogger {
   readonly instanceName: string | null;
   readonly directory: string;
   readonly #lifecycle: RotatingFile;
-  readonly #communication: AppendFile;
-  readonly #output: AppendFile;
+  readonly #communication: RotatingFile;
+  readonly #output: RotatingFile;
   readonly #forward: Logger | undefined;
   readonly #onError: (error: unknown) => void;
 
@@ -217,8 +216,9 @@ export class InstanceLogger {
     this.#onError = onError;
     this.#forward = forward;
     this.#lifecycle = new RotatingFile(path.join(directory, FILES.instance), rotation, { onError });
-    this.#communication = new AppendFile(path.join(directory, FILES.communication), { onError });
-    this.#output = new AppendFile(path.join(directory, FILES.tmux_output), { onError });
+    // The three files rotate alike; a tmux block is written whole, so it never straddles two files.
+    this.#communication = new RotatingFile(path.join(directory, FILES.communication), rotation, { onError });
+    this.#output = new RotatingFile(path.join(directory, FILES.tmux_output), rotation, { onError });
   }
 
   debug(message: string, fields?: Fields): void {
@@ -272,7 +272,7 @@ export class InstanceLogger {
         content,
         ...extra,
       };
-      this.#communication.append(escapeLineSeparators(safeStringify(record)) + '\n', 1);
+      this.#communication.writeLines([escapeLineSeparators(safeStringify(record))]);
       this.log('INFO', `Communication: ${direction} ${messageType}`);
     } catch (error) {
       this.#onError(error);
@@ -283,7 +283,7 @@ export class InstanceLogger {
   tmuxOutput(output: string): void {
     try {
       const rule = '='.repeat(80);
-      this.#output.append(`${rule}\n[${new Date().toISOString()}]\n${rule}\n${String(output)}\n`, 1);
+      this.#output.writeLines([`${rule}\n[${new Date().toISOString()}]\n${rule}\n${String(output)}`]);
     } catch (error) {
       this.#onError(error);
     }
