@@ -45,6 +45,8 @@ export { LogStore, persistenceDir } from './persistence/store.js';
 export type { PersistenceOptions, Recovered } from './persistence/store.js';
 export type { AuditTrailOptions } from './persistence/audit-trail.js';
 export type { RotationOptions } from './persistence/rotating-file.js';
+export { OtlpExport } from './export/otlp.js';
+export type { ExportOptions, OtlpExportOptions } from './export/otlp.js';
 export type { ErrorLogOptions } from './persistence/error-log.js';
 export type { InstanceRetention } from './persistence/instance-retention.js';
 export { InstanceLogger, InstanceLogType, isValidInstanceId } from './persistence/instances.js';
