@@ -146,6 +146,27 @@ describe('deletion by count and by age', () => {
   });
 });
 
+describe('the states a crash leaves', () => {
+  it('a partial temporary file is never listed; a plain copy beside its .gz is read once and removed at the next start', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'app.log');
+    fs.writeFileSync(file, 'current\n');
+    fs.writeFileSync(`${file}.1`, 'one\n');
+    fs.writeFileSync(`${file}.1.gz`, zlib.gzipSync('one\n'));
+    // A crash during compression of .2, and a crash between two renames (no .3).
+    fs.writeFileSync(`${file}.2`, 'two\n');
+    fs.writeFileSync(`${file}.compressing-1-1.tmp`, zlib.gzipSync('two\n').subarray(0, 10));
+    fs.writeFileSync(`${file}.4.gz`, zlib.gzipSync('four\n'));
+    expect(listLogFiles(file).map((entry) => path.basename(entry.path))).toEqual(['app.log', 'app.log.1.gz', 'app.log.2', 'app.log.4.gz']);
+    expect(allLines(file)).toEqual(['four', 'two', 'one', 'current']);
+    const log = rotating(file, { compress: true, backups: 10 });
+    await log.compressed();
+    expect(fs.readdirSync(dir).sort()).toEqual(['app.log', 'app.log.1.gz', 'app.log.2.gz', 'app.log.4.gz']);
+    expect(gunzipTestAll(dir)).toBe(3);
+    expect(allLines(file)).toEqual(['four', 'two', 'one', 'current']);
+  });
+});
+
 describe('persistence.errors', () => {
   it('writes ERROR and CRITICAL system records to error.log, daily and compressed by default', async () => {
     const dir = tempDir();
