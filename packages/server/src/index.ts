@@ -41,10 +41,14 @@ export { bearerToken, BEARER_SUBPROTOCOL_PREFIX, LOGWIRE_SUBPROTOCOL, runAuthent
 export { normalizeOrigin, originAllowed } from './security/origin.js';
 export type { OriginPolicy } from './security/origin.js';
 export type { Authenticate, AuthGrant, AuthOutcome, AuthResult } from './security/authenticate.js';
-export { LogStore } from './persistence/store.js';
+export { LogStore, persistenceDir } from './persistence/store.js';
 export type { PersistenceOptions, Recovered } from './persistence/store.js';
 export type { AuditTrailOptions } from './persistence/audit-trail.js';
 export type { RotationOptions } from './persistence/rotating-file.js';
+export { OtlpExport } from './export/otlp.js';
+export type { ExportOptions, OtlpExportOptions } from './export/otlp.js';
+export type { ErrorLogOptions } from './persistence/error-log.js';
+export type { InstanceRetention } from './persistence/instance-retention.js';
 export { InstanceLogger, InstanceLogType, isValidInstanceId } from './persistence/instances.js';
 export type { InstanceMetadata } from './persistence/instances.js';
 export { verifyAuditTrail, VerifyReason } from './persistence/verify.js';

@@ -9,6 +9,7 @@ import { type AuditOptions, type IngestRecord, type Logger, LoggerTree } from '.
 import { createRedactor, type RedactOptions } from './redact/redactor.js';
 import { LogStreamEndpoint, type LogStreamEndpointOptions } from './transport/ws-endpoint.js';
 import { LogStore, type PersistenceOptions, type StoreEvents } from './persistence/store.js';
+import { type ExportOptions, OtlpExport } from './export/otlp.js';
 import { DEFAULT_WORKER_CHANNEL, receiveFromWorkers, WorkerForwarder } from './worker/bridge.js';
 import { LogwireError, LogwireErrorCode } from './errors.js';
 import type { BackplaneLink, LogwireBackplane } from './hub/backplane.js';
@@ -77,6 +78,11 @@ export interface LogwireOptions extends LogHubOptions {
    */
   persistence?: PersistenceOptions;
   /**
+   * Send every record (system and audit, after redaction) elsewhere: `{ otlp: { url, headers } }`
+   * to an OpenTelemetry collector over OTLP/HTTP. See docs/guides/exporting.md.
+   */
+  export?: ExportOptions;
+  /**
    * Share the stream with other server nodes (`new RedisBackplane(…)` of `@logwire/redis`): ids,
    * epoch and order come from the backplane, every node fans out every node's records, and a
    * client resumes on any node. See docs/scaling.md. With a backplane, `persistence` still writes
@@ -118,6 +124,8 @@ export class Logwire {
   readonly #auditLogger: Logger;
   /** The log files (query, instance logs, sync), when `persistence` is configured. */
   readonly persistence: LogStore | undefined;
+  /** The OTLP export (`export.otlp`), when configured: `dropped` and `exported` counts, `flush()`. */
+  readonly otlp: OtlpExport | undefined;
   readonly #forwarder: WorkerForwarder | undefined;
   readonly #stopWorkers: (() => void) | undefined;
   readonly #backplane: BackplaneLink | undefined;
@@ -147,6 +155,8 @@ export class Logwire {
     if (this.#backplane !== undefined) this.hub.useBackplane(this.#backplane);
     this.ready = this.#backplane?.ready.catch(onError) ?? Promise.resolve();
     this.persistence?.attach(this.hub, { logged: () => this.#auditLogged, backplane: this.#backplane });
+    this.otlp = options.export?.otlp === undefined ? undefined : new OtlpExport(options.export.otlp, onError);
+    this.otlp?.attach(this.hub);
     const forward = options.forwardToMainThread ?? false;
     this.#forwarder = forward === false ? undefined : new WorkerForwarder(typeof forward === 'string' ? forward : DEFAULT_WORKER_CHANNEL);
     const forwarder = this.#forwarder;
@@ -313,6 +323,7 @@ export class Logwire {
     this.hub.close();
     await this.#backplane?.close().catch((error: unknown) => this.#onError(error));
     this.persistence?.close();
+    await this.otlp?.close();
   }
 }
 
@@ -423,6 +434,7 @@ function persistenceOptions(options: PersistenceOptions): PersistenceOptions {
   if (copy.system !== undefined) copy.system = definedOnly(copy.system);
   if (copy.instances !== undefined) copy.instances = definedOnly(copy.instances);
   if (copy.audit !== undefined) copy.audit = definedOnly(copy.audit);
+  if (copy.errors !== undefined && copy.errors !== true) copy.errors = definedOnly(copy.errors);
   return copy;
 }
 

@@ -5,9 +5,8 @@ import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { Fields } from '../logger/format.js';
 import type { Logger } from '../logger/logger.js';
 import { safeStringify } from '../logger/serialize.js';
-import { AppendFile } from './append-file.js';
 import { ensureDir, escapeLineSeparators, isMissing, readLinesBackwardSync } from './lines.js';
-import { RotatingFile, type RotationOptions } from './rotating-file.js';
+import { RotatingFile, rotatedFiles, type RotationOptions } from './rotating-file.js';
 
 /** The per-instance files `getInstanceLogs` reads. */
 export const InstanceLogType = {
@@ -67,7 +66,8 @@ export class InstanceLogs {
 
   constructor(dir: string, rotation: RotationOptions, onError: (error: unknown) => void) {
     this.dir = dir;
-    this.#rotation = { maxBytes: rotation.maxBytes ?? 5 * 1024 * 1024, backups: rotation.backups ?? 3 };
+    const { maxBytes, backups, daily, compress, maxAgeDays } = rotation;
+    this.#rotation = { maxBytes: maxBytes ?? 5 * 1024 * 1024, backups: backups ?? 3, daily, compress, maxAgeDays };
     this.#onError = onError;
   }
 
@@ -117,8 +117,7 @@ export class InstanceLogs {
       throw new LogwireError(LogwireErrorCode.InvalidOption, `tail must be a whole number ≥ 0, got ${String(tail)}`);
     const lines: string[] = [];
     const base = path.join(this.dir, checked, file);
-    const files =
-      type === 'instance' ? [base, ...Array.from({ length: this.#rotation.backups ?? 3 }, (_, index) => `${base}.${index + 1}`)] : [base];
+    const files = rotatedFiles(base, this.#rotation.backups ?? 3);
     try {
       for (const candidate of files) {
         if (tail !== 0 && lines.length >= tail) break;
@@ -158,6 +157,11 @@ export class InstanceLogs {
     });
   }
 
+  /** Ids of the instances with a logger open in this process (their directories are never pruned). */
+  openIds(): ReadonlySet<string> {
+    return new Set(this.#loggers.keys());
+  }
+
   /** Closes every instance's files. */
   close(): void {
     for (const logger of this.#loggers.values()) logger.close();
@@ -193,8 +197,8 @@ export class InstanceLogger {
   readonly instanceName: string | null;
   readonly directory: string;
   readonly #lifecycle: RotatingFile;
-  readonly #communication: AppendFile;
-  readonly #output: AppendFile;
+  readonly #communication: RotatingFile;
+  readonly #output: RotatingFile;
   readonly #forward: Logger | undefined;
   readonly #onError: (error: unknown) => void;
 
@@ -212,8 +216,9 @@ export class InstanceLogger {
     this.#onError = onError;
     this.#forward = forward;
     this.#lifecycle = new RotatingFile(path.join(directory, FILES.instance), rotation, { onError });
-    this.#communication = new AppendFile(path.join(directory, FILES.communication), { onError });
-    this.#output = new AppendFile(path.join(directory, FILES.tmux_output), { onError });
+    // The three files rotate alike; a tmux block is written whole, so it never straddles two files.
+    this.#communication = new RotatingFile(path.join(directory, FILES.communication), rotation, { onError });
+    this.#output = new RotatingFile(path.join(directory, FILES.tmux_output), rotation, { onError });
   }
 
   debug(message: string, fields?: Fields): void {
@@ -267,7 +272,7 @@ export class InstanceLogger {
         content,
         ...extra,
       };
-      this.#communication.append(escapeLineSeparators(safeStringify(record)) + '\n', 1);
+      this.#communication.writeLines([escapeLineSeparators(safeStringify(record))]);
       this.log('INFO', `Communication: ${direction} ${messageType}`);
     } catch (error) {
       this.#onError(error);
@@ -278,7 +283,7 @@ export class InstanceLogger {
   tmuxOutput(output: string): void {
     try {
       const rule = '='.repeat(80);
-      this.#output.append(`${rule}\n[${new Date().toISOString()}]\n${rule}\n${String(output)}\n`, 1);
+      this.#output.writeLines([`${rule}\n[${new Date().toISOString()}]\n${rule}\n${String(output)}`]);
     } catch (error) {
       this.#onError(error);
     }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { inflateSync, isCompressed, visitLinesBackward } from './log-files.js';
 
 /**
  * Makes a line of JSON text safe for every line splitter: `JSON.stringify` already escapes CR, LF,
@@ -71,6 +72,12 @@ export async function* readRawLines(path: string, chunkSize = 1 << 16): AsyncGen
  * write) is skipped.
  */
 export function readLinesBackwardSync(path: string, visit: (line: string) => boolean, chunkSize = 1 << 16): void {
+  if (isCompressed(path)) {
+    // A gzip rotation (./log-files.ts): inflated whole, at most MAX_INFLATED_BYTES.
+    const bytes = inflateSync(path);
+    if (bytes !== undefined) visitLinesBackward(bytes, visit);
+    return;
+  }
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');

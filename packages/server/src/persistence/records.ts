@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { Level, logFrame, parseId, type StreamId } from '@logwire/protocol';
 import type { StreamMessage } from '../hub/log-hub.js';
+import { listLogFiles } from './log-files.js';
 import { HASH_SUFFIX_LENGTH } from './trail-format.js';
 
 /**
@@ -13,17 +13,9 @@ import { HASH_SUFFIX_LENGTH } from './trail-format.js';
 /** File name of the system log inside the persistence directory. */
 export const SYSTEM_LOG_FILE = 'system.log';
 
-/** `system.log`, `system.log.1`, … that exist, newest first. */
+/** `system.log`, `system.log.1`, `system.log.2.gz`, … that exist, newest first (see {@link listLogFiles}). */
 export function systemFiles(dir: string): string[] {
-  const out: string[] = [];
-  const base = path.join(dir, SYSTEM_LOG_FILE);
-  if (fs.existsSync(base)) out.push(base);
-  for (let index = 1; index < 1000; index++) {
-    const candidate = `${base}.${index}`;
-    if (!fs.existsSync(candidate)) break;
-    out.push(candidate);
-  }
-  return out;
+  return listLogFiles(path.join(dir, SYSTEM_LOG_FILE)).map((entry) => entry.path);
 }
 
 const SYSTEM_PREFIX = /^\{"id":"(\d+-\d+)"/;

@@ -16,17 +16,28 @@ import { verifyAuditTrail, type VerifyResult } from './verify.js';
 import { auditMessage, SYSTEM_LOG_FILE, systemFiles, systemMessage } from './records.js';
 import { ChainLinks } from './chain-links.js';
 import { CHECKPOINT_FILE } from './trail-format.js';
+import { ErrorLog, type ErrorLogOptions } from './error-log.js';
+import { acquireLock, LOCK_FILE } from './lock-file.js';
+import { type InstanceRetention, pruneInstances } from './instance-retention.js';
 
 /** Options of file persistence (`createLogwire({ persistence: { dir } })`). */
 export interface PersistenceOptions {
-  /** Directory of the log files; created (mode 0700) when missing. */
-  dir: string;
-  /** Size rotation of `<dir>/system.log`. @default { maxBytes: 10 MiB, backups: 5 } */
+  /**
+   * Directory of the log files; created (mode 0700) when missing. When not given: `$LOGWIRE_DIR`,
+   * else `$LOG_DIR` (an explicit `dir` always wins over both).
+   */
+  dir?: string;
+  /** Rotation of `<dir>/system.log`. @default { maxBytes: 10 MiB, backups: 5 } (no daily rotation, compression or age limit) */
   system?: RotationOptions;
+  /** `<dir>/error.log`: the system records at or above a level; see {@link ErrorLogOptions}. @default off */
+  errors?: ErrorLogOptions | true;
   /** The audit trail under `<dir>/audit/`. */
   audit?: AuditTrailOptions;
-  /** Size rotation of each `instances/<id>/instance.log`. @default { maxBytes: 5 MiB, backups: 3 } */
-  instances?: RotationOptions;
+  /**
+   * Rotation of each `instances/<id>/instance.log` (@default { maxBytes: 5 MiB, backups: 3 }), and
+   * `maxAgeDays`: delete an instance directory whose newest file is older than that (@default no limit).
+   */
+  instances?: RotationOptions & InstanceRetention;
   /** Rebuild the hub's history and id sequence from the files at startup. @default true */
   recover?: boolean;
 }
@@ -60,60 +71,13 @@ export interface CommitOptions {
   timeoutMs?: number;
 }
 
-/** Lock file: one writing process per directory. */
-const LOCK_FILE = 'logwire.lock';
-
-/**
- * Takes the directory for this process: two writers would fork the audit chain and interleave
- * rotations. A lock left by a process that is gone (crash, kill -9) is taken over.
- * Throws when a live process holds it; returns undefined when the directory is unusable (that
- * is reported, and writing is retried later).
- */
-function acquireLock(file: string, report: (error: unknown) => void): string | undefined {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, String(process.pid) + '\n', { flag: 'wx', mode: 0o600 });
-      return file;
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'EEXIST') {
-        report(
-          new LogwireError(
-            LogwireErrorCode.Write,
-            `Cannot create lock file ${file}: ${error instanceof Error ? error.message : String(error)}`,
-            { cause: error },
-          ),
-        );
-        return undefined;
-      }
-    }
-    let holder = NaN;
-    try {
-      holder = Number(fs.readFileSync(file, 'utf8').trim());
-    } catch {
-      // Unreadable or just removed: try again.
-    }
-    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-      throw new LogwireError(
-        LogwireErrorCode.InvalidOption,
-        `${path.dirname(file)} is in use by process ${holder}: give each process its own persistence.dir`,
-      );
-    }
-    try {
-      fs.unlinkSync(file);
-    } catch {
-      // Someone else removed it first.
-    }
-  }
-  return undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: unknown }).code === 'EPERM';
-  }
+/** The persistence directory: `dir`, else `$LOGWIRE_DIR`, else `$LOG_DIR`. Throws when none is set. */
+export function persistenceDir(dir: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  // An empty variable counts as unset.
+  const chosen = [dir, env.LOGWIRE_DIR, env.LOG_DIR].find((value) => value !== undefined && value !== '');
+  if (typeof chosen !== 'string' || chosen === '')
+    throw new LogwireError(LogwireErrorCode.InvalidOption, 'persistence.dir must be a non-empty path (or set LOGWIRE_DIR or LOG_DIR)');
+  return path.resolve(chosen);
 }
 
 /** File holding the stream epoch, so ids stay comparable across restarts. */
@@ -134,6 +98,8 @@ export class LogStore {
   readonly dir: string;
   readonly auditDir: string;
   readonly system: RotatingFile;
+  /** `error.log`, when `errors` is set. */
+  readonly errors: ErrorLog | undefined;
   readonly audit: AuditTrail;
   /** The audit events' chain fields and the checkpoints, for the stream (see chain-links.ts). */
   readonly chains = new ChainLinks(10_000);
@@ -147,6 +113,7 @@ export class LogStore {
   #hub: LogHub | undefined;
   #lock: string | undefined;
   #epochFailed = false;
+  readonly #stopPruning: () => void;
 
   readonly #events: StoreEvents;
   readonly #options: PersistenceOptions;
@@ -156,9 +123,7 @@ export class LogStore {
   constructor(options: PersistenceOptions, onError: (error: unknown) => void, events: StoreEvents = {}) {
     this.#events = events;
     this.#options = options;
-    if (typeof options?.dir !== 'string' || options.dir === '')
-      throw new LogwireError(LogwireErrorCode.InvalidOption, 'persistence.dir must be a non-empty path');
-    this.dir = path.resolve(options.dir);
+    this.dir = persistenceDir(options?.dir);
     this.auditDir = path.join(this.dir, 'audit');
     this.#onError = onError;
     const report = (error: unknown): void => this.#report(error);
@@ -189,7 +154,15 @@ export class LogStore {
     this.audit = new AuditTrail(this.auditDir, options.audit ?? {}, report, () => this.#restoreDirectory());
     this.audit.observer = this.chains;
     this.chains.loadCheckpoint(path.join(this.auditDir, CHECKPOINT_FILE));
+    this.errors =
+      options.errors === undefined || (options.errors as unknown) === false ? undefined : new ErrorLog(this.dir, options.errors, report);
     this.instances = new InstanceLogs(path.join(this.dir, 'instances'), options.instances ?? {}, report);
+    this.#stopPruning = pruneInstances(this.instances, options.instances?.maxAgeDays, report);
+  }
+
+  /** Resolves once no rotated file is waiting to be compressed (for tests and orderly shutdowns). */
+  async compressed(): Promise<void> {
+    await Promise.all([this.system.compressed(), this.errors?.file.compressed()]);
   }
 
   /** System log lines dropped because writes failed. */
@@ -336,13 +309,18 @@ export class LogStore {
   write(batch: readonly StreamMessage[]): void {
     const system: string[] = [];
     const audit: { id: string; data: string }[] = [];
+    const systemMessages: StreamMessage[] = [];
     for (const message of batch) {
       if (message.type === 'audit_log') audit.push(message);
-      else system.push(escapeLineSeparators('{"id":"' + message.id + '"' + (message.data.length > 2 ? ',' + message.data.slice(1) : '}')));
+      else {
+        systemMessages.push(message);
+        system.push(escapeLineSeparators('{"id":"' + message.id + '"' + (message.data.length > 2 ? ',' + message.data.slice(1) : '}')));
+      }
     }
     if (system.length > 0) {
       try {
         this.#systemLost += this.system.writeLines(system);
+        if (this.errors !== undefined) this.errors.write(systemMessages, system);
       } catch (error) {
         this.#report(error);
       }
@@ -354,7 +332,7 @@ export class LogStore {
 
   /** Fsyncs the files and writes a due checkpoint. */
   async sync(): Promise<void> {
-    await Promise.all([this.system.sync(), this.audit.sync(true)]);
+    await Promise.all([this.system.sync(), this.errors?.file.sync(), this.audit.sync(true)]);
   }
 
   /** The current audit mark: pass it as `commit({ since })` to cover only audit events logged after this call. */
@@ -408,6 +386,8 @@ export class LogStore {
     this.#detach?.();
     this.#detach = undefined;
     this.system.close();
+    this.errors?.file.close();
+    this.#stopPruning();
     this.audit.close();
     this.instances.close();
     if (this.#lock !== undefined) {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { StreamId } from '@logwire/protocol';
 import { isMissing } from '../persistence/lines.js';
+import { inflate, isCompressed, sliceLinesBackward } from '../persistence/log-files.js';
 import { lineId } from './filter.js';
 
 const NEWLINE = 0x0a;
@@ -27,6 +28,13 @@ export interface LineSlice {
  * file has no lines; a file that shrinks while it is read ends there.
  */
 export async function* readSlicesBackward(file: string, chunkBytes = READ_CHUNK_BYTES): AsyncGenerator<LineSlice> {
+  // --- compressed rotations (`<file>.N.gz`, ../persistence/log-files.ts): inflated, then sliced alike.
+  if (isCompressed(file)) {
+    const bytes = await inflate(file);
+    if (bytes !== undefined) yield* sliceLinesBackward(bytes, chunkBytes);
+    return;
+  }
+  // --- end compressed rotations
   const handle = await open(file);
   if (handle === undefined) return;
   try {
@@ -84,6 +92,12 @@ export async function* readSlicesBackward(file: string, chunkBytes = READ_CHUNK_
  * cursor holds nothing older than the cursor.
  */
 export async function firstLineId(file: string, chunkBytes = READ_CHUNK_BYTES): Promise<StreamId | undefined> {
+  // --- compressed rotations (../persistence/log-files.ts): the first chunk of the inflated bytes.
+  if (isCompressed(file)) {
+    const bytes = await inflate(file);
+    return bytes === undefined ? undefined : firstIdIn(bytes.subarray(0, chunkBytes), bytes.length);
+  }
+  // --- end compressed rotations
   const handle = await open(file);
   if (handle === undefined) return undefined;
   try {
@@ -91,15 +105,8 @@ export async function firstLineId(file: string, chunkBytes = READ_CHUNK_BYTES): 
     for (const length of chunkBytes > FIRST_TRY_BYTES ? [FIRST_TRY_BYTES, chunkBytes] : [chunkBytes]) {
       const chunk = Buffer.allocUnsafe(length);
       const { bytesRead } = await handle.read(chunk, 0, length, 0);
-      let start = 0;
-      for (;;) {
-        const end = chunk.indexOf(NEWLINE, start);
-        if (end === -1 || end >= bytesRead) break;
-        const id = lineId(chunk.toString('utf8', start, Math.min(end, start + 200)));
-        if (id !== undefined) return id;
-        start = end + 1;
-      }
-      if (bytesRead < length) return undefined;
+      const id = firstIdIn(chunk, bytesRead);
+      if (id !== undefined || bytesRead < length) return id;
     }
     return undefined;
   } finally {
@@ -109,6 +116,18 @@ export async function firstLineId(file: string, chunkBytes = READ_CHUNK_BYTES): 
 
 /** Bytes {@link firstLineId} reads first. */
 const FIRST_TRY_BYTES = 1 << 12;
+
+/** The id of the first line with one among the complete lines of `chunk[0, bytesRead)`. */
+function firstIdIn(chunk: Buffer, bytesRead: number): StreamId | undefined {
+  let start = 0;
+  for (;;) {
+    const end = chunk.indexOf(NEWLINE, start);
+    if (end === -1 || end >= bytesRead) return undefined;
+    const id = lineId(chunk.toString('utf8', start, Math.min(end, start + 200)));
+    if (id !== undefined) return id;
+    start = end + 1;
+  }
+}
 
 async function open(file: string): Promise<FileHandle | undefined> {
   try {
