@@ -54,3 +54,13 @@ export type { LogKind, LogQuery, QueryBudget, QueryEntry, QueryPage } from './qu
 export { createQueryHandler } from './query/http.js';
 export type { AuditRead, QueryHandler, QueryHandlerOptions } from './query/http.js';
 export type { QueryLimits } from './query/limits.js';
+export { LogwireMetrics } from './metrics/metrics.js';
+export type { HourBucket, MetricsOptions, MetricsSources, RequestFields, WindowStats } from './metrics/metrics.js';
+export { createMetricsHandler } from './metrics/http.js';
+export type { MetricsHandler, MetricsHandlerOptions } from './metrics/http.js';
+export { HyperLogLog } from './metrics/hyperloglog.js';
+export { AlertSet, AlertStatus } from './alerts/alerts.js';
+export type { AlertDefinition, AlertHost, AlertState } from './alerts/alerts.js';
+export type { AlertCondition, AlertFilter } from './alerts/conditions.js';
+export { webhook } from './alerts/notifiers.js';
+export type { AlertEvent, AlertNotifier, WebhookNotifier, WebhookOptions } from './alerts/notifiers.js';

@@ -23,6 +23,9 @@ import {
   RequestTracker,
 } from './http/request-logger.js';
 import { createFastifyPlugin, type FastifyRequestLogger } from './http/fastify.js';
+import { LogwireMetrics, type MetricsOptions } from './metrics/metrics.js';
+import { createMetricsHandler, type MetricsHandler, type MetricsHandlerOptions } from './metrics/http.js';
+import { AlertSet } from './alerts/alerts.js';
 
 /** Options of {@link createLogwire}. */
 export interface LogwireOptions extends LogHubOptions {
@@ -97,6 +100,14 @@ export interface LogwireOptions extends LogHubOptions {
    * @default 'w3c'
    */
   traceIdFormat?: TraceIdFormat;
+  /**
+   * Metrics of records, requests and streaming (`logwire.metrics`, served by
+   * `logwire.metricsHandler()` as Prometheus text); `false` turns them off (and latency alerts
+   * with them). With `persistence`, hourly buckets are kept across restarts. See
+   * docs/guides/metrics-and-alerts.md.
+   * @default true
+   */
+  metrics?: boolean | MetricsOptions;
 }
 
 /**
@@ -126,6 +137,11 @@ export class Logwire {
   readonly console: ConsoleSink | undefined;
   /** Settles once the backplane (if any) reads the stream; immediately without one. Never rejects. */
   readonly ready: Promise<void>;
+
+  /** Records, requests and streaming health; `undefined` with `metrics: false`. */
+  readonly metrics: LogwireMetrics | undefined;
+  /** Alerts over the stream's records and the request metrics (`logwire.alerts.add({ … })`). */
+  readonly alerts: AlertSet;
 
   /** Audit events logged on this node: `commit()` covers the ones logged before it is called. */
   #auditLogged = 0;
@@ -170,6 +186,28 @@ export class Logwire {
       const channel = typeof workers === 'string' ? workers : DEFAULT_WORKER_CHANNEL;
       this.#stopWorkers = receiveFromWorkers(channel, (entry) => this.#publish(entry), onError);
     }
+    const metricsOption = options.metrics ?? true;
+    this.metrics =
+      metricsOption === false
+        ? undefined
+        : new LogwireMetrics(metricsOption === true ? {} : metricsOption, {
+            endpoints: () => this.#endpoints,
+            categoryOf: (logger) => (settings.categories === undefined ? undefined : this.#tree.categoryFor(logger)),
+            alerts: () => this.alerts.list().map((alert) => ({ name: alert.name, firing: alert.status === 'firing' })),
+            dir: options.persistence?.dir,
+            onError,
+          });
+    const metrics = this.metrics;
+    this.alerts = new AlertSet({
+      audit: (action, metadata) => this.audit(action, metadata),
+      requests: metrics === undefined ? undefined : (windowMs, now) => metrics.window(windowMs, now),
+      history: () => this.hub.after(undefined),
+      onError,
+    });
+    this.hub.on((batch) => {
+      metrics?.observe(batch);
+      this.alerts.observe(batch);
+    });
     // Modules that log through the process-wide getLogger() should reach the stream the app
     // attached, so the first instance of the main thread also serves them.
     if (defaultInstance === undefined && isMainThread && forwarder === undefined) defaultInstance = this;
@@ -282,7 +320,19 @@ export class Logwire {
 
   #requestSink(): RequestSink {
     const traceIdFormat = this.#tree.settings.traceIdFormat;
-    return { logger: this.getLogger('http'), ingest: (record) => this.ingest(record), onError: this.#onError, traceIdFormat };
+    const ingest = (record: IngestRecord): void => {
+      if (record.fields !== undefined) this.metrics?.request(record.fields);
+      this.ingest(record);
+    };
+    return { logger: this.getLogger('http'), ingest, onError: this.#onError, traceIdFormat };
+  }
+
+  /**
+   * A handler for `GET /metrics` (Prometheus text) behind `authenticate` — give it the hook that
+   * guards the stream. `undefined` with `metrics: false`.
+   */
+  metricsHandler(options?: MetricsHandlerOptions): MetricsHandler | undefined {
+    return this.metrics === undefined ? undefined : createMetricsHandler(this.metrics, options);
   }
 
   /**
@@ -308,6 +358,8 @@ export class Logwire {
     this.#forwarder?.close();
     this.console?.close();
     this.hub.flush();
+    this.alerts.close();
+    this.metrics?.close();
     await Promise.all([...this.#endpoints].map((endpoint) => endpoint.close()));
     this.#endpoints.clear();
     this.hub.close();

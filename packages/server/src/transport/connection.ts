@@ -8,6 +8,7 @@ import type { Position } from '../hub/position.js';
 import type { TokenBucket } from '../security/rate-limit.js';
 import { CLOSE_GRACE_MS, CloseCode, type Mode } from './constants.js';
 import type { ResolvedOptions } from './options.js';
+import { bump, type StreamCounters } from './stream-counters.js';
 
 /** One client socket and where it stands in the stream. */
 export interface Connection {
@@ -49,6 +50,8 @@ export interface StreamContext {
   readonly hub: LogHub;
   readonly options: ResolvedOptions;
   readonly connections: Set<Connection>;
+  /** Totals for the metrics (stream-counters.ts); absent where nothing reads them. */
+  readonly counters?: StreamCounters;
 }
 
 /** A connection in its initial state (pending: no hello yet). */
@@ -78,6 +81,7 @@ export function sendRaw(context: StreamContext, connection: Connection, bytes: B
     drop(context, connection, CloseCode.SlowConsumer, 'Too far behind; reconnect to resume');
     return;
   }
+  if (context.counters !== undefined) context.counters.bytesSent += bytes.length;
   try {
     ws.send(bytes, { binary: false }, callback === undefined ? undefined : (error) => (error ? undefined : callback()));
   } catch {
@@ -108,6 +112,7 @@ export function sendBatch(
 /** Sends a gap; the next batch starts from its `to`. */
 export function sendGap(context: StreamContext, connection: Connection, gap: EpochGap): void {
   connection.shown = gap.to;
+  if (context.counters !== undefined) bump(context.counters.gaps, gap.reason);
   sendRaw(context, connection, Buffer.from(gapFrame(gap)));
 }
 
@@ -122,6 +127,7 @@ export function safely(context: StreamContext, connection: Connection, work: () 
 
 /** Closes a connection with `code` and forgets it; a peer that does not complete the close handshake is terminated. */
 export function drop(context: StreamContext, connection: Connection, code: number, reason: string): void {
+  if (context.counters !== undefined && !connection.closed) bump(context.counters.dropped, code);
   forget(connection);
   context.connections.delete(connection);
   try {

@@ -18,6 +18,7 @@ import { heartbeat, ping } from './heartbeat.js';
 import { ALL_FILTER, hello } from './hello.js';
 import { startLegacy } from './legacy.js';
 import { type LogStreamEndpointOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { newStreamCounters, type StreamCounters } from './stream-counters.js';
 
 export { CloseCode, isFatalClose } from './constants.js';
 export type { LogStreamEndpointOptions } from './options.js';
@@ -51,7 +52,7 @@ export class LogStreamEndpoint {
   constructor(hub: LogHub, options?: LogStreamEndpointOptions) {
     const resolved = resolveOptions(options);
     this.#options = resolved;
-    this.#context = { hub, options: resolved, connections: new Set() };
+    this.#context = { hub, options: resolved, connections: new Set(), counters: newStreamCounters() };
     this.#caps = new ConnectionCaps({
       total: resolved.maxConnections,
       perAddress: resolved.maxConnectionsPerAddress,
@@ -108,6 +109,11 @@ export class LogStreamEndpoint {
       maxBufferedBytes = Math.max(maxBufferedBytes, connection.ws.bufferedAmount);
     }
     return { clients: this.#context.connections.size, catchingUp, maxBufferedBytes };
+  }
+
+  /** Running totals for the metrics: bytes sent, gaps by reason, drops by close code (read-only). */
+  get counters(): Readonly<StreamCounters> {
+    return this.#context.counters as StreamCounters;
   }
 
   /** The paths this endpoint answers. */
