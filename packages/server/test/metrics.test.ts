@@ -29,7 +29,7 @@ function standalone(): LogwireMetrics {
 }
 
 function message(time: number, logger: string, level = 20, type: 'system_log' | 'audit_log' = 'system_log'): StreamMessage {
-  return { id: '', position: [0, 0] as never, type, time, level, logger, data: '{}', frame: '' } as unknown as StreamMessage;
+  return { id: '', position: [0, 0] as never, type, time, level, logger, data: '{}', frame: '' };
 }
 
 describe('request metrics', () => {
