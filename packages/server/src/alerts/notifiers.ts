@@ -38,7 +38,9 @@ export interface WebhookOptions {
 }
 
 /** A notifier with what it still has to send. */
-export interface WebhookNotifier extends AlertNotifier {
+export interface WebhookNotifier {
+  /** Queues the event and returns at once. */
+  (event: AlertEvent): void;
   /** Events queued or in flight. */
   readonly pending: number;
 }
