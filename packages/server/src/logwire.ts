@@ -203,6 +203,9 @@ export class Logwire {
       requests: metrics === undefined ? undefined : (windowMs, now) => metrics.window(windowMs, now),
       history: () => this.hub.after(undefined),
       onError,
+      changed: (alert) => {
+        for (const endpoint of this.#endpoints) endpoint.broadcastAlert(alert);
+      },
     });
     this.hub.on((batch) => {
       metrics?.observe(batch);
@@ -340,7 +343,7 @@ export class Logwire {
    * instance's, and each reported `authenticate` failure also as an ERROR record on `logwire.auth`.
    */
   #endpointOptions(options: LogStreamEndpointOptions | undefined): LogStreamEndpointOptions {
-    return { ...options, onError: this.#reportingAuth(options?.onError ?? this.#onError) };
+    return { alerts: this.alerts, ...options, onError: this.#reportingAuth(options?.onError ?? this.#onError) };
   }
 
   /** `report`, plus each reported `authenticate` failure as an ERROR record on `logwire.auth`. */

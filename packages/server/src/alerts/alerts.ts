@@ -1,5 +1,6 @@
 // `logwire.alerts`: alerts over the stream's records and the request metrics, with the states
 // pending → firing → resolved, a `for` duration, a cooldown, notifiers, and audit events.
+import type { AlertInfo } from '@logwire/protocol';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { StreamMessage } from '../hub/log-hub.js';
 import { type AlertCondition, compileCondition, type ConditionState, type RequestWindowSource } from './conditions.js';
@@ -31,19 +32,9 @@ export const AlertStatus = {
 } as const;
 export type AlertStatus = (typeof AlertStatus)[keyof typeof AlertStatus];
 
-/** What an alert is now, as `logwire.alerts.list()` and the `welcome` message show it. */
-export interface AlertState {
-  name: string;
+/** What an alert is now, as `logwire.alerts.list()` and the `welcome` message show it (the protocol's `AlertInfo`). */
+export interface AlertState extends AlertInfo {
   status: AlertStatus;
-  condition: string;
-  /** The value measured at the last evaluation. */
-  value: number;
-  /** ISO time the current status began, or `null` while inactive and never fired. */
-  since: string | null;
-  /** Who acknowledged the current firing (the `authenticate` hook's `user`), if anyone. */
-  acknowledgedBy?: unknown;
-  /** Until when notifications are silenced (ISO), if they are. */
-  silencedUntil?: string;
 }
 
 /** What the alerts need from their instance. */

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { Authenticate, AuthResult } from '../security/authenticate.js';
 import type { OriginPolicy } from '../security/origin.js';
+import type { AlertControl } from './alert-messages.js';
 import { DEFAULTS } from './constants.js';
 
 /** Options of `LogStreamEndpoint`. An option given as `undefined` takes its default. */
@@ -80,9 +81,14 @@ export interface LogStreamEndpointOptions {
    * @default none
    */
   onError?: (error: LogwireError) => void;
+  /**
+   * The alerts viewers see in `welcome` and may acknowledge or silence (`createLogwire`'s
+   * `attach()`/`listen()` pass the instance's). @default none
+   */
+  alerts?: AlertControl;
 }
 
-type Hooks = 'authenticate' | 'authenticateHello' | 'allowedOrigins' | 'clientAddress' | 'onError';
+type Hooks = 'authenticate' | 'authenticateHello' | 'allowedOrigins' | 'clientAddress' | 'onError' | 'alerts';
 
 /** The options with every default filled in. */
 export type ResolvedOptions = Required<Omit<LogStreamEndpointOptions, Hooks>> & Pick<LogStreamEndpointOptions, Hooks>;
