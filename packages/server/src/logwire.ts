@@ -101,11 +101,8 @@ export interface LogwireOptions extends LogHubOptions {
    */
   traceIdFormat?: TraceIdFormat;
   /**
-   * Metrics of records, requests and streaming (`logwire.metrics`, served by
-   * `logwire.metricsHandler()` as Prometheus text); `false` turns them off (and latency alerts
-   * with them). With `persistence`, hourly buckets are kept across restarts. See
-   * docs/guides/metrics-and-alerts.md.
-   * @default true
+   * Metrics of records, requests and streaming (`logwire.metrics`; `logwire.metricsHandler()` serves them as Prometheus text);
+   * `false` turns them off, and latency alerts with them. See docs/guides/metrics-and-alerts.md. @default true
    */
   metrics?: boolean | MetricsOptions;
 }
@@ -203,9 +200,7 @@ export class Logwire {
       requests: metrics === undefined ? undefined : (windowMs, now) => metrics.window(windowMs, now),
       history: () => this.hub.after(undefined),
       onError,
-      changed: (alert) => {
-        for (const endpoint of this.#endpoints) endpoint.broadcastAlert(alert);
-      },
+      changed: (alert) => this.#endpoints.forEach((endpoint) => endpoint.broadcastAlert(alert)),
     });
     this.hub.on((batch) => {
       metrics?.observe(batch);
