@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DDSketch } from '@datadog/sketches-js';
+import { LogwireError, LogwireErrorCode } from '../errors.js';
 import { HyperLogLog } from './hyperloglog.js';
 import { newSketch } from './request-window.js';
 
@@ -108,7 +109,8 @@ export class HourlyStats {
       writeFileSync(temporary, JSON.stringify(state));
       renameSync(temporary, this.#file);
     } catch (error) {
-      this.#onError(error);
+      const message = `metrics: could not write ${this.#file}: ${error instanceof Error ? error.message : String(error)}`;
+      this.#onError(new LogwireError(LogwireErrorCode.Write, message, { cause: error }));
     }
   }
 
@@ -147,7 +149,10 @@ export class HourlyStats {
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.#onError(error);
+      // No file yet (or no directory yet: the store reports an unusable directory itself).
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR')
+        this.#onError(new LogwireError(LogwireErrorCode.Write, `metrics: could not read ${file}`, { cause: error }));
       return;
     }
     try {
