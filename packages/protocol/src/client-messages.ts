@@ -1,6 +1,6 @@
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
 import { normalizeFilter } from './filter.js';
-import type { ClientMessage, HelloMessage, PongMessage, SubscribeMessage } from './messages.js';
+import { AlertAction, type ClientMessage, type HelloMessage, type PongMessage, type SubscribeMessage } from './messages.js';
 import { parseCursor } from './cursor.js';
 
 /** The outcome of {@link parseClientMessage}. */
@@ -62,6 +62,7 @@ export function validateClientMessage(value: unknown): ClientParseResult {
     const message: SubscribeMessage = { type: 'subscribe', data: { filter: filter.filter } };
     return { ok: true, message };
   }
+  if (type === 'alert') return validateAlertCommand(data);
   if (type === 'hello') {
     if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, 'data must be an object', 'data');
     const v = data['v'];
@@ -100,6 +101,24 @@ export function validateClientMessage(value: unknown): ClientParseResult {
     return { ok: true, message: hello };
   }
   return fail(ProtocolErrorCode.UnknownType, `unknown message type ${JSON.stringify(type.slice(0, 64))}`, 'type');
+}
+
+/** Longest silence a viewer may ask for: a day. */
+const MAX_SILENCE_MS = 86_400_000;
+
+function validateAlertCommand(data: unknown): ClientParseResult {
+  if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, 'data must be an object', 'data');
+  const name = data['name'];
+  if (typeof name !== 'string' || name.length === 0 || name.length > 128)
+    return fail(ProtocolErrorCode.InvalidMessage, 'data.name must be a string of 1 to 128 characters', 'data.name');
+  const action = data['action'];
+  if (action !== AlertAction.Acknowledge && action !== AlertAction.Silence)
+    return fail(ProtocolErrorCode.InvalidMessage, 'data.action must be "ack" or "silence"', 'data.action');
+  if (action === AlertAction.Acknowledge) return { ok: true, message: { type: 'alert', data: { name, action } } };
+  const durationMs = data['durationMs'];
+  if (typeof durationMs !== 'number' || !Number.isFinite(durationMs) || durationMs <= 0 || durationMs > MAX_SILENCE_MS)
+    return fail(ProtocolErrorCode.InvalidMessage, `data.durationMs must be a number of ms up to ${MAX_SILENCE_MS}`, 'data.durationMs');
+  return { ok: true, message: { type: 'alert', data: { name, action, durationMs } } };
 }
 
 function concat(parts: ArrayBufferView[]): Uint8Array {

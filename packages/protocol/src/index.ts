@@ -1,8 +1,10 @@
 export { Level, LEVEL_NAMES, isLevelName, levelValue, toLevelName } from './levels.js';
 export type { LevelName } from './levels.js';
-export { AUDIT_LOG_FIELDS, GapReason, PROTOCOL_VERSION, SYSTEM_LOG_FIELDS, WelcomeMode } from './messages.js';
+export { AlertAction, AUDIT_LOG_FIELDS, GapReason, PROTOCOL_VERSION, SYSTEM_LOG_FIELDS, WelcomeMode } from './messages.js';
 export type {
   AuditChain,
+  AlertCommandMessage,
+  AlertInfo,
   AuditLogData,
   AuditLogMessage,
   BatchData,

@@ -216,6 +216,38 @@ export interface WelcomeData {
   audit: boolean;
   /** The filter in force, normalised. */
   filter: Filter;
+  /** The server's alerts as they stand (servers with alerts only), so a reconnecting viewer shows them at once. */
+  alerts?: AlertInfo[];
+}
+
+/** An alert as viewers see it: in `welcome.alerts` and in the `alert` message a server sends when one changes. */
+export interface AlertInfo {
+  name: string;
+  /** `inactive`, `pending`, `firing` or `resolved`. */
+  status: string;
+  /** The condition in words. */
+  condition: string;
+  /** The value the condition measured last. */
+  value: number;
+  /** When the current status began (ISO-8601 UTC), `null` if never. */
+  since: string | null;
+  /** Who acknowledged the current firing (the identity the server's `authenticate` hook gave). */
+  acknowledgedBy?: unknown;
+  /** Until when its notifications are silenced (ISO-8601 UTC). */
+  silencedUntil?: string;
+}
+
+/** What a viewer may do to an alert. */
+export const AlertAction = {
+  Acknowledge: 'ack',
+  Silence: 'silence',
+} as const;
+export type AlertAction = (typeof AlertAction)[keyof typeof AlertAction];
+
+/** A viewer acknowledges or silences an alert (needs the `alerts` permission of the server's `authenticate` hook). */
+export interface AlertCommandMessage {
+  type: 'alert';
+  data: { name: string; action: AlertAction; /** Silence for this long, in ms (`silence` only). */ durationMs?: number };
 }
 
 /** The server's answer to `hello`. */
@@ -290,7 +322,7 @@ export interface PongMessage {
 }
 
 /** Every message a client may send. */
-export type ClientMessage = HelloMessage | SubscribeMessage | PongMessage;
+export type ClientMessage = HelloMessage | SubscribeMessage | PongMessage | AlertCommandMessage;
 
 /** Every message type the parser knows. */
 export type ServerMessageType = ServerMessage['type'];

@@ -7,6 +7,8 @@ export const LogwireErrorCode = {
   NoAuthenticate: 'ERR_LOGWIRE_NO_AUTHENTICATE',
   /** An `authenticate` hook threw; the request was refused with HTTP 500. */
   Authenticate: 'ERR_LOGWIRE_AUTHENTICATE',
+  /** An alert notifier failed (a webhook answered an error, timed out, or its queue overflowed). */
+  Notify: 'ERR_LOGWIRE_NOTIFY',
 } as const;
 
 /** One of the stable error codes of `@logwire/server`. */

@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isMainThread } from 'node:worker_threads';
-import { Level, type LevelName, toLevelName } from '@logwire/protocol';
+import type { LevelName } from '@logwire/protocol';
 import { LogHub, type LogHubOptions } from './hub/log-hub.js';
 import type { Fields, LogEntry } from './logger/format.js';
 import { mergeFields } from './logger/fields.js';
@@ -15,7 +15,7 @@ import { LogwireError, LogwireErrorCode } from './errors.js';
 import type { BackplaneLink, LogwireBackplane } from './hub/backplane.js';
 import { type ConsoleOption, ConsoleSink, resolveConsole } from './console/console-sink.js';
 import { type RequestContext, requestContext } from './context/request-context.js';
-import { TraceIdFormat } from './context/trace.js';
+import type { TraceIdFormat } from './context/trace.js';
 import {
   createHttpMiddleware,
   type HttpMiddleware,
@@ -24,6 +24,10 @@ import {
   RequestTracker,
 } from './http/request-logger.js';
 import { createFastifyPlugin, type FastifyRequestLogger } from './http/fastify.js';
+import { LogwireMetrics, type MetricsOptions } from './metrics/metrics.js';
+import { createMetricsHandler, type MetricsHandler, type MetricsHandlerOptions } from './metrics/http.js';
+import { AlertSet } from './alerts/alerts.js';
+import { categoryMap, defaultOnError, definedOnly, neverThrows, persistenceOptions, thresholds, traceIdFormat } from './logwire-options.js';
 
 /** Options of {@link createLogwire}. */
 export interface LogwireOptions extends LogHubOptions {
@@ -103,6 +107,11 @@ export interface LogwireOptions extends LogHubOptions {
    * @default 'w3c'
    */
   traceIdFormat?: TraceIdFormat;
+  /**
+   * Metrics of records, requests and streaming (`logwire.metrics`; `logwire.metricsHandler()` serves them as Prometheus text);
+   * `false` turns them off, and latency alerts with them. See docs/guides/metrics-and-alerts.md. @default true
+   */
+  metrics?: boolean | MetricsOptions;
 }
 
 /**
@@ -134,6 +143,11 @@ export class Logwire {
   readonly console: ConsoleSink | undefined;
   /** Settles once the backplane (if any) reads the stream; immediately without one. Never rejects. */
   readonly ready: Promise<void>;
+
+  /** Records, requests and streaming health; `undefined` with `metrics: false`. */
+  readonly metrics: LogwireMetrics | undefined;
+  /** Alerts over the stream's records and the request metrics (`logwire.alerts.add({ … })`). */
+  readonly alerts: AlertSet;
 
   /** Audit events logged on this node: `commit()` covers the ones logged before it is called. */
   #auditLogged = 0;
@@ -180,6 +194,29 @@ export class Logwire {
       const channel = typeof workers === 'string' ? workers : DEFAULT_WORKER_CHANNEL;
       this.#stopWorkers = receiveFromWorkers(channel, (entry) => this.#publish(entry), onError);
     }
+    const metricsOption = options.metrics ?? true;
+    this.metrics =
+      metricsOption === false
+        ? undefined
+        : new LogwireMetrics(metricsOption === true ? {} : metricsOption, {
+            endpoints: () => this.#endpoints,
+            categoryOf: (logger) => (settings.categories === undefined ? undefined : this.#tree.categoryFor(logger)),
+            alerts: () => this.alerts.list().map((alert) => ({ name: alert.name, firing: alert.status === 'firing' })),
+            dir: options.persistence?.dir,
+            onError,
+          });
+    const metrics = this.metrics;
+    this.alerts = new AlertSet({
+      audit: (action, metadata) => this.audit(action, metadata),
+      requests: metrics === undefined ? undefined : (windowMs, now) => metrics.window(windowMs, now),
+      history: () => this.hub.after(undefined),
+      onError,
+      changed: (alert) => this.#endpoints.forEach((endpoint) => endpoint.broadcastAlert(alert)),
+    });
+    this.hub.on((batch) => {
+      metrics?.observe(batch);
+      this.alerts.observe(batch);
+    });
     // Modules that log through the process-wide getLogger() should reach the stream the app
     // attached, so the first instance of the main thread also serves them.
     if (defaultInstance === undefined && isMainThread && forwarder === undefined) defaultInstance = this;
@@ -292,7 +329,19 @@ export class Logwire {
 
   #requestSink(): RequestSink {
     const traceIdFormat = this.#tree.settings.traceIdFormat;
-    return { logger: this.getLogger('http'), ingest: (record) => this.ingest(record), onError: this.#onError, traceIdFormat };
+    const ingest = (record: IngestRecord): void => {
+      if (record.fields !== undefined) this.metrics?.request(record.fields);
+      this.ingest(record);
+    };
+    return { logger: this.getLogger('http'), ingest, onError: this.#onError, traceIdFormat };
+  }
+
+  /**
+   * A handler for `GET /metrics` (Prometheus text) behind `authenticate` — give it the hook that
+   * guards the stream. `undefined` with `metrics: false`.
+   */
+  metricsHandler(options?: MetricsHandlerOptions): MetricsHandler | undefined {
+    return this.metrics === undefined ? undefined : createMetricsHandler(this.metrics, options);
   }
 
   /**
@@ -300,7 +349,12 @@ export class Logwire {
    * instance's, and each reported `authenticate` failure also as an ERROR record on `logwire.auth`.
    */
   #endpointOptions(options: LogStreamEndpointOptions | undefined): LogStreamEndpointOptions {
-    return { chains: this.persistence?.chains, ...options, onError: this.#reportingAuth(options?.onError ?? this.#onError) };
+    return {
+      chains: this.persistence?.chains,
+      alerts: this.alerts,
+      ...options,
+      onError: this.#reportingAuth(options?.onError ?? this.#onError),
+    };
   }
 
   /** `report`, plus each reported `authenticate` failure as an ERROR record on `logwire.auth`. */
@@ -318,6 +372,8 @@ export class Logwire {
     this.#forwarder?.close();
     this.console?.close();
     this.hub.flush();
+    this.alerts.close();
+    this.metrics?.close();
     await Promise.all([...this.#endpoints].map((endpoint) => endpoint.close()));
     this.#endpoints.clear();
     this.hub.close();
@@ -365,94 +421,4 @@ export function audit(action: string, metadata?: Fields, options?: AuditOptions)
 /** The seeds' `log_audit_event` on the process-wide instance. */
 export function logAuditEvent(eventType: string, instanceId?: string | null, details?: Fields | null, extra?: Fields): void {
   defaultLogwire().logAuditEvent(eventType, instanceId, details, extra);
-}
-
-/**
- * Thresholds from `LOG_LEVEL` and the `level` option; the option wins where both name a prefix.
- * `LOG_LEVEL` is a level (`debug`) or a comma-separated list with prefixes
- * (`info,orchestrator.tmux=debug`).
- */
-function thresholds(level: LogwireOptions['level'], onError: (error: unknown) => void): Map<string, number> {
-  const map = new Map<string, number>([['', Level.INFO]]);
-  const fromEnv = typeof process !== 'undefined' ? process.env['LOG_LEVEL'] : undefined;
-  if (fromEnv !== undefined && fromEnv.trim() !== '') {
-    for (const part of fromEnv.split(',')) {
-      const item = part.trim();
-      if (item === '') continue;
-      const equals = item.lastIndexOf('=');
-      const prefix = equals === -1 ? '' : item.slice(0, equals).trim();
-      const name = toLevelName(equals === -1 ? item : item.slice(equals + 1).trim());
-      if (name === undefined)
-        onError(new TypeError(`LOG_LEVEL: ignoring "${item}"; levels are TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL`));
-      else map.set(prefix, Level[name]);
-    }
-  }
-  if (typeof level === 'string') {
-    map.set('', levelOrThrow(level, 'level'));
-  } else if (level !== undefined) {
-    for (const [prefix, name] of Object.entries(level)) map.set(prefix, levelOrThrow(name, `level["${prefix}"]`));
-  }
-  return map;
-}
-
-function traceIdFormat(format: TraceIdFormat | undefined): TraceIdFormat | undefined {
-  if (format === undefined || format === TraceIdFormat.W3c || format === TraceIdFormat.Xray) return format;
-  throw new LogwireError(LogwireErrorCode.InvalidOption, `traceIdFormat must be 'w3c' or 'xray', got ${String(format)}`);
-}
-
-function categoryMap(categories: Record<string, string>): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const [prefix, category] of Object.entries(categories)) {
-    if (typeof category !== 'string')
-      throw new LogwireError(LogwireErrorCode.InvalidOption, `categories["${prefix}"] must be a string, got ${typeof category}`);
-    map.set(prefix, category);
-  }
-  return map;
-}
-
-function levelOrThrow(name: string, option: string): number {
-  const level = toLevelName(name);
-  if (level === undefined)
-    throw new LogwireError(
-      LogwireErrorCode.InvalidOption,
-      `${option} must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL; got "${name}"`,
-    );
-  return Level[level];
-}
-
-/** A copy of `options` without the members set to `undefined` (one level deep). */
-function definedOnly<T extends object>(options: T): T {
-  if (typeof options !== 'object' || options === null) return options;
-  const copy: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) if (value !== undefined) copy[key] = value;
-  return copy as T;
-}
-
-/** Persistence options with `undefined` members (at every level) meaning their defaults. */
-function persistenceOptions(options: PersistenceOptions): PersistenceOptions {
-  const copy = definedOnly(options);
-  if (copy.system !== undefined) copy.system = definedOnly(copy.system);
-  if (copy.instances !== undefined) copy.instances = definedOnly(copy.instances);
-  if (copy.audit !== undefined) copy.audit = definedOnly(copy.audit);
-  if (copy.errors !== undefined && copy.errors !== true) copy.errors = definedOnly(copy.errors);
-  return copy;
-}
-
-/** An error reporter that cannot throw into a log call or a flush. */
-function neverThrows(report: (error: unknown) => void): (error: unknown) => void {
-  return (error) => {
-    try {
-      report(error);
-    } catch {
-      // The reporter itself failed; there is nowhere left to report to.
-    }
-  };
-}
-
-function defaultOnError(error: unknown): void {
-  try {
-    process.stderr.write(`logwire: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  } catch {
-    // stderr itself is gone; nothing left to tell.
-  }
 }

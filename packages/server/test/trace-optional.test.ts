@@ -36,7 +36,8 @@ async function runIn(dir: string, code: string): Promise<{ data: Record<string, 
     platform: 'node',
     format: 'esm',
     write: false,
-    external: ['bufferutil', 'utf-8-validate'],
+    // Optional modules required only on paths logwire never takes (ws's native helpers, the sketch's protobuf export).
+    external: ['bufferutil', 'utf-8-validate', 'protobufjs/minimal'],
     alias: { '@logwire/protocol': join(root, 'packages/protocol/src/index.ts') },
     // ws is CommonJS: its require() of Node built-ins needs a real require in an ESM bundle.
     banner: { js: "import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);" },

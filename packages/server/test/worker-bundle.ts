@@ -21,7 +21,8 @@ export async function bundleForWorker(entry: string, name: string): Promise<{ di
     platform: 'node',
     format: 'esm',
     write: false,
-    external: ['ws'],
+    // The library's runtime dependencies resolve from node_modules like its own `ws` import.
+    external: ['ws', 'prom-client', '@datadog/sketches-js'],
     alias: { '@logwire/protocol': join(root, 'packages/protocol/src/index.ts') },
     logLevel: 'silent',
   });

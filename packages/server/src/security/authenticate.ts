@@ -10,6 +10,11 @@ export type AuthResult = boolean | AuthGrant;
 export interface AuthGrant {
   /** May receive `audit_log` messages (and query the audit trail). @default true */
   audit?: boolean;
+  /**
+   * May acknowledge and silence alerts over the stream (recorded as `alert_ack` / `alert_silence`
+   * audit events with `user`). @default the `audit` permission
+   */
+  alerts?: boolean;
   /** Anything the app wants to remember about the client (a user id, a role). */
   user?: unknown;
   /**
@@ -29,22 +34,24 @@ export type Authenticate = (request: IncomingMessage) => AuthResult | Promise<Au
 
 /** The outcome of running a hook: admitted with permissions, or refused with an HTTP status. */
 export type AuthOutcome =
-  | { ok: true; audit: boolean; user: unknown; principal: string | undefined }
+  | { ok: true; audit: boolean; alerts: boolean; user: unknown; principal: string | undefined }
   | { ok: false; status: 401 }
   | { ok: false; status: 500; error: unknown };
 
 /** Runs `hook` (or admits everyone when there is none); a hook that throws refuses with 500 and carries what it threw. */
 export async function runAuthenticate(hook: Authenticate | undefined, request: IncomingMessage): Promise<AuthOutcome> {
-  if (hook === undefined) return { ok: true, audit: true, user: undefined, principal: undefined };
+  if (hook === undefined) return { ok: true, audit: true, alerts: true, user: undefined, principal: undefined };
   let result: AuthResult;
   try {
     result = await hook(request);
   } catch (error) {
     return { ok: false, status: 500, error };
   }
-  if (result === true) return { ok: true, audit: true, user: undefined, principal: undefined };
+  if (result === true) return { ok: true, audit: true, alerts: true, user: undefined, principal: undefined };
   if (result === false || result === null || typeof result !== 'object') return { ok: false, status: 401 };
-  return { ok: true, audit: grantsAudit(result), user: result.user, principal: principalOf(result) };
+  const audit = grantsAudit(result);
+  const alerts: unknown = result.alerts;
+  return { ok: true, audit, alerts: alerts === undefined ? audit : alerts === true, user: result.user, principal: principalOf(result) };
 }
 
 /**

@@ -9,6 +9,7 @@ import type { TokenBucket } from '../security/rate-limit.js';
 import { CLOSE_GRACE_MS, CloseCode, type Mode } from './constants.js';
 import type { ResolvedOptions } from './options.js';
 import type { ReplayPages } from './replay-pages.js';
+import { bump, type StreamCounters } from './stream-counters.js';
 
 /** One client socket and where it stands in the stream. */
 export interface Connection {
@@ -51,6 +52,8 @@ export interface StreamContext {
   readonly options: ResolvedOptions;
   readonly connections: Set<Connection>;
   readonly pages: ReplayPages;
+  /** Totals for the metrics (stream-counters.ts); absent where nothing reads them. */
+  readonly counters?: StreamCounters;
 }
 
 /** A connection in its initial state (pending: no hello yet). */
@@ -83,6 +86,7 @@ export function sendRaw(context: StreamContext, connection: Connection, bytes: B
     drop(context, connection, CloseCode.SlowConsumer, 'Too far behind; reconnect to resume');
     return;
   }
+  if (context.counters !== undefined) context.counters.bytesSent += bytes.length;
   try {
     ws.send(bytes, TEXT_FRAME, callback === undefined ? undefined : (error) => (error ? undefined : callback()));
   } catch {
@@ -119,6 +123,7 @@ export function sendEncoded(context: StreamContext, connection: Connection, to: 
 /** Sends a gap; the next batch starts from its `to`. */
 export function sendGap(context: StreamContext, connection: Connection, gap: EpochGap): void {
   connection.shown = gap.to;
+  if (context.counters !== undefined) bump(context.counters.gaps, gap.reason);
   sendRaw(context, connection, Buffer.from(gapFrame(gap)));
 }
 
@@ -133,6 +138,7 @@ export function safely(context: StreamContext, connection: Connection, work: () 
 
 /** Closes a connection with `code` and forgets it; a peer that does not complete the close handshake is terminated. */
 export function drop(context: StreamContext, connection: Connection, code: number, reason: string): void {
+  if (context.counters !== undefined && !connection.closed) bump(context.counters.dropped, code);
   forget(connection);
   context.connections.delete(connection);
   try {

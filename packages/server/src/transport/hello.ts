@@ -14,6 +14,7 @@ import { visibleHead } from './audit-view.js';
 import { replayOlder } from './backplane-replay.js';
 import { pump } from './catch-up.js';
 import { CloseCode, Mode } from './constants.js';
+import { narrowGrant, welcomeAlerts } from './alert-messages.js';
 import { type Connection, drop, sendBatch, sendControl, sendGap, type StreamContext } from './connection.js';
 import { planReplay, planResume, type ReplayPlan } from './resume-plan.js';
 import { extendedFrame, sendLatestCheckpoint } from './audit-chain.js';
@@ -48,6 +49,7 @@ export async function hello(context: StreamContext, connection: Connection, mess
       return;
     }
     if (typeof result === 'object' && !grantsAudit(result)) connection.audit = false;
+    if (typeof result === 'object') narrowGrant(connection.request, result);
   }
   connection.mode = Mode.Extended;
   connection.filter = compileFilter((data.filter as NormalizedFilter | undefined) ?? ALL_FILTER, connection.audit);
@@ -71,6 +73,7 @@ async function resume(context: StreamContext, connection: Connection, message: H
       ping: options.pingInterval,
       audit,
       filter: connection.filter.filter,
+      ...welcomeAlerts(context),
     });
     sendLatestCheckpoint(context, connection);
   };

@@ -62,7 +62,10 @@ function sendFrames(context: StreamContext, connection: Connection, frames: read
   const { socket } = connection;
   socket?.cork();
   try {
-    for (const frame of frames) ws.send(frame, { binary: false });
+    for (const frame of frames) {
+      if (context.counters !== undefined) context.counters.bytesSent += frame.length;
+      ws.send(frame, { binary: false });
+    }
   } catch {
     // A socket that fails mid-send is dropped; the others are unaffected.
     forget(connection);

@@ -3,6 +3,7 @@ import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { Authenticate, AuthResult } from '../security/authenticate.js';
 import type { OriginPolicy } from '../security/origin.js';
 import type { AuditChainSource } from './audit-chain.js';
+import type { AlertControl } from './alert-messages.js';
 import { DEFAULTS } from './constants.js';
 
 /** Options of `LogStreamEndpoint`. An option given as `undefined` takes its default. */
@@ -86,9 +87,14 @@ export interface LogStreamEndpointOptions {
    * them when it keeps the trail; see docs/protocol.md). @default none
    */
   chains?: AuditChainSource;
+  /**
+   * The alerts viewers see in `welcome` and may acknowledge or silence (`createLogwire`'s
+   * `attach()`/`listen()` pass the instance's). @default none
+   */
+  alerts?: AlertControl;
 }
 
-type Hooks = 'authenticate' | 'authenticateHello' | 'allowedOrigins' | 'clientAddress' | 'onError' | 'chains';
+type Hooks = 'authenticate' | 'authenticateHello' | 'allowedOrigins' | 'clientAddress' | 'onError' | 'chains' | 'alerts';
 
 /** The options with every default filled in. */
 export type ResolvedOptions = Required<Omit<LogStreamEndpointOptions, Hooks>> & Pick<LogStreamEndpointOptions, Hooks>;

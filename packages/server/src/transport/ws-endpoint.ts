@@ -2,7 +2,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo, Socket } from 'node:net';
-import { type NormalizedFilter, parseClientMessage } from '@logwire/protocol';
+import { type AlertInfo, type NormalizedFilter, parseClientMessage } from '@logwire/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { compileFilter, filterKey } from '../hub/filter.js';
 import type { LogHub } from '../hub/log-hub.js';
@@ -20,6 +20,8 @@ import { startLegacy } from './legacy.js';
 import { ReplayPages } from './replay-pages.js';
 import { type LogStreamEndpointOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { forwardCheckpoints } from './audit-chain.js';
+import { newStreamCounters, type StreamCounters } from './stream-counters.js';
+import { broadcastAlert, receiveAlertCommand, rememberGrant } from './alert-messages.js';
 
 export { CloseCode, isFatalClose } from './constants.js';
 export type { LogStreamEndpointOptions } from './options.js';
@@ -53,7 +55,7 @@ export class LogStreamEndpoint {
   constructor(hub: LogHub, options?: LogStreamEndpointOptions) {
     const resolved = resolveOptions(options);
     this.#options = resolved;
-    this.#context = { hub, options: resolved, connections: new Set(), pages: new ReplayPages() };
+    this.#context = { hub, options: resolved, connections: new Set(), pages: new ReplayPages(), counters: newStreamCounters() };
     this.#caps = new ConnectionCaps({
       total: resolved.maxConnections,
       perAddress: resolved.maxConnectionsPerAddress,
@@ -122,6 +124,16 @@ export class LogStreamEndpoint {
     };
   }
 
+  /** Running totals for the metrics: bytes sent, gaps by reason, drops by close code (read-only). */
+  get counters(): Readonly<StreamCounters> {
+    return this.#context.counters as StreamCounters;
+  }
+
+  /** Sends an alert's new state to every extended client (`logwire.alerts` calls it on each change). */
+  broadcastAlert(alert: AlertInfo): void {
+    broadcastAlert(this.#context, alert);
+  }
+
   /** The paths this endpoint answers. */
   get paths(): readonly string[] {
     return [...this.#paths];
@@ -161,6 +173,7 @@ export class LogStreamEndpoint {
     }
     const hook = this.#options.authenticate;
     if (hook === undefined) {
+      rememberGrant(request, { user: undefined, alerts: true });
       this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request, true, undefined));
       return true;
     }
@@ -176,6 +189,7 @@ export class LogStreamEndpoint {
           rejectUpgrade(socket, 503, 'Service Unavailable');
           return;
         }
+        rememberGrant(request, { user: outcome.user, alerts: outcome.alerts });
         this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request, outcome.audit, outcome.principal));
       })
       .catch(() => socket.destroy());
@@ -302,6 +316,8 @@ export class LogStreamEndpoint {
       const filter = message.data.filter as NormalizedFilter;
       if (filterKey(filter, connection.audit) !== connection.filter.key) connection.filter = compileFilter(filter, connection.audit);
       sendControl(context, connection, 'subscribed', { filter: connection.filter.filter, at: connection.shown });
+    } else if (message.type === 'alert') {
+      receiveAlertCommand(context, connection, message);
     } else if (message.type === 'hello') {
       sendControl(context, connection, 'error', { code: 'bad_message', message: 'hello was already received' });
     }
