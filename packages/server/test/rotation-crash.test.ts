@@ -56,7 +56,50 @@ async function runAndKill(dir: string, start: number, atLeast: number): Promise<
   return acked;
 }
 
+/** Runs the child until it kills itself at the rename `kill` names; returns what it acknowledged. */
+async function runUntilSelfKill(dir: string, start: number, kill: Record<string, string>): Promise<number> {
+  const child = spawn(process.execPath, [CHILD, dir], {
+    env: { ...process.env, START: String(start), ...kill },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let acked = start;
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    for (const match of chunk.toString().matchAll(/acked (\d+)/g)) acked = Math.max(acked, Number(match[1]));
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+  children.delete(child);
+  // It died by its own SIGKILL at that rename, not by finishing or by an error.
+  expect({ code, signal, stderr }).toEqual({ code: null, signal: 'SIGKILL', stderr: '' });
+  return acked;
+}
+
 describe('kill -9 during rotation and compression', () => {
+  it('loses nothing and lists no partial .gz when killed exactly inside a rotation or a compression', { timeout: 60_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'logwire-rotate-inside-'));
+    temps.push(dir);
+    const acknowledged: number[] = [];
+    const kills = [
+      { KILL_ON: 'rotate', KILL_AT: '7', KILL_WHEN: 'before' },
+      { KILL_ON: 'rotate', KILL_AT: '40', KILL_WHEN: 'after' },
+      { KILL_ON: 'compress', KILL_AT: '3', KILL_WHEN: 'before' },
+      { KILL_ON: 'compress', KILL_AT: '5', KILL_WHEN: 'after' },
+      { KILL_ON: 'rotate', KILL_AT: '90', KILL_WHEN: 'before' },
+    ];
+    for (const [round, kill] of kills.entries()) {
+      const start = round * 1_000_000;
+      const acked = await runUntilSelfKill(dir, start, kill);
+      for (let n = start; n < acked; n++) acknowledged.push(n);
+      for (const entry of listLogFiles(path.join(dir, 'system.log'))) if (entry.compressed) execFileSync('gunzip', ['-t', entry.path]);
+      const stored = storedNumbers(dir);
+      expect(new Set(stored).size).toBe(stored.length);
+      const have = new Set(stored);
+      expect(acknowledged.filter((n) => !have.has(n))).toEqual([]);
+    }
+  });
+
   it('loses nothing acknowledged, repeats nothing, and never lists a partial .gz', { timeout: 60_000 }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'logwire-rotate-crash-'));
     temps.push(dir);
