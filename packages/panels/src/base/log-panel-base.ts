@@ -9,6 +9,7 @@ import { renderColumnHeader } from './column-templates.js';
 import { LogwireClearEvent, LogwireExportEvent, LogwireFollowChangeEvent, LogwirePauseChangeEvent } from './events.js';
 import { type CsvColumn, downloadText, exportRows } from './export.js';
 import { FacetCounts } from './facet-counts.js';
+import { FieldFilterController } from './field-filter-input.js';
 import { renderFacets } from './facet-templates.js';
 import { type FieldFilter, LoggerFilter, passesFilters, Suggestions } from './filters.js';
 import { FlushScheduler } from './flush-scheduler.js';
@@ -41,7 +42,7 @@ export type { ValueFilter } from './value-filters.js';
 /** The logger filter every panel has, rendered like the panels' own field filters. */
 const LOGGER_FILTER: FieldFilter = { field: 'logger', label: 'Logger', property: 'loggerFilter' };
 /** The properties that change which rows are shown (besides the panels' field filters). */
-const FILTER_PROPERTIES = ['levels', 'loggerFilter', 'search', 'searchMode', 'searchAction', 'valueFilters'];
+const FILTER_PROPERTIES = ['levels', 'loggerFilter', 'fieldFilter', 'search', 'searchMode', 'searchAction', 'valueFilters'];
 const MAX_RENDERED_ROWS = 300;
 const OVERSCAN = 8;
 
@@ -99,6 +100,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
     store: this.#store,
     flush: () => this.#flush(),
     prepend: (messages, disjoint) => this.#prepend(messages, disjoint),
+    fields: () => this.#fieldFilter.constraints,
   });
   readonly #binding = new ClientBinding(this, {
     message: (message) => {
@@ -116,6 +118,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
       this._connection = state;
     },
   });
+  readonly #fieldFilter = new FieldFilterController(this, this.#binding, this.#history); // field-filter-input.ts
   readonly #measure: RowMeasureController<M> = new RowMeasureController<M>(this, {
     view: () => this.#store.view,
     indexOfSeq: (seq) => this.#store.indexOfSeq(seq),
@@ -411,6 +414,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
     this.#selection.activate(seq);
     this.levels = [...PANEL_LEVELS];
     this.loggerFilter = '';
+    this.fieldFilter = '';
     for (const { property } of this.fieldFilters) (this as unknown as Record<string, unknown>)[property] = '';
     this.valueFilters = [];
     if (this.search !== '') this.searchAction = 'highlight';
@@ -468,6 +472,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
       sawUnknown: this.#store.sawUnknown,
       searchError: this.#search.error,
       filters: [LOGGER_FILTER, ...this.fieldFilters],
+      fieldFilter: this.#fieldFilter.render(),
       suggestions: this.#suggestions,
       setFollow: (follow) => this.#setFollow(follow),
       matches: this.#search.matcher === undefined ? undefined : this.#navigation.count(this.#searchKey),
@@ -477,6 +482,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
 
   #matches(row: LogRow<M>): boolean {
     if (!passesFilters(this, this.#loggerFilter, this.fieldFilters, row.level, row.message.data as Record<string, unknown>)) return false;
+    if (!this.#fieldFilter.matches(row.message.data)) return false;
     if (!passesValueFilters(this.valueFilters, (field) => this.#fieldText(row, field))) return false;
     return this.#search.matcher === undefined || this.searchAction !== 'filter' || this.#hit(row);
   }
