@@ -128,6 +128,21 @@ describe('panels: the field filter on the server', () => {
     expect(text(panel, '[part="history-status"]')).to.equal('Loaded 8 older entries. No older entries.');
     expect(panel.entries.map((entry) => entry.data.message)).to.deep.equal(Array.from({ length: 10 }, (_, i) => `request ${i * 10 + 3}`));
     expect(userIds(panel)).to.deep.equal([3]);
+
+    // Another filter: the start of history reached with the old one no longer holds, and the next
+    // page is asked with the new constraints (older than the oldest row held, request 3).
+    panel.fieldFilter = 'user_id=0,1';
+    await until(() => text(panel, '[part="history-status"]') === '', 'the history status was reset');
+    panel.shadowRoot!.querySelector<HTMLButtonElement>('[part="history-button"]')!.click();
+    await until(() => text(panel, '[part="history-status"]').startsWith('Loaded'), 'the page of the new filter arrived');
+    const next = new URL(
+      (await executeServerCommand<string[], unknown>('logwire:history-requests', { id: server.id })).at(-1)!,
+      'http://x',
+    );
+    expect(next.searchParams.getAll('field.user_id')).to.deep.equal(['0,1']);
+    expect(next.searchParams.has('field.status_code!')).to.equal(false);
+    expect(text(panel, '[part="history-status"]')).to.equal('Loaded 2 older entries. No older entries.');
+    expect(panel.filteredEntries.map((entry) => entry.data.message)).to.deep.equal(['request 0', 'request 1']);
     for (const theme of ['light', 'dark']) {
       panel.setAttribute('theme', theme);
       await panel.updateComplete;

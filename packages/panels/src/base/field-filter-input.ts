@@ -79,7 +79,7 @@ export class FieldFilterController implements ReactiveController {
   readonly #binding: FieldFilterBinding;
   readonly #history: FieldFilterHistory;
   #text: string | undefined;
-  /** The text whose constraints were last pushed. */
+  /** The constraints last pushed, as JSON (typing through invalid text or spaces changes nothing). */
   #pushed: string | undefined;
   #parsed: ParsedFieldFilter = { ok: true, constraints: [] };
   #matches: (data: unknown) => boolean = () => true;
@@ -104,9 +104,10 @@ export class FieldFilterController implements ReactiveController {
 
   hostUpdate(): void {
     const constraints = this.constraints;
-    if (this.#pushed === this.#text) return;
+    const key = JSON.stringify(constraints);
+    if (this.#pushed === key) return;
     const first = this.#pushed === undefined;
-    this.#pushed = this.#text;
+    this.#pushed = key;
     this.#binding.pushFields(constraints);
     if (!first) this.#history.reset();
   }
