@@ -27,6 +27,7 @@ export interface LogPanelProps<T> extends DetailedHTMLProps<HTMLAttributes<T>, T
   theme?: 'auto' | 'light' | 'dark';
   levels?: string | readonly string[];
   'logger-filter'?: string;
+  'field-filter'?: string;
   search?: string;
   'search-mode'?: 'text' | 'regex';
   'search-action'?: 'filter' | 'highlight';

@@ -15,6 +15,7 @@ type SharedKeys =
   | 'theme'
   | 'levels'
   | 'loggerFilter'
+  | 'fieldFilter'
   | 'search'
   | 'searchMode'
   | 'searchAction'

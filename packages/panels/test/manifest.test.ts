@@ -48,6 +48,7 @@ describe('custom-elements.json and the README tables', () => {
       'theme',
       'levels',
       'logger-filter',
+      'field-filter',
       'search',
       'search-mode',
       'search-action',
@@ -94,6 +95,8 @@ describe('custom-elements.json and the README tables', () => {
       'stats',
       'wrap-toggle',
       'context-button',
+      'field-filter',
+      'field-filter-error',
     ])
       expect(system.cssParts!.map((p) => p.name)).toContain(part);
     expect(system.cssProperties!.every((p) => p.name.startsWith('--logwire-'))).toBe(true);

@@ -1,9 +1,10 @@
 // Binding a panel to a log stream: the `client` it is given (shared, e.g. one socket for both
 // panels), or its own client made from `src` (with the `replay` buffer, if set), which it closes
-// when it leaves the document or the source changes.
+// when it leaves the document or the source changes. Its own client subscribes with the panel's
+// field filter (see field-filter-input.ts); a client the app passes is left as it is.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { type ConnectionState, LogStreamClient, type ReplayAttachment } from '@logwire/client';
-import type { GapData, LogMessage } from '@logwire/protocol';
+import type { FieldConstraint, GapData, LogMessage } from '@logwire/protocol';
 import { LogwireCheckpointEvent } from './checkpoint-event.js';
 
 /** What the binding needs of its panel. */
@@ -33,6 +34,8 @@ export class ClientBinding implements ReactiveController {
   #ownClientSrc: string | undefined;
   #ownClientReplay: ReplayAttachment | undefined;
   #unbind: (() => void)[] = [];
+  /** The field constraints the panel's own client subscribes with. */
+  #fields: readonly FieldConstraint[] = [];
   /** Times the bound client went offline since it was last live (or bound). */
   #failures = 0;
 
@@ -79,6 +82,22 @@ export class ClientBinding implements ReactiveController {
     ];
   }
 
+  /**
+   * Pushes the panel's field constraints to the server's subscription of its own client (made from
+   * `src`), which re-subscribes without reconnecting. Not with a `replay` buffer, which is kept per
+   * filter, nor with a client the app passes: those panels filter locally only.
+   */
+  pushFields(fields: readonly FieldConstraint[]): void {
+    if (JSON.stringify(fields) === JSON.stringify(this.#fields)) return;
+    this.#fields = fields;
+    const own = this.#ownClient;
+    if (own !== undefined && this.#ownClientReplay === undefined) own.setFilter(this.#subscription());
+  }
+
+  #subscription(): { fields: FieldConstraint[] } | Record<string, never> {
+    return this.#fields.length === 0 ? {} : { fields: [...this.#fields] };
+  }
+
   #ownClientFor(src: string | undefined): LogStreamClient | undefined {
     if (src === undefined || src === null || src === '') return undefined;
     const replay = this.#host.replay;
@@ -86,7 +105,7 @@ export class ClientBinding implements ReactiveController {
       this.#ownClient?.close();
       this.#ownClientReplay = replay;
       try {
-        this.#ownClient = new LogStreamClient(src, replay === undefined ? {} : { replay });
+        this.#ownClient = new LogStreamClient(src, replay === undefined ? { filter: this.#subscription() } : { replay });
       } catch {
         // A malformed URL: show the panel offline rather than throw from an attribute change.
         this.#ownClient = undefined;

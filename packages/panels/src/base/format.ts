@@ -32,3 +32,8 @@ function pad(value: number, width: number): string {
 }
 
 export { compactJson } from './text.js';
+
+/** The zone times are shown in: `utc`, or `local` for anything else. */
+export function zoneOf(timeZone: string | undefined): 'local' | 'utc' {
+  return timeZone === 'utc' ? 'utc' : 'local';
+}

@@ -2,7 +2,7 @@
 // (`historySrc`), pages on with the API's cursor, and puts the page above the rows held. Loads stop
 // at 1.5 × `limit`; the state and its message are shown in the history bar.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { LogMessage } from '@logwire/protocol';
+import type { FieldConstraint, LogMessage } from '@logwire/protocol';
 import { LogwireHistoryEvent } from './events.js';
 import { fetchHistory, type HistoryBound, type HistoryFetch, historyUrl, HistoryState, MAX_HISTORY_PAGE } from './history.js';
 import type { LogRow, RowStore } from './row-store.js';
@@ -20,6 +20,8 @@ export interface HistorySource<M extends LogMessage> {
   /** The message type the panel shows (`audit_log` loads from `<historySrc>/audit`, else `/system`). */
   type(): M['type'];
   readonly store: RowStore<M>;
+  /** The panel's field filter, sent as the query API's `field.<path>` parameters. */
+  fields?(): readonly FieldConstraint[];
   /** Moves what was received but not rendered into the rows. */
   flush(): void;
   /** Puts the page above the rows held, keeping the view where it is; returns [added, shown]. */
@@ -103,7 +105,7 @@ export class HistoryLoader<M extends LogMessage> implements ReactiveController {
     const size = Math.min(Math.max(1, Math.min(MAX_HISTORY_PAGE, requested)), room);
     const oldest = store.oldestLog();
     const route = source.type() === 'audit_log' ? 'audit' : 'system';
-    const url = historyUrl(base, route, size, this.#bound(oldest), document.baseURI);
+    const url = historyUrl(base, route, size, this.#bound(oldest), document.baseURI, source.fields?.());
     if (url === undefined) {
       this.#finish({ state: HistoryState.Error, message: 'history-src is not a valid http(s) URL.' }, 0);
       return;

@@ -1,7 +1,8 @@
 // Loading older entries from the server's query API (`GET <base>/system`, `GET <base>/audit`,
 // answering `{ entries, cursor }`, newest last). Nothing here throws: every failure becomes a
 // result with a message the panel shows as text.
-import { type LogMessage, parseId, validate } from '@logwire/protocol';
+import { type FieldConstraint, type LogMessage, parseId, validate } from '@logwire/protocol';
+import { fieldParams } from './field-filter-input.js';
 import { visible } from './text.js';
 
 /**
@@ -48,13 +49,17 @@ export type HistoryResult<M extends LogMessage> =
     }
   | { ok: false; status: number | undefined; message: string };
 
-/** The request URL: `<base>/<route>?limit=N[&cursor=ID | &until=MS]`, resolved against the page for a relative base. */
+/**
+ * The request URL: `<base>/<route>?limit=N[&cursor=ID | &until=MS][&field.<path>=…]`, resolved
+ * against the page for a relative base; `fields` are the panel's field filter.
+ */
 export function historyUrl(
   base: string,
   route: 'system' | 'audit',
   limit: number,
   bound: HistoryBound,
   documentBase: string,
+  fields: readonly FieldConstraint[] = [],
 ): string | undefined {
   try {
     const url = new URL(`${base.replace(/\/+$/, '')}/${route}`, documentBase);
@@ -62,6 +67,7 @@ export function historyUrl(
     url.searchParams.set('limit', String(limit));
     if (bound.cursor !== undefined) url.searchParams.set('cursor', bound.cursor);
     else if (bound.until !== undefined) url.searchParams.set('until', String(bound.until));
+    for (const [name, value] of fieldParams(fields)) url.searchParams.append(name, value);
     return url.href;
   } catch {
     return undefined;

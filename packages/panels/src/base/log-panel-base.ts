@@ -9,12 +9,13 @@ import { renderColumnHeader } from './column-templates.js';
 import { LogwireClearEvent, LogwireExportEvent, LogwireFollowChangeEvent, LogwirePauseChangeEvent } from './events.js';
 import { type CsvColumn, downloadText, exportRows } from './export.js';
 import { FacetCounts } from './facet-counts.js';
+import { FieldFilterController } from './field-filter-input.js';
 import { renderFacets } from './facet-templates.js';
 import { type FieldFilter, LoggerFilter, passesFilters, Suggestions } from './filters.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { indexAt, renderRange } from './fixed-row-geometry.js';
 import { FollowController } from './follow-controller.js';
-import { formatTime } from './format.js';
+import { formatTime, zoneOf } from './format.js';
 import { HistoryLoader } from './history-loader.js';
 import type { PanelExtras } from './panel-extras.js';
 import { EntryLinks, linkStyles } from './entry-link.js';
@@ -43,7 +44,7 @@ export type { ValueFilter } from './value-filters.js';
 /** The logger filter every panel has, rendered like the panels' own field filters. */
 const LOGGER_FILTER: FieldFilter = { field: 'logger', label: 'Logger', property: 'loggerFilter' };
 /** The properties that change which rows are shown (besides the panels' field filters). */
-const FILTER_PROPERTIES = ['levels', 'loggerFilter', 'search', 'searchMode', 'searchAction', 'valueFilters'];
+const FILTER_PROPERTIES = ['levels', 'loggerFilter', 'fieldFilter', 'search', 'searchMode', 'searchAction', 'valueFilters'];
 const MAX_RENDERED_ROWS = 300;
 const OVERSCAN = 8;
 
@@ -104,6 +105,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
     store: this.#store,
     flush: () => this.#flush(),
     prepend: (messages, disjoint) => this.#prepend(messages, disjoint),
+    fields: () => this.#fieldFilter.constraints,
   });
   readonly #links = new EntryLinks<M>(this, this.#store, this.#prepend.bind(this), () => this.messageType);
   readonly #binding = new ClientBinding(this, {
@@ -122,6 +124,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
       this._connection = state;
     },
   });
+  readonly #fieldFilter = new FieldFilterController(this, this.#binding, this.#history); // field-filter-input.ts
   readonly #measure: RowMeasureController<M> = new RowMeasureController<M>(this, {
     view: () => this.#store.view,
     indexOfSeq: (seq) => this.#store.indexOfSeq(seq),
@@ -282,11 +285,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
 
   /** Time cell text in the panel's time zone. */
   protected formatTime(timestamp: string): string {
-    return formatTime(timestamp, this.#zone());
-  }
-
-  #zone(): 'local' | 'utc' {
-    return this.timeZone === 'utc' ? 'utc' : 'local';
+    return formatTime(timestamp, zoneOf(this.timeZone));
   }
 
   /** Removes every entry (and what is buffered while paused). */
@@ -418,6 +417,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
     this.#selection.activate(seq);
     this.levels = [...PANEL_LEVELS];
     this.loggerFilter = '';
+    this.fieldFilter = '';
     for (const { property } of this.fieldFilters) (this as unknown as Record<string, unknown>)[property] = '';
     this.valueFilters = [];
     if (this.search !== '') this.searchAction = 'highlight';
@@ -453,7 +453,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
     return {
       columns: layout.shown,
       builtin: new Set(this.builtinColumns.map((column) => column.name)),
-      zone: this.#zone(),
+      zone: zoneOf(this.timeZone),
       matcher: this.#search.matcher,
       activeSeq: this.#selection.activeSeq,
       expandedSeq: this.#selection.expandedSeq,
@@ -477,6 +477,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
       sawUnknown: this.#store.sawUnknown,
       searchError: this.#search.error,
       filters: [LOGGER_FILTER, ...this.fieldFilters],
+      fieldFilter: this.#fieldFilter.render(),
       suggestions: this.#suggestions,
       setFollow: (follow) => this.#setFollow(follow),
       matches: this.#search.matcher === undefined ? undefined : this.#navigation.count(this.#searchKey),
@@ -486,6 +487,7 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
 
   #matches(row: LogRow<M>): boolean {
     if (!passesFilters(this, this.#loggerFilter, this.fieldFilters, row.level, row.message.data as Record<string, unknown>)) return false;
+    if (!this.#fieldFilter.matches(row.message.data)) return false;
     if (!passesValueFilters(this.valueFilters, (field) => this.#fieldText(row, field))) return false;
     return this.#search.matcher === undefined || this.searchAction !== 'filter' || this.#hit(row);
   }

@@ -20,6 +20,8 @@ import type { ValueFilter } from './value-filters.js';
  * @csspart levels - The group of level toggles.
  * @csspart level-toggle - One level toggle button.
  * @csspart filter - A filter input (logger, and the panel's own fields: module or action).
+ * @csspart field-filter - The field filter input (also part `filter`).
+ * @csspart field-filter-error - Why the field filter's text is not applied (shown only then).
  * @csspart search - The search input.
  * @csspart regex-toggle - The regular-expression toggle.
  * @csspart highlight-toggle - The highlight-instead-of-filter toggle.
@@ -87,6 +89,7 @@ export abstract class LogPanelProperties extends LitElement {
     theme: { reflect: true },
     levels: { converter: levelsConverter },
     loggerFilter: { attribute: 'logger-filter' },
+    fieldFilter: { attribute: 'field-filter' },
     search: {},
     searchMode: { attribute: 'search-mode' },
     searchAction: { attribute: 'search-action' },
@@ -133,6 +136,14 @@ export abstract class LogPanelProperties extends LitElement {
    * the name: `db` is read as `*db*`.
    */
   declare loggerFilter: string;
+  /**
+   * Shows only entries whose fields pass these expressions, separated by spaces, all of which must
+   * hold: `user_id=42 status_code>=500 method=GET,POST path=/api/* user_id !user_id` (the protocol's
+   * field constraints, docs/protocol.md). With `src` they are also pushed to the server's
+   * subscription (fewer bytes on the wire); "Load older" sends them to the query API. An invalid
+   * expression is not applied and the toolbar says why.
+   */
+  declare fieldFilter: string;
   /** Search text, matched against every field including metadata keys and values. */
   declare search: string;
   /** `text` (case-insensitive substring) or `regex` (case-insensitive regular expression). */
@@ -200,6 +211,7 @@ export abstract class LogPanelProperties extends LitElement {
     this.theme = 'auto';
     this.levels = [...PANEL_LEVELS];
     this.loggerFilter = '';
+    this.fieldFilter = '';
     this.search = '';
     this.searchMode = 'text';
     this.searchAction = 'filter';

@@ -29,6 +29,8 @@ export interface ToolbarContext {
   searchError: boolean;
   /** The filter inputs, in order: logger first, then the panel's own. */
   filters: readonly FieldFilter[];
+  /** The field filter input (field-filter-input.ts), after the filters. */
+  fieldFilter?: TemplateResult;
   /** Values seen per field, for the filters' suggestions. */
   suggestions: Suggestions;
   setFollow(follow: boolean): void;
@@ -89,7 +91,7 @@ export function renderToolbar(host: ToolbarHost, context: ToolbarContext): Templ
         >`;
       })}
     </span>
-    ${context.filters.map((filter) => renderFilter(host, filter, context.suggestions))}
+    ${context.filters.map((filter) => renderFilter(host, filter, context.suggestions))} ${context.fieldFilter ?? nothing}
     <input
       class="search"
       part="search"
