@@ -112,7 +112,9 @@ describe('audit panel: live chain verification', () => {
   });
 
   it('raises no false alarm when a reload paints the replay buffer and resumes', async () => {
-    const server = await start();
+    // The server keeps only the newest 12 messages: the oldest entries after the reload can only
+    // come from the replay buffer (IndexedDB), so the check covers the buffer's entries too.
+    const server = await start({ options: { historySize: 12 } });
     const name = `chain-replay-${Math.random().toString(36).slice(2)}`;
     const first = panelFor(server.url, (panel) => (panel.replay = replay({ name, flushDelay: 0, tabs: false })));
     await audits(server, 10);
@@ -122,6 +124,7 @@ describe('audit panel: live chain verification', () => {
     await audits(server, 10, 10);
     const second = panelFor(server.url, (panel) => (panel.replay = replay({ name, flushDelay: 0, tabs: false })));
     await verifiedThrough(second, 21);
+    expect(second.entries.length).to.equal(20);
     expect(second.chain.verifier.summary()).to.include({ breaks: 0, holes: 0, checked: 21 });
   });
 
