@@ -93,7 +93,7 @@ describe('demo (npm start)', () => {
     await until(async () => (await banners()).every((text) => text === ''), 'the alert resolved');
     expect(await firing()).toBe('0');
 
-    const href = await page.$eval('a[href="/metrics"]', (link) => (link).href);
+    const href = await page.$eval('a[href="/metrics"]', (link) => link.href);
     const metrics = await fetch(href);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await stopDemo(demo)).toBe(0);
