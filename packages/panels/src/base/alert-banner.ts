@@ -3,7 +3,7 @@
 // updated by `alert` messages), with Acknowledge and Silence buttons that send the `alert` message.
 // The server decides who may act: a refusal (`forbidden`) is shown in the banner. Shown only while
 // an alert is active or a refusal is to be read.
-import { css, html, nothing, type ReactiveController, type ReactiveControllerHost, type TemplateResult } from 'lit';
+import { css, html, nothing, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import { ClientErrorCode, type LogStreamClient } from '@logwire/client';
 import { AlertAction, type AlertInfo } from '@logwire/protocol';
 import { formatTime } from './format.js';
@@ -15,7 +15,7 @@ export const SILENCE_MS = 60 * 60 * 1000;
 const ACTIVE = new Set(['pending', 'firing']);
 
 /** The banner's state and template; see the module comment. */
-export class AlertBanner implements ReactiveController {
+export class AlertBanner {
   readonly #host: ReactiveControllerHost;
   #client: LogStreamClient | undefined;
   #alerts: AlertInfo[] = [];
@@ -27,10 +27,7 @@ export class AlertBanner implements ReactiveController {
 
   constructor(host: ReactiveControllerHost) {
     this.#host = host;
-    host.addController(this);
   }
-
-  hostConnected(): void {}
 
   /** The alerts shown: pending and firing ones. */
   get active(): AlertInfo[] {
@@ -40,6 +37,7 @@ export class AlertBanner implements ReactiveController {
   /** Follows `client`'s alerts (or none). */
   bind(client: LogStreamClient | undefined): void {
     for (const unbind of this.#unbind) unbind();
+    const shown = this.#alerts.length > 0 || this.#notice !== '';
     this.#client = client;
     this.#alerts = client?.alerts ?? [];
     this.#notice = '';
@@ -60,7 +58,8 @@ export class AlertBanner implements ReactiveController {
               this.#host.requestUpdate();
             }),
           ];
-    this.#host.requestUpdate();
+    // Only when the banner changes: binding happens on every connect and source change.
+    if (shown || this.#alerts.length > 0) this.#host.requestUpdate();
   }
 
   /** Sends an acknowledge or silence (for {@link SILENCE_MS}) of the named alert. */
