@@ -4,6 +4,9 @@
 // The logs are also written to files (LOGWIRE_DIR, default a fresh folder under the OS temp dir,
 // removed on exit) and served by the query API at /logs/system and /logs/audit, which the
 // panels' "Load older" reads once the stream's in-memory history has scrolled away.
+// An alert (`trouble`: more than 10 ERROR records in 30 s; DEMO_ALERT_WINDOW shortens the window)
+// fires when the page's "Cause trouble" button (POST /trouble) logs a burst of errors, shows in the
+// panels' banner, and resolves once the burst has left the window. GET /metrics serves Prometheus text.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -69,6 +72,12 @@ console.log(`logwire demo: writing logs to ${dir}${ownDir ? ' (a fresh folder, r
 // as its WebSocket endpoint.
 const queryLogs = logwire.persistence.queryHandler();
 const workload = startWorkload(logwire, { rate: Number(process.env.DEMO_RATE ?? 4) });
+logwire.alerts.add({
+  name: 'trouble',
+  when: { count: { level: 'ERROR', types: ['system_log'] }, window: process.env.DEMO_ALERT_WINDOW || '30s', above: 10 },
+});
+// No authenticate hook, like the stream: anyone who reaches the demo reads its metrics.
+const metrics = logwire.metricsHandler();
 
 const server = createServer(async (request, response) => {
   const path = (request.url ?? '/').split('?')[0];
@@ -78,6 +87,16 @@ const server = createServer(async (request, response) => {
     response
       .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
       .end(JSON.stringify({ rate: workload.rate }));
+    return;
+  }
+  // POST /trouble logs a burst of 20 ERROR records: the `trouble` alert fires within a second or two.
+  if (path === '/trouble' && request.method === 'POST') {
+    workload.causeTrouble(20);
+    response.writeHead(204, { 'cache-control': 'no-store' }).end();
+    return;
+  }
+  if (path === '/metrics' && metrics) {
+    metrics(request, response);
     return;
   }
   if (path.startsWith('/logs/')) {

@@ -186,6 +186,13 @@ export function startWorkload(logwire, { rate = 4 } = {}) {
     setRate(value) {
       current = Math.min(50_000, Math.max(0.5, Number(value) || rate));
     },
+    /** Logs `count` ERROR records at once, as an outage would (the demo's `trouble` alert counts them). */
+    causeTrouble(count) {
+      const error = new Error('connection refused');
+      for (let i = 0; i < count; i++) {
+        monitor.error(`Health check failed for instance ${pick([...instances.values()])?.id ?? 'unknown'}: ${error.message}`, { error });
+      }
+    },
     stop() {
       clearTimeout(timer);
     },

@@ -9,13 +9,16 @@
 // sets the audit trail's options (an integrity key: signed checkpoints); `logwire:audit-burst` logs
 // N numbered audit events; `logwire:proxy-start` puts a rewriting WebSocket proxy in front of a
 // server (./tamper-proxy.mjs) and `logwire:proxy-drop` cuts its connections. It imports the built
-// server (npm test builds before the browser run).
+// server (npm test builds before the browser run). `logwire:alerts-start` starts one with an alert
+// (`errors`: more than 2 ERROR records in 5 minutes) behind an `authenticate` hook (bearer `ops`
+// may act on alerts, `viewer` may not); `logwire:alerts-evaluate` evaluates its alerts at once and
+// `logwire:alerts-audits` returns the alert audit events it recorded.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { createLogwire, createQueryHandler } from '../../packages/server/dist/index.js';
+import { bearerToken, createLogwire, createQueryHandler } from '../../packages/server/dist/index.js';
 import { startTamperProxy } from './tamper-proxy.mjs';
 
 // The query API on one HTTP server with the WebSocket, answering cross-origin requests from the
@@ -70,6 +73,28 @@ async function startWithHistory(payload) {
   };
 }
 
+// Alerts behind authenticate: `ops` may acknowledge and silence, `viewer` (no audit, so no alerts permission) may not.
+async function startWithAlerts() {
+  const logwire = createLogwire({ callsite: false, console: false, workers: false });
+  const audits = [];
+  logwire.hub.on((batch) => {
+    for (const message of batch) {
+      if (message.type !== 'audit_log') continue;
+      const { action, metadata } = JSON.parse(message.data);
+      if (action.startsWith('alert_')) audits.push({ action, metadata });
+    }
+  });
+  logwire.alerts.add({ name: 'errors', when: { count: { level: 'ERROR' }, window: '5m', above: 2 } });
+  const authenticate = (request) => {
+    const token = bearerToken(request);
+    if (token === 'ops') return { user: 'ops' };
+    if (token === 'viewer') return { user: 'bob', audit: false };
+    return false;
+  };
+  const { address } = await logwire.listen(0, '127.0.0.1', { allowedOrigins: '*', authenticate });
+  return { logwire, audits, url: `ws://127.0.0.1:${address.port}/ws/logs`, close: () => logwire.close() };
+}
+
 export function logServerPlugin() {
   const servers = new Map();
   let next = 1;
@@ -89,6 +114,23 @@ export function logServerPlugin() {
         const id = next++;
         servers.set(id, started);
         return { id, url: `ws://127.0.0.1:${started.port}/ws/logs`, history: `http://127.0.0.1:${started.port}/logs` };
+      }
+      if (command === 'logwire:alerts-start') {
+        const started = await startWithAlerts();
+        const id = next++;
+        servers.set(id, started);
+        return { id, url: started.url };
+      }
+      if (command === 'logwire:alerts-evaluate') {
+        const { logwire } = servers.get(payload.id);
+        logwire.hub.flush();
+        logwire.alerts.evaluate();
+        return logwire.alerts.list().map((alert) => alert.status);
+      }
+      if (command === 'logwire:alerts-audits') {
+        const { logwire, audits } = servers.get(payload.id);
+        logwire.hub.flush();
+        return audits;
       }
       if (command === 'logwire:commit') {
         const started = servers.get(payload.id);

@@ -59,6 +59,46 @@ describe('demo (npm start)', () => {
     expect(await stopDemo(demo)).toBe(0);
   }, 30_000);
 
+  it('fires the trouble alert from the "Cause trouble" button, shows it in both panels, resolves it, and links to /metrics', async () => {
+    // A 3-second window: the alert resolves once the burst is older than that.
+    const started = await startDemo({ DEMO_ALERT_WINDOW: '3s' });
+    demo = started.child;
+    browser ??= await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
+    const page = await browser.newPage();
+    await page.goto(started.url);
+    const banners = () =>
+      page.evaluate(() =>
+        ['system-log-panel', 'audit-log-panel'].map(
+          (tag) => document.querySelector(tag)?.shadowRoot?.querySelector('[part="alerts"]')?.textContent?.replace(/\s+/g, ' ') ?? '',
+        ),
+      );
+    const firing = async () => {
+      const text = await fetch(new URL('/metrics', started.url)).then((response) => response.text());
+      return /^logwire_alert_firing\{alert="trouble"\} (\d)/m.exec(text)?.[1];
+    };
+    await until(
+      async () =>
+        (await page.evaluate(
+          () => document.querySelector('system-log-panel')?.shadowRoot?.querySelector('[part="state"]')?.textContent,
+        )) === 'Live',
+      'live',
+      15_000,
+    );
+    expect(await banners()).toEqual(['', '']);
+    expect(await firing()).toBe('0');
+
+    await page.click('#trouble');
+    await until(async () => (await banners()).every((text) => text.includes('trouble Firing')), 'the alert in both banners');
+    expect(await firing()).toBe('1');
+    await until(async () => (await banners()).every((text) => text === ''), 'the alert resolved');
+    expect(await firing()).toBe('0');
+
+    const href = await page.$eval('a[href="/metrics"]', (link) => link.href);
+    const metrics = await fetch(href);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await stopDemo(demo)).toBe(0);
+  }, 30_000);
+
   // The demo has no authentication: by default it must not be reachable from other machines.
   // 127.0.0.2 is a loopback address a server listening on all interfaces would also accept.
   it('listens on 127.0.0.1 only by default, and on HOST when it is set', async () => {

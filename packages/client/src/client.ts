@@ -1,5 +1,7 @@
 import { createNanoEvents, type Emitter, type Unsubscribe } from 'nanoevents';
 import {
+  type AlertAction,
+  type AlertInfo,
   type BatchData,
   CloseCode,
   type Cursor,
@@ -14,20 +16,19 @@ import {
   type StreamEntry,
   type WelcomeData,
 } from '@logwire/protocol';
-import { fatalClose, reconnectDelay } from './close-codes.js';
+import { AlertBoard } from './alerts.js';
+import { fatalClose, reconnectDelay, refusalText } from './close-codes.js';
 import { ClientErrorCode, describeCause, LogStreamClientError } from './errors.js';
 import { Heartbeat } from './heartbeat.js';
 import { frameFingerprints } from './legacy-dedupe.js';
 import { checkedFilter, localFilter } from './local-filter.js';
+import { NetworkSignal } from './network.js';
 import { ReconnectPolicy } from './reconnect-policy.js';
 import type { Persistence, ReplayHost, ReplaySession } from './replay/types.js';
 import { StreamPosition } from './stream-position.js';
 import { ConnectionState, type LogStreamClientOptions, type LogStreamEvents } from './types.js';
 import type { StreamProtocol, WebSocketConstructor, WebSocketLike } from './types.js';
 import { bearerProtocols, closeQuietly, dropDeadSocket, normaliseUrl } from './socket.js';
-
-/** The browser's online/offline signal (absent in Node). */
-type NetworkTarget = Partial<Pick<Window, 'addEventListener' | 'removeEventListener'>> & { navigator?: { onLine?: boolean } };
 
 type Phase = 'idle' | 'awaiting-welcome' | 'extended' | 'legacy';
 
@@ -65,8 +66,13 @@ export class LogStreamClient {
   readonly #repeated = frameFingerprints();
   #httpStatus: number | undefined;
   #closed = false;
-  #offline = false;
-  #detachNetwork: (() => void) | undefined;
+  readonly #network = new NetworkSignal(
+    () => this.#socket === undefined && this.#stopRetry(),
+    () => {
+      if (this.#closed || this.#socket !== undefined || this.#state === ConnectionState.Closed) return;
+      this.#scheduleReconnect(Math.floor(Math.random() * 1000));
+    },
+  );
   #replay: ReplaySession | undefined;
   /** With replay: the client may not open a socket (storage not loaded yet, or another tab leads). */
   #gated = false;
@@ -74,6 +80,7 @@ export class LogStreamClient {
   #wantConnect = false;
   /** Entries delivered by the batch being handled, for the replay buffer. */
   #recorded: StreamEntry[] | undefined;
+  readonly #alerts = new AlertBoard();
 
   constructor(url: string | URL, options: LogStreamClientOptions = {}) {
     this.url = normaliseUrl(url);
@@ -82,7 +89,6 @@ export class LogStreamClient {
     this.#policy = options.reconnect === false ? undefined : new ReconnectPolicy(options.reconnect);
     if (options.filter !== undefined) this.#useFilter(options.filter);
     this.#position = new StreamPosition(options.cursor);
-    this.#watchNetwork();
     if (options.replay !== undefined) {
       this.#gated = true;
       this.#replay = options.replay.attach(this.#host());
@@ -167,6 +173,18 @@ export class LogStreamClient {
   /** The server-side filter in force (normalised). */
   get filter(): NormalizedFilter | undefined {
     return this.#filter;
+  }
+
+  /** The server's alerts as they stand (from `welcome`, then each `alert` message); empty without alerts. */
+  get alerts(): AlertInfo[] {
+    return this.#alerts.list;
+  }
+
+  /** Acknowledges (`'ack'`) or silences (`'silence'`, `durationMs`) an alert; false when not on an extended server. */
+  alertAction(name: string, action: AlertAction, durationMs?: number): boolean {
+    if (this.#phase !== 'extended') return false;
+    this.#send({ type: 'alert', data: { name, action, durationMs } });
+    return true;
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -255,11 +273,7 @@ export class LogStreamClient {
       if (this.#closed) return;
       const fatal = fatalClose(event.code, this.#httpStatus);
       if (fatal !== undefined) {
-        const why =
-          this.#httpStatus !== undefined
-            ? `HTTP ${this.#httpStatus}`
-            : `close ${event.code ?? '(no code)'}${event.reason ? ` (${event.reason})` : ''}`;
-        this.#fail(fatal, `the server refused the connection for good: ${why}; not retrying`);
+        this.#fail(fatal, refusalText(event.code, event.reason, this.#httpStatus));
         this.#setState(ConnectionState.Closed);
         return;
       }
@@ -275,7 +289,7 @@ export class LogStreamClient {
     this.#replay?.close();
     const socket = this.#socket;
     this.#dropSocket();
-    this.#detachNetwork?.();
+    this.#network.detach();
     closeQuietly(socket, CloseCode.Normal, 'client closed');
     this.#setState(ConnectionState.Closed);
   }
@@ -306,6 +320,10 @@ export class LogStreamClient {
       case 'checkpoint':
         this.#events.emit('checkpoint', message.data);
         return;
+      case 'alert':
+        this.#alerts.update(message.data);
+        this.#events.emit('alerts', this.alerts);
+        return;
       case 'subscribed':
         return;
       case 'error':
@@ -330,6 +348,7 @@ export class LogStreamClient {
     this.#replay?.welcome?.(welcome);
     this.#setState(ConnectionState.CatchingUp);
     this.#events.emit('welcome', welcome);
+    if (this.#alerts.welcome(welcome.alerts)) this.#events.emit('alerts', this.alerts);
   }
 
   #batch(batch: BatchData): void {
@@ -458,33 +477,12 @@ export class LogStreamClient {
     }
     this.#setState(ConnectionState.Offline);
     // While the browser says it is offline, wait for its online event instead of retrying.
-    if (this.#offline) return;
+    if (this.#network.offline) return;
     const wait = delay ?? this.#policy.nextDelay();
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       if (!this.#closed) this.connect();
     }, wait);
-  }
-
-  #watchNetwork(): void {
-    const target = globalThis as NetworkTarget;
-    if (typeof target.addEventListener !== 'function' || typeof target.navigator?.onLine !== 'boolean') return;
-    this.#offline = !target.navigator.onLine;
-    const offline = () => {
-      this.#offline = true;
-      if (this.#socket === undefined) this.#stopRetry();
-    };
-    const online = () => {
-      this.#offline = false;
-      if (this.#closed || this.#socket !== undefined || this.#state === ConnectionState.Closed) return;
-      this.#scheduleReconnect(Math.floor(Math.random() * 1000));
-    };
-    target.addEventListener('offline', offline);
-    target.addEventListener('online', online);
-    this.#detachNetwork = () => {
-      target.removeEventListener?.('offline', offline);
-      target.removeEventListener?.('online', online);
-    };
   }
 
   #setState(state: ConnectionState): void {

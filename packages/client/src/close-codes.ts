@@ -17,3 +17,9 @@ export function fatalClose(code: number | undefined, httpStatus: number | undefi
 export function reconnectDelay(code: number | undefined): number | undefined {
   return code === CloseCode.SlowConsumer ? Math.floor(Math.random() * 1000) : undefined;
 }
+
+/** Why the server refused the connection for good: the HTTP status of a refused upgrade, else the close code and reason. */
+export function refusalText(code: number | undefined, reason: string | undefined, httpStatus: number | undefined): string {
+  const why = httpStatus !== undefined ? `HTTP ${httpStatus}` : `close ${code ?? '(no code)'}${reason ? ` (${reason})` : ''}`;
+  return `the server refused the connection for good: ${why}; not retrying`;
+}

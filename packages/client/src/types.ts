@@ -1,6 +1,6 @@
 // The public shapes of the stream client: the WebSocket it needs, its connection states, its
 // events and its options.
-import type { CheckpointData, Cursor, Filter, GapData, LogMessage, WelcomeData } from '@logwire/protocol';
+import type { AlertInfo, CheckpointData, Cursor, Filter, GapData, LogMessage, WelcomeData } from '@logwire/protocol';
 import type { LogStreamClientError } from './errors.js';
 import type { ReconnectOptions } from './reconnect-policy.js';
 import type { ReplayAttachment, ReplayRestored } from './replay/types.js';
@@ -60,6 +60,8 @@ export interface LogStreamEvents {
   checkpoint: (checkpoint: CheckpointData) => void;
   /** An extended-protocol server answered the hello. */
   welcome: (welcome: WelcomeData) => void;
+  /** The server's alerts changed (replayed in `welcome`, then one `alert` message each): all of them, as `client.alerts`. */
+  alerts: (alerts: AlertInfo[]) => void;
   /**
    * With `replay`: the stored entries were emitted (as `message` and `gap` events) and the stored
    * cursor set; fires once, before the socket opens.

@@ -4,6 +4,7 @@ export { AlertAction, AUDIT_LOG_FIELDS, GapReason, PROTOCOL_VERSION, SYSTEM_LOG_
 export type {
   AuditChain,
   AlertCommandMessage,
+  AlertMessage,
   AlertInfo,
   AuditLogData,
   AuditLogMessage,

@@ -250,6 +250,12 @@ export interface AlertCommandMessage {
   data: { name: string; action: AlertAction; /** Silence for this long, in ms (`silence` only). */ durationMs?: number };
 }
 
+/** An alert changed (extended-mode clients; the same shape as in `welcome.alerts`). */
+export interface AlertMessage {
+  type: 'alert';
+  data: AlertInfo;
+}
+
 /** The server's answer to `hello`. */
 export interface WelcomeMessage {
   type: 'welcome';
@@ -290,7 +296,15 @@ export interface ErrorMessage {
  * Every message a server may send; `parse` dispatches on `type` through one validator per member.
  */
 export type ServerMessage =
-  LogMessage | PingMessage | GapMessage | WelcomeMessage | BatchMessage | SubscribedMessage | ErrorMessage | CheckpointMessage;
+  | LogMessage
+  | PingMessage
+  | GapMessage
+  | WelcomeMessage
+  | BatchMessage
+  | SubscribedMessage
+  | ErrorMessage
+  | CheckpointMessage
+  | AlertMessage;
 
 /** The `data` of a client's `hello`. */
 export interface HelloData {

@@ -1,6 +1,8 @@
 import { checkChain, isCheckpointData } from './chain.js';
 import { ProtocolError, ProtocolErrorCode } from './errors.js';
 import type {
+  AlertInfo,
+  AlertMessage,
   AuditLogMessage,
   BatchMessage,
   CheckpointMessage,
@@ -114,6 +116,7 @@ const validators = new Map<ServerMessageType | string, Validator>([
   ['subscribed', validateSubscribed],
   ['error', validateError],
   ['checkpoint', validateCheckpoint],
+  ['alert', validateAlert],
 ]);
 
 function validateWelcome(envelope: Envelope): ParseResult<WelcomeMessage> {
@@ -133,6 +136,9 @@ function validateWelcome(envelope: Envelope): ParseResult<WelcomeMessage> {
     return fail(ProtocolErrorCode.InvalidMessage, `data.audit must be a boolean, got ${describeType(data['audit'])}`, 'data.audit');
   if (!isRecord(data['filter']))
     return fail(ProtocolErrorCode.InvalidMessage, `data.filter must be an object, got ${describeType(data['filter'])}`, 'data.filter');
+  const alerts = data['alerts'];
+  if (alerts !== undefined && !(Array.isArray(alerts) && alerts.every(isAlertInfo)))
+    return fail(ProtocolErrorCode.InvalidMessage, 'data.alerts must be an array of alerts', 'data.alerts');
   return { ok: true, message: envelope as unknown as WelcomeMessage };
 }
 
@@ -235,6 +241,25 @@ function validateAuditLog(envelope: Envelope): ParseResult<AuditLogMessage> {
 function validateCheckpoint(envelope: Envelope): ParseResult<CheckpointMessage> {
   if (!isCheckpointData(envelope['data'])) return fail(ProtocolErrorCode.InvalidMessage, 'data must be a signed checkpoint', 'data');
   return { ok: true, message: envelope as unknown as CheckpointMessage };
+}
+
+function validateAlert(envelope: Envelope): ParseResult<AlertMessage> {
+  if (!isAlertInfo(envelope['data']))
+    return fail(ProtocolErrorCode.InvalidMessage, 'data must be an alert (name, status, condition, value, since)', 'data');
+  return { ok: true, message: envelope as unknown as AlertMessage };
+}
+
+function isAlertInfo(value: unknown): value is AlertInfo {
+  if (!isRecord(value)) return false;
+  const { name, status, condition, since, silencedUntil } = value;
+  return (
+    typeof name === 'string' &&
+    typeof status === 'string' &&
+    typeof condition === 'string' &&
+    typeof value['value'] === 'number' &&
+    (since === null || typeof since === 'string') &&
+    (silencedUntil === undefined || typeof silencedUntil === 'string')
+  );
 }
 
 function validatePing(envelope: Envelope): ParseResult<PingMessage> {

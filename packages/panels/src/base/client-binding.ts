@@ -5,6 +5,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { type ConnectionState, LogStreamClient, type ReplayAttachment } from '@logwire/client';
 import type { FieldConstraint, GapData, LogMessage } from '@logwire/protocol';
+import { AlertBanner } from './alert-banner.js';
 import { LogwireCheckpointEvent } from './checkpoint-event.js';
 
 /** What the binding needs of its panel. */
@@ -29,6 +30,8 @@ export const UNREACHABLE_AFTER = 3;
 export class ClientBinding implements ReactiveController {
   readonly #host: BindingHost;
   readonly #listeners: BindingListeners;
+  /** The active-alerts banner, fed by the bound client. */
+  readonly alerts: AlertBanner;
   #bound: LogStreamClient | undefined;
   #ownClient: LogStreamClient | undefined;
   #ownClientSrc: string | undefined;
@@ -42,6 +45,7 @@ export class ClientBinding implements ReactiveController {
   constructor(host: BindingHost, listeners: BindingListeners) {
     this.#host = host;
     this.#listeners = listeners;
+    this.alerts = new AlertBanner(host);
     host.addController(this);
   }
 
@@ -68,6 +72,7 @@ export class ClientBinding implements ReactiveController {
     this.#unbindClient();
     if (target === undefined) return;
     this.#bound = target;
+    this.alerts.bind(target);
     this.#failures = 0;
     this.#listeners.state(target.state);
     this.#unbind = [
@@ -121,6 +126,7 @@ export class ClientBinding implements ReactiveController {
     for (const unbind of this.#unbind) unbind();
     this.#unbind = [];
     this.#bound = undefined;
+    this.alerts.bind(undefined);
     if (!this.#host.isConnected) {
       this.#ownClient?.close();
       this.#ownClient = undefined;

@@ -1,5 +1,6 @@
 import { css } from 'lit';
 import { fieldFilterStyles } from './field-filter-input.js';
+import { alertBannerStyles } from './alert-banner.js';
 import { panelStripStyles } from './panel-strips.styles.js';
 
 // Every colour is a `--logwire-*` custom property with a light default; the dark defaults apply
@@ -362,4 +363,4 @@ export const panelBaseStyles = css`
 `;
 
 /** Every style of the panels: the base ones and those of the header's column controls and the strips. */
-export const panelStyles = [panelBaseStyles, panelStripStyles, fieldFilterStyles];
+export const panelStyles = [panelBaseStyles, panelStripStyles, fieldFilterStyles, alertBannerStyles];

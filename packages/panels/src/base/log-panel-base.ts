@@ -248,7 +248,8 @@ export abstract class LogPanelBase<M extends LogMessage> extends LogPanelPropert
           ${renderNewButton(this, this.bufferedCount, this.droppedWhilePaused, this.#follow.unseen)} ${this.extras?.header()}
           ${this.#links.notice()} ${renderState(this._connection, this.#binding.unreachable)}
         </header>
-        ${renderToolbar(this, this.#toolbarContext())} ${this.stats ? this.#stats.render() : nothing}
+        ${this.#binding.alerts.render(zoneOf(this.timeZone))} ${renderToolbar(this, this.#toolbarContext())}
+        ${this.stats ? this.#stats.render() : nothing}
         ${renderFacets({
           counts: this.#facets,
           filters: this.valueFilters,

@@ -16,6 +16,10 @@ import type { ValueFilter } from './value-filters.js';
  * @csspart count - The count of entries shown / held.
  * @csspart new-button - The "N new" button shown while paused.
  * @csspart state - The connection state pill.
+ * @csspart alerts - The banner of the server's active (pending and firing) alerts; only while there are some.
+ * @csspart alert - One alert in the banner (`data-status` is `pending` or `firing`).
+ * @csspart alert-ack - The button that acknowledges an alert.
+ * @csspart alert-silence - The button that silences an alert's notifications for an hour.
  * @csspart toolbar - The filters and actions bar.
  * @csspart levels - The group of level toggles.
  * @csspart level-toggle - One level toggle button.
