@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLogwire, type Logwire } from '../../packages/server/dist/index.js';
+import { createLogwire, type Logwire } from '@logwire/server';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.mjs';
 import { until } from '../helpers/wait.js';
 
