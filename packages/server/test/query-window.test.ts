@@ -91,3 +91,52 @@ describe('time-bounded queries', () => {
     expect(seen).toEqual(all);
   });
 });
+
+describe('time-bounded queries over gzip-compressed rotations', () => {
+  let gzDir: string;
+
+  beforeAll(async () => {
+    gzDir = fs.mkdtempSync(path.join(os.tmpdir(), 'logwire-window-gz-'));
+    let clock = T0;
+    vi.spyOn(Date, 'now').mockImplementation(() => clock);
+    const logwire = createLogwire({
+      console: false,
+      persistence: { dir: gzDir, system: { maxBytes: 8192, backups: 100, compress: true } },
+    });
+    for (let hour = 0; hour < 24; hour++) {
+      for (let i = 0; i < 40; i++) {
+        clock = T0 + hour * HOUR + i * 60_000;
+        logwire.getLogger('app').info(`hour ${hour} record ${i}`, { hour, i, user_id: i % 10 === 0 ? 42 : 7 });
+        logwire.hub.flush();
+      }
+    }
+    await logwire.persistence?.compressed();
+    await logwire.close();
+    vi.restoreAllMocks();
+  });
+
+  afterAll(() => {
+    fs.rmSync(gzDir, { recursive: true, force: true });
+  });
+
+  it('skips compressed files outside the window too, by their time and plain size, with the same answer', async () => {
+    expect(fs.readdirSync(gzDir).filter((name) => /^system\.log\.\d+\.gz$/.test(name)).length).toBeGreaterThan(20);
+    // The first hour: newer files whose entry matches (exactly one) are skipped unread.
+    const firstHour = async (): Promise<[number, unknown[]]> => {
+      let slices = 0;
+      const page = await queryLogsAsync(gzDir, 'system', { since: T0, until: T0 + HOUR - 1 }, { onSlice: () => slices++ });
+      return [slices, page.entries.map((entry) => entry.id)];
+    };
+    const [withIndex, entries] = await firstHour();
+    const index = path.join(gzDir, '.system.log.bounds.json');
+    fs.renameSync(index, `${index}.away`);
+    try {
+      const [withoutIndex, same] = await firstHour();
+      expect(same).toEqual(entries);
+      expect(entries).toHaveLength(40);
+      expect(withIndex).toBeLessThan(withoutIndex);
+    } finally {
+      fs.renameSync(`${index}.away`, index);
+    }
+  });
+});

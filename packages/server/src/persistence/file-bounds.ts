@@ -2,7 +2,9 @@
 // overlap its window. When `system.log` rotates, its first and last stream ids are recorded in
 // `.system.log.bounds.json` (hidden, so listings of the logs stay as they were), keyed by the
 // file's size and modification time (a rename keeps both, so the entry still names the file once
-// it is `system.log.3`). A file without an entry (the
+// it is `system.log.3`; once compressed, its `.gz` keeps the time to the millisecond and its gzip
+// trailer the plain size). An entry is used only when exactly one matches: files of equal size
+// rotated within the same instant are read rather than risk a wrong skip. A file without an entry (the
 // current file, files from before this index, audit trail days) has its bounds read from its first
 // and last lines: two small reads.
 import fs from 'node:fs';
@@ -62,9 +64,36 @@ export function boundsReader(logFile: string): (file: string) => FileBounds | un
     } catch {
       return undefined;
     }
-    const entry = entries.find((candidate) => candidate.size === stat.size && candidate.mtimeMs === stat.mtimeMs);
+    if (file.endsWith('.gz')) {
+      // A compressed rotation keeps its file's modification time (to the millisecond) and its gzip
+      // trailer holds the plain size: together they name the entry recorded at rotation. Without
+      // one, the query reads the file (its bytes are compressed: nothing to read at its ends).
+      const size = gzipPlainSize(file, stat.size);
+      const entry = only(
+        entries.filter((candidate) => candidate.size === size && Math.floor(candidate.mtimeMs) === Math.floor(stat.mtimeMs)),
+      );
+      return entry === undefined ? undefined : { first: entry.first, last: entry.last };
+    }
+    const entry = only(entries.filter((candidate) => candidate.size === stat.size && candidate.mtimeMs === stat.mtimeMs));
     return entry === undefined ? readBounds(file, stat.size) : { first: entry.first, last: entry.last };
   };
+}
+
+/** The one entry that matches, or undefined when none or several do (then the file is read: never a wrong skip). */
+function only(matches: Entry[]): Entry | undefined {
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+/** The plain size a gzip file records in its last four bytes (ISIZE, modulo 2^32; rotations are far smaller). */
+function gzipPlainSize(file: string, size: number): number | undefined {
+  if (size < 18) return undefined;
+  const fd = fs.openSync(file, 'r');
+  try {
+    const trailer = Buffer.alloc(4);
+    return fs.readSync(fd, trailer, 0, 4, size - 4) === 4 ? trailer.readUInt32LE(0) : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function readIndex(index: string): Entry[] {
