@@ -1,6 +1,7 @@
 import type { CSSResultGroup } from 'lit';
 import type { AuditLogMessage } from '@logwire/protocol';
 import type { FieldFilter } from '../base/filters.js';
+import { leadingColumns } from '../base/column-layout.js';
 import { LogPanelBase, type PanelColumn } from '../base/log-panel-base.js';
 import { compactJson, displayValue } from '../base/text.js';
 import { auditLogPanelStyles } from './audit-log-panel.styles.js';
@@ -46,29 +47,7 @@ export class AuditLogPanel extends LogPanelBase<AuditLogMessage> {
   protected override readonly fieldFallback = 'metadata';
   protected readonly defaultColumns = ['time', 'level', 'logger', 'action', 'message', 'metadata'];
   protected readonly builtinColumns: readonly PanelColumn<AuditLogMessage>[] = [
-    {
-      title: 'Time',
-      name: 'time',
-      width: 96,
-      primary: true,
-      text: (m) => this.formatTime(m.data.timestamp),
-      csv: [['timestamp', (m) => displayValue(m.data.timestamp)]],
-    },
-    {
-      title: 'Level',
-      name: 'level',
-      width: 72,
-      primary: true,
-      text: (m) => displayValue(m.data.level),
-      csv: [['level', (m) => displayValue(m.data.level)]],
-    },
-    {
-      title: 'Logger',
-      name: 'logger',
-      width: 130,
-      text: (m) => displayValue(m.data.logger),
-      csv: [['logger', (m) => displayValue(m.data.logger)]],
-    },
+    ...leadingColumns<AuditLogMessage>((timestamp) => this.formatTime(timestamp), 130),
     {
       title: 'Action',
       name: 'action',

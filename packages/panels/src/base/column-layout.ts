@@ -25,6 +25,35 @@ export interface PanelColumn<M extends LogMessage> {
   csv: readonly CsvColumn<M>[];
 }
 
+/** The columns both panels start with: time (as `formatTime` shows it), level and logger. */
+export function leadingColumns<M extends LogMessage>(formatTime: (timestamp: string) => string, loggerWidth: number): PanelColumn<M>[] {
+  return [
+    {
+      title: 'Time',
+      name: 'time',
+      width: 96,
+      primary: true,
+      text: (m) => formatTime(displayValue(m.data.timestamp)),
+      csv: [['timestamp', (m) => displayValue(m.data.timestamp)]],
+    },
+    {
+      title: 'Level',
+      name: 'level',
+      width: 72,
+      primary: true,
+      text: (m) => displayValue(m.data.level),
+      csv: [['level', (m) => displayValue(m.data.level)]],
+    },
+    {
+      title: 'Logger',
+      name: 'logger',
+      width: loggerWidth,
+      text: (m) => displayValue(m.data.logger),
+      csv: [['logger', (m) => displayValue(m.data.logger)]],
+    },
+  ];
+}
+
 /** Name of the column that takes the remaining width. */
 export const MESSAGE = 'message';
 /** Below this panel width only the primary columns are shown. */

@@ -1,6 +1,7 @@
 import type { CSSResultGroup } from 'lit';
 import { SYSTEM_LOG_FIELDS, type SystemLogData, type SystemLogMessage } from '@logwire/protocol';
 import type { FieldFilter } from '../base/filters.js';
+import { leadingColumns } from '../base/column-layout.js';
 import { LogPanelBase, type PanelColumn } from '../base/log-panel-base.js';
 import { compactJson, displayValue } from '../base/text.js';
 import { systemLogPanelStyles } from './system-log-panel.styles.js';
@@ -37,29 +38,7 @@ export class SystemLogPanel extends LogPanelBase<SystemLogMessage> {
   protected readonly heading = 'System Logs';
   protected readonly defaultColumns = ['time', 'level', 'logger', 'module', 'site', 'message'];
   protected readonly builtinColumns: readonly PanelColumn<SystemLogMessage>[] = [
-    {
-      title: 'Time',
-      name: 'time',
-      width: 96,
-      primary: true,
-      text: (m) => this.formatTime(m.data.timestamp),
-      csv: [['timestamp', (m) => displayValue(m.data.timestamp)]],
-    },
-    {
-      title: 'Level',
-      name: 'level',
-      width: 72,
-      primary: true,
-      text: (m) => displayValue(m.data.level),
-      csv: [['level', (m) => displayValue(m.data.level)]],
-    },
-    {
-      title: 'Logger',
-      name: 'logger',
-      width: 180,
-      text: (m) => displayValue(m.data.logger),
-      csv: [['logger', (m) => displayValue(m.data.logger)]],
-    },
+    ...leadingColumns<SystemLogMessage>((timestamp) => this.formatTime(timestamp), 180),
     {
       title: 'Module',
       name: 'module',
