@@ -91,7 +91,7 @@ export class LogStreamClient {
     this.#position = new StreamPosition(options.cursor);
     if (options.replay !== undefined) {
       this.#gated = true;
-      this.#replay = options.replay.attach(this.#host());
+      this.#replay = options.replay.attach(this.#host(), this);
     }
     if (options.autoConnect ?? true) queueMicrotask(() => this.connect());
   }
@@ -128,6 +128,8 @@ export class LogStreamClient {
       },
       resumeFrom: (cursor) => this.#position.resumeFrom(cursor),
       restored: (restored) => this.#events.emit('restore', restored),
+      alerts: (alerts, may, changed) => this.#takeAlerts(alerts, may, changed),
+      fail: (code, message) => this.#fail(code, message),
       setLeader: (leader) => {
         if (leader) {
           this.#gated = false;
@@ -180,11 +182,20 @@ export class LogStreamClient {
     return this.#alerts.list;
   }
 
-  /** Acknowledges (`'ack'`) or silences (`'silence'`, `durationMs`) an alert; false when not on an extended server. */
+  /** Whether the server lets this connection acknowledge and silence alerts; `undefined` when it did not say. */
+  get alertActions(): boolean | undefined {
+    return this.#alerts.may;
+  }
+
+  /**
+   * Acknowledges (`'ack'`) or silences (`'silence'`, `durationMs`) an alert; false when not on an
+   * extended server. With `replay`, a follower tab asks the tab holding the socket.
+   */
   alertAction(name: string, action: AlertAction, durationMs?: number): boolean {
-    if (this.#phase !== 'extended') return false;
-    this.#send({ type: 'alert', data: { name, action, durationMs } });
-    return true;
+    const data = { name, action, durationMs };
+    const sent = this.#phase === 'extended';
+    if (sent) this.#send({ type: 'alert', data });
+    return this.#replay?.alertAction?.(data, sent) ?? sent;
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -322,7 +333,7 @@ export class LogStreamClient {
         return;
       case 'alert':
         this.#alerts.update(message.data);
-        this.#events.emit('alerts', this.alerts);
+        this.#events.emit('alerts', this.alerts, message.data);
         return;
       case 'subscribed':
         return;
@@ -348,7 +359,11 @@ export class LogStreamClient {
     this.#replay?.welcome?.(welcome);
     this.#setState(ConnectionState.CatchingUp);
     this.#events.emit('welcome', welcome);
-    if (this.#alerts.welcome(welcome.alerts)) this.#events.emit('alerts', this.alerts);
+    this.#takeAlerts(welcome.alerts, welcome.alertActions);
+  }
+
+  #takeAlerts(alerts: AlertInfo[] | undefined, may?: boolean, changed?: AlertInfo): void {
+    if (this.#alerts.welcome(alerts, may)) this.#events.emit('alerts', this.alerts, changed);
   }
 
   #batch(batch: BatchData): void {
