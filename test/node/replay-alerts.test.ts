@@ -122,13 +122,18 @@ async function bannerOf(page: Page, text: string, what: string): Promise<void> {
 }
 
 /** Leader first, then the followers. */
-async function openTabs(ws: string, token: string, db: string, count: number): Promise<Page[]> {
+async function openTabs<N extends 2 | 3>(
+  ws: string,
+  token: string,
+  db: string,
+  count: N,
+): Promise<N extends 2 ? [Page, Page] : [Page, Page, Page]> {
   const leader = await openTab(ws, token, db);
   await until(async () => (await tabState(leader)).state === 'live', 'the first tab to be live', 15_000);
   const pages = [leader];
   for (let i = 1; i < count; i++) pages.push(await openTab(ws, token, db));
   expect((await Promise.all(pages.map(tabState))).map((tab) => tab.role)).toEqual(['leader', ...Array(count - 1).fill('follower')]);
-  return pages;
+  return pages as N extends 2 ? [Page, Page] : [Page, Page, Page];
 }
 
 describe('alerts in tabs that share one socket (Chromium, real server)', () => {
@@ -180,8 +185,8 @@ describe('alerts in tabs that share one socket (Chromium, real server)', () => {
     server.fire();
     for (const page of [first, second, third]) await bannerOf(page, 'errors Firing', 'the alert in every tab');
 
-    await first!.close();
-    const remaining = [second!, third!];
+    await first.close();
+    const remaining = [second, third];
     await until(
       async () => (await Promise.all(remaining.map(tabState))).some((tab) => tab.role === 'leader' && tab.state === 'live'),
       'a remaining tab to lead and be live',

@@ -123,11 +123,11 @@ class Session implements ReplaySession {
     client?.on('alerts', (alerts, changed) => {
       if (this.#role !== 'leader') return;
       this.#tabs?.shareAlerts(alerts, client.alertActions, changed);
-      const head = this.#sent[0];
-      if (changed === undefined || head === undefined || head.command.name !== changed.name) return;
-      const done =
-        head.command.action === AlertAction.Acknowledge ? changed.acknowledgedBy !== undefined : changed.silencedUntil !== undefined;
-      if (done) this.#answerSent();
+      // Done when the alert the oldest command named comes back acknowledged (or silenced).
+      const head = this.#sent[0]?.command;
+      if (changed === undefined || head?.name !== changed.name) return;
+      if (head.action === AlertAction.Acknowledge ? changed.acknowledgedBy !== undefined : changed.silencedUntil !== undefined)
+        this.#answerSent();
     });
     client?.on('error', (error) => {
       if (this.#role === 'leader' && error.code === ClientErrorCode.Server) this.#answerSent(error.message);
@@ -228,12 +228,8 @@ class Session implements ReplaySession {
   /** Leader: sends a follower's command on this tab's socket; the server's answer goes back to it. */
   #forward(command: AlertCommand, answer: (refusal?: string) => void): void {
     this.#forwarding = answer;
-    let sent = false;
-    try {
-      sent = this.#client?.alertAction(command.name, command.action, command.durationMs) ?? false;
-    } finally {
-      this.#forwarding = undefined;
-    }
+    const sent = this.#client?.alertAction(command.name, command.action, command.durationMs) ?? false;
+    this.#forwarding = undefined;
     if (!sent) answer('the tab holding the stream is not connected: try again when it is live');
   }
 

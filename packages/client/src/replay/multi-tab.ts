@@ -371,9 +371,13 @@ export class TabCoordinator {
       case 'acted':
         this.#waiting.get(message.id)?.(message.refusal);
         return;
+      case 'commit':
+        this.#onCommit(message.batch);
     }
-    if (message.batch.stream !== this.#stream || !this.#started || this.isLeader) return;
-    const batch = message.batch;
+  }
+
+  #onCommit(batch: CommittedBatch): void {
+    if (batch.stream !== this.#stream || !this.#started || this.isLeader) return;
     void this.#serial(async () => {
       if (this.isLeader) return;
       const last = batch.entries.at(-1);

@@ -1,7 +1,7 @@
 // What the tabs of one stream say on their BroadcastChannel (see multi-tab.ts), and the check every
 // message passes before use: any script of the origin can post to the channel, so a message is
 // hostile input until it has the shape the protocol defines, within bounded sizes.
-import { type AlertCommandMessage, type AlertInfo, parseCursor, validate, validateClientMessage } from '@logwire/protocol';
+import { type AlertCommandMessage, type AlertInfo, parseCursor, validate, validateAlertCommand } from '@logwire/protocol';
 import { MAX_ALERTS } from '../alerts.js';
 import type { CommittedBatch, Position, StoredEntry } from './types.js';
 
@@ -85,7 +85,7 @@ export function check(data: unknown): ChannelMessage | string {
         ? { t: 'alert', alert: message['alert'] }
         : 'alert: not an alert';
     case 'act': {
-      const parsed = validateClientMessage({ type: 'alert', data: message['command'] });
+      const parsed = validateAlertCommand(message['command']);
       if (!isId(message['id']) || !parsed.ok || parsed.message.type !== 'alert') return 'act: not an alert command';
       return { t: 'act', id: message['id'], command: parsed.message.data };
     }
