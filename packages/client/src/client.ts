@@ -80,7 +80,7 @@ export class LogStreamClient {
   #wantConnect = false;
   /** Entries delivered by the batch being handled, for the replay buffer. */
   #recorded: StreamEntry[] | undefined;
-  readonly #alerts = new AlertBoard();
+  readonly #alerts = new AlertBoard((alerts, changed) => this.#events.emit('alerts', alerts, changed));
 
   constructor(url: string | URL, options: LogStreamClientOptions = {}) {
     this.url = normaliseUrl(url);
@@ -106,10 +106,7 @@ export class LogStreamClient {
     return this.#replay?.role;
   }
 
-  /**
-   * Removes everything the replay buffer stored (e.g. on logout), for every stream and every tab;
-   * needs no connection. Resolves at once without `replay`.
-   */
+  /** Removes everything the replay buffer stored (e.g. on logout), every stream and tab, offline too; resolves at once without `replay`. */
   clear(): Promise<void> {
     return this.#replay?.clear() ?? Promise.resolve();
   }
@@ -128,7 +125,7 @@ export class LogStreamClient {
       },
       resumeFrom: (cursor) => this.#position.resumeFrom(cursor),
       restored: (restored) => this.#events.emit('restore', restored),
-      alerts: (alerts, may, changed) => this.#takeAlerts(alerts, may, changed),
+      alerts: (alerts, may, changed) => this.#alerts.welcome(alerts, may, changed),
       fail: (code, message) => this.#fail(code, message),
       setLeader: (leader) => {
         if (leader) {
@@ -187,15 +184,10 @@ export class LogStreamClient {
     return this.#alerts.may;
   }
 
-  /**
-   * Acknowledges (`'ack'`) or silences (`'silence'`, `durationMs`) an alert; false when not on an
-   * extended server. With `replay`, a follower tab asks the tab holding the socket.
-   */
+  /** Acknowledges (`'ack'`) or silences (`'silence'`, `durationMs`) an alert; false when not connected (a follower tab asks the leader). */
   alertAction(name: string, action: AlertAction, durationMs?: number): boolean {
-    const data = { name, action, durationMs };
-    const sent = this.#phase === 'extended';
-    if (sent) this.#send({ type: 'alert', data });
-    return this.#replay?.alertAction?.(data, sent) ?? sent;
+    if (this.#phase === 'extended') this.#send({ type: 'alert', data: { name, action, durationMs } });
+    return this.#replay?.alertAction?.({ name, action, durationMs }, this.#phase === 'extended') ?? this.#phase === 'extended';
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -333,7 +325,6 @@ export class LogStreamClient {
         return;
       case 'alert':
         this.#alerts.update(message.data);
-        this.#events.emit('alerts', this.alerts, message.data);
         return;
       case 'subscribed':
         return;
@@ -359,11 +350,7 @@ export class LogStreamClient {
     this.#replay?.welcome?.(welcome);
     this.#setState(ConnectionState.CatchingUp);
     this.#events.emit('welcome', welcome);
-    this.#takeAlerts(welcome.alerts, welcome.alertActions);
-  }
-
-  #takeAlerts(alerts: AlertInfo[] | undefined, may?: boolean, changed?: AlertInfo): void {
-    if (this.#alerts.welcome(alerts, may)) this.#events.emit('alerts', this.alerts, changed);
+    this.#alerts.welcome(welcome.alerts, welcome.alertActions);
   }
 
   #batch(batch: BatchData): void {
