@@ -5,7 +5,9 @@
 //   limit=<n>  entries restored on start       tabs=off    no tab coordination (own socket per tab)
 //   noidb=1    hide IndexedDB                  own=1      the panel makes its own client from `src`
 //                                                         with `panel.replay` (no `window.app.client` state)
-// and records on `window.app` when things happened (`performance.now()` ms): `restoredAt`, the
+//   token=<t>  bearer token of the client
+// and records the client's error events on `window.app.errors` (`<code>: <message>`),
+// and on `window.app` when things happened (`performance.now()` ms): `restoredAt`, the
 // first frame with rows in the panel (`paintedAt`, with `paintedRows`), each socket open
 // (`openedAt`), and the `restore` event. Used by the end-to-end replay tests and by bench/replay.
 import { fileURLToPath } from 'node:url';
@@ -20,7 +22,7 @@ import '@logwire/panels/define';
 const params = new URLSearchParams(location.search);
 // noidb=1: a browser without IndexedDB (as in some private modes).
 if (params.get('noidb') === '1') Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
-const app = (window.app = { opened: 0, openedAt: [], restored: undefined, restoredAt: undefined, paintedAt: undefined, paintedRows: 0, roles: [] });
+const app = (window.app = { errors: [], opened: 0, openedAt: [], restored: undefined, restoredAt: undefined, paintedAt: undefined, paintedRows: 0, roles: [] });
 // Count socket opens as the page sees them (the open event), before the client subscribes.
 const NativeWebSocket = window.WebSocket;
 window.WebSocket = class extends NativeWebSocket {
@@ -47,7 +49,9 @@ if (params.get('own') === '1') {
   panel.src = params.get('ws');
   client = { role: undefined };
 } else {
-  client = new LogStreamClient(params.get('ws'), { replay: replay(options), reconnect: { baseDelay: 50, maxDelay: 200 } });
+  const token = params.get('token') ?? undefined;
+  client = new LogStreamClient(params.get('ws'), { replay: replay(options), reconnect: { baseDelay: 50, maxDelay: 200 }, token });
+  client.on('error', (error) => app.errors.push(error.code + ': ' + error.message));
   panel.client = client;
   client.on('restore', (restored) => {
     app.restored = restored;

@@ -80,7 +80,7 @@ export class LogStreamClient {
   #wantConnect = false;
   /** Entries delivered by the batch being handled, for the replay buffer. */
   #recorded: StreamEntry[] | undefined;
-  readonly #alerts = new AlertBoard();
+  readonly #alerts = new AlertBoard((alerts, changed) => this.#events.emit('alerts', alerts, changed));
 
   constructor(url: string | URL, options: LogStreamClientOptions = {}) {
     this.url = normaliseUrl(url);
@@ -91,7 +91,7 @@ export class LogStreamClient {
     this.#position = new StreamPosition(options.cursor);
     if (options.replay !== undefined) {
       this.#gated = true;
-      this.#replay = options.replay.attach(this.#host());
+      this.#replay = options.replay.attach(this.#host(), this);
     }
     if (options.autoConnect ?? true) queueMicrotask(() => this.connect());
   }
@@ -106,10 +106,7 @@ export class LogStreamClient {
     return this.#replay?.role;
   }
 
-  /**
-   * Removes everything the replay buffer stored (e.g. on logout), for every stream and every tab;
-   * needs no connection. Resolves at once without `replay`.
-   */
+  /** Removes everything the replay buffer stored (e.g. on logout), every stream and tab, offline too; resolves at once without `replay`. */
   clear(): Promise<void> {
     return this.#replay?.clear() ?? Promise.resolve();
   }
@@ -128,6 +125,8 @@ export class LogStreamClient {
       },
       resumeFrom: (cursor) => this.#position.resumeFrom(cursor),
       restored: (restored) => this.#events.emit('restore', restored),
+      alerts: (alerts, may, changed) => this.#alerts.welcome(alerts, may, changed),
+      fail: (code, message) => this.#fail(code, message),
       setLeader: (leader) => {
         if (leader) {
           this.#gated = false;
@@ -180,11 +179,15 @@ export class LogStreamClient {
     return this.#alerts.list;
   }
 
-  /** Acknowledges (`'ack'`) or silences (`'silence'`, `durationMs`) an alert; false when not on an extended server. */
+  /** Whether the server lets this connection acknowledge and silence alerts; `undefined` when it did not say. */
+  get alertActions(): boolean | undefined {
+    return this.#alerts.may;
+  }
+
+  /** Acknowledges (`'ack'`) or silences (`'silence'`, `durationMs`) an alert; false when not connected (a follower tab asks the leader). */
   alertAction(name: string, action: AlertAction, durationMs?: number): boolean {
-    if (this.#phase !== 'extended') return false;
-    this.#send({ type: 'alert', data: { name, action, durationMs } });
-    return true;
+    if (this.#phase === 'extended') this.#send({ type: 'alert', data: { name, action, durationMs } });
+    return this.#replay?.alertAction?.({ name, action, durationMs }, this.#phase === 'extended') ?? this.#phase === 'extended';
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -322,7 +325,6 @@ export class LogStreamClient {
         return;
       case 'alert':
         this.#alerts.update(message.data);
-        this.#events.emit('alerts', this.alerts);
         return;
       case 'subscribed':
         return;
@@ -348,7 +350,7 @@ export class LogStreamClient {
     this.#replay?.welcome?.(welcome);
     this.#setState(ConnectionState.CatchingUp);
     this.#events.emit('welcome', welcome);
-    if (this.#alerts.welcome(welcome.alerts)) this.#events.emit('alerts', this.alerts);
+    this.#alerts.welcome(welcome.alerts, welcome.alertActions);
   }
 
   #batch(batch: BatchData): void {

@@ -60,8 +60,11 @@ export interface LogStreamEvents {
   checkpoint: (checkpoint: CheckpointData) => void;
   /** An extended-protocol server answered the hello. */
   welcome: (welcome: WelcomeData) => void;
-  /** The server's alerts changed (replayed in `welcome`, then one `alert` message each): all of them, as `client.alerts`. */
-  alerts: (alerts: AlertInfo[]) => void;
+  /**
+   * The server's alerts changed (replayed in `welcome`, then one `alert` message each): all of them,
+   * as `client.alerts`, and the one that changed (none after a `welcome`).
+   */
+  alerts: (alerts: AlertInfo[], changed?: AlertInfo) => void;
   /**
    * With `replay`: the stored entries were emitted (as `message` and `gap` events) and the stored
    * cursor set; fires once, before the socket opens.

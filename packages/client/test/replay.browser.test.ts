@@ -278,6 +278,67 @@ describe('tab coordinator in one page (two connections)', () => {
     follower.close();
   });
 
+  it("relays the leader's alerts to a follower, its alert commands to the leader and the answer back; a leader that goes away settles them", async () => {
+    const name = dbName();
+    const channelName = `tabs-${name}`;
+    const a = await open(name, { flushDelay: 5 });
+    const b = await open(name, { flushDelay: 5 });
+    const alert = { name: 'errors', status: 'firing', condition: 'more than 2', value: 3, since: '2026-01-01T00:00:00.000Z' };
+    const leader = new TabCoordinator(a, stream, { name: channelName });
+    const commands: unknown[] = [];
+    const off = leader.on('alertAction', (command, answer) => {
+      commands.push(command);
+      answer(command.action === 'ack' ? undefined : 'the server refused a message: forbidden: no');
+    });
+    leader.start(null);
+    await until(() => leader.isLeader);
+    leader.shareAlerts([alert], true);
+
+    const follower = new TabCoordinator(b, stream, { name: channelName });
+    const sets: unknown[] = [];
+    const changes: unknown[] = [];
+    const rejected: string[] = [];
+    follower.on('alerts', (alerts, may) => sets.push([alerts, may]));
+    follower.on('alert', (changed) => changes.push(changed));
+    follower.on('rejected', (reason) => rejected.push(reason));
+    follower.start(null);
+    // A tab that starts following asks; the leader answers with the whole set.
+    await until(() => sets.length === 1);
+    expect(sets).to.deep.equal([[[alert], true]]);
+    const acked = { ...alert, acknowledgedBy: 'ops' };
+    leader.shareAlerts([acked], true, acked);
+    await until(() => changes.length === 1);
+    expect(changes).to.deep.equal([acked]);
+
+    expect(await follower.requestAlertAction({ name: 'errors', action: 'ack' })).to.equal(undefined);
+    expect(await follower.requestAlertAction({ name: 'errors', action: 'silence', durationMs: 60_000 })).to.equal(
+      'the server refused a message: forbidden: no',
+    );
+    expect(commands).to.deep.equal([
+      { name: 'errors', action: 'ack' },
+      { name: 'errors', action: 'silence', durationMs: 60_000 },
+    ]);
+    // A leader's own requests go nowhere; a commit that is not one is rejected and shows nothing.
+    expect(await leader.requestAlertAction({ name: 'errors', action: 'ack' })).to.equal('this tab holds no stream to send it on');
+    const forger = new BroadcastChannel(channelName);
+    forger.postMessage({
+      t: 'commit',
+      batch: { stream, after: null, cursor: null, entries: [{ position: [0, 1, 0, 0], message: { type: 'x' } }] },
+    });
+    forger.close();
+    await until(() => rejected.length === 1);
+    expect(rejected).to.deep.equal(['commit: not a committed batch']);
+    expect(follower.position).to.equal(null);
+
+    // A request the leader never answers is settled when this tab takes over.
+    off();
+    const pending = follower.requestAlertAction({ name: 'errors', action: 'ack' });
+    leader.close();
+    expect(await pending).to.equal('the tab holding the stream went away before the server answered; try again');
+    expect(follower.isLeader).to.equal(true);
+    follower.close();
+  });
+
   it('clear() through the coordinator makes every tab drop its position', async () => {
     const name = dbName();
     const channelName = `tabs-${name}`;

@@ -33,10 +33,14 @@ describe('alerts banner with a real server', () => {
   });
 
   // Two panels on their own clients, as two viewers (or the page after a reload: a new connection).
-  const mount = async (token: string, tags = ['system-log-panel', 'audit-log-panel']): Promise<[SystemLogPanel, AuditLogPanel]> => {
+  const mount = async (
+    token: string,
+    tags = ['system-log-panel', 'audit-log-panel'],
+    url = server!.url,
+  ): Promise<[SystemLogPanel, AuditLogPanel]> => {
     const [system, audit] = tags.map((tag) => document.createElement(tag)) as [SystemLogPanel, AuditLogPanel];
     for (const panel of [system, audit].filter(Boolean) as Panel[]) {
-      const client = new LogStreamClient(server!.url, { token });
+      const client = new LogStreamClient(url, { token });
       clients.push(client);
       panel.client = client;
       panel.style.height = '300px';
@@ -84,28 +88,53 @@ describe('alerts banner with a real server', () => {
     expect(after.map((event) => [event.action, event.metadata['user']])).to.deep.include(['alert_silence', 'ops']);
   });
 
-  it('shows a viewer without the alerts permission the refusal, and nothing is recorded', async () => {
+  it('disables the buttons, with a note, for a viewer the welcome says may not act on alerts', async () => {
     const [system] = await mount('viewer');
     await fire();
     await until(() => bannerText(system).includes('errors Firing'), 'banner');
+    expect(system.client!.alertActions).to.equal(false);
+    expect([button(system, 'alert-ack').disabled, button(system, 'alert-silence').disabled]).to.deep.equal([true, true]);
+    expect(bannerText(system)).to.include('You may not acknowledge or silence alerts on this stream.');
+    button(system, 'alert-ack').click();
+    const audits = await executeServerCommand<{ action: string }[], unknown>('logwire:alerts-audits', { id: server!.id });
+    expect(audits.map((event) => event.action)).to.deep.equal(['alert_fired']);
+  });
+
+  it('shows a viewer without the alerts permission the refusal when the server does not say (older server), and nothing is recorded', async () => {
+    // A proxy that strips `alertActions` from the welcome: a server from before it existed.
+    const proxy = await executeServerCommand<Started, unknown>('logwire:proxy-start', {
+      target: server!.url,
+      replace: [[',"alertActions":false', '']],
+    });
+    const [system] = await mount('viewer', ['system-log-panel'], proxy.url);
+    await fire();
+    await until(() => bannerText(system).includes('errors Firing'), 'banner');
+    expect(system.client!.alertActions).to.equal(undefined);
+    expect(button(system, 'alert-ack').disabled).to.equal(false);
     button(system, 'alert-ack').click();
     await until(() => bannerText(system).includes('forbidden'), 'refusal shown');
     expect(system.shadowRoot!.querySelector('.alert-notice')!.getAttribute('role')).to.equal('status');
     expect(bannerText(system)).not.to.include('Acknowledged');
     const audits = await executeServerCommand<{ action: string }[], unknown>('logwire:alerts-audits', { id: server!.id });
     expect(audits.map((event) => event.action)).to.deep.equal(['alert_fired']);
+    await executeServerCommand('logwire:stop', { id: proxy.id });
   });
 
   it('is axe clean with an alert shown, in both themes', async () => {
     await fire();
     // One panel at a time: two panels' headers on one page are two banner landmarks.
-    for (const tag of ['system-log-panel', 'audit-log-panel']) {
-      const [panel] = await mount('ops', [tag]);
+    // ops may act; viewer sees the buttons disabled, with the note.
+    for (const [tag, token] of [
+      ['system-log-panel', 'ops'],
+      ['audit-log-panel', 'ops'],
+      ['system-log-panel', 'viewer'],
+    ] as const) {
+      const [panel] = await mount(token, [tag]);
       await until(() => bannerText(panel).includes('errors Firing'), 'banner');
       for (const theme of ['light', 'dark']) {
         panel.setAttribute('theme', theme);
         await panel.updateComplete;
-        expect(await axeViolations(panel), `${tag} ${theme}`).to.deep.equal([]);
+        expect(await axeViolations(panel), `${tag} ${token} ${theme}`).to.deep.equal([]);
       }
       document.body.replaceChildren();
     }

@@ -106,7 +106,8 @@ export function validateClientMessage(value: unknown): ClientParseResult {
 /** Longest silence a viewer may ask for: a day. */
 const MAX_SILENCE_MS = 86_400_000;
 
-function validateAlertCommand(data: unknown): ClientParseResult {
+/** Checks the `data` of an `alert` command (acknowledge / silence): the `alert` case of {@link validateClientMessage}. */
+export function validateAlertCommand(data: unknown): ClientParseResult {
   if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, 'data must be an object', 'data');
   const name = data['name'];
   if (typeof name !== 'string' || name.length === 0 || name.length > 128)

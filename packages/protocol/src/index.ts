@@ -73,7 +73,7 @@ export { MAX_EPOCH_LENGTH, parseCursor } from './cursor.js';
 export type { Cursor } from './cursor.js';
 export type { QueryEntry, QueryPage } from './query.js';
 export type { FilterResult, NormalizedFilter } from './filter.js';
-export { parseClientMessage, validateClientMessage } from './client-messages.js';
+export { parseClientMessage, validateAlertCommand, validateClientMessage } from './client-messages.js';
 export type { ClientParseResult } from './client-messages.js';
 export { BUNDLE_FORMAT, BUNDLE_VERSION, parseBundle } from './bundle.js';
 export type { BundleItem, BundleParse, IncidentBundle } from './bundle.js';

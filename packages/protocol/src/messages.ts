@@ -218,6 +218,11 @@ export interface WelcomeData {
   filter: Filter;
   /** The server's alerts as they stand (servers with alerts only), so a reconnecting viewer shows them at once. */
   alerts?: AlertInfo[];
+  /**
+   * Whether this connection may acknowledge and silence alerts (servers with alerts only; the same
+   * check the server applies to the `alert` message). Absent from older servers: try, and read the refusal.
+   */
+  alertActions?: boolean;
 }
 
 /** An alert as viewers see it: in `welcome.alerts` and in the `alert` message a server sends when one changes. */

@@ -139,6 +139,13 @@ function validateWelcome(envelope: Envelope): ParseResult<WelcomeMessage> {
   const alerts = data['alerts'];
   if (alerts !== undefined && !(Array.isArray(alerts) && alerts.every(isAlertInfo)))
     return fail(ProtocolErrorCode.InvalidMessage, 'data.alerts must be an array of alerts', 'data.alerts');
+  const alertActions = data['alertActions'];
+  if (alertActions !== undefined && typeof alertActions !== 'boolean')
+    return fail(
+      ProtocolErrorCode.InvalidMessage,
+      `data.alertActions must be a boolean, got ${describeType(alertActions)}`,
+      'data.alertActions',
+    );
   return { ok: true, message: envelope as unknown as WelcomeMessage };
 }
 

@@ -34,6 +34,8 @@ describe('server control messages', () => {
     const error = { type: 'error', data: { code: 'bad_filter', message: 'no' } };
     expect(parse(JSON.stringify(error))).toEqual({ ok: true, message: error });
     expect(parse('{"type":"ping","data":{"ts":1760000000123}}').ok).toBe(true);
+    const withAlerts = { ...welcome, data: { ...welcome.data, alerts: [], alertActions: false } };
+    expect(parse(JSON.stringify(withAlerts))).toEqual({ ok: true, message: withAlerts });
   });
 
   it('refuses malformed control messages with the path of the bad field', () => {
@@ -41,6 +43,7 @@ describe('server control messages', () => {
       [{ ...welcome, data: { ...welcome.data, head: 5 } }, 'data.head'],
       [{ ...welcome, data: { ...welcome.data, audit: 'yes' } }, 'data.audit'],
       [{ ...welcome, data: { ...welcome.data, ping: -1 } }, 'data.ping'],
+      [{ ...welcome, data: { ...welcome.data, alertActions: 'yes' } }, 'data.alertActions'],
       [{ ...batch, data: { ...batch.data, messages: {} } }, 'data.messages'],
       [{ ...batch, data: { ...batch.data, from: 3 } }, 'data.from'],
       [{ ...batch, data: { ...batch.data, replay: 'yes' } }, 'data.replay'],

@@ -57,6 +57,14 @@ describe('alerts on the stream', () => {
     expect(welcome.data['alerts']).toEqual([expect.objectContaining({ name: 'errors', status: 'firing', value: 3 })]);
   });
 
+  it('says in welcome whether the connection may act on alerts, by the same check as the alert message', async () => {
+    const { url } = await start();
+    const may = async (token: string) => (await client(url, token)).frames.find((frame) => frame.type === 'welcome')!.data['alertActions'];
+    expect(await may('ops')).toBe(true);
+    expect(await may('viewer')).toBe(false);
+    expect(await may('auditor')).toBe(false);
+  });
+
   it('records an acknowledgement with the identity authenticate gave, and streams the new state', async () => {
     const { url, audits } = await start();
     const ops = await client(url, 'ops');

@@ -1,8 +1,12 @@
 // Wires a replay buffer and a tab coordinator into a LogStreamClient. Kept apart from the client
 // so that `import { LogStreamClient }` does not load IndexedDB code: only `replay()` does.
-import type { Cursor, StreamEntry, WelcomeData } from '@logwire/protocol';
+import { AlertAction, type AlertInfo, type Cursor, type StreamEntry, type WelcomeData } from '@logwire/protocol';
+import type { LogStreamClient } from '../client.js';
+import { ClientErrorCode } from '../errors.js';
+import { ConnectionState } from '../types.js';
 import { DEFAULT_REPLAY_LIMIT, streamKey } from './core.js';
 import { TabCoordinator, type TabCoordinatorOptions } from './multi-tab.js';
+import type { AlertCommand } from './tab-messages.js';
 import { openReplayBuffer } from './replay-buffer.js';
 import type { Persistence, ReplayAttachment, ReplayBuffer, ReplayBufferOptions, ReplayHost, ReplaySession, StoredEntry } from './types.js';
 
@@ -41,15 +45,31 @@ export function replay(options: ReplayOptions = {}): ReplayAttachment {
     throw new TypeError(`replay option principal must be a non-empty string (the logged-in user's id), got ${JSON.stringify(principal)}`);
   }
   return {
-    attach: (host) => {
+    attach: (host, client) => {
       const opening = buffer === undefined ? openReplayBuffer(bufferOptions) : Promise.resolve(buffer);
-      return new Session(host, streamKey(host.url, host.filterKey, principal), opening, buffer === undefined, limit, tabs);
+      const session = new Session(host, streamKey(host.url, host.filterKey, principal), opening, buffer === undefined, limit, tabs);
+      session.follow(client);
+      return session;
     },
   };
 }
 
+/** Most alert commands the leader tracks until the server answers them. */
+const MAX_SENT = 64;
+
+/** An alert command sent on this tab's socket, and (for a follower's) how to answer that tab. */
+interface Sent {
+  command: AlertCommand;
+  answer: ((refusal?: string) => void) | undefined;
+}
+
 class Session implements ReplaySession {
   readonly #host: ReplayHost;
+  #client: LogStreamClient | undefined;
+  /** Leader: alert commands sent on the socket, oldest first; the server answers them in order. */
+  #sent: Sent[] = [];
+  /** Leader: the answer of the follower's command being sent right now. */
+  #forwarding: Sent['answer'];
   readonly #stream: string;
   readonly #opened: Promise<ReplayBuffer | undefined>;
   readonly #owned: boolean;
@@ -92,6 +112,53 @@ class Session implements ReplaySession {
     if (this.#closed || this.#buffer === undefined || this.#role !== 'leader') return;
     if (entries.length === 0 && cursor === null) return;
     void this.#buffer.append(this.#stream, { entries, cursor });
+  }
+
+  /**
+   * Follows the client's alerts: as leader, to share them and to match the server's answers to the
+   * commands sent (the server answers in order: the changed alert, or an `error`).
+   */
+  follow(client: LogStreamClient | undefined): void {
+    this.#client = client;
+    client?.on('alerts', (alerts, changed) => {
+      if (this.#role !== 'leader') return;
+      this.#tabs?.shareAlerts(alerts, client.alertActions, changed);
+      // Done when the alert the oldest command named comes back acknowledged (or silenced).
+      const head = this.#sent[0]?.command;
+      if (changed === undefined || head?.name !== changed.name) return;
+      if (head.action === AlertAction.Acknowledge ? changed.acknowledgedBy !== undefined : changed.silencedUntil !== undefined)
+        this.#answerSent();
+    });
+    client?.on('error', (error) => {
+      if (this.#role === 'leader' && error.code === ClientErrorCode.Server) this.#answerSent(error.message);
+    });
+    client?.on('state', (state) => {
+      if (state !== ConnectionState.Live && state !== ConnectionState.CatchingUp)
+        this.#dropSent('the connection closed before the server answered');
+    });
+  }
+
+  alertAction(command: AlertCommand, sent: boolean): boolean {
+    if (sent) {
+      // Keep the newest: an older command the server never answered cannot hold up the rest.
+      if (this.#sent.length >= MAX_SENT) this.#sent.shift()?.answer?.('no answer from the server');
+      this.#sent.push({ command, answer: this.#forwarding });
+      return true;
+    }
+    const tabs = this.#tabs;
+    if (this.#role !== 'follower' || tabs === undefined) return false;
+    void tabs.requestAlertAction(command).then((refusal) => {
+      if (refusal !== undefined && !this.#closed) this.#host.fail(ClientErrorCode.Server, refusal);
+    });
+    return true;
+  }
+
+  #answerSent(refusal?: string): void {
+    this.#sent.shift()?.answer?.(refusal);
+  }
+
+  #dropSent(refusal: string): void {
+    for (const sent of this.#sent.splice(0)) sent.answer?.(refusal);
   }
 
   welcome(welcome: WelcomeData): void {
@@ -139,13 +206,37 @@ class Session implements ReplaySession {
     const coordinator = new TabCoordinator(buffer, this.#stream, tabs === true ? {} : tabs === false ? { locks: null } : tabs);
     this.#tabs = coordinator;
     coordinator.on('entries', (entries) => this.#host.emit(entries.map((entry) => entry.message)));
+    coordinator.on('alerts', (alerts, may) => this.#host.alerts(alerts, may));
+    coordinator.on('alert', (alert) => this.#takeAlert(alert));
+    coordinator.on('alertAction', (command, answer) => this.#forward(command, answer));
+    coordinator.on('rejected', (reason) => this.#host.fail(ClientErrorCode.BadFrame, `ignored a message from another tab: ${reason}`));
     coordinator.on('role', (role) => void this.#onRole(buffer, role));
     coordinator.start(shown);
+  }
+
+  /** Follower: one alert changed on the leader's connection. */
+  #takeAlert(alert: AlertInfo): void {
+    const client = this.#client;
+    if (client === undefined) return;
+    const alerts = client.alerts;
+    const at = alerts.findIndex((known) => known.name === alert.name);
+    if (at < 0) alerts.push(alert);
+    else alerts[at] = alert;
+    this.#host.alerts(alerts, client.alertActions, alert);
+  }
+
+  /** Leader: sends a follower's command on this tab's socket; the server's answer goes back to it. */
+  #forward(command: AlertCommand, answer: (refusal?: string) => void): void {
+    this.#forwarding = answer;
+    const sent = this.#client?.alertAction(command.name, command.action, command.durationMs) ?? false;
+    this.#forwarding = undefined;
+    if (!sent) answer('the tab holding the stream is not connected: try again when it is live');
   }
 
   async #onRole(buffer: ReplayBuffer, role: 'leader' | 'follower'): Promise<void> {
     if (this.#closed) return;
     this.#role = role;
+    if (role === 'follower') this.#dropSent('this tab stopped holding the stream before the server answered');
     if (role === 'follower') {
       this.#host.setLeader(false);
       return;

@@ -22,3 +22,4 @@ export type {
 } from './types.js';
 export { TabCoordinator, TabRole } from './multi-tab.js';
 export type { TabCoordinatorEvents, TabCoordinatorOptions } from './multi-tab.js';
+export type { AlertCommand } from './tab-messages.js';

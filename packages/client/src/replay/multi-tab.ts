@@ -32,9 +32,19 @@
  *   read it), the coordinator is `solo`: this tab leads at once and acts on its own. Several solo
  *   tabs writing one IndexedDB stream stay correct, because every write reads and updates the
  *   stream's state inside its transaction.
+ * - Alerts: the leader shares the server's alerts (`shareAlerts`: the whole set after each
+ *   `welcome` and when a follower starts following, then each alert that changes); a follower's
+ *   `alertAction` goes to the leader, which sends it on its socket and answers the requesting tab
+ *   with the server's refusal or success. A handover leaves every tab right: the new leader's
+ *   `welcome` replaces the set everywhere.
+ * - Every channel message is checked before use (any script of the origin can post to the
+ *   channel): one that is not valid is dropped and reported as `rejected`, and changes nothing.
  */
 import { createNanoEvents, type Unsubscribe } from 'nanoevents';
+import type { AlertInfo } from '@logwire/protocol';
+import { MAX_ALERTS } from '../alerts.js';
 import { comparePositions } from './core.js';
+import { type AlertCommand, ANSWER_TIMEOUT_MS, type ChannelMessage, check, MAX_WAITING } from './tab-messages.js';
 import type { CommittedBatch, Position, ReplayBuffer, StoredEntry } from './types.js';
 import { Persistence } from './types.js';
 
@@ -57,6 +67,17 @@ export interface TabCoordinatorEvents {
   entries: (entries: StoredEntry[]) => void;
   /** The buffer was cleared (`clear()` here or in another tab): drop what is shown. */
   cleared: () => void;
+  /** Follower: the leader's alerts, the whole set (as in a `welcome`), and whether its connection may act on them. */
+  alerts: (alerts: AlertInfo[], may: boolean | undefined) => void;
+  /** Follower: one of the leader's alerts changed. */
+  alert: (alert: AlertInfo) => void;
+  /**
+   * Leader: a follower asks to acknowledge or silence an alert. Send it on the socket, then call
+   * `answer` with the server's refusal, or with nothing once the server did it.
+   */
+  alertAction: (command: AlertCommand, answer: (refusal?: string) => void) => void;
+  /** A channel message was not valid (another script of the origin can post to the channel) and was ignored. */
+  rejected: (reason: string) => void;
 }
 
 /** Options of {@link TabCoordinator}. */
@@ -70,8 +91,6 @@ export interface TabCoordinatorOptions {
   /** The BroadcastChannel constructor; `null` acts as if the browser had none. @default globalThis.BroadcastChannel */
   BroadcastChannel?: typeof BroadcastChannel | null;
 }
-
-type ChannelMessage = { t: 'commit'; batch: CommittedBatch } | { t: 'reset'; reason: 'clear' | 'quota' };
 
 /** Elects one leader tab per stream (Web Locks) and feeds the other tabs (BroadcastChannel + storage). */
 export class TabCoordinator {
@@ -94,6 +113,11 @@ export class TabCoordinator {
   #suspended = false;
   #offBuffer: Unsubscribe[] = [];
   #listeners: Array<[EventTarget, string, () => void]> = [];
+  /** Leader: the alert set as last shared (sent again to a tab that starts following). */
+  #shared: Extract<ChannelMessage, { t: 'alerts' }> | undefined;
+  /** Follower: requests sent to the leader, by id, with what settles them. */
+  readonly #waiting = new Map<string, (refusal?: string) => void>();
+  #requests = 0;
 
   constructor(buffer: ReplayBuffer, stream: string, options: TabCoordinatorOptions = {}) {
     this.#buffer = buffer;
@@ -111,7 +135,9 @@ export class TabCoordinator {
     this.#locks = shared ? locks : undefined;
     if (shared) {
       this.#channel = new Channel(this.#name);
-      this.#channel.onmessage = (event: MessageEvent<ChannelMessage>) => this.#onMessage(event.data);
+      this.#channel.onmessage = (event: MessageEvent<unknown>) => this.#onMessage(event.data);
+      // A message that could not be deserialised (e.g. a SharedArrayBuffer from another agent cluster).
+      this.#channel.onmessageerror = () => this.#events.emit('rejected', 'a message could not be read');
     }
   }
 
@@ -158,6 +184,35 @@ export class TabCoordinator {
     this.#acquire();
   }
 
+  /**
+   * Leader: shares the server's alerts with the followers: the whole set and whether this
+   * connection may act (after a `welcome`), or only `changed`, the alert that changed.
+   */
+  shareAlerts(alerts: AlertInfo[], may: boolean | undefined, changed?: AlertInfo): void {
+    this.#shared = { t: 'alerts', alerts: alerts.slice(0, MAX_ALERTS), may };
+    if (this.isLeader) this.#post(changed === undefined ? this.#shared : { t: 'alert', alert: changed });
+  }
+
+  /**
+   * Follower: asks the leader tab to send `command` on its socket. Resolves with the server's
+   * refusal (or why no answer came), or with `undefined` once the server did it.
+   */
+  requestAlertAction(command: AlertCommand): Promise<string | undefined> {
+    if (this.isLeader || this.#channel === undefined) return Promise.resolve('this tab holds no stream to send it on');
+    if (this.#waiting.size >= MAX_WAITING) return Promise.resolve('too many requests are waiting for an answer');
+    const id = `${Math.random().toString(36).slice(2)}-${++this.#requests}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => settle('the tab holding the stream did not answer; try again'), ANSWER_TIMEOUT_MS);
+      const settle = (refusal?: string): void => {
+        clearTimeout(timer);
+        this.#waiting.delete(id);
+        resolve(refusal);
+      };
+      this.#waiting.set(id, settle);
+      this.#post({ t: 'act', id, command });
+    });
+  }
+
   /** Clears the buffer (see `ReplayBuffer.clear()`); this and every other tab emit `cleared`. */
   clear(): Promise<void> {
     return this.#buffer.clear();
@@ -171,8 +226,21 @@ export class TabCoordinator {
     for (const [target, type, listener] of this.#listeners) target.removeEventListener(type, listener);
     this.#listeners = [];
     this.#giveUp();
+    this.#settleWaiting('the tab was closed');
     this.#channel?.close();
     this.#channel = undefined;
+  }
+
+  #post(message: ChannelMessage): void {
+    try {
+      this.#channel?.postMessage(message);
+    } catch {
+      // Not cloneable (a hostile value in an alert): the followers keep what they have.
+    }
+  }
+
+  #settleWaiting(refusal: string): void {
+    for (const settle of [...this.#waiting.values()]) settle(refusal);
   }
 
   #listen(target: EventTarget, type: string, listener: () => void): void {
@@ -241,6 +309,12 @@ export class TabCoordinator {
   #setRole(role: TabRole): void {
     if (this.#role === role) return;
     this.#role = role;
+    // The leader that was to answer is gone; as a follower, ask the leader for its alerts.
+    if (role === TabRole.Leader) this.#settleWaiting('the tab holding the stream went away before the server answered; try again');
+    else {
+      this.#shared = undefined;
+      this.#post({ t: 'ask' });
+    }
     this.#events.emit('role', role);
   }
 
@@ -248,11 +322,11 @@ export class TabCoordinator {
     if (batch.stream !== this.#stream || !this.isLeader) return;
     const last = batch.entries.at(-1);
     if (last !== undefined && comparePositions(last.position, this.#position) > 0) this.#position = last.position;
-    this.#channel?.postMessage({ t: 'commit', batch } satisfies ChannelMessage);
+    this.#post({ t: 'commit', batch });
   }
 
   #onOwnReset(reason: 'clear' | 'quota'): void {
-    this.#channel?.postMessage({ t: 'reset', reason } satisfies ChannelMessage);
+    this.#post({ t: 'reset', reason });
     this.#onReset(reason);
   }
 
@@ -262,14 +336,48 @@ export class TabCoordinator {
     if (reason === 'clear') this.#events.emit('cleared');
   }
 
-  #onMessage(message: ChannelMessage): void {
-    if (this.#closed || typeof message !== 'object' || message === null) return;
-    if (message.t === 'reset') {
-      this.#onReset(message.reason === 'quota' ? 'quota' : 'clear');
+  #onMessage(data: unknown): void {
+    if (this.#closed) return;
+    const message = check(data);
+    if (typeof message === 'string') {
+      this.#events.emit('rejected', message);
       return;
     }
-    if (message.t !== 'commit' || message.batch?.stream !== this.#stream || !this.#started || this.isLeader) return;
-    const batch = message.batch;
+    const follower = this.#role === TabRole.Follower;
+    switch (message.t) {
+      case 'reset':
+        this.#onReset(message.reason);
+        return;
+      case 'ask':
+        if (this.isLeader && this.#shared !== undefined) this.#post(this.#shared);
+        return;
+      case 'alerts':
+        if (follower) this.#events.emit('alerts', message.alerts, message.may);
+        return;
+      case 'alert':
+        if (follower) this.#events.emit('alert', message.alert);
+        return;
+      case 'act': {
+        if (!this.isLeader) return;
+        const id = message.id;
+        let answered = false;
+        this.#events.emit('alertAction', message.command, (refusal) => {
+          if (answered) return;
+          answered = true;
+          this.#post(refusal === undefined ? { t: 'acted', id } : { t: 'acted', id, refusal });
+        });
+        return;
+      }
+      case 'acted':
+        this.#waiting.get(message.id)?.(message.refusal);
+        return;
+      case 'commit':
+        this.#onCommit(message.batch);
+    }
+  }
+
+  #onCommit(batch: CommittedBatch): void {
+    if (batch.stream !== this.#stream || !this.#started || this.isLeader) return;
     void this.#serial(async () => {
       if (this.isLeader) return;
       const last = batch.entries.at(-1);

@@ -1,5 +1,7 @@
 import type { Unsubscribe } from 'nanoevents';
-import type { Cursor, StreamEntry, WelcomeData } from '@logwire/protocol';
+import type { AlertCommandMessage, AlertInfo, Cursor, StreamEntry, WelcomeData } from '@logwire/protocol';
+import type { LogStreamClient } from '../client.js';
+import type { ClientErrorCode } from '../errors.js';
 
 /** Where the replay buffer keeps what it stores. */
 export const Persistence = {
@@ -59,6 +61,10 @@ export interface ReplayHost {
   restored(restored: ReplayRestored): void;
   /** `true`: this client may hold the socket (connects if asked to); `false`: it drops its socket and follows. */
   setLeader(leader: boolean): void;
+  /** Follower: takes the leader tab's alerts and permission (as from a `welcome`), `changed` the alert that changed. */
+  alerts(alerts: AlertInfo[], may: boolean | undefined, changed?: AlertInfo): void;
+  /** Emits an `error` event. */
+  fail(code: ClientErrorCode, message: string): void;
 }
 
 /** A replay buffer attached to one client (what `replay()` returns, after `attach`). */
@@ -70,6 +76,11 @@ export interface ReplaySession {
    * every stored audit entry (an earlier session of this browser may have had the permission).
    */
   welcome?(welcome: WelcomeData): void;
+  /**
+   * The client acted on an alert: `sent` when on its own socket (the leader notes it, to tell a
+   * follower the server's answer); otherwise the session may ask the leader tab. True when under way.
+   */
+  alertAction?(command: AlertCommandMessage['data'], sent: boolean): boolean;
   /** Removes everything stored (every stream of the buffer); works offline. */
   clear(): Promise<void>;
   /** Detaches: hands the socket over to another tab and closes storage the session opened. */
@@ -82,8 +93,8 @@ export interface ReplaySession {
 
 /** Something that attaches a replay buffer to a client: what `replay()` returns. */
 export interface ReplayAttachment {
-  /** Called once by the client's constructor. */
-  attach(host: ReplayHost): ReplaySession;
+  /** Called once by the client's constructor, with the client itself (to follow its events). */
+  attach(host: ReplayHost, client: LogStreamClient): ReplaySession;
 }
 
 /** A stored entry and its position. */

@@ -1,8 +1,9 @@
 // The active-alerts banner (`part="alerts"`): the server's pending and firing alerts, fed by the
 // panel's client binding (replayed in each `welcome`, so it survives reconnects and reloads, then
 // updated by `alert` messages), with Acknowledge and Silence buttons that send the `alert` message.
-// The server decides who may act: a refusal (`forbidden`) is shown in the banner. Shown only while
-// an alert is active or a refusal is to be read.
+// The server decides who may act: when its `welcome` says this viewer may not (`alertActions: false`),
+// the buttons are disabled with a note; a refusal (`forbidden`, or from a server that does not say)
+// is shown in the banner. Shown only while an alert is active or a refusal is to be read.
 import { css, html, nothing, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import { ClientErrorCode, type LogStreamClient } from '@logwire/client';
 import { AlertAction, type AlertInfo } from '@logwire/protocol';
@@ -13,6 +14,9 @@ import { displayValue, visible } from './text.js';
 export const SILENCE_MS = 60 * 60 * 1000;
 
 const ACTIVE = new Set(['pending', 'firing']);
+
+/** Why the buttons are disabled, when the server said this viewer may not act on alerts. */
+export const NOT_PERMITTED = 'You may not acknowledge or silence alerts on this stream.';
 
 /** The banner's state and template; see the module comment. */
 export class AlertBanner {
@@ -73,15 +77,16 @@ export class AlertBanner {
   render(zone: 'local' | 'utc'): TemplateResult | typeof nothing {
     const active = this.active;
     if (active.length === 0 && this.#notice === '') return nothing;
+    const denied = this.#client?.alertActions === false;
     return html`<section class="alerts" part="alerts" aria-label="Active alerts">
       <ul class="alert-list">
-        ${active.map((alert) => this.#item(alert, zone))}
+        ${active.map((alert) => this.#item(alert, zone, denied))}
       </ul>
-      <p class="alert-notice" role="status">${this.#notice}</p>
+      <p class="alert-notice" role="status">${this.#notice || (denied ? NOT_PERMITTED : '')}</p>
     </section>`;
   }
 
-  #item(alert: AlertInfo, zone: 'local' | 'utc'): TemplateResult {
+  #item(alert: AlertInfo, zone: 'local' | 'utc', denied: boolean): TemplateResult {
     const name = visible(alert.name);
     const silenced = alert.silencedUntil !== undefined && Date.parse(alert.silencedUntil) > Date.now();
     const since = alert.since === null ? '' : ` since ${formatTime(alert.since, zone)}`;
@@ -91,7 +96,12 @@ export class AlertBanner {
       <span class="alert-condition">${visible(alert.condition)} (now ${alert.value})</span>
       ${
         alert.acknowledgedBy === undefined || alert.acknowledgedBy === null
-          ? html`<button part="alert-ack" aria-label="Acknowledge ${name}" @click=${() => this.act(alert.name, AlertAction.Acknowledge)}>
+          ? html`<button
+              part="alert-ack"
+              aria-label="Acknowledge ${name}"
+              ?disabled=${denied}
+              @click=${() => this.act(alert.name, AlertAction.Acknowledge)}
+            >
               Acknowledge
             </button>`
           : html`<span class="alert-ack">Acknowledged by ${visible(displayValue(alert.acknowledgedBy))}</span>`
@@ -102,6 +112,7 @@ export class AlertBanner {
           : html`<button
               part="alert-silence"
               aria-label="Silence 1 hour: ${name}"
+              ?disabled=${denied}
               @click=${() => this.act(alert.name, AlertAction.Silence)}
             >
               Silence 1 hour

@@ -36,10 +36,19 @@ export function narrowGrant(request: IncomingMessage, result: AuthGrant): void {
   grants.set(request, { user: result.user ?? grant.user, alerts: grant.alerts && allowed });
 }
 
-/** The `alerts` member of a `welcome`, when the endpoint serves alerts. */
-export function welcomeAlerts(context: StreamContext): { alerts?: AlertInfo[] } {
+/** The client's grant; without an authenticate hook every client has every permission, as for the audit stream. */
+function grantOf(context: StreamContext, connection: Connection): AlertGrant {
+  return grants.get(connection.request) ?? { user: undefined, alerts: context.options.authenticate === undefined };
+}
+
+/**
+ * The `alerts` and `alertActions` members of a `welcome`, when the endpoint serves alerts:
+ * `alertActions` is the very check {@link receiveAlertCommand} applies, so a panel can disable
+ * what would be refused.
+ */
+export function welcomeAlerts(context: StreamContext, connection: Connection): { alerts?: AlertInfo[]; alertActions?: boolean } {
   const control = context.options.alerts;
-  return control === undefined ? {} : { alerts: control.list() };
+  return control === undefined ? {} : { alerts: control.list(), alertActions: grantOf(context, connection).alerts };
 }
 
 /** Acts on an `alert` message, or answers `error` (`forbidden`, `not_found`, `unavailable`). */
@@ -49,8 +58,7 @@ export function receiveAlertCommand(context: StreamContext, connection: Connecti
     sendControl(context, connection, 'error', { code: 'unavailable', message: 'this server has no alerts' });
     return;
   }
-  // Without an authenticate hook every client has every permission, as for the audit stream.
-  const grant = grants.get(connection.request) ?? { user: undefined, alerts: context.options.authenticate === undefined };
+  const grant = grantOf(context, connection);
   if (!grant.alerts) {
     sendControl(context, connection, 'error', { code: 'forbidden', message: 'this client may not acknowledge or silence alerts' });
     return;

@@ -73,7 +73,7 @@ async function resume(context: StreamContext, connection: Connection, message: H
       ping: options.pingInterval,
       audit,
       filter: connection.filter.filter,
-      ...welcomeAlerts(context),
+      ...welcomeAlerts(context, connection),
     });
     sendLatestCheckpoint(context, connection);
   };
