@@ -71,7 +71,11 @@ export async function measureFanout(rounds = 3, clientCounts = [1, 10, 100, 1000
   for (const clients of clientCounts) {
     results[clients] = Object.fromEntries(MODES.map((m) => [m, []]));
     for (let round = 0; round < rounds; round++) {
-      for (const mode of MODES) results[clients][mode].push(await once(mode, clients, cpuProf));
+      for (const mode of MODES) {
+        const result = await once(mode, clients, cpuProf);
+        if (process.env.FANOUT_VERBOSE) console.error(JSON.stringify({ mode, clients, round, ...result }));
+        results[clients][mode].push(result);
+      }
     }
   }
   return { results, rounds, clientCounts };
@@ -93,11 +97,16 @@ export function renderFanout({ results, rounds, clientCounts }) {
     ...clientCounts.map((c) => fmt(summary(results[c][mode].map((r) => r.nsPerDelivery)).median)),
   ]);
   const ratio = (c, a, b) => summary(results[c][a].map((r, i) => r.perSecond / results[c][b][i].perSecond));
+  const has = (...modes) => modes.every((m) => MODES.includes(m));
   const ratioRows = [
-    ['logwire ÷ ws-batch', ...clientCounts.map((c) => fmt(ratio(c, 'logwire', 'ws-batch').median, 2))],
-    ['logwire ÷ sio-msg', ...clientCounts.map((c) => fmt(ratio(c, 'logwire', 'sio-msg').median, 1))],
+    ...(has('logwire', 'ws-batch')
+      ? [['logwire ÷ ws-batch', ...clientCounts.map((c) => fmt(ratio(c, 'logwire', 'ws-batch').median, 2))]]
+      : []),
+    ...(has('logwire', 'sio-msg')
+      ? [['logwire ÷ sio-msg', ...clientCounts.map((c) => fmt(ratio(c, 'logwire', 'sio-msg').median, 1))]]
+      : []),
   ];
-  const at100 = clientCounts.includes(100);
+  const at100 = clientCounts.includes(100) && has('logwire', 'ws-batch', 'sio-msg');
   const goals = at100
     ? [
         { goal: 'fan-out at 100 clients ≥ 0.8× the raw batched ceiling', value: ratio(100, 'logwire', 'ws-batch').median, limit: 0.8 },
