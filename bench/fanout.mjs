@@ -135,7 +135,7 @@ export function renderFanout({ results, rounds, clientCounts }) {
     '',
     table(['mode', ...clientCounts.map((c) => String(c))], cpuRows),
     '',
-    'Producers send 100 records per event-loop turn and wait while any client has more than 256 KiB unsent. `ws-batch` stringifies each record and sends one pre-encoded 100-record Buffer per turn to every client; `sio-msg` calls `io.emit` per record; `logwire` makes 100 log calls per turn and lets the hub batch, encode once per filter group and fan out. Clients run in 1–2 separate processes and count records without parsing them.',
+    "Producers send 100 records per event-loop turn and wait while any client has more than 256 KiB unsent. Every mode sends the same record (the one logwire writes for the producer's log call, call-site capture off). `ws-batch` stringifies each record and sends one pre-encoded Buffer per turn to every client, in logwire's own frame shape (a `batch` of 100 log frames with stream ids, built with the protocol's encoders: the same bytes on the wire); `sio-msg` calls `io.emit` per record; `logwire` makes 100 log calls per turn and lets the hub batch, encode once per filter group and fan out. Each server runs 300 turns before clients connect (warm-up records are not counted). Clients run in 1–2 separate processes and count records without parsing them.",
     loss.length ? `\nRuns where clients received fewer records than were produced: ${loss.join(', ')}.` : '',
     partial.length ? `\nPartial runs (not counted in records/s): ${partial.join(', ')}.` : '',
     '',
