@@ -12,6 +12,27 @@ export function makeData(i) {
   };
 }
 
+/**
+ * The same record as logwire writes for the fan-out producer's log call with call-site capture off
+ * (`module` and `function` empty, `line` 0): what the fan-out baselines send, so every mode puts
+ * the same record content on the wire. `instance` is the `instance_id` field.
+ */
+export function makeLoggedData(i, time = Date.now(), instance = INSTANCE) {
+  return {
+    timestamp: new Date(time).toISOString(),
+    level: 'INFO',
+    logger: 'orchestrator.instance_manager',
+    message: `Sent message msg-${i} to instance 97847539-c28b-4976-9d6c-56f7e274ec81`,
+    module: '',
+    function: '',
+    line: 0,
+    instance_id: instance,
+  };
+}
+
+/** The `instance_id` of measured records (warm-up records carry another, so clients do not count them). */
+export const INSTANCE = '97847539';
+
 /** Marker counted by the clients: every record carries it exactly once, whatever the framing. */
 export const MARKER = '"instance_id":"97847539"';
 export const END = 'bench-end-of-run';

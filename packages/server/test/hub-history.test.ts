@@ -56,6 +56,41 @@ describe('History', () => {
   });
 });
 
+describe('History.pushAll', () => {
+  // A batch is stored with one UTF-8 write when it is ASCII and fits in one free stretch; it must
+  // hold and evict exactly what pushing its messages one by one does, whatever the text and room.
+  const batches = (ascii: boolean) =>
+    Array.from({ length: 60 }, (_, b) =>
+      Array.from({ length: 1 + ((b * 7) % 23) }, (_, k) => {
+        const n = b * 100 + k;
+        const m = ascii ? { ...message(n * 4, (n * 13) % 200) } : message(n, (n * 13) % 200);
+        return { ...m, id: `${1000 + n}-0`, position: { ms: 1000 + n, seq: 0 }, ordinal: n };
+      }),
+    );
+
+  for (const [name, ascii, items, bytes] of [
+    ['ASCII batches, roomy ring', true, 500, 1 << 20],
+    ['ASCII batches, ring smaller than a batch', true, 50, 3000],
+    ['non-ASCII batches', false, 500, 1 << 20],
+    ['count-bound ring smaller than a batch', true, 5, 1 << 20],
+  ] as const) {
+    it(`matches push one by one: ${name}`, () => {
+      const one = new History(items, bytes);
+      const all = new History(items, bytes);
+      const evictedOne: number[] = [];
+      const evictedAll: number[] = [];
+      for (const batch of batches(ascii)) {
+        for (const m of batch) one.push(m, m.ordinal, (_id, ordinal) => evictedOne.push(ordinal));
+        all.pushAll([message(0, 1), ...batch], 1, (_id, ordinal) => evictedAll.push(ordinal));
+        expect(all.length).toBe(one.length);
+        expect(evictedAll).toEqual(evictedOne);
+        for (let i = 0; i < all.length; i++) expect(all.at(i)).toEqual(one.at(i));
+      }
+      expect(evictedAll.length).toBeGreaterThan(0);
+    });
+  }
+});
+
 describe('History logger names', () => {
   it('reads back repeated, non-ASCII, long and ever-new logger names exactly', () => {
     const history = new History(2000, 1 << 20);

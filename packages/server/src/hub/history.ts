@@ -83,9 +83,45 @@ export class History {
       start = this.#allocate(loggerLength + dataLength, onEvict);
       this.#bytes.write(data, start + loggerLength, dataLength, 'utf8');
     }
-    const size = loggerLength + dataLength;
-    const slot = (this.#first + this.#length) % this.#capacity;
     logger.copy(this.#bytes, start);
+    this.#place(message, ordinal, start, loggerLength, dataLength);
+  }
+
+  /**
+   * Appends `messages[from…]` (each with its `ordinal`), as {@link push} would one by one. When
+   * the ring has room for the worst case of all of them in one stretch (without evicting for
+   * space), their logger names and data are UTF-8 encoded with one write instead of one per
+   * message; that write is kept when the text turns out to be ASCII (then characters are bytes and
+   * every message's place is known), and otherwise overwritten message by message.
+   */
+  pushAll(messages: readonly StreamMessage[], from: number, onEvict: OnEvict): void {
+    if (messages.length - from > 1) {
+      let text = '';
+      for (let i = from; i < messages.length; i++) {
+        const message = messages[i] as StreamMessage;
+        text += message.logger + message.data;
+      }
+      const start = this.#free(3 * text.length);
+      if (start !== -1 && this.#bytes.write(text, start, 3 * text.length, 'utf8') === text.length) {
+        let at = start;
+        for (let i = from; i < messages.length; i++) {
+          const message = messages[i] as StreamMessage;
+          if (this.#length === this.#capacity) this.#evict(onEvict);
+          this.#place(message, message.ordinal as number, at, message.logger.length, message.data.length);
+          at += message.logger.length + message.data.length;
+        }
+        return;
+      }
+    }
+    for (let i = from; i < messages.length; i++) {
+      const message = messages[i] as StreamMessage;
+      this.push(message, message.ordinal as number, onEvict);
+    }
+  }
+
+  /** Records where the message whose bytes were just written at `start` lives, as the newest item. */
+  #place(message: StreamMessage, ordinal: number, start: number, loggerLength: number, dataLength: number): void {
+    const slot = (this.#first + this.#length) % this.#capacity;
     this.#ms[slot] = message.position.ms;
     this.#seq[slot] = message.position.seq;
     this.#time[slot] = message.time;
@@ -96,7 +132,7 @@ export class History {
     this.#level[slot] = Math.max(0, Math.min(255, message.level | 0));
     this.#type[slot] = message.type === 'audit_log' ? 1 : 0;
     this.#length++;
-    this.#head = start + size;
+    this.#head = start + loggerLength + dataLength;
   }
 
   /**

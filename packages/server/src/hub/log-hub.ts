@@ -309,10 +309,8 @@ export class LogHub implements BackplaneHub {
    */
   #store(): void {
     const pending = this.#pending;
-    for (let i = this.#stored; i < pending.length; i++) {
-      const message = pending[i] as StreamMessage;
-      this.#history.push(message, message.ordinal as number, this.#evicted.record);
-    }
+    if (this.#stored === pending.length) return;
+    this.#history.pushAll(pending, this.#stored, this.#evicted.record);
     this.#stored = pending.length;
   }
 
