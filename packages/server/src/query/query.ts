@@ -55,8 +55,9 @@ export const DEFAULT_QUERY_MS = 1000;
 /**
  * {@link queryLogs} without blocking the event loop: files are read with fs/promises in 64 KiB
  * chunks, into the buffers of a pool all queries of the process share (./read-pool.ts: a query
- * waits its turn for one, and the wait counts against `maxMs`); lines are parsed in slices of about a millisecond, all running queries together getting
- * a few milliseconds per event-loop turn (./scheduler.ts), and the query yields to the event loop
+ * waits its turn for one, and the wait counts against `maxMs`); lines are tested on their bytes
+ * and parsed in slices of about a millisecond, all running queries together getting a few
+ * milliseconds per event-loop turn (./scheduler.ts), and the query yields to the event loop
  * (`setImmediate`) after the lines of each chunk.
  * When the budget is spent it returns the entries found so far and a cursor where it stopped, so
  * the next call with that cursor goes on without gaps or repeats (it may hold fewer than `limit`
