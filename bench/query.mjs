@@ -113,7 +113,7 @@ function report(generated, genSeconds, sizeMb, rounds, result) {
   console.log(`### Log calls (1 per ms, persistence on) alone and beside 20 concurrent heavy queries\n`);
   console.log(
     table(
-      ['phase', 'log calls', 'expected', 'log-call p99 µs', 'log-call max µs', 'event-loop delay p99 ms', 'query MB read'],
+      ['phase', 'log calls', 'expected', 'log-call p99 µs', 'log-call max µs', 'event-loop delay p99 ms', 'MB the queries scanned'],
       [load.alone, load.loaded].map((phase) => [
         phase.name,
         fmt(phase.calls),
@@ -235,7 +235,22 @@ function grep(needle, files) {
   });
 }
 
+/** The newest line's time and the mean bytes per line of the generated directory. */
+function directorySpan(dir) {
+  const files = fs.readdirSync(dir).filter((name) => name.startsWith('system.log'));
+  const bytes = files.reduce((sum, name) => sum + fs.statSync(path.join(dir, name)).size, 0);
+  // The last 2 KB only: this runs in the process whose RSS is measured.
+  const fd = fs.openSync(path.join(dir, 'system.log'), 'r');
+  const end = Buffer.alloc(2000);
+  const read = fs.readSync(fd, end, 0, end.length, Math.max(0, fs.fstatSync(fd).size - end.length));
+  fs.closeSync(fd);
+  const tail = end.toString('latin1', 0, read);
+  const newestMs = Math.max(...[...tail.matchAll(/"id":"(\d+)-/g)].map((match) => Number(match[1])));
+  return { newestMs, bytesPerLine: bytes / ((newestMs - T0) / LINE_MS + 1) };
+}
+
 async function logBesideQueries(createLogwire, queryLogsAsync, dir) {
+  const span = directorySpan(dir);
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'logwire-bench-query-log-'));
   const logwire = createLogwire({ persistence: { dir: logDir }, console: false });
   const log = logwire.getLogger('app.worker');
@@ -248,11 +263,15 @@ async function logBesideQueries(createLogwire, queryLogsAsync, dir) {
     const workers = background ? Array.from({ length: 20 }, (_, n) => heavyQuery(n)) : [];
     async function heavyQuery(n) {
       // A client paging through everything with the HTTP API's default budget (16 MiB / 1 s a page).
+      // What a page read is measured by how far its cursor moved (lines are LINE_MS apart).
       let cursor;
+      let from = span.newestMs;
       while (!stop) {
         const page = await queryLogsAsync(dir, 'system', { text: `no such text ${n}`, since: 0, limit: 1000, cursor }, {});
-        queryBytes += 16 << 20;
         cursor = page.cursor ?? undefined;
+        const to = cursor === undefined ? T0 : Number(cursor.split('-')[0]);
+        queryBytes += ((from - to) / LINE_MS) * span.bytesPerLine;
+        from = cursor === undefined ? span.newestMs : to;
       }
     }
     const started = performance.now();
