@@ -118,24 +118,3 @@ export function visitLinesBackward(bytes: Buffer, visit: (line: string) => boole
     end = start;
   }
 }
-
-/**
- * The complete lines of a decompressed file from the end, newest first, in slices of about
- * `chunkBytes` (the shape `query/read-backward.ts` yields for plain files).
- */
-export function* sliceLinesBackward(bytes: Buffer, chunkBytes: number): Generator<{ lines: string[]; bytes: number }> {
-  let end = bytes.lastIndexOf(NEWLINE);
-  let lines: string[] = [];
-  let sliceStart = end;
-  while (end > 0) {
-    const start = bytes.lastIndexOf(NEWLINE, end - 1);
-    if (end > start + 1) lines.push(bytes.toString('utf8', start + 1, end));
-    end = start;
-    if (sliceStart - end >= chunkBytes) {
-      yield { lines, bytes: sliceStart - end };
-      lines = [];
-      sliceStart = end;
-    }
-  }
-  if (lines.length > 0) yield { lines, bytes: sliceStart - Math.max(end, 0) };
-}

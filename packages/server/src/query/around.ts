@@ -10,7 +10,7 @@ import { listTrailFiles } from '../persistence/audit-trail.js';
 import { auditMessage, systemFiles, systemMessage } from '../persistence/records.js';
 import { auditChainFields } from './chain-fields.js';
 import { type LogKind, lineId, type QueryEntry } from './filter.js';
-import { firstLineId, READ_CHUNK_BYTES, readSlicesBackward } from './read-backward.js';
+import { firstLineId, readSlicesBackward } from './read-backward.js';
 
 /** Most entries asked for on each side. */
 export const MAX_AROUND = 500;
@@ -104,7 +104,7 @@ export async function queryAround(
   let found: string | undefined;
   let passed = false;
   scan: for (let index = start; index < files.length && !state.stop; index++) {
-    for await (const slice of readSlicesBackward(files[index] as string, READ_CHUNK_BYTES)) {
+    for await (const slice of readSlicesBackward(files[index] as string)) {
       for (const line of slice.lines) {
         const id = lineId(line);
         if (id === undefined) continue;
@@ -135,7 +135,7 @@ export async function queryAround(
     .slice(0, query.after);
   for (let index = start - 1; index >= 0 && after.length < query.after && !state.stop; index--) {
     const lines: string[] = [];
-    for await (const slice of readSlicesBackward(files[index] as string, READ_CHUNK_BYTES)) {
+    for await (const slice of readSlicesBackward(files[index] as string)) {
       lines.push(...slice.lines);
       await spend(slice.bytes);
       if (state.stop) break;

@@ -20,6 +20,7 @@ import {
   toLevelName,
 } from '@logwire/protocol';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
+import { LineProbe } from './line-probe.js';
 import { parseStoredLine, type StoredLine } from './stored-line.js';
 
 /** Which file set a query reads. */
@@ -68,6 +69,12 @@ export type { QueryEntry, QueryPage };
 
 /** Largest page a query returns. */
 export const MAX_QUERY_LIMIT = 1000;
+/**
+ * Characters of stored lines one page holds at most (besides its first entry): a page of long
+ * entries ends sooner, with a cursor to the rest, so one answer's memory does not grow with `limit`
+ * times the longest line.
+ */
+export const MAX_PAGE_BYTES = 4 << 20;
 /** Longest `text` filter accepted. */
 export const MAX_TEXT_LENGTH = 200;
 
@@ -196,6 +203,8 @@ export function lineId(line: string): StreamId | undefined {
 export class PageBuilder {
   readonly #filter: CompiledFilter;
   readonly #found: QueryEntry[] = [];
+  /** Characters of the lines in `#found` (a page ends before it passes {@link MAX_PAGE_BYTES}). */
+  #foundBytes = 0;
   readonly #sink: ((entry: QueryEntry) => void) | undefined;
   #more = false;
   #passedSince = false;
@@ -205,6 +214,8 @@ export class PageBuilder {
   /** The text filter when a line that does not hold it as written cannot match it (see RAW_SEARCHABLE). */
   readonly #rawText: string | undefined;
   readonly #textPattern: RegExp | undefined;
+  /** The cheap tests on a line's bytes (see {@link visitRange}); undefined when there are none. */
+  readonly #probe: LineProbe | undefined;
 
   /** With `sink`, every matching entry goes to it and the page never fills (for counting). */
   constructor(filter: CompiledFilter, sink?: (entry: QueryEntry) => void) {
@@ -214,6 +225,40 @@ export class PageBuilder {
     this.#rawText = filter.text !== undefined && RAW_SEARCHABLE.test(filter.text) ? filter.text : undefined;
     this.#cheap ||= this.#rawText !== undefined;
     if (this.#rawText !== undefined) this.#textPattern = new RegExp(this.#rawText.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'), 'i');
+    if (this.#cheap) this.#probe = new LineProbe(filter.keys, this.#rawText);
+  }
+
+  /** Starts a slice of lines given as byte ranges of `buffer` (see {@link visitRange}); `scratch` lends a buffer. */
+  beginBytes(buffer: Buffer, scratch?: () => Buffer): void {
+    this.#probe?.begin(buffer, scratch);
+  }
+
+  /** Ends the slice begun with {@link beginBytes}: its buffer may be reused. */
+  endBytes(): void {
+    this.#probe?.end();
+  }
+
+  /**
+   * {@link visit} for the line `buffer[start, end)` of the slice begun with {@link beginBytes}:
+   * the same answer, with the cheap tests done on the bytes, so a line they reject is never decoded.
+   */
+  visitRange(buffer: Buffer, start: number, end: number): boolean {
+    const probe = this.#probe;
+    if (probe === undefined) return this.visit(buffer.toString('utf8', start, end));
+    const id = probe.id(start, end);
+    if (id === null) return this.visit(buffer.toString('utf8', start, end));
+    const filter = this.#filter;
+    if (id === undefined || (filter.before !== undefined && compareIds(id, filter.before) >= 0)) return true;
+    if (id.ms > filter.until && id.ms >= filter.since) {
+      this.#examined = id;
+      return true;
+    }
+    if (!probe.mayMatch(start, end)) {
+      if (id.ms < filter.since) return this.reachedSince();
+      this.#examined = id;
+      return true;
+    }
+    return this.visit(buffer.toString('utf8', start, end));
   }
 
   /** Position of the oldest line examined so far (undefined before the first one after the cursor). */
@@ -244,11 +289,12 @@ export class PageBuilder {
     const entry = this.#accepts(message, line);
     if (entry !== undefined && this.#sink !== undefined) this.#sink(entry);
     else if (entry !== undefined) {
-      if (this.#found.length === filter.limit) {
+      if (this.#found.length === filter.limit || (this.#found.length > 0 && this.#foundBytes + line.length > MAX_PAGE_BYTES)) {
         this.#more = true;
         return false;
       }
       this.#found.push(entry);
+      this.#foundBytes += line.length;
     }
     this.#examined = message.position;
     return true;

@@ -9,7 +9,7 @@ import { boundsReader } from '../persistence/file-bounds.js';
 import { readLinesBackwardSync } from '../persistence/lines.js';
 import { SYSTEM_LOG_FILE, systemFiles } from '../persistence/records.js';
 import { type CompiledFilter, compileQuery, type LogKind, type LogQuery, PageBuilder, type QueryPage } from './filter.js';
-import { firstLineId, READ_CHUNK_BYTES, readSlicesBackward } from './read-backward.js';
+import { type ByteSlice, firstLineId, readChunksBackward } from './read-backward.js';
 import { sharedScheduler, SLICE_MS } from './scheduler.js';
 
 export { type LogKind, type LogQuery, MAX_QUERY_LIMIT, MAX_TEXT_LENGTH, type QueryEntry, type QueryPage } from './filter.js';
@@ -54,8 +54,10 @@ export const DEFAULT_QUERY_MS = 1000;
 
 /**
  * {@link queryLogs} without blocking the event loop: files are read with fs/promises in 64 KiB
- * chunks; lines are parsed in slices of about a millisecond, all running queries together getting
- * a few milliseconds per event-loop turn (./scheduler.ts), and the query yields to the event loop
+ * chunks, into the buffers of a pool all queries of the process share (./read-pool.ts: a query
+ * waits its turn for one, and the wait counts against `maxMs`); lines are tested on their bytes
+ * and parsed in slices of about a millisecond, all running queries together getting a few
+ * milliseconds per event-loop turn (./scheduler.ts), and the query yields to the event loop
  * (`setImmediate`) after the lines of each chunk.
  * When the budget is spent it returns the entries found so far and a cursor where it stopped, so
  * the next call with that cursor goes on without gaps or repeats (it may hold fewer than `limit`
@@ -84,8 +86,13 @@ export async function scanLogs(dir: string, filter: CompiledFilter, builder: Pag
       const first = await firstLineId(file);
       if (first !== undefined && compareIds(first, filter.before) >= 0) continue;
     }
-    for await (const slice of readSlicesBackward(file, READ_CHUNK_BYTES)) {
-      if (!(await visitInSlices(builder, slice.lines))) return true;
+    for await (const slice of readChunksBackward(file)) {
+      const more = await visitInSlices(builder, slice);
+      // The pool's buffer goes back before this query yields, for the next query in line.
+      slice.release();
+      if (!more) return true;
+      // A line gathered over earlier chunks comes as a slice of its own, read with them: no turn of its own.
+      if (slice.bytes === 0) continue;
       budget.onSlice?.();
       if (builder.examined !== undefined) {
         bytes += slice.bytes;
@@ -98,24 +105,32 @@ export async function scanLogs(dir: string, filter: CompiledFilter, builder: Pag
 }
 
 /**
- * Visits `lines` in slices of about {@link SLICE_MS}, each when the shared scheduler gives it a
- * turn; false when the page is complete.
+ * Visits the lines of `slice` in turns of about {@link SLICE_MS}, each when the shared scheduler
+ * gives it one; false when the page is complete.
  */
-async function visitInSlices(builder: PageBuilder, lines: readonly string[]): Promise<boolean> {
+async function visitInSlices(builder: PageBuilder, slice: ByteSlice): Promise<boolean> {
+  const { buffer, ranges } = slice;
   let index = 0;
-  while (index < lines.length) {
-    await sharedScheduler.enter();
-    const start = performance.now();
-    try {
-      while (index < lines.length) {
-        if (!builder.visit(lines[index++] as string)) return false;
-        if ((index & 31) === 0 && performance.now() - start >= SLICE_MS) break;
+  builder.beginBytes(buffer, slice.scratch);
+  try {
+    while (index < ranges.length) {
+      await sharedScheduler.enter();
+      const start = performance.now();
+      try {
+        while (index < ranges.length) {
+          const more = builder.visitRange(buffer, ranges[index] as number, ranges[index + 1] as number);
+          index += 2;
+          if (!more) return false;
+          if ((index & 63) === 0 && performance.now() - start >= SLICE_MS) break;
+        }
+      } finally {
+        sharedScheduler.leave(performance.now() - start);
       }
-    } finally {
-      sharedScheduler.leave(performance.now() - start);
     }
+    return true;
+  } finally {
+    builder.endBytes();
   }
-  return true;
 }
 
 /**
