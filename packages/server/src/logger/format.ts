@@ -2,7 +2,7 @@ import type { LevelName, LogType } from '@logwire/protocol';
 import type { Redactor } from '../redact/redactor.js';
 import type { Callsite } from './callsite.js';
 import { fitString, TRUNCATED_FIELD, withRecordBudget } from './record-size.js';
-import { safeStringify } from './serialize.js';
+import { quoteJson, safeStringify } from './serialize.js';
 
 /** A formatted record on its way to the hub: routing fields plus the JSON text of `data`. */
 export interface LogEntry {
@@ -100,12 +100,12 @@ function systemJson(
   let json =
     recordHead(time, level, logger, message, redactor) +
     ',"module":' +
-    JSON.stringify(site.module) +
+    quoteJson(site.module) +
     ',"function":' +
-    JSON.stringify(site.function) +
+    quoteJson(site.function) +
     ',"line":' +
     site.line;
-  if (category !== undefined) json += ',"category":' + JSON.stringify(category);
+  if (category !== undefined) json += ',"category":' + quoteJson(category);
   if (fields !== undefined) {
     const keys = keyTable(redactor);
     let clashes: Fields | undefined;
@@ -119,7 +119,7 @@ function systemJson(
       } else if (entry.secret) {
         json += entry.prefix + entry.censored;
       } else if (typeof value === 'string') {
-        json += entry.prefix + JSON.stringify(fitString(value, redactor));
+        json += entry.prefix + quoteJson(fitString(value, redactor));
       } else if (value === null) {
         json += entry.prefix + 'null';
       } else {
@@ -152,7 +152,7 @@ export function formatAuditData(
     () =>
       recordHead(time, level, logger, message, redactor) +
       ',"action":' +
-      JSON.stringify(fitString(action)) +
+      quoteJson(fitString(action)) +
       ',"metadata":' +
       (metadata === undefined ? '{}' : metadataJson(metadata, redactor)) +
       '}',
@@ -221,8 +221,8 @@ function recordHead(time: number, level: LevelName, logger: string, message: str
     '","level":"' +
     level +
     '","logger":' +
-    JSON.stringify(logger) +
+    quoteJson(logger) +
     ',"message":' +
-    JSON.stringify(fitString(message, redactor))
+    quoteJson(fitString(message, redactor))
   );
 }
