@@ -120,6 +120,8 @@ function systemJson(
         json += entry.prefix + entry.censored;
       } else if (typeof value === 'string') {
         json += entry.prefix + quoteJson(fitString(value, redactor));
+      } else if (typeof value === 'number') {
+        json += entry.prefix + (Number.isFinite(value) ? String(value) : 'null');
       } else if (value === null) {
         json += entry.prefix + 'null';
       } else {
