@@ -225,6 +225,16 @@ describe('redaction (on by default)', () => {
     expect(() => new Redactor({ patterns: ['x' as unknown as RegExp] })).toThrow(LogwireError);
   });
 
+  it('still redacts the shortest secrets the built-in patterns match (short text skips them)', () => {
+    const redactor = new Redactor();
+    expect(redactor.text('pwd=x')).toBe(`pwd=${R}`);
+    expect(redactor.text('pwd:y')).toBe(`pwd:${R}`);
+    expect(redactor.text('://a:b@')).toBe(`://a:${R}@`);
+    expect(redactor.text('GET')).toBe('GET');
+    // Custom patterns run on text of any length.
+    expect(new Redactor({ patterns: [/ab/] }).text('ab')).toBe(R);
+  });
+
   it('handles megabyte-sized hostile strings without catastrophic backtracking', () => {
     const redactor = new Redactor();
     const inputs = [

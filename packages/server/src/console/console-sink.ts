@@ -22,7 +22,10 @@ export interface ConsoleOptions {
   format?: ConsoleFormat;
   /** ANSI colours in the pretty format. @default the stream is a TTY, NO_COLOR unset (FORCE_COLOR forces) */
   colour?: boolean;
-  /** Characters of lines held while the stream is busy; lines beyond are dropped and counted. @default 1 MiB */
+  /**
+   * Characters of lines held while the stream is busy (json lines counted before their terminal
+   * controls are escaped); lines beyond are dropped and counted. @default 1 MiB
+   */
   maxBufferBytes?: number;
 }
 
@@ -195,7 +198,12 @@ export class ConsoleSink {
     }
     if (this.#waiting || this.#broken || (this.#lines.length === 0 && this.#droppedSinceReport === 0)) return;
     let chunk = this.#droppedSinceReport > 0 ? this.#dropReport() + '\n' : '';
-    if (this.#lines.length > 0) chunk += this.#lines.join('\n') + '\n';
+    if (this.#lines.length > 0) {
+      const lines = this.#lines.join('\n') + '\n';
+      // json lines are checked for terminal controls here, once for the whole chunk (almost always
+      // clean) rather than once per record; the escapes never touch the line breaks between them.
+      chunk += this.#settings.format === 'json' ? escapeJsonControls(lines) : lines;
+    }
     this.#lines = [];
     this.#bytes = 0;
     live.delete(this);
@@ -232,8 +240,8 @@ export class ConsoleSink {
 
   #line(entry: LogEntry): string {
     if (this.#settings.format === 'pretty') return prettyLine(entry, this.#settings.colour);
-    // The wire's JSON as it is; audit records say so in front.
-    return escapeJsonControls(entry.type === 'audit_log' ? '{"type":"audit_log",' + entry.data.slice(1) : entry.data);
+    // The wire's JSON as it is (escaped when written, see flush); audit records say so in front.
+    return entry.type === 'audit_log' ? '{"type":"audit_log",' + entry.data.slice(1) : entry.data;
   }
 
   #dropReport(): string {

@@ -148,9 +148,8 @@ export class RequestTracker {
     } catch (error) {
       this.#sink.onError(error);
     } finally {
+      // The listeners stay: the one still to come finds the state done (cheaper than removing them).
       (req as Marked)[STATE] = undefined;
-      res.off('finish', responseFinished);
-      res.off('close', responseClosed);
     }
   }
 
@@ -259,18 +258,31 @@ function responseClosed(this: ServerResponse): void {
   state?.tracker.finish(this, state, !this.writableFinished);
 }
 
+// The counting wrappers pass the caller's arguments on as they came (their count included):
+// `write(chunk, callback)` and `write(chunk, encoding, callback)` must reach the response unchanged.
+// No rest parameters: they would allocate an array per call.
+
 /** `res.write` of a tracked response: counts the body bytes (streamed responses included). */
-const countingWrite = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]): boolean {
+const countingWrite = function (this: ServerResponse, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
   const state = (this as Marked)[STATE] as Tracking;
-  state.bytes += byteLength(chunk, rest[0]);
-  return Reflect.apply(state.write, this, [chunk, ...rest]) as boolean;
+  state.bytes += byteLength(chunk, encoding);
+  const write = state.write as (...args: unknown[]) => boolean;
+  if (arguments.length <= 1) return write.call(this, chunk);
+  if (arguments.length === 2) return write.call(this, chunk, encoding);
+  // eslint-disable-next-line prefer-rest-params -- see above
+  return arguments.length === 3 ? write.call(this, chunk, encoding, callback) : (Reflect.apply(write, this, arguments) as boolean);
 } as ServerResponse['write'];
 
 /** `res.end` of a tracked response: counts the last body bytes. */
-const countingEnd = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]): ServerResponse {
+const countingEnd = function (this: ServerResponse, chunk?: unknown, encoding?: unknown, callback?: unknown): ServerResponse {
   const state = (this as Marked)[STATE] as Tracking;
-  if (!this.writableEnded) state.bytes += byteLength(chunk, rest[0]);
-  return Reflect.apply(state.end, this, [chunk, ...rest]) as ServerResponse;
+  if (!this.writableEnded) state.bytes += byteLength(chunk, encoding);
+  const end = state.end as (...args: unknown[]) => ServerResponse;
+  if (arguments.length === 0) return end.call(this);
+  if (arguments.length === 1) return end.call(this, chunk);
+  if (arguments.length === 2) return end.call(this, chunk, encoding);
+  // eslint-disable-next-line prefer-rest-params -- see above
+  return arguments.length === 3 ? end.call(this, chunk, encoding, callback) : (Reflect.apply(end, this, arguments) as ServerResponse);
 } as ServerResponse['end'];
 
 function byteLength(chunk: unknown, encoding: unknown): number {

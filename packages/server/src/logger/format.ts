@@ -2,7 +2,7 @@ import type { LevelName, LogType } from '@logwire/protocol';
 import type { Redactor } from '../redact/redactor.js';
 import type { Callsite } from './callsite.js';
 import { fitString, TRUNCATED_FIELD, withRecordBudget } from './record-size.js';
-import { safeStringify } from './serialize.js';
+import { quoteJson, safeStringify } from './serialize.js';
 
 /** A formatted record on its way to the hub: routing fields plus the JSON text of `data`. */
 export interface LogEntry {
@@ -19,10 +19,52 @@ export interface LogEntry {
 /** Arbitrary structured fields attached to a record. */
 export type Fields = Record<string, unknown>;
 
-/** Extra fields with these names would overwrite a system_log field, so they go under `extra`. */
+/** Extra fields with these names would overwrite a system_log field, so they go under `extra` (and `category` when records carry one). */
 const RESERVED = new Set(['timestamp', 'level', 'logger', 'message', 'module', 'function', 'line', 'extra', TRUNCATED_FIELD]);
-/** The same, when records carry a `category` field. */
-const RESERVED_WITH_CATEGORY = new Set([...RESERVED, 'category']);
+
+/** What the formatter knows about an extra field's key, decided once per key (and redactor). */
+interface KeyEntry {
+  /** `,"key":` — the key quoted and escaped, ready to append. */
+  readonly prefix: string;
+  /** Goes under `extra` (a seed field's name). */
+  readonly reserved: boolean;
+  /** A secret key (or a top-level path rule) of the redactor: its value is written as `censored`. */
+  readonly secret: boolean;
+  /** The censor as JSON. */
+  readonly censored: string;
+}
+
+/**
+ * Key entries per redactor (and one table without redaction). Records reuse a small vocabulary of
+ * keys, so quoting and classifying each key once saves a `JSON.stringify` and two lookups per field.
+ * Bounded: a stream of distinct keys only empties a table.
+ */
+const KEY_TABLE_LIMIT = 2048;
+const plainKeys = new Map<string, KeyEntry>();
+const redactorKeys = new WeakMap<Redactor, Map<string, KeyEntry>>();
+
+function keyTable(redactor: Redactor | undefined): Map<string, KeyEntry> {
+  if (redactor === undefined) return plainKeys;
+  let table = redactorKeys.get(redactor);
+  if (table === undefined) {
+    table = new Map();
+    redactorKeys.set(redactor, table);
+  }
+  return table;
+}
+
+function learnKey(table: Map<string, KeyEntry>, key: string, redactor: Redactor | undefined): KeyEntry {
+  const secret = redactor !== undefined && (redactor.isSecretKey(key) || (redactor.hasPaths && redactor.matchesPath([key])));
+  const entry: KeyEntry = {
+    prefix: ',' + JSON.stringify(key) + ':',
+    reserved: RESERVED.has(key),
+    secret,
+    censored: redactor === undefined ? '' : JSON.stringify(redactor.censor),
+  };
+  if (table.size >= KEY_TABLE_LIMIT) table.clear();
+  table.set(key, entry);
+  return entry;
+}
 
 /**
  * The `data` JSON of a `system_log`: the seven seed fields, `category` when categories are
@@ -58,25 +100,33 @@ function systemJson(
   let json =
     recordHead(time, level, logger, message, redactor) +
     ',"module":' +
-    JSON.stringify(site.module) +
+    quoteJson(site.module) +
     ',"function":' +
-    JSON.stringify(site.function) +
+    quoteJson(site.function) +
     ',"line":' +
     site.line;
-  if (category !== undefined) json += ',"category":' + JSON.stringify(category);
+  if (category !== undefined) json += ',"category":' + quoteJson(category);
   if (fields !== undefined) {
-    const reserved = category === undefined ? RESERVED : RESERVED_WITH_CATEGORY;
+    const keys = keyTable(redactor);
     let clashes: Fields | undefined;
     for (const key of keysOf(fields)) {
       const value = readField(fields, key);
       if (value === undefined) continue;
-      if (reserved.has(key)) {
+      const entry = keys.get(key) ?? learnKey(keys, key, redactor);
+      if (entry.reserved || (category !== undefined && key === 'category')) {
         clashes ??= {};
         Object.defineProperty(clashes, key, { value, enumerable: true, writable: true, configurable: true });
-      } else if (redactor !== undefined && (redactor.isSecretKey(key) || (redactor.hasPaths && redactor.matchesPath([key])))) {
-        json += ',' + JSON.stringify(key) + ':' + JSON.stringify(redactor.censor);
+      } else if (entry.secret) {
+        json += entry.prefix + entry.censored;
+      } else if (typeof value === 'string') {
+        json += entry.prefix + quoteJson(fitString(value, redactor));
+      } else if (typeof value === 'number') {
+        json += entry.prefix + (Number.isFinite(value) ? String(value) : 'null');
+      } else if (value === null) {
+        json += entry.prefix + 'null';
       } else {
-        json += ',' + JSON.stringify(key) + ':' + safeStringify(value, redactor, [key]);
+        // Objects take their path only when path rules need it (`[key]` is an allocation per field).
+        json += entry.prefix + safeStringify(value, redactor, redactor?.hasPaths === true ? [key] : undefined);
       }
     }
     if (clashes !== undefined) json += ',"extra":' + safeStringify(clashes, redactor, ['extra']);
@@ -104,7 +154,7 @@ export function formatAuditData(
     () =>
       recordHead(time, level, logger, message, redactor) +
       ',"action":' +
-      JSON.stringify(fitString(action)) +
+      quoteJson(fitString(action)) +
       ',"metadata":' +
       (metadata === undefined ? '{}' : metadataJson(metadata, redactor)) +
       '}',
@@ -173,8 +223,8 @@ function recordHead(time: number, level: LevelName, logger: string, message: str
     '","level":"' +
     level +
     '","logger":' +
-    JSON.stringify(logger) +
+    quoteJson(logger) +
     ',"message":' +
-    JSON.stringify(fitString(message, redactor))
+    quoteJson(fitString(message, redactor))
   );
 }

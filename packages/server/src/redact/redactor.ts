@@ -99,6 +99,9 @@ const HAS_TOKEN_PREFIX = /_|xox|AKIA|ASIA|ABIA|ACCA/;
 /** Holds whenever any built-in pattern could match: text that fails it skips them all. */
 const DEFAULT_GATE = /[=:_]|earer|EARER|eyJ|xox|AKIA|ASIA|ABIA|ACCA|PRIVATE KEY-----/;
 
+/** The shortest text any built-in pattern matches (`pwd=x`): shorter text (`GET`, `http`) skips them without the gate. */
+const MIN_DEFAULT_MATCH = 5;
+
 const SECRET_WORDS =
   'password|passwd|pwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|client[_-]?secret|authorization|cookie|credentials';
 
@@ -202,7 +205,7 @@ export class Redactor {
   /** `text` with every value pattern replaced; the same string when nothing matches. */
   text(text: string): string {
     let out = text;
-    if (this.#defaults.length > 0 && DEFAULT_GATE.test(text)) out = applyPatterns(this.#defaults, out);
+    if (this.#defaults.length > 0 && text.length >= MIN_DEFAULT_MATCH && DEFAULT_GATE.test(text)) out = applyPatterns(this.#defaults, out);
     return this.#custom.length === 0 ? out : applyPatterns(this.#custom, out);
   }
 }
