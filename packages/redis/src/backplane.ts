@@ -189,7 +189,7 @@ export class RedisBackplane implements LogwireBackplane {
   /** The epoch of `stream`, given one now if it has none (before anything is appended). */
   async #ensureEpoch(stream: string): Promise<string> {
     const candidate = randomBytes(6).toString('base64url');
-    return String(await this.#connection.writer.eval(ENSURE_EPOCH_LUA, 1, this.#keyOf(stream, 'm'), candidate));
+    return String(await this.#connection.writer.eval(ENSURE_EPOCH_LUA, 2, this.#keyOf(stream, 'm'), this.#keyOf(stream, 'c'), candidate));
   }
 
   /** State and counters, for health checks and metrics. */
