@@ -96,7 +96,14 @@ export function parseEntry(rawId: Buffer | string, fields: ReadonlyArray<Buffer 
   return recordsOf(id, fromRedisId(prev), epoch, node, lengths, blob);
 }
 
-function recordsOf(id: string, prev: string | null, epoch: string, node: string, lengthsText: string, blob: Buffer): BackplaneEntry[] | undefined {
+function recordsOf(
+  id: string,
+  prev: string | null,
+  epoch: string,
+  node: string,
+  lengthsText: string,
+  blob: Buffer,
+): BackplaneEntry[] | undefined {
   const dash = id.indexOf('-');
   const ms = id.slice(0, dash);
   const last = Number(id.slice(dash + 1));

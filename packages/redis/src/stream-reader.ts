@@ -1,9 +1,10 @@
 /**
  * The stream reader: subscriptions and the one `XREAD BLOCK` loop that serves them all, on its own
  * connection. Each reply's entries are unpacked into records (`entry-codec.ts`: one entry per
- * appended batch), checked for continuity (`continuity.ts`) and delivered in stream order; a handler's returned promise is awaited before the next read (backpressure: Redis
- * holds the rest). After each idle read the epochs of the streams are checked, because a stream
- * recreated with ids below a reader's position would never show up in XREAD.
+ * appended batch), checked for continuity (`continuity.ts`) and delivered in stream order; a
+ * handler's returned promise is awaited before the next read (backpressure: Redis holds the rest).
+ * After each idle read the epochs of the streams are checked, because a stream recreated with ids
+ * below a reader's position would never show up in XREAD.
  */
 import type { Connection, SharedParts } from './connection.js';
 import { checkLinks, type ReadPosition } from './continuity.js';

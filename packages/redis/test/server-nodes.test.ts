@@ -1,7 +1,7 @@
 import { WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
 import { until } from '../../../test/helpers/wait.js';
-import { useSharedRedis } from './helpers.js';
+import { label, streamRecords, useSharedRedis } from './helpers.js';
 import { live, openClient, startServerNode, stopAll } from './nodes.js';
 
 // Real processes: two `@logwire/server` nodes configured with a RedisBackplane (the built
@@ -11,12 +11,8 @@ const redis = useSharedRedis(stopAll);
 
 /** Ids and message texts of the stream, oldest first, as Redis holds them. */
 async function streamEntries(prefix: string): Promise<{ ids: string[]; labels: string[] }> {
-  const raw = await redis.admin.xrange(`${prefix}{logs}:x`, '-', '+');
-  const entries = raw.filter(([, fields]) => !fields[fields.indexOf('h') + 1]!.startsWith('dropped'));
-  return {
-    ids: entries.map(([id]) => id),
-    labels: entries.map(([, fields]) => (JSON.parse(fields[fields.indexOf('d') + 1]!) as { message: string }).message),
-  };
+  const entries = (await streamRecords(redis.admin, `${prefix}{logs}:x`)).filter((r) => r.type !== ('dropped' as string));
+  return { ids: entries.map((r) => r.id), labels: entries.map(label) };
 }
 
 describe('logwire server nodes sharing a Redis stream', () => {
