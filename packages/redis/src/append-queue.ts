@@ -259,21 +259,31 @@ export class AppendQueue {
     const candidateEpoch = randomBytes(6).toString('base64url');
     const trim = [o.maxLength, o.maxAgeMs, o.exact ? '1' : '0'];
     // Only the first record's sequence is sent: a batch's sequences are contiguous.
-    const args: Array<string | number> = [this.#producer.producer, candidateEpoch, ...trim, o.producerTtl, items[head]!.seq];
-    // The records go packed: byte lengths, then headers and data in one string, stored as they
-    // come in one stream entry (see lua.ts and entry-codec.ts).
+    const args: Array<string | number | Buffer> = [this.#producer.producer, candidateEpoch, ...trim, o.producerTtl, items[head]!.seq];
+    // The records go packed: byte lengths, then headers and data written into one Buffer (sent as
+    // is, no string to flatten and encode again), stored as they come in one stream entry (see
+    // lua.ts and entry-codec.ts).
     let lengths = '';
-    let packed = '';
+    let total = 0;
     let bytes = 0;
+    const headers: string[] = [];
     while (head + job.taken < items.length && job.taken < o.batchRecords) {
       const item = items[head + job.taken]!;
       if (job.taken > 0 && bytes + item.bytes > o.batchBytes) break;
       const header = encodeHeader(item.record);
-      const data = item.record.data;
-      lengths += (job.taken > 0 ? ',' : '') + Buffer.byteLength(header) + ',' + Buffer.byteLength(data);
-      packed += header + data;
+      const headerBytes = Buffer.byteLength(header);
+      const dataBytes = Buffer.byteLength(item.record.data);
+      lengths += (job.taken > 0 ? ',' : '') + headerBytes + ',' + dataBytes;
+      headers.push(header);
+      total += headerBytes + dataBytes;
       bytes += item.bytes;
       job.taken++;
+    }
+    const packed = Buffer.allocUnsafe(total);
+    let at = 0;
+    for (let i = 0; i < job.taken; i++) {
+      at += packed.write(headers[i]!, at);
+      at += packed.write(items[head + i]!.record.data, at);
     }
     args.push(lengths, packed, this.#producer.node);
     const k = (part: KeyPart) => this.#keyOf(job.stream, part);

@@ -20,7 +20,7 @@ import type { KeyOf } from './keys.js';
 import { APPEND_LUA } from './lua.js';
 
 /** The append script's command, as defined on the writer (and on its pipelines). */
-export type AppendCommand = (x: string, m: string, pr: string, c: string, ...args: (string | number)[]) => unknown;
+export type AppendCommand = (x: string, m: string, pr: string, c: string, ...args: (string | number | Buffer)[]) => unknown;
 
 export interface ConnectionOptions {
   /** First reconnection delay. */
