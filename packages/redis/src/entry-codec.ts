@@ -66,7 +66,7 @@ export function parseEntry(rawId: Buffer | string, fields: ReadonlyArray<Buffer 
   let prev: string | undefined;
   let epoch: string | undefined;
   let node: string | undefined;
-  let lengths: string | undefined;
+  let lengths: Buffer | undefined;
   let blob: Buffer | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i]!;
@@ -83,7 +83,7 @@ export function parseEntry(rawId: Buffer | string, fields: ReadonlyArray<Buffer 
         node = value.toString();
         break;
       case 'l':
-        lengths = value.toString('latin1');
+        lengths = typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
         break;
       case 'b':
         blob = typeof value === 'string' ? Buffer.from(value) : value;
@@ -101,41 +101,93 @@ function recordsOf(
   prev: string | null,
   epoch: string,
   node: string,
-  lengthsText: string,
+  lengths: Buffer,
   blob: Buffer,
 ): BackplaneEntry[] | undefined {
   const dash = id.indexOf('-');
   const ms = id.slice(0, dash);
   const last = Number(id.slice(dash + 1));
-  if (dash <= 0 || !Number.isSafeInteger(last) || lengthsText === '') return undefined;
-  const lengths = lengthsText.split(',');
-  const count = lengths.length / 2;
-  if (!Number.isInteger(count) || last - count + 1 < 0) return undefined;
+  // Two lengths per record, comma-separated: as many commas as 2 × records − 1.
+  let commas = 0;
+  for (let i = 0; i < lengths.length; i++) if (lengths[i] === COMMA) commas++;
+  const count = (commas + 1) / 2;
+  if (dash <= 0 || !Number.isSafeInteger(last) || lengths.length === 0 || !Number.isInteger(count) || last - count + 1 < 0)
+    return undefined;
   const records: BackplaneEntry[] = new Array<BackplaneEntry>(count);
+  const next = { at: 0 };
   let link = prev;
   let at = 0;
   for (let r = 0; r < count; r++) {
-    const headerLength = Number(lengths[2 * r]);
-    const dataLength = Number(lengths[2 * r + 1]);
+    const headerLength = readLength(lengths, next);
+    const dataLength = readLength(lengths, next);
     if (!(headerLength >= 0 && dataLength >= 0 && at + headerLength + dataLength <= blob.length)) return undefined;
     const end = at + headerLength;
-    // type US time US level US logger: the logger is last and kept whole.
-    const a = blob.indexOf(US_BYTE, at);
-    const b = a < 0 || a >= end ? -1 : blob.indexOf(US_BYTE, a + 1);
-    const c = b < 0 || b >= end ? -1 : blob.indexOf(US_BYTE, b + 1);
-    if (c < 0 || c >= end) return undefined;
-    const type = blob.toString('latin1', at, a);
-    if (type !== 'system_log' && type !== 'audit_log' && type !== MARKER_TYPE) return undefined;
-    const time = Number(blob.toString('latin1', a + 1, b));
-    const level = Number(blob.toString('latin1', b + 1, c));
+    // type US time US level US logger: the logger is last and kept whole. Read byte by byte: no
+    // strings are made for the type, time and level.
+    const a = indexOfUs(blob, at, end);
+    const b = a < 0 ? -1 : indexOfUs(blob, a + 1, end);
+    const c = b < 0 ? -1 : indexOfUs(blob, b + 1, end);
+    if (c < 0) return undefined;
+    const type = typeAt(blob, at, a);
+    if (type === undefined) return undefined;
+    const time = numberAt(blob, a + 1, b);
+    const level = numberAt(blob, b + 1, c);
     if (!Number.isFinite(time) || !Number.isFinite(level)) return undefined;
     const logger = blob.toString('utf8', c + 1, end);
     const data = blob.toString('utf8', end, (at = end + dataLength));
     const recordId = `${ms}-${last - count + 1 + r}`;
-    records[r] = { id: recordId, prev: link, epoch, node, type: type as BackplaneEntry['type'], time, level, logger, data };
+    records[r] = { id: recordId, prev: link, epoch, node, type, time, level, logger, data };
     link = recordId;
   }
-  return at === blob.length ? records : undefined;
+  return at === blob.length && next.at >= lengths.length ? records : undefined;
+}
+
+const COMMA = 0x2c;
+const TYPES: ReadonlyArray<[Buffer, BackplaneEntry['type']]> = (['system_log', 'audit_log', MARKER_TYPE] as const).map((name) => [
+  Buffer.from(name, 'latin1'),
+  name as BackplaneEntry['type'],
+]);
+
+/** The next comma-separated decimal length from `next.at` (`-1` when there is none). */
+function readLength(lengths: Buffer, next: { at: number }): number {
+  let value = 0;
+  let digits = 0;
+  let i = next.at;
+  for (; i < lengths.length && lengths[i] !== COMMA; i++) {
+    const digit = lengths[i]! - 0x30;
+    if (digit < 0 || digit > 9 || ++digits > 15) return -1;
+    value = value * 10 + digit;
+  }
+  next.at = i + 1;
+  return digits > 0 ? value : -1;
+}
+
+/** Position of the next unit separator in `blob[from, end)`, or -1. */
+function indexOfUs(blob: Buffer, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (blob[i] === US_BYTE) return i;
+  return -1;
+}
+
+/** The record type spelled by `blob[from, to)`, or `undefined`. */
+function typeAt(blob: Buffer, from: number, to: number): BackplaneEntry['type'] | undefined {
+  for (const [bytes, type] of TYPES) if (to - from === bytes.length && blob.compare(bytes, 0, bytes.length, from, to) === 0) return type;
+  return undefined;
+}
+
+/** The number written (by `String(number)`) in `blob[from, to)`: digits read directly, anything else parsed by `Number`. */
+function numberAt(blob: Buffer, from: number, to: number): number {
+  if (to <= from) return NaN;
+  if (to - from <= 15) {
+    let value = 0;
+    let i = from;
+    for (; i < to; i++) {
+      const digit = blob[i]! - 0x30;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+    }
+    if (i === to) return value;
+  }
+  return Number(blob.toString('latin1', from, to));
 }
 
 /**
