@@ -14,8 +14,6 @@ const backplane = PREFIX
       stream: 'bench',
       backlog: { maxRecords: 100_000, maxBytes: 256 * 1024 * 1024 },
       retention: { maxLength: 2_000_000, maxAgeMs: 0 },
-      ...(process.env.BATCH ? { batch: { maxRecords: Number(process.env.BATCH) } } : {}),
-      ...(process.env.READCOUNT ? { read: { count: Number(process.env.READCOUNT) } } : {}),
     })
   : undefined;
 const logwire = createLogwire({
@@ -66,7 +64,7 @@ process.on('message', async (message) => {
   const appendStarted = performance.now();
   for (let sent = 0; sent < count;) {
     // Keep the backlog below its bound so nothing is dropped: the bench measures throughput.
-    if (backplane && backplane.metrics.backlogRecords > Number(process.env.THROTTLE ?? 50_000)) {
+    if (backplane && backplane.metrics.backlogRecords > 50_000) {
       await new Promise((resolve) => setTimeout(resolve, 1));
       continue;
     }
