@@ -1,18 +1,19 @@
-// The ceiling for the Redis backplane: a bare loop with no logwire code, in one process, on two
-// connections like a node's (writer and blocking reader): each event-loop turn builds `BATCH`
-// records (the same 4-field system line the node logs, stringified), writes them as one pipeline
-// of `XADD * d <json>` (one entry per record, as the backplane's per-record ids need), while the
-// reader loops `XREAD COUNT 1000 BLOCK` and parses each entry's JSON. Records/s = records read
-// back ÷ time from the first XADD to the last read.
+// The ceiling for the Redis backplane: a bare batched loop with no logwire code, in one process, on
+// two connections like a node's (writer and blocking reader): each event-loop turn builds `BATCH`
+// records (the same 4-field system line the node logs, stringified) and writes them as ONE entry,
+// `XADD * d <json array>` (one stream entry per batch, as the backplane stores them; up to 8 turns
+// in flight), while the reader loops `XREAD COUNT 1000 BLOCK` and parses each entry's JSON.
+// Records/s = records read back ÷ time from the first XADD to the last read.
 //
-// With --packed, each turn's records go into one entry (a JSON array): what a stream entry per
-// batch, instead of per record, would allow.
+// With --per-record, each record is its own entry (`XADD * d <json>`, pipelined per turn): the
+// layout the backplane used before it stored one entry per batch.
 //
-//   node bench/redis/bare.mjs [--records N] [--packed]      prints one JSON line { records, ms, rate }
+//   node bench/redis/bare.mjs [--records N] [--per-record]      prints one JSON line { records, ms, rate }
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 
-export async function bareRun(count, { batch = 256, packed = false } = {}) {
+export async function bareRun(count, { batch = 256, perRecord = false } = {}) {
+  const packed = !perRecord;
   const key = `lwbench:bare:${randomBytes(4).toString('hex')}`;
   const writer = new Redis({ protocol: 2 });
   const reader = new Redis({ protocol: 2 });
@@ -71,5 +72,5 @@ export async function bareRun(count, { batch = 256, packed = false } = {}) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const count = args.includes('--records') ? Number(args[args.indexOf('--records') + 1]) : 100_000;
-  console.log(JSON.stringify(await bareRun(count, { packed: args.includes('--packed') })));
+  console.log(JSON.stringify(await bareRun(count, { perRecord: args.includes('--per-record') })));
 }

@@ -94,9 +94,9 @@ async function throughRedis(nodes, perNode) {
   };
 }
 
-/** The ceiling: bare pipelined XADD + XREAD, no logwire code (bare.mjs), in its own process like a node. */
-async function bare(count, packed = false) {
-  const args = ['--records', String(count), ...(packed ? ['--packed'] : [])];
+/** The ceiling: bare batched XADD + XREAD, no logwire code (bare.mjs), in its own process like a node. */
+async function bare(count, perRecord = false) {
+  const args = ['--records', String(count), ...(perRecord ? ['--per-record'] : [])];
   const child = fork(fileURLToPath(new URL('./bare.mjs', import.meta.url)), args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
@@ -110,10 +110,10 @@ async function bare(count, packed = false) {
 
 const variants = [
   { name: '1 server node, no backplane (no Redis)', run: () => inMemory(RECORDS) },
-  { name: 'ceiling: bare pipelined XADD + XREAD loop (no logwire)', run: () => bare(RECORDS) },
+  { name: 'ceiling: bare batched XADD + XREAD loop, one entry per turn (no logwire)', run: () => bare(RECORDS) },
   { name: '1 server node via Redis', run: () => throughRedis(1, RECORDS) },
   { name: '2 server nodes via Redis (each logs N, delivers 2N)', run: () => throughRedis(2, RECORDS) },
-  { name: 'for reference: bare loop, one entry per turn (a JSON array of its records)', run: () => bare(RECORDS, true) },
+  { name: 'for reference: bare loop, one entry per record (pipelined XADD)', run: () => bare(RECORDS, true) },
 ];
 
 // Rounds interleave the variants, so each round's ratios compare runs made under the same load.
@@ -149,7 +149,7 @@ console.log(
   `${RECORDS.toLocaleString('en-US')} records per node (an INFO call with 4 fields), median of ${ROUNDS} rounds (min–max), variants interleaved per round. Redis ${redisVersion} on 127.0.0.1; ${m.cpu}; Node ${m.node}.`,
 );
 console.log(
-  "Appended = records/s logged and confirmed by Redis, all nodes together (no backplane: logged and delivered). Delivered = records/s the slowest node hands to its WebSocket fan-out (each node delivers every node's records). The ceiling is a bare ioredis loop, one process: pipelined `XADD * d <json>` (one entry per record) and `XREAD COUNT 1000 BLOCK` parsing every entry. Ratios are per round, delivered ÷ delivered. Node CPU = the node process's CPU time (all its threads) from the start until it delivered every record, ÷ records it delivered: on a shared machine it moves far less than records/s. Held = messages in a node's replay history (historySize 10 000); RSS = largest node process after the run.\n",
+  "Appended = records/s logged and confirmed by Redis, all nodes together (no backplane: logged and delivered). Delivered = records/s the slowest node hands to its WebSocket fan-out (each node delivers every node's records). The ceiling is a bare ioredis loop, one process: each event-loop turn's 256 records as one `XADD * d <json array>` (one entry per batch, pipelined) and `XREAD COUNT 1000 BLOCK` parsing every entry. Ratios are per round, delivered ÷ delivered. Node CPU = the node process's CPU time (all its threads) from the start until it delivered every record, ÷ records it delivered: on a shared machine it moves far less than records/s. Held = messages in a node's replay history (historySize 10 000); RSS = largest node process after the run.\n",
 );
 console.log(
   '| setup | appended records/s | delivered records/s per node | ÷ no backplane | ÷ bare ceiling | node CPU µs per delivered record | held | RSS MiB |',
@@ -162,7 +162,7 @@ for (const row of rows)
 const goals = [
   { goal: 'one node via Redis delivers ≥ 0.5× the no-backplane node', value: rows[2].vsSolo.median },
   { goal: 'each of two nodes via Redis delivers ≥ 0.5× the no-backplane node', value: rows[3].vsSolo.median },
-  { goal: 'one node via Redis delivers ≥ 0.5× the bare XADD + XREAD ceiling', value: rows[2].vsBare.median },
+  { goal: 'one node via Redis delivers ≥ 0.5× the bare batched XADD + XREAD ceiling', value: rows[2].vsBare.median },
 ];
 console.log('');
 for (const g of goals) console.log(`- ${g.value >= 0.5 ? 'met' : '**not met**'}: ${g.goal} — measured ${g.value.toFixed(2)}×`);

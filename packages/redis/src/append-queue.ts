@@ -5,7 +5,8 @@
  *   Redis is slow or away); newer records are dropped beyond that, counted, and announced to
  *   every reader by a `dropped` marker entry queued where they would have been.
  * - **One call per stream per round trip.** Records appended in the same event-loop turn go out
- *   together: one append-script call per stream (`XADD *` per record), all streams in one pipeline.
+ *   together: one append-script call per stream (one stream entry per call, holding the batch),
+ *   all streams in one pipeline.
  * - **Idempotent re-sends.** Every record gets a per-stream producer sequence; the script skips
  *   sequences at or below the producer's high-water mark, so a batch re-sent after a lost reply
  *   is not written twice.
@@ -17,7 +18,7 @@ import type { AppendCommand, Connection, SharedParts } from './connection.js';
 import { encodeHeader, isRecord, MARKER_TYPE } from './entry-codec.js';
 import { RedisBackplaneErrorCode } from './errors.js';
 import { type BackplaneEmitter, type ErrorReporter, message } from './events.js';
-import type { KeyOf } from './keys.js';
+import type { KeyOf, KeyPart } from './keys.js';
 import type { ResolvedOptions } from './options.js';
 import type { BackplaneMetrics, BackplaneRecord } from './types.js';
 
@@ -258,23 +259,35 @@ export class AppendQueue {
     const candidateEpoch = randomBytes(6).toString('base64url');
     const trim = [o.maxLength, o.maxAgeMs, o.exact ? '1' : '0'];
     // Only the first record's sequence is sent: a batch's sequences are contiguous.
-    const args: Array<string | number> = [this.#producer.producer, candidateEpoch, ...trim, o.producerTtl, items[head]!.seq];
-    // The records go packed: byte lengths, then headers and data in one string (see lua.ts).
+    const args: Array<string | number | Buffer> = [this.#producer.producer, candidateEpoch, ...trim, o.producerTtl, items[head]!.seq];
+    // The records go packed: byte lengths, then headers and data written into one Buffer (sent as
+    // is, no string to flatten and encode again), stored as they come in one stream entry (see
+    // lua.ts and entry-codec.ts).
     let lengths = '';
-    let packed = '';
+    let total = 0;
     let bytes = 0;
+    const headers: string[] = [];
     while (head + job.taken < items.length && job.taken < o.batchRecords) {
       const item = items[head + job.taken]!;
       if (job.taken > 0 && bytes + item.bytes > o.batchBytes) break;
-      const header = encodeHeader(item.record, this.#producer.node);
-      const data = item.record.data;
-      lengths += (job.taken > 0 ? ',' : '') + Buffer.byteLength(header) + ',' + Buffer.byteLength(data);
-      packed += header + data;
+      const header = encodeHeader(item.record);
+      const headerBytes = Buffer.byteLength(header);
+      const dataBytes = Buffer.byteLength(item.record.data);
+      lengths += (job.taken > 0 ? ',' : '') + headerBytes + ',' + dataBytes;
+      headers.push(header);
+      total += headerBytes + dataBytes;
       bytes += item.bytes;
       job.taken++;
     }
-    args.push(lengths, packed);
-    pipeline.logwireAppend(this.#keyOf(job.stream, 'x'), this.#keyOf(job.stream, 'm'), this.#keyOf(job.stream, 'pr'), ...args);
+    const packed = Buffer.allocUnsafe(total);
+    let at = 0;
+    for (let i = 0; i < job.taken; i++) {
+      at += packed.write(headers[i]!, at);
+      at += packed.write(items[head + i]!.record.data, at);
+    }
+    args.push(lengths, packed, this.#producer.node);
+    const k = (part: KeyPart) => this.#keyOf(job.stream, part);
+    pipeline.logwireAppend(k('x'), k('m'), k('pr'), k('c'), ...args);
   }
 
   /**

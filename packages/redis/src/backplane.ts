@@ -3,16 +3,17 @@
  * Redis Streams. This file is the public face; the work is done by:
  *
  * - `append-queue.ts`: `append()` and `flush()`. Records wait in a bounded per-node backlog and go
- *   out in one append-script call per stream per round trip (`XADD *` per record, so every record
- *   gets its own Redis id, a `prev` link and the stream's epoch); a producer id and sequence make
- *   re-sent batches idempotent; a full backlog drops records and announces them with a marker.
+ *   out in one append-script call per stream per round trip, stored as one stream entry per call
+ *   (every record still gets its own id, a `prev` link and the stream's epoch: see
+ *   `entry-codec.ts`); a producer id and sequence make re-sent batches idempotent; a full backlog
+ *   drops records and announces them with a marker.
  * - `stream-reader.ts`: `subscribe()`. One `XREAD BLOCK` loop delivers {@link ReadBatch}es in
  *   stream order (entries of every node, with their Redis ids, links and epoch, possibly after a
  *   {@link Gap}), awaiting each handler before reading on.
  * - `history-reader.ts`: `head()`, `recent()` and `range()`, pages of history after a cursor.
  * - `continuity.ts`: the pure link and epoch checks that find the gaps (trimmed, epoch, diverged,
  *   dropped).
- * - `entry-codec.ts`: a record as a stream entry and back.
+ * - `entry-codec.ts`: a batch of records as one stream entry, and back to records with their ids.
  * - `connection.ts`: the two connections, outages, reconnection and retries.
  * - `hub-link.ts`: `connect(hub)`, which drives a `@logwire/server` hub (`createLogwire({ backplane })`):
  *   the hub appends through the backplane, and ingests every entry read back with its Redis id.
@@ -189,7 +190,7 @@ export class RedisBackplane implements LogwireBackplane {
   /** The epoch of `stream`, given one now if it has none (before anything is appended). */
   async #ensureEpoch(stream: string): Promise<string> {
     const candidate = randomBytes(6).toString('base64url');
-    return String(await this.#connection.writer.eval(ENSURE_EPOCH_LUA, 1, this.#keyOf(stream, 'm'), candidate));
+    return String(await this.#connection.writer.eval(ENSURE_EPOCH_LUA, 2, this.#keyOf(stream, 'm'), this.#keyOf(stream, 'c'), candidate));
   }
 
   /** State and counters, for health checks and metrics. */

@@ -17,10 +17,10 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { RedisBackplaneError, RedisBackplaneErrorCode } from './errors.js';
 import { type BackplaneEmitter, type ErrorReporter, message } from './events.js';
 import type { KeyOf } from './keys.js';
-import { APPEND_LUA, READ_LUA } from './lua.js';
+import { APPEND_LUA } from './lua.js';
 
 /** The append script's command, as defined on the writer (and on its pipelines). */
-export type AppendCommand = (x: string, m: string, pr: string, ...args: (string | number)[]) => unknown;
+export type AppendCommand = (x: string, m: string, pr: string, c: string, ...args: (string | number | Buffer)[]) => unknown;
 
 export interface ConnectionOptions {
   /** First reconnection delay. */
@@ -86,9 +86,7 @@ export class Connection {
     };
     this.writer = url === undefined ? new Redis(connection) : new Redis(url, connection);
     this.reader = url === undefined ? new Redis(connection) : new Redis(url, connection);
-    this.writer.defineCommand('logwireAppend', { numberOfKeys: 3, lua: APPEND_LUA });
-    // Sent as `logwireReadBuffer` (Buffer replies): see packed-read.ts.
-    this.reader.defineCommand('logwireRead', { numberOfKeys: 1, lua: READ_LUA });
+    this.writer.defineCommand('logwireAppend', { numberOfKeys: 4, lua: APPEND_LUA });
     for (const client of [this.writer, this.reader]) {
       // Every caller waiting for the connection adds a one-time 'ready' listener.
       client.setMaxListeners(0);

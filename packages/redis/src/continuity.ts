@@ -14,7 +14,7 @@
  * history pages of `range()`.
  */
 import { compareIds, parseId } from '@logwire/protocol';
-import { isMarker, toReadPosition } from './entry-codec.js';
+import { isMarker, type ReadItem, toReadPosition } from './entry-codec.js';
 import type { BackplaneEntry, Gap, RangeResult, ReadBatch } from './types.js';
 
 /** Where a live reader stands in a stream. {@link checkLinks} moves it forward. */
@@ -25,12 +25,6 @@ export interface ReadPosition {
   linkTo: string | null | undefined;
   /** Epoch of the entries read so far; `undefined` before the first. */
   epoch: string | undefined;
-}
-
-/** One entry of an XREAD or XRANGE reply: its id, and the entry, or `undefined` for a foreign (unparsable) one. */
-export interface ReadItem {
-  id: string;
-  entry: BackplaneEntry | undefined;
 }
 
 /** The reason of a broken link: `prev` is what the entry links to, `expected` what the reader saw last. */
@@ -91,7 +85,7 @@ export function checkLinks(position: ReadPosition, stream: string, items: readon
   return batches;
 }
 
-/** What {@link continuousPage} needs: the state of the stream and one XRANGE reply. */
+/** What {@link continuousPage} needs: the state of the stream and the records of XRANGE replies. */
 export interface PageInput {
   /** The cursor the page continues from: an id, `null` (before the epoch's first entry) or `undefined` (no cursor). */
   after: string | null | undefined;
@@ -101,10 +95,12 @@ export interface PageInput {
   epoch: string | undefined;
   /** Id of the newest entry, `null` if the stream is empty. */
   head: string | null;
-  /** Entries the XRANGE asked for at most. */
+  /** Records the page holds at most. */
   count: number;
-  /** The XRANGE reply, parsed; `undefined` for a foreign entry. */
+  /** The records read, oldest first, none at or before `after`; `undefined` for a foreign entry. */
   entries: ReadonlyArray<BackplaneEntry | undefined>;
+  /** The reads reached the end of the stream (nothing after the last record read). */
+  end: boolean;
 }
 
 /**
@@ -112,7 +108,7 @@ export interface PageInput {
  * any, then entries up to (not including) the first broken link, epoch change or drop marker,
  * which the next page reports as its gap.
  */
-export function continuousPage({ after, fromStart, epoch, head, count, entries: replied }: PageInput): RangeResult {
+export function continuousPage({ after, fromStart, epoch, head, count, entries: replied, end }: PageInput): RangeResult {
   let entries = replied;
   let gap: Gap | undefined;
   if (fromStart) {
@@ -136,7 +132,7 @@ export function continuousPage({ after, fromStart, epoch, head, count, entries: 
   for (const [i, entry] of entries.entries()) {
     if (entry === undefined) continue; // foreign entry: not part of the chain
     const broken = link !== undefined && entry.prev !== link && !(i === 0 && fromStart);
-    if (broken || isMarker(entry)) {
+    if (broken || isMarker(entry) || out.length === count) {
       if (out.length === 0 && !gap && isMarker(entry) && !broken) {
         gap = markerGap(entry);
         link = entry.id;
@@ -149,8 +145,7 @@ export function continuousPage({ after, fromStart, epoch, head, count, entries: 
     link = entry.id;
   }
   const lastId = out.length > 0 ? out.at(-1)!.id : gap !== undefined ? gap.to : (after ?? null);
-  // A short reply means XRANGE reached the end of the stream.
-  const done = !truncated && (replied.length < count || lastId === head);
+  const done = !truncated && (end || lastId === head);
   const result: RangeResult = { epoch, head, entries: out, done };
   if (gap) result.gap = gap;
   return result;

@@ -1,12 +1,25 @@
 /**
- * The entry codec: how a record is stored as a Redis stream entry and read back.
+ * The entry codec: how a batch of records is stored as ONE Redis stream entry, and read back as
+ * records with ids of their own.
  *
- * An entry has four fields, written by the append script (`lua.ts`): `p` the id of the entry
- * before it in the same epoch (`0-0` for an epoch's first entry), `e` the epoch, `h` the header
- * (`type US time US level US node US logger`, US = \x1f, the logger last and whole, so it may
- * contain US) and `d` the record's data. Redis's "no id" `0-0` becomes `null` here, once, when an
- * entry is parsed: everything above this file speaks of ids as `string | null`; `0-0` exists only
- * in Redis fields and XREAD positions ({@link toReadPosition}).
+ * An entry has five fields, written by the append script (`lua.ts`): `p` the id of the record
+ * before the batch in the same epoch (`0-0` for an epoch's first record), `e` the epoch, `n` the
+ * node that appended it, `l` the byte lengths of each record's header and data (comma-separated,
+ * two per record) and `b` the records packed in one string: per record its header
+ * (`type US time US level US logger`, US = \x1f, the logger last and whole, so it may contain US),
+ * then its data.
+ *
+ * **Record ids.** The append script gives the entry the id of its LAST record, `<ms>-<s>`, and
+ * reserves the ids before it in the same millisecond for the others: the batch's `k` records are
+ * `<ms>-<s-k+1>` … `<ms>-<s>`, and the next entry's ids are all above `<ms>-<s>`. So every record
+ * has a stable Redis-ordered id (the wire cursor), each links to the one before it (the first to
+ * `p`), and a position after any record id is a valid `XREAD` / `XRANGE` start: the entry holding
+ * the records after it is the first entry with a greater id (records at or before the position in
+ * that entry are skipped, {@link recordsAfter}).
+ *
+ * Redis's "no id" `0-0` becomes `null` here, once, when an entry is parsed: everything above this
+ * file speaks of ids as `string | null`; `0-0` exists only in Redis fields and XREAD positions
+ * ({@link toReadPosition}).
  */
 import { RedisBackplaneErrorCode } from './errors.js';
 import type { ErrorReporter } from './events.js';
@@ -14,19 +27,20 @@ import type { BackplaneEntry, BackplaneRecord } from './types.js';
 
 /** Redis's "no id": the position before a stream's first entry. */
 export const REDIS_NO_ID = '0-0';
-/** Type of the entry that announces records dropped from a full backlog. */
+/** Type of the record that announces records dropped from a full backlog. */
 export const MARKER_TYPE = 'dropped';
-/** Separates the header fields of an entry (type, time, level, node, logger; the logger last, whole). */
+/** Separates the header fields of a record (type, time, level, logger; the logger last, whole). */
 const US = '\x1f';
+const US_BYTE = 0x1f;
 
-/** A node name as stored in entry headers: the unit separator delimits header fields, so a name never holds one. */
+/** A node name as stored in entries (kept free of the unit separator, which delimits headers in other tools' views). */
 export function headerSafeNode(node: string): string {
   return node.replaceAll(US, '_');
 }
 
-/** The `h` field of a record appended by `node` (a name made safe by {@link headerSafeNode}). */
-export function encodeHeader(record: BackplaneRecord, node: string): string {
-  return record.type + US + record.time + US + record.level + US + node + US + record.logger;
+/** The header of a record inside an entry's `b` field. */
+export function encodeHeader(record: BackplaneRecord): string {
+  return record.type + US + record.time + US + record.level + US + record.logger;
 }
 
 /** An id as the backplane's API speaks of it: Redis's `0-0` is `null` (no id). */
@@ -39,66 +53,157 @@ export function toReadPosition(id: string | null): string {
   return id ?? REDIS_NO_ID;
 }
 
+/** A stream entry's raw reply: its id and field/value pairs, as Buffers (`XREAD` / `XRANGE` via `callBuffer`). */
+export type RawEntry = [id: Buffer | string, fields: ReadonlyArray<Buffer | string>];
+
 /**
- * A stream entry as the backplane reads it, or `undefined` when it lacks the fields the append
- * script writes (a foreign entry; the caller reports and skips it). A marker entry parses with
- * `type` {@link MARKER_TYPE}.
+ * The records of a stream entry, oldest first, or `undefined` when the entry lacks the fields the
+ * append script writes or they do not add up (a foreign entry; the caller reports and skips it).
+ * A drop marker parses as a record of `type` {@link MARKER_TYPE}.
  */
-export function parseEntry(id: string, fields: readonly string[]): BackplaneEntry | undefined {
+export function parseEntry(rawId: Buffer | string, fields: ReadonlyArray<Buffer | string>): BackplaneEntry[] | undefined {
+  const id = typeof rawId === 'string' ? rawId : rawId.toString('latin1');
   let prev: string | undefined;
   let epoch: string | undefined;
-  let header: string | undefined;
-  let data: string | undefined;
+  let node: string | undefined;
+  let lengths: Buffer | undefined;
+  let blob: Buffer | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i]!;
     const value = fields[i + 1]!;
-    switch (fields[i]) {
+    if (name.length !== 1) continue; // a field this version does not know: skipped
+    switch (typeof name === 'string' ? name : String.fromCharCode(name[0]!)) {
       case 'p':
-        prev = value;
+        prev = value.toString('latin1');
         break;
       case 'e':
-        epoch = value;
+        epoch = value.toString();
         break;
-      case 'h':
-        header = value;
+      case 'n':
+        node = value.toString();
         break;
-      case 'd':
-        data = value;
+      case 'l':
+        lengths = typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
+        break;
+      case 'b':
+        blob = typeof value === 'string' ? Buffer.from(value) : value;
         break;
       default:
-        // A field this version does not know: skipped.
         break;
     }
   }
-  return entryOf(id, prev, epoch, header, data);
+  if (prev === undefined || epoch === undefined || node === undefined || lengths === undefined || blob === undefined) return undefined;
+  return recordsOf(id, fromRedisId(prev), epoch, node, lengths, blob);
+}
+
+function recordsOf(
+  id: string,
+  prev: string | null,
+  epoch: string,
+  node: string,
+  lengths: Buffer,
+  blob: Buffer,
+): BackplaneEntry[] | undefined {
+  const dash = id.indexOf('-');
+  const ms = id.slice(0, dash);
+  const last = Number(id.slice(dash + 1));
+  // Two lengths per record, comma-separated: as many commas as 2 × records − 1.
+  let commas = 0;
+  for (let i = 0; i < lengths.length; i++) if (lengths[i] === COMMA) commas++;
+  const count = (commas + 1) / 2;
+  if (dash <= 0 || !Number.isSafeInteger(last) || lengths.length === 0 || !Number.isInteger(count) || last - count + 1 < 0)
+    return undefined;
+  const records: BackplaneEntry[] = new Array<BackplaneEntry>(count);
+  const next = { at: 0 };
+  let link = prev;
+  let at = 0;
+  for (let r = 0; r < count; r++) {
+    const headerLength = readLength(lengths, next);
+    const dataLength = readLength(lengths, next);
+    if (!(headerLength >= 0 && dataLength >= 0 && at + headerLength + dataLength <= blob.length)) return undefined;
+    const end = at + headerLength;
+    // type US time US level US logger: the logger is last and kept whole. Read byte by byte: no
+    // strings are made for the type, time and level.
+    const a = indexOfUs(blob, at, end);
+    const b = a < 0 ? -1 : indexOfUs(blob, a + 1, end);
+    const c = b < 0 ? -1 : indexOfUs(blob, b + 1, end);
+    if (c < 0) return undefined;
+    const type = typeAt(blob, at, a);
+    if (type === undefined) return undefined;
+    const time = numberAt(blob, a + 1, b);
+    const level = numberAt(blob, b + 1, c);
+    if (!Number.isFinite(time) || !Number.isFinite(level)) return undefined;
+    const logger = blob.toString('utf8', c + 1, end);
+    const data = blob.toString('utf8', end, (at = end + dataLength));
+    const recordId = `${ms}-${last - count + 1 + r}`;
+    records[r] = { id: recordId, prev: link, epoch, node, type, time, level, logger, data };
+    link = recordId;
+  }
+  return at === blob.length && next.at >= lengths.length ? records : undefined;
+}
+
+const COMMA = 0x2c;
+const TYPES: ReadonlyArray<[Buffer, BackplaneEntry['type']]> = (['system_log', 'audit_log', MARKER_TYPE] as const).map((name) => [
+  Buffer.from(name, 'latin1'),
+  name as BackplaneEntry['type'],
+]);
+
+/** The next comma-separated decimal length from `next.at` (`-1` when there is none). */
+function readLength(lengths: Buffer, next: { at: number }): number {
+  let value = 0;
+  let digits = 0;
+  let i = next.at;
+  for (; i < lengths.length && lengths[i] !== COMMA; i++) {
+    const digit = lengths[i]! - 0x30;
+    if (digit < 0 || digit > 9 || ++digits > 15) return -1;
+    value = value * 10 + digit;
+  }
+  next.at = i + 1;
+  return digits > 0 ? value : -1;
+}
+
+/** Position of the next unit separator in `blob[from, end)`, or -1. */
+function indexOfUs(blob: Buffer, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (blob[i] === US_BYTE) return i;
+  return -1;
+}
+
+/** The record type spelled by `blob[from, to)`, or `undefined`. */
+function typeAt(blob: Buffer, from: number, to: number): BackplaneEntry['type'] | undefined {
+  for (const [bytes, type] of TYPES) if (to - from === bytes.length && blob.compare(bytes, 0, bytes.length, from, to) === 0) return type;
+  return undefined;
+}
+
+/** The number written (by `String(number)`) in `blob[from, to)`: digits read directly, anything else parsed by `Number`. */
+function numberAt(blob: Buffer, from: number, to: number): number {
+  if (to <= from) return NaN;
+  if (to - from <= 15) {
+    let value = 0;
+    let i = from;
+    for (; i < to; i++) {
+      const digit = blob[i]! - 0x30;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+    }
+    if (i === to) return value;
+  }
+  return Number(blob.toString('latin1', from, to));
 }
 
 /**
- * The entry of stream id `id` from its four fields (`p`, `e`, `h`, `d`), or `undefined` when one is
- * missing or the header is not one the append script writes.
+ * The records of an entry that come after the read position `after` (`null`: all): an entry read
+ * after a record id in its middle also holds that record and the ones before it.
  */
-export function entryOf(
-  id: string,
-  prev: string | undefined,
-  epoch: string | undefined,
-  header: string | undefined,
-  data: string | undefined,
-): BackplaneEntry | undefined {
-  if (prev === undefined || epoch === undefined || header === undefined || data === undefined) return undefined;
-  // type US time US level US node US logger: the logger is last and kept whole.
-  const a = header.indexOf(US);
-  const b = a < 0 ? -1 : header.indexOf(US, a + 1);
-  const c = b < 0 ? -1 : header.indexOf(US, b + 1);
-  if (c < 0) return undefined;
-  const d = header.indexOf(US, c + 1);
-  const type = header.slice(0, a);
-  if (type !== 'system_log' && type !== 'audit_log' && type !== MARKER_TYPE) return undefined;
-  const time = Number(header.slice(a + 1, b));
-  const level = Number(header.slice(b + 1, c));
-  if (!Number.isFinite(time) || !Number.isFinite(level)) return undefined;
-  // A header without the logger part (never written by the append script) reads as logger ''.
-  const node = d < 0 ? header.slice(c + 1) : header.slice(c + 1, d);
-  const logger = d < 0 ? '' : header.slice(d + 1);
-  return { id, prev: fromRedisId(prev), epoch, node, type: type as BackplaneEntry['type'], time, level, logger, data };
+export function recordsAfter(records: BackplaneEntry[], after: string | null | undefined): BackplaneEntry[] {
+  if (after === null || after === undefined || records.length === 0) return records;
+  const dash = after.indexOf('-');
+  const ms = after.slice(0, dash);
+  const seq = Number(after.slice(dash + 1));
+  const first = records[0]!.id;
+  // Every record of an entry has the entry's millisecond; the entry's id is above `after`.
+  if (!first.startsWith(ms + '-')) return records;
+  const firstSeq = Number(first.slice(ms.length + 1));
+  return firstSeq > seq ? records : records.slice(seq - firstSeq + 1);
 }
 
 /** Whether `entry` is a drop marker, not a message. */
@@ -114,11 +219,31 @@ export function isRecord(value: unknown): value is BackplaneRecord {
   return typed && typeof r.data === 'string' && typeof r.logger === 'string' && Number.isFinite(r.time) && Number.isFinite(r.level);
 }
 
-/** {@link parseEntry}, reporting a foreign entry (`ERR_LOGWIRE_REDIS_MALFORMED`) before it is skipped. */
-export function readEntry(stream: string, id: string, fields: readonly string[], report: ErrorReporter): BackplaneEntry | undefined {
-  const entry = parseEntry(id, fields);
-  if (!entry) reportForeign(stream, id, report);
-  return entry;
+/** One entry of a reply, as the readers see it: its id and records, or no records for a foreign entry. */
+export interface ReadItem {
+  id: string;
+  entry: BackplaneEntry | undefined;
+}
+
+/**
+ * The read items of a raw `XREAD` / `XRANGE` reply's entries, records after `after` only: one per
+ * record, and one without a record for each foreign entry, which is reported
+ * (`ERR_LOGWIRE_REDIS_MALFORMED`) and skipped by the continuity checks.
+ */
+export function readItems(stream: string, raw: readonly RawEntry[], after: string | null | undefined, report: ErrorReporter): ReadItem[] {
+  const items: ReadItem[] = [];
+  for (const [i, [rawId, fields]] of raw.entries()) {
+    const records = parseEntry(rawId, fields);
+    if (!records) {
+      const id = rawId.toString();
+      reportForeign(stream, id, report);
+      items.push({ id, entry: undefined });
+      continue;
+    }
+    // Only the first entry can hold records at or before `after`.
+    for (const entry of i === 0 ? recordsAfter(records, after) : records) items.push({ id: entry.id, entry });
+  }
+  return items;
 }
 
 /** Reports a foreign entry (`ERR_LOGWIRE_REDIS_MALFORMED`), which is then skipped. */

@@ -1,9 +1,11 @@
 /**
  * Redis keys of a stream. The hash tag `{<stream>}` keeps them in one Cluster slot, so the append
- * script may touch all three: `<prefix>{<stream>}:x` the stream, `:m` the meta hash (`e` epoch,
- * `last` newest id, `created`), `:pr` the producers' high-water marks.
+ * script may touch them all: `<prefix>{<stream>}:x` the stream, `:m` the meta hash (`e` epoch,
+ * `last` newest record id, `created`, `kept` records listed in `:c`), `:pr` the producers'
+ * high-water marks, `:c` the id and record count of each entry, oldest first (for trimming by
+ * length in records; only with `retention.maxLength`).
  */
-export type KeyPart = 'x' | 'm' | 'pr';
+export type KeyPart = 'x' | 'm' | 'pr' | 'c';
 
 /** The key of one part of `stream`. */
 export type KeyOf = (stream: string, part: KeyPart) => string;

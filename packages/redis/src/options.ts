@@ -13,7 +13,10 @@ export interface RedisBackplaneOptions {
   /** Name of this node, stored with each entry it appends. @default `<hostname>-<pid>` */
   node?: string;
   retention?: {
-    /** Entries kept per stream. 0 disables. @default 1_000_000 */
+    /**
+     * Records kept per stream, at least: the oldest stream entries (each one appended batch) go
+     * while the rest still holds this many. 0 disables. @default 1_000_000
+     */
     maxLength?: number;
     /** Age (ms) after which entries are trimmed. 0 disables. @default 24 h */
     maxAgeMs?: number;
@@ -27,13 +30,13 @@ export interface RedisBackplaneOptions {
     maxBytes?: number;
   };
   batch?: {
-    /** Records per append call. @default 1000 */
+    /** Records per append call (one stream entry). @default 1000 */
     maxRecords?: number;
     /** Bytes per append call. @default 1 MiB */
     maxBytes?: number;
   };
   read?: {
-    /** Entries per XREAD reply (the most a node holds from one read). @default 1000 */
+    /** Stream entries per XREAD reply, each one appended batch of at most `batch.maxRecords` records. @default 16 */
     count?: number;
     /** XREAD BLOCK timeout; after each idle timeout the epochs are checked. @default 2000 */
     blockMs?: number;
@@ -52,7 +55,7 @@ export interface RedisBackplaneOptions {
 
 /** The numeric options with their defaults applied. */
 export interface ResolvedOptions {
-  /** Retention: entries kept per stream (0: no bound). */
+  /** Retention: records kept per stream, in whole entries (0: no bound). */
   maxLength: number;
   /** Retention: age in ms after which entries are trimmed (0: no bound). */
   maxAgeMs: number;
@@ -83,7 +86,7 @@ export function resolveOptions(options: RedisBackplaneOptions): ResolvedOptions 
     backlogBytes: positive('backlog.maxBytes', options.backlog?.maxBytes, 8 * 1024 * 1024),
     batchRecords: positive('batch.maxRecords', options.batch?.maxRecords, 1000),
     batchBytes: positive('batch.maxBytes', options.batch?.maxBytes, 1024 * 1024),
-    count: positive('read.count', options.read?.count, 1000),
+    count: positive('read.count', options.read?.count, 16),
     blockMs: positive('read.blockMs', options.read?.blockMs, 2000),
     minDelayMs: positive('reconnect.minDelayMs', options.reconnect?.minDelayMs, 100),
     maxDelayMs: positive('reconnect.maxDelayMs', options.reconnect?.maxDelayMs, 5000),

@@ -1,22 +1,22 @@
 /**
  * The stream reader: subscriptions and the one `XREAD BLOCK` loop that serves them all, on its own
- * connection. Each reply is parsed, checked for continuity (`continuity.ts`) and delivered in
- * stream order; a handler's returned promise is awaited before the next read (backpressure: Redis
- * holds the rest). After each idle read the epochs of the streams are checked, because a stream
- * recreated with ids below a reader's position would never show up in XREAD.
+ * connection. Each reply's entries are unpacked into records (`entry-codec.ts`: one entry per
+ * appended batch), checked for continuity (`continuity.ts`) and delivered in stream order; a
+ * handler's returned promise is awaited before the next read (backpressure: Redis holds the rest).
+ * After each idle read the epochs of the streams are checked, because a stream recreated with ids
+ * below a reader's position would never show up in XREAD.
  */
 import type { Connection, SharedParts } from './connection.js';
-import { checkLinks, type ReadItem, type ReadPosition } from './continuity.js';
-import { readEntry, toReadPosition } from './entry-codec.js';
+import { checkLinks, type ReadPosition } from './continuity.js';
+import { type RawEntry, readItems, toReadPosition } from './entry-codec.js';
 import { RedisBackplaneErrorCode } from './errors.js';
 import { type BackplaneEmitter, type ErrorReporter, message } from './events.js';
 import { cursorOf, type StreamHead } from './history-reader.js';
 import type { KeyOf } from './keys.js';
-import { type ReadCommand, unpackEntries } from './packed-read.js';
 import type { BackplaneGapReason, BackplaneMetrics, BatchHandler, Gap, ReadBatch } from './types.js';
 
 export interface StreamReaderOptions {
-  /** Entries per XREAD reply. */
+  /** Stream entries (batches of records) per XREAD reply. */
   count: number;
   /** XREAD BLOCK timeout; after each idle timeout the epochs are checked. */
   blockMs: number;
@@ -41,7 +41,7 @@ interface Subscription extends ReadPosition {
 
 type Unsubscribe = () => void;
 
-type XReadReply = Array<[key: string, entries: Array<[id: string, fields: string[]]>]> | null;
+type XReadReply = Array<[key: Buffer, entries: RawEntry[]]> | null;
 
 /** Reads every subscribed stream with one blocking XREAD loop; see the module comment. */
 export class StreamReader {
@@ -156,18 +156,10 @@ export class StreamReader {
       }
       const subs = [...this.#subs.values()];
       let reply: XReadReply;
-      let waiting: ReadItem[][] | undefined;
       try {
-        const positions = subs.map((s) => toReadPosition(s.cursor));
-        // What is already waiting comes packed (packed-read.ts); only when nothing is, the loop
-        // blocks in XREAD (a packed reply that did not add up is read again that way too).
-        const packed = await this.#readPacked(subs, positions);
-        if (packed.every((items) => items !== undefined) && packed.some((items) => items.length > 0)) waiting = packed;
-        const streams = ['STREAMS', ...subs.map((s) => s.key), ...positions];
-        reply =
-          waiting === undefined
-            ? ((await reader.call('XREAD', 'COUNT', this.#options.count, 'BLOCK', this.#options.blockMs, ...streams)) as XReadReply)
-            : null;
+        const streams = ['STREAMS', ...subs.map((s) => s.key), ...subs.map((s) => toReadPosition(s.cursor))];
+        // Buffer replies: an entry's `l` lengths count the bytes of its `b` field (entry-codec.ts).
+        reply = (await reader.callBuffer('XREAD', 'COUNT', this.#options.count, 'BLOCK', this.#options.blockMs, ...streams)) as XReadReply;
         failures = 0;
       } catch (error) {
         if (connection.closed) return;
@@ -180,37 +172,17 @@ export class StreamReader {
         }
         continue;
       }
-      if (waiting !== undefined) {
-        await this.#deliverItems(subs, waiting);
-        continue;
-      }
       if (reply === null) {
         await this.#probeEpochs(subs);
         continue;
       }
       for (const [key, raw] of reply) {
-        const sub = this.#byKey.get(key);
+        const sub = this.#byKey.get(key.toString());
+        // A subscription ended while the read was in flight: its entries go nowhere.
         if (!sub) continue;
-        const items = raw.map(([id, fields]) => ({ id, entry: readEntry(sub.stream, id, fields, this.#report) }));
+        const items = readItems(sub.stream, raw, sub.cursor, this.#report);
         for (const batch of checkLinks(sub, sub.stream, items)) await this.#deliver(sub, batch);
       }
-    }
-  }
-
-  /** The entries waiting after each subscription's position, one read script call per stream. */
-  async #readPacked(subs: Subscription[], positions: string[]): Promise<Array<ReadItem[] | undefined>> {
-    const read = (this.#connection.reader as unknown as { logwireReadBuffer: ReadCommand }).logwireReadBuffer;
-    const replies = await Promise.all(subs.map((s, i) => read.call(this.#connection.reader, s.key, positions[i]!, this.#options.count)));
-    return replies.map((reply, i) => unpackEntries(subs[i]!.stream, reply, this.#report));
-  }
-
-  /** Checks and delivers each subscription's packed entries, as an XREAD reply's are. */
-  async #deliverItems(subs: Subscription[], packed: ReadItem[][]): Promise<void> {
-    for (const [i, sub] of subs.entries()) {
-      const items = packed[i]!;
-      // A subscription ended while the read was in flight: its entries go nowhere.
-      if (items.length === 0 || this.#subs.get(sub.stream) !== sub) continue;
-      for (const batch of checkLinks(sub, sub.stream, items)) await this.#deliver(sub, batch);
     }
   }
 
@@ -227,8 +199,8 @@ export class StreamReader {
       for (const [i, sub] of known.entries()) {
         const epoch = epochs[i];
         if (!epoch || epoch === sub.epoch) continue;
-        const first = await writer.xrange(sub.key, '-', '+', 'COUNT', 1);
-        const firstEntry = first[0] && readEntry(sub.stream, first[0][0], first[0][1], this.#report);
+        const first = (await writer.callBuffer('XRANGE', sub.key, '-', '+', 'COUNT', 1)) as RawEntry[];
+        const firstEntry = first[0] && readItems(sub.stream, first, undefined, this.#report)[0]?.entry;
         const gap: Gap = { reason: 'epoch', from: sub.linkTo !== undefined ? sub.linkTo : sub.cursor, to: null, epoch };
         if (firstEntry?.epoch === epoch) sub.cursor = null;
         sub.epoch = epoch;

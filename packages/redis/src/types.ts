@@ -15,11 +15,11 @@ export interface BackplaneRecord {
   data: string;
 }
 
-/** A record as stored in the Redis stream, with its place in the stream. */
+/** A record as stored in the Redis stream (inside the entry of its batch), with its place in the stream. */
 export interface BackplaneEntry extends BackplaneRecord {
-  /** Redis entry id `<ms>-<seq>`: the wire cursor id. */
+  /** The record's id `<ms>-<seq>` (its batch's stream entry has the id of the batch's last record): the wire cursor id. */
   id: string;
-  /** Id of the entry appended just before this one in the same epoch (`null` for the epoch's first). */
+  /** Id of the record appended just before this one in the same epoch (`null` for the epoch's first). */
   prev: string | null;
   /** Epoch of the stream when the entry was appended. */
   epoch: string;

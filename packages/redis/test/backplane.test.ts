@@ -1,16 +1,16 @@
-import { parse, parseId } from '@logwire/protocol';
+import { compareIds, parse, parseId } from '@logwire/protocol';
 import { describe, expect, it } from 'vitest';
 import { type ReadBatch, RedisBackplane, RedisBackplaneError, toFrame, toGapFrame, toStreamMessage } from '../src/index.js';
 import { APPEND_LUA } from '../src/lua.js';
 import { turn, until } from '../../../test/helpers/wait.js';
-import { label, record, useSharedRedis } from './helpers.js';
+import { label, record, streamRecords, useSharedRedis } from './helpers.js';
 
 const redis = useSharedRedis();
 const prefix = () => redis.prefix();
 const backplane = (p: string, options?: ConstructorParameters<typeof RedisBackplane>[0]) => redis.backplane(p, options);
 
 describe('RedisBackplane append', () => {
-  it('writes each record as a stream entry whose id is a wire cursor, linked to the one before, in one round trip per batch', async () => {
+  it('writes a batch as one stream entry, each record with its own id (a wire cursor) linked to the one before, in one round trip', async () => {
     const p = prefix();
     const bp = backplane(p, { node: 'node-a' });
     const records = Array.from({ length: 300 }, (_, i) => record(`r${i}`));
@@ -19,34 +19,52 @@ describe('RedisBackplane append', () => {
     expect(bp.metrics.batches).toBe(1);
     expect(bp.metrics.appended).toBe(300);
 
-    const entries = await redis.admin.xrange(`${p}{logs}:x`, '-', '+');
-    expect(entries).toHaveLength(300);
+    const raw = await redis.admin.xrange(`${p}{logs}:x`, '-', '+');
+    expect(raw).toHaveLength(1);
+    const [entryId, fields] = raw[0]!;
+    expect(fields.filter((_, i) => i % 2 === 0)).toEqual(['p', 'e', 'n', 'l', 'b']);
     const meta = await redis.admin.hgetall(`${p}{logs}:m`);
     expect(meta.e).toMatch(/^[A-Za-z0-9_-]{8}$/);
-    expect(meta.last).toBe(entries[299]![0]);
-    let prev = '0-0';
-    for (const [i, [id, fields]] of entries.entries()) {
-      expect(parseId(id)).toBeDefined();
-      const f = Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, k) => [fields[2 * k], fields[2 * k + 1]]));
-      expect(f.p).toBe(prev);
-      expect(f.e).toBe(meta.e);
-      expect(Object.keys(f)).toEqual(['p', 'e', 'h', 'd']);
-      expect(f.h).toBe(`system_log\x1f${records[i]!.time}\x1f20\x1fnode-a\x1ftest.redis`);
-      expect(f.d).toBe(records[i]!.data);
-      prev = id;
+    const stored = await streamRecords(redis.admin, `${p}{logs}:x`);
+    expect(stored).toHaveLength(300);
+    // The entry's id is its last record's; the others take the sequences before it, in one millisecond.
+    const ms = entryId.split('-')[0]!;
+    expect(stored.map((r) => r.id)).toEqual(Array.from({ length: 300 }, (_, i) => `${ms}-${i}`));
+    expect(meta.last).toBe(entryId);
+    let prev: string | null = null;
+    for (const [i, r] of stored.entries()) {
+      expect(parseId(r.id)).toBeDefined();
+      expect(r).toEqual({ ...records[i]!, id: r.id, prev, epoch: meta.e, node: 'node-a' });
+      prev = r.id;
     }
+    // The next batch continues above the last record's id, linked to it.
+    bp.append('logs', [record('next')]);
+    await bp.flush();
+    const next = (await streamRecords(redis.admin, `${p}{logs}:x`)).at(-1)!;
+    expect(next.prev).toBe(entryId);
+    expect(compareIds(parseId(next.id)!, parseId(entryId)!)).toBeGreaterThan(0);
   });
 
-  it('bounds the stream by length', async () => {
+  it('bounds the stream by length, counted in records, trimming whole batches', async () => {
     const p = prefix();
     const bp = backplane(p, { retention: { maxLength: 50, exact: true } });
+    for (let batch = 0; batch < 12; batch++) {
+      bp.append(
+        'logs',
+        Array.from({ length: 10 }, (_, i) => record(`r${batch * 10 + i}`)),
+      );
+      await bp.flush();
+    }
+    const kept = await streamRecords(redis.admin, `${p}{logs}:x`);
+    expect(kept.map(label)).toEqual(Array.from({ length: 50 }, (_, i) => `r${70 + i}`));
+    expect(await redis.admin.hget(`${p}{logs}:m`, 'kept')).toBe('50');
+    // A batch larger than the bound is kept whole, and everything older goes.
     bp.append(
       'logs',
-      Array.from({ length: 120 }, (_, i) => record(`r${i}`)),
+      Array.from({ length: 60 }, (_, i) => record(`big${i}`)),
     );
     await bp.flush();
-    const entries = await redis.admin.xrange(`${p}{logs}:x`, '-', '+');
-    expect(entries.map(([, f]) => JSON.parse(f[f.indexOf('d') + 1]!).message)).toEqual(Array.from({ length: 50 }, (_, i) => `r${70 + i}`));
+    expect((await streamRecords(redis.admin, `${p}{logs}:x`)).map(label)).toEqual(Array.from({ length: 60 }, (_, i) => `big${i}`));
   });
 
   it('bounds the stream by age', async () => {
@@ -59,9 +77,8 @@ describe('RedisBackplane append', () => {
     await until(() => Date.now() > written + 400, '400 ms to pass');
     bp.append('logs', [record('new')]);
     await bp.flush();
-    const entries = await redis.admin.xrange(`${p}{logs}:x`, '-', '+');
-    expect(entries).toHaveLength(1);
-    expect(entries[0]![1][entries[0]![1].indexOf('d') + 1]).toContain('"message":"new"');
+    const entries = await streamRecords(redis.admin, `${p}{logs}:x`);
+    expect(entries.map(label)).toEqual(['new']);
   });
 
   it('keeps per-stream order across several streams', async () => {
@@ -89,21 +106,22 @@ describe('RedisBackplane append', () => {
 
   it('never writes a re-sent batch twice: the producer high-water mark skips sequences already appended', async () => {
     const p = prefix();
-    redis.admin.defineCommand('logwireAppendTest', { numberOfKeys: 3, lua: APPEND_LUA });
+    redis.admin.defineCommand('logwireAppendTest', { numberOfKeys: 4, lua: APPEND_LUA });
     const call = (
       redis.admin as unknown as { logwireAppendTest: (...args: (string | number)[]) => Promise<[string, number, number, string, string]> }
     ).logwireAppendTest.bind(redis.admin);
-    const keys = [`${p}{logs}:x`, `${p}{logs}:m`, `${p}{logs}:pr`];
+    const keys = [`${p}{logs}:x`, `${p}{logs}:m`, `${p}{logs}:pr`, `${p}{logs}:c`];
     const head = ['producer-1', 'epoch111', 0, 0, '0', 60];
     // Records packed as the append queue sends them: byte lengths, then header and data of each.
     const records = (...seqs: number[]) => {
-      const pairs = seqs.map((seq) => ['system_log\x1f1\x1f20\x1fnode-a\x1fl', `{"message":"s${seq}"}`]);
+      const pairs = seqs.map((seq) => ['system_log\x1f1\x1f20\x1fl', `{"message":"s${seq}"}`]);
       return [
         pairs
           .flat()
           .map((part) => Buffer.byteLength(part))
           .join(','),
         pairs.flat().join(''),
+        'node-a',
       ];
     };
     const first = await call(...keys, ...head, 1, ...records(1, 2, 3));
@@ -111,8 +129,11 @@ describe('RedisBackplane append', () => {
     // The reply was "lost": the node sends the same batch again, plus one new record.
     const again = await call(...keys, ...head, 1, ...records(1, 2, 3, 4));
     expect(again.slice(0, 3)).toEqual(['epoch111', 1, 3]);
-    const messages = (await redis.admin.xrange(keys[0]!, '-', '+')).map(([, f]) => f[f.indexOf('d') + 1]);
-    expect(messages).toEqual(['{"message":"s1"}', '{"message":"s2"}', '{"message":"s3"}', '{"message":"s4"}']);
+    const stored = await streamRecords(redis.admin, keys[0]!);
+    expect(stored.map((r) => r.data)).toEqual(['{"message":"s1"}', '{"message":"s2"}', '{"message":"s3"}', '{"message":"s4"}']);
+    // The re-send stored only the new record, linked to the last one written before.
+    expect(stored[3]!.prev).toBe(stored[2]!.id);
+    expect(await call(...keys, ...head, 1, ...records(1, 2, 3, 4))).toEqual(['epoch111', 0, 4, '', '']);
     expect(await redis.admin.ttl(keys[2]!)).toBeGreaterThan(0);
   });
 
@@ -195,7 +216,7 @@ describe('RedisBackplane fan-out and resume across nodes', () => {
       b.append('logs', [record(`b${i}`)]);
     }
     await Promise.all([a.flush(), b.flush()]);
-    const stream = (await redis.admin.xrange(`${p}{logs}:x`, '-', '+')).map(([id]) => id);
+    const stream = (await streamRecords(redis.admin, `${p}{logs}:x`)).map((r) => r.id);
     expect(stream).toHaveLength(400);
     const entries = (seen: ReadBatch[]) => seen.flatMap((batch) => batch.entries);
     await until(() => entries(seenA).length === 400 && entries(seenB).length === 400, 'both nodes to read 400 entries');
@@ -254,6 +275,29 @@ describe('RedisBackplane fan-out and resume across nodes', () => {
     expect(got).toEqual(Array.from({ length: 20 }, (_, i) => `r${10 + i}`));
   });
 
+  it('resumes from a cursor inside a batch: only the records after it, by subscription and by range', async () => {
+    const p = prefix();
+    const a = backplane(p);
+    a.append(
+      'logs',
+      Array.from({ length: 10 }, (_, i) => record(`r${i}`)),
+    );
+    await a.flush();
+    const all = (await a.range('logs')).entries;
+    const cursor = all[3]!;
+    const b = backplane(p);
+    const seen: ReadBatch[] = [];
+    await b.subscribe('logs', (batch) => void seen.push(batch), { after: cursor.id, epoch: cursor.epoch });
+    await until(() => seen.flatMap((s) => s.entries).length === 6, 'the 6 records after the cursor');
+    expect(seen.flatMap((s) => s.entries).map(label)).toEqual(['r4', 'r5', 'r6', 'r7', 'r8', 'r9']);
+    expect(seen.every((s) => s.gap === undefined)).toBe(true);
+    // Pages of 4 records: the second page starts inside the same stream entry.
+    const first = await b.range('logs', { after: cursor.id, epoch: cursor.epoch, count: 4 });
+    expect([first.entries.map(label), first.done, first.gap]).toEqual([['r4', 'r5', 'r6', 'r7'], false, undefined]);
+    const second = await b.range('logs', { after: first.entries[3]!.id, epoch: cursor.epoch, count: 4 });
+    expect([second.entries.map(label), second.done, second.gap]).toEqual([['r8', 'r9'], true, undefined]);
+  });
+
   it('gives the newest entries of the current epoch, oldest first, for a node that starts or a client without a cursor', async () => {
     const p = prefix();
     const a = backplane(p);
@@ -268,10 +312,11 @@ describe('RedisBackplane fan-out and resume across nodes', () => {
     expect(await a.recent('nothing-here', 5)).toEqual({ epoch: undefined, entries: [] });
   });
 
-  it('hands out at most read.count entries per batch and waits for a slow subscriber before reading on', async () => {
+  it('reads at most read.count stream entries at a time and waits for a slow subscriber before reading on', async () => {
     const p = prefix();
-    const a = backplane(p);
-    const b = backplane(p, { read: { count: 100, blockMs: 200 } });
+    // Batches of 50 records, two entries per read: at most 100 records handed out at a time.
+    const a = backplane(p, { batch: { maxRecords: 50 } });
+    const b = backplane(p, { read: { count: 2, blockMs: 200 } });
     let inFlight = 0;
     let maxInFlight = 0;
     const got: string[] = [];

@@ -5,7 +5,7 @@ import { createLogwire, type Logwire } from '@logwire/server';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisBackplane } from '../src/index.js';
-import { PrivateRedis, uniquePrefix } from './helpers.js';
+import { PrivateRedis, streamRecords, uniquePrefix } from './helpers.js';
 import { startServerNode, stopAll } from './nodes.js';
 import { until } from '../../../test/helpers/wait.js';
 
@@ -27,8 +27,8 @@ afterEach(async () => {
 async function streamActions(url: string, prefix: string): Promise<string[]> {
   const admin = new Redis(url, { protocol: 2 });
   try {
-    const raw = await admin.xrange(`${prefix}{logs}:x`, '-', '+');
-    const data = raw.map(([, fields]) => JSON.parse(fields[fields.indexOf('d') + 1] ?? '{}') as { action?: string });
+    const raw = await streamRecords(admin, `${prefix}{logs}:x`);
+    const data = raw.map((r) => JSON.parse(r.data) as { action?: string });
     return data.flatMap((entry) => (entry.action === undefined ? [] : [entry.action]));
   } finally {
     admin.disconnect();

@@ -1,8 +1,8 @@
 // The pure continuity checks, without Redis: entries are built by hand, as the codec would parse them.
 import { describe, expect, it } from 'vitest';
 import { checkLinks, continuousPage, linkGap, markerGap } from '../src/continuity.js';
-import type { PageInput, ReadItem, ReadPosition } from '../src/continuity.js';
-import { parseEntry } from '../src/entry-codec.js';
+import type { PageInput, ReadPosition } from '../src/continuity.js';
+import { parseEntry, type ReadItem, recordsAfter } from '../src/entry-codec.js';
 import type { BackplaneEntry } from '../src/index.js';
 
 /** An entry `id` linking to `prev`, in epoch `epoch`, carrying the message `id`. */
@@ -118,8 +118,17 @@ describe('checkLinks (the live reader)', () => {
 });
 
 describe('continuousPage (history pages)', () => {
+  // `end` as a reply shorter than the `count` asked for says.
   const page = (input: Partial<PageInput> & Pick<PageInput, 'entries'>) =>
-    continuousPage({ after: undefined, fromStart: false, epoch: 'e1', head: input.entries.at(-1)?.id ?? null, count: 100, ...input });
+    continuousPage({
+      after: undefined,
+      fromStart: false,
+      epoch: 'e1',
+      head: input.entries.at(-1)?.id ?? null,
+      count: 100,
+      end: input.entries.length < (input.count ?? 100),
+      ...input,
+    });
 
   it('serves the stream from its oldest entry without a cursor, and says done at the head', () => {
     const all = chain(1, 3, null);
@@ -197,16 +206,69 @@ describe('continuousPage (history pages)', () => {
 });
 
 describe('parseEntry (the entry codec)', () => {
-  it("turns Redis's 0-0 link into null, and a whole logger with separators back into the record", () => {
-    const fields = ['p', '0-0', 'e', 'e1', 'h', 'audit_log\x1f5\x1f50\x1fnode-a\x1fa\x1fb', 'd', '{}'];
-    const record = { type: 'audit_log', time: 5, level: 50, logger: 'a\x1fb', data: '{}' };
-    expect(parseEntry('1-0', fields)).toEqual({ id: '1-0', prev: null, epoch: 'e1', node: 'node-a', ...record });
-    expect(parseEntry('2-0', ['p', '1-0', 'e', 'e1', 'h', 'system_log\x1f5\x1f20\x1fn\x1fl', 'd', '{}'])!.prev).toBe('1-0');
+  /** The fields the append script writes for a batch of `[header, data]` pairs. */
+  const fields = (prev: string, pairs: Array<[string, string]>, node = 'node-a') => [
+    'p',
+    prev,
+    'e',
+    'e1',
+    'n',
+    node,
+    'l',
+    pairs
+      .flat()
+      .map((part) => Buffer.byteLength(part))
+      .join(','),
+    'b',
+    pairs.flat().join(''),
+  ];
+
+  it("gives a batch's records the ids before the entry's, links each to the one before, and turns Redis's 0-0 into null", () => {
+    const records = parseEntry(
+      '7-4',
+      fields('0-0', [
+        ['audit_log\x1f5\x1f50\x1fa\x1fb', '{}'],
+        ['system_log\x1f6\x1f20\x1fl', '{"m":"ü✓🚀"}'],
+      ]),
+    );
+    expect(records).toEqual([
+      { id: '7-3', prev: null, epoch: 'e1', node: 'node-a', type: 'audit_log', time: 5, level: 50, logger: 'a\x1fb', data: '{}' },
+      { id: '7-4', prev: '7-3', epoch: 'e1', node: 'node-a', type: 'system_log', time: 6, level: 20, logger: 'l', data: '{"m":"ü✓🚀"}' },
+    ]);
+    expect(parseEntry('9-0', fields('7-4', [['system_log\x1f5\x1f20\x1f日本', '']]))![0]).toMatchObject({
+      id: '9-0',
+      prev: '7-4',
+      logger: '日本',
+    });
+    // Buffers, as the readers get them, parse the same.
+    const raw = fields('0-0', [['system_log\x1f5\x1f20\x1fl', '{"m":"ü"}']]).map((v) => Buffer.from(v));
+    expect(parseEntry(Buffer.from('3-0'), raw)).toEqual(parseEntry('3-0', fields('0-0', [['system_log\x1f5\x1f20\x1fl', '{"m":"ü"}']])));
   });
 
-  it('refuses an entry without the fields the append script writes', () => {
+  it('refuses an entry without the fields the append script writes, or whose lengths and ids do not add up', () => {
+    const ok: Array<[string, string]> = [['system_log\x1f5\x1f20\x1fl', '{}']];
     expect(parseEntry('1-0', ['foo', 'bar'])).toBeUndefined();
-    expect(parseEntry('1-0', ['p', '0-0', 'e', 'e1', 'h', 'other\x1f5\x1f20\x1fn\x1fl', 'd', '{}'])).toBeUndefined();
-    expect(parseEntry('1-0', ['p', '0-0', 'e', 'e1', 'h', 'system_log\x1fx\x1f20\x1fn\x1fl', 'd', '{}'])).toBeUndefined();
+    expect(parseEntry('1-0', fields('0-0', [['other\x1f5\x1f20\x1fl', '{}']]))).toBeUndefined();
+    expect(parseEntry('1-0', fields('0-0', [['system_log\x1fx\x1f20\x1fl', '{}']]))).toBeUndefined();
+    expect(parseEntry('1-0', fields('0-0', [['system_log\x1f5\x1f20', '{}']]))).toBeUndefined(); // no logger part
+    expect(parseEntry('1-0', fields('0-0', [...ok, ...ok]))).toBeUndefined(); // two records cannot end at sequence 0
+    const short = fields('0-0', ok);
+    short[9] = '{}';
+    expect(parseEntry('1-0', short)).toBeUndefined();
+    expect(parseEntry('1-0', ['x', 'unknown', ...fields('0-0', ok), 'zz', 'after'])).toHaveLength(1);
+  });
+
+  it('leaves out the records at or before a read position inside the entry', () => {
+    const records = parseEntry(
+      '7-4',
+      fields(
+        '0-0',
+        Array.from({ length: 5 }, (): [string, string] => ['system_log\x1f5\x1f20\x1fl', '{}']),
+      ),
+    )!;
+    expect(ids(records)).toEqual(['7-0', '7-1', '7-2', '7-3', '7-4']);
+    expect(ids(recordsAfter(records, '7-2'))).toEqual(['7-3', '7-4']);
+    expect(ids(recordsAfter(records, '6-9'))).toEqual(ids(records));
+    expect(ids(recordsAfter(records, null))).toEqual(ids(records));
   });
 });

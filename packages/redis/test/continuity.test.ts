@@ -34,7 +34,8 @@ describe('continuity', () => {
     await t.write(...labels(0, 5));
     const early = (await t.reader.range('logs')).entries;
     const cursor = early[4]!.id;
-    await t.write(...labels(5, 30));
+    // Batches of 5: retention keeps the newest two whole batches (10 records).
+    for (let from = 5; from < 30; from += 5) await t.write(...labels(from, from + 5));
     const kept = (await t.reader.range('logs')).entries;
     expect(kept.map(label)).toEqual(labels(20, 30));
 
@@ -77,7 +78,7 @@ describe('continuity', () => {
     const oldEpoch = old[0]!.epoch;
     const lastOld = old[2]!.id;
 
-    expect(await deleteKeys(redis.admin, t.prefix)).toBe(3); // the FLUSHALL of this test: x, m and pr
+    expect(await deleteKeys(redis.admin, t.prefix)).toBe(4); // the FLUSHALL of this test: x, m, pr and c
     await t.write('n0', 'n1', 'n2');
     await until(() => t.entries().length === 6, '3 entries of the new epoch');
     const fresh = t.entries().slice(3);
@@ -167,6 +168,21 @@ describe('continuity', () => {
     // A foreign entry at the head does not keep a reader paging forever.
     await redis.admin.xadd(t.keys.x, '*', 'foo', 'bar');
     expect(await t.reader.range('logs', { after: page.entries[1]!.id })).toMatchObject({ entries: [], done: true });
+  });
+
+  it('appends above an entry that went past the last id the meta remembers (a foreign id from the future)', async () => {
+    const t = setup();
+    await t.reader.subscribe('logs', (b) => void t.batches.push(b));
+    await t.write('r0');
+    const ahead = `${Date.now() + 60_000}-7`;
+    await redis.admin.xadd(t.keys.x, ahead, 'foo', 'bar');
+    await t.write('r1', 'r2');
+    await until(() => t.entries().length === 3, '3 entries');
+    const [r0, r1, r2] = t.entries();
+    expect(r1!.id).toBe(`${ahead.split('-')[0]}-8`);
+    expect(r2!.id).toBe(`${ahead.split('-')[0]}-9`);
+    expect([r1!.prev, r2!.prev]).toEqual([r0!.id, r1!.id]);
+    expect(t.gaps()).toEqual([]);
   });
 
   it('keeps reading when a subscriber throws, and reports it', async () => {

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { type BackplaneRecord, RedisBackplane, type RedisBackplaneOptions } from '../src/index.js';
+import { type BackplaneEntry, type BackplaneRecord, RedisBackplane, type RedisBackplaneOptions } from '../src/index.js';
+import { parseEntry, type RawEntry } from '../src/entry-codec.js';
 import { until } from '../../../test/helpers/wait.js';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -181,4 +182,14 @@ export class PrivateRedis {
     await this.kill();
     if (this.dataDir !== undefined) rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Every record of the stream `key`, oldest first, read straight from Redis (`XRANGE`) and unpacked
+ * with the entry codec: each stream entry holds one appended batch. Drop markers included
+ * (`type: 'dropped'`); foreign entries left out.
+ */
+export async function streamRecords(redis: Redis, key: string): Promise<BackplaneEntry[]> {
+  const raw = (await redis.xrangeBuffer(key, '-', '+')) as unknown as RawEntry[];
+  return raw.flatMap(([id, fields]) => parseEntry(id, fields) ?? []);
 }

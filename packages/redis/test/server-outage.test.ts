@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../../../test/helpers/wait.js';
-import { PrivateRedis, uniquePrefix } from './helpers.js';
+import { label, PrivateRedis, streamRecords, uniquePrefix } from './helpers.js';
 import { live, openClient, startServerNode, stopAll } from './nodes.js';
 
 // Real server nodes on a redis-server of their own, which the tests kill (SIGKILL) and restart.
@@ -21,13 +21,12 @@ async function privateRedis(persistent: boolean): Promise<PrivateRedis> {
 async function streamLabels(url: string, prefix: string): Promise<{ ids: string[]; labels: string[]; markers: string[] }> {
   const admin = new Redis(url, { protocol: 2 });
   try {
-    const raw = await admin.xrange(`${prefix}{logs}:x`, '-', '+');
-    const header = (fields: string[]) => fields[fields.indexOf('h') + 1]!;
-    const records = raw.filter(([, f]) => !header(f).startsWith('dropped'));
+    const raw = await streamRecords(admin, `${prefix}{logs}:x`);
+    const records = raw.filter((r) => r.type !== ('dropped' as string));
     return {
-      ids: records.map(([id]) => id),
-      labels: records.map(([, f]) => (JSON.parse(f[f.indexOf('d') + 1]!) as { message: string }).message),
-      markers: raw.filter(([, f]) => header(f).startsWith('dropped')).map(([id]) => id),
+      ids: records.map((r) => r.id),
+      labels: records.map(label),
+      markers: raw.filter((r) => r.type === ('dropped' as string)).map((r) => r.id),
     };
   } finally {
     admin.disconnect();

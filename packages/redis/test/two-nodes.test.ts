@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nextEvent, until } from '../../../test/helpers/wait.js';
-import { PrivateRedis, REDIS_URL, uniquePrefix, useSharedRedis } from './helpers.js';
+import { label, PrivateRedis, REDIS_URL, streamRecords, uniquePrefix, useSharedRedis } from './helpers.js';
 
 // Real processes: each node is a child process running test/fixtures/node-server.mjs against the
 // built package (npm test builds before the Node tests).
@@ -84,9 +84,9 @@ async function connect(port: number, cursor?: { after: string; epoch?: string },
 }
 
 async function streamIds(prefix: string): Promise<{ ids: string[]; messages: string[]; epoch: string }> {
-  const entries = await redis.admin.xrange(`${prefix}{logs}:x`, '-', '+');
+  const entries = await streamRecords(redis.admin, `${prefix}{logs}:x`);
   const epoch = (await redis.admin.hget(`${prefix}{logs}:m`, 'e'))!;
-  return { ids: entries.map(([id]) => id), messages: entries.map(([, f]) => JSON.parse(f[f.indexOf('d') + 1]!).message as string), epoch };
+  return { ids: entries.map((e) => e.id), messages: entries.map(label), epoch };
 }
 
 beforeAll(() => {
