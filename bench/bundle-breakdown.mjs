@@ -7,6 +7,7 @@
 //
 //   npm run build && node bench/bundle-breakdown.mjs [path] [import] [--functions N]
 //   node bench/bundle-breakdown.mjs packages/client/dist/index.js '{ LogStreamClient }'
+//   node bench/bundle-breakdown.mjs packages/client/src/index.ts   (no build: @logwire/* from src/)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -32,6 +33,10 @@ const result = await esbuild.build({
   outdir: join(dir, 'out'),
   write: false,
   logLevel: 'silent',
+  target: 'es2022',
+  alias: path.endsWith('.ts')
+    ? Object.fromEntries(['protocol', 'client'].map((name) => [`@logwire/${name}`, resolve(`packages/${name}/src/index.ts`)]))
+    : {},
 });
 const code = result.outputFiles.find((file) => file.path.endsWith('.js')).text;
 const map = JSON.parse(result.outputFiles.find((file) => file.path.endsWith('.map')).text);

@@ -1,7 +1,7 @@
 // How the client reads the end of a connection, by the protocol's close codes (docs/protocol.md):
 // which closes (and refused upgrades) mean that retrying cannot help, and which ask for a
 // spread-out reconnect.
-import { CloseCode, closeRefusal, statusRefusal } from '@logwire/protocol';
+import { type CloseCode, closeRefusal, statusRefusal } from '@logwire/protocol';
 import type { ClientErrorCode } from './errors.js';
 
 /**
@@ -15,7 +15,7 @@ export function fatalClose(code: number | undefined, httpStatus: number | undefi
 
 /** The delay before reconnecting after a close: spread out after a slow-consumer close, else the policy's (`undefined`). */
 export function reconnectDelay(code: number | undefined): number | undefined {
-  return code === CloseCode.SlowConsumer ? Math.floor(Math.random() * 1000) : undefined;
+  return code === (4008 satisfies typeof CloseCode.SlowConsumer) ? Math.floor(Math.random() * 1000) : undefined;
 }
 
 /** Why the server refused the connection for good: the HTTP status of a refused upgrade, else the close code and reason. */

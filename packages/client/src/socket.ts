@@ -1,6 +1,6 @@
 // Opening and closing the client's socket: the endpoint URL, the bearer subprotocol, and closes
 // that cannot throw.
-import { CloseCode } from '@logwire/protocol';
+import type { CloseCode } from '@logwire/protocol';
 import type { WebSocketLike } from './types.js';
 
 /** Resolves a stream URL (relative to the page in browsers), turning http(s) into ws(s); throws a TypeError otherwise. */
@@ -45,7 +45,7 @@ export function closeQuietly(socket: WebSocketLike | undefined, code: number, re
 export function dropDeadSocket(socket: WebSocketLike & { terminate?: () => void }, reason: string): void {
   try {
     if (typeof socket.terminate === 'function') socket.terminate();
-    else socket.close(CloseCode.ProtocolError, reason);
+    else socket.close(4000 satisfies typeof CloseCode.ProtocolError, reason);
   } catch {
     // Already closed.
   }

@@ -8,7 +8,7 @@ import {
   type EpochGap,
   formatId,
   type GapData,
-  GapReason,
+  type GapReason,
   parseId,
   type StreamId,
 } from '@logwire/protocol';
@@ -83,7 +83,7 @@ export class StreamPosition {
     if (batch.from === expected || (batch.from === null && expected === START)) return undefined;
     const from = batch.from === null ? undefined : parseId(batch.from);
     if (from !== undefined && this.#last !== undefined && compareIds(from, this.#last) <= 0) return undefined;
-    return { from: expected, to: batch.from, reason: GapReason.Diverged, epoch: batch.epoch };
+    return { from: expected, to: batch.from, reason: 'diverged' satisfies GapReason, epoch: batch.epoch };
   }
 
   /** After a batch's messages: the batch covers up to its `to`, whatever it delivered. */
@@ -104,9 +104,9 @@ export class StreamPosition {
    * comparable with the last one's.
    */
   gap(gap: GapData, stored = false): void {
-    if (gap.reason === GapReason.Epoch) this.#last = undefined;
+    if (gap.reason === ('epoch' satisfies GapReason)) this.#last = undefined;
     if (stored) return;
-    const to = gap.reason === GapReason.Epoch || gap.to === null ? undefined : parseId(gap.to);
+    const to = gap.reason === ('epoch' satisfies GapReason) || gap.to === null ? undefined : parseId(gap.to);
     if (to !== undefined) this.#last = to;
     this.#acceptAnyFrom = to === undefined;
   }

@@ -46,16 +46,16 @@ export const Refusal = {
 export type Refusal = (typeof Refusal)[keyof typeof Refusal];
 
 const FATAL_CLOSE: ReadonlyMap<number, Refusal> = new Map<number, Refusal>([
-  [CloseCode.MessageTooBig, Refusal.Protocol],
-  [CloseCode.ProtocolError, Refusal.Protocol],
-  [CloseCode.Unauthorized, Refusal.Unauthorized],
-  [CloseCode.Forbidden, Refusal.Forbidden],
+  [1009 satisfies typeof CloseCode.MessageTooBig, 'protocol'],
+  [4000 satisfies typeof CloseCode.ProtocolError, 'protocol'],
+  [4001 satisfies typeof CloseCode.Unauthorized, 'unauthorized'],
+  [4003 satisfies typeof CloseCode.Forbidden, 'forbidden'],
 ]);
 
 const FATAL_STATUS: ReadonlyMap<number, Refusal> = new Map<number, Refusal>([
-  [401, Refusal.Unauthorized],
-  [403, Refusal.Forbidden],
-  [404, Refusal.Protocol],
+  [401, 'unauthorized'],
+  [403, 'forbidden'],
+  [404, 'protocol'],
 ]);
 
 /** True when a socket closed with `code` must not be reopened: 1009, 4000, 4001, 4003. */

@@ -13,7 +13,7 @@ import {
   STRING,
   STRING_OR_NULL,
 } from './shape.js';
-import { ProtocolError, ProtocolErrorCode } from './errors.js';
+import { ProtocolError, type ProtocolErrorCode } from './errors.js';
 import type { ServerMessage, ServerMessageType } from './messages.js';
 
 /** Options of {@link parse}. */
@@ -49,7 +49,7 @@ export function parse(input: unknown, options?: ParseOptions): ParseResult {
   } catch (cause) {
     // Every expected failure is handled below; this only catches the unforeseeable (e.g. a stack
     // overflow inside JSON.parse on absurdly deep input), so the promise of never throwing holds.
-    return fail(ProtocolErrorCode.InvalidJson, `frame could not be read: ${describeError(cause)}`);
+    return fail('invalid_json', `frame could not be read: ${describeError(cause)}`);
   }
 }
 
@@ -57,28 +57,28 @@ function parseUnchecked(input: unknown, maxLength: number): ParseResult {
   let text: string;
   if (typeof input === 'string') {
     if (input.length > maxLength) {
-      return fail(ProtocolErrorCode.TooLarge, `frame of ${input.length} characters exceeds the limit of ${maxLength}`);
+      return fail('too_large', `frame of ${input.length} characters exceeds the limit of ${maxLength}`);
     }
     text = input;
   } else if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
     const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     if (bytes.byteLength > maxLength) {
-      return fail(ProtocolErrorCode.TooLarge, `frame of ${bytes.byteLength} bytes exceeds the limit of ${maxLength}`);
+      return fail('too_large', `frame of ${bytes.byteLength} bytes exceeds the limit of ${maxLength}`);
     }
     try {
       text = utf8.decode(bytes);
     } catch {
-      return fail(ProtocolErrorCode.InvalidUtf8, 'frame is not valid UTF-8');
+      return fail('invalid_utf8', 'frame is not valid UTF-8');
     }
   } else {
-    return fail(ProtocolErrorCode.UnsupportedInput, `expected a string or bytes, got ${describeType(input)}`);
+    return fail('unsupported_input', `expected a string or bytes, got ${describeType(input)}`);
   }
 
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    return fail(ProtocolErrorCode.InvalidJson, `frame is not JSON: ${describeError(cause)}`);
+    return fail('invalid_json', `frame is not JSON: ${describeError(cause)}`);
   }
   return validate(value);
 }
@@ -88,19 +88,17 @@ function parseUnchecked(input: unknown, maxLength: number): ParseResult {
  * decoded, e.g. from a `BroadcastChannel`. Never throws.
  */
 export function validate(value: unknown): ParseResult {
-  if (!isRecord(value)) return fail(ProtocolErrorCode.InvalidMessage, `message must be an object, got ${describeType(value)}`);
+  if (!isRecord(value)) return fail('invalid_message', `message must be an object, got ${describeType(value)}`);
   const type = value['type'];
   if (typeof type !== 'string') {
-    return fail(ProtocolErrorCode.InvalidMessage, `type must be a string, got ${describeType(type)}`, 'type');
+    return fail('invalid_message', `type must be a string, got ${describeType(type)}`, 'type');
   }
   const shape = SHAPES.get(type);
   if (shape === undefined) {
-    return fail(ProtocolErrorCode.UnknownType, `unknown message type ${JSON.stringify(type.slice(0, 64))}`, 'type');
+    return fail('unknown_type', `unknown message type ${JSON.stringify(type.slice(0, 64))}`, 'type');
   }
   const problem = misfit(value, shape) ?? (type === 'batch' ? batchMisfit(value['data'] as { messages: unknown[] }) : undefined);
-  return problem
-    ? fail(ProtocolErrorCode.InvalidMessage, problem[1], problem[0])
-    : { ok: true, message: value as unknown as ServerMessage };
+  return problem ? fail('invalid_message', problem[1], problem[0]) : { ok: true, message: value as unknown as ServerMessage };
 }
 
 const ID = optional(STRING);
