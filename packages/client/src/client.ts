@@ -4,6 +4,7 @@ import {
   type AlertInfo,
   type BatchData,
   type CloseCode,
+  closeRefusal,
   type Cursor,
   type Filter,
   type GapData,
@@ -16,7 +17,6 @@ import {
   type WelcomeData,
 } from '@logwire/protocol';
 import { AlertBoard } from './alerts.js';
-import { fatalClose, reconnectDelay, refusalText } from './close-codes.js';
 import { type ClientErrorCode, describeCause, LogStreamClientError } from './errors.js';
 import { Heartbeat } from './heartbeat.js';
 import { frameFingerprints } from './legacy-dedupe.js';
@@ -63,7 +63,6 @@ export class LogStreamClient {
   #accepts: ((message: LogMessage) => boolean) | undefined;
   /** Recent id-less frames, to drop a legacy server's replay after a reconnect. */
   readonly #repeated = frameFingerprints();
-  #httpStatus: number | undefined;
   #closed = false;
   readonly #network = new NetworkSignal(
     () => this.#socket === undefined && this.#stopRetry(),
@@ -224,7 +223,6 @@ export class LogStreamClient {
     }
     this.#setState('connecting');
     this.#phase = 'idle';
-    this.#httpStatus = undefined;
     let socket: WebSocketLike;
     try {
       const token = this.#options.token;
@@ -259,24 +257,22 @@ export class LogStreamClient {
       this.#receive(event.data);
     });
     socket.addEventListener('error', (event) => {
-      if (this.#socket !== socket) return;
-      // Node's ws reports a refused upgrade as "Unexpected server response: 401"; browsers hide it.
-      const text = event.message ?? (event.error instanceof Error ? event.error.message : '');
-      const status = /Unexpected server response: (\d{3})/.exec(text);
-      if (status) this.#httpStatus = Number(status[1]);
-      this.#fail('socket', `connection to ${this.url} failed${text ? `: ${text}` : ''}`);
+      // Node's `ws` says why (a refused upgrade is turned into its close code by the Node entry); browsers do not.
+      if (this.#socket === socket) this.#fail('socket', `connection to ${this.url} failed${event.message ? `: ${event.message}` : ''}`);
     });
     socket.addEventListener('close', (event) => {
       if (this.#socket !== socket) return;
       this.#dropSocket();
       if (this.#closed) return;
-      const fatal = fatalClose(event.code, this.#httpStatus);
+      const code = event.code ?? 0;
+      const fatal = closeRefusal(code);
       if (fatal !== undefined) {
-        this.#fail(fatal, refusalText(event.code, event.reason, this.#httpStatus));
+        this.#fail(fatal, `the server refused the connection for good: close ${code}${event.reason ? ` (${event.reason})` : ''}`);
         this.#setState('closed');
         return;
       }
-      this.#scheduleReconnect(reconnectDelay(event.code));
+      // After a slow-consumer close, reconnect soon but spread out; otherwise by the policy.
+      this.#scheduleReconnect(code === (4008 satisfies typeof CloseCode.SlowConsumer) ? Math.floor(Math.random() * 1000) : undefined);
     });
   }
 

@@ -52,10 +52,11 @@ const FATAL_CLOSE: ReadonlyMap<number, Refusal> = new Map<number, Refusal>([
   [4003 satisfies typeof CloseCode.Forbidden, 'forbidden'],
 ]);
 
-const FATAL_STATUS: ReadonlyMap<number, Refusal> = new Map<number, Refusal>([
-  [401, 'unauthorized'],
-  [403, 'forbidden'],
-  [404, 'protocol'],
+/** Upgrade refusals (HTTP status) and the close code that says the same on an open socket. */
+const STATUS_CLOSE: ReadonlyMap<number, CloseCode> = new Map<number, CloseCode>([
+  [401, CloseCode.Unauthorized],
+  [403, CloseCode.Forbidden],
+  [404, CloseCode.ProtocolError],
 ]);
 
 /** True when a socket closed with `code` must not be reopened: 1009, 4000, 4001, 4003. */
@@ -69,9 +70,16 @@ export function closeRefusal(code: number): Refusal | undefined {
 }
 
 /**
- * Why an HTTP status that refused the WebSocket upgrade is fatal (401, 403, 404), or `undefined`.
- * Only Node clients see the status; browsers report a plain failure.
+ * The fatal close code that means what an HTTP status refusing the WebSocket upgrade means (401:
+ * 4001, 403: 4003, 404: 4000), or `undefined`. Only Node clients see the status; browsers report
+ * a plain failure.
  */
+export function statusClose(status: number): CloseCode | undefined {
+  return STATUS_CLOSE.get(status);
+}
+
+/** Why an HTTP status that refused the WebSocket upgrade is fatal (401, 403, 404), or `undefined`. */
 export function statusRefusal(status: number): Refusal | undefined {
-  return FATAL_STATUS.get(status);
+  const code = statusClose(status);
+  return code === undefined ? undefined : closeRefusal(code);
 }

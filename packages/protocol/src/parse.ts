@@ -131,6 +131,8 @@ const ALERT: Shape = {
   silencedUntil: optional(STRING),
 };
 
+const isAlert = (value: unknown): boolean => fits(value, ALERT);
+
 // A Map, not an object literal, so hostile types such as "__proto__" or "constructor" find nothing.
 const SHAPES = new Map<ServerMessageType | string, Shape>([
   ['system_log', SYSTEM_LOG],
@@ -148,7 +150,7 @@ const SHAPES = new Map<ServerMessageType | string, Shape>([
         ping: COUNT,
         audit: BOOLEAN,
         filter: OBJECT,
-        alerts: optional([(value) => Array.isArray(value) && value.every((alert) => fits(alert, ALERT)), 'an array of alerts']),
+        alerts: optional([(value) => Array.isArray(value) && value.every(isAlert), 'an array of alerts']),
       },
     },
   ],
@@ -167,7 +169,7 @@ const SHAPES = new Map<ServerMessageType | string, Shape>([
   ['subscribed', { data: { filter: OBJECT, at: STRING_OR_NULL } }],
   ['error', { data: { code: STRING, message: STRING } }],
   ['checkpoint', { data: [isCheckpointData, 'a signed checkpoint'] }],
-  ['alert', { data: ALERT }],
+  ['alert', { data: [isAlert, 'an alert (name, status, condition, value, since)'] }],
 ]);
 
 /** The first message of a batch that is not a valid log message. */
