@@ -216,8 +216,7 @@ export class LogStreamClient {
     this.#stopRetry();
     const Ctor = this.#WebSocket;
     if (Ctor === undefined) {
-      const how = 'pass { WebSocket } (e.g. from the "ws" package) or import "@logwire/client" from Node to get one';
-      this.#fail('no_websocket', `No WebSocket implementation: ${how}`);
+      this.#fail('no_websocket', 'no WebSocket here: pass { WebSocket }');
       this.#setState('closed');
       return;
     }

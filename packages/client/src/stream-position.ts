@@ -9,6 +9,7 @@ import {
   formatId,
   type GapData,
   type GapReason,
+  parseCursor,
   parseId,
   type StreamId,
 } from '@logwire/protocol';
@@ -27,12 +28,11 @@ export class StreamPosition {
   /** Starts from a cursor the application kept; throws a TypeError for a malformed one. */
   constructor(cursor?: Cursor) {
     if (cursor === undefined) return;
-    const id = parseId(cursor.id);
-    if (id === undefined || typeof cursor.epoch !== 'string') {
-      throw new TypeError(`cursor must be {epoch, id} with an id like "1760000000123-0", got ${JSON.stringify(cursor)}`);
-    }
+    // The server's own check of a hello's cursor, so a cursor it would refuse fails here instead.
+    if (parseCursor(cursor) === undefined)
+      throw new TypeError(`cursor must be {epoch, id} as client.cursor gives it, got ${JSON.stringify(cursor)}`);
     this.#epoch = cursor.epoch;
-    this.#last = id;
+    this.#last = parseId(cursor.id);
     this.#acceptAnyFrom = false;
   }
 

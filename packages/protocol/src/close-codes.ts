@@ -54,9 +54,9 @@ const FATAL_CLOSE: ReadonlyMap<number, Refusal> = new Map<number, Refusal>([
 
 /** Upgrade refusals (HTTP status) and the close code that says the same on an open socket. */
 const STATUS_CLOSE: ReadonlyMap<number, CloseCode> = new Map<number, CloseCode>([
-  [401, CloseCode.Unauthorized],
-  [403, CloseCode.Forbidden],
-  [404, CloseCode.ProtocolError],
+  [401, 4001 satisfies typeof CloseCode.Unauthorized],
+  [403, 4003 satisfies typeof CloseCode.Forbidden],
+  [404, 4000 satisfies typeof CloseCode.ProtocolError],
 ]);
 
 /** True when a socket closed with `code` must not be reopened: 1009, 4000, 4001, 4003. */

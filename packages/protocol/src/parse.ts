@@ -44,43 +44,24 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * if (result.ok && result.message.type === 'system_log') show(result.message.data);
  */
 export function parse(input: unknown, options?: ParseOptions): ParseResult {
-  try {
-    return parseUnchecked(input, options?.maxLength ?? DEFAULT_MAX_FRAME_LENGTH);
-  } catch (cause) {
-    // Every expected failure is handled below; this only catches the unforeseeable (e.g. a stack
-    // overflow inside JSON.parse on absurdly deep input), so the promise of never throwing holds.
-    return fail('invalid_json', `frame could not be read: ${describeError(cause)}`);
-  }
-}
-
-function parseUnchecked(input: unknown, maxLength: number): ParseResult {
-  let text: string;
-  if (typeof input === 'string') {
-    if (input.length > maxLength) {
-      return fail('too_large', `frame of ${input.length} characters exceeds the limit of ${maxLength}`);
-    }
-    text = input;
-  } else if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
-    const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-    if (bytes.byteLength > maxLength) {
-      return fail('too_large', `frame of ${bytes.byteLength} bytes exceeds the limit of ${maxLength}`);
-    }
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      return fail('invalid_utf8', 'frame is not valid UTF-8');
-    }
-  } else {
+  const maxLength = options?.maxLength ?? DEFAULT_MAX_FRAME_LENGTH;
+  const isText = typeof input === 'string';
+  if (!isText && !(input instanceof ArrayBuffer || ArrayBuffer.isView(input))) {
     return fail('unsupported_input', `expected a string or bytes, got ${describeType(input)}`);
   }
-
-  let value: unknown;
+  const size = isText ? input.length : input.byteLength;
+  if (size > maxLength) return fail('too_large', `frame of ${size} ${isText ? 'characters' : 'bytes'} exceeds the limit of ${maxLength}`);
+  let code: ProtocolErrorCode = 'invalid_utf8';
   try {
-    value = JSON.parse(text);
+    const text = isText ? input : utf8.decode(input);
+    code = 'invalid_json';
+    const value: unknown = JSON.parse(text);
+    // Nothing below throws; should the unforeseeable happen, the promise of never throwing still holds.
+    code = 'invalid_message';
+    return validate(value);
   } catch (cause) {
-    return fail('invalid_json', `frame is not JSON: ${describeError(cause)}`);
+    return fail(code, `frame could not be read (${code}): ${cause instanceof Error ? cause.message.slice(0, 200) : 'unknown error'}`);
   }
-  return validate(value);
 }
 
 /**
@@ -190,10 +171,6 @@ function batchMisfit(data: { messages: unknown[] }): [path: string, message: str
 
 function fail(code: ProtocolErrorCode, message: string, path?: string): { ok: false; error: ProtocolError } {
   return { ok: false, error: new ProtocolError(code, message, path) };
-}
-
-function describeError(cause: unknown): string {
-  return cause instanceof Error ? cause.message.slice(0, 200) : 'unknown error';
 }
 
 /**
