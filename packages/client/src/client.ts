@@ -266,7 +266,10 @@ export class LogStreamClient {
       const code = event.code ?? 0;
       const fatal = closeRefusal(code);
       if (fatal !== undefined) {
-        this.#fail(fatal, `the server refused the connection for good: close ${code}${event.reason ? ` (${event.reason})` : ''}`);
+        // A refused upgrade (Node entry) names its HTTP status as the reason.
+        const reason = event.reason ?? '';
+        const why = reason.startsWith('HTTP ') ? reason : `close ${code}${reason ? ` (${reason})` : ''}`;
+        this.#fail(fatal, `the server refused the connection for good: ${why}`);
         this.#setState('closed');
         return;
       }
