@@ -3,7 +3,8 @@ import {
   type AlertAction,
   type AlertInfo,
   type BatchData,
-  CloseCode,
+  type CloseCode,
+  closeRefusal,
   type Cursor,
   type Filter,
   type GapData,
@@ -12,13 +13,11 @@ import {
   parse,
   parseId,
   PROTOCOL_VERSION,
-  ProtocolErrorCode,
   type StreamEntry,
   type WelcomeData,
 } from '@logwire/protocol';
 import { AlertBoard } from './alerts.js';
-import { fatalClose, reconnectDelay, refusalText } from './close-codes.js';
-import { ClientErrorCode, describeCause, LogStreamClientError } from './errors.js';
+import { type ClientErrorCode, describeCause, LogStreamClientError } from './errors.js';
 import { Heartbeat } from './heartbeat.js';
 import { frameFingerprints } from './legacy-dedupe.js';
 import { checkedFilter, localFilter } from './local-filter.js';
@@ -26,7 +25,7 @@ import { NetworkSignal } from './network.js';
 import { ReconnectPolicy } from './reconnect-policy.js';
 import type { Persistence, ReplayHost, ReplaySession } from './replay/types.js';
 import { StreamPosition } from './stream-position.js';
-import { ConnectionState, type LogStreamClientOptions, type LogStreamEvents } from './types.js';
+import type { ConnectionState, LogStreamClientOptions, LogStreamEvents } from './types.js';
 import type { StreamProtocol, WebSocketConstructor, WebSocketLike } from './types.js';
 import { bearerProtocols, closeQuietly, dropDeadSocket, normaliseUrl } from './socket.js';
 
@@ -49,7 +48,7 @@ export class LogStreamClient {
   readonly #policy: ReconnectPolicy | undefined;
   readonly #options: LogStreamClientOptions;
   #socket: WebSocketLike | undefined;
-  #state: ConnectionState = ConnectionState.Offline;
+  #state: ConnectionState = 'offline';
   #phase: Phase = 'idle';
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #stableTimer: ReturnType<typeof setTimeout> | undefined;
@@ -64,12 +63,11 @@ export class LogStreamClient {
   #accepts: ((message: LogMessage) => boolean) | undefined;
   /** Recent id-less frames, to drop a legacy server's replay after a reconnect. */
   readonly #repeated = frameFingerprints();
-  #httpStatus: number | undefined;
   #closed = false;
   readonly #network = new NetworkSignal(
     () => this.#socket === undefined && this.#stopRetry(),
     () => {
-      if (this.#closed || this.#socket !== undefined || this.#state === ConnectionState.Closed) return;
+      if (this.#closed || this.#socket !== undefined || this.#state === 'closed') return;
       this.#scheduleReconnect(Math.floor(Math.random() * 1000));
     },
   );
@@ -137,14 +135,14 @@ export class LogStreamClient {
           return;
         }
         this.#gated = true;
-        if (this.#closed || this.#state === ConnectionState.Closed) return;
+        if (this.#closed || this.#state === 'closed') return;
         // Another tab holds the socket: drop ours (no reconnect) and show what that tab stores.
         this.#wantConnect = true;
         this.#stopRetry();
         const socket = this.#socket;
         this.#dropSocket();
-        closeQuietly(socket, CloseCode.Normal, 'another tab holds the stream');
-        this.#setState(ConnectionState.Live);
+        closeQuietly(socket, 1000 satisfies typeof CloseCode.Normal, 'another tab holds the stream');
+        this.#setState('live');
       },
     };
   }
@@ -211,7 +209,7 @@ export class LogStreamClient {
 
   /** Opens the connection if it is not open or opening. Safe to call repeatedly. */
   connect(): void {
-    if (this.#socket !== undefined || this.#state === ConnectionState.Closed) return;
+    if (this.#socket !== undefined || this.#state === 'closed') return;
     if (this.#gated) {
       // Storage is still loading, or another tab holds the socket: connect when this tab may.
       this.#wantConnect = true;
@@ -221,20 +219,18 @@ export class LogStreamClient {
     this.#stopRetry();
     const Ctor = this.#WebSocket;
     if (Ctor === undefined) {
-      const how = 'pass { WebSocket } (e.g. from the "ws" package) or import "@logwire/client" from Node to get one';
-      this.#fail(ClientErrorCode.NoWebSocket, `No WebSocket implementation: ${how}`);
-      this.#setState(ConnectionState.Closed);
+      this.#fail('no_websocket', 'no WebSocket here: pass { WebSocket }');
+      this.#setState('closed');
       return;
     }
-    this.#setState(ConnectionState.Connecting);
+    this.#setState('connecting');
     this.#phase = 'idle';
-    this.#httpStatus = undefined;
     let socket: WebSocketLike;
     try {
       const token = this.#options.token;
       socket = token === undefined ? new Ctor(this.url) : new Ctor(this.url, bearerProtocols(token));
     } catch (cause) {
-      this.#fail(ClientErrorCode.Socket, `could not open ${this.url}: ${describeCause(cause)}`, { cause });
+      this.#fail('socket', `could not open ${this.url}: ${describeCause(cause)}`, { cause });
       this.#scheduleReconnect();
       return;
     }
@@ -263,24 +259,25 @@ export class LogStreamClient {
       this.#receive(event.data);
     });
     socket.addEventListener('error', (event) => {
-      if (this.#socket !== socket) return;
-      // Node's ws reports a refused upgrade as "Unexpected server response: 401"; browsers hide it.
-      const text = event.message ?? (event.error instanceof Error ? event.error.message : '');
-      const status = /Unexpected server response: (\d{3})/.exec(text);
-      if (status) this.#httpStatus = Number(status[1]);
-      this.#fail(ClientErrorCode.Socket, `connection to ${this.url} failed${text ? `: ${text}` : ''}`);
+      // Node's `ws` says why (a refused upgrade is turned into its close code by the Node entry); browsers do not.
+      if (this.#socket === socket) this.#fail('socket', `connection to ${this.url} failed${event.message ? `: ${event.message}` : ''}`);
     });
     socket.addEventListener('close', (event) => {
       if (this.#socket !== socket) return;
       this.#dropSocket();
       if (this.#closed) return;
-      const fatal = fatalClose(event.code, this.#httpStatus);
+      const code = event.code ?? 0;
+      const fatal = closeRefusal(code);
       if (fatal !== undefined) {
-        this.#fail(fatal, refusalText(event.code, event.reason, this.#httpStatus));
-        this.#setState(ConnectionState.Closed);
+        // A refused upgrade (Node entry) names its HTTP status as the reason.
+        const reason = event.reason ?? '';
+        const why = reason.startsWith('HTTP ') ? reason : `close ${code}${reason ? ` (${reason})` : ''}`;
+        this.#fail(fatal, `the server refused the connection for good: ${why}`);
+        this.#setState('closed');
         return;
       }
-      this.#scheduleReconnect(reconnectDelay(event.code));
+      // After a slow-consumer close, reconnect soon but spread out; otherwise by the policy.
+      this.#scheduleReconnect(code === (4008 satisfies typeof CloseCode.SlowConsumer) ? Math.floor(Math.random() * 1000) : undefined);
     });
   }
 
@@ -293,16 +290,16 @@ export class LogStreamClient {
     const socket = this.#socket;
     this.#dropSocket();
     this.#network.detach();
-    closeQuietly(socket, CloseCode.Normal, 'client closed');
-    this.#setState(ConnectionState.Closed);
+    closeQuietly(socket, 1000 satisfies typeof CloseCode.Normal, 'client closed');
+    this.#setState('closed');
   }
 
   #receive(data: unknown): void {
     const result = parse(data);
     if (!result.ok) {
       // Unknown types are how newer servers extend the protocol: skip them quietly.
-      if (result.error.code !== ProtocolErrorCode.UnknownType) {
-        this.#fail(ClientErrorCode.BadFrame, `ignored a frame: ${result.error.message}`, { cause: result.error });
+      if (result.error.code !== 'unknown_type') {
+        this.#fail('bad_frame', `ignored a frame: ${result.error.message}`, { cause: result.error });
       }
       return;
     }
@@ -329,7 +326,7 @@ export class LogStreamClient {
       case 'subscribed':
         return;
       case 'error':
-        this.#fail(ClientErrorCode.Server, `the server refused a message: ${message.data.code}: ${message.data.message}`);
+        this.#fail('server', `the server refused a message: ${message.data.code}: ${message.data.message}`);
         return;
       default:
         this.#bare(message, typeof data === 'string' ? data : undefined);
@@ -348,7 +345,7 @@ export class LogStreamClient {
     this.#heartbeat.start(welcome.ping, this.#options.heartbeatGrace);
     this.#beat();
     this.#replay?.welcome?.(welcome);
-    this.#setState(ConnectionState.CatchingUp);
+    this.#setState('catching-up');
     this.#events.emit('welcome', welcome);
     this.#alerts.welcome(welcome.alerts, welcome.alertActions);
   }
@@ -356,7 +353,7 @@ export class LogStreamClient {
   #batch(batch: BatchData): void {
     if (batch.epoch !== this.#position.epoch) {
       const current = this.#position.epoch ?? 'unknown';
-      this.#fail(ClientErrorCode.BadFrame, `ignored a batch of epoch ${batch.epoch}; the stream's epoch is ${current}`);
+      this.#fail('bad_frame', `ignored a batch of epoch ${batch.epoch}; the stream's epoch is ${current}`);
       return;
     }
     const recorded: StreamEntry[] = [];
@@ -371,7 +368,7 @@ export class LogStreamClient {
     this.#recorded = undefined;
     this.#position.endBatch(batch);
     this.#record(recorded);
-    this.#setState(batch.replay === true ? ConnectionState.CatchingUp : ConnectionState.Live);
+    this.#setState(batch.replay === true ? 'catching-up' : 'live');
   }
 
   #gap(gap: GapData): void {
@@ -425,7 +422,7 @@ export class LogStreamClient {
     clearTimeout(this.#welcomeTimer);
     this.#phase = 'legacy';
     this.#heartbeat.stop(true);
-    this.#setState(ConnectionState.Live);
+    this.#setState('live');
     const held = this.#held;
     this.#held = [];
     for (const frame of held) {
@@ -443,7 +440,7 @@ export class LogStreamClient {
   /** The heartbeat saw no frame for too long: the link is dead even if the socket never says so. */
   #dead(socket: WebSocketLike | undefined, silentMs: number): void {
     if (this.#socket !== socket || socket === undefined) return;
-    this.#fail(ClientErrorCode.Timeout, `no frame from ${this.url} for ${silentMs} ms; reconnecting`);
+    this.#fail('timeout', `no frame from ${this.url} for ${silentMs} ms; reconnecting`);
     this.#dropSocket();
     dropDeadSocket(socket, 'heartbeat timeout');
     this.#scheduleReconnect();
@@ -462,7 +459,7 @@ export class LogStreamClient {
     try {
       this.#socket?.send(JSON.stringify(message));
     } catch (cause) {
-      this.#fail(ClientErrorCode.Socket, `could not send to ${this.url}: ${describeCause(cause)}`, { cause });
+      this.#fail('socket', `could not send to ${this.url}: ${describeCause(cause)}`, { cause });
     }
   }
 
@@ -474,10 +471,10 @@ export class LogStreamClient {
   #scheduleReconnect(delay?: number): void {
     this.#stopRetry();
     if (this.#policy === undefined) {
-      this.#setState(ConnectionState.Closed);
+      this.#setState('closed');
       return;
     }
-    this.#setState(ConnectionState.Offline);
+    this.#setState('offline');
     // While the browser says it is offline, wait for its online event instead of retrying.
     if (this.#network.offline) return;
     const wait = delay ?? this.#policy.nextDelay();

@@ -8,30 +8,22 @@ type NetworkTarget = Partial<Pick<Window, 'addEventListener' | 'removeEventListe
 export class NetworkSignal {
   /** The browser says it is offline. */
   offline = false;
-  #detach: (() => void) | undefined;
+  /** Stops listening. */
+  detach = (): void => {};
 
   constructor(wentOffline: () => void, cameOnline: () => void) {
     const target = globalThis as NetworkTarget;
     if (typeof target.addEventListener !== 'function' || typeof target.navigator?.onLine !== 'boolean') return;
     this.offline = !target.navigator.onLine;
-    const offline = () => {
-      this.offline = true;
-      wentOffline();
+    const listener = (event: Event): void => {
+      this.offline = event.type === 'offline';
+      (this.offline ? wentOffline : cameOnline)();
     };
-    const online = () => {
-      this.offline = false;
-      cameOnline();
+    target.addEventListener('offline', listener);
+    target.addEventListener('online', listener);
+    this.detach = () => {
+      target.removeEventListener?.('offline', listener);
+      target.removeEventListener?.('online', listener);
     };
-    target.addEventListener('offline', offline);
-    target.addEventListener('online', online);
-    this.#detach = () => {
-      target.removeEventListener?.('offline', offline);
-      target.removeEventListener?.('online', online);
-    };
-  }
-
-  /** Stops listening. */
-  detach(): void {
-    this.#detach?.();
   }
 }

@@ -1,21 +1,20 @@
 // Opening and closing the client's socket: the endpoint URL, the bearer subprotocol, and closes
 // that cannot throw.
-import { CloseCode } from '@logwire/protocol';
+import type { CloseCode } from '@logwire/protocol';
 import type { WebSocketLike } from './types.js';
 
 /** Resolves a stream URL (relative to the page in browsers), turning http(s) into ws(s); throws a TypeError otherwise. */
 export function normaliseUrl(url: string | URL): string {
-  let parsed: URL;
+  let parsed: URL | undefined;
   try {
-    const base = (globalThis as { location?: { href: string } }).location?.href;
-    parsed = new URL(String(url), base);
+    parsed = new URL(String(url), (globalThis as { location?: { href: string } }).location?.href);
+    // http: becomes ws:, https: becomes wss:.
+    parsed.protocol = parsed.protocol.replace(/^http/, 'ws');
   } catch {
-    throw new TypeError(`Invalid log stream URL "${String(url)}": expected ws://host/ws/logs or wss://…`);
+    // Reported below.
   }
-  // http: becomes ws:, https: becomes wss:.
-  parsed.protocol = parsed.protocol.replace(/^http/, 'ws');
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    throw new TypeError(`Invalid log stream URL "${String(url)}": the scheme must be ws: or wss: (or http:/https:)`);
+  if (parsed?.protocol !== 'ws:' && parsed?.protocol !== 'wss:') {
+    throw new TypeError(`Invalid log stream URL "${String(url)}": expected ws://host/ws/logs, wss://… (or http:, https:)`);
   }
   return parsed.href;
 }
@@ -45,7 +44,7 @@ export function closeQuietly(socket: WebSocketLike | undefined, code: number, re
 export function dropDeadSocket(socket: WebSocketLike & { terminate?: () => void }, reason: string): void {
   try {
     if (typeof socket.terminate === 'function') socket.terminate();
-    else socket.close(CloseCode.ProtocolError, reason);
+    else socket.close(4000 satisfies typeof CloseCode.ProtocolError, reason);
   } catch {
     // Already closed.
   }

@@ -8,7 +8,8 @@ import {
   type EpochGap,
   formatId,
   type GapData,
-  GapReason,
+  type GapReason,
+  parseCursor,
   parseId,
   type StreamId,
 } from '@logwire/protocol';
@@ -27,12 +28,11 @@ export class StreamPosition {
   /** Starts from a cursor the application kept; throws a TypeError for a malformed one. */
   constructor(cursor?: Cursor) {
     if (cursor === undefined) return;
-    const id = parseId(cursor.id);
-    if (id === undefined || typeof cursor.epoch !== 'string') {
-      throw new TypeError(`cursor must be {epoch, id} with an id like "1760000000123-0", got ${JSON.stringify(cursor)}`);
-    }
+    // The server's own check of a hello's cursor, so a cursor it would refuse fails here instead.
+    if (parseCursor(cursor) === undefined)
+      throw new TypeError(`cursor must be {epoch, id} as client.cursor gives it, got ${JSON.stringify(cursor)}`);
     this.#epoch = cursor.epoch;
-    this.#last = id;
+    this.#last = parseId(cursor.id);
     this.#acceptAnyFrom = false;
   }
 
@@ -83,7 +83,7 @@ export class StreamPosition {
     if (batch.from === expected || (batch.from === null && expected === START)) return undefined;
     const from = batch.from === null ? undefined : parseId(batch.from);
     if (from !== undefined && this.#last !== undefined && compareIds(from, this.#last) <= 0) return undefined;
-    return { from: expected, to: batch.from, reason: GapReason.Diverged, epoch: batch.epoch };
+    return { from: expected, to: batch.from, reason: 'diverged' satisfies GapReason, epoch: batch.epoch };
   }
 
   /** After a batch's messages: the batch covers up to its `to`, whatever it delivered. */
@@ -104,9 +104,9 @@ export class StreamPosition {
    * comparable with the last one's.
    */
   gap(gap: GapData, stored = false): void {
-    if (gap.reason === GapReason.Epoch) this.#last = undefined;
+    if (gap.reason === ('epoch' satisfies GapReason)) this.#last = undefined;
     if (stored) return;
-    const to = gap.reason === GapReason.Epoch || gap.to === null ? undefined : parseId(gap.to);
+    const to = gap.reason === ('epoch' satisfies GapReason) || gap.to === null ? undefined : parseId(gap.to);
     if (to !== undefined) this.#last = to;
     this.#acceptAnyFrom = to === undefined;
   }

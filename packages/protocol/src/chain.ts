@@ -2,42 +2,42 @@
 // (see docs/protocol.md, "Audit chain"). Validators return a message saying what is wrong, or
 // undefined; frame builders concatenate parts that are already JSON, like ./frames.ts.
 import type { AuditChain, CheckpointData } from './messages.js';
+import { fits, misfit, optional, ORDINAL, type Rule, type Shape, STRING } from './shape.js';
 
-const HEX64 = /^[0-9a-f]{64}$/;
+const HEX64: Rule = [(value) => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value), '64 lowercase hex digits'];
 
 /** Most non-event trail records one event may carry before it (more are left out: the chain shows a hole there). */
 export const MAX_CHAIN_RECORDS = 64;
 
+/** The `chain` of an audit message. */
+export const CHAIN: Shape = {
+  seq: ORDINAL,
+  prev: HEX64,
+  hash: HEX64,
+  records: optional([
+    (value) => Array.isArray(value) && value.length <= MAX_CHAIN_RECORDS && value.every((line) => typeof line === 'string'),
+    `an array of at most ${MAX_CHAIN_RECORDS} strings`,
+  ]),
+};
+
+const CHECKPOINT: Shape = {
+  seq: ORDINAL,
+  hash: HEX64,
+  file: STRING,
+  line: [Number.isSafeInteger, 'a whole number'],
+  timestamp: STRING,
+  prev_sig: STRING,
+  sig: STRING,
+};
+
 /** What is wrong with the `chain` of an audit message, or undefined when it is absent or valid. */
 export function checkChain(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'chain must be an object';
-  const chain = value as Record<string, unknown>;
-  if (!Number.isSafeInteger(chain['seq']) || (chain['seq'] as number) < 1) return 'chain.seq must be a whole number ≥ 1';
-  if (typeof chain['prev'] !== 'string' || !HEX64.test(chain['prev'])) return 'chain.prev must be 64 lowercase hex digits';
-  if (typeof chain['hash'] !== 'string' || !HEX64.test(chain['hash'])) return 'chain.hash must be 64 lowercase hex digits';
-  const records = chain['records'];
-  if (records === undefined) return undefined;
-  if (!Array.isArray(records) || records.length > MAX_CHAIN_RECORDS || !records.every((line) => typeof line === 'string'))
-    return `chain.records must be an array of at most ${MAX_CHAIN_RECORDS} strings`;
-  return undefined;
+  return value === undefined ? undefined : misfit(value, CHAIN, 'chain.')?.[1];
 }
 
 /** Whether `value` is a checkpoint as servers send it (fields typed as in {@link CheckpointData}). */
 export function isCheckpointData(value: unknown): value is CheckpointData {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const data = value as Record<string, unknown>;
-  return (
-    Number.isSafeInteger(data['seq']) &&
-    (data['seq'] as number) >= 1 &&
-    typeof data['hash'] === 'string' &&
-    HEX64.test(data['hash']) &&
-    typeof data['file'] === 'string' &&
-    Number.isSafeInteger(data['line']) &&
-    typeof data['timestamp'] === 'string' &&
-    typeof data['prev_sig'] === 'string' &&
-    typeof data['sig'] === 'string'
-  );
+  return fits(value, CHECKPOINT);
 }
 
 /**

@@ -46,16 +46,17 @@ export const Refusal = {
 export type Refusal = (typeof Refusal)[keyof typeof Refusal];
 
 const FATAL_CLOSE: ReadonlyMap<number, Refusal> = new Map<number, Refusal>([
-  [CloseCode.MessageTooBig, Refusal.Protocol],
-  [CloseCode.ProtocolError, Refusal.Protocol],
-  [CloseCode.Unauthorized, Refusal.Unauthorized],
-  [CloseCode.Forbidden, Refusal.Forbidden],
+  [1009 satisfies typeof CloseCode.MessageTooBig, 'protocol'],
+  [4000 satisfies typeof CloseCode.ProtocolError, 'protocol'],
+  [4001 satisfies typeof CloseCode.Unauthorized, 'unauthorized'],
+  [4003 satisfies typeof CloseCode.Forbidden, 'forbidden'],
 ]);
 
-const FATAL_STATUS: ReadonlyMap<number, Refusal> = new Map<number, Refusal>([
-  [401, Refusal.Unauthorized],
-  [403, Refusal.Forbidden],
-  [404, Refusal.Protocol],
+/** Upgrade refusals (HTTP status) and the close code that says the same on an open socket. */
+const STATUS_CLOSE: ReadonlyMap<number, CloseCode> = new Map<number, CloseCode>([
+  [401, 4001 satisfies typeof CloseCode.Unauthorized],
+  [403, 4003 satisfies typeof CloseCode.Forbidden],
+  [404, 4000 satisfies typeof CloseCode.ProtocolError],
 ]);
 
 /** True when a socket closed with `code` must not be reopened: 1009, 4000, 4001, 4003. */
@@ -69,9 +70,16 @@ export function closeRefusal(code: number): Refusal | undefined {
 }
 
 /**
- * Why an HTTP status that refused the WebSocket upgrade is fatal (401, 403, 404), or `undefined`.
- * Only Node clients see the status; browsers report a plain failure.
+ * The fatal close code that means what an HTTP status refusing the WebSocket upgrade means (401:
+ * 4001, 403: 4003, 404: 4000), or `undefined`. Only Node clients see the status; browsers report
+ * a plain failure.
  */
+export function statusClose(status: number): CloseCode | undefined {
+  return STATUS_CLOSE.get(status);
+}
+
+/** Why an HTTP status that refused the WebSocket upgrade is fatal (401, 403, 404), or `undefined`. */
 export function statusRefusal(status: number): Refusal | undefined {
-  return FATAL_STATUS.get(status);
+  const code = statusClose(status);
+  return code === undefined ? undefined : closeRefusal(code);
 }

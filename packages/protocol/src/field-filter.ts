@@ -1,3 +1,4 @@
+import { isRecord } from './shape.js';
 import { compileGlob, hasWildcard } from './glob.js';
 
 /** Comparison of a {@link FieldConstraint}. */
@@ -48,9 +49,8 @@ export function checkFieldPath(path: unknown): string | undefined {
 
 /** Checks an untrusted constraint and puts it in canonical form (values as strings). Never throws. */
 export function normalizeFieldConstraint(input: unknown, maxValue: number): FieldResult {
-  if (typeof input !== 'object' || input === null || Array.isArray(input))
-    return { ok: false, message: 'must be an object {path, op, values}' };
-  const { path, op, values } = input as Record<string, unknown>;
+  if (!isRecord(input)) return { ok: false, message: 'must be an object {path, op, values}' };
+  const { path, op, values } = input;
   const pathProblem = checkFieldPath(path);
   if (pathProblem !== undefined) return { ok: false, message: pathProblem };
   if (!OPS.includes(op as FieldOp)) return { ok: false, message: `op must be one of ${OPS.join(' ')}` };

@@ -2,6 +2,7 @@ import { type FieldConstraint, MAX_FIELD_CONSTRAINTS, normalizeFieldConstraint }
 import { compileGlob, hasWildcard } from './glob.js';
 import { isLevelName, LEVEL_NAMES } from './levels.js';
 import type { LogType } from './messages.js';
+import { isRecord } from './shape.js';
 
 /** Most logger patterns a filter may hold. */
 export const MAX_FILTER_PATTERNS = 64;
@@ -32,8 +33,8 @@ const TYPES: readonly LogType[] = ['system_log', 'audit_log'];
  */
 export function normalizeFilter(input: unknown): FilterResult {
   if (input === undefined || input === null) return { ok: true, filter: { types: [...TYPES], level: 'TRACE', loggers: [], text: '' } };
-  if (typeof input !== 'object' || Array.isArray(input)) return { ok: false, message: 'filter must be an object', path: 'filter' };
-  const record = input as Record<string, unknown>;
+  if (!isRecord(input)) return { ok: false, message: 'filter must be an object', path: 'filter' };
+  const record = input;
   let types: LogType[] = [...TYPES];
   if (record['types'] !== undefined) {
     const raw = record['types'];

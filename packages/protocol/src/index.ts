@@ -57,7 +57,7 @@ export {
 export type { FieldConstraint, FieldOp, FieldResult } from './field-filter.js';
 export { filterSubject, messageMatcher } from './message-filter.js';
 export type { FilterSubject, MessageMatcher, MessageMatcherOptions } from './message-filter.js';
-export { CloseCode, closeRefusal, isFatalClose, Refusal, statusRefusal } from './close-codes.js';
+export { CloseCode, closeRefusal, isFatalClose, Refusal, statusClose, statusRefusal } from './close-codes.js';
 export { batchFrame, gapFrame, logFrame, pingFrame } from './frames.js';
 export {
   chainJson,

@@ -15,7 +15,7 @@ export const Level = {
 export type LevelName = keyof typeof Level;
 
 /** The level names from least to most severe. */
-export const LEVEL_NAMES: readonly LevelName[] = ['TRACE', 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
+export const LEVEL_NAMES: readonly LevelName[] = Object.keys(Level) as LevelName[];
 
 const ALIASES: Readonly<Record<string, LevelName>> = {
   WARN: 'WARNING',

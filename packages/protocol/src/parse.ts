@@ -1,20 +1,20 @@
-import { checkChain, isCheckpointData } from './chain.js';
-import { ProtocolError, ProtocolErrorCode } from './errors.js';
-import type {
-  AlertInfo,
-  AlertMessage,
-  AuditLogMessage,
-  BatchMessage,
-  CheckpointMessage,
-  ErrorMessage,
-  GapMessage,
-  PingMessage,
-  ServerMessage,
-  ServerMessageType,
-  SubscribedMessage,
-  SystemLogMessage,
-  WelcomeMessage,
-} from './messages.js';
+import { CHAIN, isCheckpointData } from './chain.js';
+import {
+  BOOLEAN,
+  COUNT,
+  describeType,
+  FINITE,
+  fits,
+  isRecord,
+  misfit,
+  OBJECT,
+  optional,
+  type Shape,
+  STRING,
+  STRING_OR_NULL,
+} from './shape.js';
+import { ProtocolError, type ProtocolErrorCode } from './errors.js';
+import type { ServerMessage, ServerMessageType } from './messages.js';
 
 /** Options of {@link parse}. */
 export interface ParseOptions {
@@ -31,9 +31,6 @@ export type ParseResult<M = ServerMessage> = { ok: true; message: M } | { ok: fa
 /** Default of {@link ParseOptions.maxLength}. */
 export const DEFAULT_MAX_FRAME_LENGTH = 8 * 1024 * 1024;
 
-type Envelope = { type: string; [key: string]: unknown };
-type Validator = (envelope: Envelope) => ParseResult;
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -47,43 +44,24 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * if (result.ok && result.message.type === 'system_log') show(result.message.data);
  */
 export function parse(input: unknown, options?: ParseOptions): ParseResult {
+  const maxLength = options?.maxLength ?? DEFAULT_MAX_FRAME_LENGTH;
+  const isText = typeof input === 'string';
+  if (!isText && !(input instanceof ArrayBuffer || ArrayBuffer.isView(input))) {
+    return fail('unsupported_input', `expected a string or bytes, got ${describeType(input)}`);
+  }
+  const size = isText ? input.length : input.byteLength;
+  if (size > maxLength) return fail('too_large', `frame of ${size} ${isText ? 'characters' : 'bytes'} exceeds the limit of ${maxLength}`);
+  let code: ProtocolErrorCode = 'invalid_utf8';
   try {
-    return parseUnchecked(input, options?.maxLength ?? DEFAULT_MAX_FRAME_LENGTH);
+    const text = isText ? input : utf8.decode(input);
+    code = 'invalid_json';
+    const value: unknown = JSON.parse(text);
+    // Nothing below throws; should the unforeseeable happen, the promise of never throwing still holds.
+    code = 'invalid_message';
+    return validate(value);
   } catch (cause) {
-    // Every expected failure is handled below; this only catches the unforeseeable (e.g. a stack
-    // overflow inside JSON.parse on absurdly deep input), so the promise of never throwing holds.
-    return fail(ProtocolErrorCode.InvalidJson, `frame could not be read: ${describeError(cause)}`);
+    return fail(code, `frame could not be read (${code}): ${cause instanceof Error ? cause.message.slice(0, 200) : 'unknown error'}`);
   }
-}
-
-function parseUnchecked(input: unknown, maxLength: number): ParseResult {
-  let text: string;
-  if (typeof input === 'string') {
-    if (input.length > maxLength) {
-      return fail(ProtocolErrorCode.TooLarge, `frame of ${input.length} characters exceeds the limit of ${maxLength}`);
-    }
-    text = input;
-  } else if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
-    const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-    if (bytes.byteLength > maxLength) {
-      return fail(ProtocolErrorCode.TooLarge, `frame of ${bytes.byteLength} bytes exceeds the limit of ${maxLength}`);
-    }
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      return fail(ProtocolErrorCode.InvalidUtf8, 'frame is not valid UTF-8');
-    }
-  } else {
-    return fail(ProtocolErrorCode.UnsupportedInput, `expected a string or bytes, got ${describeType(input)}`);
-  }
-
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (cause) {
-    return fail(ProtocolErrorCode.InvalidJson, `frame is not JSON: ${describeError(cause)}`);
-  }
-  return validate(value);
 }
 
 /**
@@ -91,243 +69,109 @@ function parseUnchecked(input: unknown, maxLength: number): ParseResult {
  * decoded, e.g. from a `BroadcastChannel`. Never throws.
  */
 export function validate(value: unknown): ParseResult {
-  if (!isRecord(value)) {
-    return fail(ProtocolErrorCode.InvalidMessage, `message must be an object, got ${describeType(value)}`);
-  }
+  if (!isRecord(value)) return fail('invalid_message', `message must be an object, got ${describeType(value)}`);
   const type = value['type'];
   if (typeof type !== 'string') {
-    return fail(ProtocolErrorCode.InvalidMessage, `type must be a string, got ${describeType(type)}`, 'type');
+    return fail('invalid_message', `type must be a string, got ${describeType(type)}`, 'type');
   }
-  const validator = validators.get(type);
-  if (validator === undefined) {
-    return fail(ProtocolErrorCode.UnknownType, `unknown message type ${JSON.stringify(type.slice(0, 64))}`, 'type');
+  const shape = SHAPES.get(type);
+  if (shape === undefined) {
+    return fail('unknown_type', `unknown message type ${JSON.stringify(type.slice(0, 64))}`, 'type');
   }
-  return validator(value as Envelope);
+  const problem = misfit(value, shape) ?? (type === 'batch' ? batchMisfit(value['data'] as { messages: unknown[] }) : undefined);
+  return problem ? fail('invalid_message', problem[1], problem[0]) : { ok: true, message: value as unknown as ServerMessage };
 }
+
+const ID = optional(STRING);
+
+const SYSTEM_LOG: Shape = {
+  id: ID,
+  data: { timestamp: STRING, level: STRING, logger: STRING, message: STRING, module: STRING, function: STRING, line: FINITE },
+};
+
+const AUDIT_LOG: Shape = {
+  id: ID,
+  data: {
+    timestamp: STRING,
+    level: STRING,
+    logger: STRING,
+    message: STRING,
+    // Legacy servers may send `null` or leave it out.
+    action: [(value) => value == null || typeof value === 'string', 'a string'],
+    metadata: optional(OBJECT),
+  },
+  chain: optional(CHAIN),
+};
+
+const ALERT: Shape = {
+  name: STRING,
+  status: STRING,
+  condition: STRING,
+  value: [(value) => typeof value === 'number', 'a number'],
+  since: STRING_OR_NULL,
+  silencedUntil: optional(STRING),
+};
+
+const isAlert = (value: unknown): boolean => fits(value, ALERT);
 
 // A Map, not an object literal, so hostile types such as "__proto__" or "constructor" find nothing.
-const validators = new Map<ServerMessageType | string, Validator>([
-  ['system_log', validateSystemLog],
-  ['audit_log', validateAuditLog],
-  ['ping', validatePing],
-  ['gap', validateGap],
-  ['welcome', validateWelcome],
-  ['batch', validateBatch],
-  ['subscribed', validateSubscribed],
-  ['error', validateError],
-  ['checkpoint', validateCheckpoint],
-  ['alert', validateAlert],
+const SHAPES = new Map<ServerMessageType | string, Shape>([
+  ['system_log', SYSTEM_LOG],
+  ['audit_log', AUDIT_LOG],
+  ['ping', { data: optional(OBJECT) }],
+  ['gap', { data: { from: STRING_OR_NULL, to: STRING_OR_NULL, reason: STRING, count: optional(COUNT), epoch: ID } }],
+  [
+    'welcome',
+    {
+      data: {
+        epoch: STRING,
+        mode: STRING,
+        head: STRING_OR_NULL,
+        v: COUNT,
+        ping: COUNT,
+        audit: BOOLEAN,
+        filter: OBJECT,
+        alerts: optional([(value) => Array.isArray(value) && value.every(isAlert), 'an array of alerts']),
+        alertActions: optional(BOOLEAN),
+      },
+    },
+  ],
+  [
+    'batch',
+    {
+      data: {
+        epoch: STRING,
+        from: STRING_OR_NULL,
+        to: STRING_OR_NULL,
+        replay: optional(BOOLEAN),
+        messages: [Array.isArray, 'an array'],
+      },
+    },
+  ],
+  ['subscribed', { data: { filter: OBJECT, at: STRING_OR_NULL } }],
+  ['error', { data: { code: STRING, message: STRING } }],
+  ['checkpoint', { data: [isCheckpointData, 'a signed checkpoint'] }],
+  ['alert', { data: [isAlert, 'an alert (name, status, condition, value, since)'] }],
 ]);
 
-function validateWelcome(envelope: Envelope): ParseResult<WelcomeMessage> {
-  const data = envelope['data'];
-  if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, `data must be an object, got ${describeType(data)}`, 'data');
-  const bad = checkString(data, 'epoch') ?? checkString(data, 'mode');
-  if (bad) return bad;
-  const head = data['head'];
-  if (head !== null && typeof head !== 'string')
-    return fail(ProtocolErrorCode.InvalidMessage, `data.head must be a string or null, got ${describeType(head)}`, 'data.head');
-  for (const key of ['v', 'ping']) {
-    const value = data[key];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-      return fail(ProtocolErrorCode.InvalidMessage, `data.${key} must be a non-negative number, got ${describeType(value)}`, `data.${key}`);
-  }
-  if (typeof data['audit'] !== 'boolean')
-    return fail(ProtocolErrorCode.InvalidMessage, `data.audit must be a boolean, got ${describeType(data['audit'])}`, 'data.audit');
-  if (!isRecord(data['filter']))
-    return fail(ProtocolErrorCode.InvalidMessage, `data.filter must be an object, got ${describeType(data['filter'])}`, 'data.filter');
-  const alerts = data['alerts'];
-  if (alerts !== undefined && !(Array.isArray(alerts) && alerts.every(isAlertInfo)))
-    return fail(ProtocolErrorCode.InvalidMessage, 'data.alerts must be an array of alerts', 'data.alerts');
-  const alertActions = data['alertActions'];
-  if (alertActions !== undefined && typeof alertActions !== 'boolean')
-    return fail(
-      ProtocolErrorCode.InvalidMessage,
-      `data.alertActions must be a boolean, got ${describeType(alertActions)}`,
-      'data.alertActions',
-    );
-  return { ok: true, message: envelope as unknown as WelcomeMessage };
-}
-
-function validateBatch(envelope: Envelope): ParseResult<BatchMessage> {
-  const data = envelope['data'];
-  if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, `data must be an object, got ${describeType(data)}`, 'data');
-  const bad = checkString(data, 'epoch');
-  if (bad) return bad;
-  for (const key of ['from', 'to']) {
-    const value = data[key];
-    if (value !== null && typeof value !== 'string')
-      return fail(ProtocolErrorCode.InvalidMessage, `data.${key} must be a string or null, got ${describeType(value)}`, `data.${key}`);
-  }
-  const replay = data['replay'];
-  if (replay !== undefined && typeof replay !== 'boolean')
-    return fail(ProtocolErrorCode.InvalidMessage, `data.replay must be a boolean, got ${describeType(replay)}`, 'data.replay');
-  const messages = data['messages'];
-  if (!Array.isArray(messages))
-    return fail(ProtocolErrorCode.InvalidMessage, `data.messages must be an array, got ${describeType(messages)}`, 'data.messages');
-  for (let i = 0; i < messages.length; i++) {
-    const item: unknown = messages[i];
+/** The first message of a batch that is not a valid log message. */
+function batchMisfit(data: { messages: unknown[] }): [path: string, message: string] | undefined {
+  for (const [index, item] of data.messages.entries()) {
+    const prefix = `data.messages.${index}.`;
     const type = isRecord(item) ? item['type'] : undefined;
-    const result = !isRecord(item)
-      ? fail(ProtocolErrorCode.InvalidMessage, `must be an object, got ${describeType(item)}`)
-      : type === 'system_log'
-        ? validateSystemLog(item as Envelope)
-        : type === 'audit_log'
-          ? validateAuditLog(item as Envelope)
-          : fail(ProtocolErrorCode.InvalidMessage, 'type must be "system_log" or "audit_log"', 'type');
-    if (!result.ok) {
-      return fail(
-        ProtocolErrorCode.InvalidMessage,
-        `data.messages[${i}]: ${result.error.message}`,
-        `data.messages.${i}${result.error.path ? `.${result.error.path}` : ''}`,
-      );
-    }
+    const problem =
+      type === 'system_log' || type === 'audit_log'
+        ? misfit(item, type === 'system_log' ? SYSTEM_LOG : AUDIT_LOG, prefix)
+        : isRecord(item)
+          ? ([`${prefix}type`, `${prefix}type must be "system_log" or "audit_log"`] as [string, string])
+          : misfit(item, {}, prefix);
+    if (problem) return problem;
   }
-  return { ok: true, message: envelope as unknown as BatchMessage };
-}
-
-function validateSubscribed(envelope: Envelope): ParseResult<SubscribedMessage> {
-  const data = envelope['data'];
-  if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, `data must be an object, got ${describeType(data)}`, 'data');
-  if (!isRecord(data['filter']))
-    return fail(ProtocolErrorCode.InvalidMessage, `data.filter must be an object, got ${describeType(data['filter'])}`, 'data.filter');
-  const at = data['at'];
-  if (at !== null && typeof at !== 'string')
-    return fail(ProtocolErrorCode.InvalidMessage, `data.at must be a string or null, got ${describeType(at)}`, 'data.at');
-  return { ok: true, message: envelope as unknown as SubscribedMessage };
-}
-
-function validateError(envelope: Envelope): ParseResult<ErrorMessage> {
-  const data = envelope['data'];
-  if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, `data must be an object, got ${describeType(data)}`, 'data');
-  const bad = checkString(data, 'code') ?? checkString(data, 'message');
-  if (bad) return bad;
-  return { ok: true, message: envelope as unknown as ErrorMessage };
-}
-
-function validateSystemLog(envelope: Envelope): ParseResult<SystemLogMessage> {
-  const id = checkId(envelope);
-  if (id) return id;
-  const data = envelope['data'];
-  if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, `data must be an object, got ${describeType(data)}`, 'data');
-  const bad =
-    checkString(data, 'timestamp') ??
-    checkString(data, 'level') ??
-    checkString(data, 'logger') ??
-    checkString(data, 'message') ??
-    checkString(data, 'module') ??
-    checkString(data, 'function');
-  if (bad) return bad;
-  const line = data['line'];
-  if (typeof line !== 'number' || !Number.isFinite(line)) {
-    return fail(ProtocolErrorCode.InvalidMessage, `data.line must be a finite number, got ${describeType(line)}`, 'data.line');
-  }
-  return { ok: true, message: envelope as unknown as SystemLogMessage };
-}
-
-function validateAuditLog(envelope: Envelope): ParseResult<AuditLogMessage> {
-  const id = checkId(envelope);
-  if (id) return id;
-  const data = envelope['data'];
-  if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, `data must be an object, got ${describeType(data)}`, 'data');
-  const bad = checkString(data, 'timestamp') ?? checkString(data, 'level') ?? checkString(data, 'logger') ?? checkString(data, 'message');
-  if (bad) return bad;
-  const action = data['action'];
-  if (action !== undefined && action !== null && typeof action !== 'string') {
-    return fail(ProtocolErrorCode.InvalidMessage, `data.action must be a string, got ${describeType(action)}`, 'data.action');
-  }
-  const metadata = data['metadata'];
-  if (metadata !== undefined && !isRecord(metadata)) {
-    return fail(ProtocolErrorCode.InvalidMessage, `data.metadata must be an object, got ${describeType(metadata)}`, 'data.metadata');
-  }
-  const chain = checkChain(envelope['chain']);
-  if (chain !== undefined) return fail(ProtocolErrorCode.InvalidMessage, chain, 'chain');
-  return { ok: true, message: envelope as unknown as AuditLogMessage };
-}
-
-function validateCheckpoint(envelope: Envelope): ParseResult<CheckpointMessage> {
-  if (!isCheckpointData(envelope['data'])) return fail(ProtocolErrorCode.InvalidMessage, 'data must be a signed checkpoint', 'data');
-  return { ok: true, message: envelope as unknown as CheckpointMessage };
-}
-
-function validateAlert(envelope: Envelope): ParseResult<AlertMessage> {
-  if (!isAlertInfo(envelope['data']))
-    return fail(ProtocolErrorCode.InvalidMessage, 'data must be an alert (name, status, condition, value, since)', 'data');
-  return { ok: true, message: envelope as unknown as AlertMessage };
-}
-
-function isAlertInfo(value: unknown): value is AlertInfo {
-  if (!isRecord(value)) return false;
-  const { name, status, condition, since, silencedUntil } = value;
-  return (
-    typeof name === 'string' &&
-    typeof status === 'string' &&
-    typeof condition === 'string' &&
-    typeof value['value'] === 'number' &&
-    (since === null || typeof since === 'string') &&
-    (silencedUntil === undefined || typeof silencedUntil === 'string')
-  );
-}
-
-function validatePing(envelope: Envelope): ParseResult<PingMessage> {
-  const data = envelope['data'];
-  if (data !== undefined && !isRecord(data)) {
-    return fail(ProtocolErrorCode.InvalidMessage, `data must be an object, got ${describeType(data)}`, 'data');
-  }
-  return { ok: true, message: envelope as unknown as PingMessage };
-}
-
-function validateGap(envelope: Envelope): ParseResult<GapMessage> {
-  const data = envelope['data'];
-  if (!isRecord(data)) return fail(ProtocolErrorCode.InvalidMessage, `data must be an object, got ${describeType(data)}`, 'data');
-  for (const key of ['from', 'to']) {
-    const value = data[key];
-    if (value !== null && typeof value !== 'string') {
-      return fail(ProtocolErrorCode.InvalidMessage, `data.${key} must be a string or null, got ${describeType(value)}`, `data.${key}`);
-    }
-  }
-  const bad = checkString(data, 'reason');
-  if (bad) return bad;
-  const count = data['count'];
-  if (count !== undefined && (typeof count !== 'number' || !Number.isFinite(count) || count < 0)) {
-    return fail(ProtocolErrorCode.InvalidMessage, `data.count must be a non-negative number, got ${describeType(count)}`, 'data.count');
-  }
-  const epoch = data['epoch'];
-  if (epoch !== undefined && typeof epoch !== 'string') {
-    return fail(ProtocolErrorCode.InvalidMessage, `data.epoch must be a string, got ${describeType(epoch)}`, 'data.epoch');
-  }
-  return { ok: true, message: envelope as unknown as GapMessage };
-}
-
-function checkId(envelope: Envelope): ParseResult<never> | undefined {
-  const id = envelope['id'];
-  if (id === undefined || typeof id === 'string') return undefined;
-  return fail(ProtocolErrorCode.InvalidMessage, `id must be a string, got ${describeType(id)}`, 'id');
-}
-
-function checkString(data: Record<string, unknown>, key: string): ParseResult<never> | undefined {
-  const value = data[key];
-  if (typeof value === 'string') return undefined;
-  return fail(ProtocolErrorCode.InvalidMessage, `data.${key} must be a string, got ${describeType(value)}`, `data.${key}`);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return undefined;
 }
 
 function fail(code: ProtocolErrorCode, message: string, path?: string): { ok: false; error: ProtocolError } {
   return { ok: false, error: new ProtocolError(code, message, path) };
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (value === undefined) return 'nothing';
-  return typeof value;
-}
-
-function describeError(cause: unknown): string {
-  return cause instanceof Error ? cause.message.slice(0, 200) : 'unknown error';
 }
 
 /**

@@ -15,13 +15,11 @@ export function formatId(id: StreamId): string {
 
 /** Parses `<ms>-<seq>`; returns `undefined` for anything else. */
 export function parseId(text: string): StreamId | undefined {
-  const dash = text.indexOf('-');
-  if (dash <= 0 || dash === text.length - 1 || text.length > 40) return undefined;
-  const ms = Number(text.slice(0, dash));
-  const seq = Number(text.slice(dash + 1));
-  if (!Number.isSafeInteger(ms) || !Number.isSafeInteger(seq) || ms < 0 || seq < 0) return undefined;
-  if (String(ms) !== text.slice(0, dash) || String(seq) !== text.slice(dash + 1)) return undefined;
-  return { ms, seq };
+  // Both parts in canonical decimal (no sign, no leading zero), each a safe integer.
+  const parts = text.length > 40 ? null : /^(0|[1-9]\d*)-(0|[1-9]\d*)$/.exec(text);
+  const ms = Number(parts?.[1]);
+  const seq = Number(parts?.[2]);
+  return Number.isSafeInteger(ms) && Number.isSafeInteger(seq) ? { ms, seq } : undefined;
 }
 
 /** Negative, zero or positive as `a` sorts before, with or after `b`. */
