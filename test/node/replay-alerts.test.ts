@@ -114,9 +114,11 @@ const click = (page: Page, part: string) =>
   }, part);
 
 async function bannerOf(page: Page, text: string, what: string): Promise<void> {
+  // On a timeout, say what the tab held (role, state, banner, errors), so a failure explains itself.
+  let last: Awaited<ReturnType<typeof tabState>> | undefined;
   await until(
-    async () => (await tabState(page)).banner.includes(text),
-    () => `${what}: "${text}"`,
+    async () => (last = await tabState(page)).banner.includes(text),
+    () => `${what}: "${text}"; the tab: ${JSON.stringify({ ...last, alerts: last?.alerts.length })}`,
     15_000,
   );
 }
