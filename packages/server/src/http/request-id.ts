@@ -25,17 +25,31 @@ export function requestIdFrom(header: string | string[] | undefined): string {
 // `pppppppp-pppp-4ppp-Vppp-cccccccccccc` (V is 8, 9, a or b), in the UUID v4 layout. When the
 // counter has gone all the way round, a new prefix is drawn. Ids of one process are therefore
 // sequential: whoever sees one can guess its neighbours — do not use them as tokens.
-const COUNTER_LIMIT = 2 ** 48;
+// The counter is two 24-bit halves so that both stay small integers, and its low half is written
+// from a table of byte pairs: `Number#toString(16)` is a runtime call that cost more than the rest.
+const HALF = 2 ** 24;
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 let prefix = '';
-let counter = COUNTER_LIMIT;
-let counterEnd = COUNTER_LIMIT;
+/** The prefix and the counter's high half, as written. */
+let base = '';
+let high = 0;
+let firstHigh = 0;
+let low = HALF;
 
 /** A new request id: unique, UUID-shaped, cheap (see above). */
 export function newRequestId(): string {
-  if (counter === counterEnd) drawPrefix();
-  const id = prefix + (counter % COUNTER_LIMIT).toString(16).padStart(12, '0');
-  counter++;
+  if (low === HALF) advance();
+  const id = base + ((HEX[low >>> 16] as string) + (HEX[(low >>> 8) & 255] as string) + (HEX[low & 255] as string));
+  low++;
   return id;
+}
+
+/** Moves to the counter's next high half; once it has come all the way round, draws a new prefix. */
+function advance(): void {
+  low = 0;
+  high = (high + 1) % HALF;
+  if (prefix === '' || high === firstHigh) drawPrefix();
+  base = prefix + high.toString(16).padStart(6, '0');
 }
 
 function drawPrefix(): void {
@@ -44,7 +58,6 @@ function drawPrefix(): void {
   const hex = bytes.toString('hex');
   const variant = (8 + ((bytes[15] as number) & 3)).toString(16);
   prefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(12, 15)}-${variant}${hex.slice(15, 18)}-`;
-  const start = bytes.readUIntBE(9, 6);
-  counter = start;
-  counterEnd = start + COUNTER_LIMIT;
+  high = firstHigh = bytes.readUIntBE(9, 3);
+  low = bytes.readUIntBE(12, 3);
 }
