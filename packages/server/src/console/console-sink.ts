@@ -184,9 +184,9 @@ export class ConsoleSink {
       this.#droppedSinceReport++;
       return;
     }
-    this.#lines.push(line);
+    // A sink is live (flushed at exit) from its first buffered line until the flush that empties it.
+    if (this.#lines.push(line) === 1) live.add(this);
     this.#bytes += size;
-    live.add(this);
     if (!this.#waiting) this.#scheduled ??= setImmediate(() => this.flush());
   }
 

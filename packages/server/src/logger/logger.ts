@@ -3,7 +3,7 @@ import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { Redactor } from '../redact/redactor.js';
 import { type TraceIdFormat, withContext } from '../context/request-context.js';
 import { type CallBoundary, type Callsite, captureCallsite, UNKNOWN_CALLSITE } from './callsite.js';
-import { hasAuditSegment, isAudit, isAuditRecord } from './classify.js';
+import { hasAuditSegment, isAudit } from './classify.js';
 import { type Fields, type LogEntry, formatAuditData, formatSystemData, messageText } from './format.js';
 import { DEFAULT_MAX_RECORD_BYTES, MIN_MAX_RECORD_BYTES } from './record-size.js';
 import { define, mergeFields } from './fields.js';
@@ -293,6 +293,9 @@ export class LoggerTree {
 
   /** Resolved `maxRecordBytes`. */
   readonly #maxRecordBytes: number;
+  /** The last logger name {@link write} saw and whether it has an `audit` segment (records mostly come from a few loggers). */
+  #lastName = '';
+  #lastNameAudit = false;
 
   constructor(settings: LoggerSettings, sink: EntrySink, onInternalError: (error: unknown) => void) {
     const max = settings.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
@@ -353,7 +356,11 @@ export class LoggerTree {
     site: Callsite | CallBoundary | undefined,
     audit: boolean,
   ): void {
-    if (isAuditRecord(logger, message, audit || auditFlag(fields))) {
+    if (logger !== this.#lastName) {
+      this.#lastName = logger;
+      this.#lastNameAudit = hasAuditSegment(logger);
+    }
+    if (isAudit(this.#lastNameAudit, message, audit || auditFlag(fields))) {
       const { action, metadata } = auditParts(fields, message);
       this.writeAudit(level, logger, message, action, metadata, time);
       return;

@@ -52,6 +52,26 @@ const QUANTILES = [0.5, 0.95, 0.99] as const;
 /** Logger names whose label the metrics remember; past it, they start over (labels stay bounded by `maxPrefixes`). */
 const LABEL_MEMO = 4096;
 
+/** One series of `logwire_records_total`: its `level|category|prefix` key and its count. */
+interface RecordSeries {
+  readonly key: string;
+  readonly levelName: string;
+  count: number;
+}
+
+/**
+ * What the metrics remember of one logger name (and type): its `category|prefix` labels and, by
+ * level number, the series its records count in. A record of a remembered logger costs a map
+ * lookup, an array read and an increment: no key is built or sliced per record.
+ */
+interface LoggerLabels {
+  readonly labels: string;
+  readonly series: (RecordSeries | undefined)[];
+}
+
+/** `Nxx` for status codes 100–599 (a string per request would otherwise be built). */
+const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
 /** Metrics of one instance. `logwire.metrics` when the `metrics` option is on. */
 export class LogwireMetrics {
   /** The prom-client registry behind `/metrics`: register your own metrics on it to serve them too. */
@@ -61,8 +81,10 @@ export class LogwireMetrics {
   readonly #requests = new RequestWindow(SLOT_MS, SLOTS);
   readonly #hourly: HourlyStats;
   /** `level|category|prefix` → records. */
-  readonly #records = new Map<string, number>();
-  readonly #labels = new Map<string, string>();
+  readonly #records = new Map<string, RecordSeries>();
+  /** Logger name → labels, for `system_log` and for `audit_log` records (bounded together by {@link LABEL_MEMO}). */
+  readonly #labels = new Map<string, LoggerLabels>();
+  readonly #auditLabels = new Map<string, LoggerLabels>();
   readonly #prefixes = new Set<string>();
   readonly #statusTotals = new Map<string, number>();
   readonly #saver: ReturnType<typeof setInterval> | undefined;
@@ -81,9 +103,9 @@ export class LogwireMetrics {
   /** Counts a batch of records from the hub. */
   observe(batch: readonly StreamMessage[]): void {
     for (const message of batch) {
-      const key = this.#labelOf(message);
-      this.#records.set(key, (this.#records.get(key) ?? 0) + 1);
-      this.#hourly.record(message.time, key.slice(0, key.indexOf('|')));
+      const series = this.#seriesOf(message);
+      series.count++;
+      this.#hourly.record(message.time, series.levelName);
     }
   }
 
@@ -91,7 +113,7 @@ export class LogwireMetrics {
   request(fields: RequestFields, now = Date.now()): void {
     const status = typeof fields.status_code === 'number' ? fields.status_code : undefined;
     const error = status === undefined || status >= 500;
-    const statusClass = status === undefined ? 'aborted' : `${Math.floor(status / 100)}xx`;
+    const statusClass = status === undefined ? 'aborted' : (STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`);
     const ms = typeof fields.response_time_ms === 'number' ? fields.response_time_ms : undefined;
     this.#requests.add(now, ms, error);
     this.#statusTotals.set(statusClass, (this.#statusTotals.get(statusClass) ?? 0) + 1);
@@ -121,7 +143,7 @@ export class LogwireMetrics {
     return {
       recordSeries: this.#records.size,
       prefixes: this.#prefixes.size,
-      labelMemo: this.#labels.size,
+      labelMemo: this.#labels.size + this.#auditLabels.size,
       requestSlots: this.#requests.size,
     };
   }
@@ -137,22 +159,45 @@ export class LogwireMetrics {
     this.#hourly.save();
   }
 
-  #labelOf(message: StreamMessage): string {
-    const memoKey = message.type === 'audit_log' ? `\u0000${message.logger}` : message.logger;
-    let labels = this.#labels.get(memoKey);
+  /** The series a record counts in (created on its first record). */
+  #seriesOf(message: StreamMessage): RecordSeries {
+    const level = message.level;
+    const labels = this.#labelsOf(message);
+    const remembered = labels.series[level];
+    if (remembered !== undefined) return remembered;
+    const name = levelName(level);
+    const levelLabel = name ?? String(level);
+    const key = `${levelLabel}|${labels.labels}`;
+    let series = this.#records.get(key);
+    if (series === undefined) {
+      series = { key, levelName: levelLabel, count: 0 };
+      this.#records.set(key, series);
+    }
+    // Only the six level numbers are remembered per logger (an array of at most 51 slots).
+    if (name !== undefined) labels.series[level] = series;
+    return series;
+  }
+
+  #labelsOf(message: StreamMessage): LoggerLabels {
+    const audit = message.type === 'audit_log';
+    const memo = audit ? this.#auditLabels : this.#labels;
+    let labels = memo.get(message.logger);
     if (labels === undefined) {
-      const category = message.type === 'audit_log' ? 'audit' : (this.#sources.categoryOf(message.logger) ?? 'system');
+      const category = audit ? 'audit' : (this.#sources.categoryOf(message.logger) ?? 'system');
       const dot = message.logger.indexOf('.');
       let prefix = dot === -1 ? message.logger : message.logger.slice(0, dot);
       if (!this.#prefixes.has(prefix)) {
         if (this.#prefixes.size < this.#maxPrefixes) this.#prefixes.add(prefix);
         else prefix = 'other';
       }
-      labels = `\u0001${category}|${prefix}`;
-      if (this.#labels.size >= LABEL_MEMO) this.#labels.clear();
-      this.#labels.set(memoKey, labels);
+      labels = { labels: `${category}|${prefix}`, series: [] };
+      if (this.#labels.size + this.#auditLabels.size >= LABEL_MEMO) {
+        this.#labels.clear();
+        this.#auditLabels.clear();
+      }
+      memo.set(message.logger, labels);
     }
-    return `${levelName(message.level) ?? String(message.level)}|${labels.slice(1)}`;
+    return labels;
   }
 
   #register(): void {
@@ -165,7 +210,7 @@ export class LogwireMetrics {
       registers,
       collect() {
         this.reset();
-        for (const [key, count] of self.#records) {
+        for (const [key, { count }] of self.#records) {
           const [level, category, prefix] = key.split('|') as [string, string, string];
           this.inc({ level, category, logger_prefix: prefix }, count);
         }
