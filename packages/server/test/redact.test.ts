@@ -225,6 +225,17 @@ describe('redaction (on by default)', () => {
     expect(() => new Redactor({ patterns: ['x' as unknown as RegExp] })).toThrow(LogwireError);
   });
 
+  it('formats and redacts very long keys every time (they are not remembered)', () => {
+    const { logwire, out } = setup();
+    const secretKey = `${'x'.repeat(300)}_password`;
+    const plainKey = 'y'.repeat(300);
+    for (let i = 0; i < 2; i++) logwire.getLogger('x').info('m', { [secretKey]: 'hidden', [plainKey]: i });
+    const [first, second] = out.take();
+    expect(first!.data).toMatchObject({ [secretKey]: R, [plainKey]: 0 });
+    expect(second!.data).toMatchObject({ [secretKey]: R, [plainKey]: 1 });
+    expect(new Redactor().isSecretKey(secretKey)).toBe(true);
+  });
+
   it('still redacts the shortest secrets the built-in patterns match (short text skips them)', () => {
     const redactor = new Redactor();
     expect(redactor.text('pwd=x')).toBe(`pwd=${R}`);

@@ -40,6 +40,8 @@ interface KeyEntry {
  * Bounded: a stream of distinct keys only empties a table.
  */
 const KEY_TABLE_LIMIT = 2048;
+/** Longer keys are quoted per call instead of remembered. */
+const MAX_TABLE_KEY_LENGTH = 128;
 const plainKeys = new Map<string, KeyEntry>();
 const redactorKeys = new WeakMap<Redactor, Map<string, KeyEntry>>();
 
@@ -61,6 +63,8 @@ function learnKey(table: Map<string, KeyEntry>, key: string, redactor: Redactor 
     secret,
     censored: redactor === undefined ? '' : JSON.stringify(redactor.censor),
   };
+  // Only keys of ordinary length are kept: the table's memory stays bounded by entries × length.
+  if (key.length > MAX_TABLE_KEY_LENGTH) return entry;
   if (table.size >= KEY_TABLE_LIMIT) table.clear();
   table.set(key, entry);
   return entry;

@@ -183,8 +183,11 @@ export class Redactor {
     if (secret === undefined) {
       const normal = normalizeKey(key);
       secret = this.#exact.has(normal) || this.#suffixes.some((suffix) => normal.endsWith(suffix));
-      if (this.#keyCache.size >= KEY_CACHE_LIMIT) this.#keyCache.clear();
-      this.#keyCache.set(key, secret);
+      // Only keys of ordinary length are kept, so the cache's memory stays bounded by entries × length.
+      if (key.length <= 128) {
+        if (this.#keyCache.size >= KEY_CACHE_LIMIT) this.#keyCache.clear();
+        this.#keyCache.set(key, secret);
+      }
     }
     return secret;
   }
