@@ -5,6 +5,7 @@
 // Without PREFIX it runs without a backplane: the single-node, in-memory baseline.
 import { createLogwire } from '@logwire/server';
 import { RedisBackplane } from '@logwire/redis';
+import { produce, turn } from './produce.mjs';
 
 const { PREFIX, NODE } = process.env;
 const backplane = PREFIX
@@ -27,7 +28,6 @@ const logwire = createLogwire({
 });
 await logwire.ready;
 const log = logwire.getLogger('bench.redis');
-const fields = { request_id: 'a1b2c3d4e5f6', user: 'alice', path: '/api/v1/instances', status: 200 };
 
 let delivered = 0;
 let expected = Infinity;
@@ -43,8 +43,6 @@ logwire.hub.on((batch) => {
     expected = Infinity;
   }
 });
-
-const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 process.on('message', async (message) => {
   if (message.close) {
@@ -62,17 +60,7 @@ process.on('message', async (message) => {
   }
   const { count } = message;
   const appendStarted = performance.now();
-  for (let sent = 0; sent < count;) {
-    // Keep the backlog below its bound so nothing is dropped: the bench measures throughput.
-    if (backplane && backplane.metrics.backlogRecords > 50_000) {
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      continue;
-    }
-    const n = Math.min(256, count - sent);
-    for (let i = 0; i < n; i++) log.info('request handled in 12 ms', fields);
-    sent += n;
-    await turn();
-  }
+  await produce(log, backplane, count);
   await turn();
   await backplane?.flush();
   const memory = process.memoryUsage();

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLogwire } from '@logwire/server';
 import { RedisBackplane } from '@logwire/redis';
+import { produce } from './produce.mjs';
 
 const args = process.argv.slice(2);
 const count = args.includes('--records') ? Number(args[args.indexOf('--records') + 1]) : 20_000;
@@ -24,21 +25,11 @@ const backplane = args.includes('--redis')
 const logwire = createLogwire({ backplane, callsite: false, console: false, workers: false, redact: false, historySize: 10_000 });
 await logwire.ready;
 const log = logwire.getLogger('bench.redis');
-const fields = { request_id: 'a1b2c3d4e5f6', user: 'alice', path: '/api/v1/instances', status: 200 };
 let delivered = 0;
 const done = new Promise((resolve) => logwire.hub.on((batch) => (delivered += batch.length) >= count && resolve()));
 const cpu = process.cpuUsage();
 const started = performance.now();
-for (let sent = 0; sent < count;) {
-  if (backplane && backplane.metrics.backlogRecords > 50_000) {
-    await new Promise((resolve) => setTimeout(resolve, 1));
-    continue;
-  }
-  const n = Math.min(256, count - sent);
-  for (let i = 0; i < n; i++) log.info('request handled in 12 ms', fields);
-  sent += n;
-  await new Promise((resolve) => setImmediate(resolve));
-}
+await produce(log, backplane, count);
 await done;
 const used = process.cpuUsage(cpu);
 console.log(JSON.stringify({ records: count, ms: performance.now() - started, cpuUsPerRecord: (used.user + used.system) / count }));
