@@ -141,6 +141,27 @@ const commit = (() => {
     return 'unknown';
   }
 })();
+// Two parts of the previous file are carried over, not regenerated: the hand-written notes that
+// explain figures that moved ("what changed and why"; prose, revised by hand after each full run),
+// and sections measured by their own commands outside this run (the query benchmark generates
+// 1 GB of data and takes about ten minutes; its section names its command, date and load).
+const NOTES_HEADING = '### What changed since the last full run, and why';
+const SEPARATE = ['(bench/query.mjs)'];
+const docsUrl = new URL('../docs/benchmarks.md', import.meta.url);
+const previous = (() => {
+  try {
+    return readFileSync(docsUrl, 'utf8');
+  } catch {
+    return '';
+  }
+})();
+const notesAt = previous.indexOf(NOTES_HEADING);
+const notes = notesAt === -1 ? '' : `\n${previous.slice(notesAt).trimEnd()}\n`;
+const separate = (notesAt === -1 ? previous : previous.slice(0, notesAt))
+  .split(/\n(?=### )/)
+  .filter((part) => SEPARATE.some((name) => part.split('\n', 1)[0].includes(name)))
+  .map((part) => `\n${part.trimEnd()}\n`)
+  .join('');
 const report = `# Benchmarks
 
 Measured with \`npm run bench\` on ${started.toISOString().slice(0, 10)} at commit \`${commit}\`.
@@ -151,5 +172,5 @@ ratio against a peer measured in the same run.
 ${goals}
 
 ${results.map((r) => r.text).join('\n\n')}
-`;
-if (!only) writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), report);
+${separate}${notes}`;
+if (!only) writeFileSync(docsUrl, report);
