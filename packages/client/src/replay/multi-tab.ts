@@ -115,9 +115,11 @@ export class TabCoordinator {
   #listeners: Array<[EventTarget, string, () => void]> = [];
   /** Leader: the alert set as last shared (sent again to a tab that starts following). */
   #shared: Extract<ChannelMessage, { t: 'alerts' }> | undefined;
-  /** Follower: requests sent to the leader, by id, with what settles them. */
-  readonly #waiting = new Map<string, (refusal?: string) => void>();
+  /** Follower: requests sent to the leader, by id: what settles them, and the message (posted again to a new leader). */
+  readonly #waiting = new Map<string, [(refusal?: string) => void, ChannelMessage]>();
   #requests = 0;
+  /** Leader: ids of the requests taken since this tab leads (a request posted again is taken once). */
+  readonly #taken = new Set<string>();
 
   constructor(buffer: ReplayBuffer, stream: string, options: TabCoordinatorOptions = {}) {
     this.#buffer = buffer;
@@ -208,8 +210,9 @@ export class TabCoordinator {
         this.#waiting.delete(id);
         resolve(refusal);
       };
-      this.#waiting.set(id, settle);
-      this.#post({ t: 'act', id, command });
+      const act: ChannelMessage = { t: 'act', id, command };
+      this.#waiting.set(id, [settle, act]);
+      this.#post(act);
     });
   }
 
@@ -240,7 +243,7 @@ export class TabCoordinator {
   }
 
   #settleWaiting(refusal: string): void {
-    for (const settle of [...this.#waiting.values()]) settle(refusal);
+    for (const [settle] of [...this.#waiting.values()]) settle(refusal);
   }
 
   #listen(target: EventTarget, type: string, listener: () => void): void {
@@ -309,6 +312,7 @@ export class TabCoordinator {
   #setRole(role: TabRole): void {
     if (this.#role === role) return;
     this.#role = role;
+    this.#taken.clear();
     // The leader that was to answer is gone; as a follower, ask the leader for its alerts.
     if (role === TabRole.Leader) this.#settleWaiting('the tab holding the stream went away before the server answered; try again');
     else {
@@ -352,14 +356,21 @@ export class TabCoordinator {
         if (this.isLeader && this.#shared !== undefined) this.#post(this.#shared);
         return;
       case 'alerts':
-        if (follower) this.#events.emit('alerts', message.alerts, message.may);
+        if (!follower) return;
+        this.#events.emit('alerts', message.alerts, message.may);
+        // A leader that shares the whole set is connected: post again what no leader has answered
+        // (posted while no tab led, or taken by a leader that went away before sending it).
+        for (const [, act] of this.#waiting.values()) this.#post(act);
         return;
       case 'alert':
         if (follower) this.#events.emit('alert', message.alert);
         return;
       case 'act': {
-        if (!this.isLeader) return;
         const id = message.id;
+        if (!this.isLeader || this.#taken.has(id)) return;
+        // Bounded: a script of the origin can post any number of ids.
+        if (this.#taken.size >= 2 * MAX_WAITING) this.#taken.clear();
+        this.#taken.add(id);
         let answered = false;
         this.#events.emit('alertAction', message.command, (refusal) => {
           if (answered) return;
@@ -369,7 +380,7 @@ export class TabCoordinator {
         return;
       }
       case 'acted':
-        this.#waiting.get(message.id)?.(message.refusal);
+        this.#waiting.get(message.id)?.[0](message.refusal);
         return;
       case 'commit':
         this.#onCommit(message.batch);
