@@ -276,8 +276,8 @@ describe('alerts in tabs that share one socket (Chromium, real server)', () => {
     for (const page of [second, third]) await bannerOf(page, 'Acknowledged by ops', 'the acknowledgement posted while no tab led');
     expect((await tabState(third)).errors).toEqual([]);
     expect(server.trail().filter((event) => event.action === 'alert_ack')).toHaveLength(1);
-    // Posted again to the new leader, under the same id: it was taken once.
-    expect(new Set(await actsSeen(second)).size).toBe(1);
+    // Posted once: the tab that took over sent what it had seen posted.
+    expect(await actsSeen(second)).toHaveLength(1);
   }, 60_000);
 
   it('has a new leader take a command before its connection is welcomed and send it once it is', async () => {

@@ -70,8 +70,6 @@ class Session implements ReplaySession {
   #sent: Sent[] = [];
   /** Leader: the answer of the follower's command being sent right now. */
   #forwarding: Sent['answer'];
-  /** Leader: followers' commands taken before the connection was welcomed, sent once it is. */
-  #queued: Sent[] = [];
   readonly #stream: string;
   readonly #opened: Promise<ReplayBuffer | undefined>;
   readonly #owned: boolean;
@@ -164,7 +162,6 @@ class Session implements ReplaySession {
   }
 
   welcome(welcome: WelcomeData): void {
-    for (const { command, answer } of this.#queued.splice(0)) this.#forward(command, answer!);
     // The server withholds audit entries from this viewer: none may stay in this browser's store,
     // whoever received them (another principal, or everyone when no principal is given).
     if (welcome.audit || this.#closed) return;
@@ -230,27 +227,20 @@ class Session implements ReplaySession {
 
   /**
    * Leader: sends a follower's command on this tab's socket; the server's answer goes back to it.
-   * Until the connection is welcomed (a tab that just took over), the command waits for the welcome.
+   * Not connected yet (a tab that just took over): nothing now; the coordinator hands the command
+   * over again once the connection is welcomed.
    */
   #forward(command: AlertCommand, answer: (refusal?: string) => void): void {
-    const client = this.#client;
-    if (client?.protocol !== 'extended') {
-      if (this.#queued.length < MAX_SENT) this.#queued.push({ command, answer });
-      return;
-    }
     this.#forwarding = answer;
-    client.alertAction(command.name, command.action, command.durationMs);
+    this.#client?.alertAction(command.name, command.action, command.durationMs);
     this.#forwarding = undefined;
   }
 
   async #onRole(buffer: ReplayBuffer, role: 'leader' | 'follower'): Promise<void> {
     if (this.#closed) return;
     this.#role = role;
+    if (role === 'follower') this.#dropSent('this tab stopped holding the stream before the server answered');
     if (role === 'follower') {
-      // Sent: the server may have acted, so say so. Not sent yet: no answer, so the requesting
-      // tab posts the command again to the next leader.
-      this.#dropSent('this tab stopped holding the stream before the server answered');
-      this.#queued = [];
       this.#host.setLeader(false);
       return;
     }
