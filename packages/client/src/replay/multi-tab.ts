@@ -74,8 +74,9 @@ export interface TabCoordinatorEvents {
   /** Follower: one of the leader's alerts changed. */
   alert: (alert: AlertInfo) => void;
   /**
-   * Leader: a follower asks to acknowledge or silence an alert. Send it on the socket, then call
-   * `answer` with the server's refusal, or with nothing once the server did it.
+   * Leader: a tab asks to acknowledge or silence an alert. Send it on the socket, then call
+   * `answer` with the server's refusal, or with nothing once the server did it. Not connected:
+   * do nothing; it is emitted again after the next `shareAlerts` of the whole set (a `welcome`).
    */
   alertAction: (command: AlertCommand, answer: (refusal?: string) => void) => void;
   /** A channel message was not valid (another script of the origin can post to the channel) and was ignored. */
