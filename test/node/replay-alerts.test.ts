@@ -49,7 +49,10 @@ afterEach(async () => {
   logwire = undefined;
 });
 
-/** A server with the alert `errors` (more than 2 ERROR records): `ops` may act on alerts, `viewer` (no audit) may not. */
+/**
+ * A server with the alert `errors` (more than 2 ERROR records): `ops` may act on alerts, `viewer` (no audit) may not.
+ * `holdNextConnection()` makes the next connection wait in its upgrade (no socket, no welcome) until `release()`.
+ */
 async function startServer() {
   const lw = createLogwire({ callsite: false, console: false, workers: false });
   logwire = lw;
@@ -62,7 +65,19 @@ async function startServer() {
     }
   });
   lw.alerts.add({ name: 'errors', when: { count: { level: 'ERROR' }, window: '5m', above: 2 } });
-  const authenticate = (request: Parameters<typeof bearerToken>[0]) => {
+  let hold: { reached: () => void; released: Promise<void> } | undefined;
+  const holdNextConnection = () => {
+    let reached = false;
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    hold = { reached: () => (reached = true), released };
+    return { reached: () => reached, release };
+  };
+  const authenticate = async (request: Parameters<typeof bearerToken>[0]) => {
+    const held = hold;
+    hold = undefined;
+    held?.reached();
+    await held?.released;
     const token = bearerToken(request);
     return token === 'ops' ? { user: 'ops' } : token === 'viewer' ? { user: 'bob', audit: false } : false;
   };
@@ -78,8 +93,22 @@ async function startServer() {
     lw.hub.flush();
     return audits;
   };
-  return { url: `ws://127.0.0.1:${address.port}/ws/logs`, fire, trail };
+  return { url: `ws://127.0.0.1:${address.port}/ws/logs`, fire, trail, holdNextConnection };
 }
+
+/** Name of the Web Lock and BroadcastChannel the tabs of `page`'s stream share (`logwire:` + URL + empty filter key). */
+const channelName = (page: Page) => page.evaluate(() => `logwire:${(window as unknown as AppWindow).app.client.url}\n`);
+
+/** Records in `page` the ids of the `act` messages posted on the tabs' channel (`window.acts`), as the coordinator there receives them. */
+const watchActs = (page: Page, name: string) =>
+  page.evaluate((name) => {
+    const acts: string[] = [];
+    Object.assign(window, { acts });
+    new BroadcastChannel(name).onmessage = (event: MessageEvent<{ t?: string; id?: string }>) => {
+      if (event.data.t === 'act') acts.push(event.data.id!);
+    };
+  }, name);
+const actsSeen = (page: Page) => page.evaluate(() => (window as unknown as { acts: string[] }).acts);
 
 /** Opens a dashboard tab; resolves once its role is decided and (leader) it is live. */
 async function openTab(ws: string, token: string, db: string): Promise<Page> {
@@ -199,26 +228,84 @@ describe('alerts in tabs that share one socket (Chromium, real server)', () => {
     for (const tab of states) expect(tab.banner).toContain('errors Firing');
     const newFollower = remaining[states.findIndex((tab) => tab.role === 'follower')]!;
 
-    // The tab that still follows acts through the new leader; every remaining tab sees the result.
-    // The promise under test: a follower's command is never lost silently. In 2 of 4 full-suite runs
-    // (never alone, nor with 4 copies of this file at once) the first acknowledge after a handover
-    // was not answered; the follower was then told (the leader "did not answer; try again") and
-    // this checks that the retry goes through. Cause not found yet; see docs/replay-buffer.md.
+    // The tab that still follows acts through the new leader (which may still be connecting: it
+    // takes the command and sends it once welcomed); every remaining tab sees the result.
     await click(newFollower, 'alert-ack');
-    const acknowledged = async () =>
-      (await Promise.all(remaining.map(tabState))).every((tab) => tab.banner.includes('Acknowledged by ops'));
-    const told = async () => (await tabState(newFollower)).errors.some((error) => /did not answer|went away|not connected/.test(error));
-    await until(
-      async () => (await acknowledged()) || (await told()),
-      'the acknowledgement after the handover, or the follower told it was not',
-      20_000,
-    );
-    if (!(await acknowledged())) {
-      await click(newFollower, 'alert-ack');
-      for (const page of remaining) await bannerOf(page, 'Acknowledged by ops', 'the acknowledgement retried after the handover');
-    }
+    for (const page of remaining) await bannerOf(page, 'Acknowledged by ops', 'the acknowledgement after the handover');
+    expect((await tabState(newFollower)).errors).toEqual([]);
     expect(server.trail().filter((event) => event.action === 'alert_ack')).toHaveLength(1);
-  }, 90_000);
+  }, 60_000);
+
+  it('carries out a command a follower posted while no tab led (the next leader was not ready yet), once the next leader is connected', async () => {
+    const server = await startServer();
+    const db = `alerts-gap-${Date.now()}`;
+    const first = await openTab(server.url, 'ops', db);
+    await until(async () => (await tabState(first)).state === 'live', 'the first tab to be live', 15_000);
+    const name = await channelName(first);
+    // A page of the origin queues for the lock before the other tabs: when the leader closes, it
+    // holds the lock, so for as long as the test likes no tab leads (as while the next leader
+    // reads what it missed from storage, which can take long on a busy machine).
+    const holder = await browser.newPage();
+    // Any document of the origin will do: the app's script, shown as text, runs nothing.
+    await holder.goto(`${app.origin}/app.js`);
+    await holder.evaluate((name) => {
+      Object.assign(window, { held: false });
+      void navigator.locks.request(name, () => {
+        Object.assign(window, { held: true });
+        return new Promise<void>((resolve) => Object.assign(window, { release: resolve }));
+      });
+    }, name);
+    const pending = () => holder.evaluate(async () => (await navigator.locks.query()).pending?.length ?? 0);
+    await until(async () => (await pending()) === 1, 'the lock holder queued');
+    const second = await openTab(server.url, 'ops', db);
+    const third = await openTab(server.url, 'ops', db);
+    await until(async () => (await pending()) === 3, 'the two tabs queued behind the lock holder');
+    server.fire();
+    for (const page of [first, second, third]) await bannerOf(page, 'errors Firing', 'the alert in every tab');
+
+    await first.close();
+    await until(() => holder.evaluate(() => (window as unknown as { held: boolean }).held), 'the lock holder to hold the lock');
+    expect((await Promise.all([second, third].map(tabState))).map((tab) => tab.role)).toEqual(['follower', 'follower']);
+    await watchActs(second, name);
+    await click(third, 'alert-ack');
+    // The command reached the other tab while it did not lead.
+    await until(async () => (await actsSeen(second)).length === 1, 'the command posted on the channel');
+    await holder.evaluate(() => (window as unknown as { release: () => void }).release());
+
+    await until(async () => (await tabState(second)).role === 'leader', 'the next tab to lead', 15_000);
+    for (const page of [second, third]) await bannerOf(page, 'Acknowledged by ops', 'the acknowledgement posted while no tab led');
+    expect((await tabState(third)).errors).toEqual([]);
+    expect(server.trail().filter((event) => event.action === 'alert_ack')).toHaveLength(1);
+    // Posted once: the tab that took over sent what it had seen posted.
+    expect(await actsSeen(second)).toHaveLength(1);
+  }, 60_000);
+
+  it('has a new leader take a command before its connection is welcomed and send it once it is', async () => {
+    const server = await startServer();
+    const [first, second, third] = await openTabs(server.url, 'ops', `alerts-early-${Date.now()}`, 3);
+    const name = await channelName(first);
+    server.fire();
+    for (const page of [first, second, third]) await bannerOf(page, 'errors Firing', 'the alert in every tab');
+
+    const held = server.holdNextConnection();
+    await first.close();
+    // The next leader's connection waits in its upgrade: it leads, but has no socket yet.
+    await until(held.reached, "the new leader's connection to reach the server", 15_000);
+    const remaining = [second, third];
+    const states = await Promise.all(remaining.map(tabState));
+    expect(states.map((tab) => tab.role).sort()).toEqual(['follower', 'leader']);
+    const newLeader = remaining[states.findIndex((tab) => tab.role === 'leader')]!;
+    const newFollower = remaining[states.findIndex((tab) => tab.role === 'follower')]!;
+    expect((await tabState(newLeader)).opened).toBe(0);
+    await watchActs(newLeader, name);
+    await click(newFollower, 'alert-ack');
+    await until(async () => (await actsSeen(newLeader)).length === 1, 'the command to reach the new leader');
+    held.release();
+
+    for (const page of remaining) await bannerOf(page, 'Acknowledged by ops', 'the acknowledgement taken before the welcome');
+    expect((await tabState(newFollower)).errors).toEqual([]);
+    expect(server.trail().filter((event) => event.action === 'alert_ack')).toHaveLength(1);
+  }, 60_000);
 
   it('rejects forged channel messages: an error event, no crash, no change to the alerts', async () => {
     const server = await startServer();

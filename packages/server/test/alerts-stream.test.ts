@@ -81,6 +81,32 @@ describe('alerts on the stream', () => {
     expect(welcome.data['alerts']).toEqual([expect.objectContaining({ acknowledgedBy: 'ops', silencedUntil: expect.any(String) })]);
   });
 
+  it('takes an acknowledgement sent again (a tab that took over the stream retries it) once: one alert_ack, and every sender is answered', async () => {
+    const { url, audits, lw } = await start();
+    const first = await client(url, 'ops');
+    const second = await client(url, 'ops');
+    const alertFrames = (c: RawClient) => c.frames.filter((f) => f.type === 'alert');
+    first.send({ type: 'alert', data: { name: 'errors', action: 'ack' } });
+    await second.until((frames) => frames.some((f) => f.type === 'alert'));
+    // The same command again, on another connection and on the first one: each is answered with
+    // the alert as it stands (the client matches its command to that answer), nothing is recorded.
+    second.send({ type: 'alert', data: { name: 'errors', action: 'ack' } });
+    await second.until((frames) => frames.filter((f) => f.type === 'alert').length === 2);
+    first.send({ type: 'alert', data: { name: 'errors', action: 'ack' } });
+    await first.until((frames) => frames.filter((f) => f.type === 'alert').length === 2);
+    for (const frame of [...alertFrames(first), ...alertFrames(second)]) {
+      expect(frame.data).toMatchObject({ name: 'errors', status: 'firing', acknowledgedBy: 'ops' });
+    }
+    lw.hub.flush();
+    expect(audits().filter((audit) => audit.action === 'alert_ack')).toHaveLength(1);
+    expect(lw.alerts.list()[0]!.acknowledgedBy).toBe('ops');
+    // The direct call is idempotent as well.
+    expect(lw.alerts.acknowledge('errors', 'someone else')).toBe(true);
+    lw.hub.flush();
+    expect(audits().filter((audit) => audit.action === 'alert_ack')).toHaveLength(1);
+    expect(lw.alerts.list()[0]!.acknowledgedBy).toBe('ops');
+  });
+
   it('refuses a viewer without the alerts permission, and records nothing', async () => {
     const { url, audits, lw } = await start();
     for (const token of ['viewer', 'auditor']) {

@@ -225,12 +225,15 @@ class Session implements ReplaySession {
     this.#host.alerts(alerts, client.alertActions, alert);
   }
 
-  /** Leader: sends a follower's command on this tab's socket; the server's answer goes back to it. */
+  /**
+   * Leader: sends a follower's command on this tab's socket; the server's answer goes back to it.
+   * Not connected yet (a tab that just took over): nothing now; the coordinator hands the command
+   * over again once the connection is welcomed.
+   */
   #forward(command: AlertCommand, answer: (refusal?: string) => void): void {
     this.#forwarding = answer;
-    const sent = this.#client?.alertAction(command.name, command.action, command.durationMs) ?? false;
+    this.#client?.alertAction(command.name, command.action, command.durationMs);
     this.#forwarding = undefined;
-    if (!sent) answer('the tab holding the stream is not connected: try again when it is live');
   }
 
   async #onRole(buffer: ReplayBuffer, role: 'leader' | 'follower'): Promise<void> {

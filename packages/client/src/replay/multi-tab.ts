@@ -36,7 +36,9 @@
  *   `welcome` and when a follower starts following, then each alert that changes); a follower's
  *   `alertAction` goes to the leader, which sends it on its socket and answers the requesting tab
  *   with the server's refusal or success. A handover leaves every tab right: the new leader's
- *   `welcome` replaces the set everywhere.
+ *   `welcome` replaces the set everywhere. A command no leader could send (posted while no tab
+ *   led, or reaching a leader not connected yet) is sent by the leader after its next `welcome`,
+ *   once: every tab keeps the unanswered ones until an answer is posted.
  * - Every channel message is checked before use (any script of the origin can post to the
  *   channel): one that is not valid is dropped and reported as `rejected`, and changes nothing.
  */
@@ -72,8 +74,9 @@ export interface TabCoordinatorEvents {
   /** Follower: one of the leader's alerts changed. */
   alert: (alert: AlertInfo) => void;
   /**
-   * Leader: a follower asks to acknowledge or silence an alert. Send it on the socket, then call
-   * `answer` with the server's refusal, or with nothing once the server did it.
+   * Leader: a tab asks to acknowledge or silence an alert. Send it on the socket, then call
+   * `answer` with the server's refusal, or with nothing once the server did it. Not connected:
+   * do nothing; it is emitted again after the next `shareAlerts` of the whole set (a `welcome`).
    */
   alertAction: (command: AlertCommand, answer: (refusal?: string) => void) => void;
   /** A channel message was not valid (another script of the origin can post to the channel) and was ignored. */
@@ -118,6 +121,13 @@ export class TabCoordinator {
   /** Follower: requests sent to the leader, by id, with what settles them. */
   readonly #waiting = new Map<string, (refusal?: string) => void>();
   #requests = 0;
+  /**
+   * Requests posted on the channel (this tab's and the others') that no leader has answered yet, by
+   * id: those posted while no tab led, or taken by a leader not connected yet (it sends nothing
+   * then), or by one that left before sending them. A leader takes them all again after each
+   * `welcome` (see `shareAlerts`); the server's answer (or refusal) removes them in every tab.
+   */
+  readonly #unanswered = new Map<string, ChannelMessage>();
 
   constructor(buffer: ReplayBuffer, stream: string, options: TabCoordinatorOptions = {}) {
     this.#buffer = buffer;
@@ -190,15 +200,18 @@ export class TabCoordinator {
    */
   shareAlerts(alerts: AlertInfo[], may: boolean | undefined, changed?: AlertInfo): void {
     this.#shared = { t: 'alerts', alerts: alerts.slice(0, MAX_ALERTS), may };
-    if (this.isLeader) this.#post(changed === undefined ? this.#shared : { t: 'alert', alert: changed });
+    if (!this.isLeader) return;
+    this.#post(changed === undefined ? this.#shared : { t: 'alert', alert: changed });
+    // Welcomed: this tab's connection takes every request no leader has answered (see #unanswered).
+    if (changed === undefined) for (const act of [...this.#unanswered.values()]) this.#onMessage(act);
   }
 
   /**
-   * Follower: asks the leader tab to send `command` on its socket. Resolves with the server's
-   * refusal (or why no answer came), or with `undefined` once the server did it.
+   * Asks the leader tab (this one when it leads, or the next one to lead) to send `command` on its
+   * socket (`alertAction`). Resolves with the server's refusal (or why no answer came), or with
+   * `undefined` once the server did it.
    */
   requestAlertAction(command: AlertCommand): Promise<string | undefined> {
-    if (this.isLeader || this.#channel === undefined) return Promise.resolve('this tab holds no stream to send it on');
     if (this.#waiting.size >= MAX_WAITING) return Promise.resolve('too many requests are waiting for an answer');
     const id = `${Math.random().toString(36).slice(2)}-${++this.#requests}`;
     return new Promise((resolve) => {
@@ -208,8 +221,11 @@ export class TabCoordinator {
         this.#waiting.delete(id);
         resolve(refusal);
       };
+      const act: ChannelMessage = { t: 'act', id, command };
       this.#waiting.set(id, settle);
-      this.#post({ t: 'act', id, command });
+      this.#post(act);
+      // Taken here when this tab leads; else kept until a leader answers (see #unanswered).
+      this.#onMessage(act);
     });
   }
 
@@ -226,7 +242,7 @@ export class TabCoordinator {
     for (const [target, type, listener] of this.#listeners) target.removeEventListener(type, listener);
     this.#listeners = [];
     this.#giveUp();
-    this.#settleWaiting('the tab was closed');
+    for (const settle of [...this.#waiting.values()]) settle('the tab was closed');
     this.#channel?.close();
     this.#channel = undefined;
   }
@@ -237,10 +253,6 @@ export class TabCoordinator {
     } catch {
       // Not cloneable (a hostile value in an alert): the followers keep what they have.
     }
-  }
-
-  #settleWaiting(refusal: string): void {
-    for (const settle of [...this.#waiting.values()]) settle(refusal);
   }
 
   #listen(target: EventTarget, type: string, listener: () => void): void {
@@ -309,9 +321,8 @@ export class TabCoordinator {
   #setRole(role: TabRole): void {
     if (this.#role === role) return;
     this.#role = role;
-    // The leader that was to answer is gone; as a follower, ask the leader for its alerts.
-    if (role === TabRole.Leader) this.#settleWaiting('the tab holding the stream went away before the server answered; try again');
-    else {
+    // As a follower, ask the leader for its alerts.
+    if (role === TabRole.Follower) {
       this.#shared = undefined;
       this.#post({ t: 'ask' });
     }
@@ -358,17 +369,22 @@ export class TabCoordinator {
         if (follower) this.#events.emit('alert', message.alert);
         return;
       case 'act': {
-        if (!this.isLeader) return;
         const id = message.id;
-        let answered = false;
+        // Bounded: any script of the origin can post requests.
+        if (this.#unanswered.size >= 2 * MAX_WAITING) this.#unanswered.clear();
+        this.#unanswered.set(id, message);
+        if (!this.isLeader) return;
+        // An answer given twice is posted twice: no tab waits on the id the second time.
         this.#events.emit('alertAction', message.command, (refusal) => {
-          if (answered) return;
-          answered = true;
-          this.#post(refusal === undefined ? { t: 'acted', id } : { t: 'acted', id, refusal });
+          const acted: ChannelMessage = refusal === undefined ? { t: 'acted', id } : { t: 'acted', id, refusal };
+          this.#post(acted);
+          // As the other tabs do (the channel does not deliver to its sender): this tab's own request is settled.
+          this.#onMessage(acted);
         });
         return;
       }
       case 'acted':
+        this.#unanswered.delete(message.id);
         this.#waiting.get(message.id)?.(message.refusal);
         return;
       case 'commit':

@@ -142,11 +142,14 @@ export class AlertSet {
 
   /**
    * Records that `user` acknowledged the alert `name` (an `alert_ack` audit event). False when
-   * there is no such alert.
+   * there is no such alert. Idempotent: an alert already acknowledged since it last fired stays
+   * acknowledged by whoever did it first, and no second `alert_ack` is recorded (a command sent
+   * again, e.g. by a tab that took over the stream, changes nothing).
    */
   acknowledge(name: string, user: unknown): boolean {
     const alert = this.#alerts.get(name);
     if (alert === undefined) return false;
+    if (alert.acknowledgedBy !== undefined) return true;
     alert.acknowledgedBy = user ?? null;
     this.#host.audit('alert_ack', { alert: name, user: user ?? null, status: alert.status });
     this.#changed(alert);

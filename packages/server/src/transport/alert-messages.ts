@@ -64,6 +64,13 @@ export function receiveAlertCommand(context: StreamContext, connection: Connecti
     return;
   }
   const { name, action, durationMs } = message.data;
+  const known = action === AlertAction.Acknowledge ? control.list().find((alert) => alert.name === name) : undefined;
+  if (known?.acknowledgedBy !== undefined) {
+    // Acknowledged already (e.g. a command sent again by a tab that took over the stream): no second
+    // `alert_ack`, nothing changes and nothing is broadcast; this client is answered with the alert as it stands.
+    sendControl(context, connection, 'alert', known);
+    return;
+  }
   const done =
     action === AlertAction.Acknowledge ? control.acknowledge(name, grant.user) : control.silence(name, durationMs ?? 0, grant.user);
   if (!done) sendControl(context, connection, 'error', { code: 'not_found', message: `no alert named ${JSON.stringify(name)}` });
