@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Authenticate, createLogwire, type Logwire } from '../src/index.js';
+import { sameUser } from '../src/alerts/alerts.js';
 import { closeServer, listen } from './request-helpers.js';
 import { connect, type RawClient } from './stream-helpers.js';
 
@@ -100,11 +101,25 @@ describe('alerts on the stream', () => {
     lw.hub.flush();
     expect(audits().filter((audit) => audit.action === 'alert_ack')).toHaveLength(1);
     expect(lw.alerts.list()[0]!.acknowledgedBy).toBe('ops');
-    // The direct call is idempotent as well.
-    expect(lw.alerts.acknowledge('errors', 'someone else')).toBe(true);
+    // The direct call is idempotent for the same user as well; another user's acknowledgement is
+    // a fact of its own: recorded, and that user becomes acknowledgedBy.
+    expect(lw.alerts.acknowledge('errors', 'ops')).toBe(true);
     lw.hub.flush();
     expect(audits().filter((audit) => audit.action === 'alert_ack')).toHaveLength(1);
-    expect(lw.alerts.list()[0]!.acknowledgedBy).toBe('ops');
+    expect(lw.alerts.acknowledge('errors', 'someone else')).toBe(true);
+    lw.hub.flush();
+    expect(audits().filter((audit) => audit.action === 'alert_ack')).toHaveLength(2);
+    expect(lw.alerts.list()[0]!.acknowledgedBy).toBe('someone else');
+  });
+
+  it('compares identities by value: an object user acknowledging again on a new connection is the same user', () => {
+    expect(sameUser({ id: 'u1', role: 'ops' }, { id: 'u1', role: 'ops' })).toBe(true);
+    expect(sameUser({ id: 'u1' }, { id: 'u2' })).toBe(false);
+    expect(sameUser('ops', 'ops')).toBe(true);
+    expect(sameUser(null, 'ops')).toBe(false);
+    const circular: Record<string, unknown> = {};
+    circular['self'] = circular;
+    expect(sameUser(circular, { self: {} })).toBe(false);
   });
 
   it('refuses a viewer without the alerts permission, and records nothing', async () => {

@@ -142,14 +142,15 @@ export class AlertSet {
 
   /**
    * Records that `user` acknowledged the alert `name` (an `alert_ack` audit event). False when
-   * there is no such alert. Idempotent: an alert already acknowledged since it last fired stays
-   * acknowledged by whoever did it first, and no second `alert_ack` is recorded (a command sent
-   * again, e.g. by a tab that took over the stream, changes nothing).
+   * there is no such alert. Idempotent per identity: the same user acknowledging an alert they
+   * already acknowledged since it last fired changes nothing and records nothing (a command sent
+   * again, e.g. by a tab that took over the stream); another user's acknowledgement is recorded and
+   * becomes `acknowledgedBy`.
    */
   acknowledge(name: string, user: unknown): boolean {
     const alert = this.#alerts.get(name);
     if (alert === undefined) return false;
-    if (alert.acknowledgedBy !== undefined) return true;
+    if (alert.acknowledgedBy !== undefined && sameUser(alert.acknowledgedBy, user ?? null)) return true;
     alert.acknowledgedBy = user ?? null;
     this.#host.audit('alert_ack', { alert: name, user: user ?? null, status: alert.status });
     this.#changed(alert);
@@ -249,4 +250,18 @@ function stateOf(alert: Alert): AlertState {
   if (alert.silencedUntil !== undefined && alert.silencedUntil > Date.now())
     state.silencedUntil = new Date(alert.silencedUntil).toISOString();
   return state;
+}
+
+/**
+ * Whether two identities (what the `authenticate` hook returned) are the same user: equal values,
+ * or objects with the same JSON (the hook builds a fresh object per connection).
+ */
+export function sameUser(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false;
+  }
 }

@@ -6,6 +6,7 @@ import { AlertAction, type AlertCommandMessage, type AlertInfo } from '@logwire/
 import { type AuthGrant, grantsAudit } from '../security/authenticate.js';
 import { type Connection, sendControl, type StreamContext } from './connection.js';
 import { Mode } from './constants.js';
+import { sameUser } from '../alerts/alerts.js';
 
 /** What the endpoint needs of the alerts (`logwire.alerts` fits). */
 export interface AlertControl {
@@ -65,9 +66,9 @@ export function receiveAlertCommand(context: StreamContext, connection: Connecti
   }
   const { name, action, durationMs } = message.data;
   const known = action === AlertAction.Acknowledge ? control.list().find((alert) => alert.name === name) : undefined;
-  if (known?.acknowledgedBy !== undefined) {
-    // Acknowledged already (e.g. a command sent again by a tab that took over the stream): no second
-    // `alert_ack`, nothing changes and nothing is broadcast; this client is answered with the alert as it stands.
+  if (known?.acknowledgedBy !== undefined && sameUser(known.acknowledgedBy, grant.user ?? null)) {
+    // Acknowledged already by this user (e.g. a command sent again by a tab that took over the stream):
+    // no second `alert_ack`, nothing changes and nothing is broadcast; this client is answered with the alert as it stands.
     sendControl(context, connection, 'alert', known);
     return;
   }
