@@ -3,7 +3,8 @@
 // Each frame is read once as it arrives and every `"ts":` in it is taken (a byte scan rather than
 // JSON.parse, the same for every server: at 10,000 records/s × 100 clients, parsing a million
 // records a second in two processes measures the clients, not the server); `parse` JSON.parses
-// every frame first, as a dashboard does. Prints "ready" once all
+// every frame first, as a dashboard does. A negative `ts` marks a warm-up record, which is not
+// counted. Prints "ready" once all
 // sockets are open, then one JSON line: counts, and the latency histogram (buckets 0.5 % wide,
 // sparse: see `bucketOf` in ../latency.mjs) so the orchestrator can merge processes. A client whose socket closes before the end marker, or
 // that has not seen it by the deadline, is reported, never waited for.
@@ -35,8 +36,9 @@ function record(latency) {
 function collect(value, at) {
   if (Array.isArray(value)) for (const item of value) collect(item, at);
   else if (value !== null && typeof value === 'object') {
-    if (typeof value.ts === 'number') record(at - value.ts);
-    else for (const key of ['data', 'messages']) if (value[key] !== null && typeof value[key] === 'object') collect(value[key], at);
+    if (typeof value.ts === 'number') {
+      if (value.ts > 0) record(at - value.ts);
+    } else for (const key of ['data', 'messages']) if (value[key] !== null && typeof value[key] === 'object') collect(value[key], at);
   }
 }
 
@@ -53,7 +55,7 @@ function onFrame(buf) {
     let end = i + TS.length;
     while (end < buf.length && buf[end] !== 0x2c && buf[end] !== 0x7d) end++;
     const ts = Number(buf.latin1Slice(i + TS.length, end));
-    if (Number.isFinite(ts)) record(at - ts);
+    if (ts > 0) record(at - ts);
   }
 }
 

@@ -2,7 +2,10 @@
 // wall-clock time of the call (`ts`, ms with fractions), then an end marker. Prints its port, waits
 // for "go" on stdin, prints `{made, cpuMs, loopDelayP99Ms, …}` after the end marker, and stays up
 // (clients may still be reading) until the orchestrator kills it or `LIFETIME_MS` passes.
-//   node latency-server.mjs <mode> <rate> <seconds>
+// The measured calls follow `warmup` seconds of the same calls at the same rate whose `ts` is
+// negative (clients do not count them): both servers reach the measured part with their code
+// compiled and their clients' sockets busy, so a run measures steady latency, not start-up.
+//   node latency-server.mjs <mode> <rate> <seconds> [warmup seconds = 0]
 // mode: logwire (log calls → hub → endpoint), ws-tick (bare ws: records queued and flushed once
 // per event-loop turn as one batch frame of the same shape — the anchor).
 import { createServer } from 'node:http';
@@ -10,9 +13,10 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { END } from './records.mjs';
 
-const [mode, rateText, secondsText] = process.argv.slice(2);
+const [mode, rateText, secondsText, warmupText = '0'] = process.argv.slice(2);
 const rate = Number(rateText);
 const seconds = Number(secondsText);
+const warmup = Number(warmupText);
 const http = createServer();
 // Exit normally when the orchestrator is done, so a --cpu-prof profile is written.
 process.on('SIGTERM', () => process.exit(0));
@@ -41,7 +45,7 @@ if (mode === 'ws-tick') {
     from = to;
     for (const ws of wss.clients) ws.send(frame, { binary: false });
   };
-  emit = (i) => {
+  emit = (i, sign) => {
     if (pending.length === 0) setImmediate(flush);
     const ms = Date.now();
     seq = ms === lastMs ? seq + 1 : 0;
@@ -55,7 +59,7 @@ if (mode === 'ws-tick') {
       module: '',
       function: '',
       line: 0,
-      ts: now(),
+      ts: sign * now(),
     });
     pending.push(logFrame('system_log', to, data));
   };
@@ -66,7 +70,7 @@ if (mode === 'ws-tick') {
   const { createLogwire } = await import('../../packages/server/dist/index.js');
   // The history holds the whole run, so a client that falls behind is caught up from it rather
   // than told of a gap: the anchor buffers without limit, and only records both deliver compare.
-  const total = rate * seconds + 1000;
+  const total = rate * (seconds + warmup) + 1000;
   const logwire = createLogwire({ callsite: false, console: false, historySize: total, historyBytes: total * 512 });
   const endpoint = logwire.attach(http, { maxConnections: 10_000, maxConnectionsPerAddress: 10_000 });
   // How often clients left the live path (paced catch-up), sampled every 5 ms.
@@ -83,33 +87,41 @@ if (mode === 'ws-tick') {
     return { catchingUpMax, catchingUpMs: catchingUpSamples * 5, replayPagesEncoded, replayPagesShared };
   };
   const log = logwire.getLogger('bench.latency');
-  emit = (i) => log.info(`record ${i}`, { ts: now() });
+  emit = (i, sign) => log.info(`record ${i}`, { ts: sign * now() });
   finish = () => log.info(END);
 }
 
 await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
 console.log(String(http.address().port));
 setTimeout(() => process.exit(0), LIFETIME_MS);
-createInterface({ input: process.stdin }).once('line', () => {
-  const delay = monitorEventLoopDelay({ resolution: 1 });
-  delay.enable();
-  const cpu0 = process.cpuUsage();
+/** Makes `total` calls at `rate` (`sign` -1: warm-up), then calls `done`. */
+function pace(total, sign, done) {
   const start = now();
   let made = 0;
-  const total = rate * seconds;
   // A 1 ms pacer makes the calls that are due, like a service logging at a steady rate.
   const timer = setInterval(() => {
     const due = Math.min(total, Math.floor(((now() - start) / 1000) * rate));
-    while (made < due) emit(made++);
+    while (made < due) emit(made++, sign);
     if (made >= total) {
       clearInterval(timer);
-      setTimeout(() => {
-        finish();
-        delay.disable();
-        const cpu = process.cpuUsage(cpu0);
-        const loopDelayP99Ms = delay.percentile(99) / 1e6;
-        console.log(JSON.stringify({ made, cpuMs: (cpu.user + cpu.system) / 1000, loopDelayP99Ms, ...stats() }));
-      }, 200);
+      done(made);
     }
   }, 1);
-});
+}
+
+createInterface({ input: process.stdin }).once('line', () => pace(Math.round(rate * warmup), -1, measure));
+
+function measure() {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const cpu0 = process.cpuUsage();
+  pace(rate * seconds, 1, (made) => {
+    setTimeout(() => {
+      finish();
+      delay.disable();
+      const cpu = process.cpuUsage(cpu0);
+      const loopDelayP99Ms = delay.percentile(99) / 1e6;
+      console.log(JSON.stringify({ made, cpuMs: (cpu.user + cpu.system) / 1000, loopDelayP99Ms, ...stats() }));
+    }, 200);
+  });
+}

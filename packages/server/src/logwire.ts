@@ -213,7 +213,8 @@ export class Logwire {
       onError,
       changed: (alert) => this.#endpoints.forEach((endpoint) => endpoint.broadcastAlert(alert)),
     });
-    this.hub.on((batch) => {
+    // Counting comes after the sends (afterDelivery), so it never delays a client.
+    this.hub.afterDelivery((batch) => {
       metrics?.observe(batch);
       this.alerts.observe(batch);
     });

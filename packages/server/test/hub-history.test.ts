@@ -151,6 +151,51 @@ describe('LogHub history', () => {
   });
 });
 
+describe('LogHub delivery order', () => {
+  const entry = (n: number) => ({ type: 'system_log' as const, time: 1, level: 20, logger: 'x', data: `{"n":${n}}` });
+  const held = (hub: LogHub) => hub.after(undefined).map((m) => m.data);
+
+  it('sends before it stores and counts: delivery listeners, then the history, then afterDelivery listeners', () => {
+    const hub = new LogHub({ historySize: 100 });
+    const seen: string[] = [];
+    hub.afterDelivery((batch) => seen.push(`after ${batch.length}, history ${hub.historyLength}`));
+    hub.on((batch) => seen.push(`on ${batch.length}`));
+    for (let n = 0; n < 3; n++) hub.publish(entry(n));
+    hub.flush();
+    hub.publish(entry(3));
+    hub.flush();
+    expect(seen).toEqual(['on 3', 'after 3, history 3', 'on 1', 'after 1, history 4']);
+    expect(held(hub)).toEqual(['{"n":0}', '{"n":1}', '{"n":2}', '{"n":3}']);
+    hub.close();
+  });
+
+  it('a delivery listener that reads the history sees the batch it is given, and one that logs keeps stream order', () => {
+    const hub = new LogHub({ historySize: 100, maxBatchMessages: 2 });
+    const reads: string[][] = [];
+    let logged = false;
+    hub.on((batch) => {
+      reads.push(hub.after(undefined).map((m) => m.data));
+      expect(hub.after(undefined).slice(-batch.length)).toEqual(batch);
+      // A listener that logs (and fills a batch, so the hub flushes again from inside this one).
+      if (!logged) {
+        logged = true;
+        hub.publish(entry(10));
+        hub.publish(entry(11));
+      }
+    });
+    hub.publish(entry(0));
+    hub.publish(entry(1));
+    hub.flush();
+    expect(reads).toEqual([
+      ['{"n":0}', '{"n":1}'],
+      ['{"n":0}', '{"n":1}', '{"n":10}', '{"n":11}'],
+    ]);
+    expect(held(hub)).toEqual(['{"n":0}', '{"n":1}', '{"n":10}', '{"n":11}']);
+    expect(hub.after(undefined).map((m) => m.ordinal)).toEqual([0, 1, 2, 3]);
+    hub.close();
+  });
+});
+
 function size(m: StreamMessage): number {
   return Buffer.byteLength(m.logger) + Buffer.byteLength(m.data);
 }

@@ -77,6 +77,8 @@ export class LogHub implements BackplaneHub {
   #history: History;
   readonly #ids = new IdGenerator();
   readonly #listeners = new Set<BatchListener>();
+  /** Bookkeeping listeners (metrics, alerts): they get each batch after it is sent and stored. */
+  readonly #observers = new Set<BatchListener>();
   readonly #gapListeners = new Set<GapListener>();
   readonly #gaps = new HeldGaps();
   /** Set when a backplane assigns the ids: local entries go to it and come back through ingest(). */
@@ -91,6 +93,9 @@ export class LogHub implements BackplaneHub {
   #pending: StreamMessage[] = [];
   /** How many of the pending messages are already in the history (see {@link LogHub.#store}). */
   #stored = 0;
+  /** The batch being delivered, while part of it (from {@link LogHub.#unstoredFrom}) is not in the history yet. */
+  #unstored: StreamMessage[] | undefined;
+  #unstoredFrom = 0;
   #pendingBytes = 0;
   #scheduled: ReturnType<typeof setImmediate> | undefined;
   /** The newest message accepted or restored. */
@@ -209,6 +214,8 @@ export class LogHub implements BackplaneHub {
 
   #reset(epoch: string, messages: readonly StreamMessage[], complete: boolean): void {
     this.#epoch = epoch;
+    // A batch being delivered belongs to the stream that is replaced (its history goes with it).
+    this.#unstored = undefined;
     this.#history = new History(this.#options.historySize, this.#options.historyBytes);
     this.#evicted.clear();
     this.#head = undefined;
@@ -272,15 +279,18 @@ export class LogHub implements BackplaneHub {
     }
   }
 
-  /** Delivers pending messages to every listener now. */
+  /** Delivers pending messages now: to the listeners, then into the history, then to {@link afterDelivery} listeners. */
   flush(): void {
     if (this.#scheduled !== undefined) {
       clearImmediate(this.#scheduled);
       this.#scheduled = undefined;
     }
     if (this.#pending.length === 0) return;
-    this.#store();
+    // A batch still unstored here is an outer flush's (a listener flushed again): it goes first.
+    this.#storeUnstored();
     const batch = this.#pending;
+    this.#unstored = batch;
+    this.#unstoredFrom = this.#stored;
     this.#pending = [];
     this.#stored = 0;
     this.#pendingBytes = 0;
@@ -293,7 +303,18 @@ export class LogHub implements BackplaneHub {
       this.#deliveredSystem = message;
       break;
     }
-    for (const listener of this.#listeners) {
+    this.#deliver(this.#listeners, batch, previous, previousSystem);
+    this.#store();
+    this.#deliver(this.#observers, batch, previous, previousSystem);
+  }
+
+  #deliver(
+    listeners: Set<BatchListener>,
+    batch: StreamMessage[],
+    previous: Position | undefined,
+    previousSystem: Position | undefined,
+  ): void {
+    for (const listener of listeners) {
       try {
         listener(batch, previous, previousSystem);
       } catch (error) {
@@ -303,21 +324,39 @@ export class LogHub implements BackplaneHub {
   }
 
   /**
-   * Copies the pending messages not yet stored into the history. A log call only assigns the id and
-   * queues its message; the copy into the history (its UTF-8 encoding) happens here, once per batch
-   * at the latest, before any delivery or any read of the history, so nothing reads it incomplete.
+   * Copies what is not stored yet into the history, oldest first (the batch being delivered, then the
+   * pending messages): once per batch, after its sends, or sooner when anything reads the history
+   * (every read calls this), so nothing reads it incomplete. A log call only queues its message.
    */
   #store(): void {
+    this.#storeUnstored();
     const pending = this.#pending;
     if (this.#stored === pending.length) return;
     this.#history.pushAll(pending, this.#stored, this.#evicted.record);
     this.#stored = pending.length;
   }
 
-  /** Registers a batch listener; returns the function that removes it. */
+  #storeUnstored(): void {
+    const batch = this.#unstored;
+    if (batch === undefined) return;
+    this.#unstored = undefined;
+    this.#history.pushAll(batch, this.#unstoredFrom, this.#evicted.record);
+  }
+
+  /** Registers a batch listener (delivery: endpoints, stores); returns the function that removes it. */
   on(listener: BatchListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Registers a bookkeeping listener (metrics, alerts): it gets every batch after all {@link on}
+   * listeners and after the history holds it, so counting never delays a send. Returns the
+   * function that removes it.
+   */
+  afterDelivery(listener: BatchListener): () => void {
+    this.#observers.add(listener);
+    return () => this.#observers.delete(listener);
   }
 
   /** The newest message, if any. */
@@ -454,5 +493,6 @@ export class LogHub implements BackplaneHub {
     this.flush();
     this.#gapListeners.clear();
     this.#listeners.clear();
+    this.#observers.clear();
   }
 }
