@@ -15,7 +15,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AppendCommand, Connection, SharedParts } from './connection.js';
-import { encodeHeader, isRecord, MARKER_TYPE } from './entry-codec.js';
+import { BatchPacker } from './batch-packer.js';
+import { isRecord, MARKER_TYPE } from './entry-codec.js';
 import { RedisBackplaneErrorCode } from './errors.js';
 import { type BackplaneEmitter, type ErrorReporter, message } from './events.js';
 import type { KeyOf, KeyPart } from './keys.js';
@@ -77,6 +78,7 @@ export class AppendQueue {
   readonly #report: ErrorReporter;
   readonly #queues = new Map<string, StreamQueue>();
   readonly #flushWaiters: Array<() => void> = [];
+  readonly #packer = new BatchPacker();
   #topSeq = 0;
   #backlogRecords = 0;
   #backlogBytes = 0;
@@ -260,31 +262,19 @@ export class AppendQueue {
     const trim = [o.maxLength, o.maxAgeMs, o.exact ? '1' : '0'];
     // Only the first record's sequence is sent: a batch's sequences are contiguous.
     const args: Array<string | number | Buffer> = [this.#producer.producer, candidateEpoch, ...trim, o.producerTtl, items[head]!.seq];
-    // The records go packed: byte lengths, then headers and data written into one Buffer (sent as
-    // is, no string to flatten and encode again), stored as they come in one stream entry (see
-    // lua.ts and entry-codec.ts).
-    let lengths = '';
-    let total = 0;
+    // The records go packed (batch-packer.ts): byte lengths, then headers and data, each one
+    // Buffer sent as is, stored as they come in one stream entry (see lua.ts and entry-codec.ts).
+    const packer = this.#packer;
+    packer.start();
     let bytes = 0;
-    const headers: string[] = [];
     while (head + job.taken < items.length && job.taken < o.batchRecords) {
       const item = items[head + job.taken]!;
       if (job.taken > 0 && bytes + item.bytes > o.batchBytes) break;
-      const header = encodeHeader(item.record);
-      const headerBytes = Buffer.byteLength(header);
-      const dataBytes = Buffer.byteLength(item.record.data);
-      lengths += (job.taken > 0 ? ',' : '') + headerBytes + ',' + dataBytes;
-      headers.push(header);
-      total += headerBytes + dataBytes;
+      packer.add(item.record);
       bytes += item.bytes;
       job.taken++;
     }
-    const packed = Buffer.allocUnsafe(total);
-    let at = 0;
-    for (let i = 0; i < job.taken; i++) {
-      at += packed.write(headers[i]!, at);
-      at += packed.write(items[head + i]!.record.data, at);
-    }
+    const { lengths, packed } = packer.finish();
     args.push(lengths, packed, this.#producer.node);
     const k = (part: KeyPart) => this.#keyOf(job.stream, part);
     pipeline.logwireAppend(k('x'), k('m'), k('pr'), k('c'), ...args);

@@ -38,11 +38,6 @@ export function headerSafeNode(node: string): string {
   return node.replaceAll(US, '_');
 }
 
-/** The header of a record inside an entry's `b` field. */
-export function encodeHeader(record: BackplaneRecord): string {
-  return record.type + US + record.time + US + record.level + US + record.logger;
-}
-
 /** An id as the backplane's API speaks of it: Redis's `0-0` is `null` (no id). */
 export function fromRedisId(id: string): string | null {
   return id === REDIS_NO_ID ? null : id;

@@ -149,12 +149,24 @@ describe('RedisBackplane append', () => {
     };
     const wide = { type: 'system_log' as const, time: 1760000000124, level: 20, logger: 'journal.été', data: '{"message":"ünïcødé ✓ 🚀"}' };
     const empty = { type: 'system_log' as const, time: 1760000000125, level: 20, logger: '', data: '' };
-    bp.append('logs', [odd, wide, empty]);
+    const fractional = { type: 'system_log' as const, time: 1760000000125.25, level: 0, logger: 'f', data: '{}' };
+    // Larger than the packer's first scratch buffers: they grow mid-batch.
+    const large = {
+      type: 'system_log' as const,
+      time: 1760000000126,
+      level: 30,
+      logger: 'l'.repeat(3000),
+      data: `{"m":"${'ü'.repeat(40_000)}"}`,
+    };
+    bp.append('logs', [odd, wide, empty, fractional, large, wide]);
     await bp.flush();
     const entries = (await bp.range('logs')).entries;
     expect(entries[0]).toMatchObject({ ...odd, prev: null, node: 'n_ode' });
     expect(entries[1]).toMatchObject({ ...wide, prev: entries[0]!.id });
     expect(entries[2]).toMatchObject({ ...empty, prev: entries[1]!.id });
+    expect(entries[3]).toMatchObject({ ...fractional, prev: entries[2]!.id });
+    expect(entries[4]).toMatchObject({ ...large, prev: entries[3]!.id });
+    expect(entries[5]).toMatchObject({ ...wide, prev: entries[4]!.id });
   });
 
   it('ignores records that are not records instead of throwing', async () => {
