@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import type { AppendCommand, Connection, SharedParts } from './connection.js';
 import { BatchPacker } from './batch-packer.js';
 import { isRecord, MARKER_TYPE } from './entry-codec.js';
+import type { OwnBatches } from './own-batches.js';
 import { RedisBackplaneErrorCode } from './errors.js';
 import { type BackplaneEmitter, type ErrorReporter, message } from './events.js';
 import type { KeyOf, KeyPart } from './keys.js';
@@ -76,6 +77,7 @@ export class AppendQueue {
   readonly #keyOf: KeyOf;
   readonly #events: BackplaneEmitter;
   readonly #report: ErrorReporter;
+  readonly #own: OwnBatches;
   readonly #queues = new Map<string, StreamQueue>();
   readonly #flushWaiters: Array<() => void> = [];
   readonly #packer = new BatchPacker();
@@ -86,8 +88,10 @@ export class AppendQueue {
   #drainScheduled = false;
   readonly #metrics = { backlogPeak: 0, dropped: 0, appended: 0, duplicatesSkipped: 0, batches: 0 };
 
-  constructor({ connection, keyOf, events, report }: SharedParts, options: AppendQueueOptions, producer: Producer) {
+  /** `own`: told each batch sent, so the reader can take its records back instead of decoding them. */
+  constructor({ connection, keyOf, events, report }: SharedParts, options: AppendQueueOptions, producer: Producer, own: OwnBatches) {
     this.#connection = connection;
+    this.#own = own;
     this.#options = options;
     this.#producer = producer;
     this.#keyOf = keyOf;
@@ -274,8 +278,14 @@ export class AppendQueue {
       bytes += item.bytes;
       job.taken++;
     }
-    const { lengths, packed } = packer.finish();
-    args.push(lengths, packed, this.#producer.node);
+    const batch = packer.finish();
+    if (packer.alike)
+      this.#own.sent(
+        job.stream,
+        batch,
+        items.slice(head, head + job.taken).map((item) => item.record),
+      );
+    args.push(batch.lengths, batch.packed, this.#producer.node);
     const k = (part: KeyPart) => this.#keyOf(job.stream, part);
     pipeline.logwireAppend(k('x'), k('m'), k('pr'), k('c'), ...args);
   }

@@ -9,6 +9,7 @@
  * instead of measured and then encoded. The copies are the batch's own Buffers, which the Redis
  * client may hold until they are on the socket.
  */
+import { readsBackAlike } from './own-batches.js';
 import type { BackplaneRecord } from './types.js';
 
 const US = 0x1f;
@@ -26,6 +27,7 @@ export class BatchPacker {
   #lengths: Buffer<ArrayBuffer> = Buffer.allocUnsafeSlow(4 * 1024);
   #at = 0;
   #lengthAt = 0;
+  #alike = true;
   /** The last logger name written and its UTF-8 bytes: a batch's records mostly share a few. */
   #logger = '';
   #loggerBytes: Buffer = Buffer.alloc(0);
@@ -34,11 +36,18 @@ export class BatchPacker {
   start(): void {
     this.#at = 0;
     this.#lengthAt = 0;
+    this.#alike = true;
+  }
+
+  /** Whether every record of the batch reads back from its bytes as the same values (see own-batches.ts). */
+  get alike(): boolean {
+    return this.#alike;
   }
 
   /** Adds one record to the batch. */
   add(record: BackplaneRecord): void {
     const { type, time, level, logger, data } = record;
+    if (this.#alike && !readsBackAlike(record)) this.#alike = false;
     // Room for the header's fixed part (numbers take at most 24 characters each), the logger and
     // the data at 3 bytes per UTF-16 unit (UTF-8's most).
     this.#reserve(type.length + 3 + 48 + 3 * logger.length + 3 * data.length);
