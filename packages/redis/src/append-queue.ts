@@ -15,7 +15,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AppendCommand, Connection, SharedParts } from './connection.js';
-import { encodeHeader, isRecord, MARKER_TYPE } from './entry-codec.js';
+import { BatchPacker } from './batch-packer.js';
+import { isRecord, MARKER_TYPE } from './entry-codec.js';
+import type { OwnBatches } from './own-batches.js';
 import { RedisBackplaneErrorCode } from './errors.js';
 import { type BackplaneEmitter, type ErrorReporter, message } from './events.js';
 import type { KeyOf, KeyPart } from './keys.js';
@@ -75,8 +77,10 @@ export class AppendQueue {
   readonly #keyOf: KeyOf;
   readonly #events: BackplaneEmitter;
   readonly #report: ErrorReporter;
+  readonly #own: OwnBatches;
   readonly #queues = new Map<string, StreamQueue>();
   readonly #flushWaiters: Array<() => void> = [];
+  readonly #packer = new BatchPacker();
   #topSeq = 0;
   #backlogRecords = 0;
   #backlogBytes = 0;
@@ -84,8 +88,10 @@ export class AppendQueue {
   #drainScheduled = false;
   readonly #metrics = { backlogPeak: 0, dropped: 0, appended: 0, duplicatesSkipped: 0, batches: 0 };
 
-  constructor({ connection, keyOf, events, report }: SharedParts, options: AppendQueueOptions, producer: Producer) {
+  /** `own`: told each batch sent, so the reader can take its records back instead of decoding them. */
+  constructor({ connection, keyOf, events, report }: SharedParts, options: AppendQueueOptions, producer: Producer, own: OwnBatches) {
     this.#connection = connection;
+    this.#own = own;
     this.#options = options;
     this.#producer = producer;
     this.#keyOf = keyOf;
@@ -260,32 +266,26 @@ export class AppendQueue {
     const trim = [o.maxLength, o.maxAgeMs, o.exact ? '1' : '0'];
     // Only the first record's sequence is sent: a batch's sequences are contiguous.
     const args: Array<string | number | Buffer> = [this.#producer.producer, candidateEpoch, ...trim, o.producerTtl, items[head]!.seq];
-    // The records go packed: byte lengths, then headers and data written into one Buffer (sent as
-    // is, no string to flatten and encode again), stored as they come in one stream entry (see
-    // lua.ts and entry-codec.ts).
-    let lengths = '';
-    let total = 0;
+    // The records go packed (batch-packer.ts): byte lengths, then headers and data, each one
+    // Buffer sent as is, stored as they come in one stream entry (see lua.ts and entry-codec.ts).
+    const packer = this.#packer;
+    packer.start();
     let bytes = 0;
-    const headers: string[] = [];
     while (head + job.taken < items.length && job.taken < o.batchRecords) {
       const item = items[head + job.taken]!;
       if (job.taken > 0 && bytes + item.bytes > o.batchBytes) break;
-      const header = encodeHeader(item.record);
-      const headerBytes = Buffer.byteLength(header);
-      const dataBytes = Buffer.byteLength(item.record.data);
-      lengths += (job.taken > 0 ? ',' : '') + headerBytes + ',' + dataBytes;
-      headers.push(header);
-      total += headerBytes + dataBytes;
+      packer.add(item.record);
       bytes += item.bytes;
       job.taken++;
     }
-    const packed = Buffer.allocUnsafe(total);
-    let at = 0;
-    for (let i = 0; i < job.taken; i++) {
-      at += packed.write(headers[i]!, at);
-      at += packed.write(items[head + i]!.record.data, at);
-    }
-    args.push(lengths, packed, this.#producer.node);
+    const batch = packer.finish();
+    if (packer.alike)
+      this.#own.sent(
+        job.stream,
+        batch,
+        items.slice(head, head + job.taken).map((item) => item.record),
+      );
+    args.push(batch.lengths, batch.packed, this.#producer.node);
     const k = (part: KeyPart) => this.#keyOf(job.stream, part);
     pipeline.logwireAppend(k('x'), k('m'), k('pr'), k('c'), ...args);
   }

@@ -13,7 +13,9 @@
  * - `history-reader.ts`: `head()`, `recent()` and `range()`, pages of history after a cursor.
  * - `continuity.ts`: the pure link and epoch checks that find the gaps (trimmed, epoch, diverged,
  *   dropped).
- * - `entry-codec.ts`: a batch of records as one stream entry, and back to records with their ids.
+ * - `entry-codec.ts`: a batch of records as one stream entry, and back to records with their ids;
+ *   `batch-packer.ts` writes a batch's bytes; `own-batches.ts` lets the reader take this node's
+ *   own batches back without decoding them.
  * - `connection.ts`: the two connections, outages, reconnection and retries.
  * - `hub-link.ts`: `connect(hub)`, which drives a `@logwire/server` hub (`createLogwire({ backplane })`):
  *   the hub appends through the backplane, and ingests every entry read back with its Redis id.
@@ -36,6 +38,7 @@ import { linkHub } from './hub-link.js';
 import { type KeyOf, keysUnder } from './keys.js';
 import { ENSURE_EPOCH_LUA } from './lua.js';
 import { type RedisBackplaneOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { OwnBatches } from './own-batches.js';
 import { StreamReader, type SubscribeFrom } from './stream-reader.js';
 import type { BackplaneEntry, BackplaneMetrics, BackplaneRecord, BatchHandler, RangeResult } from './types.js';
 
@@ -76,9 +79,11 @@ export class RedisBackplane implements LogwireBackplane {
     const onRecovered = () => this.#queue.schedule();
     this.#connection = new Connection(options.redis, { minDelayMs, maxDelayMs, connectWaitMs, backlogRecords }, this.#events, onRecovered);
     const parts = { connection: this.#connection, keyOf: this.#keyOf, events: this.#events, report: this.#report };
-    this.#queue = new AppendQueue(parts, opts, { node: this.node, producer: this.producer });
+    // The batches this node sends, remembered until the reader takes them back (own-batches.ts).
+    const own = new OwnBatches();
+    this.#queue = new AppendQueue(parts, opts, { node: this.node, producer: this.producer }, own);
     this.#queue.onStored = (stream, seq) => this.#confirmations?.stored(stream, seq);
-    this.#reader = new StreamReader(parts, { count: opts.count, blockMs: opts.blockMs, restartDelayMs: opts.minDelayMs });
+    this.#reader = new StreamReader(parts, { count: opts.count, blockMs: opts.blockMs, restartDelayMs: opts.minDelayMs }, own);
     this.#source = parts;
   }
 

@@ -38,11 +38,6 @@ export function headerSafeNode(node: string): string {
   return node.replaceAll(US, '_');
 }
 
-/** The header of a record inside an entry's `b` field. */
-export function encodeHeader(record: BackplaneRecord): string {
-  return record.type + US + record.time + US + record.level + US + record.logger;
-}
-
 /** An id as the backplane's API speaks of it: Redis's `0-0` is `null` (no id). */
 export function fromRedisId(id: string): string | null {
   return id === REDIS_NO_ID ? null : id;
@@ -57,11 +52,22 @@ export function toReadPosition(id: string | null): string {
 export type RawEntry = [id: Buffer | string, fields: ReadonlyArray<Buffer | string>];
 
 /**
+ * The records a reader already holds for an entry stored as `lengths` and `blob` (its own batch,
+ * see `own-batches.ts`), or `undefined`: then the entry is decoded.
+ */
+export type KnownRecords = (lengths: Buffer, blob: Buffer) => readonly BackplaneRecord[] | undefined;
+
+/**
  * The records of a stream entry, oldest first, or `undefined` when the entry lacks the fields the
  * append script writes or they do not add up (a foreign entry; the caller reports and skips it).
- * A drop marker parses as a record of `type` {@link MARKER_TYPE}.
+ * A drop marker parses as a record of `type` {@link MARKER_TYPE}. With `known`, an entry holding
+ * records the reader already has takes their values instead of decoding them.
  */
-export function parseEntry(rawId: Buffer | string, fields: ReadonlyArray<Buffer | string>): BackplaneEntry[] | undefined {
+export function parseEntry(
+  rawId: Buffer | string,
+  fields: ReadonlyArray<Buffer | string>,
+  known?: KnownRecords,
+): BackplaneEntry[] | undefined {
   const id = typeof rawId === 'string' ? rawId : rawId.toString('latin1');
   let prev: string | undefined;
   let epoch: string | undefined;
@@ -93,7 +99,33 @@ export function parseEntry(rawId: Buffer | string, fields: ReadonlyArray<Buffer 
     }
   }
   if (prev === undefined || epoch === undefined || node === undefined || lengths === undefined || blob === undefined) return undefined;
+  const held = known?.(lengths, blob);
+  if (held !== undefined) return heldRecordsOf(id, fromRedisId(prev), epoch, node, held);
   return recordsOf(id, fromRedisId(prev), epoch, node, lengths, blob);
+}
+
+/** The entries of records stored byte for byte as the reader holds them (see {@link KnownRecords}). */
+function heldRecordsOf(
+  id: string,
+  prev: string | null,
+  epoch: string,
+  node: string,
+  held: readonly BackplaneRecord[],
+): BackplaneEntry[] | undefined {
+  const dash = id.indexOf('-');
+  const ms = id.slice(0, dash);
+  const last = Number(id.slice(dash + 1));
+  const count = held.length;
+  if (dash <= 0 || !Number.isSafeInteger(last) || count === 0 || last - count + 1 < 0) return undefined;
+  const records: BackplaneEntry[] = new Array<BackplaneEntry>(count);
+  let link = prev;
+  for (let r = 0; r < count; r++) {
+    const { type, time, level, logger, data } = held[r]!;
+    const recordId = `${ms}-${last - count + 1 + r}`;
+    records[r] = { id: recordId, prev: link, epoch, node, type, time, level, logger, data };
+    link = recordId;
+  }
+  return records;
 }
 
 function recordsOf(
@@ -230,10 +262,16 @@ export interface ReadItem {
  * record, and one without a record for each foreign entry, which is reported
  * (`ERR_LOGWIRE_REDIS_MALFORMED`) and skipped by the continuity checks.
  */
-export function readItems(stream: string, raw: readonly RawEntry[], after: string | null | undefined, report: ErrorReporter): ReadItem[] {
+export function readItems(
+  stream: string,
+  raw: readonly RawEntry[],
+  after: string | null | undefined,
+  report: ErrorReporter,
+  known?: KnownRecords,
+): ReadItem[] {
   const items: ReadItem[] = [];
   for (const [i, [rawId, fields]] of raw.entries()) {
-    const records = parseEntry(rawId, fields);
+    const records = parseEntry(rawId, fields, known);
     if (!records) {
       const id = rawId.toString();
       reportForeign(stream, id, report);

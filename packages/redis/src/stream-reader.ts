@@ -8,11 +8,12 @@
  */
 import type { Connection, SharedParts } from './connection.js';
 import { checkLinks, type ReadPosition } from './continuity.js';
-import { type RawEntry, readItems, toReadPosition } from './entry-codec.js';
+import { type KnownRecords, type RawEntry, readItems, toReadPosition } from './entry-codec.js';
 import { RedisBackplaneErrorCode } from './errors.js';
 import { type BackplaneEmitter, type ErrorReporter, message } from './events.js';
 import { cursorOf, type StreamHead } from './history-reader.js';
 import type { KeyOf } from './keys.js';
+import type { OwnBatches } from './own-batches.js';
 import type { BackplaneGapReason, BackplaneMetrics, BatchHandler, Gap, ReadBatch } from './types.js';
 
 export interface StreamReaderOptions {
@@ -50,6 +51,7 @@ export class StreamReader {
   readonly #keyOf: KeyOf;
   readonly #events: BackplaneEmitter;
   readonly #report: ErrorReporter;
+  readonly #own: OwnBatches;
   readonly #subs = new Map<string, Subscription>();
   readonly #byKey = new Map<string, Subscription>();
   #reading = false;
@@ -57,8 +59,10 @@ export class StreamReader {
   #wake: (() => void) | undefined;
   readonly #metrics = { delivered: 0, gaps: { trimmed: 0, epoch: 0, diverged: 0, dropped: 0 } as Record<BackplaneGapReason, number> };
 
-  constructor({ connection, keyOf, events, report }: SharedParts, options: StreamReaderOptions) {
+  /** `own`: the batches this node sent, taken instead of decoded when they come back. */
+  constructor({ connection, keyOf, events, report }: SharedParts, options: StreamReaderOptions, own: OwnBatches) {
     this.#connection = connection;
+    this.#own = own;
     this.#options = options;
     this.#keyOf = keyOf;
     this.#events = events;
@@ -97,6 +101,7 @@ export class StreamReader {
       else {
         this.#subs.set(stream, sub);
         this.#byKey.set(key, sub);
+        this.#own.watch(stream);
       }
     }
     sub.handlers.add(handler);
@@ -108,6 +113,7 @@ export class StreamReader {
       if (owned.handlers.size === 0 && this.#subs.get(stream) === owned) {
         this.#subs.delete(stream);
         this.#byKey.delete(owned.key);
+        this.#own.unwatch(stream);
         this.#interruptRead();
       }
     };
@@ -117,6 +123,7 @@ export class StreamReader {
   clear(): void {
     this.#subs.clear();
     this.#byKey.clear();
+    this.#own.clear();
   }
 
   #startReading(): void {
@@ -180,7 +187,8 @@ export class StreamReader {
         const sub = this.#byKey.get(key.toString());
         // A subscription ended while the read was in flight: its entries go nowhere.
         if (!sub) continue;
-        const items = readItems(sub.stream, raw, sub.cursor, this.#report);
+        const known: KnownRecords = (lengths, blob) => this.#own.take(sub.stream, lengths, blob);
+        const items = readItems(sub.stream, raw, sub.cursor, this.#report, known);
         for (const batch of checkLinks(sub, sub.stream, items)) await this.#deliver(sub, batch);
       }
     }

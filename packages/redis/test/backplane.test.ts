@@ -149,12 +149,48 @@ describe('RedisBackplane append', () => {
     };
     const wide = { type: 'system_log' as const, time: 1760000000124, level: 20, logger: 'journal.été', data: '{"message":"ünïcødé ✓ 🚀"}' };
     const empty = { type: 'system_log' as const, time: 1760000000125, level: 20, logger: '', data: '' };
-    bp.append('logs', [odd, wide, empty]);
+    const fractional = { type: 'system_log' as const, time: 1760000000125.25, level: 0, logger: 'f', data: '{}' };
+    // Larger than the packer's first scratch buffers: they grow mid-batch.
+    const large = {
+      type: 'system_log' as const,
+      time: 1760000000126,
+      level: 30,
+      logger: 'l'.repeat(3000),
+      data: `{"m":"${'ü'.repeat(40_000)}"}`,
+    };
+    bp.append('logs', [odd, wide, empty, fractional, large, wide]);
     await bp.flush();
     const entries = (await bp.range('logs')).entries;
     expect(entries[0]).toMatchObject({ ...odd, prev: null, node: 'n_ode' });
     expect(entries[1]).toMatchObject({ ...wide, prev: entries[0]!.id });
     expect(entries[2]).toMatchObject({ ...empty, prev: entries[1]!.id });
+    expect(entries[3]).toMatchObject({ ...fractional, prev: entries[2]!.id });
+    expect(entries[4]).toMatchObject({ ...large, prev: entries[3]!.id });
+    expect(entries[5]).toMatchObject({ ...wide, prev: entries[4]!.id });
+  });
+
+  it('gives the appending node back exactly what the others decode, also records whose text UTF-8 cannot keep', async () => {
+    const p = prefix();
+    const a = backplane(p, { node: 'a' });
+    const b = backplane(p, { node: 'b' });
+    const seenA: ReadBatch[] = [];
+    const seenB: ReadBatch[] = [];
+    await a.subscribe('logs', (batch) => void seenA.push(batch));
+    await b.subscribe('logs', (batch) => void seenB.push(batch));
+    const plain = record('plain');
+    const lone = { type: 'system_log' as const, time: 1760000000001, level: 20, logger: 'l\ud800', data: '{"m":"x\udc00y"}' };
+    const negativeZero = { type: 'system_log' as const, time: -0, level: 20, logger: 'z', data: '{}' };
+    a.append('logs', [plain]);
+    await a.flush();
+    a.append('logs', [lone]);
+    await a.flush();
+    a.append('logs', [negativeZero, plain]);
+    await a.flush();
+    const entries = (seen: ReadBatch[]) => seen.flatMap((batch) => batch.entries);
+    await until(() => entries(seenA).length === 4 && entries(seenB).length === 4, 'both nodes to read 4 entries');
+    expect(entries(seenA)).toEqual(entries(seenB));
+    expect(entries(seenA)[1]).toMatchObject({ logger: 'l\ufffd', data: '{"m":"x\ufffdy"}' });
+    expect(Object.is(entries(seenA)[2]!.time, 0)).toBe(true);
   });
 
   it('ignores records that are not records instead of throwing', async () => {
@@ -223,6 +259,8 @@ describe('RedisBackplane fan-out and resume across nodes', () => {
     expect(entries(seenA).map((e) => e.id)).toEqual(stream);
     expect(entries(seenB).map((e) => e.id)).toEqual(stream);
     expect(seenA.every((batch) => batch.gap === undefined)).toBe(true);
+    // Each node takes its own batches back without decoding them: the same records either way.
+    expect(entries(seenA)).toEqual(entries(seenB));
     const all = entries(seenB);
     expect(all.filter((e) => e.node === 'a').map(label)).toEqual(Array.from({ length: 200 }, (_, i) => `a${i}`));
     expect(all.filter((e) => e.node === 'b').map(label)).toEqual(Array.from({ length: 200 }, (_, i) => `b${i}`));

@@ -32,7 +32,10 @@ export interface BackplaneHub {
    * replay history; `complete` says they are the whole epoch (nothing older existed).
    */
   reset(epoch: string, messages: readonly StreamMessage[], complete: boolean): void;
-  /** Stores messages whose ids the backplane assigned, in stream order, and delivers them to the hub's listeners. */
+  /**
+   * Stores messages whose ids the backplane assigned, in stream order, and delivers them to the
+   * hub's listeners. The hub keeps the message objects it is given (setting their `ordinal`).
+   */
   ingest(messages: readonly StreamMessage[]): void;
   /**
    * Announces a discontinuity before the next ingested message. Clients following live get a

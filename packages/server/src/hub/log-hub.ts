@@ -165,11 +165,17 @@ export class LogHub implements BackplaneHub {
 
   /**
    * Stores messages whose ids a backplane assigned (stream order) and delivers them like published
-   * ones. Messages not newer than the newest held are skipped (a re-read never duplicates).
+   * ones. Messages not newer than the newest held are skipped (a re-read never duplicates). The hub
+   * keeps each message object and sets its `ordinal`; one that already has an ordinal (another
+   * hub's) is copied instead.
    */
   ingest(messages: readonly StreamMessage[]): void {
     for (const message of messages) {
       if (this.#last !== undefined && compareIds(message.position, this.#last.position) <= 0) continue;
+      if (message.ordinal === undefined) {
+        this.#accept(message);
+        continue;
+      }
       const { ordinal: _ignored, ...fresh } = message;
       this.#accept(fresh);
     }
