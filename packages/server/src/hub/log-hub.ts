@@ -5,10 +5,12 @@ import type { BackplaneHub, BackplaneLink, HistoryPage, HubGap } from './backpla
 import { EvictionLog } from './eviction-log.js';
 import { type HeldGap, HeldGaps } from './held-gaps.js';
 import { History } from './history.js';
+import { HUB_DEFAULTS as DEFAULTS, type LogHubOptions } from './hub-options.js';
 import { parsePosition, type Position } from './position.js';
 import { IdGenerator } from './stream-id.js';
 
 export type { HeldGap } from './held-gaps.js';
+export type { LogHubOptions } from './hub-options.js';
 export type { Position } from './position.js';
 
 /** A message the hub has accepted: the entry plus its stream id and its encoded frame. */
@@ -33,25 +35,6 @@ export type BatchListener = (batch: readonly StreamMessage[], previous: Position
 /** Receives the gaps a backplane announces (before the batch that follows them). */
 export type GapListener = (gap: HubGap) => void;
 
-/** Options of {@link LogHub}. */
-export interface LogHubOptions {
-  /** Messages kept in memory for replay. @default 10000 */
-  historySize?: number;
-  /** Bytes of message data (logger name + data JSON, UTF-8) kept in memory for replay; allocated up front. @default 16 MiB */
-  historyBytes?: number;
-  /** Flush before the end of the turn once this many messages are pending. @default 256 */
-  maxBatchMessages?: number;
-  /** Flush before the end of the turn once this many bytes are pending. @default 64 KiB */
-  maxBatchBytes?: number;
-  /**
-   * Identity of the stream. Pass the stored epoch when history survives a restart (file
-   * persistence) so ids continue; leave it out for a fresh random epoch.
-   */
-  epoch?: string;
-  /** Called when a listener throws; the other listeners still receive the batch. */
-  onListenerError?: (error: unknown) => void;
-}
-
 /** Messages that left the history, as far as the hub can tell. */
 export interface Missing {
   /** Id of the newest missing message, when known. */
@@ -59,13 +42,6 @@ export interface Missing {
   /** How many messages are missing, when known. */
   count: number | undefined;
 }
-
-const DEFAULTS = {
-  historySize: 10_000,
-  historyBytes: 16 * 1024 * 1024,
-  maxBatchMessages: 256,
-  maxBatchBytes: 64 * 1024,
-} as const;
 
 /**
  * The heart of the server: gives each entry a stream id, keeps a bounded history for replay, and
