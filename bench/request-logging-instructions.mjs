@@ -22,7 +22,8 @@ const VARIANTS = ['baseline', 'pino-http', 'logwire'];
 /** Requests started together before the event loop gets a turn (the console sinks flush then). */
 const BATCH = 16;
 
-async function listenerFor(variant) {
+/** The request listener of one variant around the trivial handler (shared with request-logging-server-instructions.mjs). */
+export async function listenerFor(variant) {
   const handler = (req, res) => {
     res.setHeader('content-type', 'text/plain');
     res.end('ok');
