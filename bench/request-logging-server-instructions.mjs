@@ -78,6 +78,10 @@ async function instructions(script, variant, count) {
         process.execPath,
         // One thread: background compilation and GC threads would make the count wander.
         '--single-threaded',
+        // The memory reducer starts full collections on a timer when allocation looks slow, which under
+        // valgrind (~50× slower) depends on wall time: it added one mark-compact (~60 M instructions) to
+        // some long logwire runs and none to the same count of requests without valgrind.
+        '--no-memory-reducer',
         script,
         '--server',
         variant,
@@ -149,7 +153,7 @@ export async function measureServerInstructions(low = 1_000, high = 4_000, varia
 export function renderServerInstructions({ low, high, perRequest }) {
   const variants = Object.keys(perRequest);
   const base = perRequest.baseline;
-  const overhead = (variant, key) => perRequest[variant][key] - base[key];
+  const overhead = (variant, key) => (base === undefined ? NaN : perRequest[variant][key] - base[key]);
   const ratio = (key) => overhead('logwire', key) / overhead('pino-http', key);
   const ratios = ['steady', 'all']
     .filter((key) => 'logwire' in perRequest && 'pino-http' in perRequest && Number.isFinite(ratio(key)))
