@@ -5,12 +5,16 @@
 // bench/request-logging.mjs) runs outside valgrind, in this process. The variants are those of
 // bench/request-logging-instructions.mjs (no logging, pino-http, logwire.http(), each with its
 // defaults). Each variant's server runs twice, answering LOW and HIGH requests; the difference of the
-// two counts divided by HIGH − LOW is its cost per request, with start-up, imports and most JIT
-// compilation cancelled out. Overhead = that cost minus the baseline's. Unlike the in-process count
-// this includes what a request costs in sockets and async resources — AsyncLocalStorage's async hook,
-// once enabled, runs for every one of them.
+// two counts divided by HIGH − LOW is its cost per request, with start-up and imports cancelled out.
+// V8 keeps optimising (and re-optimising) functions for thousands of requests, and how much of that
+// lands between LOW and HIGH varies between identical runs, so the steady cost is also shown without
+// the instructions of V8's compilers and parser ("without compilation"); with 1000 vs 4000 the
+// baseline alone still spent ~140k instructions per request compiling. Overhead = cost minus the
+// baseline's. Unlike the in-process count this includes what a request costs in sockets and async
+// resources — AsyncLocalStorage's async hook, once enabled, runs for every one of them. One run of
+// 6000 requests takes several minutes under valgrind (more on a busy machine).
 //
-//   node bench/request-logging-server-instructions.mjs [low=1000] [high=4000] [variants…]   (needs valgrind and `npm run build`)
+//   node bench/request-logging-server-instructions.mjs [low=2000] [high=6000] [variants…]   (needs valgrind and `npm run build`)
 //   node bench/request-logging-server-instructions.mjs --server <variant>  (one server, what valgrind runs)
 // Variants: baseline, pino-http, logwire, `logwire:{json}` (createLogwire options), context-only;
 // LOGWIRE_DIST=/abs/path/to/dist/index.js counts another build of the server package.
@@ -137,7 +141,7 @@ function counts(text, what) {
   return { all, steady: all - compiling };
 }
 
-export async function measureServerInstructions(low = 1_000, high = 4_000, variants = VARIANTS) {
+export async function measureServerInstructions(low = 2_000, high = 6_000, variants = VARIANTS) {
   const script = fileURLToPath(import.meta.url);
   const perRequest = {};
   for (const variant of variants) {
@@ -185,8 +189,8 @@ if (process.argv[2] === '--server') {
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   const m = machine();
   console.log(`Machine: ${m.cpu}, ${m.platform}, Node ${m.node}\n`);
-  const low = Number(process.argv[2] ?? 1_000);
-  const high = Number(process.argv[3] ?? 4_000);
+  const low = Number(process.argv[2] ?? 2_000);
+  const high = Number(process.argv[3] ?? 6_000);
   // More variants to compare may follow (baseline first), as in request-logging-instructions.mjs.
   const variants = process.argv.length > 4 ? process.argv.slice(4) : VARIANTS;
   console.log(renderServerInstructions(await measureServerInstructions(low, high, variants)));
