@@ -5,7 +5,9 @@
 // behind pino-http, and behind logwire.http(), each with its default settings and stdout (its log
 // output) on /dev/null. Each variant runs twice, with LOW and HIGH requests; the difference of the
 // two counts divided by HIGH − LOW is the cost per request with start-up, imports and most JIT
-// compilation cancelled out. Overhead = that cost minus the baseline's.
+// compilation cancelled out. Overhead = that cost minus the baseline's. Without sockets this misses
+// what a request costs in async resources (AsyncLocalStorage's hook runs for each of them):
+// bench/request-logging-server-instructions.mjs counts the whole server with real sockets.
 //
 //   node bench/request-logging-instructions.mjs [low=4000] [high=12000] [variants…]   (needs valgrind and `npm run build`)
 //   node bench/request-logging-instructions.mjs --child <variant> <requests>  (one run, what valgrind runs)
@@ -22,7 +24,8 @@ const VARIANTS = ['baseline', 'pino-http', 'logwire'];
 /** Requests started together before the event loop gets a turn (the console sinks flush then). */
 const BATCH = 16;
 
-async function listenerFor(variant) {
+/** The request listener of one variant around the trivial handler (shared with request-logging-server-instructions.mjs). */
+export async function listenerFor(variant) {
   const handler = (req, res) => {
     res.setHeader('content-type', 'text/plain');
     res.end('ok');

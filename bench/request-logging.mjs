@@ -5,7 +5,10 @@
 // child process, the load (keep-alive agent, CONCURRENCY requests in flight, a fixed count) in
 // another; variants are interleaved round by round and each round is a fresh pair of processes.
 // Overhead per request = 1/rps(variant) − 1/rps(baseline); CPU overhead = the server's CPU per
-// request minus the baseline's (the steadier figure on a shared machine).
+// request minus the baseline's (the steadier figure on a shared machine). Both are differences of
+// two noisy figures of ~30–60 µs, so single runs swing widely even on an idle machine; the
+// load-independent count is bench/request-logging-server-instructions.mjs (same server, same
+// variants, instructions under cachegrind).
 //
 //   node bench/request-logging.mjs [rounds=5]   (needs `npm run build` first; stops early after ~45 s)
 import { spawn } from 'node:child_process';

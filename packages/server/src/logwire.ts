@@ -332,7 +332,8 @@ export class Logwire {
     const traceIdFormat = this.#tree.settings.traceIdFormat;
     const ingest = (record: IngestRecord): void => {
       if (record.fields !== undefined) this.metrics?.request(record.fields);
-      this.ingest(record);
+      // The request logger lists the request's context and trace ids itself.
+      this.#tree.ingest(record, false);
     };
     return { logger: this.getLogger('http'), ingest, onError: this.#onError, traceIdFormat };
   }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogwire, defaultLogwire, getLogger, type Logwire, LogwireError } from '../src/index.js';
+import { quoteJson } from '../src/logger/serialize.js';
 import { capture } from './logger-capture.js';
 
 const ISO_MS_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -27,6 +28,29 @@ function callerLine(): number {
   const frame = stack.split('\n')[2] ?? '';
   return Number(/:(\d+):\d+\)?$/.exec(frame)?.[1]);
 }
+
+describe('quoteJson', () => {
+  it('quotes short and long strings exactly as JSON.stringify does, escapes and lone surrogates included', () => {
+    const samples = [
+      '',
+      'GET',
+      '/api/items',
+      'a"b',
+      'a\\b',
+      'tab\there',
+      'nul\u0000',
+      '\u001f',
+      'é ✓',
+      '😀',
+      '\ud800',
+      'x\udfff',
+      '\u2028',
+    ];
+    for (const sample of samples) {
+      for (const text of [sample, sample.padStart(40, '.'), sample.padEnd(33, '.')]) expect(quoteJson(text)).toBe(JSON.stringify(text));
+    }
+  });
+});
 
 describe('Logger: names, levels, fields', () => {
   it('returns the same logger object for the same dotted name, and distinct ones for others', () => {

@@ -115,6 +115,12 @@ describe('HyperLogLog', () => {
     expect(HyperLogLog.fromBase64(sketch.toBase64()).count()).toBe(100);
     expect(HyperLogLog.fromBase64('not a sketch').count()).toBe(0);
   });
+
+  it('counts a value added many times in a row once, and the values between repeats', () => {
+    const sketch = new HyperLogLog();
+    for (const value of ['10.0.0.1', '10.0.0.1', '10.0.0.2', '10.0.0.2', '10.0.0.1', '10.0.0.3', '10.0.0.3']) sketch.add(value);
+    expect(sketch.count()).toBe(3);
+  });
 });
 
 describe('records and hourly buckets of an instance', () => {

@@ -47,7 +47,7 @@ describe('OpenTelemetry trace ids', () => {
     expect(auditRecord!['metadata']).toEqual({ trace_id: ids.traceId, span_id: ids.spanId, n: 1 });
   });
 
-  it("writes seed 003's X-Ray form with traceIdFormat: 'xray', and the request record takes the span's trace id", async () => {
+  it("writes seed 003's X-Ray form with traceIdFormat: 'xray', and the request record takes the span's trace and span ids", async () => {
     const lw = createLogwire({ callsite: false, workers: false, traceIdFormat: 'xray' });
     logwire = lw;
     const records = recordsOf(lw);
@@ -72,6 +72,7 @@ describe('OpenTelemetry trace ids', () => {
       expect(inside).toMatchObject({ trace_id: xray, span_id: spanId });
       const [request] = await records.wait(1);
       expect(request!['trace_id']).toBe(xray);
+      expect(request!['span_id']).toBe(spanId);
     } finally {
       await closeServer(server);
     }

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { LevelName } from '@logwire/protocol';
-import { outsideContext, requestContext, runOwned } from '../context/request-context.js';
+import { requestContext, runOwned } from '../context/request-context.js';
 import { activeTrace, type TraceIdFormat } from '../context/trace.js';
 import type { Fields } from '../logger/format.js';
+import { mergeFields } from '../logger/fields.js';
 import type { IngestRecord, Logger } from '../logger/logger.js';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
 import { clientIp } from './client-ip.js';
@@ -70,6 +71,8 @@ class Tracking implements RequestState {
 
   constructor(
     readonly start: number,
+    /** The id of the OpenTelemetry span active when the request started (the record's `span_id`). */
+    readonly spanId: string | undefined,
     readonly requestId: string,
     readonly context: Fields,
     readonly tracker: RequestTracker,
@@ -87,6 +90,7 @@ interface Marked {
 /** The pieces of a logwire instance a request logger needs. */
 export interface RequestSink {
   logger: Logger;
+  /** Writes a request record as it is: its fields already list the request's context and trace ids. */
   ingest(record: IngestRecord): void;
   onError(error: unknown): void;
   /** How a `trace_id` taken from an active OpenTelemetry span is written. */
@@ -123,11 +127,13 @@ export class RequestTracker {
     const context: Fields = { request_id: requestId };
     const userId = this.#user(req);
     if (userId !== null) context['user_id'] = userId;
-    const traceId = requestContext.get()?.['trace_id'] ?? activeTrace(this.#sink.traceIdFormat)?.trace_id;
+    // The one trace lookup of a request: the record takes its ids from here, not from a second lookup when it ends.
+    const span = activeTrace(this.#sink.traceIdFormat);
+    const traceId = requestContext.get()?.['trace_id'] ?? span?.trace_id;
     if (typeof traceId === 'string') context['trace_id'] = traceId;
     // Kept unbound on purpose: the counting wrappers call them with the response as `this`.
     // eslint-disable-next-line @typescript-eslint/unbound-method
-    const state = new Tracking(performance.now(), requestId, context, this, req, res.write, res.end);
+    const state = new Tracking(performance.now(), span?.span_id, requestId, context, this, req, res.write, res.end);
     (req as Marked)[STATE] = state;
     (res as Marked)[STATE] = state;
     if (!res.headersSent) res.setHeader('X-Request-Id', requestId);
@@ -183,7 +189,7 @@ export class RequestTracker {
     if (!this.#sink.logger.isEnabled(level)) return;
     const elapsed = Math.round((performance.now() - state.start) * 1000) / 1000;
     const path = pathOf(req);
-    const fields: Fields = {
+    let fields: Fields = {
       category: 'http',
       method: req.method ?? '',
       path,
@@ -203,8 +209,10 @@ export class RequestTracker {
     if (aborted) fields['error'] = 'aborted: the connection closed before the response finished';
     else if (state.error !== undefined) fields['error'] = state.error;
     if (this.#options.slowMs !== undefined && elapsed >= this.#options.slowMs) fields['slow'] = true;
+    // Inside a span the ids lead, as on any record logged in one.
+    if (state.spanId !== undefined) fields = mergeFields({ trace_id: fields['trace_id'], span_id: state.spanId }, fields);
     const message = `${req.method ?? ''} ${path} ${aborted ? 'aborted' : String(status)}`;
-    outsideContext(() => this.#sink.ingest({ level, logger: this.#sink.logger.name, message, fields }));
+    this.#sink.ingest({ level, logger: this.#sink.logger.name, message, fields });
   }
 
   #level(status: number, req: IncomingMessage, aborted: boolean): LevelName {

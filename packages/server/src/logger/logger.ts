@@ -355,6 +355,8 @@ export class LoggerTree {
     time: number,
     site: Callsite | CallBoundary | undefined,
     audit: boolean,
+    /** False for a record that lists its own context (the request logger's): no request context or span is merged in. */
+    context = true,
   ): void {
     if (logger !== this.#lastName) {
       this.#lastName = logger;
@@ -362,10 +364,10 @@ export class LoggerTree {
     }
     if (isAudit(this.#lastNameAudit, message, audit || auditFlag(fields))) {
       const { action, metadata } = auditParts(fields, message);
-      this.writeAudit(level, logger, message, action, metadata, time);
+      this.writeAudit(level, logger, message, action, metadata, time, context);
       return;
     }
-    fields = withContext(fields, this.settings.traceIdFormat);
+    if (context) fields = withContext(fields, this.settings.traceIdFormat);
     let callsite = UNKNOWN_CALLSITE;
     if (typeof site === 'function') {
       if (this.settings.callsite) callsite = captureCallsite(site);
@@ -381,20 +383,31 @@ export class LoggerTree {
   }
 
   /** Formats and hands on one audit record. */
-  writeAudit(level: LevelName, logger: string, message: string, action: string, metadata: Fields | undefined, time: number): void {
-    const details = withContext(metadata, this.settings.traceIdFormat);
+  writeAudit(
+    level: LevelName,
+    logger: string,
+    message: string,
+    action: string,
+    metadata: Fields | undefined,
+    time: number,
+    context = true,
+  ): void {
+    const details = context ? withContext(metadata, this.settings.traceIdFormat) : metadata;
     const data = formatAuditData(time, level, logger, message, action, details, this.settings.redactor, this.#maxRecordBytes);
     this.sink({ type: 'audit_log', time, level: Level[level], logger, data });
   }
 
-  /** Takes a record from another source (pino, winston, a worker) through the same pipeline. Never throws. */
-  ingest(record: IngestRecord): void {
+  /**
+   * Takes a record from another source (pino, winston, a worker) through the same pipeline. Never
+   * throws. `context: false` for a record that already lists its context (see {@link write}).
+   */
+  ingest(record: IngestRecord, context = true): void {
     try {
       const level = (typeof record.level === 'string' ? toLevelName(record.level) : undefined) ?? 'INFO';
       const time = typeof record.time === 'number' && Number.isFinite(record.time) ? record.time : Date.now();
       const fields = asFields(record.fields);
       const site = isCallsite(record.callsite) ? record.callsite : undefined;
-      this.write(level, messageText(record.logger), messageText(record.message), fields, time, site, record.audit === true);
+      this.write(level, messageText(record.logger), messageText(record.message), fields, time, site, record.audit === true, context);
     } catch (cause) {
       this.reportInternalError(cause);
     }

@@ -16,12 +16,22 @@ const MAX_KEYS = 1000;
 // eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/** Strings up to this length are checked by a loop over their characters: cheaper than a regex call for short text. */
+const SHORT_TEXT = 32;
+
 /**
  * `JSON.stringify(text)` for a string: most log strings need no escape, and a regex test plus two
  * concatenations cost about half of the stringifier's runtime call (bench/request-logging-instructions.mjs).
+ * Most fields of a request record (method, path, address, ids) are short, and for them the same test
+ * written as a loop costs less than calling the regex.
  */
 export function quoteJson(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : '"' + text + '"';
+  if (text.length > SHORT_TEXT) return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : '"' + text + '"';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return JSON.stringify(text);
+  }
+  return '"' + text + '"';
 }
 
 /**

@@ -15,6 +15,8 @@ const ALPHA = 0.7213 / (1 + 1.079 / M);
 /** A HyperLogLog sketch of strings: constant memory, mergeable, serialisable. */
 export class HyperLogLog {
   readonly #registers: Uint8Array;
+  /** The last value added. */
+  #last: string | undefined;
 
   constructor(registers?: Uint8Array) {
     this.#registers = registers?.length === M ? registers : new Uint8Array(M);
@@ -22,6 +24,9 @@ export class HyperLogLog {
 
   /** Adds a value (strings are hashed by their UTF-16 code units). */
   add(value: string): void {
+    // Adding a value again changes nothing, and requests mostly come from the same few clients.
+    if (value === this.#last) return;
+    this.#last = value;
     const low = murmur32(value, 0x9747b28c);
     const high = murmur32(value, 0x5bd1e995);
     const index = low >>> (32 - P);
