@@ -15,26 +15,11 @@ export function formatId(id: StreamId): string {
 
 /** Parses `<ms>-<seq>`; returns `undefined` for anything else. */
 export function parseId(text: string): StreamId | undefined {
-  // Both parts in canonical decimal (no sign, no leading zero), each a safe integer. Read digit
-  // by digit: ids are parsed for every message a backplane delivers, and this makes no strings.
-  const length = text.length;
-  if (length > 40) return undefined;
-  const dash = text.indexOf('-');
-  const ms = decimalAt(text, 0, dash);
-  const seq = dash < 0 ? NaN : decimalAt(text, dash + 1, length);
+  // Both parts in canonical decimal (no sign, no leading zero), each a safe integer.
+  const parts = text.length > 40 ? null : /^(0|[1-9]\d*)-(0|[1-9]\d*)$/.exec(text);
+  const ms = Number(parts?.[1]);
+  const seq = Number(parts?.[2]);
   return Number.isSafeInteger(ms) && Number.isSafeInteger(seq) ? { ms, seq } : undefined;
-}
-
-/** The canonical decimal `text[from, to)` (digits only, no leading zero), or NaN. */
-function decimalAt(text: string, from: number, to: number): number {
-  if (to <= from || (to - from > 1 && text.charCodeAt(from) === 0x30)) return NaN;
-  let value = 0;
-  for (let i = from; i < to; i++) {
-    const digit = text.charCodeAt(i) - 0x30;
-    if (digit < 0 || digit > 9) return NaN;
-    value = value * 10 + digit;
-  }
-  return value;
 }
 
 /** Negative, zero or positive as `a` sorts before, with or after `b`. */

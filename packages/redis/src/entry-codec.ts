@@ -114,15 +114,18 @@ function heldRecordsOf(
 ): BackplaneEntry[] | undefined {
   const dash = id.indexOf('-');
   const ms = id.slice(0, dash);
+  // The numbers too: the hub's message takes its position from them (no parse per record).
+  const msValue = Number(ms);
   const last = Number(id.slice(dash + 1));
   const count = held.length;
-  if (dash <= 0 || !Number.isSafeInteger(last) || count === 0 || last - count + 1 < 0) return undefined;
+  if (dash <= 0 || !Number.isSafeInteger(msValue) || !Number.isSafeInteger(last) || count === 0 || last - count + 1 < 0) return undefined;
   const records: BackplaneEntry[] = new Array<BackplaneEntry>(count);
   let link = prev;
   for (let r = 0; r < count; r++) {
     const { type, time, level, logger, data } = held[r]!;
-    const recordId = `${ms}-${last - count + 1 + r}`;
-    records[r] = { id: recordId, prev: link, epoch, node, type, time, level, logger, data };
+    const seq = last - count + 1 + r;
+    const recordId = `${ms}-${seq}`;
+    records[r] = { id: recordId, position: { ms: msValue, seq }, prev: link, epoch, node, type, time, level, logger, data };
     link = recordId;
   }
   return records;
@@ -138,12 +141,21 @@ function recordsOf(
 ): BackplaneEntry[] | undefined {
   const dash = id.indexOf('-');
   const ms = id.slice(0, dash);
+  // The numbers too: the hub's message takes its position from them (no parse per record).
+  const msValue = Number(ms);
   const last = Number(id.slice(dash + 1));
   // Two lengths per record, comma-separated: as many commas as 2 × records − 1.
   let commas = 0;
   for (let i = 0; i < lengths.length; i++) if (lengths[i] === COMMA) commas++;
   const count = (commas + 1) / 2;
-  if (dash <= 0 || !Number.isSafeInteger(last) || lengths.length === 0 || !Number.isInteger(count) || last - count + 1 < 0)
+  if (
+    dash <= 0 ||
+    !Number.isSafeInteger(msValue) ||
+    !Number.isSafeInteger(last) ||
+    lengths.length === 0 ||
+    !Number.isInteger(count) ||
+    last - count + 1 < 0
+  )
     return undefined;
   const records: BackplaneEntry[] = new Array<BackplaneEntry>(count);
   const next = { at: 0 };
@@ -167,8 +179,9 @@ function recordsOf(
     if (!Number.isFinite(time) || !Number.isFinite(level)) return undefined;
     const logger = blob.toString('utf8', c + 1, end);
     const data = blob.toString('utf8', end, (at = end + dataLength));
-    const recordId = `${ms}-${last - count + 1 + r}`;
-    records[r] = { id: recordId, prev: link, epoch, node, type, time, level, logger, data };
+    const seq = last - count + 1 + r;
+    const recordId = `${ms}-${seq}`;
+    records[r] = { id: recordId, position: { ms: msValue, seq }, prev: link, epoch, node, type, time, level, logger, data };
     link = recordId;
   }
   return at === blob.length && next.at >= lengths.length ? records : undefined;

@@ -1,4 +1,4 @@
-import type { GapData, GapReason, LogType } from '@logwire/protocol';
+import type { GapData, GapReason, LogType, StreamId } from '@logwire/protocol';
 
 /**
  * A record a node appends: the same shape as `LogEntry` of `@logwire/server` (the hub's input),
@@ -19,6 +19,8 @@ export interface BackplaneRecord {
 export interface BackplaneEntry extends BackplaneRecord {
   /** The record's id `<ms>-<seq>` (its batch's stream entry has the id of the batch's last record): the wire cursor id. */
   id: string;
+  /** `id` as numbers, when the reader that made the entry knows them (saves parsing `id` again). */
+  position?: StreamId;
   /** Id of the record appended just before this one in the same epoch (`null` for the epoch's first). */
   prev: string | null;
   /** Epoch of the stream when the entry was appended. */

@@ -25,5 +25,6 @@ export function toFrame(entry: BackplaneEntry): string {
  */
 export function toStreamMessage(entry: BackplaneEntry): StreamMessage {
   const { id, type, time, level, logger, data } = entry;
-  return { id, position: parseId(id) ?? { ms: 0, seq: 0 }, type, time, level, logger, data, frame: toFrame(entry) };
+  const position = entry.position ?? parseId(id) ?? { ms: 0, seq: 0 };
+  return { id, position, type, time, level, logger, data, frame: toFrame(entry) };
 }

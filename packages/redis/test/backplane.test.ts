@@ -34,7 +34,7 @@ describe('RedisBackplane append', () => {
     let prev: string | null = null;
     for (const [i, r] of stored.entries()) {
       expect(parseId(r.id)).toBeDefined();
-      expect(r).toEqual({ ...records[i]!, id: r.id, prev, epoch: meta.e, node: 'node-a' });
+      expect(r).toEqual({ ...records[i]!, id: r.id, position: parseId(r.id), prev, epoch: meta.e, node: 'node-a' });
       prev = r.id;
     }
     // The next batch continues above the last record's id, linked to it.

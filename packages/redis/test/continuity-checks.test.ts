@@ -232,8 +232,30 @@ describe('parseEntry (the entry codec)', () => {
       ]),
     );
     expect(records).toEqual([
-      { id: '7-3', prev: null, epoch: 'e1', node: 'node-a', type: 'audit_log', time: 5, level: 50, logger: 'a\x1fb', data: '{}' },
-      { id: '7-4', prev: '7-3', epoch: 'e1', node: 'node-a', type: 'system_log', time: 6, level: 20, logger: 'l', data: '{"m":"ü✓🚀"}' },
+      {
+        id: '7-3',
+        position: { ms: 7, seq: 3 },
+        prev: null,
+        epoch: 'e1',
+        node: 'node-a',
+        type: 'audit_log',
+        time: 5,
+        level: 50,
+        logger: 'a\x1fb',
+        data: '{}',
+      },
+      {
+        id: '7-4',
+        position: { ms: 7, seq: 4 },
+        prev: '7-3',
+        epoch: 'e1',
+        node: 'node-a',
+        type: 'system_log',
+        time: 6,
+        level: 20,
+        logger: 'l',
+        data: '{"m":"ü✓🚀"}',
+      },
     ]);
     expect(parseEntry('9-0', fields('7-4', [['system_log\x1f5\x1f20\x1f日本', '']]))![0]).toMatchObject({
       id: '9-0',

@@ -69,7 +69,14 @@ describe('own batches (a node reading its own appends back)', () => {
     expect(batch.alike).toBe(true);
     const decoded = parseEntry('1760000000001-1', ['p', '0-0', 'e', 'e1', 'n', 'n', 'l', batch.lengths, 'b', batch.packed]);
     expect(decoded).toEqual(
-      records.map((r, i) => ({ ...r, id: `1760000000001-${i}`, prev: i === 0 ? null : '1760000000001-0', epoch: 'e1', node: 'n' })),
+      records.map((r, i) => ({
+        ...r,
+        id: `1760000000001-${i}`,
+        position: { ms: 1760000000001, seq: i },
+        prev: i === 0 ? null : '1760000000001-0',
+        epoch: 'e1',
+        node: 'n',
+      })),
     );
     // Held records replace decoding only when given for the same bytes.
     const held = parseEntry('1760000000001-1', ['p', '0-0', 'e', 'e1', 'n', 'n', 'l', batch.lengths, 'b', batch.packed], () => records);
