@@ -120,7 +120,7 @@ export class RequestTracker {
   }
 
   /**
-   * Starts tracking `req` (records it when `res` finishes or closes) and echoes its request id.
+   * Starts tracking `req` (records it when `res` closes) and echoes its request id.
    * `undefined` when the request is ignored or already tracked (then nothing is added).
    */
   start(req: IncomingMessage, res: ServerResponse): RequestState | undefined {
@@ -141,12 +141,13 @@ export class RequestTracker {
     if (!res.headersSent) res.setHeader('X-Request-Id', requestId);
     res.write = countingWrite;
     res.end = countingEnd;
-    res.on('finish', responseFinished);
+    // `close` only: it follows `finish` (a tick later) on every response, and a second listener on
+    // `finish`, which node:http already listens to, would turn its listeners into an array to copy per emit.
     res.on('close', responseClosed);
     return state;
   }
 
-  /** Writes the record of a request that ended (once, whichever of `finish` and `close` comes first). */
+  /** Writes the record of a request that ended (once). */
   finish(res: ServerResponse, state: Tracking, aborted: boolean): void {
     if (state.done) return;
     state.done = true;
@@ -156,7 +157,7 @@ export class RequestTracker {
     } catch (error) {
       this.#sink.onError(error);
     } finally {
-      // The listeners stay: the one still to come finds the state done (cheaper than removing them).
+      // The listener stays (cheaper than removing it): a response closes once.
       (req as Marked)[STATE] = undefined;
     }
   }
@@ -259,13 +260,7 @@ export function createHttpMiddleware(tracker: RequestTracker): HttpMiddleware {
   return Object.assign(middleware, { wrap, errorHandler });
 }
 
-/** `finish`: the response was handed to the operating system whole. */
-function responseFinished(this: ServerResponse): void {
-  const state = (this as Marked)[STATE];
-  state?.tracker.finish(this, state, false);
-}
-
-/** `close`: the connection ended; aborted unless the response had finished. */
+/** `close`: the response is done (a tick after `finish`) or its connection ended; aborted unless it had finished. */
 function responseClosed(this: ServerResponse): void {
   const state = (this as Marked)[STATE];
   state?.tracker.finish(this, state, !this.writableFinished);
