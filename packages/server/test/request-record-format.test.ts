@@ -1,10 +1,14 @@
+import { createServer } from 'node:http';
 import type { LevelName } from '@logwire/protocol';
 import { describe, expect, it } from 'vitest';
+import { until } from '../../../test/helpers/wait.js';
+import { createLogwire, type IngestRecord, RequestTracker } from '../src/index.js';
 import { UNKNOWN_CALLSITE } from '../src/logger/callsite.js';
 import { type Fields, formatSystemData, type LogEntry } from '../src/logger/format.js';
 import { LoggerTree } from '../src/logger/logger.js';
 import { formatRequestData, RequestRecord, writeRequest } from '../src/logger/request-record.js';
 import { Redactor } from '../src/redact/redactor.js';
+import { closeServer, listen, send } from './request-helpers.js';
 
 // The request record's own serializer must write exactly what the generic formatter writes for
 // the same fields, whatever the values and redaction rules.
@@ -200,5 +204,51 @@ describe('request record serializer', () => {
           data: generic.data.replace(/"timestamp":"[^"]*"/, ''),
         });
       }
+  });
+
+  it('gives a sink without ingestRequest the record as fields through ingest', async () => {
+    const logwire = createLogwire({ console: false, metrics: false });
+    const records: IngestRecord[] = [];
+    const tracker = new RequestTracker({ logger: logwire.getLogger('http'), ingest: (record) => records.push(record), onError: () => {} });
+    const server = createServer((req, res) => {
+      tracker.start(req, res);
+      res.end('ok');
+    });
+    try {
+      const url = await listen(server);
+      await send(`${url}/things?x=1`, { headers: { 'user-agent': 'test-agent', referer: 'https://r.test/' } });
+      const [record] = await until(() => (records.length > 0 ? records : undefined), 'the request record');
+      expect(record).toMatchObject({ level: 'INFO', logger: 'http', message: 'GET /things 200' });
+      expect(Object.keys(record?.fields ?? {})).toEqual([
+        'category',
+        'method',
+        'path',
+        'route',
+        'status_code',
+        'response_time_ms',
+        'bytes_sent',
+        'client_ip',
+        'user_agent',
+        'referrer',
+        'user_id',
+        'request_id',
+        'trace_id',
+      ]);
+      expect(record?.fields).toMatchObject({
+        category: 'http',
+        method: 'GET',
+        path: '/things',
+        route: null,
+        status_code: 200,
+        bytes_sent: 2,
+        user_agent: 'test-agent',
+        referrer: 'https://r.test/',
+        user_id: null,
+        trace_id: null,
+      });
+    } finally {
+      await closeServer(server);
+      await logwire.close();
+    }
   });
 });
