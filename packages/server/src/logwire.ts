@@ -6,6 +6,7 @@ import { LogHub, type LogHubOptions } from './hub/log-hub.js';
 import type { Fields, LogEntry } from './logger/format.js';
 import { mergeFields } from './logger/fields.js';
 import { type AuditOptions, type IngestRecord, type Logger, LoggerTree } from './logger/logger.js';
+import { type RequestRecord, writeRequest } from './logger/request-record.js';
 import { createRedactor, type RedactOptions } from './redact/redactor.js';
 import { LogStreamEndpoint, type LogStreamEndpointOptions } from './transport/ws-endpoint.js';
 import { LogStore, type PersistenceOptions, type StoreEvents } from './persistence/store.js';
@@ -335,7 +336,11 @@ export class Logwire {
       // The request logger lists the request's context and trace ids itself.
       this.#tree.ingest(record, false);
     };
-    return { logger: this.getLogger('http'), ingest, onError: this.#onError, traceIdFormat };
+    const ingestRequest = (record: RequestRecord): void => {
+      this.metrics?.request(record);
+      writeRequest(this.#tree, record);
+    };
+    return { logger: this.getLogger('http'), ingest, ingestRequest, onError: this.#onError, traceIdFormat };
   }
 
   /**

@@ -4,7 +4,7 @@ import type { LevelName } from '@logwire/protocol';
 import { requestContext, runOwned } from '../context/request-context.js';
 import { activeTrace, type TraceIdFormat } from '../context/trace.js';
 import type { Fields } from '../logger/format.js';
-import { mergeFields } from '../logger/fields.js';
+import { RequestRecord } from '../logger/request-record.js';
 import type { IngestRecord, Logger } from '../logger/logger.js';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
 import { clientIp } from './client-ip.js';
@@ -92,6 +92,8 @@ export interface RequestSink {
   logger: Logger;
   /** Writes a request record as it is: its fields already list the request's context and trace ids. */
   ingest(record: IngestRecord): void;
+  /** Writes a request record (when absent, its fields go to {@link RequestSink.ingest}). */
+  ingestRequest?: ((record: RequestRecord) => void) | undefined;
   onError(error: unknown): void;
   /** How a `trace_id` taken from an active OpenTelemetry span is written. */
   traceIdFormat?: TraceIdFormat | undefined;
@@ -118,7 +120,7 @@ export class RequestTracker {
   }
 
   /**
-   * Starts tracking `req` (records it when `res` finishes or closes) and echoes its request id.
+   * Starts tracking `req` (records it when `res` closes) and echoes its request id.
    * `undefined` when the request is ignored or already tracked (then nothing is added).
    */
   start(req: IncomingMessage, res: ServerResponse): RequestState | undefined {
@@ -139,12 +141,13 @@ export class RequestTracker {
     if (!res.headersSent) res.setHeader('X-Request-Id', requestId);
     res.write = countingWrite;
     res.end = countingEnd;
-    res.on('finish', responseFinished);
+    // `close` only: it follows `finish` (a tick later) on every response, and a second listener on
+    // `finish`, which node:http already listens to, would turn its listeners into an array to copy per emit.
     res.on('close', responseClosed);
     return state;
   }
 
-  /** Writes the record of a request that ended (once, whichever of `finish` and `close` comes first). */
+  /** Writes the record of a request that ended (once). */
   finish(res: ServerResponse, state: Tracking, aborted: boolean): void {
     if (state.done) return;
     state.done = true;
@@ -154,7 +157,7 @@ export class RequestTracker {
     } catch (error) {
       this.#sink.onError(error);
     } finally {
-      // The listeners stay: the one still to come finds the state done (cheaper than removing them).
+      // The listener stays (cheaper than removing it): a response closes once.
       (req as Marked)[STATE] = undefined;
     }
   }
@@ -189,30 +192,33 @@ export class RequestTracker {
     if (!this.#sink.logger.isEnabled(level)) return;
     const elapsed = Math.round((performance.now() - state.start) * 1000) / 1000;
     const path = pathOf(req);
-    let fields: Fields = {
-      category: 'http',
-      method: req.method ?? '',
+    const options = this.#options;
+    const sink = this.#sink;
+    const record = new RequestRecord(
+      level,
+      sink.logger.name,
+      `${req.method ?? ''} ${path} ${aborted ? 'aborted' : String(status)}`,
+      sink.logger.category === undefined,
+      req.method ?? '',
       path,
-      route: routeOf(req) ?? state.route ?? null,
-      status_code: aborted && !res.headersSent ? null : status,
-      response_time_ms: elapsed,
-      bytes_sent: state.bytes,
-      client_ip: clientIp(req, this.#options.trustProxy === true),
-      user_agent: header(req, 'user-agent'),
-      referrer: header(req, 'referer'),
-      user_id: this.#user(req) ?? state.context['user_id'] ?? null,
-      request_id: state.requestId,
-      trace_id: state.context['trace_id'] ?? null,
-    };
-    if (this.#sink.logger.category !== undefined) delete fields['category'];
-    if (this.#options.query === true) fields['query'] = queryOf(req);
-    if (aborted) fields['error'] = 'aborted: the connection closed before the response finished';
-    else if (state.error !== undefined) fields['error'] = state.error;
-    if (this.#options.slowMs !== undefined && elapsed >= this.#options.slowMs) fields['slow'] = true;
-    // Inside a span the ids lead, as on any record logged in one.
-    if (state.spanId !== undefined) fields = mergeFields({ trace_id: fields['trace_id'], span_id: state.spanId }, fields);
-    const message = `${req.method ?? ''} ${path} ${aborted ? 'aborted' : String(status)}`;
-    this.#sink.ingest({ level, logger: this.#sink.logger.name, message, fields });
+      routeOf(req) ?? state.route ?? null,
+      aborted && !res.headersSent ? null : status,
+      elapsed,
+      state.bytes,
+      clientIp(req, options.trustProxy === true),
+      header(req, 'user-agent'),
+      header(req, 'referer'),
+      this.#user(req) ?? state.context['user_id'] ?? null,
+      state.requestId,
+      state.context['trace_id'] ?? null,
+      // Inside a span the ids lead, as on any record logged in one.
+      state.spanId,
+      options.query === true ? queryOf(req) : undefined,
+      aborted ? 'aborted: the connection closed before the response finished' : state.error,
+      options.slowMs !== undefined && elapsed >= options.slowMs,
+    );
+    if (sink.ingestRequest !== undefined) sink.ingestRequest(record);
+    else sink.ingest({ level, logger: record.logger, message: record.message, fields: record.toFields() });
   }
 
   #level(status: number, req: IncomingMessage, aborted: boolean): LevelName {
@@ -254,13 +260,7 @@ export function createHttpMiddleware(tracker: RequestTracker): HttpMiddleware {
   return Object.assign(middleware, { wrap, errorHandler });
 }
 
-/** `finish`: the response was handed to the operating system whole. */
-function responseFinished(this: ServerResponse): void {
-  const state = (this as Marked)[STATE];
-  state?.tracker.finish(this, state, false);
-}
-
-/** `close`: the connection ended; aborted unless the response had finished. */
+/** `close`: the response is done (a tick after `finish`) or its connection ended; aborted unless it had finished. */
 function responseClosed(this: ServerResponse): void {
   const state = (this as Marked)[STATE];
   state?.tracker.finish(this, state, !this.writableFinished);

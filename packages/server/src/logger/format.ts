@@ -23,7 +23,7 @@ export type Fields = Record<string, unknown>;
 const RESERVED = new Set(['timestamp', 'level', 'logger', 'message', 'module', 'function', 'line', 'extra', TRUNCATED_FIELD]);
 
 /** What the formatter knows about an extra field's key, decided once per key (and redactor). */
-interface KeyEntry {
+export interface KeyEntry {
   /** `,"key":` — the key quoted and escaped, ready to append. */
   readonly prefix: string;
   /** Goes under `extra` (a seed field's name). */
@@ -53,6 +53,12 @@ function keyTable(redactor: Redactor | undefined): Map<string, KeyEntry> {
     redactorKeys.set(redactor, table);
   }
   return table;
+}
+
+/** What the formatter knows about `key` under `redactor`: the same entry the field loop of {@link formatSystemData} uses. */
+export function keyEntry(redactor: Redactor | undefined, key: string): KeyEntry {
+  const table = keyTable(redactor);
+  return table.get(key) ?? learnKey(table, key, redactor);
 }
 
 function learnKey(table: Map<string, KeyEntry>, key: string, redactor: Redactor | undefined): KeyEntry {
@@ -97,7 +103,7 @@ export function formatSystemData(
  * UTF-8 copy into the replay history), and each read would walk the tree again. Reading one
  * character flattens it once, and both reads then copy one piece.
  */
-function flattened(json: string): string {
+export function flattened(json: string): string {
   // V8 keeps this read even when its value is unused (checked under cachegrind: ~4k instructions fewer per record).
   json.charCodeAt(0);
   return json;
@@ -234,7 +240,7 @@ export function messageText(message: unknown): string {
 }
 
 /** The fields every record's `data` starts with: `{"timestamp":…,"level":…,"logger":…,"message":…` (no closing brace). */
-function recordHead(time: number, level: LevelName, logger: string, message: string, redactor: Redactor | undefined): string {
+export function recordHead(time: number, level: LevelName, logger: string, message: string, redactor: Redactor | undefined): string {
   return (
     '{"timestamp":"' +
     isoTime(time) +

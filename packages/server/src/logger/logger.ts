@@ -291,8 +291,8 @@ export class LoggerTree {
   /** Bumped when thresholds change, so loggers re-resolve theirs lazily. */
   version = 0;
 
-  /** Resolved `maxRecordBytes`. */
-  readonly #maxRecordBytes: number;
+  /** Resolved `maxRecordBytes` (@internal). */
+  readonly maxRecordBytes: number;
   /** The last logger name {@link write} saw and whether it has an `audit` segment (records mostly come from a few loggers). */
   #lastName = '';
   #lastNameAudit = false;
@@ -303,7 +303,7 @@ export class LoggerTree {
       const why = `maxRecordBytes must be an integer of at least ${MIN_MAX_RECORD_BYTES}, got ${String(max)}`;
       throw new LogwireError(LogwireErrorCode.InvalidOption, why);
     }
-    this.#maxRecordBytes = max;
+    this.maxRecordBytes = max;
     this.settings = settings;
     this.sink = sink;
     this.#onInternalError = onInternalError;
@@ -378,7 +378,7 @@ export class LoggerTree {
       time,
       level: Level[level],
       logger,
-      data: formatSystemData(time, level, logger, message, callsite, fields, this.settings.redactor, category, this.#maxRecordBytes),
+      data: formatSystemData(time, level, logger, message, callsite, fields, this.settings.redactor, category, this.maxRecordBytes),
     });
   }
 
@@ -393,7 +393,7 @@ export class LoggerTree {
     context = true,
   ): void {
     const details = context ? withContext(metadata, this.settings.traceIdFormat) : metadata;
-    const data = formatAuditData(time, level, logger, message, action, details, this.settings.redactor, this.#maxRecordBytes);
+    const data = formatAuditData(time, level, logger, message, action, details, this.settings.redactor, this.maxRecordBytes);
     this.sink({ type: 'audit_log', time, level: Level[level], logger, data });
   }
 
@@ -419,7 +419,7 @@ export class LoggerTree {
       const time = Date.now();
       const problem = { logwire_error: cause instanceof Error ? cause.message : messageText(cause) };
       const { redactor } = this.settings;
-      const data = formatSystemData(time, level, logger, message, UNKNOWN_CALLSITE, problem, redactor, undefined, this.#maxRecordBytes);
+      const data = formatSystemData(time, level, logger, message, UNKNOWN_CALLSITE, problem, redactor, undefined, this.maxRecordBytes);
       this.sink({ type: 'system_log', time, level: Level[level], logger, data });
     } catch (again) {
       this.reportInternalError(again);

@@ -1,0 +1,238 @@
+import { Level, type LevelName, toLevelName } from '@logwire/protocol';
+import type { Redactor } from '../redact/redactor.js';
+import { hasAuditSegment, isAudit } from './classify.js';
+import { type Fields, flattened, type KeyEntry, keyEntry, recordHead } from './format.js';
+import type { LoggerTree } from './logger.js';
+import { fitString, withRecordBudget } from './record-size.js';
+import { quoteJson, safeStringify } from './serialize.js';
+
+/**
+ * The record of one request (http/request-logger.ts), in its fixed shape. Its `data` is written
+ * field by field ({@link formatRequestData}) instead of through the generic loop over a fields
+ * object, and comes out byte for byte as that loop writes {@link RequestRecord.toFields}
+ * (test: request-record-format.test.ts).
+ */
+export class RequestRecord {
+  constructor(
+    readonly level: LevelName,
+    readonly logger: string,
+    readonly message: string,
+    /** The record has `category: 'http'` (records carry no configured category). */
+    readonly category: boolean,
+    readonly method: string,
+    readonly path: string,
+    readonly route: string | null,
+    readonly status_code: number | null,
+    readonly response_time_ms: number,
+    readonly bytes_sent: number,
+    readonly client_ip: string | null,
+    readonly user_agent: string | null,
+    readonly referrer: string | null,
+    readonly user_id: unknown,
+    readonly request_id: string,
+    readonly trace_id: unknown,
+    /** The active span's id: `trace_id` and `span_id` then lead the record. */
+    readonly span_id: string | undefined,
+    /** `undefined`: no `query` field. */
+    readonly query: Fields | undefined,
+    /** `undefined`: no `error` field. */
+    readonly error: unknown,
+    /** `slow: true` when set. */
+    readonly slow: boolean,
+  ) {}
+
+  /** The record's fields as a fields object, in the order they are written. */
+  toFields(): Fields {
+    const fields: Fields = {};
+    if (this.span_id !== undefined) {
+      fields['trace_id'] = this.trace_id;
+      fields['span_id'] = this.span_id;
+    }
+    if (this.category) fields['category'] = 'http';
+    fields['method'] = this.method;
+    fields['path'] = this.path;
+    fields['route'] = this.route;
+    fields['status_code'] = this.status_code;
+    fields['response_time_ms'] = this.response_time_ms;
+    fields['bytes_sent'] = this.bytes_sent;
+    fields['client_ip'] = this.client_ip;
+    fields['user_agent'] = this.user_agent;
+    fields['referrer'] = this.referrer;
+    fields['user_id'] = this.user_id;
+    fields['request_id'] = this.request_id;
+    fields['trace_id'] = this.trace_id;
+    if (this.query !== undefined) fields['query'] = this.query;
+    if (this.error !== undefined) fields['error'] = this.error;
+    if (this.slow) fields['slow'] = true;
+    return fields;
+  }
+}
+
+/** A field of the request record: its name and what the formatter decided about it (per redactor). */
+interface Slot {
+  readonly key: string;
+  readonly entry: KeyEntry;
+}
+
+/** The slots of every field a request record may have, for one redactor. */
+class RequestKeys {
+  readonly trace_id: Slot;
+  readonly span_id: Slot;
+  readonly category: Slot;
+  readonly method: Slot;
+  readonly path: Slot;
+  readonly route: Slot;
+  readonly status_code: Slot;
+  readonly response_time_ms: Slot;
+  readonly bytes_sent: Slot;
+  readonly client_ip: Slot;
+  readonly user_agent: Slot;
+  readonly referrer: Slot;
+  readonly user_id: Slot;
+  readonly request_id: Slot;
+  readonly query: Slot;
+  readonly error: Slot;
+  readonly slow: Slot;
+
+  constructor(redactor: Redactor | undefined) {
+    const slot = (key: string): Slot => ({ key, entry: keyEntry(redactor, key) });
+    this.trace_id = slot('trace_id');
+    this.span_id = slot('span_id');
+    this.category = slot('category');
+    this.method = slot('method');
+    this.path = slot('path');
+    this.route = slot('route');
+    this.status_code = slot('status_code');
+    this.response_time_ms = slot('response_time_ms');
+    this.bytes_sent = slot('bytes_sent');
+    this.client_ip = slot('client_ip');
+    this.user_agent = slot('user_agent');
+    this.referrer = slot('referrer');
+    this.user_id = slot('user_id');
+    this.request_id = slot('request_id');
+    this.query = slot('query');
+    this.error = slot('error');
+    this.slow = slot('slow');
+  }
+}
+
+const plainKeys = new RequestKeys(undefined);
+const redactorKeys = new WeakMap<Redactor, RequestKeys>();
+/** The redactor of the last record and its slots (an instance has one redactor). */
+let lastRedactor: Redactor | undefined;
+let lastKeys = plainKeys;
+
+function keysFor(redactor: Redactor | undefined): RequestKeys {
+  if (redactor === lastRedactor) return lastKeys;
+  let keys = plainKeys;
+  if (redactor !== undefined) {
+    keys = redactorKeys.get(redactor) ?? new RequestKeys(redactor);
+    redactorKeys.set(redactor, keys);
+  }
+  lastRedactor = redactor;
+  lastKeys = keys;
+  return keys;
+}
+
+/** `,"key":value` as the field loop of formatSystemData writes it (no field is reserved or `undefined` here). */
+function field(slot: Slot, value: unknown, redactor: Redactor | undefined): string {
+  const entry = slot.entry;
+  if (entry.secret) return entry.prefix + entry.censored;
+  if (typeof value === 'string') return entry.prefix + quoteJson(fitString(value, redactor));
+  if (typeof value === 'number') return entry.prefix + (Number.isFinite(value) ? String(value) : 'null');
+  if (value === null) return entry.prefix + 'null';
+  return entry.prefix + safeStringify(value, redactor, redactor?.hasPaths === true ? [slot.key] : undefined);
+}
+
+/** {@link field} for a value known to be a string (one shape of call per field, cheaper than the general case). */
+function textField(slot: Slot, value: string, redactor: Redactor | undefined): string {
+  const entry = slot.entry;
+  return entry.secret ? entry.prefix + entry.censored : entry.prefix + quoteJson(fitString(value, redactor));
+}
+
+/** {@link field} for a number. */
+function numberField(slot: Slot, value: number): string {
+  const entry = slot.entry;
+  return entry.secret ? entry.prefix + entry.censored : entry.prefix + (Number.isFinite(value) ? String(value) : 'null');
+}
+
+/** What the record's unknown call site writes. */
+const NO_CALLSITE = ',"module":"","function":"","line":0';
+
+/**
+ * The `data` JSON of a request record: what `formatSystemData` writes for its {@link RequestRecord.toFields}
+ * with an unknown call site, without reading the fields back by name. `category` is the configured
+ * category of the record's logger; a record that also has its own `category` field must take the
+ * generic path (the field then goes under `extra`).
+ */
+export function formatRequestData(
+  time: number,
+  level: LevelName,
+  record: RequestRecord,
+  redactor: Redactor | undefined,
+  category: string | undefined,
+  maxRecordBytes = Number.POSITIVE_INFINITY,
+): string {
+  return flattened(withRecordBudget(maxRecordBytes, () => requestJson(time, level, record, redactor, category)));
+}
+
+function requestJson(
+  time: number,
+  level: LevelName,
+  record: RequestRecord,
+  redactor: Redactor | undefined,
+  category: string | undefined,
+): string {
+  const k = keysFor(redactor);
+  let json = recordHead(time, level, record.logger, record.message, redactor) + NO_CALLSITE;
+  if (category !== undefined) json += ',"category":' + quoteJson(category);
+  if (record.span_id !== undefined) json += field(k.trace_id, record.trace_id, redactor) + textField(k.span_id, record.span_id, redactor);
+  if (record.category) json += textField(k.category, 'http', redactor);
+  json +=
+    textField(k.method, record.method, redactor) +
+    textField(k.path, record.path, redactor) +
+    field(k.route, record.route, redactor) +
+    field(k.status_code, record.status_code, redactor) +
+    numberField(k.response_time_ms, record.response_time_ms) +
+    numberField(k.bytes_sent, record.bytes_sent) +
+    field(k.client_ip, record.client_ip, redactor) +
+    field(k.user_agent, record.user_agent, redactor) +
+    field(k.referrer, record.referrer, redactor) +
+    field(k.user_id, record.user_id, redactor) +
+    textField(k.request_id, record.request_id, redactor);
+  if (record.span_id === undefined) json += field(k.trace_id, record.trace_id, redactor);
+  if (record.query !== undefined) json += field(k.query, record.query, redactor);
+  if (record.error !== undefined) json += field(k.error, record.error, redactor);
+  if (record.slow) json += field(k.slow, true, redactor);
+  return json + '}';
+}
+
+let lastLogger = '';
+let lastLoggerAudit = false;
+
+/**
+ * Writes a request record as `tree.ingest` writes its fields (no request context merged in): by
+ * {@link formatRequestData}, or through the generic path when the record is classified as audit or
+ * has a `category` field next to a configured category. Never throws.
+ */
+export function writeRequest(tree: LoggerTree, record: RequestRecord): void {
+  try {
+    const level = (typeof record.level === 'string' ? toLevelName(record.level) : undefined) ?? 'INFO';
+    const time = Date.now();
+    const logger = record.logger;
+    if (logger !== lastLogger) {
+      lastLogger = logger;
+      lastLoggerAudit = hasAuditSegment(logger);
+    }
+    const { settings } = tree;
+    const category = settings.categories === undefined ? undefined : tree.categoryFor(logger);
+    if (isAudit(lastLoggerAudit, record.message, false) || (category !== undefined && record.category)) {
+      tree.write(level, logger, record.message, record.toFields(), time, undefined, false, false);
+      return;
+    }
+    const data = formatRequestData(time, level, record, settings.redactor, category, tree.maxRecordBytes);
+    tree.sink({ type: 'system_log', time, level: Level[level], logger, data });
+  } catch (cause) {
+    tree.reportInternalError(cause);
+  }
+}
