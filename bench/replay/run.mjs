@@ -138,11 +138,16 @@ async function paint() {
   return { rows: list.childElementCount, moduleReady: started, open: opened - started, load: loaded - opened, firstPaint: painted };
 }
 
+/** How long the wired dashboard may take to reach each state before the run fails. */
+const UNTIL_MS = 60_000;
+
 // The wired dashboard: returns the reload timings of `rounds` reloads.
 async function dashboard(browser) {
   const logwire = createLogwire({ callsite: false, historySize: 20_000, console: false });
-  const { address } = await logwire.listen(0, '127.0.0.1');
   const app = await startReplayAppServer();
+  // The page is served from another port, so its Origin must be allowed (the endpoint refuses
+  // cross-origin upgrades by default).
+  const { address } = await logwire.listen(0, '127.0.0.1', { allowedOrigins: [app.origin] });
   const url = `ws://127.0.0.1:${address.port}/ws/logs`;
   const page = await browser.newPage();
   const state = () =>
@@ -155,24 +160,35 @@ async function dashboard(browser) {
       opened: window.app.openedAt[0],
       restoredEntries: window.app.restored?.entries,
     }));
-  const until = async (check) => {
-    while (!check(await state())) await new Promise((resolve) => setTimeout(resolve, 20));
+  // Every wait has a limit: a page that never gets there fails the run with what it last saw.
+  const until = async (check, what) => {
+    const deadline = Date.now() + UNTIL_MS;
+    for (;;) {
+      const seen = await state();
+      if (check(seen)) return;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `dashboard: ${what} not within ${UNTIL_MS / 1000} s (last seen ${JSON.stringify({ ...seen, restoredEntries: undefined })})`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   };
   try {
     await page.goto(`${app.origin}/?ws=${encodeURIComponent(url)}&db=bench-dashboard`);
-    await until((s) => s.live);
+    await until((s) => s.live, 'the client live');
     const log = logwire.getLogger('orchestrator.instance_manager');
     for (let i = 0; i < COUNT; i++) {
       log.info(`Instance spawned ${i}`, { instance_id: `abc${i}`, memory_mb: 512 });
       if (i % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
     }
-    await until((s) => s.ids === COUNT);
+    await until((s) => s.ids === COUNT, `all ${COUNT} messages in the panel`);
     // Let the last appends commit (flushDelay 20 ms) before the first reload.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const results = [];
     for (let round = 0; round < rounds; round++) {
       await page.reload();
-      await until((s) => s.painted !== undefined && s.opened !== undefined && s.live);
+      await until((s) => s.painted !== undefined && s.opened !== undefined && s.live, 'the reloaded dashboard painted and live');
       results.push(await state());
     }
     await page.evaluate(() => window.app.client.clear());
