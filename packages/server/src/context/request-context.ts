@@ -59,8 +59,3 @@ export function runOwned<T>(fields: Fields, fn: () => T): T {
   const outer = store.getStore();
   return store.run(Object.freeze(outer === undefined ? fields : mergeFields(outer, fields)), fn);
 }
-
-/** Runs `fn` outside any context: the request record lists its own fields, in the schema's order. */
-export function outsideContext<T>(fn: () => T): T {
-  return store.run(undefined, fn);
-}
