@@ -8,6 +8,8 @@ export interface Counts {
   passed: number;
   failed: number;
   skipped: number;
+  /** The failed tests, `file › test: first line of the error`. */
+  failures?: string[];
 }
 /** The closing summary of `npm test`: one line per stage, the totals (`N passed, N failed`) last. */
 export function summarize(

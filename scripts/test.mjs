@@ -5,6 +5,7 @@
 // files, a crash) counts as one failure in the closing `N passed, N failed` line.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { relative as relativeTo } from 'node:path';
 import { ensureChromium } from './ensure-chromium.mjs';
 import { ensureRedis } from './ensure-redis.mjs';
 import { summarize } from './test-summary.mjs';
@@ -31,6 +32,7 @@ function counts(file, read) {
   }
 }
 
+const relative = (file) => relativeTo(process.cwd(), file);
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 run('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 run('lint', npx, ['eslint', '.', '--max-warnings', '0']);
@@ -71,6 +73,15 @@ const node = counts(`${results}/node.json`, (r) => ({
   passed: r.numPassedTests,
   failed: r.numFailedTests,
   skipped: r.numPendingTests + (r.numTodoTests ?? 0),
+  failures: r.testResults.flatMap((file) => [
+    ...file.assertionResults
+      .filter((test) => test.status === 'failed')
+      .map((test) => `${relative(file.name)} › ${test.fullName}: ${test.failureMessages?.[0] ?? 'failed'}`),
+    // A file that failed to load has a message but no failed test.
+    ...(file.status === 'failed' && file.assertionResults.every((test) => test.status !== 'failed') && file.message
+      ? [`${relative(file.name)}: ${file.message}`]
+      : []),
+  ]),
 }));
 const browser = counts(`${results}/browser.json`, (r) => r);
 const size = sizes && { passed: sizes.filter((c) => c.passed).length, failed: sizes.filter((c) => !c.passed).length, skipped: 0 };

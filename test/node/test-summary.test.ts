@@ -32,4 +32,13 @@ describe('npm test summary', () => {
     // The browser stage crashed without a report: one failure for it.
     expect(lines.at(-1)).toBe('3 passed, 3 failed');
   });
+
+  it('names the failed tests above the totals, one line each, at most ten per stage', () => {
+    const failures = Array.from({ length: 12 }, (_, i) => `a.test.ts › suite › case ${i}: expected 1 to be 2\n  at stack`);
+    const { lines } = summarize([stage('node tests', false)], { 'node tests': { passed: 1, failed: 12, skipped: 0, failures } });
+    expect(lines).toContain('  ✗ a.test.ts › suite › case 0: expected 1 to be 2');
+    expect(lines).not.toContain('  ✗ a.test.ts › suite › case 10: expected 1 to be 2');
+    expect(lines).toContain('  … and 2 more');
+    expect(lines.at(-1)).toBe('1 passed, 12 failed');
+  });
 });
