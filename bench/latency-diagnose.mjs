@@ -5,7 +5,8 @@
 // when in the run the slowest 1 % fell, and (with `--jit`) how many functions V8 optimized per 0.5 s.
 //   node bench/latency-diagnose.mjs [rounds=3] [seconds=5] [--rate 1000] [--clients 10] [--warmup 1]
 //     [--variants FILE.json] [--jit] [--out DIR]
-// A variant is { name, mode: "logwire" | "ws-tick", warmup?, flags?: [node flags], options?: {logwire options} };
+// A variant is { name, mode: "logwire" | "ws-tick", warmup?, flags?: [node flags], options?: {logwire options},
+// ownSession?: true (the server in a session, so an autogroup, apart from its clients) };
 // the default pair is the goal's (logwire and the anchor, as they are). Ratios are p99 ÷ the first
 // ws-tick variant's p99 in the same round. Timing figures: report the load average with them.
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -144,6 +145,7 @@ for (let round = 0; round < rounds; round++) {
       },
       clientEnv: (p) => (p === 0 ? { LATENCY_TRACE: `${tag}-client.json` } : {}),
       serverLog,
+      ownSession: variant.ownSession === true,
     });
     const traced = analyse(read(`${tag}-server.json`), read(`${tag}-client.json`));
     byVariant.get(variant.name)[round] = result;

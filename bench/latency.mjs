@@ -33,7 +33,7 @@ export async function once(
   rate,
   clients,
   seconds,
-  { cpuProf, processes, read, warmup, nodeFlags = [], serverEnv = {}, clientEnv = () => ({}), serverLog },
+  { cpuProf, processes, read, warmup, nodeFlags = [], serverEnv = {}, clientEnv = () => ({}), serverLog, ownSession = false },
 ) {
   const serverArgs = [`${here}latency-server.mjs`, mode, String(rate), String(seconds), String(warmup)];
   if (cpuProf)
@@ -41,6 +41,8 @@ export async function once(
   const server = spawn(process.execPath, [...nodeFlags, ...serverArgs], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, ...serverEnv },
+    // A session of its own (setsid) is a scheduling group of its own where the kernel groups by session (autogroup).
+    detached: ownSession,
   });
   const children = [];
   try {
