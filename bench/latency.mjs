@@ -24,14 +24,37 @@ const MODES = ['logwire', 'ws-tick'];
 const DRAIN_MS = 30_000;
 const CONNECT_MS = 30_000;
 
-async function once(mode, rate, clients, seconds, { cpuProf, processes, read, warmup }) {
+/**
+ * One run of one server with its clients; returns the merged distribution. bench/latency-diagnose.mjs
+ * adds node flags and environment (traces) and collects the server's other output lines.
+ */
+export async function once(
+  mode,
+  rate,
+  clients,
+  seconds,
+  { cpuProf, processes, read, warmup, nodeFlags = [], serverEnv = {}, clientEnv = () => ({}), serverLog, ownSession = false },
+) {
   const serverArgs = [`${here}latency-server.mjs`, mode, String(rate), String(seconds), String(warmup)];
   if (cpuProf)
     serverArgs.unshift('--cpu-prof', `--cpu-prof-dir=${cpuProf}`, `--cpu-prof-name=${mode}-${rate}x${clients}-${Date.now()}.cpuprofile`);
-  const server = spawn(process.execPath, serverArgs, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [...nodeFlags, ...serverArgs], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...serverEnv },
+    // A session of its own (setsid) is a scheduling group of its own where the kernel groups by session (autogroup).
+    detached: ownSession,
+  });
   const children = [];
   try {
-    const serverLine = lines(server);
+    const nextLine = lines(server);
+    // The port, then the summary; anything else the server prints (V8's --trace-* output) goes to serverLog.
+    const serverLine = async () => {
+      for (;;) {
+        const line = await nextLine();
+        if (line === undefined || /^(\d+|\{.*)$/.test(line)) return line;
+        serverLog?.push(line);
+      }
+    };
     const port = await within(serverLine(), CONNECT_MS);
     if (port === undefined) return failed('server did not start');
     const url = `ws://127.0.0.1:${port}${mode === 'logwire' ? '/ws/logs' : ''}`;
@@ -39,7 +62,7 @@ async function once(mode, rate, clients, seconds, { cpuProf, processes, read, wa
     for (let p = 0; p < processes; p++) {
       const count = Math.floor(clients / processes) + (p < clients % processes ? 1 : 0);
       const args = [`${here}latency-clients.mjs`, mode === 'logwire' ? 'hello' : 'plain', url, String(count), String(deadline), read];
-      children.push(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] }));
+      children.push(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...clientEnv(p) } }));
     }
     const readers = children.map(lines);
     for (const read of readers) if ((await within(read(), CONNECT_MS)) !== 'ready') return failed('clients did not connect');

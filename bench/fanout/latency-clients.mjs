@@ -8,6 +8,7 @@
 // sockets are open, then one JSON line: counts, and the latency histogram (buckets 0.5 % wide,
 // sparse: see `bucketOf` in ../latency.mjs) so the orchestrator can merge processes. A client whose socket closes before the end marker, or
 // that has not seen it by the deadline, is reported, never waited for.
+import { writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { bucketOf, END } from './records.mjs';
 
@@ -26,6 +27,11 @@ const TS = Buffer.from('"ts":');
 const GAP = Buffer.from('"type":"gap"');
 let gaps = 0;
 const endBytes = Buffer.from(END);
+// Diagnostics (bench/latency-diagnose.mjs): with LATENCY_TRACE=<file>, the first socket's records
+// go there as flat [stamp, receipt, stamp, receipt, …] pairs.
+const TRACE = process.env.LATENCY_TRACE;
+const arrivals = [];
+let traced;
 
 function record(latency) {
   const bucket = bucketOf(latency);
@@ -42,7 +48,7 @@ function collect(value, at) {
   }
 }
 
-function onFrame(buf) {
+function onFrame(buf, ws) {
   const at = now();
   frames++;
   bytes += buf.length;
@@ -55,7 +61,10 @@ function onFrame(buf) {
     let end = i + TS.length;
     while (end < buf.length && buf[end] !== 0x2c && buf[end] !== 0x7d) end++;
     const ts = Number(buf.latin1Slice(i + TS.length, end));
-    if (ts > 0) record(at - ts);
+    if (ts > 0) {
+      record(at - ts);
+      if (TRACE && ws === traced) arrivals.push(ts, at);
+    }
   }
 }
 
@@ -63,6 +72,7 @@ function open() {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     ws.binaryType = 'nodebuffer';
+    traced ??= ws;
     let done = false;
     const settle = (kind) => {
       if (done) return;
@@ -76,7 +86,7 @@ function open() {
       resolve();
     });
     ws.on('message', (data) => {
-      onFrame(data);
+      onFrame(data, ws);
       if (data.indexOf(endBytes) !== -1) settle('end');
     });
     ws.on('close', (code) => {
@@ -101,6 +111,7 @@ let finished = false;
 function finish(timedOut) {
   if (finished) return;
   finished = true;
+  if (TRACE) writeFileSync(TRACE, JSON.stringify(arrivals));
   const histogramPairs = [...histogram].sort((a, b) => a[0] - b[0]);
   const line = JSON.stringify({ n, frames, bytes, gaps, ended, closedEarly, failed, timedOut, closeCodes, histogram: histogramPairs });
   // Exit once the line is out: a pipe may take it in several writes.
