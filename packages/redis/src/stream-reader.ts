@@ -208,7 +208,7 @@ export class StreamReader {
         const epoch = epochs[i];
         if (!epoch || epoch === sub.epoch) continue;
         const first = (await writer.callBuffer('XRANGE', sub.key, '-', '+', 'COUNT', 1)) as RawEntry[];
-        const firstEntry = first[0] && readItems(sub.stream, first, undefined, this.#report)[0]?.entry;
+        const firstEntry = first[0] && readItems(sub.stream, first, undefined, this.#report)[0]?.records?.[0];
         const gap: Gap = { reason: 'epoch', from: sub.linkTo !== undefined ? sub.linkTo : sub.cursor, to: null, epoch };
         if (firstEntry?.epoch === epoch) sub.cursor = null;
         sub.epoch = epoch;

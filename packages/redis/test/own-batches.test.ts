@@ -76,6 +76,7 @@ describe('own batches (a node reading its own appends back)', () => {
         prev: i === 0 ? null : '1760000000001-0',
         epoch: 'e1',
         node: 'n',
+        frame: `{"type":"system_log","id":"1760000000001-${i}","data":${r.data}}`,
       })),
     );
     // Held records replace decoding only when given for the same bytes.
