@@ -147,10 +147,7 @@ export class LogHub implements BackplaneHub {
    */
   ingest(messages: readonly StreamMessage[]): void {
     for (const message of messages) {
-      const last = this.#last?.position;
-      // compareIds(message.position, last) <= 0, inline: this runs for every record a backplane reads.
-      if (last !== undefined && (message.position.ms < last.ms || (message.position.ms === last.ms && message.position.seq <= last.seq)))
-        continue;
+      if (this.#last !== undefined && compareIds(message.position, this.#last.position) <= 0) continue;
       if (message.ordinal === undefined) {
         this.#accept(message);
         continue;
