@@ -192,6 +192,11 @@ function recordsOf(
   const next = { at: 0 };
   let link = prev;
   let at = 0;
+  // A batch's records mostly share a few logger names: the last one's string is reused when the
+  // next record's logger bytes are the same (no new string per record).
+  let logger = '';
+  let loggerAt = 0;
+  let loggerLength = -1;
   for (let r = 0; r < count; r++) {
     const headerLength = readLength(lengths, next);
     const dataLength = readLength(lengths, next);
@@ -208,7 +213,11 @@ function recordsOf(
     const time = numberAt(blob, a + 1, b);
     const level = numberAt(blob, b + 1, c);
     if (!Number.isFinite(time) || !Number.isFinite(level)) return undefined;
-    const logger = blob.toString('utf8', c + 1, end);
+    if (end - (c + 1) !== loggerLength || !sameBytes(blob, loggerAt, c + 1, loggerLength)) {
+      logger = blob.toString('utf8', c + 1, end);
+      loggerLength = end - (c + 1);
+    }
+    loggerAt = c + 1;
     const data = blob.toString('utf8', end, (at = end + dataLength));
     const seq = last - count + 1 + r;
     const recordId = `${ms}-${seq}`;
@@ -236,6 +245,13 @@ function readLength(lengths: Buffer, next: { at: number }): number {
   }
   next.at = i + 1;
   return digits > 0 ? value : -1;
+}
+
+/** Whether `blob[a, a + length)` and `blob[b, b + length)` hold the same bytes (for short runs: a logger name). */
+function sameBytes(blob: Buffer, a: number, b: number, length: number): boolean {
+  if (length > 64) return blob.compare(blob, a, a + length, b, b + length) === 0;
+  for (let i = 0; i < length; i++) if (blob[a + i] !== blob[b + i]) return false;
+  return true;
 }
 
 /** Position of the next unit separator in `blob[from, end)`, or -1. */

@@ -20,6 +20,13 @@ function pack(records: BackplaneRecord[]): { lengths: Buffer; packed: Buffer; al
 }
 
 describe('own batches (a node reading its own appends back)', () => {
+  it("decodes each record's logger, also after one of the same length or the same name", () => {
+    const loggers = ['app', 'app', 'apq', '', '', 'app', 'ü', 'ü', 'x'.repeat(100), 'x'.repeat(99) + 'y'];
+    const { lengths, packed } = pack(loggers.map((logger, i) => ({ ...rec(String(i)), logger })));
+    const decoded = parseEntry('1760000000001-9', ['p', '0-0', 'e', 'e1', 'n', 'n', 'l', lengths, 'b', packed]);
+    expect(decoded!.map((r) => r.logger)).toEqual(loggers);
+  });
+
   it('writes every number of a header as String(number) does', () => {
     const times = [0, 7, 10, 99, 1e8, 999_999_999, 1e9, 1e9 + 7, 1_760_000_000_123, 10_000_000_000_009, Number.MAX_SAFE_INTEGER, 1.5, -3, 1e21];
     const records = times.map((time, i) => ({ ...rec(String(i), time), level: times[times.length - 1 - i]! }));
