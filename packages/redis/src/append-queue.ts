@@ -58,6 +58,12 @@ interface StreamQueue {
   seq: number;
   /** Drops not yet announced by a marker entry. */
   dropped: { count: number; from: number; to: number } | undefined;
+  /**
+   * The epoch this queue's calls propose should the stream need a new one: replaced as soon as a
+   * reply shows it was taken, and after any call without a reply (it may have been taken), so no
+   * two incarnations of a stream get the same epoch (and no call pays for random bytes).
+   */
+  candidate: string;
 }
 
 /** One append-script call of a round trip: the first `taken` waiting records of one stream. */
@@ -126,7 +132,7 @@ export class AppendQueue {
     let queue = this.#queues.get(stream);
     // A new queue continues from the highest sequence given in any stream, so each stream's
     // sequences keep increasing across idle periods without remembering every stream ever seen.
-    if (!queue) this.#queues.set(stream, (queue = { items: [], sizes: [], head: 0, seq: this.#topSeq, dropped: undefined }));
+    if (!queue) this.#queues.set(stream, (queue = { items: [], sizes: [], head: 0, seq: this.#topSeq, dropped: undefined, candidate: newCandidate() }));
     for (const record of records) {
       if (!isRecord(record)) {
         this.#report(RedisBackplaneErrorCode.Malformed, `append(${stream}): not a record, skipped`);
@@ -225,8 +231,10 @@ export class AppendQueue {
         let failed: unknown;
         for (const [i, job] of jobs.entries()) {
           const [error, reply] = results?.[i] ?? [new Error('no reply'), undefined];
-          if (error) failed ??= error;
-          else this.#confirmed(job, reply as AppendReply);
+          if (error) {
+            failed ??= error;
+            job.queue.candidate = newCandidate();
+          } else this.#confirmed(job, reply as AppendReply);
         }
         if (failed === undefined) {
           failures = 0;
@@ -265,10 +273,9 @@ export class AppendQueue {
   #send(pipeline: AppendPipeline, job: Job): void {
     const { items, sizes, head } = job.queue;
     const o = this.#options;
-    const candidateEpoch = randomBytes(6).toString('base64url');
     const trim = [o.maxLength, o.maxAgeMs, o.exact ? '1' : '0'];
     // Only the first record's sequence is sent: a batch's sequences are contiguous.
-    const args: Array<string | number | Buffer> = [this.#producer.producer, candidateEpoch, ...trim, o.producerTtl, seqAt(job.queue, head)];
+    const args: Array<string | number | Buffer> = [this.#producer.producer, job.queue.candidate, ...trim, o.producerTtl, seqAt(job.queue, head)];
     // The records go packed (batch-packer.ts): byte lengths, then headers and data, each one
     // Buffer sent as is, stored as they come in one stream entry (see lua.ts and entry-codec.ts).
     const packer = this.#packer;
@@ -294,7 +301,8 @@ export class AppendQueue {
    * They leave the queue here, and only here.
    */
   #confirmed(job: Job, reply: AppendReply): void {
-    const [, appended, skipped] = reply;
+    const [epoch, appended, skipped] = reply;
+    if (epoch === job.queue.candidate) job.queue.candidate = newCandidate();
     this.#metrics.batches++;
     this.#metrics.appended += Number(appended);
     this.#metrics.duplicatesSkipped += Number(skipped);
@@ -303,11 +311,7 @@ export class AppendQueue {
   }
 
   #consume(queue: StreamQueue, n: number): void {
-    for (let i = queue.head; i < queue.head + n; i++) {
-      this.#backlogBytes -= queue.sizes[i]!;
-      // Let go of the record now (its strings are garbage once read back), not when the array is compacted.
-      queue.items[i] = CONSUMED;
-    }
+    for (let i = queue.head; i < queue.head + n; i++) this.#backlogBytes -= queue.sizes[i]!;
     this.#backlogRecords -= n;
     queue.head += n;
     if (queue.head === queue.items.length) {
@@ -322,8 +326,10 @@ export class AppendQueue {
   }
 }
 
-/** Stands in a queue's array for a record that left it. */
-const CONSUMED: BackplaneRecord = Object.freeze({ type: 'system_log', time: 0, level: 0, logger: '', data: '' });
+/** A random epoch for a new incarnation of a stream. */
+function newCandidate(): string {
+  return randomBytes(6).toString('base64url');
+}
 
 /** What a waiting record counts for in the backlog's byte bound. */
 function recordBytes(record: BackplaneRecord): number {
