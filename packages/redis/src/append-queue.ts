@@ -132,7 +132,11 @@ export class AppendQueue {
     let queue = this.#queues.get(stream);
     // A new queue continues from the highest sequence given in any stream, so each stream's
     // sequences keep increasing across idle periods without remembering every stream ever seen.
-    if (!queue) this.#queues.set(stream, (queue = { items: [], sizes: [], head: 0, seq: this.#topSeq, dropped: undefined, candidate: newCandidate() }));
+    if (!queue)
+      this.#queues.set(
+        stream,
+        (queue = { items: [], sizes: [], head: 0, seq: this.#topSeq, dropped: undefined, candidate: newCandidate() }),
+      );
     for (const record of records) {
       if (!isRecord(record)) {
         this.#report(RedisBackplaneErrorCode.Malformed, `append(${stream}): not a record, skipped`);
@@ -275,7 +279,13 @@ export class AppendQueue {
     const o = this.#options;
     const trim = [o.maxLength, o.maxAgeMs, o.exact ? '1' : '0'];
     // Only the first record's sequence is sent: a batch's sequences are contiguous.
-    const args: Array<string | number | Buffer> = [this.#producer.producer, job.queue.candidate, ...trim, o.producerTtl, seqAt(job.queue, head)];
+    const args: Array<string | number | Buffer> = [
+      this.#producer.producer,
+      job.queue.candidate,
+      ...trim,
+      o.producerTtl,
+      seqAt(job.queue, head),
+    ];
     // The records go packed (batch-packer.ts): byte lengths, then headers and data, each one
     // Buffer sent as is, stored as they come in one stream entry (see lua.ts and entry-codec.ts).
     const packer = this.#packer;

@@ -21,7 +21,7 @@
  * file speaks of ids as `string | null`; `0-0` exists only in Redis fields and XREAD positions
  * ({@link toReadPosition}).
  */
-import { logFrame, type LogType, type StreamId } from '@logwire/protocol';
+import { logFrame, type StreamId } from '@logwire/protocol';
 import { RedisBackplaneErrorCode } from './errors.js';
 import type { ErrorReporter } from './events.js';
 import type { BackplaneEntry, BackplaneRecord } from './types.js';
@@ -84,7 +84,7 @@ function readEntry(
   data: string,
 ): ReadEntry {
   // A marker's frame is never sent (markers become gaps), but every entry has one: one shape.
-  const frame = logFrame(type as LogType, id, data);
+  const frame = logFrame(type, id, data);
   return { id, position: { ms, seq }, prev, epoch, node, type, time, level, logger, data, frame, ordinal: undefined };
 }
 
@@ -94,11 +94,7 @@ function readEntry(
  * A drop marker parses as a record of `type` {@link MARKER_TYPE}. With `known`, an entry holding
  * records the reader already has takes their values instead of decoding them.
  */
-export function parseEntry(
-  rawId: Buffer | string,
-  fields: ReadonlyArray<Buffer | string>,
-  known?: KnownRecords,
-): ReadEntry[] | undefined {
+export function parseEntry(rawId: Buffer | string, fields: ReadonlyArray<Buffer | string>, known?: KnownRecords): ReadEntry[] | undefined {
   const id = typeof rawId === 'string' ? rawId : rawId.toString('latin1');
   let prev: string | undefined;
   let epoch: string | undefined;
@@ -162,14 +158,7 @@ function heldRecordsOf(
   return records;
 }
 
-function recordsOf(
-  id: string,
-  prev: string | null,
-  epoch: string,
-  node: string,
-  lengths: Buffer,
-  blob: Buffer,
-): ReadEntry[] | undefined {
+function recordsOf(id: string, prev: string | null, epoch: string, node: string, lengths: Buffer, blob: Buffer): ReadEntry[] | undefined {
   const dash = id.indexOf('-');
   const ms = id.slice(0, dash);
   // The numbers too: the hub's message takes its position from them (no parse per record).

@@ -28,13 +28,33 @@ describe('own batches (a node reading its own appends back)', () => {
   });
 
   it('writes every number of a header as String(number) does', () => {
-    const times = [0, 7, 10, 99, 1e8, 999_999_999, 1e9, 1e9 + 7, 1_760_000_000_123, 10_000_000_000_009, Number.MAX_SAFE_INTEGER, 1.5, -3, 1e21];
+    const times = [
+      0,
+      7,
+      10,
+      99,
+      1e8,
+      999_999_999,
+      1e9,
+      1e9 + 7,
+      1_760_000_000_123,
+      10_000_000_000_009,
+      Number.MAX_SAFE_INTEGER,
+      1.5,
+      -3,
+      1e21,
+    ];
     const records = times.map((time, i) => ({ ...rec(String(i), time), level: times[times.length - 1 - i]! }));
     const { packed } = pack(records);
     const headers = packed.toString('utf8').split('app{').slice(0, -1);
-    expect(headers.map((h) => h.replace(/^.*?system_log\x1f/, '').split('\x1f').slice(0, 2))).toEqual(
-      records.map((r) => [String(r.time), String(r.level)]),
-    );
+    expect(
+      headers.map((h) =>
+        h
+          .slice(h.indexOf('system_log') + 'system_log'.length + 1)
+          .split('\x1f')
+          .slice(0, 2),
+      ),
+    ).toEqual(records.map((r) => [String(r.time), String(r.level)]));
   });
 
   it('hands back the records of a batch stored byte for byte, then forgets it and every batch sent before it', () => {
