@@ -3,7 +3,11 @@
 // `createLogwire({ backplane: new RedisBackplane(…) })`, sharing one Redis at 127.0.0.1:6379),
 // next to one node without a backplane (ids assigned by its own hub, nothing leaves the process).
 //
-//   npm run build && node bench/redis/run.mjs [--records N] [--rounds N]
+//   npm run build && node bench/redis/run.mjs [--records N] [--rounds N] [--baseline DIR]
+//
+// --baseline DIR: another checkout with its own build (e.g. a git worktree of an older commit, after
+// `npm ci` and a build there); its bench/redis/node.mjs runs the two "via Redis" setups again in
+// every round, interleaved with this build's, so before/after ratios come from the same run.
 //
 // Records are logged with an ordinary logger call (formatting included, redaction and callsite off).
 // "appended": records confirmed by Redis per second, all nodes together, from the first log call
@@ -12,6 +16,8 @@
 // first log call until that node has them all. "RSS" is the node process after the run.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { fmt, machine, summary } from '../lib.mjs';
@@ -22,6 +28,8 @@ const option = (name, fallback) => (args.includes(name) ? Number(args[args.index
 const RECORDS = option('--records', 100_000);
 const ROUNDS = option('--rounds', 3);
 const nodeScript = fileURLToPath(new URL('./node.mjs', import.meta.url));
+const BASELINE = args.includes('--baseline') ? args[args.indexOf('--baseline') + 1] : undefined;
+const baselineScript = BASELINE === undefined ? undefined : resolve(BASELINE, 'bench/redis/node.mjs');
 
 await ensureRedis();
 const admin = new Redis({ protocol: 2 });
@@ -48,11 +56,11 @@ async function inMemory(count) {
   };
 }
 
-function startNode(prefix, name) {
+function startNode(prefix, name, script = nodeScript) {
   const env = { ...process.env, NODE: name };
   if (prefix !== undefined) env.PREFIX = prefix;
   else delete env.PREFIX;
-  const child = fork(nodeScript, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(script, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = (key) =>
     new Promise((resolve) => {
       const on = (m) => {
@@ -66,9 +74,9 @@ function startNode(prefix, name) {
 }
 
 /** `nodes` processes each append `perNode` records; every node reads all of them. */
-async function throughRedis(nodes, perNode) {
+async function throughRedis(nodes, perNode, script = nodeScript) {
   const prefix = `lwbench:${randomBytes(4).toString('hex')}:`;
-  const workers = Array.from({ length: nodes }, (_, i) => startNode(prefix, `n${i}`));
+  const workers = Array.from({ length: nodes }, (_, i) => startNode(prefix, `n${i}`, script));
   await Promise.all(workers.map((w) => w.next('ready')));
   const total = nodes * perNode;
   const armed = workers.map((w) => w.next('armed'));
@@ -115,11 +123,21 @@ const variants = [
   { name: '2 server nodes via Redis (each logs N, delivers 2N)', run: () => throughRedis(2, RECORDS) },
   { name: 'for reference: bare loop, one entry per record (pipelined XADD)', run: () => bare(RECORDS, true) },
 ];
+if (baselineScript !== undefined) {
+  variants.push(
+    { name: `baseline build (${BASELINE}): 1 server node via Redis`, run: () => throughRedis(1, RECORDS, baselineScript) },
+    { name: `baseline build (${BASELINE}): 2 server nodes via Redis`, run: () => throughRedis(2, RECORDS, baselineScript) },
+  );
+}
 
 // Rounds interleave the variants, so each round's ratios compare runs made under the same load.
 const results = variants.map(() => []);
+// The 1-minute load average when each round starts and ends: the machine may be shared.
+const loads = [];
 for (let round = 0; round < ROUNDS; round++) {
+  const before = loadavg()[0];
   for (const [i, variant] of variants.entries()) results[i].push(await variant.run());
+  loads.push(`${before.toFixed(1)}→${loadavg()[0].toFixed(1)}`);
   process.stderr.write(`bench redis: round ${round + 1} of ${ROUNDS} done\n`);
 }
 const rows = variants.map((variant, i) => ({
@@ -159,6 +177,7 @@ for (const row of rows)
   console.log(
     `| ${row.name} | ${range(row.appended)} | ${range(row.delivered)} | ${ratio(row.vsSolo)} | ${ratio(row.vsBare)} | ${Number.isNaN(row.cpu.median) ? '—' : `${row.cpu.median.toFixed(1)} (${row.cpu.min.toFixed(1)}–${row.cpu.max.toFixed(1)})`} | ${row.held || '—'} | ${row.rss ? (row.rss / 1048576).toFixed(0) : '—'} |`,
   );
+console.log(`\nLoad average (1 min) at the start→end of each round: ${loads.join(', ')}.`);
 const goals = [
   { goal: 'one node via Redis delivers ≥ 0.5× the no-backplane node', value: rows[2].vsSolo.median },
   { goal: 'each of two nodes via Redis delivers ≥ 0.5× the no-backplane node', value: rows[3].vsSolo.median },

@@ -45,19 +45,25 @@ export type AppendMetrics = Pick<
   'backlogRecords' | 'backlogBytes' | 'backlogPeak' | 'dropped' | 'appended' | 'duplicatesSkipped' | 'batches'
 >;
 
-interface Queued {
-  seq: number;
-  record: BackplaneRecord;
-  bytes: number;
-}
-
 interface StreamQueue {
-  items: Queued[];
+  /** The waiting records from `head` on (held as they came: no per-record wrapper). */
+  items: BackplaneRecord[];
+  /** Each item's bytes as counted when it was queued (a record changed afterwards cannot skew the bound). */
+  sizes: number[];
   head: number;
-  /** Last producer sequence given in this stream: contiguous, so a batch sends only its first. */
+  /**
+   * Last producer sequence given in this stream, the sequence of the last item: sequences are
+   * contiguous, so `items[i]` has `seq - (items.length - 1 - i)` and a batch sends only its first.
+   */
   seq: number;
   /** Drops not yet announced by a marker entry. */
   dropped: { count: number; from: number; to: number } | undefined;
+  /**
+   * The epoch this queue's calls propose should the stream need a new one: replaced as soon as a
+   * reply shows it was taken, and after any call without a reply (it may have been taken), so no
+   * two incarnations of a stream get the same epoch (and no call pays for random bytes).
+   */
+  candidate: string;
 }
 
 /** One append-script call of a round trip: the first `taken` waiting records of one stream. */
@@ -126,13 +132,17 @@ export class AppendQueue {
     let queue = this.#queues.get(stream);
     // A new queue continues from the highest sequence given in any stream, so each stream's
     // sequences keep increasing across idle periods without remembering every stream ever seen.
-    if (!queue) this.#queues.set(stream, (queue = { items: [], head: 0, seq: this.#topSeq, dropped: undefined }));
+    if (!queue)
+      this.#queues.set(
+        stream,
+        (queue = { items: [], sizes: [], head: 0, seq: this.#topSeq, dropped: undefined, candidate: newCandidate() }),
+      );
     for (const record of records) {
       if (!isRecord(record)) {
         this.#report(RedisBackplaneErrorCode.Malformed, `append(${stream}): not a record, skipped`);
         continue;
       }
-      const bytes = record.data.length + record.logger.length + 64;
+      const bytes = recordBytes(record);
       if (this.#backlogRecords + 1 > this.#options.backlogRecords || this.#backlogBytes + bytes > this.#options.backlogBytes) {
         this.#drop(stream, queue, record);
         continue;
@@ -178,7 +188,9 @@ export class AppendQueue {
   }
 
   #enqueue(queue: StreamQueue, record: BackplaneRecord, bytes: number): void {
-    queue.items.push({ seq: ++queue.seq, record, bytes });
+    queue.items.push(record);
+    queue.sizes.push(bytes);
+    queue.seq++;
     if (queue.seq > this.#topSeq) this.#topSeq = queue.seq;
     this.#backlogRecords++;
     this.#backlogBytes += bytes;
@@ -192,7 +204,8 @@ export class AppendQueue {
     queue.dropped = undefined;
     const data = JSON.stringify({ count: dropped.count, from: dropped.from, to: dropped.to });
     // The marker may exceed the bound by one small record: the drop must be announced.
-    this.#enqueue(queue, { type: MARKER_TYPE as BackplaneRecord['type'], time: dropped.to, level: 0, logger: '', data }, data.length + 64);
+    const marker: BackplaneRecord = { type: MARKER_TYPE as BackplaneRecord['type'], time: dropped.to, level: 0, logger: '', data };
+    this.#enqueue(queue, marker, recordBytes(marker));
     this.#events.emit('dropped', { stream, count: dropped.count });
   }
 
@@ -222,8 +235,10 @@ export class AppendQueue {
         let failed: unknown;
         for (const [i, job] of jobs.entries()) {
           const [error, reply] = results?.[i] ?? [new Error('no reply'), undefined];
-          if (error) failed ??= error;
-          else this.#confirmed(job, reply as AppendReply);
+          if (error) {
+            failed ??= error;
+            job.queue.candidate = newCandidate();
+          } else this.#confirmed(job, reply as AppendReply);
         }
         if (failed === undefined) {
           failures = 0;
@@ -260,31 +275,31 @@ export class AppendQueue {
 
   /** Adds one append-script call to `pipeline`: as many waiting records as the batch bounds allow. */
   #send(pipeline: AppendPipeline, job: Job): void {
-    const { items, head } = job.queue;
+    const { items, sizes, head } = job.queue;
     const o = this.#options;
-    const candidateEpoch = randomBytes(6).toString('base64url');
     const trim = [o.maxLength, o.maxAgeMs, o.exact ? '1' : '0'];
     // Only the first record's sequence is sent: a batch's sequences are contiguous.
-    const args: Array<string | number | Buffer> = [this.#producer.producer, candidateEpoch, ...trim, o.producerTtl, items[head]!.seq];
+    const args: Array<string | number | Buffer> = [
+      this.#producer.producer,
+      job.queue.candidate,
+      ...trim,
+      o.producerTtl,
+      seqAt(job.queue, head),
+    ];
     // The records go packed (batch-packer.ts): byte lengths, then headers and data, each one
     // Buffer sent as is, stored as they come in one stream entry (see lua.ts and entry-codec.ts).
     const packer = this.#packer;
     packer.start();
     let bytes = 0;
     while (head + job.taken < items.length && job.taken < o.batchRecords) {
-      const item = items[head + job.taken]!;
-      if (job.taken > 0 && bytes + item.bytes > o.batchBytes) break;
-      packer.add(item.record);
-      bytes += item.bytes;
+      const size = sizes[head + job.taken]!;
+      if (job.taken > 0 && bytes + size > o.batchBytes) break;
+      packer.add(items[head + job.taken]!);
+      bytes += size;
       job.taken++;
     }
     const batch = packer.finish();
-    if (packer.alike)
-      this.#own.sent(
-        job.stream,
-        batch,
-        items.slice(head, head + job.taken).map((item) => item.record),
-      );
+    if (packer.alike) this.#own.sent(job.stream, batch, items.slice(head, head + job.taken));
     args.push(batch.lengths, batch.packed, this.#producer.node);
     const k = (part: KeyPart) => this.#keyOf(job.stream, part);
     pipeline.logwireAppend(k('x'), k('m'), k('pr'), k('c'), ...args);
@@ -296,27 +311,42 @@ export class AppendQueue {
    * They leave the queue here, and only here.
    */
   #confirmed(job: Job, reply: AppendReply): void {
-    const [, appended, skipped] = reply;
+    const [epoch, appended, skipped] = reply;
+    if (epoch === job.queue.candidate) job.queue.candidate = newCandidate();
     this.#metrics.batches++;
     this.#metrics.appended += Number(appended);
     this.#metrics.duplicatesSkipped += Number(skipped);
-    if (job.taken > 0) this.onStored?.(job.stream, job.queue.items[job.queue.head + job.taken - 1]!.seq);
+    if (job.taken > 0) this.onStored?.(job.stream, seqAt(job.queue, job.queue.head + job.taken - 1));
     this.#consume(job.queue, job.taken);
   }
 
   #consume(queue: StreamQueue, n: number): void {
-    for (let i = 0; i < n; i++) {
-      const item = queue.items[queue.head + i]!;
-      this.#backlogRecords--;
-      this.#backlogBytes -= item.bytes;
-    }
+    for (let i = queue.head; i < queue.head + n; i++) this.#backlogBytes -= queue.sizes[i]!;
+    this.#backlogRecords -= n;
     queue.head += n;
     if (queue.head === queue.items.length) {
       queue.items = [];
+      queue.sizes = [];
       queue.head = 0;
     } else if (queue.head > 1024 && queue.head * 2 > queue.items.length) {
       queue.items = queue.items.slice(queue.head);
+      queue.sizes = queue.sizes.slice(queue.head);
       queue.head = 0;
     }
   }
+}
+
+/** A random epoch for a new incarnation of a stream. */
+function newCandidate(): string {
+  return randomBytes(6).toString('base64url');
+}
+
+/** What a waiting record counts for in the backlog's byte bound. */
+function recordBytes(record: BackplaneRecord): number {
+  return record.data.length + record.logger.length + 64;
+}
+
+/** The producer sequence of `queue.items[index]`. */
+function seqAt(queue: StreamQueue, index: number): number {
+  return queue.seq - (queue.items.length - 1 - index);
 }

@@ -108,12 +108,28 @@ function writeNumber(bytes: Buffer, at: number, value: number): number {
     bytes[at] = 0x30 + value;
     return at + 1;
   }
+  if (value < 1e9) return writeDigits(bytes, at, value, digitsOf(value));
+  // A millisecond timestamp and the like: two halves of at most 9 digits each, in 32-bit integer
+  // arithmetic (the low half zero-padded).
+  const high = Math.floor(value / 1e9);
+  const end = writeNumber(bytes, at, high);
+  return writeDigits(bytes, end, value - high * 1e9, 9);
+}
+
+/** How many decimal digits `value` (below 10^9) has. */
+function digitsOf(value: number): number {
   let digits = 1;
-  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-  let rest = value;
+  for (let bound = 10; value >= bound && digits < 9; bound *= 10) digits++;
+  return digits;
+}
+
+/** Writes `value` (below 10^9) as exactly `digits` decimal digits, zero-padded; returns the position after them. */
+function writeDigits(bytes: Buffer, at: number, value: number, digits: number): number {
+  let rest = value | 0;
   for (let i = at + digits - 1; i >= at; i--) {
-    bytes[i] = 0x30 + (rest % 10);
-    rest = Math.floor(rest / 10);
+    const next = (rest / 10) | 0;
+    bytes[i] = 0x30 + rest - next * 10;
+    rest = next;
   }
   return at + digits;
 }

@@ -62,25 +62,30 @@ export function markerGap(entry: BackplaneEntry): Gap {
 export function checkLinks(position: ReadPosition, stream: string, items: readonly ReadItem[]): ReadBatch[] {
   const batches: ReadBatch[] = [];
   let current: ReadBatch | undefined;
-  for (const { id, entry } of items) {
-    const before = position.linkTo !== undefined ? position.linkTo : position.cursor;
-    position.cursor = id;
-    if (!entry) continue;
-    let gap: Gap | undefined;
-    if (position.epoch !== undefined && entry.epoch !== position.epoch) {
-      gap = { reason: 'epoch', from: before, to: entry.prev, epoch: entry.epoch };
-    } else if (position.linkTo !== undefined && entry.prev !== position.linkTo) {
-      gap = { reason: linkGap(entry.prev, position.linkTo), from: position.linkTo, to: entry.prev, epoch: entry.epoch };
-    }
-    position.epoch = entry.epoch;
-    position.linkTo = entry.id;
-    if (gap) batches.push((current = { stream, epoch: entry.epoch, gap, entries: [] }));
-    if (isMarker(entry)) {
-      batches.push((current = { stream, epoch: entry.epoch, gap: markerGap(entry), entries: [] }));
+  for (const { id, records } of items) {
+    if (!records) {
+      position.cursor = id;
       continue;
     }
-    if (!current) batches.push((current = { stream, epoch: entry.epoch, entries: [] }));
-    current.entries.push(entry);
+    for (const entry of records) {
+      const before = position.linkTo !== undefined ? position.linkTo : position.cursor;
+      position.cursor = entry.id;
+      let gap: Gap | undefined;
+      if (position.epoch !== undefined && entry.epoch !== position.epoch) {
+        gap = { reason: 'epoch', from: before, to: entry.prev, epoch: entry.epoch };
+      } else if (position.linkTo !== undefined && entry.prev !== position.linkTo) {
+        gap = { reason: linkGap(entry.prev, position.linkTo), from: position.linkTo, to: entry.prev, epoch: entry.epoch };
+      }
+      position.epoch = entry.epoch;
+      position.linkTo = entry.id;
+      if (gap) batches.push((current = { stream, epoch: entry.epoch, gap, entries: [] }));
+      if (isMarker(entry)) {
+        batches.push((current = { stream, epoch: entry.epoch, gap: markerGap(entry), entries: [] }));
+        continue;
+      }
+      if (!current) batches.push((current = { stream, epoch: entry.epoch, entries: [] }));
+      current.entries.push(entry);
+    }
   }
   return batches;
 }

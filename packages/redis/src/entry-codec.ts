@@ -21,6 +21,7 @@
  * file speaks of ids as `string | null`; `0-0` exists only in Redis fields and XREAD positions
  * ({@link toReadPosition}).
  */
+import { logFrame, type StreamId } from '@logwire/protocol';
 import { RedisBackplaneErrorCode } from './errors.js';
 import type { ErrorReporter } from './events.js';
 import type { BackplaneEntry, BackplaneRecord } from './types.js';
@@ -58,16 +59,42 @@ export type RawEntry = [id: Buffer | string, fields: ReadonlyArray<Buffer | stri
 export type KnownRecords = (lengths: Buffer, blob: Buffer) => readonly BackplaneRecord[] | undefined;
 
 /**
+ * A record as the readers make it: an entry that is also a hub's message (`StreamMessage` of
+ * `@logwire/server`: its parsed `position`, its wire `frame`, an empty `ordinal` the hub fills in),
+ * so the hub keeps the very object (no second object, no id parsed again per record).
+ */
+export interface ReadEntry extends BackplaneEntry {
+  position: StreamId;
+  frame: string;
+  ordinal: number | undefined;
+}
+
+/** A {@link ReadEntry}, every one built here so all have the same shape. */
+function readEntry(
+  id: string,
+  ms: number,
+  seq: number,
+  prev: string | null,
+  epoch: string,
+  node: string,
+  type: BackplaneEntry['type'],
+  time: number,
+  level: number,
+  logger: string,
+  data: string,
+): ReadEntry {
+  // A marker's frame is never sent (markers become gaps), but every entry has one: one shape.
+  const frame = logFrame(type, id, data);
+  return { id, position: { ms, seq }, prev, epoch, node, type, time, level, logger, data, frame, ordinal: undefined };
+}
+
+/**
  * The records of a stream entry, oldest first, or `undefined` when the entry lacks the fields the
  * append script writes or they do not add up (a foreign entry; the caller reports and skips it).
  * A drop marker parses as a record of `type` {@link MARKER_TYPE}. With `known`, an entry holding
  * records the reader already has takes their values instead of decoding them.
  */
-export function parseEntry(
-  rawId: Buffer | string,
-  fields: ReadonlyArray<Buffer | string>,
-  known?: KnownRecords,
-): BackplaneEntry[] | undefined {
+export function parseEntry(rawId: Buffer | string, fields: ReadonlyArray<Buffer | string>, known?: KnownRecords): ReadEntry[] | undefined {
   const id = typeof rawId === 'string' ? rawId : rawId.toString('latin1');
   let prev: string | undefined;
   let epoch: string | undefined;
@@ -111,7 +138,7 @@ function heldRecordsOf(
   epoch: string,
   node: string,
   held: readonly BackplaneRecord[],
-): BackplaneEntry[] | undefined {
+): ReadEntry[] | undefined {
   const dash = id.indexOf('-');
   const ms = id.slice(0, dash);
   // The numbers too: the hub's message takes its position from them (no parse per record).
@@ -119,26 +146,19 @@ function heldRecordsOf(
   const last = Number(id.slice(dash + 1));
   const count = held.length;
   if (dash <= 0 || !Number.isSafeInteger(msValue) || !Number.isSafeInteger(last) || count === 0 || last - count + 1 < 0) return undefined;
-  const records: BackplaneEntry[] = new Array<BackplaneEntry>(count);
+  const records: ReadEntry[] = new Array<ReadEntry>(count);
   let link = prev;
   for (let r = 0; r < count; r++) {
     const { type, time, level, logger, data } = held[r]!;
     const seq = last - count + 1 + r;
     const recordId = `${ms}-${seq}`;
-    records[r] = { id: recordId, position: { ms: msValue, seq }, prev: link, epoch, node, type, time, level, logger, data };
+    records[r] = readEntry(recordId, msValue, seq, link, epoch, node, type, time, level, logger, data);
     link = recordId;
   }
   return records;
 }
 
-function recordsOf(
-  id: string,
-  prev: string | null,
-  epoch: string,
-  node: string,
-  lengths: Buffer,
-  blob: Buffer,
-): BackplaneEntry[] | undefined {
+function recordsOf(id: string, prev: string | null, epoch: string, node: string, lengths: Buffer, blob: Buffer): ReadEntry[] | undefined {
   const dash = id.indexOf('-');
   const ms = id.slice(0, dash);
   // The numbers too: the hub's message takes its position from them (no parse per record).
@@ -157,10 +177,15 @@ function recordsOf(
     last - count + 1 < 0
   )
     return undefined;
-  const records: BackplaneEntry[] = new Array<BackplaneEntry>(count);
+  const records: ReadEntry[] = new Array<ReadEntry>(count);
   const next = { at: 0 };
   let link = prev;
   let at = 0;
+  // A batch's records mostly share a few logger names: the last one's string is reused when the
+  // next record's logger bytes are the same (no new string per record).
+  let logger = '';
+  let loggerAt = 0;
+  let loggerLength = -1;
   for (let r = 0; r < count; r++) {
     const headerLength = readLength(lengths, next);
     const dataLength = readLength(lengths, next);
@@ -177,11 +202,15 @@ function recordsOf(
     const time = numberAt(blob, a + 1, b);
     const level = numberAt(blob, b + 1, c);
     if (!Number.isFinite(time) || !Number.isFinite(level)) return undefined;
-    const logger = blob.toString('utf8', c + 1, end);
+    if (end - (c + 1) !== loggerLength || !sameBytes(blob, loggerAt, c + 1, loggerLength)) {
+      logger = blob.toString('utf8', c + 1, end);
+      loggerLength = end - (c + 1);
+    }
+    loggerAt = c + 1;
     const data = blob.toString('utf8', end, (at = end + dataLength));
     const seq = last - count + 1 + r;
     const recordId = `${ms}-${seq}`;
-    records[r] = { id: recordId, position: { ms: msValue, seq }, prev: link, epoch, node, type, time, level, logger, data };
+    records[r] = readEntry(recordId, msValue, seq, link, epoch, node, type, time, level, logger, data);
     link = recordId;
   }
   return at === blob.length && next.at >= lengths.length ? records : undefined;
@@ -205,6 +234,13 @@ function readLength(lengths: Buffer, next: { at: number }): number {
   }
   next.at = i + 1;
   return digits > 0 ? value : -1;
+}
+
+/** Whether `blob[a, a + length)` and `blob[b, b + length)` hold the same bytes (for short runs: a logger name). */
+function sameBytes(blob: Buffer, a: number, b: number, length: number): boolean {
+  if (length > 64) return blob.compare(blob, a, a + length, b, b + length) === 0;
+  for (let i = 0; i < length; i++) if (blob[a + i] !== blob[b + i]) return false;
+  return true;
 }
 
 /** Position of the next unit separator in `blob[from, end)`, or -1. */
@@ -239,7 +275,7 @@ function numberAt(blob: Buffer, from: number, to: number): number {
  * The records of an entry that come after the read position `after` (`null`: all): an entry read
  * after a record id in its middle also holds that record and the ones before it.
  */
-export function recordsAfter(records: BackplaneEntry[], after: string | null | undefined): BackplaneEntry[] {
+export function recordsAfter<T extends BackplaneEntry>(records: T[], after: string | null | undefined): T[] {
   if (after === null || after === undefined || records.length === 0) return records;
   const dash = after.indexOf('-');
   const ms = after.slice(0, dash);
@@ -264,16 +300,18 @@ export function isRecord(value: unknown): value is BackplaneRecord {
   return typed && typeof r.data === 'string' && typeof r.logger === 'string' && Number.isFinite(r.time) && Number.isFinite(r.level);
 }
 
-/** One entry of a reply, as the readers see it: its id and records, or no records for a foreign entry. */
+/** One entry of a reply, as the readers see it: its id and its records, or no records for a foreign entry. */
 export interface ReadItem {
+  /** The entry's id (its last record's). */
   id: string;
-  entry: BackplaneEntry | undefined;
+  /** Its records after the read position, oldest first (linked one to the next); `undefined` for a foreign entry. */
+  records: ReadEntry[] | undefined;
 }
 
 /**
  * The read items of a raw `XREAD` / `XRANGE` reply's entries, records after `after` only: one per
- * record, and one without a record for each foreign entry, which is reported
- * (`ERR_LOGWIRE_REDIS_MALFORMED`) and skipped by the continuity checks.
+ * entry (none for an entry with no record after `after`), and one without records for each
+ * foreign entry, which is reported (`ERR_LOGWIRE_REDIS_MALFORMED`) and skipped by the continuity checks.
  */
 export function readItems(
   stream: string,
@@ -283,16 +321,18 @@ export function readItems(
   known?: KnownRecords,
 ): ReadItem[] {
   const items: ReadItem[] = [];
-  for (const [i, [rawId, fields]] of raw.entries()) {
-    const records = parseEntry(rawId, fields, known);
-    if (!records) {
+  for (let i = 0; i < raw.length; i++) {
+    const [rawId, fields] = raw[i]!;
+    const parsed = parseEntry(rawId, fields, known);
+    if (!parsed) {
       const id = rawId.toString();
       reportForeign(stream, id, report);
-      items.push({ id, entry: undefined });
+      items.push({ id, records: undefined });
       continue;
     }
     // Only the first entry can hold records at or before `after`.
-    for (const entry of i === 0 ? recordsAfter(records, after) : records) items.push({ id: entry.id, entry });
+    const records = i === 0 ? recordsAfter(parsed, after) : parsed;
+    if (records.length > 0) items.push({ id: records[records.length - 1]!.id, records });
   }
   return items;
 }

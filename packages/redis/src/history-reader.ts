@@ -127,7 +127,10 @@ export async function readRange({ connection, keyOf, report }: HistorySource, st
     const raw = await read('XRANGE', x, start, '+', asked);
     entriesSeen += raw.length;
     const items = readItems(stream, raw, fromStart ? undefined : after, report);
-    for (const item of items) records.push(item.entry);
+    for (const item of items) {
+      if (item.records === undefined) records.push(undefined);
+      else for (const record of item.records) records.push(record);
+    }
     if (raw.length < asked) {
       end = true;
       break;

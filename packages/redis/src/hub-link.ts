@@ -13,7 +13,8 @@
  * 4. **Replay.** A resuming client the hub's ring cannot serve is served from `range()` pages
  *    (`link.history`).
  */
-import type { BackplaneHub, BackplaneLink, HistoryPage, HubGap, LogEntry } from '@logwire/server';
+import type { BackplaneHub, BackplaneLink, HistoryPage, HubGap, LogEntry, StreamMessage } from '@logwire/server';
+import type { ReadEntry } from './entry-codec.js';
 import { toStreamMessage } from './wire.js';
 import type { RangeOptions, StreamHead } from './history-reader.js';
 import type { SubscribeFrom } from './stream-reader.js';
@@ -93,7 +94,16 @@ export function feedHub(hub: BackplaneHub, batch: ReadBatch): void {
     // Entries of an epoch this node did not know (the stream was recreated while it started).
     hub.gap({ reason: 'epoch', from: null, to: null, epoch: hub.epoch }, batch.epoch);
   }
-  if (batch.entries.length > 0) hub.ingest(batch.entries.map(toStreamMessage));
+  const entries = batch.entries;
+  if (entries.length === 0) return;
+  // Entries read from Redis are already the hub's messages (entry-codec.ts, `ReadEntry`): the hub keeps them as they are.
+  hub.ingest(entries.every(isMessage) ? (entries as readonly StreamMessage[]) : entries.map(toStreamMessage));
+}
+
+/** Whether `entry` is a hub message already: a {@link ReadEntry} not yet taken by a hub. */
+function isMessage(entry: BackplaneEntry): boolean {
+  const e = entry as Partial<ReadEntry>;
+  return e.frame !== undefined && e.position !== undefined && e.ordinal === undefined;
 }
 
 /** A backplane gap as the hub announces it (a wire `gap`); `epoch` is the epoch both ends belong to. */

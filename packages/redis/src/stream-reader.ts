@@ -188,8 +188,12 @@ export class StreamReader {
         // A subscription ended while the read was in flight: its entries go nowhere.
         if (!sub) continue;
         const known: KnownRecords = (lengths, blob) => this.#own.take(sub.stream, lengths, blob);
-        const items = readItems(sub.stream, raw, sub.cursor, this.#report, known);
-        for (const batch of checkLinks(sub, sub.stream, items)) await this.#deliver(sub, batch);
+        // Entry by entry: a batch's records go to the handlers right after they are decoded, while
+        // they are still in the CPU's cache (a reply may hold `count` batches of records).
+        for (const entry of raw) {
+          const items = readItems(sub.stream, [entry], sub.cursor, this.#report, known);
+          for (const batch of checkLinks(sub, sub.stream, items)) await this.#deliver(sub, batch);
+        }
       }
     }
   }
@@ -208,7 +212,7 @@ export class StreamReader {
         const epoch = epochs[i];
         if (!epoch || epoch === sub.epoch) continue;
         const first = (await writer.callBuffer('XRANGE', sub.key, '-', '+', 'COUNT', 1)) as RawEntry[];
-        const firstEntry = first[0] && readItems(sub.stream, first, undefined, this.#report)[0]?.entry;
+        const firstEntry = first[0] && readItems(sub.stream, first, undefined, this.#report)[0]?.records?.[0];
         const gap: Gap = { reason: 'epoch', from: sub.linkTo !== undefined ? sub.linkTo : sub.cursor, to: null, epoch };
         if (firstEntry?.epoch === epoch) sub.cursor = null;
         sub.epoch = epoch;

@@ -27,6 +27,12 @@ export interface BackplaneEntry extends BackplaneRecord {
   epoch: string;
   /** Name of the node that appended it. */
   node: string;
+  /**
+   * The record's wire frame, byte for byte what a hub sends for it (`toFrame(entry)`), when the
+   * reader that made the entry built it: entries read from Redis carry it, so a hub can keep them
+   * as its messages unchanged.
+   */
+  frame?: string;
 }
 
 /**

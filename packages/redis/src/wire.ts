@@ -26,5 +26,5 @@ export function toFrame(entry: BackplaneEntry): string {
 export function toStreamMessage(entry: BackplaneEntry): StreamMessage {
   const { id, type, time, level, logger, data } = entry;
   const position = entry.position ?? parseId(id) ?? { ms: 0, seq: 0 };
-  return { id, position, type, time, level, logger, data, frame: toFrame(entry) };
+  return { id, position, type, time, level, logger, data, frame: entry.frame ?? toFrame(entry) };
 }

@@ -34,7 +34,8 @@ describe('RedisBackplane append', () => {
     let prev: string | null = null;
     for (const [i, r] of stored.entries()) {
       expect(parseId(r.id)).toBeDefined();
-      expect(r).toEqual({ ...records[i]!, id: r.id, position: parseId(r.id), prev, epoch: meta.e, node: 'node-a' });
+      const frame = toFrame({ ...records[i]!, id: r.id, prev, epoch: meta.e!, node: 'node-a' });
+      expect(r).toEqual({ ...records[i]!, id: r.id, position: parseId(r.id), prev, epoch: meta.e, node: 'node-a', frame });
       prev = r.id;
     }
     // The next batch continues above the last record's id, linked to it.

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkLinks, continuousPage, linkGap, markerGap } from '../src/continuity.js';
 import type { PageInput, ReadPosition } from '../src/continuity.js';
-import { parseEntry, type ReadItem, recordsAfter } from '../src/entry-codec.js';
+import { parseEntry, type ReadEntry, type ReadItem, recordsAfter } from '../src/entry-codec.js';
 import type { BackplaneEntry } from '../src/index.js';
 
 /** An entry `id` linking to `prev`, in epoch `epoch`, carrying the message `id`. */
@@ -24,8 +24,9 @@ function chain(first: number, count: number, prev: string | null, epoch = 'e1'):
   return out;
 }
 
+/** One read item per entry (`records` of one record), as readItems makes them for entries of one record. */
 const items = (entries: Array<BackplaneEntry | [string, undefined]>): ReadItem[] =>
-  entries.map((e) => (Array.isArray(e) ? { id: e[0], entry: undefined } : { id: e.id, entry: e }));
+  entries.map((e) => (Array.isArray(e) ? { id: e[0], records: undefined } : { id: e.id, records: [e as ReadEntry] }));
 
 const ids = (entries: BackplaneEntry[]) => entries.map((e) => e.id);
 
@@ -48,6 +49,17 @@ describe('markerGap', () => {
 });
 
 describe('checkLinks (the live reader)', () => {
+  it('takes an entry of several records whole, and splits it at a drop marker inside', () => {
+    const position: ReadPosition = { cursor: '1-0', linkTo: '1-0', epoch: 'e1' };
+    const [a, marker, b] = [entry('2-0', '1-0'), entry('2-1', '2-0', 'e1', 'dropped', '{"count":3}'), entry('2-2', '2-1')];
+    const batches = checkLinks(position, 'logs', [{ id: '2-2', records: [a, marker, b] as ReadEntry[] }]);
+    expect(batches).toEqual([
+      { stream: 'logs', epoch: 'e1', entries: [a] },
+      { stream: 'logs', epoch: 'e1', gap: { reason: 'dropped', from: '2-0', to: '2-1', epoch: 'e1', node: 'n', count: 3 }, entries: [b] },
+    ]);
+    expect(position).toEqual({ cursor: '2-2', linkTo: '2-2', epoch: 'e1' });
+  });
+
   it('passes a continuous run as one batch and moves the position to its last entry', () => {
     const position: ReadPosition = { cursor: '1-0', linkTo: '1-0', epoch: 'e1' };
     const run = chain(2, 3, '1-0');
@@ -243,6 +255,7 @@ describe('parseEntry (the entry codec)', () => {
         level: 50,
         logger: 'a\x1fb',
         data: '{}',
+        frame: '{"type":"audit_log","id":"7-3","data":{}}',
       },
       {
         id: '7-4',
@@ -255,6 +268,7 @@ describe('parseEntry (the entry codec)', () => {
         level: 20,
         logger: 'l',
         data: '{"m":"ü✓🚀"}',
+        frame: '{"type":"system_log","id":"7-4","data":{"m":"ü✓🚀"}}',
       },
     ]);
     expect(parseEntry('9-0', fields('7-4', [['system_log\x1f5\x1f20\x1f日本', '']]))![0]).toMatchObject({

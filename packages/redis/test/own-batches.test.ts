@@ -20,6 +20,43 @@ function pack(records: BackplaneRecord[]): { lengths: Buffer; packed: Buffer; al
 }
 
 describe('own batches (a node reading its own appends back)', () => {
+  it("decodes each record's logger, also after one of the same length or the same name", () => {
+    const loggers = ['app', 'app', 'apq', '', '', 'app', 'ü', 'ü', 'x'.repeat(100), 'x'.repeat(99) + 'y'];
+    const { lengths, packed } = pack(loggers.map((logger, i) => ({ ...rec(String(i)), logger })));
+    const decoded = parseEntry('1760000000001-9', ['p', '0-0', 'e', 'e1', 'n', 'n', 'l', lengths, 'b', packed]);
+    expect(decoded!.map((r) => r.logger)).toEqual(loggers);
+  });
+
+  it('writes every number of a header as String(number) does', () => {
+    const times = [
+      0,
+      7,
+      10,
+      99,
+      1e8,
+      999_999_999,
+      1e9,
+      1e9 + 7,
+      1_760_000_000_123,
+      10_000_000_000_009,
+      Number.MAX_SAFE_INTEGER,
+      1.5,
+      -3,
+      1e21,
+    ];
+    const records = times.map((time, i) => ({ ...rec(String(i), time), level: times[times.length - 1 - i]! }));
+    const { packed } = pack(records);
+    const headers = packed.toString('utf8').split('app{').slice(0, -1);
+    expect(
+      headers.map((h) =>
+        h
+          .slice(h.indexOf('system_log') + 'system_log'.length + 1)
+          .split('\x1f')
+          .slice(0, 2),
+      ),
+    ).toEqual(records.map((r) => [String(r.time), String(r.level)]));
+  });
+
   it('hands back the records of a batch stored byte for byte, then forgets it and every batch sent before it', () => {
     const own = new OwnBatches();
     own.watch('logs');
@@ -76,6 +113,7 @@ describe('own batches (a node reading its own appends back)', () => {
         prev: i === 0 ? null : '1760000000001-0',
         epoch: 'e1',
         node: 'n',
+        frame: `{"type":"system_log","id":"1760000000001-${i}","data":${r.data}}`,
       })),
     );
     // Held records replace decoding only when given for the same bytes.
