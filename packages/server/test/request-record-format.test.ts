@@ -6,7 +6,7 @@ import { createLogwire, type IngestRecord, RequestTracker } from '../src/index.j
 import { UNKNOWN_CALLSITE } from '../src/logger/callsite.js';
 import { type Fields, formatSystemData, type LogEntry } from '../src/logger/format.js';
 import { LoggerTree } from '../src/logger/logger.js';
-import { formatRequestData, RequestRecord, writeRequest } from '../src/logger/request-record.js';
+import { formatRequestData, numberText, RequestRecord, writeRequest } from '../src/logger/request-record.js';
 import { Redactor } from '../src/redact/redactor.js';
 import { closeServer, listen, send } from './request-helpers.js';
 
@@ -69,6 +69,9 @@ const shapes: [string, Shape][] = [
   ['numbers', { user: 42, ms: Number.NaN, status: 204 }],
   ['infinite time, null trace', { ms: Number.POSITIVE_INFINITY, trace: null, user: null }],
   ['odd values', { user: { id: 1 }, trace: 7, route: null, ip: null, agent: null, referrer: null }],
+  ['whole and tiny times', { ms: 1000, status: 404 }],
+  ['odd times', { ms: 0.1 + 0.2 }],
+  ['huge time', { ms: 123_456_789_012.345 }],
   ['long query', { query: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, LONG.slice(0, 2000)])) }],
 ];
 
@@ -132,6 +135,33 @@ describe('request record serializer', () => {
               compared++;
             }
     expect(compared).toBe(redactors.length * shapes.length * 2 * 3 * LIMITS.length);
+  });
+
+  it('writes numbers as String does', () => {
+    const values = [
+      0,
+      -0,
+      0.001,
+      0.1,
+      0.12,
+      0.5,
+      1,
+      9.999,
+      10.01,
+      999.999,
+      1e3,
+      2 ** 31,
+      1e12 - 0.001,
+      1e12 + 0.5,
+      1e15,
+      1e21,
+      1e-7,
+      -1.5,
+      0.0005,
+    ];
+    for (let i = 0; i < 20_000; i++) values.push(Math.round(Math.random() * 10 ** (1 + (i % 12))) / 1000, Math.random() * 1000);
+    for (const value of [...values, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(numberText(value)).toBe(Number.isFinite(value) ? String(value) : 'null');
   });
 
   it('lists the fields in the order of the request record', () => {

@@ -1,10 +1,10 @@
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import type { Redactor } from '../redact/redactor.js';
 import { hasAuditSegment, isAudit } from './classify.js';
-import { type Fields, flattened, type KeyEntry, keyEntry, recordHead } from './format.js';
+import { type Fields, flattened, isoTime, type KeyEntry, keyEntry } from './format.js';
 import type { LoggerTree } from './logger.js';
-import { fitString, withRecordBudget } from './record-size.js';
-import { quoteJson, safeStringify } from './serialize.js';
+import { charge, fitString, withRecordBudget } from './record-size.js';
+import { needsEscape, quoteJson, safeStringify } from './serialize.js';
 
 /**
  * The record of one request (http/request-logger.ts), in its fixed shape. Its `data` is written
@@ -68,10 +68,27 @@ export class RequestRecord {
   }
 }
 
-/** A field of the request record: its name and what the formatter decided about it (per redactor). */
-interface Slot {
-  readonly key: string;
-  readonly entry: KeyEntry;
+/**
+ * A field of the request record: its name and what the formatter decided about it (per redactor),
+ * with the pieces its values start with made once: each piece less is one string concatenation
+ * and one piece less to copy when the record is flattened.
+ */
+class Slot {
+  /** `,"key":` (or the whole field for a secret key). */
+  readonly prefix: string;
+  /** `,"key":"`: the start of a string value that needs no escape. */
+  readonly open: string;
+  /** `,"key":null`. */
+  readonly nul: string;
+
+  constructor(
+    readonly key: string,
+    readonly entry: KeyEntry,
+  ) {
+    this.prefix = flattened(entry.secret ? entry.prefix + entry.censored : entry.prefix);
+    this.open = flattened(entry.prefix + '"');
+    this.nul = flattened(entry.prefix + 'null');
+  }
 }
 
 /** The slots of every field a request record may have, for one redactor. */
@@ -93,9 +110,11 @@ class RequestKeys {
   readonly query: Slot;
   readonly error: Slot;
   readonly slow: Slot;
+  /** `,"category":"http"` as written under this redactor (the same text for every record). */
+  readonly httpCategory: string;
 
   constructor(redactor: Redactor | undefined) {
-    const slot = (key: string): Slot => ({ key, entry: keyEntry(redactor, key) });
+    const slot = (key: string): Slot => new Slot(key, keyEntry(redactor, key));
     this.trace_id = slot('trace_id');
     this.span_id = slot('span_id');
     this.category = slot('category');
@@ -113,6 +132,8 @@ class RequestKeys {
     this.query = slot('query');
     this.error = slot('error');
     this.slow = slot('slow');
+    // Made outside any record budget; each record charges its 4 characters (see requestJson).
+    this.httpCategory = flattened(textField(this.category, 'http', redactor));
   }
 }
 
@@ -136,28 +157,71 @@ function keysFor(redactor: Redactor | undefined): RequestKeys {
 
 /** `,"key":value` as the field loop of formatSystemData writes it (no field is reserved or `undefined` here). */
 function field(slot: Slot, value: unknown, redactor: Redactor | undefined): string {
-  const entry = slot.entry;
-  if (entry.secret) return entry.prefix + entry.censored;
-  if (typeof value === 'string') return entry.prefix + quoteJson(fitString(value, redactor));
-  if (typeof value === 'number') return entry.prefix + (Number.isFinite(value) ? String(value) : 'null');
-  if (value === null) return entry.prefix + 'null';
-  return entry.prefix + safeStringify(value, redactor, redactor?.hasPaths === true ? [slot.key] : undefined);
+  if (slot.entry.secret) return slot.prefix;
+  if (typeof value === 'string') return quoted(slot, fitString(value, redactor));
+  if (typeof value === 'number') return Number.isFinite(value) ? slot.prefix + String(value) : slot.nul;
+  if (value === null) return slot.nul;
+  return slot.prefix + safeStringify(value, redactor, redactor?.hasPaths === true ? [slot.key] : undefined);
+}
+
+/** `,"key":` and `text` as JSON (what `entry.prefix + quoteJson(text)` writes, in fewer pieces). */
+function quoted(slot: Slot, text: string): string {
+  return needsEscape(text) ? slot.prefix + JSON.stringify(text) : slot.open + text + '"';
 }
 
 /** {@link field} for a value known to be a string (one shape of call per field, cheaper than the general case). */
 function textField(slot: Slot, value: string, redactor: Redactor | undefined): string {
-  const entry = slot.entry;
-  return entry.secret ? entry.prefix + entry.censored : entry.prefix + quoteJson(fitString(value, redactor));
+  return slot.entry.secret ? slot.prefix : quoted(slot, fitString(value, redactor));
 }
 
 /** {@link field} for a number. */
 function numberField(slot: Slot, value: number): string {
-  const entry = slot.entry;
-  return entry.secret ? entry.prefix + entry.censored : entry.prefix + (Number.isFinite(value) ? String(value) : 'null');
+  return slot.entry.secret ? slot.prefix : slot.prefix + numberText(value);
+}
+
+/** `.001` … `.999` without trailing zeros (`.1`, `.12`), and `''` for 0: the fractions of a number rounded to thousandths. */
+const THOUSANDTHS = Array.from({ length: 1000 }, (_, n) => (n === 0 ? '' : ('.' + String(n).padStart(3, '0')).replace(/0+$/, '')));
+
+/**
+ * `String(value)` (`null` when not finite). Response times are rounded to thousandths of a
+ * millisecond: such a number below 10¹² is written from its whole part and a table of fractions,
+ * the same text as `String` (at that size no shorter decimal rounds to the same double), without
+ * the runtime's shortest-digits conversion.
+ */
+export function numberText(value: number): string {
+  const thousandths = Math.round(value * 1000);
+  if (thousandths >= 0 && thousandths < 1e15 && thousandths / 1000 === value) {
+    const whole = Math.floor(thousandths / 1000);
+    return String(whole) + (THOUSANDTHS[thousandths - whole * 1000] as string);
+  }
+  return Number.isFinite(value) ? String(value) : 'null';
 }
 
 /** What the record's unknown call site writes. */
 const NO_CALLSITE = ',"module":"","function":"","line":0';
+
+/**
+ * The fields of a record's head between its timestamp and its message's text, for the last level
+ * and logger (a request logger writes few of each): `","level":"INFO","logger":"http","message":`,
+ * and the same with the message's opening quote.
+ */
+let headLevel: LevelName | undefined;
+let headLogger = '';
+let headPlain = '';
+let headOpen = '';
+
+/** The record's `data` up to its message, as `recordHead(…) + NO_CALLSITE` writes it, in fewer pieces. */
+function head(time: number, level: LevelName, logger: string, message: string, redactor: Redactor | undefined, tail: string): string {
+  if (level !== headLevel || logger !== headLogger) {
+    headLevel = level;
+    headLogger = logger;
+    headPlain = flattened('","level":"' + level + '","logger":' + quoteJson(logger) + ',"message":');
+    headOpen = flattened(headPlain + '"');
+  }
+  const text = fitString(message, redactor);
+  const start = '{"timestamp":"' + isoTime(time);
+  return needsEscape(text) ? start + headPlain + JSON.stringify(text) + tail : start + headOpen + text + '"' + tail;
+}
 
 /**
  * The `data` JSON of a request record: what `formatSystemData` writes for its {@link RequestRecord.toFields}
@@ -184,10 +248,16 @@ function requestJson(
   category: string | undefined,
 ): string {
   const k = keysFor(redactor);
-  let json = recordHead(time, level, record.logger, record.message, redactor) + NO_CALLSITE;
+  // `category: 'http'` follows the call site directly unless a configured category or the span ids come between.
+  const httpNext = record.category && category === undefined && record.span_id === undefined;
+  let json = head(time, level, record.logger, record.message, redactor, httpNext ? NO_CALLSITE + k.httpCategory : NO_CALLSITE);
   if (category !== undefined) json += ',"category":' + quoteJson(category);
   if (record.span_id !== undefined) json += field(k.trace_id, record.trace_id, redactor) + textField(k.span_id, record.span_id, redactor);
-  if (record.category) json += textField(k.category, 'http', redactor);
+  if (record.category) {
+    if (!httpNext) json += k.httpCategory;
+    // What fitString charges for 'http' (always kept), unless the key is secret.
+    if (!k.category.entry.secret) charge(4);
+  }
   json +=
     textField(k.method, record.method, redactor) +
     textField(k.path, record.path, redactor) +

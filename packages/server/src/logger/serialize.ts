@@ -26,12 +26,17 @@ const SHORT_TEXT = 32;
  * written as a loop costs less than calling the regex.
  */
 export function quoteJson(text: string): string {
-  if (text.length > SHORT_TEXT) return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : '"' + text + '"';
+  return needsEscape(text) ? JSON.stringify(text) : '"' + text + '"';
+}
+
+/** Whether `JSON.stringify(text)` is more than `text` between quotes (see {@link quoteJson}). */
+export function needsEscape(text: string): boolean {
+  if (text.length > SHORT_TEXT) return NEEDS_ESCAPE.test(text);
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return JSON.stringify(text);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return true;
   }
-  return '"' + text + '"';
+  return false;
 }
 
 /**
