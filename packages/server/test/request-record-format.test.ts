@@ -32,6 +32,7 @@ const redactors: [string, Redactor | undefined][] = [
   ],
   ['bare with censor', new Redactor({ defaultKeys: false, defaultPatterns: false, censor: '[X]' })],
   ['censor needing escapes', new Redactor({ keys: ['referrer'], censor: '"\u0001\\' })],
+  ['censor beyond ASCII', new Redactor({ keys: ['user_agent'], censor: '\u2588\u2028' })],
 ];
 
 interface Shape {
@@ -137,6 +138,42 @@ describe('request record serializer', () => {
     expect(compared).toBe(redactors.length * shapes.length * 2 * 3 * LIMITS.length);
   });
 
+  it('marks a record plain only when its data is printable ASCII', () => {
+    let plain = 0;
+    let compared = 0;
+    for (const [, redactor] of redactors)
+      for (const [, shape] of shapes)
+        for (const maxRecordBytes of [65_536, 1_024])
+          for (const logger of ['http', 'h\u00e9']) {
+            const entries: LogEntry[] = [];
+            const settings = {
+              levels: new Map([['', 5]]),
+              callsite: false,
+              redactor,
+              categories: undefined,
+              defaultCategory: 'system',
+              maxRecordBytes,
+            };
+            const tree = new LoggerTree(
+              settings,
+              (entry) => entries.push(entry),
+              () => {},
+            );
+            writeRequest(tree, record(shape, { category: true, span: undefined, logger }));
+            const [entry] = entries as [LogEntry];
+            if (entry.plain === true) {
+              plain++;
+              expect(entry.data).toMatch(/^[\x20-\x7e]*$/);
+            } else {
+              expect(entry.plain).toBe(false);
+            }
+            compared++;
+          }
+    expect(compared).toBe(redactors.length * shapes.length * 4);
+    // The usual record (no secrets, short ASCII values) is marked.
+    expect(plain).toBeGreaterThan(redactors.length * 4);
+  });
+
   it('writes numbers as String does', () => {
     const values = [
       0,
@@ -228,7 +265,7 @@ describe('request record serializer', () => {
         expect(entries).toHaveLength(2);
         const [fast, generic] = entries as [LogEntry, LogEntry];
         // The two records were made a moment apart: their times may differ, nothing else.
-        expect({ ...fast, time: 0, data: fast.data.replace(/"timestamp":"[^"]*"/, '') }).toEqual({
+        expect({ ...fast, plain: undefined, time: 0, data: fast.data.replace(/"timestamp":"[^"]*"/, '') }).toEqual({
           ...generic,
           time: 0,
           data: generic.data.replace(/"timestamp":"[^"]*"/, ''),

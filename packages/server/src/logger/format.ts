@@ -14,6 +14,11 @@ export interface LogEntry {
   logger: string;
   /** JSON text of the message's `data` object, exactly as it goes on the wire and to disk. */
   data: string;
+  /**
+   * `data` is known to hold printable ASCII only (U+0020–U+007E): the console then has no terminal
+   * control to look for. Absent when not known.
+   */
+  plain?: boolean;
 }
 
 /** Arbitrary structured fields attached to a record. */

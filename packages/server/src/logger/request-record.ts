@@ -4,7 +4,7 @@ import { hasAuditSegment, isAudit } from './classify.js';
 import { type Fields, flattened, isoTime, type KeyEntry, keyEntry } from './format.js';
 import type { LoggerTree } from './logger.js';
 import { charge, fitString, withRecordBudget } from './record-size.js';
-import { needsEscape, quoteJson, safeStringify } from './serialize.js';
+import { isPlain, needsEscape, quoteJson, safeStringify } from './serialize.js';
 
 /**
  * The record of one request (http/request-logger.ts), in its fixed shape. Its `data` is written
@@ -68,6 +68,9 @@ export class RequestRecord {
   }
 }
 
+/** Printable ASCII only. */
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
 /**
  * A field of the request record: its name and what the formatter decided about it (per redactor),
  * with the pieces its values start with made once: each piece less is one string concatenation
@@ -80,6 +83,8 @@ class Slot {
   readonly open: string;
   /** `,"key":null`. */
   readonly nul: string;
+  /** {@link Slot.prefix} is printable ASCII (it may hold the censor). */
+  readonly plain: boolean;
 
   constructor(
     readonly key: string,
@@ -88,6 +93,7 @@ class Slot {
     this.prefix = flattened(entry.secret ? entry.prefix + entry.censored : entry.prefix);
     this.open = flattened(entry.prefix + '"');
     this.nul = flattened(entry.prefix + 'null');
+    this.plain = PRINTABLE.test(this.prefix);
   }
 }
 
@@ -112,6 +118,7 @@ class RequestKeys {
   readonly slow: Slot;
   /** `,"category":"http"` as written under this redactor (the same text for every record). */
   readonly httpCategory: string;
+  readonly httpCategoryPlain: boolean;
 
   constructor(redactor: Redactor | undefined) {
     const slot = (key: string): Slot => new Slot(key, keyEntry(redactor, key));
@@ -134,6 +141,7 @@ class RequestKeys {
     this.slow = slot('slow');
     // Made outside any record budget; each record charges its 4 characters (see requestJson).
     this.httpCategory = flattened(textField(this.category, 'http', redactor));
+    this.httpCategoryPlain = PRINTABLE.test(this.httpCategory);
   }
 }
 
@@ -155,28 +163,44 @@ function keysFor(redactor: Redactor | undefined): RequestKeys {
   return keys;
 }
 
+/**
+ * Whether the record being formatted is printable ASCII so far (see `LogEntry.plain`): each
+ * string's check for JSON escapes tells, at no extra cost.
+ */
+let plain = true;
+
 /** `,"key":value` as the field loop of formatSystemData writes it (no field is reserved or `undefined` here). */
 function field(slot: Slot, value: unknown, redactor: Redactor | undefined): string {
-  if (slot.entry.secret) return slot.prefix;
+  if (slot.entry.secret) return secret(slot);
   if (typeof value === 'string') return quoted(slot, fitString(value, redactor));
   if (typeof value === 'number') return Number.isFinite(value) ? slot.prefix + String(value) : slot.nul;
   if (value === null) return slot.nul;
+  // Not looked at: only a record without objects is known to be plain.
+  plain = false;
   return slot.prefix + safeStringify(value, redactor, redactor?.hasPaths === true ? [slot.key] : undefined);
 }
 
 /** `,"key":` and `text` as JSON (what `entry.prefix + quoteJson(text)` writes, in fewer pieces). */
 function quoted(slot: Slot, text: string): string {
+  if (isPlain(text)) return slot.open + text + '"';
+  plain = false;
   return needsEscape(text) ? slot.prefix + JSON.stringify(text) : slot.open + text + '"';
+}
+
+/** The field of a secret key: its censor. */
+function secret(slot: Slot): string {
+  if (!slot.plain) plain = false;
+  return slot.prefix;
 }
 
 /** {@link field} for a value known to be a string (one shape of call per field, cheaper than the general case). */
 function textField(slot: Slot, value: string, redactor: Redactor | undefined): string {
-  return slot.entry.secret ? slot.prefix : quoted(slot, fitString(value, redactor));
+  return slot.entry.secret ? secret(slot) : quoted(slot, fitString(value, redactor));
 }
 
 /** {@link field} for a number. */
 function numberField(slot: Slot, value: number): string {
-  return slot.entry.secret ? slot.prefix : slot.prefix + numberText(value);
+  return slot.entry.secret ? secret(slot) : slot.prefix + numberText(value);
 }
 
 /** `.001` … `.999` without trailing zeros (`.1`, `.12`), and `''` for 0: the fractions of a number rounded to thousandths. */
@@ -209,6 +233,7 @@ let headLevel: LevelName | undefined;
 let headLogger = '';
 let headPlain = '';
 let headOpen = '';
+let headPrintable = true;
 
 /** The record's `data` up to its message, as `recordHead(…) + NO_CALLSITE` writes it, in fewer pieces. */
 function head(time: number, level: LevelName, logger: string, message: string, redactor: Redactor | undefined, tail: string): string {
@@ -217,9 +242,13 @@ function head(time: number, level: LevelName, logger: string, message: string, r
     headLogger = logger;
     headPlain = flattened('","level":"' + level + '","logger":' + quoteJson(logger) + ',"message":');
     headOpen = flattened(headPlain + '"');
+    headPrintable = PRINTABLE.test(headPlain);
   }
+  if (!headPrintable) plain = false;
   const text = fitString(message, redactor);
   const start = '{"timestamp":"' + isoTime(time);
+  if (isPlain(text)) return start + headOpen + text + '"' + tail;
+  plain = false;
   return needsEscape(text) ? start + headPlain + JSON.stringify(text) + tail : start + headOpen + text + '"' + tail;
 }
 
@@ -237,6 +266,7 @@ export function formatRequestData(
   category: string | undefined,
   maxRecordBytes = Number.POSITIVE_INFINITY,
 ): string {
+  plain = true;
   return flattened(withRecordBudget(maxRecordBytes, () => requestJson(time, level, record, redactor, category)));
 }
 
@@ -251,10 +281,14 @@ function requestJson(
   // `category: 'http'` follows the call site directly unless a configured category or the span ids come between.
   const httpNext = record.category && category === undefined && record.span_id === undefined;
   let json = head(time, level, record.logger, record.message, redactor, httpNext ? NO_CALLSITE + k.httpCategory : NO_CALLSITE);
-  if (category !== undefined) json += ',"category":' + quoteJson(category);
+  if (category !== undefined) {
+    if (!isPlain(category)) plain = false;
+    json += ',"category":' + quoteJson(category);
+  }
   if (record.span_id !== undefined) json += field(k.trace_id, record.trace_id, redactor) + textField(k.span_id, record.span_id, redactor);
   if (record.category) {
     if (!httpNext) json += k.httpCategory;
+    if (!k.httpCategoryPlain) plain = false;
     // What fitString charges for 'http' (always kept), unless the key is secret.
     if (!k.category.entry.secret) charge(4);
   }
@@ -301,7 +335,7 @@ export function writeRequest(tree: LoggerTree, record: RequestRecord): void {
       return;
     }
     const data = formatRequestData(time, level, record, settings.redactor, category, tree.maxRecordBytes);
-    tree.sink({ type: 'system_log', time, level: Level[level], logger, data });
+    tree.sink({ type: 'system_log', time, level: Level[level], logger, data, plain });
   } catch (cause) {
     tree.reportInternalError(cause);
   }
