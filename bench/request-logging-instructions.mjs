@@ -70,7 +70,7 @@ function socketStub() {
   return socket;
 }
 
-/** One request through `listener`; resolves once its response has finished. */
+/** One request through `listener`; resolves once its response has closed. */
 function request(listener) {
   const socket = socketStub();
   const req = new http.IncomingMessage(socket);
@@ -86,9 +86,13 @@ function request(listener) {
   const res = new http.ServerResponse(req);
   res.assignSocket(socket);
   return new Promise((resolve) => {
+    // As node:http's server does (resOnFinish): detach, then `close` a tick after `finish`.
     res.once('finish', () => {
       res.detachSocket(socket);
-      resolve();
+      process.nextTick(() => {
+        res.emit('close');
+        resolve();
+      });
     });
     listener(req, res);
   });

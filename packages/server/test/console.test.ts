@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogwire, type Logwire, LogwireError } from '../src/index.js';
 import { escapeControls } from '../src/console/pretty-format.js';
-import { resolveConsole } from '../src/console/console-sink.js';
+import { ConsoleSink, resolveConsole } from '../src/console/console-sink.js';
+import type { LogEntry } from '../src/logger/format.js';
 import { nextEvent } from '../../../test/helpers/wait.js';
 import { collector } from './console-helpers.js';
 
@@ -130,6 +131,23 @@ describe('console output, json', () => {
     logwire.hub.flush();
     expect(line).toBe('{"type":"audit_log",' + data[0]!.slice(1));
     expect(JSON.parse(line!)).toMatchObject({ type: 'audit_log', logger: 'audit', action: 'login', metadata: { user: 'ada' } });
+  });
+
+  it('escapes a chunk unless every line in it is known to be printable ASCII', () => {
+    const out = collector();
+    const sink = new ConsoleSink(
+      resolveConsole(out.stream, {}, () => {})!,
+      () => {},
+    );
+    const entry = (data: string, plain?: boolean): LogEntry => ({ type: 'system_log', time: 0, level: 20, logger: 'x', data, plain });
+    sink.push(entry('{"m":"plain"}', true));
+    sink.push(entry('{"m":"a\u2028b"}'));
+    sink.flush();
+    sink.push(entry('{"m":"plain"}', true));
+    sink.push(entry('{"m":"plain"}', false));
+    sink.flush();
+    sink.close();
+    expect(out.chunks).toEqual(['{"m":"plain"}\n{"m":"a\\u2028b"}\n', '{"m":"plain"}\n{"m":"plain"}\n']);
   });
 
   it.each([

@@ -6,7 +6,7 @@ import { createLogwire, type IngestRecord, RequestTracker } from '../src/index.j
 import { UNKNOWN_CALLSITE } from '../src/logger/callsite.js';
 import { type Fields, formatSystemData, type LogEntry } from '../src/logger/format.js';
 import { LoggerTree } from '../src/logger/logger.js';
-import { formatRequestData, RequestRecord, writeRequest } from '../src/logger/request-record.js';
+import { formatRequestData, numberText, RequestRecord, writeRequest } from '../src/logger/request-record.js';
 import { Redactor } from '../src/redact/redactor.js';
 import { closeServer, listen, send } from './request-helpers.js';
 
@@ -32,6 +32,7 @@ const redactors: [string, Redactor | undefined][] = [
   ],
   ['bare with censor', new Redactor({ defaultKeys: false, defaultPatterns: false, censor: '[X]' })],
   ['censor needing escapes', new Redactor({ keys: ['referrer'], censor: '"\u0001\\' })],
+  ['censor beyond ASCII', new Redactor({ keys: ['user_agent'], censor: '\u2588\u2028' })],
 ];
 
 interface Shape {
@@ -69,6 +70,9 @@ const shapes: [string, Shape][] = [
   ['numbers', { user: 42, ms: Number.NaN, status: 204 }],
   ['infinite time, null trace', { ms: Number.POSITIVE_INFINITY, trace: null, user: null }],
   ['odd values', { user: { id: 1 }, trace: 7, route: null, ip: null, agent: null, referrer: null }],
+  ['whole and tiny times', { ms: 1000, status: 404 }],
+  ['odd times', { ms: 0.1 + 0.2 }],
+  ['huge time', { ms: 123_456_789_012.345 }],
   ['long query', { query: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, LONG.slice(0, 2000)])) }],
 ];
 
@@ -132,6 +136,69 @@ describe('request record serializer', () => {
               compared++;
             }
     expect(compared).toBe(redactors.length * shapes.length * 2 * 3 * LIMITS.length);
+  });
+
+  it('marks a record plain only when its data is printable ASCII', () => {
+    let plain = 0;
+    let compared = 0;
+    for (const [, redactor] of redactors)
+      for (const [, shape] of shapes)
+        for (const maxRecordBytes of [65_536, 1_024])
+          for (const logger of ['http', 'h\u00e9']) {
+            const entries: LogEntry[] = [];
+            const settings = {
+              levels: new Map([['', 5]]),
+              callsite: false,
+              redactor,
+              categories: undefined,
+              defaultCategory: 'system',
+              maxRecordBytes,
+            };
+            const tree = new LoggerTree(
+              settings,
+              (entry) => entries.push(entry),
+              () => {},
+            );
+            writeRequest(tree, record(shape, { category: true, span: undefined, logger }));
+            const [entry] = entries as [LogEntry];
+            if (entry.plain === true) {
+              plain++;
+              expect(entry.data).toMatch(/^[\x20-\x7e]*$/);
+            } else {
+              expect(entry.plain).toBe(false);
+            }
+            compared++;
+          }
+    expect(compared).toBe(redactors.length * shapes.length * 4);
+    // The usual record (no secrets, short ASCII values) is marked.
+    expect(plain).toBeGreaterThan(redactors.length * 4);
+  });
+
+  it('writes numbers as String does', () => {
+    const values = [
+      0,
+      -0,
+      0.001,
+      0.1,
+      0.12,
+      0.5,
+      1,
+      9.999,
+      10.01,
+      999.999,
+      1e3,
+      2 ** 31,
+      1e12 - 0.001,
+      1e12 + 0.5,
+      1e15,
+      1e21,
+      1e-7,
+      -1.5,
+      0.0005,
+    ];
+    for (let i = 0; i < 20_000; i++) values.push(Math.round(Math.random() * 10 ** (1 + (i % 12))) / 1000, Math.random() * 1000);
+    for (const value of [...values, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(numberText(value)).toBe(Number.isFinite(value) ? String(value) : 'null');
   });
 
   it('lists the fields in the order of the request record', () => {
@@ -198,7 +265,7 @@ describe('request record serializer', () => {
         expect(entries).toHaveLength(2);
         const [fast, generic] = entries as [LogEntry, LogEntry];
         // The two records were made a moment apart: their times may differ, nothing else.
-        expect({ ...fast, time: 0, data: fast.data.replace(/"timestamp":"[^"]*"/, '') }).toEqual({
+        expect({ ...fast, plain: undefined, time: 0, data: fast.data.replace(/"timestamp":"[^"]*"/, '') }).toEqual({
           ...generic,
           time: 0,
           data: generic.data.replace(/"timestamp":"[^"]*"/, ''),

@@ -125,6 +125,8 @@ export class ConsoleSink {
   readonly #settings: ResolvedConsole;
   readonly #onError: (error: unknown) => void;
   #lines: string[] = [];
+  /** Every buffered line is known to be printable ASCII (`LogEntry.plain`). */
+  #plain = true;
   #bytes = 0;
   #waiting = false;
   #scheduled: ReturnType<typeof setImmediate> | undefined;
@@ -186,6 +188,7 @@ export class ConsoleSink {
     }
     // A sink is live (flushed at exit) from its first buffered line until the flush that empties it.
     if (this.#lines.push(line) === 1) live.add(this);
+    if (entry.plain !== true) this.#plain = false;
     this.#bytes += size;
     if (!this.#waiting) this.#scheduled ??= setImmediate(() => this.flush());
   }
@@ -202,9 +205,11 @@ export class ConsoleSink {
       const lines = this.#lines.join('\n') + '\n';
       // json lines are checked for terminal controls here, once for the whole chunk (almost always
       // clean) rather than once per record; the escapes never touch the line breaks between them.
-      chunk += this.#settings.format === 'json' ? escapeJsonControls(lines) : lines;
+      // Lines known to be printable ASCII have nothing to escape.
+      chunk += this.#settings.format === 'json' && !this.#plain ? escapeJsonControls(lines) : lines;
     }
     this.#lines = [];
+    this.#plain = true;
     this.#bytes = 0;
     live.delete(this);
     let more: boolean;

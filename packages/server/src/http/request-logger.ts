@@ -121,9 +121,10 @@ export class RequestTracker {
 
   /**
    * Starts tracking `req` (records it when `res` closes) and echoes its request id.
-   * `undefined` when the request is ignored or already tracked (then nothing is added).
+   * `undefined` when the request is ignored or already tracked (then nothing is added). `outer`
+   * is the current request context (read once by callers that also enter the request's).
    */
-  start(req: IncomingMessage, res: ServerResponse): RequestState | undefined {
+  start(req: IncomingMessage, res: ServerResponse, outer: Readonly<Fields> | undefined = requestContext.get()): RequestState | undefined {
     if ((req as Marked)[STATE] !== undefined || this.#ignored(req)) return undefined;
     const requestId = requestIdFrom(req.headers['x-request-id']);
     const context: Fields = { request_id: requestId };
@@ -131,7 +132,7 @@ export class RequestTracker {
     if (userId !== null) context['user_id'] = userId;
     // The one trace lookup of a request: the record takes its ids from here, not from a second lookup when it ends.
     const span = activeTrace(this.#sink.traceIdFormat);
-    const traceId = requestContext.get()?.['trace_id'] ?? span?.trace_id;
+    const traceId = outer?.['trace_id'] ?? span?.trace_id;
     if (typeof traceId === 'string') context['trace_id'] = traceId;
     // Kept unbound on purpose: the counting wrappers call them with the response as `this`.
     // eslint-disable-next-line @typescript-eslint/unbound-method
@@ -238,14 +239,15 @@ export class RequestTracker {
 /** The middleware of `logwire.http(options)`. */
 export function createHttpMiddleware(tracker: RequestTracker): HttpMiddleware {
   const middleware = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void => {
-    const state = tracker.start(req, res);
+    const outer = requestContext.get();
+    const state = tracker.start(req, res, outer);
     if (next === undefined) return;
     if (state === undefined) {
       next();
       return;
     }
     try {
-      runOwned(state.context, next);
+      runOwned(state.context, next, outer);
     } catch (error) {
       state.error = error;
       throw error;

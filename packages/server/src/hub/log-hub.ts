@@ -121,7 +121,7 @@ export class LogHub implements BackplaneHub {
       return undefined;
     }
     const position = this.#ids.next(entry.time);
-    const id = formatId(position);
+    const id = streamId(position);
     const { type, time, level, logger, data } = entry;
     return this.#accept({ id, position, type, time, level, logger, data, frame: logFrame(type, id, data) });
   }
@@ -477,4 +477,19 @@ export class LogHub implements BackplaneHub {
     this.#listeners.clear();
     this.#observers.clear();
   }
+}
+
+let idMs = Number.NaN;
+let idPrefix = '';
+
+/**
+ * `formatId(position)`, with `<ms>-` kept for the last millisecond: many records share one, and a
+ * millisecond timestamp is beyond small integers, so writing it is a float-to-text conversion.
+ */
+function streamId(position: StreamId): string {
+  if (position.ms !== idMs) {
+    idMs = position.ms;
+    idPrefix = `${position.ms}-`;
+  }
+  return idPrefix + position.seq;
 }

@@ -58,6 +58,11 @@ export function withRecordBudget(limit: number, format: () => string): string {
   }
 }
 
+/** Spends what a string of `length` characters that is always kept (at most {@link ALWAYS_KEPT}) costs, as {@link fitString} would. */
+export function charge(length: number): void {
+  remaining -= length;
+}
+
 /** A string value as it is written: whole (redacted) when it fits the budget, else cut and marked. */
 export function fitString(value: string, redactor?: TextFilter): string {
   if (value.length <= remaining || value.length <= ALWAYS_KEPT) {

@@ -1,10 +1,10 @@
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import type { Redactor } from '../redact/redactor.js';
 import { hasAuditSegment, isAudit } from './classify.js';
-import { type Fields, flattened, type KeyEntry, keyEntry, recordHead } from './format.js';
+import { type Fields, flattened, isoTime, type KeyEntry, keyEntry } from './format.js';
 import type { LoggerTree } from './logger.js';
-import { fitString, withRecordBudget } from './record-size.js';
-import { quoteJson, safeStringify } from './serialize.js';
+import { charge, fitString, withRecordBudget } from './record-size.js';
+import { isPlain, needsEscape, quoteJson, safeStringify } from './serialize.js';
 
 /**
  * The record of one request (http/request-logger.ts), in its fixed shape. Its `data` is written
@@ -68,10 +68,33 @@ export class RequestRecord {
   }
 }
 
-/** A field of the request record: its name and what the formatter decided about it (per redactor). */
-interface Slot {
-  readonly key: string;
-  readonly entry: KeyEntry;
+/** Printable ASCII only. */
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
+/**
+ * A field of the request record: its name and what the formatter decided about it (per redactor),
+ * with the pieces its values start with made once: each piece less is one string concatenation
+ * and one piece less to copy when the record is flattened.
+ */
+class Slot {
+  /** `,"key":` (or the whole field for a secret key). */
+  readonly prefix: string;
+  /** `,"key":"`: the start of a string value that needs no escape. */
+  readonly open: string;
+  /** `,"key":null`. */
+  readonly nul: string;
+  /** {@link Slot.prefix} is printable ASCII (it may hold the censor). */
+  readonly plain: boolean;
+
+  constructor(
+    readonly key: string,
+    readonly entry: KeyEntry,
+  ) {
+    this.prefix = flattened(entry.secret ? entry.prefix + entry.censored : entry.prefix);
+    this.open = flattened(entry.prefix + '"');
+    this.nul = flattened(entry.prefix + 'null');
+    this.plain = PRINTABLE.test(this.prefix);
+  }
 }
 
 /** The slots of every field a request record may have, for one redactor. */
@@ -93,9 +116,12 @@ class RequestKeys {
   readonly query: Slot;
   readonly error: Slot;
   readonly slow: Slot;
+  /** `,"category":"http"` as written under this redactor (the same text for every record). */
+  readonly httpCategory: string;
+  readonly httpCategoryPlain: boolean;
 
   constructor(redactor: Redactor | undefined) {
-    const slot = (key: string): Slot => ({ key, entry: keyEntry(redactor, key) });
+    const slot = (key: string): Slot => new Slot(key, keyEntry(redactor, key));
     this.trace_id = slot('trace_id');
     this.span_id = slot('span_id');
     this.category = slot('category');
@@ -113,6 +139,9 @@ class RequestKeys {
     this.query = slot('query');
     this.error = slot('error');
     this.slow = slot('slow');
+    // Made outside any record budget; each record charges its 4 characters (see requestJson).
+    this.httpCategory = flattened(textField(this.category, 'http', redactor));
+    this.httpCategoryPlain = PRINTABLE.test(this.httpCategory);
   }
 }
 
@@ -134,30 +163,94 @@ function keysFor(redactor: Redactor | undefined): RequestKeys {
   return keys;
 }
 
+/**
+ * Whether the record being formatted is printable ASCII so far (see `LogEntry.plain`): each
+ * string's check for JSON escapes tells, at no extra cost.
+ */
+let plain = true;
+
 /** `,"key":value` as the field loop of formatSystemData writes it (no field is reserved or `undefined` here). */
 function field(slot: Slot, value: unknown, redactor: Redactor | undefined): string {
-  const entry = slot.entry;
-  if (entry.secret) return entry.prefix + entry.censored;
-  if (typeof value === 'string') return entry.prefix + quoteJson(fitString(value, redactor));
-  if (typeof value === 'number') return entry.prefix + (Number.isFinite(value) ? String(value) : 'null');
-  if (value === null) return entry.prefix + 'null';
-  return entry.prefix + safeStringify(value, redactor, redactor?.hasPaths === true ? [slot.key] : undefined);
+  if (slot.entry.secret) return secret(slot);
+  if (typeof value === 'string') return quoted(slot, fitString(value, redactor));
+  if (typeof value === 'number') return Number.isFinite(value) ? slot.prefix + String(value) : slot.nul;
+  if (value === null) return slot.nul;
+  // Not looked at: only a record without objects is known to be plain.
+  plain = false;
+  return slot.prefix + safeStringify(value, redactor, redactor?.hasPaths === true ? [slot.key] : undefined);
+}
+
+/** `,"key":` and `text` as JSON (what `entry.prefix + quoteJson(text)` writes, in fewer pieces). */
+function quoted(slot: Slot, text: string): string {
+  if (isPlain(text)) return slot.open + text + '"';
+  plain = false;
+  return needsEscape(text) ? slot.prefix + JSON.stringify(text) : slot.open + text + '"';
+}
+
+/** The field of a secret key: its censor. */
+function secret(slot: Slot): string {
+  if (!slot.plain) plain = false;
+  return slot.prefix;
 }
 
 /** {@link field} for a value known to be a string (one shape of call per field, cheaper than the general case). */
 function textField(slot: Slot, value: string, redactor: Redactor | undefined): string {
-  const entry = slot.entry;
-  return entry.secret ? entry.prefix + entry.censored : entry.prefix + quoteJson(fitString(value, redactor));
+  return slot.entry.secret ? secret(slot) : quoted(slot, fitString(value, redactor));
 }
 
 /** {@link field} for a number. */
 function numberField(slot: Slot, value: number): string {
-  const entry = slot.entry;
-  return entry.secret ? entry.prefix + entry.censored : entry.prefix + (Number.isFinite(value) ? String(value) : 'null');
+  return slot.entry.secret ? secret(slot) : slot.prefix + numberText(value);
+}
+
+/** `.001` … `.999` without trailing zeros (`.1`, `.12`), and `''` for 0: the fractions of a number rounded to thousandths. */
+const THOUSANDTHS = Array.from({ length: 1000 }, (_, n) => (n === 0 ? '' : ('.' + String(n).padStart(3, '0')).replace(/0+$/, '')));
+
+/**
+ * `String(value)` (`null` when not finite). Response times are rounded to thousandths of a
+ * millisecond: such a number below 10¹² is written from its whole part and a table of fractions,
+ * the same text as `String` (at that size no shorter decimal rounds to the same double), without
+ * the runtime's shortest-digits conversion.
+ */
+export function numberText(value: number): string {
+  const thousandths = Math.round(value * 1000);
+  if (thousandths >= 0 && thousandths < 1e15 && thousandths / 1000 === value) {
+    const whole = Math.floor(thousandths / 1000);
+    return String(whole) + (THOUSANDTHS[thousandths - whole * 1000] as string);
+  }
+  return Number.isFinite(value) ? String(value) : 'null';
 }
 
 /** What the record's unknown call site writes. */
 const NO_CALLSITE = ',"module":"","function":"","line":0';
+
+/**
+ * The fields of a record's head between its timestamp and its message's text, for the last level
+ * and logger (a request logger writes few of each): `","level":"INFO","logger":"http","message":`,
+ * and the same with the message's opening quote.
+ */
+let headLevel: LevelName | undefined;
+let headLogger = '';
+let headPlain = '';
+let headOpen = '';
+let headPrintable = true;
+
+/** The record's `data` up to its message, as `recordHead(…) + NO_CALLSITE` writes it, in fewer pieces. */
+function head(time: number, level: LevelName, logger: string, message: string, redactor: Redactor | undefined, tail: string): string {
+  if (level !== headLevel || logger !== headLogger) {
+    headLevel = level;
+    headLogger = logger;
+    headPlain = flattened('","level":"' + level + '","logger":' + quoteJson(logger) + ',"message":');
+    headOpen = flattened(headPlain + '"');
+    headPrintable = PRINTABLE.test(headPlain);
+  }
+  if (!headPrintable) plain = false;
+  const text = fitString(message, redactor);
+  const start = '{"timestamp":"' + isoTime(time);
+  if (isPlain(text)) return start + headOpen + text + '"' + tail;
+  plain = false;
+  return needsEscape(text) ? start + headPlain + JSON.stringify(text) + tail : start + headOpen + text + '"' + tail;
+}
 
 /**
  * The `data` JSON of a request record: what `formatSystemData` writes for its {@link RequestRecord.toFields}
@@ -173,6 +266,7 @@ export function formatRequestData(
   category: string | undefined,
   maxRecordBytes = Number.POSITIVE_INFINITY,
 ): string {
+  plain = true;
   return flattened(withRecordBudget(maxRecordBytes, () => requestJson(time, level, record, redactor, category)));
 }
 
@@ -184,10 +278,20 @@ function requestJson(
   category: string | undefined,
 ): string {
   const k = keysFor(redactor);
-  let json = recordHead(time, level, record.logger, record.message, redactor) + NO_CALLSITE;
-  if (category !== undefined) json += ',"category":' + quoteJson(category);
+  // `category: 'http'` follows the call site directly unless a configured category or the span ids come between.
+  const httpNext = record.category && category === undefined && record.span_id === undefined;
+  let json = head(time, level, record.logger, record.message, redactor, httpNext ? NO_CALLSITE + k.httpCategory : NO_CALLSITE);
+  if (category !== undefined) {
+    if (!isPlain(category)) plain = false;
+    json += ',"category":' + quoteJson(category);
+  }
   if (record.span_id !== undefined) json += field(k.trace_id, record.trace_id, redactor) + textField(k.span_id, record.span_id, redactor);
-  if (record.category) json += textField(k.category, 'http', redactor);
+  if (record.category) {
+    if (!httpNext) json += k.httpCategory;
+    if (!k.httpCategoryPlain) plain = false;
+    // What fitString charges for 'http' (always kept), unless the key is secret.
+    if (!k.category.entry.secret) charge(4);
+  }
   json +=
     textField(k.method, record.method, redactor) +
     textField(k.path, record.path, redactor) +
@@ -231,7 +335,7 @@ export function writeRequest(tree: LoggerTree, record: RequestRecord): void {
       return;
     }
     const data = formatRequestData(time, level, record, settings.redactor, category, tree.maxRecordBytes);
-    tree.sink({ type: 'system_log', time, level: Level[level], logger, data });
+    tree.sink({ type: 'system_log', time, level: Level[level], logger, data, plain });
   } catch (cause) {
     tree.reportInternalError(cause);
   }

@@ -26,12 +26,33 @@ const SHORT_TEXT = 32;
  * written as a loop costs less than calling the regex.
  */
 export function quoteJson(text: string): string {
-  if (text.length > SHORT_TEXT) return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : '"' + text + '"';
+  return needsEscape(text) ? JSON.stringify(text) : '"' + text + '"';
+}
+
+/** Anything but printable ASCII, `"` and `\\` excepted. */
+const NOT_PLAIN = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+
+/**
+ * Whether `text` is printable ASCII (U+0020–U+007E) without `"` or `\\`: it then needs no JSON
+ * escape and holds no terminal control. Costs what {@link needsEscape} costs.
+ */
+export function isPlain(text: string): boolean {
+  if (text.length > SHORT_TEXT) return !NOT_PLAIN.test(text);
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return JSON.stringify(text);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return false;
   }
-  return '"' + text + '"';
+  return true;
+}
+
+/** Whether `JSON.stringify(text)` is more than `text` between quotes (see {@link quoteJson}). */
+export function needsEscape(text: string): boolean {
+  if (text.length > SHORT_TEXT) return NEEDS_ESCAPE.test(text);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return true;
+  }
+  return false;
 }
 
 /**
