@@ -102,6 +102,67 @@ describe('call site: every shape of calling code', () => {
     sites.forEach((site, i) => expect(site).toEqual({ module: 'logger-callsite', function: 'callEach', line: lines[i] }));
   });
 
+  it('call sites that alternate, once the calling code is optimized, each report their own line (nothing carried over)', () => {
+    const { out, log } = setup();
+    const lines: number[] = [];
+    function first(i: number): void {
+      log.info('first', { i });
+      if (i === 0) lines[0] = callerLine() - 1;
+    }
+    function second(i: number): void {
+      log.info('second', { i });
+      if (i === 0) lines[1] = callerLine() - 1;
+    }
+    const rounds = 3000;
+    for (let i = 0; i < rounds; i++) {
+      first(i);
+      second(i);
+    }
+    const frames = out.take();
+    expect(frames).toHaveLength(2 * rounds);
+    for (const frame of frames) {
+      const expected =
+        frame.data['message'] === 'first'
+          ? { module: 'logger-callsite', function: 'first', line: lines[0] }
+          : { module: 'logger-callsite', function: 'second', line: lines[1] };
+      expect(siteOf(frame)).toEqual(expected);
+    }
+    expect(lines[0]).not.toBe(lines[1]);
+  });
+
+  it('a field getter that logs while the record is read: each record has its own call site', () => {
+    const { out, log } = setup();
+    let innerLine = 0;
+    function inner(): void {
+      log.info('inner');
+      innerLine = callerLine() - 1;
+    }
+    const fields = {
+      get detail(): string {
+        inner();
+        return 'read';
+      },
+    };
+    function outer(): number {
+      log.info('outer', fields);
+      return callerLine() - 1;
+    }
+    const outerLine = outer();
+    const byMessage = new Map(out.take().map((f) => [f.data['message'], siteOf(f)]));
+    expect(byMessage.get('outer')).toEqual({ module: 'logger-callsite', function: 'outer', line: outerLine });
+    expect(byMessage.get('inner')).toEqual({ module: 'logger-callsite', function: 'inner', line: innerLine });
+  });
+
+  it('with call sites off, level methods and log() write no call site', () => {
+    const off = setup({ callsite: false });
+    off.log.info('no site');
+    off.log.log('WARNING', 'no site either');
+    expect(off.out.take().map((f) => siteOf(f))).toEqual([
+      { module: '', function: '', line: 0 },
+      { module: '', function: '', line: 0 },
+    ]);
+  });
+
   it('records from the pino and winston adapters carry no call site (module "", function "", line 0), as before', () => {
     const { logwire, out } = setup();
     const destination = pinoDestination(logwire, { name: 'pino.app' });

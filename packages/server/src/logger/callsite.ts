@@ -14,8 +14,10 @@ export const UNKNOWN_CALLSITE: Callsite = Object.freeze({ module: '', function: 
  */
 export type CallBoundary = (...args: never[]) => unknown;
 
-type StackHolder = { stack?: NodeJS.CallSite[] };
 type Prepare = (error: Error, sites: NodeJS.CallSite[]) => unknown;
+
+/** A frame as V8 captured it; {@link describeFrame} reads module, function and line from it. */
+export type CapturedFrame = NodeJS.CallSite;
 
 /** Handed to a source-map aware `prepareStackTrace`, which expects an Error. */
 const PROBE = Object.freeze(Object.assign(Object.create(Error.prototype) as Error, { name: 'Error', message: '' }));
@@ -23,36 +25,56 @@ const PROBE = Object.freeze(Object.assign(Object.create(Error.prototype) as Erro
 const prepareStructured = (_error: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
 
 /**
- * Captures the frame that called `boundary` (a public log method). Uses V8's structured CallSite
- * API with a one-frame limit, which costs about a third of formatting and parsing `new Error().stack`.
- *
- * Positions in compiled code are not the ones in the author's source. When a source-map aware
- * `Error.prepareStackTrace` is installed (source-map-support, test runners), it is asked to format
- * the one frame, so line and module match what stack traces show; that path is slower.
+ * The one object every capture writes its stack to: a fresh object per call would pay for its
+ * allocation and for the map transitions V8 makes when it adds the `stack` accessor. It is read
+ * right after the capture (nothing else runs in between) and emptied at once, so it never keeps
+ * the caller's frame (its function and receiver) alive.
  */
-export function captureCallsite(boundary: CallBoundary): Callsite {
+const holder: { stack?: unknown } = {};
+
+/**
+ * Captures the frame that called `boundary` (a public log method) with V8's structured CallSite
+ * API and a one-frame limit, which costs about a third of formatting and parsing `new Error().stack`.
+ * Call it from `boundary` itself: V8 reads every frame above the caller's (the optimized ones
+ * through their deoptimization data, the costliest part of the capture), so each function between
+ * the two adds to the cost. Never throws; `undefined` when the stack cannot be read.
+ */
+export function captureFrame(boundary: CallBoundary): CapturedFrame | undefined {
   const limit = Error.stackTraceLimit;
   // A hook slot saved and put back as it is (bound, it would no longer be the same function).
   // eslint-disable-next-line @typescript-eslint/unbound-method -- read to be restored by identity, called without `this`
-  const prepare = Error.prepareStackTrace as Prepare | undefined;
-  const holder: StackHolder = {};
-  let site: NodeJS.CallSite | undefined;
+  const prepare = Error.prepareStackTrace;
+  let site: unknown;
   try {
     Error.stackTraceLimit = 1;
     Error.prepareStackTrace = prepareStructured as typeof Error.prepareStackTrace;
     Error.captureStackTrace(holder, boundary);
-    site = holder.stack?.[0];
+    const stack = holder.stack;
+    site = Array.isArray(stack) ? stack[0] : undefined;
+    holder.stack = undefined;
   } catch {
     site = undefined;
   } finally {
     Error.stackTraceLimit = limit;
-    Error.prepareStackTrace = prepare as typeof Error.prepareStackTrace;
+    Error.prepareStackTrace = prepare;
   }
-  if (site === undefined || typeof site !== 'object') return UNKNOWN_CALLSITE;
+  return typeof site === 'object' && site !== null ? (site as CapturedFrame) : undefined;
+}
+
+/**
+ * Module, function and line of a captured frame. Positions in compiled code are not the ones in
+ * the author's source: when a source-map aware `Error.prepareStackTrace` is installed
+ * (source-map-support, test runners), it is asked to format the one frame, so line and module
+ * match what stack traces show; that path is slower. Never throws.
+ */
+export function describeFrame(site: CapturedFrame | undefined): Callsite {
+  if (site === undefined) return UNKNOWN_CALLSITE;
   try {
     // Not getMethodName(): it searches the receiver's properties and costs more than the capture.
     const name = site.getFunctionName();
     const fn = name === null || name === '' ? '<anonymous>' : name;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- only compared and called without `this`, as V8 does
+    const prepare = Error.prepareStackTrace as Prepare | undefined;
     if (prepare !== undefined && mapsSources(prepare)) {
       const mapped = mappedPosition(prepare, site);
       if (mapped !== undefined) return { module: moduleName(mapped.file), function: fn, line: mapped.line };

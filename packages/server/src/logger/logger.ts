@@ -2,7 +2,7 @@ import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { Redactor } from '../redact/redactor.js';
 import { type TraceIdFormat, withContext } from '../context/request-context.js';
-import { type CallBoundary, type Callsite, captureCallsite, UNKNOWN_CALLSITE } from './callsite.js';
+import { type CapturedFrame, type Callsite, captureFrame, describeFrame, UNKNOWN_CALLSITE } from './callsite.js';
 import { hasAuditSegment, isAudit } from './classify.js';
 import { type Fields, type LogEntry, formatAuditData, formatSystemData, messageText } from './format.js';
 import { DEFAULT_MAX_RECORD_BYTES, MIN_MAX_RECORD_BYTES } from './record-size.js';
@@ -124,11 +124,16 @@ export class Logger {
       const value = Level[level];
       const log = function (this: Logger, a: string | Fields | Error, b?: string | Fields | Error): void {
         if (this.#version !== this.#tree.version) this.#refresh();
-        if (value >= this.#threshold) this.#emit(level, a, b, log, true);
+        // The call site is captured here, in the public method itself: every frame between it and
+        // the capture would add to the cost of the stack walk (see captureFrame). A record that
+        // turns out to be audit simply does not use it.
+        if (value >= this.#threshold) this.#emit(level, a, b, this.#tree.settings.callsite ? captureFrame(log) : undefined, true);
         // Below the threshold, `(message, fields)` is checked here by the audit rule itself (its
         // flag read from `fields` as such is a superset: an Error's own `audit` does not count in
-        // `#emit`); other argument shapes are read in full by `#emit`, which applies the rule.
-        else if (typeof a !== 'string' || isAudit(this.#auditName, a, auditFlag(b, this.#bindings))) this.#emit(level, a, b, log, false);
+        // `#emit`); other argument shapes are read in full by `#emit`, which applies the rule. Only
+        // audit records go on from here, and they carry no call site.
+        else if (typeof a !== 'string' || isAudit(this.#auditName, a, auditFlag(b, this.#bindings)))
+          this.#emit(level, a, b, undefined, false);
       };
       Object.defineProperty(Logger.prototype, method, { value: log, writable: true, configurable: true });
     }
@@ -137,8 +142,9 @@ export class Logger {
   /** Logs at a level given by name (any case; `warn` and `fatal` are understood). Unknown names log at INFO. */
   log(level: LevelName | string, message: string | Fields | Error, fields?: string | Fields | Error): void {
     const name = (typeof level === 'string' ? toLevelName(level) : undefined) ?? 'INFO';
+    const enabled = this.isEnabled(name);
     // eslint-disable-next-line @typescript-eslint/unbound-method -- the stack boundary: compared by identity, never called
-    this.#emit(name, message, fields, this.log, this.isEnabled(name));
+    this.#emit(name, message, fields, enabled && this.#tree.settings.callsite ? captureFrame(this.log) : undefined, enabled);
   }
 
   /**
@@ -193,14 +199,17 @@ export class Logger {
   }
 
   /**
-   * Splits the call's arguments into message and fields and hands the record on. Below the
-   * threshold (`enabled` false) the record goes on only when the audit rule claims it: the
-   * arguments are read, but nothing is captured, merged or formatted.
+   * Splits the call's arguments into message and fields and hands the record on with the call
+   * site `frame` (captured by the public method when enabled). Below the threshold (`enabled`
+   * false) the record goes on only when the audit rule claims it: the arguments are read, but
+   * nothing is merged or formatted.
    */
-  #emit(level: LevelName, a: unknown, b: unknown, boundary: CallBoundary, enabled: boolean): void {
+  #emit(level: LevelName, a: unknown, b: unknown, frame: CapturedFrame | undefined, enabled: boolean): void {
     let text = '';
     let kept = enabled;
     try {
+      // Read before anything else runs (the arguments' getters are the application's code).
+      const site = frame === undefined ? UNKNOWN_CALLSITE : describeFrame(frame);
       let fields: unknown;
       if (typeof a === 'string') {
         text = a;
@@ -223,9 +232,6 @@ export class Logger {
         if (!isAudit(this.#auditName, text, auditFlag(extra, this.#bindings))) return;
         kept = true;
       }
-      // Captured here, near the public method: every frame between it and the capture adds to
-      // the cost of the stack walk. Records that turn out to be audit simply do not use it.
-      const site = this.#tree.settings.callsite ? captureCallsite(boundary) : UNKNOWN_CALLSITE;
       if (this.#bindings !== undefined) extra = mergeFields(this.#bindings, extra);
       this.#tree.write(level, this.name, text, extra, Date.now(), site, false);
     } catch (cause) {
@@ -343,17 +349,14 @@ export class LoggerTree {
     return longestPrefix(categories, name) ?? this.settings.defaultCategory;
   }
 
-  /**
-   * Classifies, formats, redacts and hands on one record. `site` is the call site, or the public
-   * function whose caller is the call site (captured only for system records, only when enabled).
-   */
+  /** Classifies, formats, redacts and hands on one record; `site` is its call site, when known. */
   write(
     level: LevelName,
     logger: string,
     message: string,
     fields: Fields | undefined,
     time: number,
-    site: Callsite | CallBoundary | undefined,
+    site: Callsite | undefined,
     audit: boolean,
     /** False for a record that lists its own context (the request logger's): no request context or span is merged in. */
     context = true,
@@ -368,10 +371,7 @@ export class LoggerTree {
       return;
     }
     if (context) fields = withContext(fields, this.settings.traceIdFormat);
-    let callsite = UNKNOWN_CALLSITE;
-    if (typeof site === 'function') {
-      if (this.settings.callsite) callsite = captureCallsite(site);
-    } else if (site !== undefined) callsite = site;
+    const callsite = site ?? UNKNOWN_CALLSITE;
     const category = this.settings.categories === undefined ? undefined : this.categoryFor(logger);
     this.sink({
       type: 'system_log',
