@@ -8,11 +8,8 @@
 //
 //   node bench/log-call-instructions.mjs [low=20000] [high=60000] [variants…]   (needs valgrind and `npm run build`)
 //   node bench/log-call-instructions.mjs --child <variant> <calls>  (one run, what valgrind runs)
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { perUnit } from './cachegrind.mjs';
 import { fmt, machine, table } from './lib.mjs';
 
 const VARIANTS = ['pino', 'logwire', 'logwire-callsite', 'pino-audit', 'logwire-audit'];
@@ -51,47 +48,10 @@ async function child(variant, count) {
   process.exit(0);
 }
 
-/** Instructions (cachegrind's `Ir`) of one child run; its stdout goes to /dev/null. */
-function instructions(script, variant, count) {
-  const dir = mkdtempSync(join(tmpdir(), 'logwire-cg-'));
-  const out = join(dir, 'cachegrind.out');
-  const devNull = openSync('/dev/null', 'w');
-  try {
-    const run = spawnSync(
-      'valgrind',
-      [
-        '--tool=cachegrind',
-        '--cache-sim=no',
-        '--smc-check=all-non-file',
-        `--cachegrind-out-file=${out}`,
-        process.execPath,
-        // One thread and a predictable heap: background compilation, GC threads and time-driven GC would
-        // make the count wander.
-        '--single-threaded',
-        '--predictable',
-        script,
-        '--child',
-        variant,
-        String(count),
-      ],
-      { stdio: ['ignore', devNull, 'pipe'], encoding: 'utf8' },
-    );
-    if (run.status !== 0) throw new Error(`${variant} ×${count}: valgrind exited ${run.status}: ${run.stderr.slice(-500)}`);
-    const summary = readFileSync(out, 'utf8').match(/^summary:\s+(\d+)/m);
-    if (summary === null) throw new Error(`${variant} ×${count}: no summary in the cachegrind output`);
-    return Number(summary[1]);
-  } finally {
-    closeSync(devNull);
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 export function measureLogCallInstructions(low = 20_000, high = 60_000, variants = VARIANTS) {
-  const script = fileURLToPath(import.meta.url);
-  const perCall = {};
-  for (const variant of variants) {
-    perCall[variant] = (instructions(script, variant, high) - instructions(script, variant, low)) / (high - low);
-  }
+  // One thread and a predictable heap: background compilation, GC threads and time-driven GC would
+  // make the count wander.
+  const perCall = perUnit(fileURLToPath(import.meta.url), variants, low, high, ['--single-threaded', '--predictable']);
   return { low, high, perCall };
 }
 

@@ -11,13 +11,10 @@
 //
 //   node bench/request-logging-instructions.mjs [low=4000] [high=12000] [variants…]   (needs valgrind and `npm run build`)
 //   node bench/request-logging-instructions.mjs --child <variant> <requests>  (one run, what valgrind runs)
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { perUnit } from './cachegrind.mjs';
 import { fmt, machine, table } from './lib.mjs';
 
 const VARIANTS = ['baseline', 'pino-http', 'logwire'];
@@ -108,45 +105,9 @@ async function child(variant, count) {
   }
 }
 
-/** Instructions (cachegrind's `Ir`) of one child run; its stdout goes to /dev/null. */
-function instructions(script, variant, count) {
-  const dir = mkdtempSync(join(tmpdir(), 'logwire-cg-'));
-  const out = join(dir, 'cachegrind.out');
-  const devNull = openSync('/dev/null', 'w');
-  try {
-    const run = spawnSync(
-      'valgrind',
-      [
-        '--tool=cachegrind',
-        '--cache-sim=no',
-        '--smc-check=all-non-file',
-        `--cachegrind-out-file=${out}`,
-        process.execPath,
-        // One thread: background compilation and GC threads would make the count wander.
-        '--single-threaded',
-        script,
-        '--child',
-        variant,
-        String(count),
-      ],
-      { stdio: ['ignore', devNull, 'pipe'], encoding: 'utf8' },
-    );
-    if (run.status !== 0) throw new Error(`${variant} ×${count}: valgrind exited ${run.status}: ${run.stderr.slice(-500)}`);
-    const summary = readFileSync(out, 'utf8').match(/^summary:\s+(\d+)/m);
-    if (summary === null) throw new Error(`${variant} ×${count}: no summary in the cachegrind output`);
-    return Number(summary[1]);
-  } finally {
-    closeSync(devNull);
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 export function measureRequestInstructions(low = 4_000, high = 12_000, variants = VARIANTS) {
-  const script = fileURLToPath(import.meta.url);
-  const perRequest = {};
-  for (const variant of variants) {
-    perRequest[variant] = (instructions(script, variant, high) - instructions(script, variant, low)) / (high - low);
-  }
+  // One thread: background compilation and GC threads would make the count wander.
+  const perRequest = perUnit(fileURLToPath(import.meta.url), variants, low, high, ['--single-threaded']);
   return { low, high, perRequest };
 }
 
