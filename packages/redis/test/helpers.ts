@@ -193,3 +193,9 @@ export async function streamRecords(redis: Redis, key: string): Promise<Backplan
   const raw = (await redis.xrangeBuffer(key, '-', '+')) as unknown as RawEntry[];
   return raw.flatMap(([id, fields]) => parseEntry(id, fields) ?? []);
 }
+
+/** How many records each entry of the stream `key` holds (one appended batch per entry), oldest first. */
+export async function streamBatchSizes(redis: Redis, key: string): Promise<number[]> {
+  const raw = (await redis.xrangeBuffer(key, '-', '+')) as unknown as RawEntry[];
+  return raw.map(([id, fields]) => parseEntry(id, fields)?.length ?? 0);
+}
