@@ -21,7 +21,8 @@
  * file speaks of ids as `string | null`; `0-0` exists only in Redis fields and XREAD positions
  * ({@link toReadPosition}).
  */
-import { logFrame, type StreamId } from '@logwire/protocol';
+import { logFrame } from '@logwire/protocol';
+import type { StreamMessage } from '@logwire/server';
 import { RedisBackplaneErrorCode } from './errors.js';
 import type { ErrorReporter } from './events.js';
 import type { BackplaneEntry, BackplaneRecord } from './types.js';
@@ -63,11 +64,11 @@ export type KnownRecords = (lengths: Buffer, blob: Buffer) => readonly Backplane
  * `@logwire/server`: its parsed `position`, its wire `frame`, an empty `ordinal` the hub fills in),
  * so the hub keeps the very object (no second object, no id parsed again per record).
  */
-export interface ReadEntry extends BackplaneEntry {
-  position: StreamId;
-  frame: string;
-  ordinal: number | undefined;
-}
+export type ReadEntry = BackplaneEntry &
+  Pick<StreamMessage, 'position' | 'frame'> & {
+    /** Present on every entry (`undefined` until a hub fills it in), so all have one shape. */
+    ordinal: number | undefined;
+  };
 
 /** A {@link ReadEntry}, every one built here so all have the same shape. */
 function readEntry(

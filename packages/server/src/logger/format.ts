@@ -248,7 +248,7 @@ export function messageText(message: unknown): string {
 }
 
 /** The fields every record's `data` starts with: `{"timestamp":…,"level":…,"logger":…,"message":…` (no closing brace). */
-export function recordHead(time: number, level: LevelName, logger: string, message: string, redactor: Redactor | undefined): string {
+function recordHead(time: number, level: LevelName, logger: string, message: string, redactor: Redactor | undefined): string {
   return (
     '{"timestamp":"' +
     isoTime(time) +
