@@ -1,12 +1,17 @@
 // Latency from log call to client receipt, p50/p99, at 1,000 and 10,000 records/s with 10 and 100
 // clients: logwire vs a bare `ws` server that flushes once per event-loop turn (the anchor). Both
 // servers stamp every record at the call, and face the same clients (two processes that read
-// every record's stamp on arrival). Each run starts with `--warmup` seconds (default 1) of the same
-// calls, which clients do not count, so it measures steady latency rather than start-up (JIT
-// compilation: logwire has far more code on the path than the anchor). Modes alternate within each round; goals are ratios of the
+// every record's stamp on arrival). Each run starts with a warm-up of the same calls, which clients
+// do not count, so it measures steady latency rather than start-up (JIT compilation: logwire has far
+// more code on the path than the anchor). The warm-up lasts `--warmup` seconds (default 1) and at
+// least `--warmup-calls` calls (default 10,000): V8 optimises a function after enough calls, not
+// after enough seconds, so at 1,000 calls/s one second left logwire's path still being optimised
+// while the measured part ran (bench/latency-diagnose.mjs --jit showed it). Both servers get the
+// same warm-up. Modes alternate within each round; goals are ratios of the
 // same round, then the median over rounds. Every run has a time limit: a client that is dropped,
 // or has not seen the end marker by then, makes that run "partial" (reported, never waited for).
-//   node bench/latency.mjs [rounds=3] [seconds=5] [--cases 1000x10,10000x100] [--warmup 1] [--processes 2] [--parse] [--cpu-prof DIR]
+//   node bench/latency.mjs [rounds=3] [seconds=5] [--cases 1000x10,10000x100] [--warmup 1] [--warmup-calls 10000]
+//                          [--processes 2] [--parse] [--cpu-prof DIR]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bucketValue } from './fanout/records.mjs';
@@ -130,16 +135,28 @@ function merge(results, server, clients) {
   };
 }
 
-export async function measureLatency(rounds = 3, seconds = 5, { cases = CASES, cpuProf, processes = 2, read = 'scan', warmup = 1 } = {}) {
-  const results = cases.map((c) => ({ ...c, modes: Object.fromEntries(MODES.map((m) => [m, []])) }));
+/** Warm-up seconds of a case: `warmup` seconds, and long enough for `warmupCalls` calls at its rate. */
+export const warmupSeconds = (rate, warmup, warmupCalls) => Math.max(warmup, warmupCalls / rate);
+
+export async function measureLatency(
+  rounds = 3,
+  seconds = 5,
+  { cases = CASES, cpuProf, processes = 2, read = 'scan', warmup = 1, warmupCalls = 10_000 } = {},
+) {
+  const results = cases.map((c) => ({
+    ...c,
+    warmup: warmupSeconds(c.rate, warmup, warmupCalls),
+    modes: Object.fromEntries(MODES.map((m) => [m, []])),
+  }));
   for (let round = 0; round < rounds; round++) {
     for (const c of results) {
       // Alternate which server goes first, so neither always runs on a cooler machine.
       const order = round % 2 === 0 ? MODES : [...MODES].reverse();
-      for (const mode of order) c.modes[mode].push(await once(mode, c.rate, c.clients, seconds, { cpuProf, processes, read, warmup }));
+      for (const mode of order)
+        c.modes[mode].push(await once(mode, c.rate, c.clients, seconds, { cpuProf, processes, read, warmup: c.warmup }));
     }
   }
-  return { results, rounds, seconds, processes, read, warmup };
+  return { results, rounds, seconds, processes, read, warmup, warmupCalls };
 }
 
 /** The issue-16 latency goals, each as the median over rounds of logwire ÷ ws-tick in the same round. */
@@ -160,7 +177,7 @@ export function latencyGoals({ results }) {
 }
 
 export function renderLatency(measured) {
-  const { results, rounds, seconds, processes, read, warmup } = measured;
+  const { results, rounds, seconds, processes, read, warmup, warmupCalls = 0 } = measured;
   const rows = [];
   const notes = [];
   for (const c of results) {
@@ -194,7 +211,7 @@ export function renderLatency(measured) {
     '',
     table(['load', 'server', 'p50 ms', 'p99 ms', 'server CPU ms', 'loop delay p99 ms', 'runs'], rows),
     '',
-    `\`ws-tick\` is a bare \`ws\` server that builds the same record per call (with a stream id), queues it and sends one pre-encoded batch frame per event-loop turn to every client, byte for byte the shape logwire sends: the anchor for a per-turn flush. Both servers stamp the wall-clock time at the log call; the same clients (${processes} process${processes === 1 ? '' : 'es'}) ${read === 'parse' ? 'JSON.parse every frame and take every record’s stamp' : 'read every record’s stamp on arrival (a byte scan; `--parse` JSON.parses every frame instead)'}. ${warmup > 0 ? `Each run starts with ${warmup} s of the same calls at the same rate that clients do not count (a negative stamp), so neither server is charged its one-off start-up (JIT compilation) in a ${seconds} s run.` : 'Runs start cold (`--warmup 0`): the first records meet code not yet compiled.'} Server CPU covers the measured run and the time after it until the end marker is sent. logwire runs with its defaults except a history that holds the whole run (\`historySize\`), so a client that falls behind is caught up rather than told of a gap, as the anchor buffers without limit.`,
+    `\`ws-tick\` is a bare \`ws\` server that builds the same record per call (with a stream id), queues it and sends one pre-encoded batch frame per event-loop turn to every client, byte for byte the shape logwire sends: the anchor for a per-turn flush. Both servers stamp the wall-clock time at the log call; the same clients (${processes} process${processes === 1 ? '' : 'es'}) ${read === 'parse' ? 'JSON.parse every frame and take every record’s stamp' : 'read every record’s stamp on arrival (a byte scan; `--parse` JSON.parses every frame instead)'}. ${warmup > 0 || warmupCalls > 0 ? `Each run starts with a warm-up of the same calls at the same rate that clients do not count (a negative stamp), ${warmup} s and at least ${fmt(warmupCalls)} calls (${results.map((c) => `${fmt(c.warmup, 1)} s at ${fmt(c.rate)}/s`).join(', ')}), so neither server is charged its one-off start-up (JIT compilation: V8 optimises a function after enough calls, not enough seconds) in a ${seconds} s run.` : 'Runs start cold (`--warmup 0 --warmup-calls 0`): the first records meet code not yet compiled.'} Server CPU covers the measured run and the time after it until the end marker is sent. logwire runs with its defaults except a history that holds the whole run (\`historySize\`), so a client that falls behind is caught up rather than told of a gap, as the anchor buffers without limit.`,
     ...(notes.length ? ['', ...notes] : []),
     '',
     ...goals.map(
@@ -210,6 +227,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const cpuProf = option('--cpu-prof');
   const processes = Number(option('--processes') ?? 2);
   const warmup = Number(option('--warmup') ?? 1);
+  const warmupCalls = Number(option('--warmup-calls') ?? 10_000);
   const read = args.includes('--parse') ? (args.splice(args.indexOf('--parse'), 1), 'parse') : 'scan';
   const cases =
     casesText === undefined
@@ -219,5 +237,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           return CASES.find((c) => c.rate === rate && c.clients === clients) ?? { rate, clients };
         });
   console.log(machine());
-  console.log(renderLatency(await measureLatency(Number(args[0] ?? 3), Number(args[1] ?? 5), { cases, cpuProf, processes, read, warmup })));
+  console.log(
+    renderLatency(
+      await measureLatency(Number(args[0] ?? 3), Number(args[1] ?? 5), { cases, cpuProf, processes, read, warmup, warmupCalls }),
+    ),
+  );
 }
