@@ -1,4 +1,4 @@
-import { type Filter, filterSubject, type LogMessage, messageMatcher, normalizeFilter, type NormalizedFilter } from '@logwire/protocol';
+import { type Filter, type LogMessage, logMessageMatcher, normalizeFilter, type NormalizedFilter } from '@logwire/protocol';
 
 /** The filter in its normal form; throws a TypeError for an invalid one. */
 export function checkedFilter(filter: Filter): NormalizedFilter {
@@ -14,6 +14,5 @@ export function checkedFilter(filter: Filter): NormalizedFilter {
  * is never hidden).
  */
 export function localFilter(filter: NormalizedFilter): (message: LogMessage) => boolean {
-  const passes = messageMatcher(filter);
-  return (message) => passes(filterSubject(message));
+  return logMessageMatcher(filter);
 }

@@ -55,7 +55,7 @@ export {
   requiredKeys,
 } from './field-filter.js';
 export type { FieldConstraint, FieldOp, FieldResult } from './field-filter.js';
-export { filterSubject, messageMatcher } from './message-filter.js';
+export { filterSubject, logMessageMatcher, messageMatcher } from './message-filter.js';
 export type { FilterSubject, MessageMatcher, MessageMatcherOptions } from './message-filter.js';
 export { CloseCode, closeRefusal, isFatalClose, Refusal, statusClose, statusRefusal } from './close-codes.js';
 export { batchFrame, gapFrame, logFrame, pingFrame } from './frames.js';

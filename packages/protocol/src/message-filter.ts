@@ -44,24 +44,34 @@ export interface MessageMatcherOptions {
  *   and hold every key the constraints need (data that cannot be parsed fails).
  */
 export function messageMatcher(filter: NormalizedFilter, options?: MessageMatcherOptions): MessageMatcher {
-  const system = filter.types.includes('system_log');
-  const audit = (options?.audit ?? true) && filter.types.includes('audit_log');
-  const minLevel = Level[filter.level];
-  const loggerPasses = loggerMatcher(filter.loggers);
-  const text = filter.text.toLowerCase();
+  const audit = options?.audit ?? true;
+  const head = headMatcher(filter, audit);
   const structured = structuredMatcher(filter);
-  const all = system && audit && minLevel <= Level.TRACE && filter.loggers.length === 0 && text === '' && structured === undefined;
-  const matches = (message: FilterSubject): boolean => {
-    if (message.type === 'audit_log') {
-      if (!audit) return false;
-    } else if (message.type === 'system_log') {
-      if (!system || (message.level !== undefined && message.level < minLevel)) return false;
-    } else return false;
-    if (!loggerPasses(message.logger)) return false;
-    if (text !== '' && !dataContains(message.data, text)) return false;
-    return structured === undefined || structured(message.data);
-  };
+  // Data given as text is parsed only when it holds every key the constraints need.
+  const keys = requiredKeys(filter.fields ?? []);
+  if (filter.categories !== undefined && filter.categories.length > 0) keys.push('"category":');
+  const all =
+    audit &&
+    filter.types.includes('system_log') &&
+    filter.types.includes('audit_log') &&
+    Level[filter.level] <= Level.TRACE &&
+    filter.loggers.length === 0 &&
+    filter.text === '' &&
+    structured === undefined;
+  const matches = (message: FilterSubject): boolean =>
+    head(message) &&
+    (structured === undefined || structured(typeof message.data === 'string' ? parseData(message.data, keys) : message.data));
   return Object.assign(matches, { all });
+}
+
+/**
+ * The same predicate over a received {@link LogMessage} (read through {@link filterSubject}): what
+ * a client applies itself when the server cannot filter.
+ */
+export function logMessageMatcher(filter: NormalizedFilter): (message: LogMessage) => boolean {
+  const head = headMatcher(filter, true);
+  const structured = structuredMatcher(filter);
+  return (message) => head(filterSubject(message)) && (structured === undefined || structured(message.data));
 }
 
 /**
@@ -78,31 +88,46 @@ export function filterSubject(message: LogMessage): FilterSubject {
   };
 }
 
-/** The `categories` and `fields` parts of a filter as one predicate over `data`, or undefined when it has neither. */
-function structuredMatcher(filter: NormalizedFilter): ((data: string | object) => boolean) | undefined {
+/** The type, level, logger and `text` parts of a filter as one predicate. */
+function headMatcher(filter: NormalizedFilter, audit: boolean): (message: FilterSubject) => boolean {
+  const system = filter.types.includes('system_log');
+  const auditPasses = audit && filter.types.includes('audit_log');
+  const minLevel = Level[filter.level];
+  const loggerPasses = loggerMatcher(filter.loggers);
+  const text = filter.text.toLowerCase();
+  return (message) =>
+    (message.type === 'audit_log' ? auditPasses : message.type === 'system_log' && system && !((message.level ?? minLevel) < minLevel)) &&
+    loggerPasses(message.logger) &&
+    (text === '' || dataContains(message.data, text));
+}
+
+/**
+ * The `categories` and `fields` parts of a filter as one predicate over a `data` object (anything
+ * else fails), or undefined when it has neither.
+ */
+function structuredMatcher(filter: NormalizedFilter): ((data: unknown) => boolean) | undefined {
   const categories = filter.categories ?? [];
   const fields = filter.fields ?? [];
   if (categories.length === 0 && fields.length === 0) return undefined;
   const fieldsPass = fieldsMatcher(fields);
-  const keys = requiredKeys(fields);
-  if (categories.length > 0) keys.push('"category":');
   return (data) => {
-    let object: unknown = data;
-    if (typeof data === 'string') {
-      if (!keys.every((key) => data.includes(key))) return false;
-      try {
-        object = JSON.parse(data);
-      } catch {
-        return false;
-      }
-    }
-    if (typeof object !== 'object' || object === null) return false;
+    if (typeof data !== 'object' || data === null) return false;
     if (categories.length > 0) {
-      const category = Object.hasOwn(object, 'category') ? (object as { category?: unknown }).category : undefined;
+      const category = Object.hasOwn(data, 'category') ? (data as { category?: unknown }).category : undefined;
       if (typeof category !== 'string' || !categories.includes(category)) return false;
     }
-    return fieldsPass(object);
+    return fieldsPass(data);
   };
+}
+
+/** Data given as JSON text, parsed when it holds every one of `keys`; otherwise undefined. */
+function parseData(data: string, keys: readonly string[]): unknown {
+  if (!keys.every((key) => data.includes(key))) return undefined;
+  try {
+    return JSON.parse(data) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function dataContains(data: string | object, lowerText: string): boolean {

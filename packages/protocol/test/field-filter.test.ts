@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   fieldsMatcher,
+  logMessageMatcher,
   filterSubject,
   type LogMessage,
   messageMatcher,
@@ -131,7 +132,9 @@ describe('the filter with categories and fields', () => {
   });
 
   it('is one predicate over received messages and stored JSON text alike', () => {
-    const matches = messageMatcher(filter({ categories: ['http'], fields: [{ path: 'status_code', op: '>=', values: ['500'] }] }));
+    const normalized = filter({ categories: ['http'], fields: [{ path: 'status_code', op: '>=', values: ['500'] }] });
+    const matches = messageMatcher(normalized);
+    const received = logMessageMatcher(normalized);
     expect(matches.all).toBe(false);
     const cases: [Record<string, unknown>, boolean][] = [
       [{ category: 'http', status_code: 503 }, true],
@@ -141,6 +144,7 @@ describe('the filter with categories and fields', () => {
     ];
     for (const [data, expected] of cases) {
       expect(matches(filterSubject(system(data)))).toBe(expected);
+      expect(received(system(data))).toBe(expected);
       const stored = { type: 'system_log', level: 20, logger: 'app', data: JSON.stringify(system(data).data) };
       expect(matches(stored)).toBe(expected);
     }

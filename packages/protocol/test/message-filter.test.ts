@@ -5,6 +5,7 @@ import {
   LEVEL_NAMES,
   levelValue,
   type LogMessage,
+  logMessageMatcher,
   loggerMatcher,
   messageMatcher,
   normalizeFilter,
@@ -131,11 +132,13 @@ describe('messageMatcher', () => {
       const filter = randomFilter(next);
       const reference = clientReference(filter);
       const matcher = messageMatcher(filter);
+      const received = logMessageMatcher(filter);
       for (let j = 0; j < 10; j++) {
         const message = randomMessage(next);
         const expected = reference(message);
         if (expected) passed++;
         if (matcher(filterSubject(message)) !== expected) expect.fail(`expected ${expected}: ${JSON.stringify({ filter, message })}`);
+        if (received(message) !== expected) expect.fail(`logMessageMatcher: expected ${expected}: ${JSON.stringify({ filter, message })}`);
       }
     }
     expect(passed).toBeGreaterThan(2_000);
@@ -146,6 +149,7 @@ describe('messageMatcher', () => {
     const filter = randomFilterWith({ text: 'anything' });
     expect(messageMatcher(filter)(filterSubject(message))).toBe(clientReference(filter)(message));
     expect(messageMatcher(filter)(filterSubject(message))).toBe(true);
+    expect(logMessageMatcher(filter)(message)).toBe(true);
   });
 
   it('never removes audit messages by level, and removes them without audit permission', () => {
