@@ -1,0 +1,58 @@
+import { AsyncResource } from 'node:async_hooks';
+
+/**
+ * The scope the shared immediate is created in: made when this module loads, outside any request,
+ * so the timer carries no request context (AsyncLocalStorage copies the current store into every
+ * async resource created) and neither do the tasks it runs.
+ */
+const root = new AsyncResource('logwire.endOfTurn');
+
+/**
+ * Work done once at the end of the event-loop turn in which it was scheduled: the hub's delivery,
+ * the console sink's write. Every task of the server package shares ONE `setImmediate` per turn
+ * instead of one each: each timer is an async resource, and once the request context is in use
+ * AsyncLocalStorage runs its hook for every async resource created. The tasks run in the order they
+ * were first scheduled in the turn (the order separate immediates would run them in), never inside
+ * a request's context; a task scheduled while the tasks run waits for the next turn, as a
+ * `setImmediate` called from an immediate would.
+ */
+export class EndOfTurnTask {
+  /** The tasks of the coming turn end, in the order they were scheduled. */
+  static #queue: EndOfTurnTask[] = [];
+
+  readonly #run: () => void;
+  /** In the queue: scheduling again before it runs adds nothing. */
+  #queued = false;
+
+  /** `run` is called once per turn end for which the task was scheduled. */
+  constructor(run: () => void) {
+    this.#run = run;
+  }
+
+  /**
+   * Runs the task at the end of the current turn, once however often it is scheduled until then.
+   * Calling the work directly beforehand (an early flush) does not cancel it: the task should find
+   * nothing left to do.
+   */
+  schedule(): void {
+    if (this.#queued) return;
+    this.#queued = true;
+    if (EndOfTurnTask.#queue.push(this) === 1) root.runInAsyncScope(setImmediate, undefined, EndOfTurnTask.#runQueue);
+  }
+
+  /** Runs the queued tasks; one that throws does not keep the others from running, and its error is rethrown after them. */
+  static #runQueue(this: void): void {
+    const tasks = EndOfTurnTask.#queue;
+    EndOfTurnTask.#queue = [];
+    let failure: { error: unknown } | undefined;
+    for (const task of tasks) {
+      task.#queued = false;
+      try {
+        task.#run();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure !== undefined) throw failure.error;
+  }
+}
