@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Agent, createServer } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogwire, type Logwire } from '../src/index.js';
@@ -60,6 +60,33 @@ describe('logwire.context', () => {
       );
     });
     expect(seen).toEqual(['r2', 'r2', 'r2']);
+    expect(lw.context.get()).toBeUndefined();
+  });
+
+  it("gives a request's context to callbacks started in its handler and restores the outer one, even when the handler throws", async () => {
+    const { lw } = setup();
+    const requests = lw.http();
+    const seen: unknown[] = [];
+    let later!: Promise<void>;
+    const req = new EventEmitter() as unknown as IncomingMessage;
+    Object.assign(req, { headers: { 'x-request-id': 'inner-1' }, url: '/', method: 'GET' });
+    const res = Object.assign(new EventEmitter(), { headersSent: false, setHeader: () => res }) as unknown as ServerResponse;
+    lw.context.run({ tenant: 'outer' }, () => {
+      expect(() =>
+        requests(req, res, () => {
+          later = new Promise<void>((resolve) =>
+            setImmediate(() => {
+              seen.push(lw.context.get());
+              resolve();
+            }),
+          );
+          throw new Error('handler failed');
+        }),
+      ).toThrow('handler failed');
+      seen.push(lw.context.get());
+    });
+    await later;
+    expect(seen).toEqual([{ tenant: 'outer' }, { tenant: 'outer', request_id: 'inner-1' }]);
     expect(lw.context.get()).toBeUndefined();
   });
 
