@@ -60,7 +60,8 @@ export function runOwned<T>(fields: Fields, fn: () => T, outer: Readonly<Fields>
   const inner = Object.freeze(outer === undefined ? fields : mergeFields(outer, fields));
   // Found on first use: looking sooner would enable the store (and its async hook) in apps that never enter a context.
   if (resourceStore === null) resourceStore = storeKey();
-  if (resourceStore === undefined) {
+  // Inside withoutContext the store is disabled: enterWith enables it again, a direct write would not.
+  if (resourceStore === undefined || outside > 0) {
     // What `store.run` does, without its second look-up of the current store: `outer` is the store
     // the caller already read.
     store.enterWith(inner);
@@ -100,4 +101,22 @@ function storeKey(): symbol | undefined {
   const found = resource[key] === probe && store.getStore() === probe;
   store.enterWith(before as Readonly<Fields> | undefined);
   return found ? key : undefined;
+}
+
+/** How many {@link withoutContext} calls are running: the store is disabled meanwhile. */
+let outside = 0;
+
+/**
+ * Runs `fn` outside any request context (`AsyncLocalStorage#exit`): neither `fn` nor the
+ * asynchronous work it starts sees one, and while it runs the store's async hook is off (unless
+ * another AsyncLocalStorage of the process keeps it on), so the async resources `fn` creates cost
+ * no hook call.
+ */
+export function withoutContext<T>(fn: () => T): T {
+  outside++;
+  try {
+    return store.exit(fn);
+  } finally {
+    outside--;
+  }
 }
