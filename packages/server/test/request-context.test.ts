@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { Agent, createServer } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogwire, type Logwire } from '../src/index.js';
+import { withoutContext } from '../src/context/request-context.js';
 import { closeServer, listen, recordsOf, send } from './request-helpers.js';
 
 let logwire: Logwire | undefined;
@@ -61,6 +62,54 @@ describe('logwire.context', () => {
     });
     expect(seen).toEqual(['r2', 'r2', 'r2']);
     expect(lw.context.get()).toBeUndefined();
+  });
+
+  it("gives a request's context to callbacks started in its handler and restores the outer one, even when the handler throws", async () => {
+    const { lw } = setup();
+    const requests = lw.http();
+    const seen: unknown[] = [];
+    let later!: Promise<void>;
+    const req = new EventEmitter() as unknown as IncomingMessage;
+    Object.assign(req, { headers: { 'x-request-id': 'inner-1' }, url: '/', method: 'GET' });
+    const res = Object.assign(new EventEmitter(), { headersSent: false, setHeader: () => res }) as unknown as ServerResponse;
+    lw.context.run({ tenant: 'outer' }, () => {
+      expect(() =>
+        requests(req, res, () => {
+          later = new Promise<void>((resolve) =>
+            setImmediate(() => {
+              seen.push(lw.context.get());
+              resolve();
+            }),
+          );
+          throw new Error('handler failed');
+        }),
+      ).toThrow('handler failed');
+      seen.push(lw.context.get());
+    });
+    await later;
+    expect(seen).toEqual([{ tenant: 'outer' }, { tenant: 'outer', request_id: 'inner-1' }]);
+    expect(lw.context.get()).toBeUndefined();
+  });
+
+  it('enters a request context inside code run outside of one (withoutContext, as the end-of-turn flushes run)', async () => {
+    const { lw } = setup();
+    const requests = lw.http();
+    const req = Object.assign(new EventEmitter(), { headers: { 'x-request-id': 'in-flush' }, url: '/', method: 'GET' });
+    const res = Object.assign(new EventEmitter(), { headersSent: false, setHeader: () => res });
+    const seen: unknown[] = [];
+    let later!: Promise<void>;
+    lw.context.run({ tenant: 'outer' }, () =>
+      withoutContext(() => {
+        seen.push(lw.context.get());
+        requests(req as unknown as IncomingMessage, res as unknown as ServerResponse, () => {
+          seen.push(lw.context.get());
+          later = new Promise<void>((resolve) => setImmediate(() => resolve(void seen.push(lw.context.get()))));
+        });
+        seen.push(lw.context.get());
+      }),
+    );
+    await later;
+    expect(seen).toEqual([undefined, { request_id: 'in-flush' }, undefined, { request_id: 'in-flush' }]);
   });
 
   it('never mixes the ids of 1,000 interleaved concurrent requests (Express, JSON bodies, keep-alive)', async () => {

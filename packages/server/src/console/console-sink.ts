@@ -1,3 +1,4 @@
+import { EndOfTurnTask } from '../end-of-turn.js';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { LogEntry } from '../logger/format.js';
 import { escapeJsonControls, prettyLine } from './pretty-format.js';
@@ -129,7 +130,7 @@ export class ConsoleSink {
   #plain = true;
   #bytes = 0;
   #waiting = false;
-  #scheduled: ReturnType<typeof setImmediate> | undefined;
+  readonly #flushTask = new EndOfTurnTask(() => this.flush());
   #droppedSinceReport = 0;
   #dropped = 0;
   #broken = false;
@@ -190,15 +191,11 @@ export class ConsoleSink {
     if (this.#lines.push(line) === 1) live.add(this);
     if (entry.plain !== true) this.#plain = false;
     this.#bytes += size;
-    if (!this.#waiting) this.#scheduled ??= setImmediate(() => this.flush());
+    if (!this.#waiting) this.#flushTask.schedule();
   }
 
   /** Writes what is buffered now (in one write), unless the stream has yet to drain. */
   flush(): void {
-    if (this.#scheduled !== undefined) {
-      clearImmediate(this.#scheduled);
-      this.#scheduled = undefined;
-    }
     if (this.#waiting || this.#broken || (this.#lines.length === 0 && this.#droppedSinceReport === 0)) return;
     let chunk = this.#droppedSinceReport > 0 ? this.#dropReport() + '\n' : '';
     if (this.#lines.length > 0) {

