@@ -1,4 +1,4 @@
-import { AsyncLocalStorage, executionAsyncResource } from 'node:async_hooks';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Fields } from '../logger/format.js';
 import { mergeFields } from '../logger/fields.js';
 import { activeTrace, type TraceIdFormat } from './trace.js';
@@ -57,54 +57,16 @@ export function withContext(fields: Fields | undefined, traceIdFormat?: TraceIdF
  * caller has already read it.
  */
 export function runOwned<T>(fields: Fields, fn: () => T, outer: Readonly<Fields> | undefined = store.getStore()): T {
-  const inner = Object.freeze(outer === undefined ? fields : mergeFields(outer, fields));
-  // Found on first use: looking sooner would enable the store (and its async hook) in apps that never enter a context.
-  if (resourceStore === null) resourceStore = storeKey();
-  // Inside withoutContext the store is disabled: enterWith enables it again, a direct write would not.
-  if (resourceStore === undefined || outside > 0) {
-    // What `store.run` does, without its second look-up of the current store: `outer` is the store
-    // the caller already read.
-    store.enterWith(inner);
-    try {
-      return fn();
-    } finally {
-      store.enterWith(outer);
-    }
-  }
-  // The same as those two `enterWith`s with one look-up of the current async resource instead of
-  // two (each asks the runtime): the context is the resource's property that `enterWith` sets.
-  const resource = executionAsyncResource() as Record<symbol, unknown>;
-  resource[resourceStore] = inner;
+  // What `store.run` does, without its second look-up of the current store (each costs a call
+  // into the runtime for the current async resource): `outer` is the store the caller already read.
+  // `enterWith` also works inside withoutContext (it enables the store again).
+  store.enterWith(Object.freeze(outer === undefined ? fields : mergeFields(outer, fields)));
   try {
     return fn();
   } finally {
-    resource[resourceStore] = outer;
+    store.enterWith(outer);
   }
 }
-
-/**
- * The key under which Node's async-hooks AsyncLocalStorage keeps the store on each async resource
- * (what `enterWith` writes and `getStore` reads); `undefined` where the implementation differs
- * (then {@link runOwned} goes through `enterWith`), `null` until the first {@link runOwned}.
- */
-let resourceStore: symbol | undefined | null = null;
-
-function storeKey(): symbol | undefined {
-  const key = (store as unknown as { kResourceStore?: unknown }).kResourceStore;
-  if (typeof key !== 'symbol') return undefined;
-  // Enables the store (its async hook copies the context into every async resource created from
-  // now on), which `enterWith` would do on first use, and checks where the store is kept.
-  const resource = executionAsyncResource() as Record<symbol, unknown>;
-  const before = resource[key];
-  const probe = Object.freeze({});
-  store.enterWith(probe);
-  const found = resource[key] === probe && store.getStore() === probe;
-  store.enterWith(before as Readonly<Fields> | undefined);
-  return found ? key : undefined;
-}
-
-/** How many {@link withoutContext} calls are running: the store is disabled meanwhile. */
-let outside = 0;
 
 /**
  * Runs `fn` outside any request context (`AsyncLocalStorage#exit`): neither `fn` nor the
@@ -113,10 +75,5 @@ let outside = 0;
  * no hook call.
  */
 export function withoutContext<T>(fn: () => T): T {
-  outside++;
-  try {
-    return store.exit(fn);
-  } finally {
-    outside--;
-  }
+  return store.exit(fn);
 }
