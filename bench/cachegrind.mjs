@@ -58,26 +58,30 @@ export function perUnit(script, variants, low, high, nodeFlags) {
 }
 
 /**
- * The instructions of a cachegrind output file in total and in V8's optimizing compiler (TurboFan,
- * the `v8::internal::compiler::` functions). With `--single-threaded` TurboFan compiles on the
- * main thread, whenever a function turns hot: a few long runs of it land in one count and not in
- * another, so a steady per-unit figure leaves them out (node normally compiles on another thread).
+ * V8's compilers and parser, by function name: how often and when V8 optimises a function again
+ * (after a deoptimisation, say) differs between identical runs by up to ~150 M instructions, which
+ * LOW vs HIGH does not cancel; steady costs are counted without them.
  */
-function partsOf(out, label) {
-  const total = summaryOf(out, label);
-  let optimizing = 0;
+const COMPILING =
+  /v8::internal::(compiler|maglev|baseline)::|v8::internal::(Parser|PreParser|Scanner|Ast[A-Z]\w*|Compiler|Pipeline\w*|OptimizedCompilationJob|TurbofanCompilationJob|Zone\w*)\b|compiler::/;
+
+/** Instructions in all (`Ir`) and outside V8's compilers and parser (`steady`), from a cachegrind output file's text. */
+export function counts(text, what) {
+  const summary = text.match(/^summary:\s+(\d+)/m);
+  if (summary === null) throw new Error(`${what}: no summary in the cachegrind output`);
+  let compiling = 0;
   let inCompiler = false;
-  for (const line of readFileSync(out, 'utf8').split('\n')) {
-    if (line.startsWith('fn=')) inCompiler = line.includes('compiler::');
-    else if (inCompiler && line.length > 0 && line.charCodeAt(0) >= 48 && line.charCodeAt(0) <= 57)
-      optimizing += Number(line.slice(line.indexOf(' ') + 1));
+  for (const line of text.split('\n')) {
+    if (line.startsWith('fn=')) inCompiler = COMPILING.test(line);
+    else if (inCompiler && line.charCodeAt(0) >= 48 && line.charCodeAt(0) <= 57) compiling += Number(line.split(' ')[1]);
   }
-  return { total, optimizing };
+  const all = Number(summary[1]);
+  return { all, steady: all - compiling };
 }
 
 /**
  * Instructions of one run of `node nodeFlags… args…` that `drive(child)` steers while it runs
- * (the child's stdin and stdout are pipes), as `{ total, optimizing }` (see partsOf); resolves
+ * (the child's stdin and stdout are pipes), as {@link counts} gives them; resolves
  * once `drive` has resolved and the child has exited with status 0. `keep` names a file to keep
  * the cachegrind output in (for cg_annotate).
  */
@@ -97,7 +101,7 @@ export async function drivenInstructions(args, nodeFlags, drive, { label = args.
     }
     const status = await exited;
     if (status !== 0) throw new Error(`${label}: valgrind exited ${status}: ${stderr.slice(-500)}`);
-    return partsOf(out, label);
+    return counts(readFileSync(out, 'utf8'), label);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

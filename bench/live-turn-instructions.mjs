@@ -7,10 +7,11 @@
 // loop flush; the next byte goes once every client has received that turn's frame (holding K
 // records), so every run does the same work whatever the machine's load. Each variant runs LOW and
 // HIGH turns; (count at HIGH − count at LOW) ÷ (HIGH − LOW) is the cost of one turn with start-up,
-// connecting and warm-up cancelled out. It leaves out V8's optimizing compiler (TurboFan), which
-// with --single-threaded compiles on the main thread whenever a function turns hot, differently
-// from run to run (its share is printed); what is left repeats within ~2 %. It includes the stdin
-// read that starts a turn (the same in both variants). Variants, as bench/fanout/latency-server.mjs
+// connecting and warm-up cancelled out. It leaves out V8's compilers and parser (cachegrind.mjs,
+// counts), which with --single-threaded run on the main thread whenever a function turns hot, and
+// differently from run to run (their share is printed). What is left repeated within 0.5 % for the
+// anchor and within ~10 % for logwire, whose larger code keeps changing tiers for longer: compare
+// several runs. It includes the stdin read that starts a turn (the same in both variants). Variants, as bench/fanout/latency-server.mjs
 // builds them:
 //   logwire  createLogwire({ callsite: false, console: false, … }), log.info(…) per call, logwire.attach(http)
 //   ws-tick  bare ws: the same record per call with a stream id, queued, one pre-encoded batch
@@ -177,7 +178,14 @@ async function drive(server, variant, calls, turns) {
   }
 }
 
-const nodeFlags = ['--single-threaded', '--predictable', ...(process.env.LIVE_TURN_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
+// One thread and a predictable heap; no memory reducer (it starts full collections by wall time,
+// see bench/request-logging-server-instructions.mjs).
+const nodeFlags = [
+  '--single-threaded',
+  '--predictable',
+  '--no-memory-reducer',
+  ...(process.env.LIVE_TURN_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+];
 
 /** Instructions (whole process) of one run of `variant` with `calls` calls per turn and `turns` turns. */
 export function runOnce(variant, calls, turns, keep) {
@@ -209,7 +217,7 @@ async function profileOnce(variant, calls, turns, dir) {
 
 /**
  * Instructions per turn of each variant at each number of calls per turn: `steady` without V8's
- * optimizing compiler (see bench/cachegrind.mjs, partsOf), `compiling` the compiler's share.
+ * compilers and parser (bench/cachegrind.mjs, counts), `compiling` their share.
  */
 export async function measureLiveTurnInstructions({ low = 3000, high = 6000, calls = [10, 1], variants = VARIANTS, keep } = {}) {
   const perTurn = {};
@@ -217,8 +225,8 @@ export async function measureLiveTurnInstructions({ low = 3000, high = 6000, cal
     for (const variant of variants) {
       const a = await runOnce(variant, k, low, keep);
       const b = await runOnce(variant, k, high, keep);
-      const compiling = (b.optimizing - a.optimizing) / (high - low);
-      (perTurn[variant] ??= {})[k] = { steady: (b.total - a.total) / (high - low) - compiling, compiling };
+      const steady = (b.steady - a.steady) / (high - low);
+      (perTurn[variant] ??= {})[k] = { steady, compiling: (b.all - a.all) / (high - low) - steady };
     }
   }
   return { low, high, calls, variants, perTurn };
@@ -245,7 +253,7 @@ export function renderLiveTurnInstructions({ low, high, calls, variants, perTurn
   const lines = [
     `### Live path per event-loop turn in instructions (cachegrind, ${CLIENTS} clients, ${low} vs ${high} turns)`,
     '',
-    table(['calls/turn', 'variant', 'instructions/turn', 'per record', '÷ ws-tick', '− ws-tick', 'TurboFan/turn (left out)'], rows),
+    table(['calls/turn', 'variant', 'instructions/turn', 'per record', '÷ ws-tick', '− ws-tick', 'compiling/turn (left out)'], rows),
   ];
   const [most, least] = [Math.max(...calls), Math.min(...calls)];
   if (most !== least) {
