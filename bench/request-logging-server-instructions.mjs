@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { counts } from './cachegrind.mjs';
 import { fmt, machine, table } from './lib.mjs';
 import { listenerFor } from './request-logging-instructions.mjs';
 
@@ -117,28 +118,6 @@ async function instructions(script, variant, count) {
     if (process.env.KEEP_CACHEGRIND) console.error(`${variant} ×${count}: ${out}`);
     else rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * V8's compilers and parser, by function name: how often and when V8 optimises a function again
- * (after a deoptimisation, say) differs between identical runs by up to ~150 M instructions, which
- * LOW vs HIGH does not cancel; the steady cost per request is counted without them.
- */
-const COMPILING =
-  /v8::internal::(compiler|maglev|baseline)::|v8::internal::(Parser|PreParser|Scanner|Ast[A-Z]\w*|Compiler|Pipeline\w*|OptimizedCompilationJob|TurbofanCompilationJob|Zone\w*)\b|compiler::/;
-
-/** Instructions in all (`Ir`) and outside V8's compilers (`steady`), from a cachegrind output file. */
-function counts(text, what) {
-  const summary = text.match(/^summary:\s+(\d+)/m);
-  if (summary === null) throw new Error(`${what}: no summary in the cachegrind output`);
-  let compiling = 0;
-  let inCompiler = false;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('fn=')) inCompiler = COMPILING.test(line);
-    else if (inCompiler && line.charCodeAt(0) >= 48 && line.charCodeAt(0) <= 57) compiling += Number(line.split(' ')[1]);
-  }
-  const all = Number(summary[1]);
-  return { all, steady: all - compiling };
 }
 
 export async function measureServerInstructions(low = 2_000, high = 6_000, variants = VARIANTS) {

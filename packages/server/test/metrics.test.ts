@@ -107,6 +107,31 @@ describe('request metrics', () => {
   });
 });
 
+describe('record series', () => {
+  it('counts each record of a batch in its own series where type, logger or level change from one record to the next', async () => {
+    const metrics = standalone();
+    const t = Date.UTC(2026, 0, 1, 12, 0, 0);
+    metrics.observe([
+      message(t, 'app.a'),
+      message(t, 'app.a'),
+      message(t, 'app.a', 40),
+      message(t, 'app.a', 40, 'audit_log'),
+      message(t, 'app.a'),
+      message(t, 'web.b'),
+      message(t, 'web.b'),
+      message(t, 'app.a', 40, 'audit_log'),
+    ]);
+    const lines = (await metrics.prometheus()).split('\n').filter((line) => line.startsWith('logwire_records_total{'));
+    expect(lines.sort()).toEqual([
+      'logwire_records_total{level="ERROR",category="audit",logger_prefix="app"} 2',
+      'logwire_records_total{level="ERROR",category="system",logger_prefix="app"} 1',
+      'logwire_records_total{level="INFO",category="system",logger_prefix="app"} 3',
+      'logwire_records_total{level="INFO",category="system",logger_prefix="web"} 2',
+    ]);
+    expect(metrics.hourly(1, t)[0]!.records).toEqual({ INFO: 5, ERROR: 3 });
+  });
+});
+
 describe('HyperLogLog', () => {
   it('counts small sets exactly enough and round-trips through base64', () => {
     const sketch = new HyperLogLog();

@@ -293,6 +293,39 @@ describe('batching', () => {
     expect(texts(batches(c)[1]!.data.messages)).toEqual(['bad']);
   });
 
+  it('groups clients by filter whatever order they connected in: equal filters share one Buffer, each group gets its own', async () => {
+    const sends: { socket: WebSocket; data: unknown }[] = [];
+    const { lw, url } = await start();
+    // Interleaved: every client, error-only, every client, error-only, warning and up.
+    const specs = [{}, { filter: { level: 'ERROR' } }, {}, { filter: { level: 'ERROR' } }, { filter: { level: 'WARNING' } }];
+    const clients = [];
+    for (const spec of specs) clients.push(await open(url, spec));
+    await Promise.all(clients.map((client) => client.until(() => batches(client).length === 1)));
+    const original = WebSocket.prototype.send;
+    vi.spyOn(WebSocket.prototype, 'send').mockImplementation(function (this: WebSocket, data: unknown, ...rest: unknown[]) {
+      sends.push({ socket: this, data });
+      return (original as (...args: unknown[]) => void).call(this, data, ...rest);
+    });
+    const log = lw.getLogger('app');
+    log.info('fine');
+    log.warning('odd');
+    log.error('bad');
+    await Promise.all(clients.map((client) => client.until(() => batches(client).length === 2)));
+    const data = sends.filter((s) => Buffer.isBuffer(s.data)).map((s) => s.data);
+    expect(data).toHaveLength(5);
+    // Groups in the order their first client connected: every client (1st, 3rd), error-only (2nd, 4th), warning.
+    expect(data[0]).toBe(data[1]);
+    expect(data[2]).toBe(data[3]);
+    expect(new Set(data).size).toBe(3);
+    expect(clients.map((client) => texts(batches(client)[1]!.data.messages))).toEqual([
+      ['fine', 'odd', 'bad'],
+      ['bad'],
+      ['fine', 'odd', 'bad'],
+      ['bad'],
+      ['odd', 'bad'],
+    ]);
+  });
+
   it('flushes at 256 messages within a turn, and delivers a lone message at once', async () => {
     const { lw, url } = await start();
     const client = await open(url, {});

@@ -124,6 +124,8 @@ export class AlertSet {
 
   /** Feeds records (the hub's batches). */
   observe(batch: readonly StreamMessage[]): void {
+    // Every batch comes here: without alerts, not even an iterator.
+    if (this.#alerts.size === 0) return;
     for (const alert of this.#alerts.values()) {
       for (const message of batch) alert.condition.observe(message);
     }

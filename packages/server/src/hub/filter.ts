@@ -36,6 +36,22 @@ function effectiveFilter(filter: NormalizedFilter, audit: boolean): NormalizedFi
   return audit ? filter : { ...filter, types: filter.types.filter((type) => type !== 'audit_log') };
 }
 
+/**
+ * Keys handed out, so equal filters share one key string: the live path groups its clients by key
+ * every turn, and comparing one string with itself is comparing pointers (two equal strings are
+ * compared character by character). Bounded by count and length: a stream of distinct filters only
+ * empties it, and a long key (a hostile filter) is not kept.
+ */
+const KEYS_KEPT = 1024;
+const MAX_KEPT_KEY_LENGTH = 512;
+const keys = new Map<string, string>();
+
 function keyOf(effective: NormalizedFilter, audit: boolean): string {
-  return `${audit ? 'a' : 'n'}${JSON.stringify(effective)}`;
+  const key = `${audit ? 'a' : 'n'}${JSON.stringify(effective)}`;
+  if (key.length > MAX_KEPT_KEY_LENGTH) return key;
+  const kept = keys.get(key);
+  if (kept !== undefined) return kept;
+  if (keys.size >= KEYS_KEPT) keys.clear();
+  keys.set(key, key);
+  return key;
 }

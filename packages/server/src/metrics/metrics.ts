@@ -102,8 +102,12 @@ export class LogwireMetrics {
 
   /** Counts a batch of records from the hub. */
   observe(batch: readonly StreamMessage[]): void {
+    // A batch is mostly runs of one logger at one level: a run looks its series up once.
+    let series: RecordSeries | undefined;
+    let last: StreamMessage | undefined;
     for (const message of batch) {
-      const series = this.#seriesOf(message);
+      if (series === undefined || !sameSeries(message, last as StreamMessage)) series = this.#seriesOf(message);
+      last = message;
       series.count++;
       this.#hourly.record(message.time, series.levelName);
     }
@@ -319,4 +323,9 @@ function identity(value: unknown): string | undefined {
   if (typeof value === 'string' && value !== '') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
+}
+
+/** Whether two records count in the same series: same type, logger and level (what the series lookup reads). */
+function sameSeries(a: StreamMessage, b: StreamMessage): boolean {
+  return a.level === b.level && a.type === b.type && a.logger === b.logger;
 }

@@ -22,32 +22,65 @@ export function broadcast(
   previousSystem: Position | undefined,
 ): void {
   if (context.connections.size === 0 || batch.length === 0) return;
-  const legacyGroups = new Map<string, Connection[]>();
-  const extendedGroups = new Map<string, Connection[]>();
-  for (const connection of context.connections) {
-    if (connection.closed) continue;
-    if (connection.mode === Mode.Legacy) push(legacyGroups, connection.filter.key, connection);
-    else if (connection.mode === Mode.Extended && connection.live) push(extendedGroups, connection.filter.key, connection);
-  }
-  if (legacyGroups.size > 0) broadcastLegacy(context, batch, legacyGroups.values());
-  if (extendedGroups.size === 0) return;
+  const groups = groupLive(context.connections);
+  if (groups.legacy !== undefined) broadcastLegacy(context, batch, groups.legacy.values());
+  if (groups.first === undefined) return;
   const last = batch[batch.length - 1] as StreamMessage;
-  const ranges = {
-    audit: { from: previous?.id ?? null, to: last.id as string | undefined },
-    // Without audit permission a range runs between `system_log` ids (audit-view.ts).
-    system: { from: previousSystem?.id ?? null, to: visibleEnd(batch, false) },
-  };
-  for (const group of extendedGroups.values()) {
-    const { filter } = group[0] as Connection;
-    const range = filter.audit ? ranges.audit : ranges.system;
-    let bytes: Buffer | undefined;
-    if (range.to !== undefined) {
-      const frames: string[] = [];
-      for (const message of batch) if (filter.all || filter.accepts(message)) frames.push(extendedFrame(context, message));
-      bytes = Buffer.from(batchFrame(context.hub.epoch, range.from, range.to, frames, false));
-    }
-    for (const connection of group) sendLive(context, connection, previous, last, range.to ?? connection.shown, bytes);
+  sendGroup(context, groups.first, batch, previous, previousSystem, last);
+  if (groups.extended === undefined) return;
+  for (const group of groups.extended.values()) {
+    if (group !== groups.first) sendGroup(context, group, batch, previous, previousSystem, last);
   }
+}
+
+/**
+ * The live connections by filter key. Most clients share one filter, so the first extended group
+ * is kept aside and the map is only made once a second key turns up (filter keys are interned, see
+ * filter.ts, so comparing them is comparing pointers).
+ */
+function groupLive(connections: Iterable<Connection>): {
+  first: Connection[] | undefined;
+  extended: Map<string, Connection[]> | undefined;
+  legacy: Map<string, Connection[]> | undefined;
+} {
+  let first: Connection[] | undefined;
+  let firstKey = '';
+  let extended: Map<string, Connection[]> | undefined;
+  let legacy: Map<string, Connection[]> | undefined;
+  for (const connection of connections) {
+    if (connection.closed) continue;
+    const key = connection.filter.key;
+    if (connection.mode === Mode.Legacy) push((legacy ??= new Map<string, Connection[]>()), key, connection);
+    else if (connection.mode !== Mode.Extended || !connection.live) continue;
+    else if (first === undefined) {
+      first = [connection];
+      firstKey = key;
+    } else if (key === firstKey) first.push(connection);
+    else push((extended ??= new Map([[firstKey, first]])), key, connection);
+  }
+  return { first, extended, legacy };
+}
+
+/** Filters and encodes the batch once for a group of connections with one filter, and sends it to each. */
+function sendGroup(
+  context: StreamContext,
+  group: readonly Connection[],
+  batch: readonly StreamMessage[],
+  previous: Position | undefined,
+  previousSystem: Position | undefined,
+  last: StreamMessage,
+): void {
+  const { filter } = group[0] as Connection;
+  // Without audit permission a range runs between `system_log` ids (audit-view.ts).
+  const from = filter.audit ? (previous?.id ?? null) : (previousSystem?.id ?? null);
+  const to = filter.audit ? last.id : visibleEnd(batch, false);
+  let bytes: Buffer | undefined;
+  if (to !== undefined) {
+    const frames: string[] = [];
+    for (const message of batch) if (filter.all || filter.accepts(message)) frames.push(extendedFrame(context, message));
+    bytes = Buffer.from(batchFrame(context.hub.epoch, from, to, frames, false));
+  }
+  for (const connection of group) sendLive(context, connection, previous, last, to ?? connection.shown, bytes);
 }
 
 /** Sends one live batch (`bytes`, or nothing when it holds nothing the client may know of) and moves the client to its end. */
@@ -61,7 +94,8 @@ function sendLive(
 ): void {
   const { ws } = connection;
   if (ws.readyState !== ws.OPEN) return;
-  if ((connection.cursor?.id ?? null) !== (previous?.id ?? null)) {
+  // The cursor is usually the very object the hub hands back as `previous`: no ids to compare.
+  if (connection.cursor !== previous && (connection.cursor?.id ?? null) !== (previous?.id ?? null)) {
     // Not contiguous with this batch (should not happen): catch it up from history instead.
     connection.live = false;
     connection.catchUpReason = GapReason.Dropped;
