@@ -48,40 +48,8 @@ async function child(variant, calls) {
   const now = () => performance.timeOrigin + performance.now();
   let emit;
   if (variant === 'ws-tick') {
-    // bench/fanout/latency-server.mjs's anchor, unchanged.
-    const { WebSocketServer } = await import('ws');
-    const { batchFrame, logFrame } = await import('../packages/protocol/dist/index.js');
-    const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
-    const epoch = 'anchor01';
-    let pending = [];
-    let from = null;
-    let lastMs = 0;
-    let seq = 0;
-    let to = null;
-    const flush = () => {
-      const frame = Buffer.from(batchFrame(epoch, from, to, pending));
-      pending = [];
-      from = to;
-      for (const ws of wss.clients) ws.send(frame, { binary: false });
-    };
-    emit = (i) => {
-      if (pending.length === 0) setImmediate(flush);
-      const ms = Date.now();
-      seq = ms === lastMs ? seq + 1 : 0;
-      lastMs = ms;
-      to = `${ms}-${seq}`;
-      const data = JSON.stringify({
-        timestamp: new Date(ms).toISOString(),
-        level: 'INFO',
-        logger: 'bench.latency',
-        message: `record ${i}`,
-        module: '',
-        function: '',
-        line: 0,
-        ts: now(),
-      });
-      pending.push(logFrame('system_log', to, data));
-    };
+    const { wsTick } = await import('./fanout/ws-tick.mjs');
+    emit = wsTick(http, now).emit;
   } else {
     const dist = process.env.LOGWIRE_DIST ?? '../packages/server/dist/index.js';
     const { createLogwire } = await import(dist.startsWith('/') ? `file://${dist}` : dist);

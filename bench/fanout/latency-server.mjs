@@ -45,46 +45,11 @@ let finish;
 let stats = () => ({});
 
 if (mode === 'ws-tick') {
-  // The same frames as logwire sends (a stream id per record, one batch per turn with epoch and
-  // from/to, built with the protocol's own encoders), so both put the same bytes on the wire and
-  // only the servers differ.
-  const { WebSocketServer } = await import('ws');
-  const { batchFrame, logFrame } = await import('../../packages/protocol/dist/index.js');
-  const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
-  const epoch = 'anchor01';
-  let pending = [];
-  let from = null;
-  let lastMs = 0;
-  let seq = 0;
-  let to = null;
-  const flush = () => {
-    if (TRACE) mark('send', pending.length);
-    const frame = Buffer.from(batchFrame(epoch, from, to, pending));
-    pending = [];
-    from = to;
-    for (const ws of wss.clients) ws.send(frame, { binary: false });
-    if (TRACE) mark('sent');
-  };
-  emit = (i, sign) => {
-    if (pending.length === 0) setImmediate(flush);
-    const ms = Date.now();
-    seq = ms === lastMs ? seq + 1 : 0;
-    lastMs = ms;
-    to = `${ms}-${seq}`;
-    const data = JSON.stringify({
-      timestamp: new Date(ms).toISOString(),
-      level: 'INFO',
-      logger: 'bench.latency',
-      message: `record ${i}`,
-      module: '',
-      function: '',
-      line: 0,
-      ts: sign * now(),
-    });
-    pending.push(logFrame('system_log', to, data));
-  };
+  const { wsTick } = await import('./ws-tick.mjs');
+  const anchor = wsTick(http, now, TRACE ? { onSend: (records) => mark('send', records), onSent: () => mark('sent') } : {});
+  emit = anchor.emit;
   finish = () => {
-    for (const ws of wss.clients) ws.send(JSON.stringify({ message: END }));
+    for (const ws of anchor.clients) ws.send(JSON.stringify({ message: END }));
   };
 } else {
   const { createLogwire } = await import('../../packages/server/dist/index.js');
