@@ -1,6 +1,7 @@
 export { Logwire, audit, createLogwire, defaultLogwire, getLogger, logAuditEvent, setDefaultLogwire } from './logwire.js';
 export type { LogwireOptions } from './logwire.js';
-export { RequestContext } from './context/request-context.js';
+export { captureContext, RequestContext } from './context/request-context.js';
+export type { LogContext } from './context/request-context.js';
 export { TraceIdFormat } from './context/trace.js';
 export type { TraceIds } from './context/trace.js';
 export { RequestTracker } from './http/request-logger.js';

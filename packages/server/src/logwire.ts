@@ -15,7 +15,7 @@ import { DEFAULT_WORKER_CHANNEL, receiveFromWorkers, WorkerForwarder } from './w
 import { LogwireError, LogwireErrorCode } from './errors.js';
 import type { BackplaneLink, LogwireBackplane } from './hub/backplane.js';
 import { type ConsoleOption, ConsoleSink, resolveConsole } from './console/console-sink.js';
-import { type RequestContext, requestContext } from './context/request-context.js';
+import { type LogContext, type RequestContext, requestContext } from './context/request-context.js';
 import type { TraceIdFormat } from './context/trace.js';
 import {
   createHttpMiddleware,
@@ -262,8 +262,8 @@ export class Logwire {
    * Feeds a record from another source (the pino and winston adapters use this) through the same
    * classification, redaction and formatting as a logger call. Never throws.
    */
-  ingest(record: IngestRecord): void {
-    this.#tree.ingest(record);
+  ingest(record: IngestRecord, context?: LogContext | false): void {
+    this.#tree.ingest(record, context ?? true);
   }
 
   /** Records an audit event on the `audit` logger. See {@link Logger.audit}. */

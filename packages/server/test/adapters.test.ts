@@ -112,6 +112,47 @@ describe('pino destination', () => {
     expect(out.frames.map((f) => f.data['message'])).toEqual(['deferred']);
   });
 
+  it('gives each line the request context current when pino wrote it, not the one current when it is formatted', async () => {
+    const { logwire, out } = setup();
+    const destination = pinoDestination(logwire);
+    const log = pino(destination);
+    const audit = pino({ name: 'orchestrator.audit' }, destination);
+    logwire.context.run({ request_id: 'r1', user_id: 'u1' }, () => log.info('first request'));
+    logwire.context.run({ request_id: 'r2' }, () => {
+      log.info({ user_id: 'explicit' }, 'second request');
+      audit.info({ event_type: 'instance_spawn', instance_id: 'i1' }, 'instance_spawn');
+    });
+    log.info('outside any request');
+    destination.write('not json\n');
+    // Formatted inside a third request: none of its fields may reach the lines written before.
+    logwire.context.run({ request_id: 'r3' }, () => destination.flush());
+    logwire.hub.flush();
+    const [first, second, event, outside, raw] = out.frames;
+    expect(first!.data).toMatchObject({ message: 'first request', request_id: 'r1', user_id: 'u1' });
+    expect(second!.data).toMatchObject({ message: 'second request', request_id: 'r2', user_id: 'explicit' });
+    expect(event!.type).toBe('audit_log');
+    expect(event!.data['metadata']).toMatchObject({ instance_id: 'i1', request_id: 'r2' });
+    expect(outside!.data['request_id']).toBeUndefined();
+    expect(raw!.data).toMatchObject({ message: 'not json' });
+    expect(raw!.data['request_id']).toBeUndefined();
+  });
+
+  it('keeps each request its own ids across 1,000 interleaved requests logging through pino', async () => {
+    const { logwire, out } = setup();
+    const log = pino(pinoDestination(logwire));
+    const requests = Array.from({ length: 1000 }, (_, i) =>
+      logwire.context.run({ request_id: `req-${i}` }, async () => {
+        log.info({ i }, 'before');
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        log.info({ i }, 'after');
+      }),
+    );
+    await Promise.all(requests);
+    const frames = await framesAfterTurn(logwire, out, 2000);
+    expect(frames).toHaveLength(2000);
+    for (const frame of frames) expect(frame.data['request_id']).toBe(`req-${frame.data['i'] as number}`);
+  });
+
   it('keeps a line that is not JSON as the message of an INFO record', async () => {
     const { logwire, out } = setup();
     const destination = pinoDestination(logwire, { name: 'raw' });

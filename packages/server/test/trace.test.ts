@@ -3,7 +3,8 @@ import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogwire, LogwireError, type Logwire } from '../src/index.js';
+import pino from 'pino';
+import { createLogwire, LogwireError, type Logwire, pinoDestination } from '../src/index.js';
 import { closeServer, listen, recordsOf, send } from './request-helpers.js';
 
 const exporter = new InMemorySpanExporter();
@@ -76,6 +77,30 @@ describe('OpenTelemetry trace ids', () => {
     } finally {
       await closeServer(server);
     }
+  });
+
+  it("gives a pino line the ids of the span active when pino wrote it, though it is formatted after the span's turn", async () => {
+    const lw = createLogwire({ callsite: false, workers: false, traceIdFormat: 'xray' });
+    logwire = lw;
+    const records = recordsOf(lw);
+    const destination = pinoDestination(lw);
+    const log = pino({ name: 'app' }, destination);
+    const tracer = trace.getTracer('test');
+    tracer.startActiveSpan('first', (span) => {
+      log.info('in the first span');
+      span.end();
+    });
+    tracer.startActiveSpan('second', (span) => {
+      log.info('in the second span');
+      // Formatted here, inside the second span: the first line keeps the first span's ids.
+      destination.flush();
+      span.end();
+    });
+    const [first, second] = exporter.getFinishedSpans().map((span) => span.spanContext());
+    const xray = (traceId: string) => `1-${traceId.slice(0, 8)}-${traceId.slice(8)}`;
+    const lines = await records.wait(2, 'app');
+    expect(lines[0]).toMatchObject({ message: 'in the first span', trace_id: xray(first!.traceId), span_id: first!.spanId });
+    expect(lines[1]).toMatchObject({ message: 'in the second span', trace_id: xray(second!.traceId), span_id: second!.spanId });
   });
 
   it('refuses an unknown traceIdFormat', () => {

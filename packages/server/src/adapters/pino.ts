@@ -1,4 +1,5 @@
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
+import { captureContext, type LogContext } from '../context/request-context.js';
 import type { Fields } from '../logger/format.js';
 import { define, messageOf, type RecordSink, timeOf } from './shared.js';
 
@@ -52,9 +53,13 @@ export function pinoDestination(sink: RecordSink, options: PinoDestinationOption
   const minimum = Level[(typeof options.level === 'string' ? toLevelName(options.level) : undefined) ?? 'TRACE'];
   let lines: string[] = [];
   let times: number[] = [];
+  // Each line's request context and span, captured when pino wrote it: the lines are formatted at
+  // the end of the turn, where another request's context (or none) is current.
+  let contexts: (LogContext | undefined)[] = [];
   let scheduled: ReturnType<typeof setImmediate> | undefined;
 
-  const process = (line: string, arrived: number): void => {
+  const process = (line: string, arrived: number, made: LogContext | undefined): void => {
+    const context = made ?? false;
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
@@ -62,7 +67,7 @@ export function pinoDestination(sink: RecordSink, options: PinoDestinationOption
       parsed = undefined;
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      sink.ingest({ level: 'INFO', logger: name, message: line.replace(/\r?\n$/, ''), time: arrived });
+      sink.ingest({ level: 'INFO', logger: name, message: line.replace(/\r?\n$/, ''), time: arrived }, context);
       return;
     }
     const record = parsed as Fields;
@@ -82,13 +87,16 @@ export function pinoDestination(sink: RecordSink, options: PinoDestinationOption
     }
     const message = record[messageKey];
     const logger = record[nameKey];
-    sink.ingest({
-      level,
-      logger: typeof logger === 'string' ? logger : name,
-      message: messageOf(message),
-      fields: count === 0 ? undefined : fields,
-      time: timeOf(record[timeKey], arrived),
-    });
+    sink.ingest(
+      {
+        level,
+        logger: typeof logger === 'string' ? logger : name,
+        message: messageOf(message),
+        fields: count === 0 ? undefined : fields,
+        time: timeOf(record[timeKey], arrived),
+      },
+      context,
+    );
   };
 
   const flush = (): void => {
@@ -98,11 +106,13 @@ export function pinoDestination(sink: RecordSink, options: PinoDestinationOption
     }
     const batch = lines;
     const arrivals = times;
+    const made = contexts;
     lines = [];
     times = [];
+    contexts = [];
     for (let i = 0; i < batch.length; i++) {
       try {
-        process(batch[i] as string, arrivals[i] as number);
+        process(batch[i] as string, arrivals[i] as number, made[i]);
       } catch {
         // ingest never throws; a line that breaks the mapping itself is skipped, not the batch.
       }
@@ -114,6 +124,7 @@ export function pinoDestination(sink: RecordSink, options: PinoDestinationOption
     write(line: string): boolean {
       lines.push(typeof line === 'string' ? line : String(line));
       times.push(Date.now());
+      contexts.push(captureContext());
       if (lines.length >= MAX_PENDING) flush();
       else scheduled ??= setImmediate(flush);
       return true;

@@ -1,10 +1,16 @@
 import type { Fields } from '../logger/format.js';
+import type { LogContext } from '../context/request-context.js';
 import type { IngestRecord } from '../logger/logger.js';
 import { safeStringify } from '../logger/serialize.js';
 
 /** What the adapters feed: a {@link Logwire} instance or anything with its `ingest` method. */
 export interface RecordSink {
-  ingest(record: IngestRecord): void;
+  /**
+   * `context`: where the record was made, for an adapter that hands records on later than they
+   * were made (`captureContext()` when it was made); `false` when that was outside any request
+   * context and span. Without it the current context and span are merged in.
+   */
+  ingest(record: IngestRecord, context?: LogContext | false): void;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Fields } from '../logger/format.js';
 import { mergeFields } from '../logger/fields.js';
-import { activeTrace, type TraceIdFormat } from './trace.js';
+import { type ActiveSpan, activeSpan, activeTrace, type TraceIdFormat, traceIds } from './trace.js';
 
 export type { TraceIdFormat } from './trace.js';
 
@@ -44,8 +44,43 @@ export const requestContext = new RequestContext();
  * a log call outside any request or span pays one `getStore()` and one active-span check.
  */
 export function withContext(fields: Fields | undefined, traceIdFormat?: TraceIdFormat): Fields | undefined {
-  const bound = store.getStore();
-  const span = activeTrace(traceIdFormat);
+  return underneath(fields, store.getStore(), activeTrace(traceIdFormat));
+}
+
+/**
+ * Where a record was made: the request context's fields and the active OpenTelemetry span at that
+ * moment, for a source that formats the record later (the pino destination formats its lines at
+ * the end of the turn, when another request's context, or none, is current).
+ */
+export interface LogContext {
+  readonly fields: Readonly<Fields> | undefined;
+  readonly span: ActiveSpan | undefined;
+}
+
+/** The last capture, handed out again while neither part changes (one object per burst of lines). */
+let captured: LogContext | undefined;
+
+/** The {@link LogContext} of the caller; `undefined` outside any request context and span. */
+export function captureContext(): LogContext | undefined {
+  const fields = store.getStore();
+  const span = activeSpan();
+  if (fields === undefined && span === undefined) return undefined;
+  if (captured === undefined || captured.fields !== fields || captured.span !== span) captured = { fields, span };
+  return captured;
+}
+
+/**
+ * `fields` with the context `from` names merged in: the current one (`true`, {@link withContext}),
+ * the one a record was made in (a captured {@link LogContext}), or none (`false`).
+ */
+export function contextFields(fields: Fields | undefined, from: boolean | LogContext, traceIdFormat?: TraceIdFormat): Fields | undefined {
+  if (from === true) return withContext(fields, traceIdFormat);
+  if (from === false) return fields;
+  return underneath(fields, from.fields, from.span === undefined ? undefined : traceIds(from.span, traceIdFormat));
+}
+
+/** `fields` over the context's `bound` fields over the span's ids (explicit fields win). */
+function underneath(fields: Fields | undefined, bound: Readonly<Fields> | undefined, span: Fields | undefined): Fields | undefined {
   if (span === undefined) return bound === undefined ? fields : mergeFields(bound, fields);
   return mergeFields(bound === undefined ? span : mergeFields(span, bound), fields);
 }

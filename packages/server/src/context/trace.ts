@@ -17,9 +17,14 @@ interface SpanContextLike {
 }
 
 /** The part of `@opentelemetry/api` read here (typed locally: the package is an optional peer). */
+/** An OpenTelemetry span, as far as it is read here. */
+export interface ActiveSpan {
+  spanContext(): SpanContextLike;
+}
+
 interface OtelApi {
   trace: {
-    getActiveSpan(): { spanContext(): SpanContextLike } | undefined;
+    getActiveSpan(): ActiveSpan | undefined;
     isSpanContextValid(context: SpanContextLike): boolean;
   };
 }
@@ -45,11 +50,19 @@ function api(): OtelApi | null {
 
 /** The ids of the active span, or `undefined` without OpenTelemetry or outside a (valid) span. */
 export function activeTrace(format: TraceIdFormat | undefined): TraceIds | undefined {
-  const trace = api()?.trace;
-  const span = trace?.getActiveSpan();
-  if (trace === undefined || span === undefined) return undefined;
+  const span = activeSpan();
+  return span === undefined ? undefined : traceIds(span, format);
+}
+
+/** The active span, or `undefined` without OpenTelemetry or outside a span. */
+export function activeSpan(): ActiveSpan | undefined {
+  return api()?.trace.getActiveSpan();
+}
+
+/** The ids `span` gives records, or `undefined` for a span that is not valid. */
+export function traceIds(span: ActiveSpan, format: TraceIdFormat | undefined): TraceIds | undefined {
   const ids = span.spanContext();
-  if (!trace.isSpanContextValid(ids)) return undefined;
+  if (!(otel as OtelApi).trace.isSpanContextValid(ids)) return undefined;
   const traceId = format === TraceIdFormat.Xray ? `1-${ids.traceId.slice(0, 8)}-${ids.traceId.slice(8)}` : ids.traceId;
   return { trace_id: traceId, span_id: ids.spanId };
 }

@@ -1,7 +1,7 @@
 import { Level, type LevelName, toLevelName } from '@logwire/protocol';
 import { LogwireError, LogwireErrorCode } from '../errors.js';
 import type { Redactor } from '../redact/redactor.js';
-import { type TraceIdFormat, withContext } from '../context/request-context.js';
+import { contextFields, type LogContext, type TraceIdFormat } from '../context/request-context.js';
 import { type CapturedFrame, type Callsite, captureFrame, describeFrame, UNKNOWN_CALLSITE } from './callsite.js';
 import { hasAuditSegment, isAudit } from './classify.js';
 import { type Fields, type LogEntry, formatAuditData, formatSystemData, messageText } from './format.js';
@@ -358,8 +358,12 @@ export class LoggerTree {
     time: number,
     site: Callsite | undefined,
     audit: boolean,
-    /** False for a record that lists its own context (the request logger's): no request context or span is merged in. */
-    context = true,
+    /**
+     * The request context and span merged in: the current ones (`true`), those where the record was
+     * made (a captured {@link LogContext}), or none (`false`: a record that lists its own, the
+     * request logger's, or one made outside any).
+     */
+    context: boolean | LogContext = true,
   ): void {
     if (logger !== this.#lastName) {
       this.#lastName = logger;
@@ -370,7 +374,7 @@ export class LoggerTree {
       this.writeAudit(level, logger, message, action, metadata, time, context);
       return;
     }
-    if (context) fields = withContext(fields, this.settings.traceIdFormat);
+    fields = contextFields(fields, context, this.settings.traceIdFormat);
     const callsite = site ?? UNKNOWN_CALLSITE;
     const category = this.settings.categories === undefined ? undefined : this.categoryFor(logger);
     this.sink({
@@ -390,18 +394,18 @@ export class LoggerTree {
     action: string,
     metadata: Fields | undefined,
     time: number,
-    context = true,
+    context: boolean | LogContext = true,
   ): void {
-    const details = context ? withContext(metadata, this.settings.traceIdFormat) : metadata;
+    const details = contextFields(metadata, context, this.settings.traceIdFormat);
     const data = formatAuditData(time, level, logger, message, action, details, this.settings.redactor, this.maxRecordBytes);
     this.sink({ type: 'audit_log', time, level: Level[level], logger, data });
   }
 
   /**
    * Takes a record from another source (pino, winston, a worker) through the same pipeline. Never
-   * throws. `context: false` for a record that already lists its context (see {@link write}).
+   * throws. `context`: which request context and span to merge in (see {@link write}).
    */
-  ingest(record: IngestRecord, context = true): void {
+  ingest(record: IngestRecord, context: boolean | LogContext = true): void {
     try {
       const level = (typeof record.level === 'string' ? toLevelName(record.level) : undefined) ?? 'INFO';
       const time = typeof record.time === 'number' && Number.isFinite(record.time) ? record.time : Date.now();
