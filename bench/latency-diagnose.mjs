@@ -2,7 +2,9 @@
 // (as bench/latency.mjs does), with per-record traces, and splits every traced record's latency into
 // wait (log call → start of its flush's sends), send (start → end of the sends to every client) and
 // net (end of the sends → receipt at the first client of process 0), beside GC events, pacer lateness,
-// when in the run the slowest 1 % fell, and (with `--jit`) how many functions V8 optimized per 0.5 s.
+// when in the run the slowest 1 % fell, and (with `--jit`) how many functions V8 optimized per 0.5 s
+// and, per variant and round, which functions V8 optimized and deoptimized (with the reasons) in the
+// measured part (anonymous functions show as "(anonymous)"; node's --log-code names them by position).
 //   node bench/latency-diagnose.mjs [rounds=3] [seconds=5] [--rate 1000] [--clients 10] [--warmup 1]
 //     [--variants FILE.json] [--jit] [--out DIR]
 // A variant is { name, mode: "logwire" | "ws-tick", warmup?, flags?: [node flags], options?: {logwire options},
@@ -120,6 +122,27 @@ function compilesPerHalfSecond(log) {
   return counts.join(' ');
 }
 
+/** `name ×count` (optimized) and `name: reason ×count` (deoptimized) in the measured part, from --trace-opt and --trace-deopt. */
+function jitFunctions(log) {
+  const optimized = new Map();
+  const deoptimized = new Map();
+  const add = (map, key) => map.set(key, (map.get(key) ?? 0) + 1);
+  const name = (text) => text.replace(/ ?\(sfi = [^)]*\)/, '').trim() || '(anonymous)';
+  let measuring = false;
+  for (const line of log) {
+    if (line === 'PHASE measured') measuring = true;
+    else if (line === 'PHASE end') break;
+    if (!measuring) continue;
+    const compiled = line.match(/^\[compiling method (?:0x[0-9a-f]+ )?<JSFunction (.*?)> \(target/);
+    if (compiled !== null) add(optimized, name(compiled[1]));
+    const bailout = line.match(/^\[bailout \(kind: ([^,]+), reason: (.*?)\): begin\. deoptimizing (?:0x[0-9a-f]+ )?<JSFunction (.*?)>/);
+    if (bailout !== null) add(deoptimized, `${name(bailout[3])}: ${bailout[2]} (${bailout[1]})`);
+  }
+  const list = (map) => [...map].map(([key, n]) => (n > 1 ? `${key} ×${n}` : key)).join('; ') || 'none';
+  const total = (map) => [...map.values()].reduce((sum, n) => sum + n, 0);
+  return `${total(optimized)} optimized (${list(optimized)}); ${total(deoptimized)} deoptimized (${list(deoptimized)})`;
+}
+
 console.log(
   machine(),
   `load average ${loadavg()
@@ -128,6 +151,7 @@ console.log(
 );
 const rows = [];
 const byVariant = new Map(variants.map((v) => [v.name, []]));
+const jitLines = [];
 for (let round = 0; round < rounds; round++) {
   const order = round % 2 === 0 ? variants : [...variants].reverse();
   for (const variant of order) {
@@ -137,7 +161,7 @@ for (let round = 0; round < rounds; round++) {
       processes: 2,
       read: 'scan',
       warmup: variant.warmup ?? warmup,
-      nodeFlags: [...(variant.flags ?? []), ...(jit ? ['--trace-opt'] : [])],
+      nodeFlags: [...(variant.flags ?? []), ...(jit ? ['--trace-opt', '--trace-deopt'] : [])],
       serverEnv: {
         LATENCY_TRACE: `${tag}-server.json`,
         LATENCY_PHASES: jit ? '1' : '0',
@@ -149,6 +173,7 @@ for (let round = 0; round < rounds; round++) {
     });
     const traced = analyse(read(`${tag}-server.json`), read(`${tag}-client.json`));
     byVariant.get(variant.name)[round] = result;
+    if (jit) jitLines.push(`- round ${round + 1}, ${variant.name}: ${jitFunctions(serverLog)}`);
     rows.push([
       String(round + 1),
       variant.name,
@@ -186,6 +211,7 @@ console.log(
     rows,
   ),
 );
+if (jit) console.log(['', 'V8 in the measured part (--trace-opt, --trace-deopt):', ...jitLines].join('\n'));
 if (anchor !== undefined) {
   const base = byVariant.get(anchor.name);
   for (const [name, runs] of byVariant) {
