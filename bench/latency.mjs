@@ -3,14 +3,16 @@
 // servers stamp every record at the call, and face the same clients (two processes that read
 // every record's stamp on arrival). Each run starts with a warm-up of the same calls, which clients
 // do not count, so it measures steady latency rather than start-up (JIT compilation: logwire has far
-// more code on the path than the anchor). The warm-up lasts `--warmup` seconds (default 1) and at
-// least `--warmup-calls` calls (default 10,000): V8 optimises a function after enough calls, not
-// after enough seconds, so at 1,000 calls/s one second left logwire's path still being optimised
-// while the measured part ran (bench/latency-diagnose.mjs --jit showed it). Both servers get the
-// same warm-up. Modes alternate within each round; goals are ratios of the
+// more code on the path than the anchor). V8 optimises a function after enough calls of it: the log
+// call's functions after enough log calls, the flush and send functions after enough event-loop
+// turns, and the 1 ms pacer turns about 1,000 times a second whatever the rate. So the warm-up
+// lasts `--warmup` seconds (default 3: ~3,000 turns) and at least `--warmup-calls` calls (default
+// 10,000): with one second, logwire's path was still being optimised in the measured part at 1,000
+// calls/s (per-call functions) and at 10,000/s (per-turn ones; bench/latency-diagnose.mjs --jit
+// showed both). Both servers get the same warm-up. Modes alternate within each round; goals are ratios of the
 // same round, then the median over rounds. Every run has a time limit: a client that is dropped,
 // or has not seen the end marker by then, makes that run "partial" (reported, never waited for).
-//   node bench/latency.mjs [rounds=3] [seconds=5] [--cases 1000x10,10000x100] [--warmup 1] [--warmup-calls 10000]
+//   node bench/latency.mjs [rounds=3] [seconds=5] [--cases 1000x10,10000x100] [--warmup 3] [--warmup-calls 10000]
 //                          [--processes 2] [--parse] [--cpu-prof DIR]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -141,7 +143,7 @@ export const warmupSeconds = (rate, warmup, warmupCalls) => Math.max(warmup, war
 export async function measureLatency(
   rounds = 3,
   seconds = 5,
-  { cases = CASES, cpuProf, processes = 2, read = 'scan', warmup = 1, warmupCalls = 10_000 } = {},
+  { cases = CASES, cpuProf, processes = 2, read = 'scan', warmup = 3, warmupCalls = 10_000 } = {},
 ) {
   const results = cases.map((c) => ({
     ...c,
@@ -211,7 +213,7 @@ export function renderLatency(measured) {
     '',
     table(['load', 'server', 'p50 ms', 'p99 ms', 'server CPU ms', 'loop delay p99 ms', 'runs'], rows),
     '',
-    `\`ws-tick\` is a bare \`ws\` server that builds the same record per call (with a stream id), queues it and sends one pre-encoded batch frame per event-loop turn to every client, byte for byte the shape logwire sends: the anchor for a per-turn flush. Both servers stamp the wall-clock time at the log call; the same clients (${processes} process${processes === 1 ? '' : 'es'}) ${read === 'parse' ? 'JSON.parse every frame and take every record’s stamp' : 'read every record’s stamp on arrival (a byte scan; `--parse` JSON.parses every frame instead)'}. ${warmup > 0 || warmupCalls > 0 ? `Each run starts with a warm-up of the same calls at the same rate that clients do not count (a negative stamp), ${warmup} s and at least ${fmt(warmupCalls)} calls (${results.map((c) => `${fmt(c.warmup, 1)} s at ${fmt(c.rate)}/s`).join(', ')}), so neither server is charged its one-off start-up (JIT compilation: V8 optimises a function after enough calls, not enough seconds) in a ${seconds} s run.` : 'Runs start cold (`--warmup 0 --warmup-calls 0`): the first records meet code not yet compiled.'} Server CPU covers the measured run and the time after it until the end marker is sent. logwire runs with its defaults except a history that holds the whole run (\`historySize\`), so a client that falls behind is caught up rather than told of a gap, as the anchor buffers without limit.`,
+    `\`ws-tick\` is a bare \`ws\` server that builds the same record per call (with a stream id), queues it and sends one pre-encoded batch frame per event-loop turn to every client, byte for byte the shape logwire sends: the anchor for a per-turn flush. Both servers stamp the wall-clock time at the log call; the same clients (${processes} process${processes === 1 ? '' : 'es'}) ${read === 'parse' ? 'JSON.parse every frame and take every record’s stamp' : 'read every record’s stamp on arrival (a byte scan; `--parse` JSON.parses every frame instead)'}. ${warmup > 0 || warmupCalls > 0 ? `Each run starts with a warm-up of the same calls at the same rate that clients do not count (a negative stamp), ${warmup} s and at least ${fmt(warmupCalls)} calls (${results.map((c) => `${fmt(c.warmup, 1)} s at ${fmt(c.rate)}/s`).join(', ')}), so neither server is charged its one-off start-up (JIT compilation: V8 optimises a function after enough calls of it, and the flush runs once per event-loop turn, about 1,000 turns a second) in a ${seconds} s run.` : 'Runs start cold (`--warmup 0 --warmup-calls 0`): the first records meet code not yet compiled.'} Server CPU covers the measured run and the time after it until the end marker is sent. logwire runs with its defaults except a history that holds the whole run (\`historySize\`), so a client that falls behind is caught up rather than told of a gap, as the anchor buffers without limit.`,
     ...(notes.length ? ['', ...notes] : []),
     '',
     ...goals.map(
@@ -226,7 +228,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const casesText = option('--cases');
   const cpuProf = option('--cpu-prof');
   const processes = Number(option('--processes') ?? 2);
-  const warmup = Number(option('--warmup') ?? 1);
+  const warmup = Number(option('--warmup') ?? 3);
   const warmupCalls = Number(option('--warmup-calls') ?? 10_000);
   const read = args.includes('--parse') ? (args.splice(args.indexOf('--parse'), 1), 'parse') : 'scan';
   const cases =
