@@ -260,7 +260,9 @@ export class Logwire {
 
   /**
    * Feeds a record from another source (the pino and winston adapters use this) through the same
-   * classification, redaction and formatting as a logger call. Never throws.
+   * classification, redaction and formatting as a logger call. `context`: the request context and
+   * span where the record was made (`captureContext()` there; `false` when it returned
+   * `undefined`), for a source that hands records on later; by default the current ones. Never throws.
    */
   ingest(record: IngestRecord, context?: LogContext | false): void {
     this.#tree.ingest(record, context ?? true);

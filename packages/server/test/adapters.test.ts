@@ -137,6 +137,21 @@ describe('pino destination', () => {
     expect(raw!.data['request_id']).toBeUndefined();
   });
 
+  it('takes a context handed to ingest: its fields under the record, and no ids from a span that is not valid', () => {
+    const { logwire, out } = setup();
+    const span = { spanContext: () => ({ traceId: 'not-a-trace', spanId: 'nope' }) };
+    logwire.ingest(
+      { level: 'INFO', logger: 'custom', message: 'made earlier', fields: { user_id: 'explicit' } },
+      { fields: { request_id: 'r9', user_id: 'u9' }, span },
+    );
+    logwire.context.run({ request_id: 'current' }, () => logwire.ingest({ level: 'INFO', logger: 'custom', message: 'no context' }, false));
+    logwire.hub.flush();
+    const [made, none] = out.frames;
+    expect(made!.data).toMatchObject({ message: 'made earlier', request_id: 'r9', user_id: 'explicit' });
+    expect(made!.data).not.toHaveProperty('trace_id');
+    expect(none!.data).not.toHaveProperty('request_id');
+  });
+
   it('keeps each request its own ids across 1,000 interleaved requests logging through pino', async () => {
     const { logwire, out } = setup();
     const log = pino(pinoDestination(logwire));

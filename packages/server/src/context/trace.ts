@@ -16,12 +16,12 @@ interface SpanContextLike {
   spanId: string;
 }
 
-/** The part of `@opentelemetry/api` read here (typed locally: the package is an optional peer). */
 /** An OpenTelemetry span, as far as it is read here. */
 export interface ActiveSpan {
   spanContext(): SpanContextLike;
 }
 
+/** The part of `@opentelemetry/api` read here (typed locally: the package is an optional peer). */
 interface OtelApi {
   trace: {
     getActiveSpan(): ActiveSpan | undefined;
@@ -59,10 +59,14 @@ export function activeSpan(): ActiveSpan | undefined {
   return api()?.trace.getActiveSpan();
 }
 
-/** The ids `span` gives records, or `undefined` for a span that is not valid. */
+/**
+ * The ids `span` gives records, or `undefined` for a span that is not valid (or without
+ * OpenTelemetry: a captured context handed to `ingest` may name a span from anywhere).
+ */
 export function traceIds(span: ActiveSpan, format: TraceIdFormat | undefined): TraceIds | undefined {
+  const trace = api()?.trace;
   const ids = span.spanContext();
-  if (!(otel as OtelApi).trace.isSpanContextValid(ids)) return undefined;
+  if (trace?.isSpanContextValid(ids) !== true) return undefined;
   const traceId = format === TraceIdFormat.Xray ? `1-${ids.traceId.slice(0, 8)}-${ids.traceId.slice(8)}` : ids.traceId;
   return { trace_id: traceId, span_id: ids.spanId };
 }
